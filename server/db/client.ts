@@ -1,0 +1,35 @@
+import "server-only";
+import { dataDir, env } from "@/server/env";
+import { openDatabase, type Database } from "./database";
+
+declare global {
+  var __stewardDatabase: Promise<Database> | undefined;
+}
+
+/**
+ * The process-wide database. Lazy and keyed on globalThis because Next.js loads a module once per
+ * bundle layer: a module-level singleton would open the PGlite data dir several times.
+ */
+export function getDatabase(): Promise<Database> {
+  if (process.env.NEXT_PHASE === "phase-production-build") {
+    throw new Error("The database must not be opened during `next build`.");
+  }
+  globalThis.__stewardDatabase ??= open();
+  return globalThis.__stewardDatabase;
+}
+
+export async function getDb() {
+  return (await getDatabase()).db;
+}
+
+function open(): Promise<Database> {
+  const e = env();
+  const p = e.DATABASE_URL
+    ? openDatabase({ driver: "postgres", url: e.DATABASE_URL })
+    : openDatabase({ driver: "pglite", dataDir: dataDir() });
+  // A failed open must not be cached, or every later request would see the same rejection.
+  p.catch(() => {
+    globalThis.__stewardDatabase = undefined;
+  });
+  return p;
+}

@@ -1,0 +1,92 @@
+import "server-only";
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { sql, type SQL } from "drizzle-orm";
+import postgres from "postgres";
+import * as schema from "./schema";
+import { lockDataDir } from "./data-dir-lock";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A transaction handle: the same query API as Db. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  driver: "pglite" | "postgres";
+  /** Raw SQL returning rows; the two drivers shape results differently. */
+  rows<T = Record<string, unknown>>(query: SQL, on?: DbOrTx): Promise<T[]>;
+  /** Subscribe to Postgres NOTIFY on a channel. Returns an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { driver: "pglite"; dataDir?: string; lock?: boolean }
+  | { driver: "postgres"; url: string; max?: number };
+
+const migrationsFolder = path.join(process.cwd(), "drizzle");
+
+/** Opens, locks (embedded), and migrates a database. Callers own the returned handle. */
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.driver === "pglite") {
+    let release: (() => void) | undefined;
+    if (opts.dataDir) {
+      fs.mkdirSync(opts.dataDir, { recursive: true });
+      if (opts.lock !== false) release = lockDataDir(opts.dataDir);
+    }
+    try {
+      const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+      await client.waitReady;
+      const db = drizzlePglite(client, { schema }) as unknown as Db;
+      await migratePglite(db as never, { migrationsFolder });
+      return {
+        db,
+        driver: "pglite",
+        async rows<T>(query: SQL, on: DbOrTx = db) {
+          const res = (await on.execute(query)) as unknown as { rows: T[] };
+          return res.rows;
+        },
+        async listen(channel, onPayload) {
+          const unsub = await client.listen(channel, onPayload);
+          return async () => unsub();
+        },
+        async close() {
+          await client.close();
+          release?.();
+        },
+      };
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+  }
+  const client = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  await migratePostgres(db as never, { migrationsFolder });
+  return {
+    db,
+    driver: "postgres",
+    async rows<T>(query: SQL, on: DbOrTx = db) {
+      const res = (await on.execute(query)) as unknown as T[];
+      return [...res];
+    },
+    async listen(channel, onPayload) {
+      const sub = await client.listen(channel, onPayload);
+      return async () => sub.unlisten();
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+export async function notify(database: Database, channel: string, payload: string, on?: DbOrTx): Promise<void> {
+  await (on ?? database.db).execute(sql`select pg_notify(${channel}, ${payload})`);
+}

@@ -1,0 +1,88 @@
+import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { user } from "./auth";
+import { mission, missionVersion } from "./missions";
+
+export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const NODE_STATUSES = ["pending", "running", "waiting", "succeeded", "failed", "skipped"] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+export const run = pgTable(
+  "run",
+  {
+    id: text("id").primaryKey(),
+    missionId: text("mission_id")
+      .notNull()
+      .references(() => mission.id, { onDelete: "cascade" }),
+    versionId: text("version_id")
+      .notNull()
+      .references(() => missionVersion.id),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
+    input: jsonb("input").$type<Record<string, unknown>>().notNull(),
+    channel: text("channel", { enum: ["manual", "portal", "api"] }).notNull().default("manual"),
+    verdict: jsonb("verdict").$type<{ outcome: string; summary: string } | null>(),
+    error: text("error"),
+    startedBy: text("started_by").references(() => user.id, { onDelete: "set null" }),
+    tokensIn: integer("tokens_in").notNull().default(0),
+    tokensOut: integer("tokens_out").notNull().default(0),
+    cost: numeric("cost", { precision: 14, scale: 6 }).notNull().default("0"),
+    tokenBudget: integer("token_budget"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** A sweeper fails runs that make no progress past this moment. */
+    deadlineAt: timestamp("deadline_at", { withTimezone: true }),
+  },
+  (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt)],
+);
+
+export const runNode = pgTable(
+  "run_node",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => run.id, { onDelete: "cascade" }),
+    nodeId: text("node_id").notNull(),
+    status: text("status", { enum: NODE_STATUSES }).notNull().default("pending"),
+    output: jsonb("output"),
+    error: text("error"),
+    attempt: integer("attempt").notNull().default(0),
+    tokensIn: integer("tokens_in").notNull().default(0),
+    tokensOut: integer("tokens_out").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.nodeId] })],
+);
+
+export const OBSERVATION_KINDS = [
+  "status",
+  "reasoning",
+  "text",
+  "tool_call",
+  "tool_result",
+  "citation",
+  "decision",
+  "error",
+  "usage",
+] as const;
+export type ObservationKind = (typeof OBSERVATION_KINDS)[number];
+
+export const observation = pgTable(
+  "observation",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: text("run_id")
+      .notNull()
+      .references(() => run.id, { onDelete: "cascade" }),
+    nodeId: text("node_id"),
+    attempt: integer("attempt").notNull().default(0),
+    kind: text("kind", { enum: OBSERVATION_KINDS }).notNull(),
+    text: text("text").notNull().default(""),
+    data: jsonb("data"),
+    tokensIn: integer("tokens_in").notNull().default(0),
+    tokensOut: integer("tokens_out").notNull().default(0),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("observation_run").on(t.runId, t.id)],
+);

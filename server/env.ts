@@ -1,0 +1,60 @@
+import "server-only";
+import path from "node:path";
+import { z } from "zod";
+
+// The only module that reads process.env: everything else asks for a typed value.
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().positive().default(3000),
+  STEWARD_URL: z.string().url().optional(),
+  STEWARD_DATA_DIR: z.string().default(".steward"),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+  STEWARD_DEMO: z.enum(["0", "1"]).optional(),
+  STEWARD_SECRET_KEY: z.string().min(32, "must be at least 32 characters (64 hex chars recommended)").optional(),
+  STEWARD_BOOTSTRAP_API_KEY: z.string().min(20, "must be at least 20 characters").optional(),
+  BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  INNGEST_EVENT_KEY: z.string().optional(),
+  INNGEST_SIGNING_KEY: z.string().optional(),
+  INNGEST_BASE_URL: z.string().url().optional(),
+  INNGEST_DEV: z.string().optional(),
+  STEWARD_EXECUTOR: z.enum(["embedded", "inngest", "off"]).optional(),
+  NEXT_PHASE: z.string().optional(),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+export function dataDir(): string {
+  return path.resolve(env().STEWARD_DATA_DIR);
+}
+
+/** Demo mode: on by default for the embedded data dir, off with DATABASE_URL unless STEWARD_DEMO=1. */
+export function demoMode(): boolean {
+  const e = env();
+  if (e.STEWARD_DEMO) return e.STEWARD_DEMO === "1";
+  return !e.DATABASE_URL;
+}
+
+/** Which engine drives Mission runs: a real Inngest server when configured, else the embedded executor. */
+export function executorMode(): "embedded" | "inngest" | "off" {
+  const e = env();
+  if (e.STEWARD_EXECUTOR) return e.STEWARD_EXECUTOR;
+  return e.INNGEST_EVENT_KEY || e.INNGEST_BASE_URL ? "inngest" : "embedded";
+}
+
+export function appUrl(): string {
+  const e = env();
+  return e.STEWARD_URL ?? `http://localhost:${e.PORT}`;
+}
