@@ -1,0 +1,48 @@
+import "server-only";
+
+/** MCP tool annotations as the server declares them (all optional in the protocol). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export type ToolPolicy = "autonomous" | "gated" | "disallowed";
+
+export interface ToolInfo {
+  /** `<connector name>.<tool name>`, the form missions use. */
+  ref: string;
+  connector: string;
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's arguments, as the MCP server published it. */
+  inputSchema: Record<string, unknown>;
+  annotations: ToolAnnotations;
+  /** Effective policy: annotations tightened (or, with audit, loosened) by an admin. */
+  policy: ToolPolicy;
+}
+
+export interface ToolCallResult {
+  isError: boolean;
+  /** Concatenated text content, for models and display. */
+  text: string;
+  /** Structured content when the server returns it, else the parsed JSON of `text` when it is JSON. */
+  value: unknown;
+  /** The raw MCP result, stored whole in Observations. */
+  raw: unknown;
+}
+
+export interface ToolCallOptions {
+  /** `<runId>:<nodeId>`: sent as `_meta["steward/idempotency-key"]` so retried side effects happen once. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+/** What the engine and Workers need from the connector layer. */
+export interface ToolPort {
+  /** Tools offered to Workers: enabled connectors, pinned (reviewed) definitions, not disallowed. */
+  listTools(refs?: string[]): Promise<ToolInfo[]>;
+  callTool(ref: string, args: Record<string, unknown>, opts?: ToolCallOptions): Promise<ToolCallResult>;
+}

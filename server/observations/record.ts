@@ -1,0 +1,57 @@
+import "server-only";
+import { EventEmitter } from "node:events";
+import { getTableColumns } from "drizzle-orm";
+import { observation, type ObservationKind } from "@/server/db/schema";
+import { notify, type Database, type DbOrTx } from "@/server/db/database";
+
+export interface NewObservation {
+  runId: string;
+  nodeId?: string | null;
+  attempt?: number;
+  kind: ObservationKind;
+  text?: string;
+  data?: unknown;
+  tokensIn?: number;
+  tokensOut?: number;
+}
+
+export type Observation = typeof observation.$inferSelect;
+
+declare global {
+  var __stewardObservationBus: EventEmitter | undefined;
+}
+
+/** In-process fan-out of new observation ids, keyed by run id. */
+export function observationBus(): EventEmitter {
+  if (!globalThis.__stewardObservationBus) {
+    globalThis.__stewardObservationBus = new EventEmitter();
+    globalThis.__stewardObservationBus.setMaxListeners(0);
+  }
+  return globalThis.__stewardObservationBus;
+}
+
+export const OBSERVATION_CHANNEL = "steward_observation";
+
+/**
+ * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others.
+ * Subscribers read rows by id, so the published payload is only `<runId>:<id>`.
+ */
+export async function recordObservation(database: Database, obs: NewObservation, on?: DbOrTx): Promise<Observation> {
+  const [row] = await (on ?? database.db)
+    .insert(observation)
+    .values({
+      runId: obs.runId,
+      nodeId: obs.nodeId ?? null,
+      attempt: obs.attempt ?? 0,
+      kind: obs.kind,
+      text: obs.text ?? "",
+      data: obs.data ?? null,
+      tokensIn: obs.tokensIn ?? 0,
+      tokensOut: obs.tokensOut ?? 0,
+    })
+    .returning(getTableColumns(observation));
+  if (!row) throw new Error("observation insert returned nothing");
+  observationBus().emit(obs.runId, row.id);
+  await notify(database, OBSERVATION_CHANNEL, `${obs.runId}:${row.id}`, on);
+  return row;
+}
