@@ -1,0 +1,88 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation } from "@tanstack/react-query";
+import { useTRPC } from "@/components/trpc-provider";
+import { errorProblems } from "@/components/trpc-errors";
+import { Button } from "@/components/ui/button";
+import { Dialog } from "@/components/ui/dialog";
+import { Label, Textarea } from "@/components/ui/input";
+import { ProblemList } from "./problem-list";
+
+export function ImportMissionDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [text, setText] = useState("");
+  const [fileError, setFileError] = useState<string | null>(null);
+  const importMission = useMutation(
+    trpc.missions.import.mutationOptions({
+      onSuccess: (m) => {
+        onOpenChange(false);
+        setText("");
+        router.push(`/missions/${m.id}`);
+      },
+    }),
+  );
+  const problems = errorProblems(importMission.error);
+
+  async function onFile(file: File | undefined) {
+    setFileError(null);
+    if (!file) return;
+    if (file.size > 2_000_000) {
+      setFileError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; mission documents are at most 1 MB.`);
+      return;
+    }
+    setText(await file.text());
+  }
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        onOpenChange(o);
+        if (!o) importMission.reset();
+      }}
+      title="Import a mission"
+      description="Paste a steward.mission/v1 JSON document or choose a file. Nothing is saved unless the whole document is valid."
+      className="w-[min(92vw,720px)]"
+      footer={
+        <>
+          <Button variant="secondary" onClick={() => onOpenChange(false)}>
+            Cancel
+          </Button>
+          <Button data-testid="import-submit" disabled={!text.trim() || importMission.isPending} onClick={() => importMission.mutate({ document: text })}>
+            {importMission.isPending ? "Importing…" : "Import"}
+          </Button>
+        </>
+      }
+    >
+      <div className="space-y-3">
+        <div className="space-y-1.5">
+          <Label htmlFor="import-file">File</Label>
+          <input id="import-file" type="file" accept=".json,application/json" onChange={(e) => onFile(e.target.files?.[0])} className="block text-sm" />
+          {fileError ? <p className="text-xs text-red-600">{fileError}</p> : null}
+        </div>
+        <div className="space-y-1.5">
+          <Label htmlFor="import-text">Mission JSON</Label>
+          <Textarea
+            id="import-text"
+            data-testid="import-text"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            className="h-56 font-mono text-xs"
+            placeholder='{ "format": "steward.mission/v1", "name": "…", "nodes": [], "edges": [] }'
+            spellCheck={false}
+          />
+        </div>
+        {importMission.error ? (
+          problems.length ? (
+            <ProblemList problems={problems} title={importMission.error.message} />
+          ) : (
+            <ProblemList problems={[{ path: "", message: importMission.error.message }]} title="Import failed" />
+          )
+        ) : null}
+      </div>
+    </Dialog>
+  );
+}

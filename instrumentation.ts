@@ -1,0 +1,6 @@
+export async function register() {
+  // The database, seeding and the embedded executor live in the Node.js server process only.
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { boot } = await import("./server/boot/boot");
+  await boot();
+}

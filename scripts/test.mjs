@@ -1,0 +1,63 @@
+// `npm test`: typecheck, lint, unit + integration (Vitest), then Playwright against a production build.
+// Ends with one line `N passed, N failed` summing every suite.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const bin = (name) => path.join(root, "node_modules", ".bin", name);
+const results = [];
+fs.mkdirSync(path.join(root, "test-results"), { recursive: true });
+
+function run(name, cmd, args, env = {}) {
+  console.log(`\n━━ ${name} ━━ ${[path.basename(cmd), ...args].join(" ")}`);
+  const started = Date.now();
+  const res = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  return { status: res.status ?? 1, seconds };
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, file), "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+const only = process.argv.slice(2);
+const want = (s) => only.length === 0 || only.includes(s);
+
+if (want("typecheck")) {
+  const r = run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
+  results.push({ suite: "typecheck", passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, seconds: r.seconds });
+}
+if (want("lint")) {
+  const r = run("lint", bin("eslint"), ["--max-warnings=0", "."]);
+  results.push({ suite: "lint", passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, seconds: r.seconds });
+}
+if (want("unit")) {
+  const out = "test-results/vitest.json";
+  fs.rmSync(path.join(root, out), { force: true });
+  const r = run("unit + integration (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
+  const j = readJson(out);
+  const passed = j?.numPassedTests ?? 0;
+  const failed = (j?.numFailedTests ?? 0) + (j ? 0 : 1) + (r.status !== 0 && j && !j.numFailedTests ? 1 : 0);
+  results.push({ suite: "vitest", passed, failed, seconds: r.seconds });
+}
+if (want("e2e")) {
+  const out = "test-results/e2e.json";
+  fs.rmSync(path.join(root, out), { force: true });
+  const r = run("end-to-end (playwright)", bin("playwright"), ["test"]);
+  const j = readJson(out);
+  const passed = j?.stats?.expected ?? 0;
+  const failed = (j?.stats?.unexpected ?? 0) + (j?.stats?.flaky ?? 0) + (j ? 0 : 1) + (r.status !== 0 && j && !j.stats?.unexpected ? 1 : 0);
+  results.push({ suite: "playwright", passed, failed, seconds: r.seconds });
+}
+
+console.log("\n━━ summary ━━");
+for (const s of results) console.log(`${s.suite.padEnd(12)} ${String(s.passed).padStart(5)} passed ${String(s.failed).padStart(4)} failed  (${s.seconds}s)`);
+const passed = results.reduce((n, s) => n + s.passed, 0);
+const failed = results.reduce((n, s) => n + s.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
+import { testDatabases } from "@/test/databases";
+import { openHarness, PERSONAS, type Harness, type Persona } from "@/test/app-harness";
+import type { Role } from "@/lib/mission/schema";
+import { appRouter, createCaller } from "./root";
+import { createContext } from "./trpc";
+
+/**
+ * Who may call what. Every tRPC procedure must be listed: "public" (anyone), "signed-in" (any role),
+ * or the one role it needs. A procedure missing here fails the test, so access is decided on purpose.
+ */
+export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
+  "missions.list": "signed-in",
+  "missions.get": "signed-in",
+  "missions.templates": "signed-in",
+  "missions.create": "builder",
+  "missions.rename": "builder",
+  "missions.setArchived": "builder",
+  "missions.saveDraft": "builder",
+  "missions.saveVersion": "builder",
+  "missions.versions": "signed-in",
+  "missions.version": "signed-in",
+  "missions.diff": "signed-in",
+  "missions.import": "builder",
+  "missions.export": "signed-in",
+  "users.me": "public",
+  "users.whoami": "signed-in",
+  "users.list": "admin",
+  "users.create": "admin",
+  "users.setRoles": "admin",
+  "apiKeys.list": "admin",
+  "apiKeys.create": "admin",
+  "apiKeys.revoke": "admin",
+  "setup.createFirstAdmin": "public",
+};
+
+function allowed(rule: (typeof TRPC_ACCESS)[string], p: Persona): boolean {
+  if (rule === "public") return true;
+  if (p === "anonymous") return false;
+  return rule === "signed-in" || rule === p;
+}
+
+type AnyFn = (input?: unknown) => Promise<unknown>;
+
+function procedureAt(caller: unknown, path: string): AnyFn {
+  let cur = caller as Record<string, unknown>;
+  for (const part of path.split(".")) cur = cur[part] as Record<string, unknown>;
+  return cur as unknown as AnyFn;
+}
+
+describe.each(testDatabases())("tRPC access on $name", (tdb) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness(tdb);
+  });
+  afterAll(() => h.close());
+
+  it("lists every procedure in the access table", () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    expect(procedures).toEqual(Object.keys(TRPC_ACCESS).sort());
+  });
+
+  for (const persona of PERSONAS) {
+    it(`gives ${persona} exactly the access its role allows`, async () => {
+      const caller = createCaller(await createContext({ headers: h.headers(persona), database: h.database }));
+      for (const [path, rule] of Object.entries(TRPC_ACCESS)) {
+        let code: string | null = null;
+        try {
+          // A junk input: access is checked before input validation matters.
+          await procedureAt(caller, path)({ id: "does-not-exist", userId: "nobody", name: "", number: 1, from: 1, to: 1, document: "{}" });
+        } catch (e) {
+          code = e instanceof TRPCError ? e.code : "OTHER";
+        }
+        const denied = code === "UNAUTHORIZED" || code === "FORBIDDEN";
+        expect({ path, persona, denied }).toEqual({ path, persona, denied: !allowed(rule, persona) });
+        if (denied) expect(code).toBe(persona === "anonymous" ? "UNAUTHORIZED" : "FORBIDDEN");
+      }
+    });
+  }
+});

@@ -1,0 +1,64 @@
+import "server-only";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import { AppError, ERROR_CODES, isAppError, zodProblems, type FieldProblem } from "@/lib/errors";
+import type { Role } from "@/lib/mission/schema";
+import { getDatabase } from "@/server/db/client";
+import type { Database } from "@/server/db/database";
+import { resolveCaller, type Caller } from "@/server/auth/caller";
+import type { SessionUser } from "@/server/auth/users";
+
+export interface Context {
+  database: Database;
+  caller: Caller;
+}
+
+export async function createContext(opts: { headers: Headers; database?: Database }): Promise<Context> {
+  const database = opts.database ?? (await getDatabase());
+  return { database, caller: await resolveCaller(database.db, opts.headers) };
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    let problems: FieldProblem[] = [];
+    if (cause instanceof ZodError) problems = zodProblems(cause.issues);
+    else if (isAppError(cause)) problems = cause.problems;
+    return { ...shape, data: { ...shape.data, problems, appCode: isAppError(cause) ? cause.code : null } };
+  },
+});
+
+/** Services throw AppError; turn it into the matching tRPC error so clients get the right code. */
+const appErrors = t.middleware(async ({ next }) => {
+  const res = await next();
+  if (!res.ok && isAppError(res.error.cause)) {
+    const cause = res.error.cause as AppError;
+    throw new TRPCError({ code: ERROR_CODES[cause.code].trpc, message: cause.message, cause });
+  }
+  return res;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(appErrors);
+
+/** Any signed-in user (session or API key) who holds at least one role. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.caller.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  if (!ctx.caller.user.roles.length) throw new TRPCError({ code: "FORBIDDEN", message: "Your account has no role yet: ask an admin" });
+  return next({ ctx: { ...ctx, user: ctx.caller.user as SessionUser } });
+});
+
+function requireRole(role: Role) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!ctx.user.roles.includes(role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role` });
+    }
+    return next({ ctx });
+  });
+}
+
+export const viewerProcedure = authedProcedure;
+export const builderProcedure = requireRole("builder");
+export const approverProcedure = requireRole("approver");
+export const adminProcedure = requireRole("admin");

@@ -1,0 +1,53 @@
+import "server-only";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { betterAuth } from "better-auth";
+import { drizzleAdapter } from "better-auth/adapters/drizzle";
+import { appUrl, dataDir, env } from "@/server/env";
+import { getDb } from "@/server/db/client";
+import * as schema from "@/server/db/schema";
+import type { Db } from "@/server/db/database";
+
+/** Session signing secret: env, else derived from the secret key, else kept in the embedded data dir. */
+function authSecret(): string {
+  const e = env();
+  if (e.BETTER_AUTH_SECRET) return e.BETTER_AUTH_SECRET;
+  if (e.STEWARD_SECRET_KEY) return crypto.createHmac("sha256", e.STEWARD_SECRET_KEY).update("steward-auth").digest("hex");
+  if (e.DATABASE_URL) throw new Error("Set BETTER_AUTH_SECRET or STEWARD_SECRET_KEY when using DATABASE_URL (every replica needs the same one).");
+  const file = path.join(dataDir(), "auth.secret");
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    const secret = crypto.randomBytes(32).toString("hex");
+    fs.mkdirSync(dataDir(), { recursive: true });
+    fs.writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+export function createAuth(db: Db, baseURL: string, secret: string) {
+  const port = new URL(baseURL).port;
+  return betterAuth({
+    appName: "Steward",
+    baseURL,
+    secret,
+    database: drizzleAdapter(db, { provider: "pg", schema }),
+    // Accounts are created by admins (and the first-admin link), never by open sign-up.
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
+    session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
+    trustedOrigins: [baseURL, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    telemetry: { enabled: false },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+declare global {
+  var __stewardAuth: Promise<Auth> | undefined;
+}
+
+export function getAuth(): Promise<Auth> {
+  globalThis.__stewardAuth ??= getDb().then((db) => createAuth(db, appUrl(), authSecret()));
+  return globalThis.__stewardAuth;
+}

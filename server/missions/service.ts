@@ -1,0 +1,247 @@
+import "server-only";
+import crypto from "node:crypto";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import { AppError, zodProblems } from "@/lib/errors";
+import { canonicalJson } from "@/lib/mission/canonical";
+import { diffMissions } from "@/lib/mission/diff";
+import { missionGraphSchema, emptyMission, type MissionGraph } from "@/lib/mission/schema";
+import { parseMissionDocument, validateMission } from "@/lib/mission/validate";
+import { getTemplate } from "@/lib/mission/templates";
+import type { Db } from "@/server/db/database";
+import { mission, missionVersion, user } from "@/server/db/schema";
+
+export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+
+export const createMissionInput = z.object({
+  name: missionNameSchema,
+  description: z.string().max(5_000).default(""),
+  template: z.string().max(100).optional(),
+});
+
+export interface MissionSummary {
+  id: string;
+  name: string;
+  description: string;
+  latestVersion: number;
+  nodeCount: number;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+export interface VersionSummary {
+  id: string;
+  number: number;
+  message: string;
+  contentHash: string;
+  authorId: string | null;
+  authorEmail: string | null;
+  createdAt: string;
+}
+
+export function contentHash(graph: MissionGraph): string {
+  return crypto.createHash("sha256").update(canonicalJson(graph)).digest("hex");
+}
+
+function parseGraph(graph: unknown, field = "graph"): MissionGraph {
+  const parsed = missionGraphSchema.safeParse(graph);
+  if (!parsed.success) throw new AppError("bad_request", "The mission graph is not valid", zodProblems(parsed.error.issues, field));
+  return parsed.data;
+}
+
+async function requireMission(db: Db, id: string) {
+  const [row] = await db.select().from(mission).where(eq(mission.id, id));
+  if (!row) throw new AppError("not_found", `No mission ${id}`);
+  return row;
+}
+
+export async function listMissions(db: Db, opts: { includeArchived?: boolean } = {}): Promise<MissionSummary[]> {
+  const rows = await db
+    .select()
+    .from(mission)
+    .where(opts.includeArchived ? undefined : isNull(mission.archivedAt))
+    .orderBy(desc(mission.updatedAt));
+  return rows.map((m) => ({
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    latestVersion: m.latestVersion,
+    nodeCount: m.draft.nodes.length,
+    updatedAt: m.updatedAt.toISOString(),
+    archivedAt: m.archivedAt?.toISOString() ?? null,
+  }));
+}
+
+export async function getMission(db: Db, id: string) {
+  const m = await requireMission(db, id);
+  return {
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    draft: m.draft,
+    draftUpdatedAt: m.draftUpdatedAt.toISOString(),
+    latestVersion: m.latestVersion,
+    archivedAt: m.archivedAt?.toISOString() ?? null,
+    createdAt: m.createdAt.toISOString(),
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}
+
+export async function createMission(db: Db, raw: z.input<typeof createMissionInput>, userId: string | null) {
+  const parsed = createMissionInput.safeParse(raw);
+  if (!parsed.success) throw new AppError("bad_request", "Invalid mission", zodProblems(parsed.error.issues));
+  const { name, description, template } = parsed.data;
+  let graph: MissionGraph;
+  if (template) {
+    const t = getTemplate(template);
+    if (!t) throw new AppError("bad_request", `Unknown template ${template}`, [{ path: "template", message: "unknown template" }]);
+    graph = { ...t.graph(), name, description: description || t.graph().description };
+  } else {
+    graph = { ...emptyMission(name), description };
+  }
+  const id = crypto.randomUUID();
+  await db.insert(mission).values({ id, name, description: graph.description, draft: graph, createdBy: userId });
+  return getMission(db, id);
+}
+
+export async function renameMission(db: Db, id: string, rawName: string) {
+  const name = missionNameSchema.safeParse(rawName);
+  if (!name.success) throw new AppError("bad_request", "Invalid name", zodProblems(name.error.issues, "name"));
+  const m = await requireMission(db, id);
+  await db
+    .update(mission)
+    .set({ name: name.data, draft: { ...m.draft, name: name.data }, updatedAt: new Date() })
+    .where(eq(mission.id, id));
+  return getMission(db, id);
+}
+
+export async function setArchived(db: Db, id: string, archived: boolean) {
+  await requireMission(db, id);
+  await db.update(mission).set({ archivedAt: archived ? new Date() : null, updatedAt: new Date() }).where(eq(mission.id, id));
+  return getMission(db, id);
+}
+
+/** Drafts may hold validation problems (a half-drawn graph), but must have the format's shape. */
+export async function saveDraft(db: Db, id: string, graphInput: unknown) {
+  const graph = parseGraph(graphInput);
+  await requireMission(db, id);
+  const now = new Date();
+  await db.update(mission).set({ draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now }).where(eq(mission.id, id));
+  return { draftUpdatedAt: now.toISOString() };
+}
+
+/**
+ * Snapshots a graph (the given one, else the draft) as the next immutable version. Saving a graph
+ * identical to the latest version returns that version instead of a duplicate.
+ */
+export async function saveVersion(db: Db, id: string, input: { graph?: unknown; message?: string }, userId: string | null) {
+  const message = z.string().max(500, "must be at most 500 characters").safeParse(input.message ?? "");
+  if (!message.success) throw new AppError("bad_request", "Invalid message", zodProblems(message.error.issues, "message"));
+  const m = await requireMission(db, id);
+  const graph = input.graph === undefined ? m.draft : parseGraph(input.graph);
+  const hash = contentHash(graph);
+  return db.transaction(async (tx) => {
+    // Lock the mission row so two concurrent saves get consecutive numbers.
+    const [locked] = await tx.select().from(mission).where(eq(mission.id, id)).for("update");
+    if (!locked) throw new AppError("not_found", `No mission ${id}`);
+    if (locked.latestVersion > 0) {
+      const [latest] = await tx
+        .select()
+        .from(missionVersion)
+        .where(and(eq(missionVersion.missionId, id), eq(missionVersion.number, locked.latestVersion)));
+      if (latest && latest.contentHash === hash) return { ...toVersionSummary(latest, null), unchanged: true };
+    }
+    const number = locked.latestVersion + 1;
+    const [row] = await tx
+      .insert(missionVersion)
+      .values({ id: crypto.randomUUID(), missionId: id, number, graph, contentHash: hash, message: message.data, authorId: userId })
+      .returning();
+    if (!row) throw new Error("version insert returned nothing");
+    const now = new Date();
+    await tx
+      .update(mission)
+      .set({ latestVersion: number, draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now })
+      .where(eq(mission.id, id));
+    return { ...toVersionSummary(row, null), unchanged: false };
+  });
+}
+
+function toVersionSummary(v: typeof missionVersion.$inferSelect, authorEmail: string | null): VersionSummary {
+  return {
+    id: v.id,
+    number: v.number,
+    message: v.message,
+    contentHash: v.contentHash,
+    authorId: v.authorId,
+    authorEmail,
+    createdAt: v.createdAt.toISOString(),
+  };
+}
+
+export async function listVersions(db: Db, missionId: string): Promise<VersionSummary[]> {
+  await requireMission(db, missionId);
+  const rows = await db
+    .select({ v: missionVersion, email: user.email })
+    .from(missionVersion)
+    .leftJoin(user, eq(user.id, missionVersion.authorId))
+    .where(eq(missionVersion.missionId, missionId))
+    .orderBy(desc(missionVersion.number));
+  return rows.map((r) => toVersionSummary(r.v, r.email));
+}
+
+export async function getVersion(db: Db, missionId: string, number: number) {
+  const [row] = await db
+    .select({ v: missionVersion, email: user.email })
+    .from(missionVersion)
+    .leftJoin(user, eq(user.id, missionVersion.authorId))
+    .where(and(eq(missionVersion.missionId, missionId), eq(missionVersion.number, number)));
+  if (!row) throw new AppError("not_found", `Mission ${missionId} has no version ${number}`);
+  return { ...toVersionSummary(row.v, row.email), graph: row.v.graph };
+}
+
+export async function diffVersions(db: Db, missionId: string, from: number, to: number | "draft") {
+  const a = await getVersion(db, missionId, from);
+  const b = to === "draft" ? (await getMission(db, missionId)).draft : (await getVersion(db, missionId, to)).graph;
+  return diffMissions(a.graph, b);
+}
+
+/** Imports a mission document: invalid input lists every problem and writes nothing. */
+export async function importMission(db: Db, document: string | unknown, userId: string | null, opts: { message?: string } = {}) {
+  const result = typeof document === "string" ? parseMissionDocument(document) : validateMission(document);
+  if (!result.graph || result.problems.length) {
+    throw new AppError(
+      typeof document === "string" && result.problems.some((p) => /too large|exceeds/i.test(p.message)) ? "payload_too_large" : "unprocessable",
+      `The mission document has ${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}`,
+      result.problems,
+    );
+  }
+  const graph = result.graph;
+  const id = crypto.randomUUID();
+  await db.transaction(async (tx) => {
+    const now = new Date();
+    await tx.insert(mission).values({ id, name: graph.name, description: graph.description, draft: graph, latestVersion: 1, createdBy: userId, createdAt: now, updatedAt: now });
+    await tx.insert(missionVersion).values({
+      id: crypto.randomUUID(),
+      missionId: id,
+      number: 1,
+      graph,
+      contentHash: contentHash(graph),
+      message: opts.message ?? "Imported",
+      authorId: userId,
+    });
+  });
+  return getMission(db, id);
+}
+
+export async function exportMission(db: Db, missionId: string, version?: number): Promise<MissionGraph> {
+  if (version !== undefined) return (await getVersion(db, missionId, version)).graph;
+  const m = await requireMission(db, missionId);
+  if (m.latestVersion === 0) return m.draft;
+  return (await getVersion(db, missionId, m.latestVersion)).graph;
+}
+
+export async function missionCount(db: Db): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(mission);
+  return row?.n ?? 0;
+}
+

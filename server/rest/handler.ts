@@ -1,0 +1,78 @@
+import "server-only";
+import { ZodError } from "zod";
+import { AppError, isAppError, zodProblems } from "@/lib/errors";
+import type { Role } from "@/lib/mission/schema";
+import { getDatabase } from "@/server/db/client";
+import type { Database } from "@/server/db/database";
+import { resolveCaller } from "@/server/auth/caller";
+import type { SessionUser } from "@/server/auth/users";
+
+export interface RestContext {
+  database: Database;
+  user: SessionUser;
+  req: Request;
+  params: Record<string, string>;
+}
+
+/** Largest request body any REST route reads. */
+export const MAX_BODY_BYTES = 2_000_000;
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}
+
+export function errorResponse(e: unknown): Response {
+  if (isAppError(e)) {
+    return json({ error: { code: e.code, message: e.message, problems: e.problems } }, e.status);
+  }
+  if (e instanceof ZodError) {
+    return json({ error: { code: "bad_request", message: "Invalid request", problems: zodProblems(e.issues) } }, 400);
+  }
+  console.error("REST handler failed:", e);
+  return json({ error: { code: "internal", message: "Something went wrong on our side. The error was logged." } }, 500);
+}
+
+/** Reads a JSON body with a size limit; errors name the body. */
+export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new AppError("payload_too_large", `The request body is ${declared} bytes; the limit is ${limit}`, [{ path: "body", message: `larger than ${limit} bytes` }]);
+  const text = await req.text();
+  if (Buffer.byteLength(text) > limit) throw new AppError("payload_too_large", `The request body is larger than ${limit} bytes`, [{ path: "body", message: `larger than ${limit} bytes` }]);
+  if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send JSON", [{ path: "body", message: "is empty" }]);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new AppError("bad_request", `The request body is not valid JSON: ${(e as Error).message}`, [{ path: "body", message: "is not valid JSON" }]);
+  }
+}
+
+type Params = { params: Promise<Record<string, string>> };
+
+/**
+ * Wraps a REST route: authenticates (API key or session), checks the role, maps errors.
+ * `role: null` means any signed-in user with at least one role.
+ */
+export function rest(role: Role | null, fn: (ctx: RestContext) => Promise<Response>) {
+  return async (req: Request, route?: Params): Promise<Response> => {
+    try {
+      const database = await getDatabase();
+      const caller = await resolveCaller(database.db, req.headers);
+      if (!caller.user) {
+        return json({ error: { code: "unauthorized", message: "Send an API key as `Authorization: Bearer <key>`" } }, 401, { "www-authenticate": "Bearer" });
+      }
+      if (!caller.user.roles.length || (role && !caller.user.roles.includes(role))) {
+        return json({ error: { code: "forbidden", message: role ? `This needs the ${role} role` : "This key's user has no role" } }, 403);
+      }
+      const params = (await route?.params) ?? {};
+      return await fn({ database, user: caller.user, req, params });
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+}
+
+export function param(ctx: RestContext, name: string): string {
+  const v = ctx.params[name];
+  if (!v) throw new AppError("bad_request", `Missing path parameter ${name}`, [{ path: name, message: "is required" }]);
+  return v;
+}
