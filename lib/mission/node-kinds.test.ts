@@ -1,0 +1,81 @@
+import * as lucide from "lucide-react";
+import { describe, expect, it } from "vitest";
+import { createNode, getNodeKind, isNodeKind, nextNodeId, nodeExprFields, nodeKinds, nodeOutputs } from "./node-kinds";
+import { missionNodeSchema, type NodeKind } from "./schema";
+
+const ALL: NodeKind[] = ["trigger", "worker", "action", "condition", "approval", "verdict"];
+
+describe("the node-kind registry", () => {
+  it("has one entry per kind in the schema, in palette order", () => {
+    expect(nodeKinds.map((k) => k.kind)).toEqual(["trigger", "worker", "condition", "approval", "action", "verdict"]);
+    expect([...nodeKinds.map((k) => k.kind)].sort()).toEqual([...ALL].sort());
+    for (const kind of ALL) expect(getNodeKind(kind).kind).toBe(kind);
+  });
+
+  it("describes every kind for builders", () => {
+    for (const k of nodeKinds) {
+      expect(k.label.length, k.kind).toBeGreaterThan(0);
+      expect(k.description, k.kind).toMatch(/^[A-Z].*\.$/);
+      expect(k.color, k.kind).toMatch(/^[a-z]+$/);
+      // A real lucide-react export, so the palette can render it by name.
+      expect(typeof (lucide as Record<string, unknown>)[k.icon], `${k.kind} icon ${k.icon}`).toBe("object");
+    }
+    expect(nodeKinds.map((k) => k.icon)).toEqual(["Zap", "Bot", "GitBranch", "ShieldCheck", "Wrench", "Flag"]);
+  });
+
+  it("gives default data that the schema accepts", () => {
+    for (const k of nodeKinds) {
+      const node = createNode(k.kind, "n", { x: 1, y: 2 });
+      expect(missionNodeSchema.parse(node), k.kind).toEqual(node);
+      expect(k.schema.parse({}), k.kind).toEqual(k.defaultData());
+    }
+  });
+
+  it("knows which kinds accept inputs and which change state", () => {
+    expect(nodeKinds.filter((k) => !k.inputs).map((k) => k.kind)).toEqual(["trigger"]);
+    expect(nodeKinds.filter((k) => k.stateChanging).map((k) => k.kind)).toEqual(["approval", "action"]);
+  });
+
+  it("lists output ports", () => {
+    const condition = createNode("condition", "c", { x: 0, y: 0 });
+    condition.data.branches = [
+      { id: "big", label: "Big order", expression: "trigger.amount > 100" },
+      { id: "vip", label: "", expression: "trigger.vip" },
+    ];
+    expect(nodeOutputs(condition)).toEqual([
+      { id: "big", label: "Big order", handle: "big" },
+      { id: "vip", label: "vip", handle: "vip" },
+      { id: "else", label: "Else", handle: "else" },
+    ]);
+    expect(nodeOutputs(createNode("approval", "a", { x: 0, y: 0 })).map((p) => p.handle)).toEqual(["approved", "rejected"]);
+    expect(nodeOutputs(createNode("verdict", "v", { x: 0, y: 0 }))).toEqual([]);
+    for (const kind of ["trigger", "worker", "action"] as const) {
+      expect(nodeOutputs(createNode(kind, "x", { x: 0, y: 0 }))).toEqual([{ id: "out", label: "Next", handle: undefined }]);
+    }
+  });
+
+  it("lists the expressions each node evaluates", () => {
+    const action = createNode("action", "a", { x: 0, y: 0 });
+    action.data.args = { orderId: "trigger.orderId", blank: "" };
+    expect(nodeExprFields(action)).toEqual([{ path: ["args", "orderId"], expression: "trigger.orderId" }]);
+    const approval = createNode("approval", "p", { x: 0, y: 0 });
+    approval.data.proposed = [{ name: "amount", label: "", type: "number", expression: "reason.amount", editable: true }];
+    expect(nodeExprFields(approval)).toEqual([{ path: ["proposed", 0, "expression"], expression: "reason.amount" }]);
+    const verdict = createNode("verdict", "v", { x: 0, y: 0 });
+    verdict.data.outcome = '"approve"';
+    expect(nodeExprFields(verdict)).toEqual([{ path: ["outcome"], expression: '"approve"' }]);
+    expect(nodeExprFields(createNode("worker", "w", { x: 0, y: 0 }))).toEqual([]);
+  });
+
+  it("looks kinds up safely", () => {
+    expect(getNodeKind("webhook")).toBeUndefined();
+    expect(getNodeKind("toString")).toBeUndefined();
+    expect(isNodeKind("approval")).toBe(true);
+    expect(isNodeKind(3)).toBe(false);
+  });
+
+  it("suggests unused ids for new nodes", () => {
+    expect(nextNodeId(["trigger", "verdict"], "worker")).toBe("worker");
+    expect(nextNodeId(["worker", "worker_2"], "worker")).toBe("worker_3");
+  });
+});
