@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { citedClauses, clausesIn } from "./citations";
+import { WorkerObserver } from "./observer";
+import { parseFinalAnswer } from "./output-schema";
+import { appendResumedResult, NOT_RUN_MESSAGE, pendingToolCalls } from "./transcript";
+
+const OUTPUTS = [
+  { name: "decision", type: "enum" as const, values: ["approve", "partial", "deny"], description: "" },
+  { name: "amount", type: "number" as const, description: "" },
+  { name: "ok", type: "boolean" as const, description: "" },
+];
+
+describe("parseFinalAnswer", () => {
+  it("accepts bare JSON, fenced JSON and JSON wrapped in prose", () => {
+    const want = { decision: "partial", amount: 42.5, ok: true };
+    expect(parseFinalAnswer(JSON.stringify(want), OUTPUTS)).toEqual({ ok: true, value: want });
+    expect(parseFinalAnswer("```json\n" + JSON.stringify(want) + "\n```", OUTPUTS)).toEqual({ ok: true, value: want });
+    expect(parseFinalAnswer(`Here you go: ${JSON.stringify(want)} — done.`, OUTPUTS)).toEqual({ ok: true, value: want });
+  });
+
+  it("names each wrong or missing field", () => {
+    const r = parseFinalAnswer('{"decision": "maybe", "amount": "42"}', OUTPUTS);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problem).toContain('decision: must be one of "approve", "partial", "deny"');
+    expect(r.problem).toContain("amount: must be a number");
+    expect(r.problem).toContain("ok: must be true or false");
+    expect(parseFinalAnswer("[1, 2]", OUTPUTS)).toEqual({ ok: false, problem: "the final answer is not a JSON object" });
+  });
+
+  it("returns the text when the Worker declares no outputs", () => {
+    expect(parseFinalAnswer("  All good.  ", [])).toEqual({ ok: true, value: { text: "All good." } });
+  });
+});
+
+describe("citations", () => {
+  it("finds clause ids with titles in structured results, else in text", () => {
+    expect(clausesIn(JSON.stringify({ results: [{ id: "REF-2.2", title: "Opened items", text: "…" }, { clauseId: "SHIP-1", heading: "Shipping" }] }))).toEqual([
+      { clauseId: "REF-2.2", title: "Opened items" },
+      { clauseId: "SHIP-1", title: "Shipping" },
+    ]);
+    expect(clausesIn("See REF-2.1 and REF-2.2 for details.")).toEqual([
+      { clauseId: "REF-2.1", title: "" },
+      { clauseId: "REF-2.2", title: "" },
+    ]);
+  });
+
+  it("cites only what the answer mentions, exactly", () => {
+    const clauses = [
+      { clauseId: "REF-2.2", title: "a" },
+      { clauseId: "REF-2.1", title: "b" },
+      { clauseId: "REF-2", title: "c" },
+    ];
+    expect(citedClauses(clauses, "Under REF-2.2 the refund is 50%.")).toEqual([{ clauseId: "REF-2.2", title: "a" }]);
+    expect(citedClauses(clauses, "Clause REF-2.20 does not exist")).toEqual([]);
+  });
+});
+
+describe("WorkerObserver", () => {
+  it("batches deltas by size and kind, keeping order with other rows", async () => {
+    const rows: Array<{ kind: string; text?: string }> = [];
+    const o = new WorkerObserver(async (x) => void rows.push(x), { flushMs: 10_000, flushChars: 10 });
+    for (const d of ["abc", "def", "ghij", "kl"]) o.delta("reasoning", 0, d);
+    o.delta("text", 0, "xyz");
+    o.record({ kind: "tool_call", text: "t" });
+    o.delta("text", 1, "after");
+    await o.close();
+    expect(rows).toEqual([
+      { kind: "reasoning", text: "abcdefghij", data: { step: 0 } },
+      { kind: "reasoning", text: "kl", data: { step: 0 } },
+      { kind: "text", text: "xyz", data: { step: 0 } },
+      { kind: "tool_call", text: "t" },
+      { kind: "text", text: "after", data: { step: 1 } },
+    ]);
+  });
+
+  it("flushes on a timer and reports a failed write at close", async () => {
+    const rows: string[] = [];
+    const o = new WorkerObserver(async (x) => void rows.push(x.text ?? ""), { flushMs: 20, flushChars: 1_000 });
+    o.delta("text", 0, "soon");
+    await new Promise((r) => setTimeout(r, 60));
+    expect(rows).toEqual(["soon"]);
+    await o.close();
+
+    const failing = new WorkerObserver(async () => {
+      throw new Error("database is gone");
+    });
+    failing.record({ kind: "status", text: "x" });
+    await expect(failing.close()).rejects.toThrow("database is gone");
+  });
+});
+
+describe("resuming a transcript", () => {
+  it("answers the decided call and marks other unanswered calls as not run", () => {
+    const messages = [
+      {
+        role: "assistant" as const,
+        content: [
+          { type: "tool-call" as const, toolCallId: "a", toolName: "commerce_issue_refund", input: { amount: 1 } },
+          { type: "tool-call" as const, toolCallId: "b", toolName: "commerce_cancel_order", input: {} },
+          { type: "tool-call" as const, toolCallId: "c", toolName: "commerce_get_order", input: {} },
+        ],
+      },
+      { role: "tool" as const, content: [{ type: "tool-result" as const, toolCallId: "c", toolName: "commerce_get_order", output: { type: "text" as const, value: "{}" } }] },
+    ];
+    expect(pendingToolCalls(messages).map((p) => p.toolCallId)).toEqual(["a", "b"]);
+    const resumed = appendResumedResult(messages, { toolCallId: "a", output: "rejected: too much", isError: true });
+    if (typeof resumed === "string") throw new Error(resumed);
+    expect(resumed).toHaveLength(2);
+    expect(resumed[1]).toEqual({
+      role: "tool",
+      content: [
+        messages[1]!.content[0],
+        { type: "tool-result", toolCallId: "a", toolName: "commerce_issue_refund", output: { type: "error-text", value: "rejected: too much" } },
+        { type: "tool-result", toolCallId: "b", toolName: "commerce_cancel_order", output: { type: "error-text", value: NOT_RUN_MESSAGE } },
+      ],
+    });
+    expect(pendingToolCalls(resumed)).toEqual([]);
+  });
+});

@@ -1,0 +1,302 @@
+import "server-only";
+import { APICallError, jsonSchema, stepCountIs, streamText, tool, type ModelMessage, type StepResult, type ToolSet } from "ai";
+import type { ToolCallResult, ToolInfo, ToolPort } from "@/server/connectors/tool-port";
+import type { Database } from "@/server/db/database";
+import { costOf, resolveModel, type ResolvedModel, type ResolveOptions } from "@/server/models/registry";
+import { ReplayError } from "@/server/models/replay/replay-model";
+import { findModelProviderError, modelErrorMessage } from "@/server/models/retrying-fetch";
+import { ReplayFixtureError } from "@/server/models/replay/fixture";
+import { modelToolName } from "@/server/models/tool-names";
+import { citedClauses, clausesIn, type Clause } from "./citations";
+import { WorkerError, isWorkerError, type WorkerErrorCode } from "./errors";
+import { WorkerObserver, type ObserverOptions } from "./observer";
+import { parseFinalAnswer } from "./output-schema";
+import { buildSystemPrompt, repairMessage, START_MESSAGE } from "./prompt";
+import { appendResumedResult, modelCallCount, parseTranscript, pendingToolCalls } from "./transcript";
+import type { TokenUsage, WorkerRunInput, WorkerRunner, WorkerStepResult } from "./types";
+
+export interface WorkerRunnerOptions extends ObserverOptions {
+  /** Passed to the model registry (retry/timeouts, replay fixture dir and pacing). */
+  models?: ResolveOptions;
+  /** Tools whose results hold policy clauses the Worker may cite. */
+  citationTools?: string[];
+}
+
+/** Tool results are stored whole in `data`; the row's text is for display. */
+const DISPLAY_CHARS = 2_000;
+const DEFAULT_CITATION_TOOLS = ["knowledge.search_policies"];
+
+/**
+ * The Worker agent loop: an AI SDK tool loop over the node's allowed tools. Read-only tools run
+ * inline; a gated tool has no `execute`, so the SDK stops when the model calls it and the runner
+ * hands the call to the engine as `proposed`. The engine resumes with the result after a decision.
+ */
+export function createWorkerRunner(database: Database, tools: ToolPort, opts: WorkerRunnerOptions = {}): WorkerRunner {
+  return (input) => runWorker(database, tools, opts, input);
+}
+
+type ToolMeta = { info: ToolInfo; name: string };
+
+async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunnerOptions, input: WorkerRunInput): Promise<WorkerStepResult> {
+  const { data, nodeId, runId } = input;
+  const who = `Worker "${nodeId}"`;
+  const observer = new WorkerObserver(input.observe, opts);
+  const usage: TokenUsage = { tokensIn: 0, tokensOut: 0, cost: 0 };
+  const fail = (code: WorkerErrorCode, message: string, retriable = false) => new WorkerError(code, message, { ...usage }, retriable);
+
+  try {
+    const budget = input.tokenBudgetLeft;
+    if (budget !== undefined && budget <= 0) throw fail("token_budget", `${who}: token budget exhausted before it started (no tokens left for this run)`);
+
+    let resolved: ResolvedModel;
+    try {
+      resolved = await resolveModel(database, data.model, { runId, nodeId }, opts.models);
+    } catch (e) {
+      throw fail("model", `${who}: ${(e as Error).message}`);
+    }
+
+    const { toolset, byName } = await buildTools(tools, data.tools, who, fail);
+
+    const parsed = parseTranscript(input.transcript);
+    if (typeof parsed === "string") throw fail("transcript", `${who}: the stored transcript is not valid (${parsed})`);
+    let transcript: ModelMessage[] = parsed;
+    if (input.resume) {
+      const resumed = appendResumedResult(transcript, input.resume);
+      if (typeof resumed === "string") throw fail("transcript", `${who} cannot resume: ${resumed}`);
+      transcript = resumed;
+    } else if (pendingToolCalls(transcript).length) {
+      throw fail("transcript", `${who} cannot continue: its transcript waits for a tool result and none was given`);
+    }
+
+    const gatedRefs = [...byName.values()].filter((t) => t.info.policy === "gated").map((t) => t.info.ref);
+    const system = buildSystemPrompt(data, input.context, gatedRefs);
+    const citationNames = new Set((opts.citationTools ?? DEFAULT_CITATION_TOOLS).map(modelToolName));
+    let said = "";
+    let repaired = false;
+
+    for (;;) {
+      const callsSoFar = modelCallCount(transcript);
+      // A repair gets its one extra call even at the step limit: it is a retry, not more work.
+      const remaining = repaired ? Math.max(1, data.maxSteps - callsSoFar) : data.maxSteps - callsSoFar;
+      if (remaining <= 0) throw fail("step_limit", `${who} reached its step limit (${data.maxSteps}) without a final answer`);
+
+      const spentBefore = usage.tokensIn + usage.tokensOut;
+      const result = streamText({
+        model: resolved.model,
+        system,
+        messages: [{ role: "user", content: START_MESSAGE }, ...transcript],
+        tools: toolset,
+        stopWhen: [stepCountIs(remaining), ({ steps }) => budget !== undefined && spentBefore + tokensOf(steps) > budget],
+        maxRetries: 0,
+        abortSignal: input.signal,
+        // Errors arrive as stream parts below; this keeps the SDK from also logging them.
+        onError: () => undefined,
+      });
+
+      let step = callsSoFar - 1;
+      let streamError: unknown;
+      // Some providers report a failed stream as an error part, others by throwing from the stream.
+      try {
+        for await (const part of result.fullStream) {
+          switch (part.type) {
+            case "start-step":
+              step++;
+              break;
+            case "reasoning-delta":
+              said += part.text;
+              observer.delta("reasoning", step, part.text);
+              break;
+            case "text-delta":
+              said += part.text;
+              observer.delta("text", step, part.text);
+              break;
+            case "tool-call": {
+              const meta = byName.get(part.toolName);
+              const ref = meta?.info.ref ?? part.toolName;
+              observer.record({
+                kind: "tool_call",
+                text: ref,
+                data: { tool: ref, args: part.input, toolCallId: part.toolCallId, step, gated: meta?.info.policy === "gated" },
+              });
+              break;
+            }
+            case "tool-result": {
+              const ref = byName.get(part.toolName)?.info.ref ?? part.toolName;
+              const r = part.output as ToolCallResult;
+              observer.record({
+                kind: "tool_result",
+                text: truncate(r.text || JSON.stringify(r.value ?? null)),
+                data: { tool: ref, toolCallId: part.toolCallId, step, isError: r.isError, value: r.value ?? null, raw: r.raw ?? null },
+              });
+              break;
+            }
+            case "tool-error": {
+              const ref = byName.get(part.toolName)?.info.ref ?? part.toolName;
+              const message = part.error instanceof Error ? part.error.message : String(part.error);
+              observer.record({ kind: "tool_result", text: truncate(message), data: { tool: ref, toolCallId: part.toolCallId, step, isError: true, error: message } });
+              break;
+            }
+            case "finish-step": {
+              const tokensIn = part.usage.inputTokens ?? 0;
+              const tokensOut = part.usage.outputTokens ?? 0;
+              const cost = costOf(resolved.prices, tokensIn, tokensOut);
+              usage.tokensIn += tokensIn;
+              usage.tokensOut += tokensOut;
+              usage.cost += cost;
+              observer.record({
+                kind: "usage",
+                text: `${resolved.modelId}: ${tokensIn} tokens in, ${tokensOut} out`,
+                tokensIn,
+                tokensOut,
+                data: { modelId: resolved.modelId, step, cost },
+              });
+              break;
+            }
+            case "error":
+              streamError ??= part.error;
+              break;
+            case "abort":
+              streamError ??= new Error("the run was cancelled");
+              break;
+          }
+        }
+      } catch (e) {
+        streamError ??= e;
+      }
+      observer.flush();
+      if (input.signal?.aborted) throw fail("cancelled", `${who} was cancelled`);
+      if (streamError) throw modelFailure(streamError, who, usage);
+
+      const steps = await result.steps;
+      const response = await result.response;
+      transcript = [...transcript, ...response.messages];
+
+      if (budget !== undefined && usage.tokensIn + usage.tokensOut > budget) {
+        throw fail("token_budget", `${who}: token budget exhausted (${usage.tokensIn + usage.tokensOut} tokens used, ${budget} were left for this run)`);
+      }
+
+      const last = steps.at(-1);
+      if (!last) throw fail("model", `${who}: the model returned no steps`, true);
+      const answered = new Set(last.content.filter((p) => p.type === "tool-result" || p.type === "tool-error").map((p) => p.toolCallId));
+      const gated = last.toolCalls.find((c) => !answered.has(c.toolCallId) && byName.get(c.toolName)?.info.policy === "gated");
+      if (gated) {
+        const meta = byName.get(gated.toolName);
+        await observer.close();
+        return {
+          kind: "proposed",
+          toolCallId: gated.toolCallId,
+          tool: meta?.info.ref ?? gated.toolName,
+          args: (gated.input ?? {}) as Record<string, unknown>,
+          usage: { ...usage },
+          transcript: serialisable(transcript),
+        };
+      }
+      if (last.toolCalls.length) throw fail("step_limit", `${who} reached its step limit (${data.maxSteps}) without a final answer`);
+
+      const answer = parseFinalAnswer(last.text, data.outputs);
+      if (answer.ok) {
+        const cited = citedClauses(clausesFrom(transcript, citationNames), `${JSON.stringify(answer.value)}\n${said}`);
+        for (const c of cited) {
+          observer.record({ kind: "citation", text: c.title ? `${c.clauseId} — ${c.title}` : c.clauseId, data: { clauseId: c.clauseId, title: c.title } });
+        }
+        await observer.close();
+        return { kind: "completed", output: answer.value, usage: { ...usage }, transcript: serialisable(transcript) };
+      }
+      const fields = data.outputs.map((f) => f.name).join(", ");
+      if (repaired) {
+        throw fail("invalid_output", `${who} gave an invalid output twice (expected fields: ${fields}): ${answer.problem}`);
+      }
+      repaired = true;
+      observer.record({ kind: "status", text: `Output invalid (${answer.problem}); asking the model to correct it`, data: { step, repair: true, problem: answer.problem } });
+      transcript = [...transcript, { role: "user", content: repairMessage(answer.problem, data) }];
+    }
+  } catch (e) {
+    // Anything else (the connector layer, an Observation write) is unexpected and may pass on a retry.
+    const err = isWorkerError(e) ? e : fail("internal", `${who} failed: ${e instanceof Error ? e.message : String(e)}`, true);
+    observer.record({ kind: "error", text: err.message, data: { code: err.code, retriable: err.retriable } });
+    await observer.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildTools(
+  tools: ToolPort,
+  refs: string[],
+  who: string,
+  fail: (code: WorkerErrorCode, message: string) => WorkerError,
+): Promise<{ toolset: ToolSet; byName: Map<string, ToolMeta> }> {
+  const infos = refs.length ? await tools.listTools(refs) : [];
+  const missing = refs.filter((r) => !infos.some((i) => i.ref === r));
+  if (missing.length) {
+    throw fail("tool_unavailable", `${who} cannot use ${missing.join(", ")}: not offered (connector disabled or removed, tool disallowed, or unknown)`);
+  }
+  const toolset: ToolSet = {};
+  const byName = new Map<string, ToolMeta>();
+  for (const info of infos.filter((i) => refs.includes(i.ref))) {
+    let name = modelToolName(info.ref);
+    for (let n = 2; byName.has(name); n++) name = `${modelToolName(info.ref).slice(0, 60)}_${n}`;
+    byName.set(name, { info, name });
+    const inputSchema = jsonSchema(objectSchema(info.inputSchema));
+    if (info.policy === "gated") {
+      toolset[name] = tool({
+        description: `${info.description || info.ref} (Changes things: a person approves each call before it runs.)`,
+        inputSchema,
+      });
+    } else {
+      toolset[name] = tool({
+        description: info.description || info.ref,
+        inputSchema,
+        execute: (args, { abortSignal }) => tools.callTool(info.ref, (args ?? {}) as Record<string, unknown>, { signal: abortSignal }),
+        toModelOutput: ({ output }) => {
+          const r = output as ToolCallResult;
+          const text = r.text || JSON.stringify(r.value ?? null);
+          return r.isError ? { type: "error-text", value: text } : { type: "text", value: text };
+        },
+      });
+    }
+  }
+  return { toolset, byName };
+}
+
+/** MCP servers may omit `type: "object"`; providers require it. `$schema` is dropped (some APIs reject it). */
+function objectSchema(schema: Record<string, unknown>): Parameters<typeof jsonSchema>[0] {
+  const { $schema: _ignored, ...rest } = schema;
+  void _ignored;
+  return { type: "object", properties: {}, ...rest } as Parameters<typeof jsonSchema>[0];
+}
+
+function tokensOf(steps: ReadonlyArray<StepResult<ToolSet>>): number {
+  return steps.reduce((n, s) => n + (s.usage.inputTokens ?? 0) + (s.usage.outputTokens ?? 0), 0);
+}
+
+function clausesFrom(transcript: ModelMessage[], toolNames: Set<string>): Clause[] {
+  const out = new Map<string, Clause>();
+  for (const m of transcript) {
+    if (m.role !== "tool") continue;
+    for (const p of m.content) {
+      if (p.type !== "tool-result" || !toolNames.has(p.toolName)) continue;
+      const value = "value" in p.output ? p.output.value : undefined;
+      for (const c of clausesIn(value)) if (!out.has(c.clauseId) || (!out.get(c.clauseId)?.title && c.title)) out.set(c.clauseId, c);
+    }
+  }
+  return [...out.values()];
+}
+
+function modelFailure(e: unknown, who: string, usage: TokenUsage): WorkerError {
+  if (isWorkerError(e)) return e;
+  const message = modelErrorMessage(e);
+  // Replays and rejected requests (bad key, bad model name) fail the same way every time; outages,
+  // rate limits and timeouts that outlasted our retries may pass later.
+  const retriable =
+    !(e instanceof ReplayError || e instanceof ReplayFixtureError) && (findModelProviderError(e) !== undefined || !(APICallError.isInstance(e) && !e.isRetryable));
+  return new WorkerError("model", `${who}: the model call failed: ${message}`, { ...usage }, retriable);
+}
+
+function truncate(s: string): string {
+  return s.length > DISPLAY_CHARS ? `${s.slice(0, DISPLAY_CHARS)}…` : s;
+}
+
+/** What the engine stores: plain JSON, so it survives a database round trip unchanged. */
+function serialisable(messages: ModelMessage[]): unknown[] {
+  return JSON.parse(JSON.stringify(messages)) as unknown[];
+}
