@@ -1,0 +1,111 @@
+import "server-only";
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Database } from "@/server/db/database";
+import { connector, connectorTool } from "@/server/db/schema";
+import { ConnectorError } from "./errors";
+import { definitionOf, effectivePolicy } from "./policy";
+import { connectorPool, type ConnectorPool } from "./pool";
+import type { ToolCallOptions, ToolCallResult, ToolInfo, ToolPort } from "./tool-port";
+
+/** `commerce.get_order` → connector `commerce`, tool `get_order` (tool names may contain dots). */
+export function parseToolRef(ref: string): { connector: string; tool: string } | null {
+  const dot = ref.indexOf(".");
+  if (dot <= 0 || dot === ref.length - 1) return null;
+  return { connector: ref.slice(0, dot), tool: ref.slice(dot + 1) };
+}
+
+function parseJson(text: string): unknown {
+  const t = text.trim();
+  if (!t) return null;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** An MCP tools/call result in the shape Workers and Observations use. */
+export function toToolCallResult(res: CallToolResult): ToolCallResult {
+  const text = res.content
+    .filter((c): c is Extract<typeof c, { type: "text" }> => c.type === "text")
+    .map((c) => c.text)
+    .join("\n");
+  return {
+    isError: res.isError === true,
+    text,
+    value: res.structuredContent ?? parseJson(text),
+    raw: res,
+  };
+}
+
+/**
+ * The engine's and Workers' view of the connectors: only tools an admin approved, as approved.
+ * Every call re-checks the running server's definition against the pin, so a server that changes
+ * a tool after approval is stopped at the next call, not only at the next refresh.
+ */
+export function createToolPort(database: Database, pool: ConnectorPool = connectorPool()): ToolPort {
+  const db = database.db;
+
+  return {
+    async listTools(refs?: string[]): Promise<ToolInfo[]> {
+      const rows = await db
+        .select({ c: connector, t: connectorTool })
+        .from(connectorTool)
+        .innerJoin(connector, eq(connector.id, connectorTool.connectorId))
+        .where(and(eq(connector.enabled, true), eq(connectorTool.status, "approved"), eq(connectorTool.definitionHash, sql`${connectorTool.approvedHash}`)))
+        .orderBy(asc(connector.name), asc(connectorTool.name));
+      const wanted = refs ? new Set(refs) : null;
+      const out: ToolInfo[] = [];
+      for (const { c, t } of rows) {
+        const ref = `${c.name}.${t.name}`;
+        const policy = effectivePolicy(t.annotations, t.policyOverride);
+        if (policy === "disallowed" || (wanted && !wanted.has(ref))) continue;
+        out.push({ ref, connector: c.name, name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations, policy });
+      }
+      return out;
+    },
+
+    async callTool(ref: string, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolCallResult> {
+      const parsed = parseToolRef(ref);
+      if (!parsed) throw new ConnectorError("not_found", `${ref} is not a tool reference (expected <connector>.<tool>)`);
+      const [c] = await db.select().from(connector).where(eq(connector.name, parsed.connector));
+      if (!c) throw new ConnectorError("not_found", `No connector named ${parsed.connector}`, parsed.connector, parsed.tool);
+      if (!c.enabled) throw new ConnectorError("disabled", `Connector ${c.name} is disabled`, c.name, parsed.tool);
+      const [t] = await db
+        .select()
+        .from(connectorTool)
+        .where(and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, parsed.tool)));
+      if (!t) throw new ConnectorError("not_found", `Connector ${c.name} has no tool ${parsed.tool}`, c.name, parsed.tool);
+      if (effectivePolicy(t.annotations, t.policyOverride) === "disallowed") {
+        throw new ConnectorError("tool_not_allowed", `${ref} is disallowed by an admin`, c.name, t.name);
+      }
+      if (t.status === "removed") {
+        throw new ConnectorError("not_found", `${ref} is no longer offered by the server (removed at the last refresh)`, c.name, t.name);
+      }
+      if (t.status !== "approved" || !t.approvedHash || t.definitionHash !== t.approvedHash) {
+        throw new ConnectorError("tool_unreviewed", `${ref} is ${t.status === "approved" ? "changed" : t.status} and has not been approved by an admin`, c.name, t.name);
+      }
+
+      const live = await pool.liveTool(c, t.name, opts.signal);
+      const now = new Date();
+      const where = and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, t.name));
+      if (!live) {
+        await db.update(connectorTool).set({ status: "removed", updatedAt: now }).where(where);
+        throw new ConnectorError("not_found", `${ref} is no longer offered by the server`, c.name, t.name);
+      }
+      const def = definitionOf(live);
+      if (def.hash !== t.approvedHash) {
+        // Record what the server now says, so the admin can review the change in settings.
+        await db
+          .update(connectorTool)
+          .set({ description: def.description, inputSchema: def.inputSchema, annotations: def.annotations, definitionHash: def.hash, status: "changed", updatedAt: now })
+          .where(where);
+        throw new ConnectorError("tool_unreviewed", `${ref} changed on the server since it was approved; an admin must review it`, c.name, t.name);
+      }
+
+      const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
+      return toToolCallResult(res);
+    },
+  };
+}
