@@ -8,6 +8,8 @@ const config: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   devIndicators: false,
+  // `npm test` runs tsc over the whole tree (app, tests, scripts); the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default config;

@@ -33,6 +33,9 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
   "apiKeys.create": "admin",
   "apiKeys.revoke": "admin",
   "setup.createFirstAdmin": "public",
+  "audit.list": "admin",
+  "audit.facets": "admin",
+  "audit.verify": "admin",
 };
 
 function allowed(rule: (typeof TRPC_ACCESS)[string], p: Persona): boolean {

@@ -1,7 +1,9 @@
 import "server-only";
 import { appUrl, demoMode, env, executorMode } from "@/server/env";
 import { getDatabase } from "@/server/db/client";
+import type { Database } from "@/server/db/database";
 import { DataDirLockedError } from "@/server/db/data-dir-lock";
+import { secretKey } from "@/server/crypto/secrets";
 import { DEMO_USERS } from "./demo-users";
 import { firstAdminLink, seedBootstrapKey, seedDemoUsers } from "./seed";
 import { seedDemoContent } from "./demo-content";
@@ -16,18 +18,40 @@ export function boot(): Promise<void> {
   return globalThis.__stewardBooted;
 }
 
-async function run(): Promise<void> {
-  let database;
+function fatal(message: string): never {
+  console.error(`\n✖ ${message}\n`);
+  process.exit(1);
+}
+
+async function openOrExit(): Promise<Database> {
   try {
-    database = await getDatabase();
+    return await getDatabase();
   } catch (e) {
-    if (e instanceof DataDirLockedError) {
-      console.error(`\n✖ ${e.message}\n`);
-      process.exit(1);
-    }
+    if (e instanceof DataDirLockedError) fatal(e.message);
     throw e;
   }
+}
+
+/** The engine runs Workers and actions through the connector and model layers. */
+async function wireEngine(database: Database): Promise<void> {
+  const [{ setEngineDeps }, { createToolPort }, { createWorkerRunner }] = await Promise.all([
+    import("@/server/engine/deps"),
+    import("@/server/connectors/tool-port-impl"),
+    import("@/server/workers/run-worker"),
+  ]);
+  const tools = createToolPort(database);
+  setEngineDeps({ tools, runWorker: createWorkerRunner(database, tools) });
+}
+
+async function run(): Promise<void> {
+  const database = await openOrExit();
   const e = env();
+  try {
+    // Fail at start, not at the first secret: with DATABASE_URL the key must come from the environment.
+    secretKey();
+  } catch (err) {
+    fatal((err as Error).message);
+  }
   if (e.STEWARD_BOOTSTRAP_API_KEY && (await seedBootstrapKey(database, e.STEWARD_BOOTSTRAP_API_KEY))) {
     console.log("• Created the bootstrap admin API key from STEWARD_BOOTSTRAP_API_KEY.");
   }
@@ -36,8 +60,15 @@ async function run(): Promise<void> {
     await seedDemoUsers(database);
     await seedDemoContent(database);
   }
+  await wireEngine(database);
   const { startEngine } = await import("@/server/engine/start");
   await startEngine();
+  const { closeAllConnectors } = await import("@/server/connectors/pool");
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.once(sig, () => {
+      void closeAllConnectors().finally(() => process.exit(0));
+    });
+  }
 
   const url = appUrl();
   const lines = [`\n▲ Steward is ready on ${url}`, `  database: ${database.driver === "pglite" ? `embedded PGlite (${e.STEWARD_DATA_DIR})` : "PostgreSQL"}`, `  executor: ${executorMode()}`];

@@ -4,17 +4,23 @@ import type { Database } from "@/server/db/database";
 import { mission, user } from "@/server/db/schema";
 import { getTemplate } from "@/lib/mission/templates";
 import { saveVersion } from "@/server/missions/service";
+import { registerDemoConnectors } from "@/server/connectors/demo";
+import { seedReplayModels } from "@/server/models/service";
 
-/** Demo mode: the refund adjudication mission, saved as version 1 (idempotent). */
+export const DEMO_MISSION_ID = "refund-adjudication";
+
+/** Demo mode: replay models, the demo MCP connectors and the refund mission as version 1 (idempotent). */
 export async function seedDemoContent(database: Database): Promise<void> {
   const db = database.db;
-  const existing = await db.select({ id: mission.id }).from(mission).limit(1);
+  const [admin] = await db.select({ id: user.id }).from(user).where(eq(user.email, "admin@steward.local"));
+  await seedReplayModels(database);
+  await registerDemoConnectors(database, { userId: admin?.id });
+  const existing = await db.select({ id: mission.id }).from(mission).where(eq(mission.id, DEMO_MISSION_ID));
   if (existing.length) return;
   const template = getTemplate("refund");
   if (!template) return;
   const [builder] = await db.select({ id: user.id }).from(user).where(eq(user.email, "builder@steward.local"));
   const graph = template.graph();
-  const id = "refund-adjudication";
-  await db.insert(mission).values({ id, name: graph.name, description: graph.description, draft: graph, createdBy: builder?.id ?? null });
-  await saveVersion(database.db, id, { message: "Demo: refund adjudication" }, builder?.id ?? null);
+  await db.insert(mission).values({ id: DEMO_MISSION_ID, name: graph.name, description: graph.description, draft: graph, createdBy: builder?.id ?? null });
+  await saveVersion(database.db, DEMO_MISSION_ID, { message: "Demo: refund adjudication" }, builder?.id ?? null);
 }
