@@ -12,7 +12,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: process.env.CI ? [["list"], ["json", { outputFile: "test-results/e2e.json" }]] : [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  // Per-port output so several suites (or engineers) can run side by side without clearing each other's files.
+  outputDir: `test-results/e2e-${port}`,
+  reporter: [["list"], ["json", { outputFile: `test-results/e2e-${port}.json` }]],
   globalSetup: "./e2e/global-setup.ts",
   use: {
     baseURL: `http://127.0.0.1:${port}`,

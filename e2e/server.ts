@@ -4,6 +4,11 @@ import os from "node:os";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
+/** Where the global setup writes the e2e server's console output (tests read its data dir from it). */
+export function serverLogPath(port = Number(process.env.E2E_PORT ?? 3210)): string {
+  return path.join(ROOT, "test-results", `e2e-server-${port}.log`);
+}
+
 export const E2E_DIST = process.env.E2E_DIST_DIR ?? ".next-e2e";
 
 /** Builds the app into its own dist dir (skipped when E2E_SKIP_BUILD=1 and a build exists). */
@@ -32,7 +37,7 @@ export async function startServer(opts: { port: number; dataDir?: string; env?: 
   let out = "";
   const child = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(opts.port)], {
     cwd: ROOT,
-    env: { ...process.env, STEWARD_DIST_DIR: E2E_DIST, STEWARD_DATA_DIR: dataDir, PORT: String(opts.port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...opts.env },
+    env: { ...process.env, STEWARD_DIST_DIR: E2E_DIST, STEWARD_DATA_DIR: dataDir, PORT: String(opts.port), NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", STEWARD_SIGNIN_RATE_LIMIT: "1000", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));

@@ -46,7 +46,7 @@ if (want("unit")) {
   results.push({ suite: "vitest", passed, failed, seconds: r.seconds });
 }
 if (want("e2e")) {
-  const out = "test-results/e2e.json";
+  const out = `test-results/e2e-${process.env.E2E_PORT ?? 3210}.json`;
   fs.rmSync(path.join(root, out), { force: true });
   const r = run("end-to-end (playwright)", bin("playwright"), ["test"]);
   const j = readJson(out);

@@ -18,6 +18,8 @@ const schema = z.object({
   INNGEST_BASE_URL: z.string().url().optional(),
   INNGEST_DEV: z.string().optional(),
   STEWARD_EXECUTOR: z.enum(["embedded", "inngest", "off"]).optional(),
+  /** Sign-in attempts allowed per client address per minute. */
+  STEWARD_SIGNIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   NEXT_PHASE: z.string().optional(),
 });
 

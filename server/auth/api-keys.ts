@@ -6,6 +6,7 @@ import { AppError, zodProblems } from "@/lib/errors";
 import type { Db } from "@/server/db/database";
 import { apiKey, user } from "@/server/db/schema";
 import { rolesOf, type SessionUser } from "./users";
+import { recordAudit, type AuditActor } from "@/server/audit/record";
 
 const KEY_PREFIX = "stw_";
 
@@ -45,6 +46,7 @@ export async function createApiKey(
   const key = plaintext ?? `${KEY_PREFIX}${crypto.randomBytes(24).toString("base64url")}`;
   const id = crypto.randomUUID();
   await db.insert(apiKey).values({ id, name: parsed.data.name, prefix: key.slice(0, 10), hash: hashApiKey(key), userId: ownerId });
+  await recordAudit(db, { action: "api_key.created", actor: { id: createdBy }, targetType: "api_key", targetId: id, data: { name: parsed.data.name, prefix: key.slice(0, 10), userId: ownerId } });
   const view = (await listApiKeys(db)).find((k) => k.id === id);
   if (!view) throw new Error("api key vanished after insert");
   return { key, view };
@@ -73,9 +75,10 @@ export async function listApiKeys(db: Db): Promise<ApiKeyView[]> {
   }));
 }
 
-export async function revokeApiKey(db: Db, id: string): Promise<void> {
+export async function revokeApiKey(db: Db, id: string, actor?: AuditActor): Promise<void> {
   const res = await db.update(apiKey).set({ revokedAt: new Date() }).where(and(eq(apiKey.id, id), isNull(apiKey.revokedAt))).returning({ id: apiKey.id });
   if (!res.length) throw new AppError("not_found", `No active API key ${id}`);
+  await recordAudit(db, { action: "api_key.revoked", actor, targetType: "api_key", targetId: id });
 }
 
 /** The user an API key acts as, or null for an unknown or revoked key. */

@@ -8,6 +8,7 @@ import { appUrl, dataDir, env } from "@/server/env";
 import { getDb } from "@/server/db/client";
 import * as schema from "@/server/db/schema";
 import type { Db } from "@/server/db/database";
+import { recordAudit } from "@/server/audit/record";
 
 /** Session signing secret: env, else derived from the secret key, else kept in the embedded data dir. */
 function authSecret(): string {
@@ -38,6 +39,23 @@ export function createAuth(db: Db, baseURL: string, secret: string) {
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     trustedOrigins: [baseURL, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
     telemetry: { enabled: false },
+    // Slows password guessing; the limit is configurable because automated suites sign in often.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 300,
+      customRules: { "/sign-in/email": { window: 60, max: env().STEWARD_SIGNIN_RATE_LIMIT } },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // Runs after better-auth's own transaction, so writing through `db` cannot wait on it.
+          after: async (session) => {
+            await recordAudit(db, { action: "auth.sign_in", actor: { id: session.userId }, targetType: "user", targetId: session.userId, data: { ipAddress: session.ipAddress ?? null, userAgent: session.userAgent ?? null } });
+          },
+        },
+      },
+    },
   });
 }
 

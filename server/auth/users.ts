@@ -7,6 +7,7 @@ import { AppError, zodProblems } from "@/lib/errors";
 import { roleSchema, type Role } from "@/lib/mission/schema";
 import type { Db, DbOrTx } from "@/server/db/database";
 import { account, user, userRole } from "@/server/db/schema";
+import { recordAudit, type AuditActor } from "@/server/audit/record";
 
 export interface SessionUser {
   id: string;
@@ -24,7 +25,7 @@ export const createUserInput = z.object({
 export type CreateUserInput = z.input<typeof createUserInput>;
 
 /** Creates a user with an email/password account in better-auth's tables, plus roles. */
-export async function createUser(db: Db, raw: CreateUserInput): Promise<SessionUser> {
+export async function createUser(db: Db, raw: CreateUserInput, actor?: AuditActor): Promise<SessionUser> {
   const parsed = createUserInput.safeParse(raw);
   if (!parsed.success) throw new AppError("bad_request", "Invalid user", zodProblems(parsed.error.issues));
   const input = parsed.data;
@@ -36,6 +37,7 @@ export async function createUser(db: Db, raw: CreateUserInput): Promise<SessionU
     await tx.insert(user).values({ id, email: input.email, name: input.name, emailVerified: true });
     await tx.insert(account).values({ id: crypto.randomUUID(), accountId: id, providerId: "credential", userId: id, password });
     await tx.insert(userRole).values(input.roles.map((role) => ({ userId: id, role })));
+    await recordAudit(tx, { action: "user.created", actor, targetType: "user", targetId: id, data: { email: input.email, name: input.name, roles: [...input.roles].sort() } });
   });
   return { id, email: input.email, name: input.name, roles: input.roles };
 }
@@ -45,10 +47,11 @@ export async function rolesOf(db: DbOrTx, userId: string): Promise<Role[]> {
   return rows.map((r) => r.role).sort();
 }
 
-export async function setRoles(db: Db, userId: string, roles: Role[]): Promise<void> {
+export async function setRoles(db: Db, userId: string, roles: Role[], actor?: AuditActor): Promise<void> {
   const exists = await db.select({ id: user.id }).from(user).where(eq(user.id, userId));
   if (!exists.length) throw new AppError("not_found", `No user ${userId}`);
   await db.transaction(async (tx) => {
+    await recordAudit(tx, { action: "user.roles_changed", actor, targetType: "user", targetId: userId, data: { before: await rolesOf(tx, userId), after: [...new Set(roles)].sort() } });
     await tx.delete(userRole).where(eq(userRole.userId, userId));
     if (roles.length) await tx.insert(userRole).values([...new Set(roles)].map((role) => ({ userId, role })));
   });

@@ -6,6 +6,8 @@ import * as missions from "@/app/api/v1/missions/route";
 import * as mission from "@/app/api/v1/missions/[id]/route";
 import * as versions from "@/app/api/v1/missions/[id]/versions/route";
 import * as exporter from "@/app/api/v1/missions/[id]/export/route";
+import * as auditExport from "@/app/api/v1/audit/route";
+import * as runAudit from "@/app/api/v1/runs/[id]/audit/route";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -17,6 +19,8 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "GET", path: "/api/v1/missions/x/versions", handler: versions.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/missions/x/versions", handler: versions.POST, rule: "builder", body: {} },
   { method: "GET", path: "/api/v1/missions/x/export", handler: exporter.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/audit", handler: auditExport.GET, rule: "admin" },
+  { method: "GET", path: "/api/v1/runs/x/audit", handler: runAudit.GET, rule: "signed-in" },
 ];
 
 function allowed(rule: "signed-in" | Role, p: Persona) {
