@@ -10,6 +10,7 @@ import { parseMissionDocument, validateMission } from "@/lib/mission/validate";
 import { getTemplate } from "@/lib/mission/templates";
 import type { Db } from "@/server/db/database";
 import { mission, missionVersion, user } from "@/server/db/schema";
+import { recordAudit } from "@/server/audit/record";
 
 export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
@@ -162,6 +163,7 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
       .update(mission)
       .set({ latestVersion: number, draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now })
       .where(eq(mission.id, id));
+    await recordAudit(tx, { action: "mission.version_saved", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { version: number, versionId: row.id, contentHash: hash, message: message.data } });
     return { ...toVersionSummary(row, null), unchanged: false };
   });
 }
@@ -229,6 +231,7 @@ export async function importMission(db: Db, document: string | unknown, userId: 
       message: opts.message ?? "Imported",
       authorId: userId,
     });
+    await recordAudit(tx, { action: "mission.imported", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { name: graph.name, version: 1, contentHash: contentHash(graph), nodes: graph.nodes.length } });
   });
   return getMission(db, id);
 }
