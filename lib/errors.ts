@@ -44,8 +44,19 @@ export function isAppError(e: unknown): e is AppError {
 }
 
 /** zod issues → FieldProblems with dotted paths like `nodes[2].data.label`. */
-export function zodProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ""): FieldProblem[] {
-  return issues.map((i) => ({ path: formatPath([...(prefix ? [prefix] : []), ...i.path]), message: i.message }));
+interface IssueLike {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+  /** zod nests the real reason for a bad record key (`invalid_key`) one level down. */
+  issues?: readonly IssueLike[];
+}
+
+export function zodProblems(issues: readonly IssueLike[], prefix = ""): FieldProblem[] {
+  return issues.map((i) => {
+    const inner = i.code === "invalid_key" ? i.issues?.[0] : undefined;
+    return { path: formatPath([...(prefix ? [prefix] : []), ...i.path]), message: inner ? `key ${inner.message}` : i.message };
+  });
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

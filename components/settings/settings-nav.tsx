@@ -7,8 +7,11 @@ import { cn } from "@/components/ui/cn";
 const TABS = [
   { href: "/settings/connectors", label: "Connectors" },
   { href: "/settings/models", label: "Models" },
+  { href: "/settings/knowledge", label: "Knowledge" },
+  { href: "/settings/organisation", label: "Organisation" },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/api-keys", label: "API keys" },
+  { href: "/settings/notifications", label: "Notifications" },
 ];
 
 export function SettingsNav() {

@@ -5,6 +5,8 @@ import { usersRouter } from "./routers/users";
 import { apiKeysRouter } from "./routers/api-keys";
 import { setupRouter } from "./routers/setup";
 import { auditRouter } from "./routers/audit";
+import { connectorsRouter } from "./routers/connectors";
+import { modelsRouter } from "./routers/models";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -12,6 +14,8 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   setup: setupRouter,
   audit: auditRouter,
+  connectors: connectorsRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

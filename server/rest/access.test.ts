@@ -8,6 +8,8 @@ import * as versions from "@/app/api/v1/missions/[id]/versions/route";
 import * as exporter from "@/app/api/v1/missions/[id]/export/route";
 import * as auditExport from "@/app/api/v1/audit/route";
 import * as runAudit from "@/app/api/v1/runs/[id]/audit/route";
+import * as connectors from "@/app/api/v1/connectors/route";
+import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -21,6 +23,9 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "GET", path: "/api/v1/missions/x/export", handler: exporter.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/audit", handler: auditExport.GET, rule: "admin" },
   { method: "GET", path: "/api/v1/runs/x/audit", handler: runAudit.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/connectors", handler: connectors.GET, rule: "admin" },
+  { method: "POST", path: "/api/v1/connectors", handler: connectors.POST, rule: "admin", body: { name: "" } },
+  { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },
 ];
 
 function allowed(rule: "signed-in" | Role, p: Persona) {

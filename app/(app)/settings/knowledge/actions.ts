@@ -1,0 +1,67 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { revalidatePath } from "next/cache";
+import type { UploadFormState } from "@/components/knowledge/upload-form";
+import { userActor } from "@/server/audit/record";
+import { can, requirePageUser } from "@/server/auth/page-user";
+import { getDatabase } from "@/server/db/client";
+import { deleteDocument, KnowledgeError, uploadDocument } from "@/server/knowledge";
+
+// Server actions are public endpoints: each checks the caller is an admin, as the tRPC
+// procedures do (server/api/routers/knowledge.ts).
+async function requireAdmin() {
+  const user = await requirePageUser("/settings/knowledge");
+  if (!can(user, "admin")) throw new Error("Managing knowledge needs the admin role");
+  return user;
+}
+
+export async function uploadKnowledge(_prev: UploadFormState, form: FormData): Promise<UploadFormState> {
+  const user = await requireAdmin();
+  const mode = form.get("mode") === "paste" ? "paste" : "file";
+  const title = String(form.get("title") ?? "").trim() || undefined;
+  let content: string;
+  let filename: string | undefined;
+  let format: "markdown" | "text" | undefined;
+  if (mode === "file") {
+    const file = form.get("file");
+    if (!(file instanceof File) || !file.size) return { message: null, problems: { file: "Choose a Markdown (.md) or text (.txt) file." } };
+    if (!/\.(md|markdown|txt|text)$/i.test(file.name) && !/^text\//.test(file.type)) {
+      return { message: null, problems: { file: `${file.name} is not a Markdown or text file.` } };
+    }
+    content = await file.text();
+    filename = file.name;
+  } else {
+    content = String(form.get("content") ?? "");
+    format = form.get("format") === "text" ? "text" : "markdown";
+    if (!title && !/^\s*#\s+\S/m.test(content)) return { message: null, problems: { title: "Give the document a title." } };
+  }
+
+  let target: string;
+  try {
+    const res = await uploadDocument(await getDatabase(), { content, title, filename, format }, userActor(user));
+    target = `/settings/knowledge/${res.document.id}?result=${res.outcome}`;
+  } catch (e) {
+    if (e instanceof KnowledgeError) {
+      const problems: Record<string, string> = {};
+      for (const p of e.problems) {
+        const field = p.path === "content" && mode === "file" ? "file" : p.path;
+        const subject = field === "file" ? "This document" : field === "title" ? "The title" : "The text";
+        const said = /^(must|has|is|are)\b/.test(p.message) ? `${subject} ${p.message}` : p.message.charAt(0).toUpperCase() + p.message.slice(1);
+        const sentence = said.endsWith(".") ? said : `${said}.`;
+        problems[field] = problems[field] ? `${problems[field]} ${sentence}` : sentence;
+      }
+      return { message: e.problems.length ? null : e.message, problems };
+    }
+    throw e;
+  }
+  revalidatePath("/settings/knowledge");
+  redirect(target);
+}
+
+export async function deleteKnowledge(id: string): Promise<void> {
+  const user = await requireAdmin();
+  await deleteDocument(await getDatabase(), id, userActor(user));
+  revalidatePath("/settings/knowledge");
+  redirect("/settings/knowledge?result=deleted");
+}

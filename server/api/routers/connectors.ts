@@ -1,0 +1,370 @@
+import "server-only";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { AppError, isAppError } from "@/lib/errors";
+import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
+import { decryptJson } from "@/server/crypto/secrets";
+import type { Database } from "@/server/db/database";
+import { TOOL_POLICIES, auditLog, connector, connectorTool } from "@/server/db/schema";
+import type { ToolAnnotations, ToolPolicy } from "@/server/connectors/tool-port";
+import {
+  approveTools,
+  createConnector,
+  createConnectorInput,
+  deleteConnector,
+  getConnector,
+  listConnectors,
+  listToolsForBuilder,
+  refreshTools,
+  setEnabled,
+  setToolPolicy,
+  testConnection,
+  updateConnector,
+  updateConnectorInput,
+  type BuilderTool,
+  type ConnectorDetail,
+  type ConnectorView,
+  type CreateConnectorInput,
+  type RefreshResult,
+  type TestConnectionResult,
+  type UpdateConnectorInput,
+} from "@/server/connectors/service";
+import { adminProcedure, builderProcedure, router } from "../trpc";
+
+// ---------------------------------------------------------------------------------------------
+// Secret scrubbing
+//
+// Views never carry secrets, but a server's own words can: a stdio server that prints its env to
+// stderr (which ends up in the connection error), or an HTTP server that echoes a header back.
+// Everything server-sourced is scrubbed of the connector's secret values before it leaves.
+
+const MASK = "••••";
+const MIN_SCRUB_LENGTH = 6;
+const ADMIN_CONFIG_KEYS = new Set(["stdio", "http"]);
+
+/** The decrypted env and header values of the given connectors (all when `ids` is omitted). */
+export async function connectorSecretValues(database: Database, ids?: string[]): Promise<string[]> {
+  const cols = { env: connector.secretEnv, headers: connector.secretHeaders };
+  const rows = ids ? await database.db.select(cols).from(connector).where(inArray(connector.id, ids)) : await database.db.select(cols).from(connector);
+  const values = new Set<string>();
+  for (const row of rows) {
+    for (const stored of [row.env, row.headers]) {
+      if (!stored) continue;
+      let map: Record<string, string>;
+      try {
+        map = decryptJson<Record<string, string>>(stored);
+      } catch {
+        continue; // unreadable secrets are unreadable everywhere: nothing to scrub
+      }
+      for (const v of Object.values(map)) {
+        // Shorter values would mangle ordinary text (dates, numbers) wherever they happen to occur.
+        if (v.length < MIN_SCRUB_LENGTH) continue;
+        values.add(v);
+        // "Bearer abc…": a server may echo just the token.
+        for (const part of v.split(/\s+/)) if (part.length >= 8) values.add(part);
+      }
+    }
+  }
+  // Longest first, so a value containing another is replaced whole.
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
+  return out;
+}
+
+/**
+ * Every string inside `value` (keys included) with the secrets masked, except under `stdio` and
+ * `http`: that is the admin's own configuration (command, args, URL, masked entries), shown as
+ * entered even where an argument happens to equal a secret.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (!secrets.length) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return redactText(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => (ADMIN_CONFIG_KEYS.has(k) ? [k, x] : [redactText(k, secrets), walk(x)])));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** Runs `fn`; its result and any error it throws are scrubbed of the connectors' secrets. */
+async function scrubbed<T>(database: Database, ids: string[] | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    const result = await fn();
+    return redactDeep(result, await connectorSecretValues(database, ids));
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const secrets = await connectorSecretValues(database, ids);
+    if (!secrets.length) throw e;
+    if (isAppError(e)) throw new AppError(e.code, redactText(e.message, secrets), redactDeep(e.problems, secrets));
+    throw new Error(redactText(e.message, secrets));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review: what changed in a tool since it was approved
+
+export interface ToolDefinitionView {
+  description: string;
+  inputSchema: Record<string, unknown>;
+  annotations: ToolAnnotations;
+}
+
+export interface ToolReview {
+  name: string;
+  status: "new" | "changed";
+  current: ToolDefinitionView;
+  /** The definition an admin approved last; null for a new tool or an approval made before definitions were recorded. */
+  approved: ToolDefinitionView | null;
+}
+
+/** What `connector.tools_approved` audit entries carry for each tool: enough to show a later change as a diff. */
+interface ApprovedToolRecord extends ToolDefinitionView {
+  name: string;
+  hash: string;
+}
+
+export interface ConnectorPage extends ConnectorDetail {
+  reviews: ToolReview[];
+}
+
+async function reviewsOf(database: Database, id: string): Promise<ToolReview[]> {
+  const rows = await database.db
+    .select()
+    .from(connectorTool)
+    .where(and(eq(connectorTool.connectorId, id), inArray(connectorTool.status, ["new", "changed"])))
+    .orderBy(connectorTool.name);
+  if (!rows.length) return [];
+  const approvals = rows.some((r) => r.status === "changed")
+    ? await database.db
+        .select({ data: auditLog.data })
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "connector.tools_approved"), eq(auditLog.targetType, "connector"), eq(auditLog.targetId, id)))
+        .orderBy(desc(auditLog.id))
+        .limit(200)
+    : [];
+  const recorded = approvals.flatMap((a) => (Array.isArray(a.data.tools) ? (a.data.tools as ApprovedToolRecord[]) : []));
+  return rows.map((r) => {
+    const pinned = r.status === "changed" ? recorded.find((t) => t.name === r.name && t.hash === r.approvedHash) : undefined;
+    return {
+      name: r.name,
+      status: r.status as "new" | "changed",
+      current: { description: r.description, inputSchema: r.inputSchema, annotations: r.annotations },
+      approved: pinned ? { description: pinned.description, inputSchema: pinned.inputSchema, annotations: pinned.annotations } : null,
+    };
+  });
+}
+
+/** Every connector; server names and versions come from the servers, so they are scrubbed too. */
+export function listConnectorsScrubbed(database: Database): Promise<ConnectorView[]> {
+  return scrubbed(database, undefined, () => listConnectors(database.db));
+}
+
+export async function connectorPage(database: Database, id: string): Promise<ConnectorPage> {
+  return scrubbed(database, [id], async () => ({ ...(await getConnector(database.db, id)), reviews: await reviewsOf(database, id) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audited operations (shared by tRPC and REST)
+
+function configSummary(v: ConnectorView) {
+  return v.stdio
+    ? { transport: v.transport, command: v.stdio.command, args: v.stdio.args, cwd: v.stdio.cwd, env: v.stdio.env.map((e) => e.name), timeoutMs: v.timeoutMs }
+    : { transport: v.transport, url: v.http?.url ?? "", headers: v.http?.headers.map((h) => h.name) ?? [], timeoutMs: v.timeoutMs };
+}
+
+export async function createConnectorAudited(database: Database, input: CreateConnectorInput, actor: AuditActor): Promise<ConnectorDetail> {
+  const created = await createConnector(database.db, input);
+  await recordAudit(database, {
+    action: "connector.created",
+    actor,
+    targetType: "connector",
+    targetId: created.id,
+    data: { name: created.name, enabled: created.enabled, ...configSummary(created) },
+  });
+  return created;
+}
+
+/** Names of secrets an edit added, replaced or removed: never their values. */
+function secretChanges(before: { name: string }[], patch: Record<string, string | null> | undefined) {
+  const had = new Set(before.map((e) => e.name));
+  const out = { added: [] as string[], replaced: [] as string[], removed: [] as string[] };
+  for (const [name, value] of Object.entries(patch ?? {})) {
+    if (value === null) continue;
+    if (value === "") {
+      if (had.has(name)) out.removed.push(name);
+    } else (had.has(name) ? out.replaced : out.added).push(name);
+  }
+  return out;
+}
+
+export async function updateConnectorAudited(database: Database, id: string, patch: UpdateConnectorInput, actor: AuditActor): Promise<ConnectorDetail> {
+  const before = await getConnector(database.db, id);
+  const after = await updateConnector(database.db, id, patch);
+  const b = configSummary(before);
+  const a = configSummary(after);
+  const changed = Object.fromEntries(
+    (Object.keys({ ...b, ...a }) as (keyof typeof a & keyof typeof b)[])
+      .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+      .map((k) => [k, { from: b[k] ?? null, to: a[k] ?? null }]),
+  );
+  await recordAudit(database, {
+    action: "connector.updated",
+    actor,
+    targetType: "connector",
+    targetId: id,
+    data: {
+      name: after.name,
+      ...(before.name !== after.name ? { renamedFrom: before.name } : {}),
+      changed,
+      env: secretChanges(before.stdio?.env ?? [], patch.stdio?.env),
+      headers: secretChanges(before.http?.headers ?? [], patch.http?.headers),
+    },
+  });
+  return after;
+}
+
+async function setEnabledAudited(database: Database, id: string, enabled: boolean, actor: AuditActor): Promise<ConnectorDetail> {
+  const before = await getConnector(database.db, id);
+  const after = await setEnabled(database.db, id, enabled);
+  if (before.enabled !== after.enabled) {
+    await recordAudit(database, {
+      action: after.enabled ? "connector.enabled" : "connector.disabled",
+      actor,
+      targetType: "connector",
+      targetId: id,
+      data: { name: after.name },
+    });
+  }
+  return after;
+}
+
+async function setPolicyAudited(database: Database, input: { id: string; tool: string; policy: ToolPolicy | null; confirmLoosen?: boolean }, actor: AuditActor) {
+  const res = await setToolPolicy(database.db, input.id, input.tool, input.policy, { confirmLoosen: input.confirmLoosen });
+  if (res.loosened || res.previous !== res.tool.policy) {
+    await recordAudit(database, {
+      action: res.loosened ? "connector.policy_loosened" : "connector.policy_changed",
+      actor,
+      targetType: "connector",
+      targetId: input.id,
+      data: {
+        tool: res.tool.ref,
+        from: res.previous,
+        to: res.tool.policy,
+        override: res.tool.policyOverride,
+        stateChanging: res.tool.stateChanging,
+        ...(res.loosened ? { confirmed: true } : {}),
+      },
+    });
+  }
+  return res;
+}
+
+/** Tests the stored configuration; whatever the server said is scrubbed of its secrets. */
+export function testConnectorScrubbed(database: Database, id: string): Promise<TestConnectionResult> {
+  return scrubbed(database, [id], () => testConnection(database.db, id));
+}
+
+async function approveAudited(database: Database, id: string, names: string[] | undefined, actor: AuditActor) {
+  // Read the definitions first: the audit entry keeps what was approved, for later diffs.
+  const rows = await database.db.select().from(connectorTool).where(eq(connectorTool.connectorId, id));
+  const result = await approveTools(database.db, id, actor.id, names);
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const tools: ApprovedToolRecord[] = result.approved.flatMap((n) => {
+    const r = byName.get(n);
+    return r ? [{ name: n, hash: r.definitionHash, description: r.description, inputSchema: r.inputSchema, annotations: r.annotations }] : [];
+  });
+  if (tools.length) {
+    await recordAudit(database, {
+      action: "connector.tools_approved",
+      actor,
+      targetType: "connector",
+      targetId: id,
+      data: { name: result.connector.name, tools },
+    });
+  }
+  return { approved: result.approved, connector: await connectorPage(database, id) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The router
+
+const idInput = z.object({ id: z.string().min(1, "must not be empty") });
+
+/** A tool as the editor's picker needs it; `readOnly` is what its MCP annotations declare. */
+export interface BuilderToolView extends BuilderTool {
+  readOnly: boolean;
+}
+
+export const connectorsRouter = router({
+  list: adminProcedure.query(({ ctx }) => listConnectorsScrubbed(ctx.database)),
+
+  get: adminProcedure.input(idInput).query(({ ctx, input }) => connectorPage(ctx.database, input.id)),
+
+  create: adminProcedure.input(createConnectorInput).mutation(({ ctx, input }) => createConnectorAudited(ctx.database, input, userActor(ctx.user))),
+
+  update: adminProcedure.input(updateConnectorInput.extend({ id: z.string().min(1, "must not be empty") })).mutation(({ ctx, input }) => {
+    const { id, ...patch } = input;
+    return scrubbed(ctx.database, [id], () => updateConnectorAudited(ctx.database, id, patch, userActor(ctx.user)));
+  }),
+
+  delete: adminProcedure.input(idInput).mutation(async ({ ctx, input }) => {
+    const before = await getConnector(ctx.database.db, input.id);
+    await deleteConnector(ctx.database.db, input.id);
+    await recordAudit(ctx.database, {
+      action: "connector.deleted",
+      actor: userActor(ctx.user),
+      targetType: "connector",
+      targetId: input.id,
+      data: { name: before.name, ...configSummary(before) },
+    });
+    return { id: input.id };
+  }),
+
+  setEnabled: adminProcedure
+    .input(idInput.extend({ enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => scrubbed(ctx.database, [input.id], () => setEnabledAudited(ctx.database, input.id, input.enabled, userActor(ctx.user)))),
+
+  /** Connects with the stored configuration and lists the tools; nothing is recorded. */
+  test: adminProcedure.input(idInput).mutation(({ ctx, input }) => testConnectorScrubbed(ctx.database, input.id)),
+
+  /** Reads the server's tools and records new, changed and removed ones for review. */
+  refresh: adminProcedure.input(idInput).mutation(async ({ ctx, input }): Promise<RefreshResult> => {
+    const res = await scrubbed(ctx.database, [input.id], () => refreshTools(ctx.database.db, input.id));
+    if (res.added.length || res.changed.length || res.removed.length) {
+      const name = (await getConnector(ctx.database.db, input.id)).name;
+      await recordAudit(ctx.database, {
+        action: "connector.tools_refreshed",
+        actor: userActor(ctx.user),
+        targetType: "connector",
+        targetId: input.id,
+        data: { name, serverName: res.serverName, serverVersion: res.serverVersion, added: res.added, changed: res.changed, removed: res.removed },
+      });
+    }
+    return res;
+  }),
+
+  /** Pins the named tools (all current ones without `names`): from now on they are offered to Workers. */
+  approve: adminProcedure
+    .input(idInput.extend({ names: z.array(z.string().min(1)).max(1_000).optional() }))
+    .mutation(({ ctx, input }) => approveAudited(ctx.database, input.id, input.names, userActor(ctx.user))),
+
+  /**
+   * Sets a tool's policy; `null` goes back to what its annotations imply. Making a state-changing
+   * tool autonomous needs `confirmLoosen: true` and is audited as `connector.policy_loosened`.
+   */
+  setPolicy: adminProcedure
+    .input(idInput.extend({ tool: z.string().min(1, "must not be empty"), policy: z.enum(TOOL_POLICIES).nullable(), confirmLoosen: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => scrubbed(ctx.database, [input.id], () => setPolicyAudited(ctx.database, input, userActor(ctx.user)))),
+
+  /** Pinned tools for the editor's tool picker (builders). */
+  toolsForBuilder: builderProcedure.query(({ ctx }) =>
+    scrubbed(ctx.database, undefined, async (): Promise<BuilderToolView[]> => (await listToolsForBuilder(ctx.database.db)).map((t) => ({ ...t, readOnly: !t.stateChanging }))),
+  ),
+});
