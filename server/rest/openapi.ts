@@ -64,6 +64,35 @@ export function openApiDocument(serverUrl: string) {
           responses: { "200": { description: "The mission document", content: { "application/json": { schema: { $ref: "#/components/schemas/MissionGraph" } } } }, "404": error, ...auth },
         },
       },
+      "/api/v1/missions/{id}/runs": {
+        post: {
+          summary: "Start a run of the mission's latest version",
+          description: "Body: the trigger input (an object with the trigger's fields). Needs the builder role. Input that does not fit the trigger's fields is answered 400 naming each field; a version with validation problems 400 with its problems.",
+          parameters: [idParam],
+          requestBody: { required: true, content: { "application/json": { schema: { type: "object", additionalProperties: true } } } },
+          responses: { "202": { description: "Queued: `{ runId, status, links }`" }, "400": error, "404": error, ...auth },
+        },
+        get: { summary: "List the mission's runs", parameters: [idParam], responses: { "200": { description: "`{ items, nextCursor }`" }, "404": error, ...auth } },
+      },
+      "/api/v1/runs/{id}": {
+        get: { summary: "A run: status, verdict, per-node states and times, pending decisions", parameters: [idParam], responses: { "200": { description: "The run" }, "404": error, ...auth } },
+      },
+      "/api/v1/runs/{id}/cancel": {
+        post: { summary: "Cancel a run (builder)", parameters: [idParam], responses: { "200": { description: "Cancelled" }, "404": error, "409": { ...error, description: "The run already ended" }, ...auth } },
+      },
+      "/api/v1/runs/{id}/audit": {
+        get: { summary: "The run's audit record (every governance act for the run, plus its verdict)", parameters: [idParam, { name: "download", in: "query", schema: { type: "string" } }], responses: { "200": { description: "Audit record" }, "404": error, ...auth } },
+      },
+      "/api/v1/audit": {
+        get: { summary: "Export the audit log as JSON Lines (admin)", responses: { "200": { description: "application/x-ndjson" }, "400": error, ...auth } },
+      },
+      "/api/v1/connectors": {
+        get: { summary: "List MCP connectors (admin); secrets are masked", responses: { "200": { description: "Connectors" }, ...auth } },
+        post: { summary: "Register an MCP connector (admin)", responses: { "201": { description: "Created" }, "400": error, "409": error, ...auth } },
+      },
+      "/api/v1/connectors/{id}/test": {
+        post: { summary: "Connect and list the server's tools (admin)", parameters: [idParam], responses: { "200": { description: "Server name, version and tools" }, "404": error, ...auth } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API key (stw_…)" } },

@@ -1,0 +1,34 @@
+import type { Role } from "@/lib/mission/schema";
+import * as missions from "@/app/api/v1/missions/route";
+import * as mission from "@/app/api/v1/missions/[id]/route";
+import * as versions from "@/app/api/v1/missions/[id]/versions/route";
+import * as exporter from "@/app/api/v1/missions/[id]/export/route";
+import * as auditExport from "@/app/api/v1/audit/route";
+import * as runAudit from "@/app/api/v1/runs/[id]/audit/route";
+import * as connectors from "@/app/api/v1/connectors/route";
+import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
+import * as runGet from "@/app/api/v1/runs/[id]/route";
+import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
+import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
+
+export type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+/** Every REST route and the role it needs ("signed-in" = any role). */
+export const REST_ACCESS: { method: string; path: string; handler: Handler; rule: "signed-in" | Role; body?: unknown }[] = [
+  { method: "GET", path: "/api/v1/missions", handler: missions.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/missions", handler: missions.POST, rule: "builder", body: { name: "" } },
+  { method: "GET", path: "/api/v1/missions/x", handler: mission.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/missions/x/versions", handler: versions.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/missions/x/versions", handler: versions.POST, rule: "builder", body: {} },
+  { method: "GET", path: "/api/v1/missions/x/export", handler: exporter.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/audit", handler: auditExport.GET, rule: "admin" },
+  { method: "GET", path: "/api/v1/runs/x/audit", handler: runAudit.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/connectors", handler: connectors.GET, rule: "admin" },
+  { method: "POST", path: "/api/v1/missions/x/runs", handler: missionRuns.POST, rule: "builder", body: {} },
+  { method: "GET", path: "/api/v1/missions/x/runs", handler: missionRuns.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/runs/x", handler: runGet.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/runs/x/cancel", handler: runCancel.POST, rule: "builder" },
+  { method: "POST", path: "/api/v1/connectors", handler: connectors.POST, rule: "admin", body: { name: "" } },
+  { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },
+];
+
