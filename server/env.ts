@@ -20,6 +20,8 @@ const schema = z.object({
   STEWARD_EXECUTOR: z.enum(["embedded", "inngest", "off"]).optional(),
   /** Sign-in attempts allowed per client address per minute. */
   STEWARD_SIGNIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
+  /** 1: trust `x-forwarded-for` (behind a reverse proxy) for client addresses. */
+  STEWARD_TRUST_PROXY: z.enum(["0", "1"]).optional(),
   NEXT_PHASE: z.string().optional(),
 });
 

@@ -7,6 +7,8 @@ import { setupRouter } from "./routers/setup";
 import { auditRouter } from "./routers/audit";
 import { connectorsRouter } from "./routers/connectors";
 import { modelsRouter } from "./routers/models";
+import { knowledgeRouter } from "./routers/knowledge";
+import { orgRouter } from "./routers/org";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -16,6 +18,8 @@ export const appRouter = router({
   audit: auditRouter,
   connectors: connectorsRouter,
   models: modelsRouter,
+  knowledge: knowledgeRouter,
+  org: orgRouter,
 });
 
 export type AppRouter = typeof appRouter;

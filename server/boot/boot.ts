@@ -44,6 +44,9 @@ async function wireEngine(database: Database): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  // Before any request: the portal's rate limit keys on the real socket address.
+  const { installPeerAddressStamp } = await import("@/server/portal/client-address");
+  installPeerAddressStamp();
   const database = await openOrExit();
   const e = env();
   try {
@@ -60,6 +63,8 @@ async function run(): Promise<void> {
     await seedDemoUsers(database);
     await seedDemoContent(database);
   }
+  const { startKnowledgeSync } = await import("@/server/knowledge/export");
+  await startKnowledgeSync(database);
   await wireEngine(database);
   const { startEngine } = await import("@/server/engine/start");
   await startEngine();

@@ -6,6 +6,8 @@ import { getTemplate } from "@/lib/mission/templates";
 import { saveVersion } from "@/server/missions/service";
 import { registerDemoConnectors } from "@/server/connectors/demo";
 import { seedReplayModels } from "@/server/models/service";
+import { seedDemoKnowledge } from "@/server/knowledge/demo";
+import { seedDemoOrganisation } from "@/server/portal/demo";
 
 export const DEMO_MISSION_ID = "refund-adjudication";
 
@@ -14,6 +16,8 @@ export async function seedDemoContent(database: Database): Promise<void> {
   const db = database.db;
   const [admin] = await db.select({ id: user.id }).from(user).where(eq(user.email, "admin@steward.local"));
   await seedReplayModels(database);
+  await seedDemoOrganisation(database);
+  await seedDemoKnowledge(database);
   await registerDemoConnectors(database, { userId: admin?.id });
   const existing = await db.select({ id: mission.id }).from(mission).where(eq(mission.id, DEMO_MISSION_ID));
   if (existing.length) return;

@@ -1,0 +1,28 @@
+import "server-only";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { adminProcedure, router, viewerProcedure } from "../trpc";
+import { userActor } from "@/server/audit/record";
+import { deleteDocument, getClause, getDocument, listDocuments, searchKnowledge, uploadDocument, uploadDocumentInput } from "@/server/knowledge";
+
+const id = z.object({ id: z.string().min(1, "must not be empty").max(200) });
+
+export const knowledgeRouter = router({
+  /** Every document with its clause count, newest change first. */
+  list: adminProcedure.query(({ ctx }) => listDocuments(ctx.database)),
+  /** A document (by id or slug) with its source and clauses. */
+  get: adminProcedure.input(id).query(({ ctx, input }) => getDocument(ctx.database, input.id)),
+  /** Adds a Markdown or plain-text document, or replaces the one with the same slug. */
+  upload: adminProcedure.input(uploadDocumentInput).mutation(({ ctx, input }) => uploadDocument(ctx.database, input, userActor(ctx.user))),
+  delete: adminProcedure.input(id).mutation(({ ctx, input }) => deleteDocument(ctx.database, input.id, userActor(ctx.user))),
+  /** Full-text search, the same ranking Workers get from the knowledge connector. */
+  search: adminProcedure
+    .input(z.object({ query: z.string().max(1_000, "must be at most 1000 characters"), limit: z.number().int().min(1).max(50).default(10) }))
+    .query(({ ctx, input }) => searchKnowledge(ctx.database, input.query, input.limit)),
+  /** One clause by id, for citation links: anyone signed in may read what a run cited. */
+  clause: viewerProcedure.input(id).query(async ({ ctx, input }) => {
+    const clause = await getClause(ctx.database, input.id);
+    if (!clause) throw new TRPCError({ code: "NOT_FOUND", message: `No clause ${input.id}` });
+    return clause;
+  }),
+});

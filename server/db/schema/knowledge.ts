@@ -1,0 +1,49 @@
+import { sql } from "drizzle-orm";
+import { customType, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { user } from "./auth";
+
+export const KNOWLEDGE_FORMATS = ["markdown", "text"] as const;
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** An uploaded policy document. Its slug is its identity: uploading the same slug again replaces it. */
+export const knowledgeDocument = pgTable("knowledge_document", {
+  id: text("id").primaryKey(),
+  slug: text("slug").notNull().unique(),
+  title: text("title").notNull(),
+  format: text("format", { enum: KNOWLEDGE_FORMATS }).notNull(),
+  /** The text as uploaded, so the document can be shown and split again. */
+  source: text("source").notNull(),
+  sizeBytes: integer("size_bytes").notNull(),
+  /** sha256 of the source. */
+  contentHash: text("content_hash").notNull(),
+  createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
+  updatedBy: text("updated_by").references(() => user.id, { onDelete: "set null" }),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One clause of a document. The id (e.g. REF-1.2) is what Workers cite, so it is unique across
+ * all documents. `search` is generated, so writers never need to know about full-text search.
+ */
+export const knowledgeClause = pgTable(
+  "knowledge_clause",
+  {
+    id: text("id").primaryKey(),
+    documentId: text("document_id")
+      .notNull()
+      .references(() => knowledgeDocument.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    title: text("title").notNull(),
+    text: text("text").notNull(),
+    headingPath: jsonb("heading_path").$type<string[]>().notNull(),
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(sql`setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B')`),
+  },
+  (t) => [index("knowledge_clause_search").using("gin", t.search), index("knowledge_clause_document").on(t.documentId, t.position)],
+);
+
+export type KnowledgeDocumentRow = typeof knowledgeDocument.$inferSelect;
+export type KnowledgeClauseRow = typeof knowledgeClause.$inferSelect;

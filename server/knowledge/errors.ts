@@ -1,0 +1,9 @@
+import "server-only";
+import { AppError, type ErrorCode, type FieldProblem } from "@/lib/errors";
+
+/** A knowledge request that cannot be done; `problems` name the fields at fault. */
+export class KnowledgeError extends AppError {
+  constructor(code: ErrorCode, message: string, problems: FieldProblem[] = []) {
+    super(code, message, problems);
+  }
+}

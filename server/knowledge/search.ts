@@ -1,0 +1,49 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import type { Database } from "@/server/db/database";
+
+export interface KnowledgeHit {
+  id: string;
+  title: string;
+  text: string;
+  documentId: string;
+  documentTitle: string;
+  /** ts_rank, rounded to 4 decimals; 0 when the query had no searchable words. */
+  score: number;
+}
+
+/**
+ * Full-text search over clauses, best first (ts_rank over the GIN-indexed tsvector; titles weigh
+ * more than text). Any word of the query may match: a question should find the clauses that
+ * mention some of its words, rather than only one that has them all. A query of stop words only
+ * (or empty) lists clauses in document order. The same rules as the knowledge connector's search.
+ */
+export async function searchKnowledge(database: Database, query: string, limit = 5): Promise<KnowledgeHit[]> {
+  const n = Math.min(Math.max(Math.trunc(limit), 1), 100);
+  const [lex] = await database.rows<{ q: string | null }>(
+    sql`select string_agg(quote_literal(l), ' | ') as q from unnest(tsvector_to_array(to_tsvector('english'::regconfig, ${query.slice(0, 1_000)}))) as l`,
+  );
+  const tsquery = lex?.q ?? "";
+  type Row = { id: string; title: string; text: string; document_id: string; document_title: string; score: number | string };
+  const rows = tsquery
+    ? // The lexemes are already stemmed and quoted: read them with 'simple' so they are not stemmed twice.
+      await database.rows<Row>(
+        sql`select c.id, c.title, c.text, c.document_id, d.title as document_title, ts_rank(c.search, to_tsquery('simple', ${tsquery})) as score
+            from knowledge_clause c join knowledge_document d on d.id = c.document_id
+            where c.search @@ to_tsquery('simple', ${tsquery})
+            order by score desc, d.created_at, d.id, c.position limit ${n}`,
+      )
+    : await database.rows<Row>(
+        sql`select c.id, c.title, c.text, c.document_id, d.title as document_title, 0 as score
+            from knowledge_clause c join knowledge_document d on d.id = c.document_id
+            order by d.created_at, d.id, c.position limit ${n}`,
+      );
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    text: r.text,
+    documentId: r.document_id,
+    documentTitle: r.document_title,
+    score: Math.round(Number(r.score) * 10_000) / 10_000,
+  }));
+}
