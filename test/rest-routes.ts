@@ -10,6 +10,8 @@ import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
 import * as runGet from "@/app/api/v1/runs/[id]/route";
 import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
 import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
+import * as decisions from "@/app/api/v1/decisions/route";
+import * as decision from "@/app/api/v1/decisions/[id]/route";
 
 export type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -24,6 +26,9 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "GET", path: "/api/v1/audit", handler: auditExport.GET, rule: "admin" },
   { method: "GET", path: "/api/v1/runs/x/audit", handler: runAudit.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/connectors", handler: connectors.GET, rule: "admin" },
+  { method: "GET", path: "/api/v1/decisions", handler: decisions.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/decisions/x", handler: decision.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/decisions/x", handler: decision.POST, rule: "signed-in", body: { approve: true } },
   { method: "POST", path: "/api/v1/missions/x/runs", handler: missionRuns.POST, rule: "builder", body: {} },
   { method: "GET", path: "/api/v1/missions/x/runs", handler: missionRuns.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/runs/x", handler: runGet.GET, rule: "signed-in" },

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import type { ReactNode } from "react";
 import { Inbox, LogOut, PlayCircle, ScrollText, Settings, Workflow } from "lucide-react";
+import { PendingBadge } from "@/components/decisions/pending-badge";
 import { Logo } from "./logo";
 import { visibleNav } from "./nav-items";
 import { cn } from "@/components/ui/cn";
@@ -44,6 +45,7 @@ export function AppShell({ user, demo, children }: { user: SessionUser; demo: bo
                 >
                   <Icon className="size-4" />
                   {item.label}
+                  {item.href === "/decisions" ? <PendingBadge /> : null}
                 </Link>
               );
             })}

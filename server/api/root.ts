@@ -9,6 +9,9 @@ import { connectorsRouter } from "./routers/connectors";
 import { modelsRouter } from "./routers/models";
 import { knowledgeRouter } from "./routers/knowledge";
 import { orgRouter } from "./routers/org";
+import { runsRouter } from "./routers/runs";
+import { observationsRouter } from "./routers/observations";
+import { decisionsRouter } from "./routers/decisions";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -20,6 +23,9 @@ export const appRouter = router({
   models: modelsRouter,
   knowledge: knowledgeRouter,
   org: orgRouter,
+  runs: runsRouter,
+  observations: observationsRouter,
+  decisions: decisionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -68,6 +68,8 @@ async function run(): Promise<void> {
   await wireEngine(database);
   const { startEngine } = await import("@/server/engine/start");
   await startEngine();
+  const { startNotificationLoop } = await import("@/server/notifications/loop");
+  void startNotificationLoop()?.catch((err: unknown) => console.error("[notifications] could not start:", err));
   const { closeAllConnectors } = await import("@/server/connectors/pool");
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.once(sig, () => {

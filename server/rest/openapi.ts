@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { missionGraphSchema } from "@/lib/mission/schema";
+import { decisionsOpenApiPaths } from "@/app/api/v1/decisions/openapi-paths";
 
 const error = {
   description: "Error with the problems that caused it",
@@ -25,6 +26,7 @@ export function openApiDocument(serverUrl: string) {
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
     paths: {
+      ...decisionsOpenApiPaths,
       "/api/v1/missions": {
         get: {
           summary: "List missions",

@@ -1,0 +1,152 @@
+import os from "node:os";
+import { pathToFileURL } from "node:url";
+import { sql } from "drizzle-orm";
+import { testDatabases } from "@/test/databases";
+import type { Database } from "@/server/db/database";
+import { decide } from "@/server/decisions/decide";
+import { edges, mission, node, noopChain } from "@/server/engine/testing/missions";
+import { seedMission, testEngine, waitingDecision } from "@/server/engine/testing/harness";
+import { observationBus } from "@/server/observations/record";
+import { startRun } from "@/server/runs/service";
+import type { BenchResult } from "./types";
+
+// The embedded engine's own cost: per step of a no-op mission, runs per second with many in
+// flight, and how fast a decision resumes its run. On PGlite, and on PostgreSQL when
+// TEST_DATABASE_URL is set.
+
+const median = (xs: number[]) => percentile(xs, 50);
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
+}
+
+/**
+ * Resolves when the run has succeeded. Listens to the run's Observations instead of polling, so
+ * the measurement neither waits for a poll tick nor competes with the engine for PGlite.
+ */
+function runEnds(database: Database, runId: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const bus = observationBus();
+    const check = () => {
+      void database.rows<{ status: string }>(sql`select status from run where id = ${runId}`).then(([row]) => {
+        if (row?.status === "succeeded") done();
+        else if (row?.status === "failed" || row?.status === "cancelled") done(new Error(`run ${runId} ${row.status}`));
+      }, done);
+    };
+    const timer = setTimeout(() => done(new Error(`run ${runId} did not end within ${timeoutMs} ms`)), timeoutMs);
+    function done(err?: unknown) {
+      clearTimeout(timer);
+      bus.off(runId, check);
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve();
+    }
+    bus.on(runId, check);
+    check();
+  });
+}
+
+/** ms per step of a 10-node no-op mission, one run at a time (11 steps: start, 8 conditions, verdict, finish). */
+async function perStep(database: Database, engine: ReturnType<typeof testEngine>): Promise<{ msPerStep: number; cpuPerStep: number; steps: number }> {
+  const graph = noopChain(10);
+  const seeded = await seedMission(database, graph);
+  const perRun: number[] = [];
+  const cpuPerRun: number[] = [];
+  // run:start, one step per node but the trigger, run:finish (measured until it has written).
+  const steps = graph.nodes.length - 1 + 2;
+  for (let i = 0; i < 12; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const { runId } = await startRun(database, { missionId: seeded.missionId, userId: null }, { send: engine.send });
+    await runEnds(database, runId);
+    const elapsed = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    if (i >= 2) {
+      // The first runs warm up caches and the JIT.
+      perRun.push(elapsed / steps);
+      cpuPerRun.push((cpu.user + cpu.system) / 1000 / steps);
+    }
+  }
+  return { msPerStep: median(perRun), cpuPerStep: median(cpuPerRun), steps };
+}
+
+/** Runs per second of a 5-node no-op mission with 50 started at once. */
+async function throughput(database: Database, engine: ReturnType<typeof testEngine>): Promise<number> {
+  const seeded = await seedMission(database, noopChain(5));
+  const t0 = performance.now();
+  const ids = await Promise.all(Array.from({ length: 50 }, async () => (await startRun(database, { missionId: seeded.missionId, userId: null }, { send: engine.send })).runId));
+  await Promise.all(ids.map((id) => runEnds(database, id)));
+  return 50 / ((performance.now() - t0) / 1000);
+}
+
+/** decide() called → the approval's next step has started (its status write), p50 and p95. */
+async function resumeLatency(database: Database, engine: ReturnType<typeof testEngine>): Promise<{ p50: number; p95: number }> {
+  const graph = mission(
+    "resume",
+    [node.trigger("start"), node.approval("review"), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+    edges("start->review", "review:approved->done"),
+  );
+  const seeded = await seedMission(database, graph);
+  const runs: string[] = [];
+  for (let i = 0; i < 30; i++) runs.push((await startRun(database, { missionId: seeded.missionId, userId: seeded.starter }, { send: engine.send })).runId);
+  const decisions = await Promise.all(runs.map((r) => waitingDecision(database, r, "review", 60_000)));
+  const latencies: number[] = [];
+  for (const [i, runId] of runs.entries()) {
+    const seen = new Map<number, number>();
+    const onObservation = (id: number) => seen.set(id, performance.now());
+    observationBus().on(runId, onObservation);
+    const t0 = performance.now();
+    await decide(database, { decisionId: decisions[i] as string, userId: seeded.approvers[0] as string, userRoles: ["approver"], approve: true }, { send: engine.send });
+    await runEnds(database, runId);
+    observationBus().off(runId, onObservation);
+    // The approval's next step starts by recording the node's outcome: that Observation's moment.
+    const [obs] = await database.rows<{ id: number }>(
+      sql`select id from observation where run_id = ${runId} and node_id = 'review' and kind = 'status' and data->>'status' = 'succeeded'`,
+    );
+    const at = obs ? seen.get(Number(obs.id)) : undefined;
+    if (at === undefined) throw new Error(`no resume observation for run ${runId}`);
+    latencies.push(at - t0);
+  }
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const tdb of testDatabases()) {
+    const database = await tdb.open();
+    const engine = testEngine(database, { executor: { idleMs: 50 } });
+    await engine.executor.start();
+    try {
+      const step = await perStep(database, engine);
+      results.push({
+        name: `${tdb.name}: engine overhead per step (10-node no-op mission, median)`,
+        value: step.msPerStep,
+        unit: "ms",
+        target: 3,
+        better: "lower",
+        notes: `${step.steps} steps per run, one run at a time; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`,
+      });
+      results.push({
+        name: `${tdb.name}: CPU per step (10-node no-op mission, median)`,
+        value: step.cpuPerStep,
+        unit: "ms",
+        better: "lower",
+        notes: "this process's CPU time (SDK, executor, PGlite when embedded): less sensitive to other load than wall time",
+      });
+      results.push({ name: `${tdb.name}: throughput, 5-node no-op mission, 50 in flight`, value: await throughput(database, engine), unit: "runs/s", better: "higher" });
+      const resume = await resumeLatency(database, engine);
+      results.push({ name: `${tdb.name}: decision → next step started (p50)`, value: resume.p50, unit: "ms", better: "lower" });
+      results.push({ name: `${tdb.name}: decision → next step started (p95)`, value: resume.p95, unit: "ms", target: 100, better: "lower" });
+    } finally {
+      await engine.executor.stop();
+      await database.close();
+    }
+  }
+  return results;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await run();
+  for (const r of results) console.log(`${r.name}: ${r.value.toFixed(2)} ${r.unit}${r.target !== undefined ? ` (target ${r.better === "higher" ? "≥" : "≤"} ${r.target})` : ""}`);
+  process.exit(0);
+}

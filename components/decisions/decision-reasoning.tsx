@@ -1,0 +1,159 @@
+"use client";
+
+import { useState, type ReactNode } from "react";
+import { BookOpen, ChevronDown } from "lucide-react";
+import { showValue } from "@/lib/decisions/value-rules";
+import { KIND_META, ObservationKindIcon } from "@/components/run/observation-kinds";
+import { cn } from "@/components/ui/cn";
+import { citationsOf, clip, joinChunks, record } from "./reasoning";
+import type { ReasoningObservation as ObservationView } from "./trpc";
+
+/** What the upstream Workers concluded, then the Observations that led here, grouped by step. */
+export function DecisionReasoning({
+  observations,
+  findings,
+  labels,
+}: {
+  observations: readonly ObservationView[];
+  findings: { nodeId: string; label: string; output?: unknown }[];
+  labels: Record<string, string>;
+}) {
+  const [showAll, setShowAll] = useState(false);
+  const citations = citationsOf(observations);
+  // A Worker's final text is its typed output, shown above under "What the Workers concluded".
+  const concluded = new Set(findings.map((f) => f.nodeId));
+  const relevant = joinChunks(observations).filter((o) => (showAll || o.kind !== "tool_result") && !(o.kind === "text" && o.nodeId && concluded.has(o.nodeId)));
+  const groups: { nodeId: string; items: ObservationView[] }[] = [];
+  for (const o of relevant) {
+    const key = o.nodeId ?? "";
+    const last = groups.at(-1);
+    if (last && last.nodeId === key) last.items.push(o);
+    else groups.push({ nodeId: key, items: [o] });
+  }
+
+  return (
+    <div className="space-y-5" data-testid="decision-reasoning">
+      {citations.length ? (
+        <div>
+          <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Cited policy</h3>
+          <ul className="flex flex-wrap gap-2">
+            {citations.map((c) => (
+              <li key={c.clauseId} className="flex items-center gap-2 rounded-md border border-sky-200 bg-sky-50 px-2.5 py-1.5" data-testid="decision-citation">
+                <BookOpen className="size-3.5 text-sky-700" aria-hidden />
+                <code className="rounded bg-white px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{c.clauseId}</code>
+                {c.title ? <span className="text-sm text-sky-950">{c.title}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+
+      {findings.length ? (
+        <div>
+          <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">What the Workers concluded</h3>
+          <div className="grid gap-3 md:grid-cols-2">
+            {findings.map((f) => (
+              <div key={f.nodeId} className="rounded-lg border border-slate-200 bg-slate-50/60 p-3" data-testid="decision-finding">
+                <div className="mb-1.5 text-xs font-semibold text-slate-700">{f.label}</div>
+                <dl className="space-y-1 text-sm">
+                  {Object.entries(record(f.output)).map(([k, v]) => (
+                    <div key={k} className="grid grid-cols-[130px_minmax(0,1fr)] gap-2">
+                      <dt className="truncate text-slate-500" title={k}>
+                        {k}
+                      </dt>
+                      <dd className="break-words text-slate-900">{clip(showValue(v), 400)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              </div>
+            ))}
+          </div>
+        </div>
+      ) : null}
+
+      <div>
+        <div className="mb-2 flex items-center justify-between">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">How it got here</h3>
+          {observations.some((o) => o.kind === "tool_result") ? (
+            <button type="button" onClick={() => setShowAll((s) => !s)} className="text-xs font-medium text-brand-700 hover:underline">
+              {showAll ? "Hide tool results" : "Show tool results"}
+            </button>
+          ) : null}
+        </div>
+        {groups.length === 0 ? (
+          <p className="text-sm text-slate-500">No reasoning was recorded for this step.</p>
+        ) : (
+          <ol className="space-y-4">
+            {groups.map((g, gi) => (
+              <li key={`${g.nodeId}-${gi}`}>
+                <div className="mb-1.5 text-xs font-semibold text-slate-700">{labels[g.nodeId] ?? (g.nodeId || "Run")}</div>
+                <ol className="relative space-y-2 border-l border-slate-200 pl-4">
+                  {g.items.map((o) => (
+                    <ReasoningItem key={o.id} o={o} />
+                  ))}
+                </ol>
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ReasoningItem({ o }: { o: ObservationView }) {
+  const [open, setOpen] = useState(false);
+  const d = record(o.data);
+  const meta = KIND_META[o.kind];
+  let body: ReactNode;
+  switch (o.kind) {
+    case "tool_call":
+      body = (
+        <span>
+          Called <code className="font-mono text-xs font-semibold">{String(d.tool ?? o.text)}</code>
+          {d.args !== undefined ? <code className="ml-1.5 break-all font-mono text-xs text-slate-500">{clip(JSON.stringify(d.args), 160)}</code> : null}
+          {d.gated ? <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[10px] font-semibold text-amber-800">needs a decision</span> : null}
+        </span>
+      );
+      break;
+    case "tool_result": {
+      const value = d.value !== undefined && d.value !== null ? d.value : o.text;
+      body = (
+        <span>
+          <code className="font-mono text-xs font-semibold">{String(d.tool ?? "tool")}</code> answered{" "}
+          <code className="break-all font-mono text-xs text-slate-500">{clip(typeof value === "string" ? value : JSON.stringify(value), 220)}</code>
+        </span>
+      );
+      break;
+    }
+    case "citation":
+      body = (
+        <span className="inline-flex items-center gap-2">
+          <code className="rounded bg-sky-50 px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{String(d.clauseId ?? o.text)}</code>
+          {typeof d.title === "string" ? <span>{d.title}</span> : null}
+        </span>
+      );
+      break;
+    default: {
+      const long = o.text.length > 420;
+      body = (
+        <span className="whitespace-pre-wrap break-words">
+          {long && !open ? clip(o.text, 420) : o.text}
+          {long ? (
+            <button type="button" onClick={() => setOpen((x) => !x)} className="ml-1 inline-flex items-center text-xs font-medium text-brand-700 hover:underline">
+              {open ? "less" : "more"} <ChevronDown className={cn("size-3", open && "rotate-180")} />
+            </button>
+          ) : null}
+        </span>
+      );
+    }
+  }
+  return (
+    <li className="relative" data-kind={o.kind}>
+      <span className={cn("absolute -left-[27px] top-0.5 flex size-5 items-center justify-center rounded-full ring-2 ring-white", meta.tile)} title={meta.label}>
+        <ObservationKindIcon kind={o.kind} className="size-3" />
+      </span>
+      <div className={cn("text-sm leading-relaxed", o.kind === "error" ? "text-red-800" : o.kind === "reasoning" ? "text-slate-800" : "text-slate-700")}>{body}</div>
+    </li>
+  );
+}

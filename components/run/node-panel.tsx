@@ -1,0 +1,119 @@
+"use client";
+
+import Link from "next/link";
+import { ArrowRight, Hourglass, X } from "lucide-react";
+import type { MissionNode } from "@/lib/mission/schema";
+import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
+import { cn } from "@/components/ui/cn";
+import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { StatusPill } from "./status-style";
+import type { RunPageData } from "./types";
+import { useNow } from "./use-now";
+
+type RunDecisionLink = RunPageData["decisions"][number];
+
+/**
+ * What the canvas shows about the selected node: a clear "Waiting for a decision" card with the
+ * way to the decision while it waits, otherwise its state, duration, tokens and decisions.
+ */
+export function NodePanel({
+  node,
+  state,
+  decisions,
+  at,
+  onClose,
+}: {
+  node: MissionNode;
+  state: NodeRunState;
+  decisions: readonly RunDecisionLink[];
+  /** The moment shown; null = now (live). */
+  at: number | null;
+  onClose: () => void;
+}) {
+  const now = useNow(at === null && (state.status === "running" || state.status === "waiting"));
+  const tone = kindTone(node.kind);
+  const mine = decisions.filter((d) => d.nodeId === node.id);
+  const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
+  const duration = elapsedMs(state.startedAt, state.endedAt, at ?? now);
+
+  if (state.status === "waiting") {
+    return (
+      <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" data-testid="decision-card" data-decision={waitingFor ?? ""}>
+        <div className="flex items-start gap-3 rounded-t-xl bg-amber-50 px-4 py-3">
+          <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
+            <Hourglass className="size-5" aria-hidden />
+          </span>
+          <div className="min-w-0 flex-1">
+            <h3 className="text-sm font-semibold text-amber-950">Waiting for a decision</h3>
+            <p className="mt-0.5 text-xs text-amber-900">
+              <span className="font-medium">{node.data.label || node.id}</span> is paused until an approver decides
+              {formatDuration(duration) !== "—" ? ` (waiting ${formatDuration(duration)})` : ""}.
+            </p>
+          </div>
+          <CloseButton onClose={onClose} />
+        </div>
+        <div className="px-4 py-3">
+          {waitingFor ? (
+            <Link
+              href={`/decisions/${waitingFor}`}
+              className="flex items-center justify-center gap-1.5 rounded-md bg-amber-500 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-amber-600"
+              data-testid="decision-link"
+            >
+              Open the decision <ArrowRight className="size-4" />
+            </Link>
+          ) : (
+            <p className="text-xs text-slate-600">The decision is being opened…</p>
+          )}
+          <p className="mt-2 text-[11px] text-slate-500">Approvers see it in the Decision Queue with the reasoning that led to it.</p>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <div className="w-80 rounded-xl border border-slate-200 bg-white shadow-xl" data-testid="node-panel" data-node={node.id}>
+      <div className="flex items-start gap-3 px-4 py-3">
+        <span className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
+          <KindIcon kind={node.kind} className="size-4" />
+        </span>
+        <div className="min-w-0 flex-1">
+          <h3 className="truncate text-sm font-semibold text-slate-900">{node.data.label || node.id}</h3>
+          <p className="text-[11px] text-slate-500">
+            {kindLabel(node.kind)} · <code className="font-mono">{node.id}</code>
+          </p>
+        </div>
+        <CloseButton onClose={onClose} />
+      </div>
+      <div className="space-y-2 border-t border-slate-100 px-4 py-3 text-xs text-slate-700">
+        <div className="flex items-center justify-between">
+          <StatusPill status={state.status} />
+          <span className="tabular-nums text-slate-600">
+            {formatDuration(duration)}
+            {state.tokensIn + state.tokensOut > 0 ? ` · ${formatTokens(state.tokensIn + state.tokensOut)} tokens (${state.tokensIn} in, ${state.tokensOut} out)` : ""}
+          </span>
+        </div>
+        {state.error ? <p className="rounded-md bg-red-50 px-2 py-1.5 text-red-800">{state.error}</p> : null}
+        {mine.length ? (
+          <ul className="space-y-1">
+            {mine.map((d) => (
+              <li key={d.id}>
+                <Link href={`/decisions/${d.id}`} className="flex items-center justify-between gap-2 rounded-md border border-slate-200 px-2 py-1.5 hover:bg-slate-50">
+                  <span className="truncate">{d.title || "Decision"}</span>
+                  <span className="shrink-0 font-medium capitalize text-slate-600">{d.status}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function CloseButton({ onClose }: { onClose: () => void }) {
+  return (
+    <button type="button" onClick={onClose} className="rounded p-1 text-slate-500 hover:bg-slate-100" aria-label="Close">
+      <X className="size-4" />
+    </button>
+  );
+}

@@ -1,0 +1,169 @@
+"use client";
+
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { ChevronRight, Coins, FileJson, History, RotateCcw, Square, Timer, User } from "lucide-react";
+import type { RunStatus } from "@/server/db/schema";
+import type { RunPageData } from "./types";
+import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { JsonView } from "./json-view";
+import { elapsedMs, formatDuration, formatTokens } from "./run-state";
+import { StatusPill, VerdictPill } from "./status-style";
+import type { StreamConnection } from "./use-observation-stream";
+import { useNow } from "./use-now";
+
+export interface HeaderFigures {
+  status: RunStatus;
+  verdict: { outcome: string; summary: string } | null;
+  reason: string | null;
+  tokens: number;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** Mission and version, the run's status, verdict and summary, who started it, duration and tokens; Cancel and Re-run. */
+export function RunHeader({
+  data,
+  figures,
+  connection,
+  replaying,
+  canBuild,
+  cancelling,
+  rerunning,
+  onCancel,
+  onRerun,
+}: {
+  data: RunPageData;
+  figures: HeaderFigures;
+  connection: StreamConnection;
+  /** Showing a past moment of a finished run. */
+  replaying: boolean;
+  canBuild: boolean;
+  cancelling: boolean;
+  rerunning: boolean;
+  onCancel: () => void;
+  onRerun: () => void;
+}) {
+  const { run } = data;
+  const live = !replaying && (figures.status === "queued" || figures.status === "running" || figures.status === "waiting");
+  const now = useNow(live);
+  const duration = elapsedMs(figures.startedAt ?? run.startedAt ?? run.createdAt, figures.endedAt ?? run.endedAt, now);
+  const started = new Date(run.startedAt ?? run.createdAt);
+
+  return (
+    <header className="border-b border-slate-200 bg-white px-5 pb-3 pt-3">
+      <nav className="flex items-center gap-1 text-xs text-slate-500" aria-label="Breadcrumb">
+        <Link href="/runs" className="hover:text-slate-800 hover:underline">
+          Runs
+        </Link>
+        <ChevronRight className="size-3" aria-hidden />
+        <code className="font-mono text-slate-600" title={run.id}>
+          {run.id.slice(0, 8)}
+        </code>
+      </nav>
+      <div className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-2">
+        <h1 className="text-xl font-semibold tracking-tight text-slate-900" data-testid="run-mission">
+          <Link href={`/missions/${run.missionId}`} className="hover:underline">
+            {run.missionName}
+          </Link>
+        </h1>
+        <span className="rounded-md bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700" data-testid="run-version" title={`Pinned to version ${run.versionNumber}`}>
+          v{run.versionNumber}
+        </span>
+        <StatusPill status={figures.status} testId="run-status" className="text-[13px]" />
+        {replaying ? (
+          <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="replay-badge">
+            <History className="size-3.5" /> Replay
+          </span>
+        ) : (
+          <ConnectionBadge connection={connection} live={live} />
+        )}
+        <div className="ml-auto flex items-center gap-2">
+          <details className="relative">
+            <summary className="flex h-8 cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50">
+              <FileJson className="size-4" /> Input
+            </summary>
+            <div className="absolute right-0 z-20 mt-1 w-96 rounded-lg border border-slate-200 bg-white p-3 shadow-xl">
+              <JsonView value={run.input} openDepth={2} />
+            </div>
+          </details>
+          {canBuild && live ? (
+            <Button variant="secondary" size="sm" onClick={onCancel} disabled={cancelling} data-testid="run-cancel">
+              <Square /> {cancelling ? "Cancelling…" : "Cancel"}
+            </Button>
+          ) : null}
+          {canBuild ? (
+            <Button variant={live ? "secondary" : "primary"} size="sm" onClick={onRerun} disabled={rerunning} data-testid="run-rerun" title="A new run of the same version with the same input">
+              <RotateCcw /> {rerunning ? "Starting…" : "Re-run"}
+            </Button>
+          ) : null}
+        </div>
+      </div>
+
+      <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
+        <Meta icon={<User className="size-3.5" />} label="Started by">
+          <span data-testid="run-started-by">{data.startedByName ?? (run.channel === "manual" ? "Unknown" : `the ${run.channel}`)}</span>
+          <span className="text-slate-400"> · </span>
+          <time dateTime={started.toISOString()} title={started.toLocaleString()}>
+            {started.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })}
+          </time>
+        </Meta>
+        <Meta icon={<Timer className="size-3.5" />} label="Duration">
+          <span data-testid="run-duration" className="tabular-nums">
+            {formatDuration(duration)}
+          </span>
+        </Meta>
+        <Meta icon={<Coins className="size-3.5" />} label="Tokens">
+          <span data-testid="run-tokens" className="tabular-nums">
+            {formatTokens(figures.tokens)} tokens
+          </span>
+        </Meta>
+      </dl>
+
+      {figures.verdict ? (
+        <div className="mt-3 flex items-start gap-3 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2" data-testid="run-verdict">
+          <VerdictPill outcome={figures.verdict.outcome} className="mt-0.5" />
+          <p className="text-sm text-slate-800" data-testid="run-summary">
+            {figures.verdict.summary || "No summary."}
+          </p>
+        </div>
+      ) : figures.status === "failed" || figures.status === "cancelled" ? (
+        <div
+          className={cn("mt-3 rounded-lg border px-3 py-2 text-sm", figures.status === "failed" ? "border-red-200 bg-red-50 text-red-800" : "border-slate-200 bg-slate-50 text-slate-700")}
+          data-testid="run-reason"
+        >
+          {figures.reason ?? run.error ?? (figures.status === "failed" ? "The run failed." : "The run was cancelled.")}
+        </div>
+      ) : null}
+    </header>
+  );
+}
+
+function Meta({ icon, label, children }: { icon: ReactNode; label: string; children: ReactNode }) {
+  return (
+    <div className="flex items-center gap-1.5">
+      <span className="text-slate-400" aria-hidden>
+        {icon}
+      </span>
+      <dt className="sr-only">{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+function ConnectionBadge({ connection, live }: { connection: StreamConnection; live: boolean }) {
+  if (!live && connection === "live") return null;
+  const look =
+    connection === "live"
+      ? { dot: "bg-emerald-500", text: "Live", cls: "text-emerald-700" }
+      : connection === "failed"
+        ? { dot: "bg-red-500", text: "Disconnected", cls: "text-red-700" }
+        : { dot: "bg-amber-500 animate-pulse", text: connection === "connecting" ? "Connecting…" : "Reconnecting…", cls: "text-amber-700" };
+  return (
+    <span className={cn("inline-flex items-center gap-1.5 text-xs font-medium", look.cls)} data-testid="stream-connection" data-state={connection}>
+      <span className={cn("size-2 rounded-full", look.dot)} />
+      {look.text}
+    </span>
+  );
+}

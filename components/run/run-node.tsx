@@ -1,0 +1,175 @@
+"use client";
+
+import { memo, useState } from "react";
+import Link from "next/link";
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { ArrowRight, ChevronDown, ChevronUp, Coins, Timer, TriangleAlert } from "lucide-react";
+import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
+import type { MissionNode } from "@/lib/mission/schema";
+import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
+import { nodeSummary } from "@/components/editor/nodes/summary";
+import { cn } from "@/components/ui/cn";
+import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { STATUS_TONES, StatusIcon } from "./status-style";
+import { useNow } from "./use-now";
+
+export const RUN_NODE_WIDTH = 272;
+export const RUN_NODE_TYPE = "run";
+
+export type RunNodeData = {
+  node: MissionNode;
+  state: NodeRunState;
+  /** The view is live (not a replay of a past moment): running timers tick. */
+  live: boolean;
+  /** When replaying: the moment shown, so durations are measured up to it. */
+  at: number | null;
+};
+export type RunFlowNode = Node<RunNodeData, typeof RUN_NODE_TYPE>;
+
+const handleClass = "!size-2.5 !min-h-0 !min-w-0 !border-2 !border-white !bg-slate-300";
+
+/** A mission node on the run canvas: its kind, its live state, and what it is doing right now. */
+export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
+  const { node, state, live, at } = data;
+  const [expanded, setExpanded] = useState(false);
+  const active = state.status === "running" || state.status === "waiting";
+  const now = useNow(live && active);
+  const tone = kindTone(node.kind);
+  const status = STATUS_TONES[state.status];
+  const ports = nodeOutputs(node);
+  const named = ports.filter((p) => p.handle !== undefined);
+  const single = ports.some((p) => p.handle === undefined);
+  const duration = elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  const tokens = state.tokensIn + state.tokensOut;
+  const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
+
+  return (
+    <div
+      data-testid={`node-${node.id}`}
+      data-status={state.status}
+      data-kind={node.kind}
+      style={{ width: RUN_NODE_WIDTH }}
+      className={cn(
+        "run-node relative rounded-xl border bg-white text-left shadow-sm transition-[border-color,box-shadow,opacity] duration-300",
+        status.card,
+        state.status === "running" && "run-node-running",
+        state.status === "waiting" && "run-node-waiting",
+        state.status === "skipped" && "opacity-50 saturate-0",
+        state.status === "pending" && "opacity-90",
+        selected && "outline outline-2 outline-offset-4 outline-brand-500",
+      )}
+    >
+      <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent)} aria-hidden />
+      {getNodeKind(node.kind).inputs ? <Handle type="target" position={Position.Left} isConnectable={false} className={handleClass} /> : null}
+      <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
+        <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
+          <KindIcon kind={node.kind} className="size-4" />
+        </div>
+        <div className="min-w-0 flex-1">
+          <div className="truncate text-sm font-semibold text-slate-900" title={node.data.label || kindLabel(node.kind)}>
+            {node.data.label || kindLabel(node.kind)}
+          </div>
+          <div className="mt-0.5 flex items-center gap-1 text-[11px] text-slate-500">
+            <span className="shrink-0">{kindLabel(node.kind)}</span>
+            <span aria-hidden>·</span>
+            <code className="truncate font-mono text-slate-600">{node.id}</code>
+            <span
+              className={cn("ml-auto inline-flex shrink-0 items-center gap-1 rounded-full px-1.5 py-px text-[10px] font-semibold ring-1 ring-inset", status.pill)}
+              title={status.label}
+              data-testid={`node-status-${node.id}`}
+            >
+              <StatusIcon status={state.status} className="size-3" />
+              {state.status === "waiting" ? "Waiting" : status.label}
+            </span>
+          </div>
+        </div>
+      </div>
+
+      {showReasoning ? (
+        <div className="border-t border-slate-100 px-3.5 py-2" data-testid={`node-reasoning-${node.id}`}>
+          <p className={cn("whitespace-pre-wrap break-words text-xs leading-relaxed text-slate-700", expanded ? "nowheel max-h-56 overflow-y-auto" : "line-clamp-3")}>
+            {expanded ? state.reasoning : tail(state.reasoning, 240)}
+            {state.status === "running" ? <span className="run-caret" aria-hidden /> : null}
+          </p>
+          <button
+            type="button"
+            onClick={(e) => {
+              e.stopPropagation();
+              setExpanded((v) => !v);
+            }}
+            className="nodrag mt-1 inline-flex items-center gap-0.5 text-[11px] font-medium text-brand-700 hover:underline"
+          >
+            {expanded ? <ChevronUp className="size-3" /> : <ChevronDown className="size-3" />}
+            {expanded ? "Less" : "More"}
+          </button>
+        </div>
+      ) : (
+        <p className="truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-500" title={nodeSummary(node)}>
+          {state.status === "failed" && state.error ? <span className="text-red-700">{state.error}</span> : nodeSummary(node)}
+        </p>
+      )}
+
+      {state.status === "waiting" ? (
+        <div className="flex items-center gap-1.5 border-t border-amber-200 bg-amber-50 px-3.5 py-1.5 text-xs font-medium text-amber-900">
+          <span className="relative flex size-2">
+            <span className="absolute inline-flex size-full animate-ping rounded-full bg-amber-400 opacity-75" />
+            <span className="relative inline-flex size-2 rounded-full bg-amber-500" />
+          </span>
+          Waiting for a decision
+          {state.decisionId ? (
+            <Link href={`/decisions/${state.decisionId}`} className="nodrag ml-auto inline-flex items-center gap-0.5 text-amber-800 hover:underline" onClick={(e) => e.stopPropagation()}>
+              Open <ArrowRight className="size-3" />
+            </Link>
+          ) : null}
+        </div>
+      ) : null}
+
+      {duration !== null || tokens > 0 || state.errors > 0 ? (
+        <div className="flex items-center gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50/70 px-3.5 py-1 text-[11px] text-slate-600" data-testid={`node-metrics-${node.id}`}>
+          {duration !== null ? (
+            <span className="inline-flex items-center gap-1" title={state.endedAt ? "Duration" : "Elapsed"}>
+              <Timer className="size-3" aria-hidden />
+              {formatDuration(duration)}
+            </span>
+          ) : null}
+          {tokens > 0 ? (
+            <span className="inline-flex items-center gap-1" title={`${state.tokensIn} tokens in, ${state.tokensOut} out`}>
+              <Coins className="size-3" aria-hidden />
+              {formatTokens(tokens)} tokens
+            </span>
+          ) : null}
+          {state.errors > 0 ? (
+            <span className="ml-auto inline-flex items-center gap-1 text-red-700" title="Failed attempts">
+              <TriangleAlert className="size-3" aria-hidden />
+              {state.errors} {state.errors === 1 ? "error" : "errors"}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+
+      {named.length ? (
+        <div className="border-t border-slate-100 py-0.5">
+          {named.map((port) => (
+            <div
+              key={port.id}
+              className={cn(
+                "relative flex h-5 items-center justify-end pr-3.5 text-[11px] font-medium",
+                state.port === null ? "text-slate-500" : state.port === port.id ? "text-slate-900" : "text-slate-400 line-through",
+              )}
+            >
+              <span className="truncate">{port.label}</span>
+              <Handle type="source" id={port.handle} position={Position.Right} isConnectable={false} className={handleClass} />
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {single ? <Handle type="source" position={Position.Right} isConnectable={false} className={handleClass} /> : null}
+    </div>
+  );
+});
+
+function tail(text: string, chars: number): string {
+  return text.length > chars ? `…${text.slice(-chars)}` : text;
+}
+
+export const runNodeTypes = { [RUN_NODE_TYPE]: RunNode };

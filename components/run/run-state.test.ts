@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { getTemplate } from "@/lib/mission/templates";
+import type { MissionGraph } from "@/lib/mission/schema";
+import { deriveRunState, formatDuration, mergeObservations, replayMarkers } from "./run-state";
+import { checkRunInput } from "./run-input";
+import type { RunObservation } from "./types";
+
+const graph = getTemplate("approval")!.graph() as MissionGraph;
+
+let nextId = 1;
+function obs(partial: Partial<RunObservation> & { at: string }): RunObservation {
+  return { id: nextId++, runId: "r", nodeId: null, attempt: 0, kind: "status", text: "", data: null, tokensIn: 0, tokensOut: 0, ...partial };
+}
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, s)).toISOString();
+
+/** The Observations the engine writes for the "Simple approval" template, approved. */
+function approvedRun(): RunObservation[] {
+  nextId = 1;
+  return [
+    obs({ at: t(0), text: "Run queued", data: { status: "queued" } }),
+    obs({ at: t(1), text: "Run started", data: { status: "running" } }),
+    obs({ at: t(1), nodeId: "trigger", data: { status: "succeeded" } }),
+    obs({ at: t(2), nodeId: "approval", kind: "decision", text: "Decision requested", data: { decisionId: "d1", event: "requested" } }),
+    obs({ at: t(2), nodeId: "approval", data: { status: "waiting", decisionId: "d1" } }),
+    obs({ at: t(5), nodeId: "approval", kind: "decision", text: "Approved", data: { decisionId: "d1", event: "approved" } }),
+    obs({ at: t(6), nodeId: "approval", data: { status: "succeeded", decisionId: "d1", decision: "approved" } }),
+    obs({ at: t(7), nodeId: "verdict", data: { status: "succeeded", outcome: "approved", summary: "Approved: x" } }),
+    obs({ at: t(7), text: "Run succeeded: approved", data: { status: "succeeded", verdict: { outcome: "approved", summary: "Approved: x" } } }),
+  ];
+}
+
+describe("deriveRunState", () => {
+  it("folds node and run states, verdict, times and the edges taken", () => {
+    const s = deriveRunState(graph, approvedRun());
+    expect(s.status).toBe("succeeded");
+    expect(s.verdict).toEqual({ outcome: "approved", summary: "Approved: x" });
+    expect(Object.fromEntries(Object.entries(s.nodes).map(([k, v]) => [k, v.status]))).toEqual({ trigger: "succeeded", approval: "succeeded", verdict: "succeeded" });
+    expect(s.nodes.approval?.startedAt).toBe(t(2));
+    expect(s.nodes.approval?.endedAt).toBe(t(6));
+    expect(s.nodes.approval?.port).toBe("approved");
+    expect(s.nodes.approval?.decisionId).toBe("d1");
+    expect(s.edges).toEqual({ "e-trigger-approval": "taken", "e-approval-approved-verdict": "taken", "e-approval-rejected-verdict": "pruned" });
+    expect(s.startedAt).toBe(t(1));
+    expect(s.endedAt).toBe(t(7));
+  });
+
+  it("shows exactly the moment asked for when replaying", () => {
+    const s = deriveRunState(graph, approvedRun(), t(2));
+    expect(s.status).toBe("waiting");
+    expect(s.nodes.approval?.status).toBe("waiting");
+    expect(s.nodes.verdict?.status).toBe("pending");
+    expect(s.verdict).toBeNull();
+    expect(s.edges["e-trigger-approval"]).toBe("active");
+    expect(s.edges["e-approval-approved-verdict"]).toBe("idle");
+    expect(s.lastId).toBe(5);
+  });
+
+  it("sums tokens per node, keeps the latest model step's reasoning, counts errors", () => {
+    nextId = 100;
+    const worker = { ...graph, nodes: [...graph.nodes, { id: "w", kind: "worker" as const, position: { x: 0, y: 0 }, data: {} as never }] } as MissionGraph;
+    const rows = [
+      obs({ at: t(1), nodeId: "w", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "w", kind: "reasoning", text: "Look at ", data: { step: 0 } }),
+      obs({ at: t(1), nodeId: "w", kind: "reasoning", text: "the order.", data: { step: 0 } }),
+      obs({ at: t(2), nodeId: "w", kind: "usage", tokensIn: 120, tokensOut: 30 }),
+      obs({ at: t(2), nodeId: "w", kind: "reasoning", text: "Now the policy.", data: { step: 1 } }),
+      obs({ at: t(3), nodeId: "w", kind: "usage", tokensIn: 80, tokensOut: 20 }),
+      obs({ at: t(3), nodeId: "w", kind: "error", text: "model timed out", attempt: 0 }),
+      obs({ at: t(4), nodeId: "w", kind: "error", text: "model timed out", attempt: 1 }),
+    ];
+    const s = deriveRunState(worker, rows);
+    expect(s.nodes.w?.reasoning).toBe("Now the policy.");
+    expect(s.nodes.w?.tokensIn).toBe(200);
+    expect(s.nodes.w?.tokensOut).toBe(50);
+    expect(s.tokensIn + s.tokensOut).toBe(250);
+    expect(s.nodes.w?.errors).toBe(2);
+    expect(s.status).toBe("running");
+  });
+
+  it("marks skipped branches pruned and a failed run's reason", () => {
+    nextId = 200;
+    const rows = [
+      obs({ at: t(1), data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "trigger", data: { status: "succeeded" } }),
+      obs({ at: t(2), nodeId: "approval", data: { status: "failed", error: "boom" } }),
+      obs({ at: t(2), nodeId: "verdict", data: { status: "skipped" } }),
+      obs({ at: t(2), text: "Run failed: approval: boom", data: { status: "failed", reason: "approval: boom" } }),
+    ];
+    const s = deriveRunState(graph, rows);
+    expect(s.status).toBe("failed");
+    expect(s.reason).toBe("approval: boom");
+    expect(s.nodes.approval?.error).toBe("boom");
+    expect(s.edges["e-approval-approved-verdict"]).toBe("pruned");
+  });
+});
+
+describe("mergeObservations", () => {
+  it("keeps rows sorted by id and each id once, also for late and repeated rows", () => {
+    const known = new Set<number>();
+    const row = (id: number) => ({ ...obs({ at: t(0) }), id });
+    let list = mergeObservations([], [row(1), row(2), row(5)], known);
+    list = mergeObservations(list, [row(5), row(3), row(6), row(3)], known);
+    expect(list.map((o) => o.id)).toEqual([1, 2, 3, 5, 6]);
+    const same = mergeObservations(list, [row(2)], known);
+    expect(same).toBe(list);
+  });
+});
+
+describe("replayMarkers", () => {
+  it("lists every state change and decision to jump to", () => {
+    const markers = replayMarkers(approvedRun());
+    expect(markers.map((m) => m.tone)).toEqual(["queued", "running", "succeeded", "decision", "waiting", "decision", "succeeded", "succeeded", "succeeded"]);
+    expect(markers.find((m) => m.tone === "waiting")?.nodeId).toBe("approval");
+  });
+});
+
+describe("formatDuration", () => {
+  it("reads naturally at every scale", () => {
+    expect(formatDuration(null)).toBe("—");
+    expect(formatDuration(420)).toBe("420 ms");
+    expect(formatDuration(4_200)).toBe("4.2 s");
+    expect(formatDuration(42_000)).toBe("42 s");
+    expect(formatDuration(125_000)).toBe("2 min 5 s");
+    expect(formatDuration(3_725_000)).toBe("1 h 2 min");
+  });
+});
+
+describe("checkRunInput", () => {
+  const fields = [
+    { name: "title", label: "Title", type: "string" as const, required: true, description: "", maxLength: 5 },
+    { name: "amount", label: "Amount", type: "number" as const, required: false, description: "" },
+    { name: "email", label: "Email", type: "email" as const, required: true, description: "" },
+    { name: "urgent", label: "Urgent", type: "boolean" as const, required: false, description: "" },
+  ];
+  it("names each field that breaks a rule", () => {
+    expect(checkRunInput(fields, { title: "too long", amount: "x", email: "nope" }).errors).toEqual({
+      title: "must be at most 5 characters",
+      amount: "must be a number",
+      email: "must be an email address",
+    });
+    expect(checkRunInput(fields, {}).errors).toEqual({ title: "is required", email: "is required" });
+  });
+  it("returns typed values", () => {
+    expect(checkRunInput(fields, { title: "ok", amount: "12.5", email: " a@b.co ", urgent: true })).toEqual({
+      input: { title: "ok", amount: 12.5, email: "a@b.co", urgent: true },
+      errors: {},
+    });
+  });
+});

@@ -1,0 +1,267 @@
+import { APPROVED_PORT_ID, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import type { MissionEdge, MissionGraph } from "@/lib/mission/schema";
+import type { NodeStatus, RunStatus } from "@/server/db/schema";
+import type { RunObservation } from "./types";
+
+/**
+ * A run's state derived from its Observations alone. The engine writes a `status` Observation for
+ * every node and run state change, so folding them in id order gives the state at any point: the
+ * live view folds all of them, the scrubber folds those written up to a moment.
+ */
+
+const NODE_STATES: readonly string[] = ["pending", "running", "waiting", "succeeded", "failed", "skipped"] satisfies NodeStatus[];
+const RUN_STATES: readonly string[] = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"] satisfies RunStatus[];
+const TERMINAL_RUN: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
+
+export interface NodeRunState {
+  status: NodeStatus;
+  /** When it first started running or waiting (ISO). */
+  startedAt: string | null;
+  /** When it succeeded, failed or was skipped (ISO). */
+  endedAt: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  /** The port it took: a condition branch, `approved` / `rejected`. */
+  port: string | null;
+  /** The decision it waits for (or last waited for). */
+  decisionId: string | null;
+  error: string | null;
+  /** Error Observations (each retry attempt that failed). */
+  errors: number;
+  /** Reasoning and text of the latest model step, as streamed. */
+  reasoning: string;
+}
+
+export type EdgeState = "taken" | "active" | "pruned" | "idle";
+
+export interface RunState {
+  status: RunStatus;
+  verdict: { outcome: string; summary: string } | null;
+  reason: string | null;
+  nodes: Record<string, NodeRunState>;
+  edges: Record<string, EdgeState>;
+  tokensIn: number;
+  tokensOut: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** The last Observation folded in, or null. */
+  lastId: number | null;
+}
+
+export function emptyNodeState(): NodeRunState {
+  return { status: "pending", startedAt: null, endedAt: null, tokensIn: 0, tokensOut: 0, port: null, decisionId: null, error: null, errors: 0, reasoning: "" };
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+const REASONING_CHARS = 1_200;
+
+/** Folds `observations` (sorted by id) over the graph's nodes. `until` (ISO) stops at that moment. */
+export function deriveRunState(graph: MissionGraph, observations: readonly RunObservation[], until?: string | null): RunState {
+  const nodes: Record<string, NodeRunState> = {};
+  for (const n of graph.nodes) nodes[n.id] = emptyNodeState();
+  let runStatus: RunStatus = "queued";
+  let verdict: RunState["verdict"] = null;
+  let reason: string | null = null;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let startedAt: string | null = null;
+  let endedAt: string | null = null;
+  let lastId: number | null = null;
+  const reasoningStep = new Map<string, unknown>();
+  const limit = until ? Date.parse(until) : Infinity;
+
+  for (const o of observations) {
+    // Not `break`: `at` is the writing transaction's start, so it is only roughly in id order.
+    if (Date.parse(o.at) > limit) continue;
+    lastId = o.id;
+    const data = record(o.data);
+    tokensIn += o.tokensIn;
+    tokensOut += o.tokensOut;
+    const node = o.nodeId ? nodes[o.nodeId] : undefined;
+    if (o.nodeId && !node) continue;
+    if (!node) {
+      if (o.kind === "status" && typeof data.status === "string" && RUN_STATES.includes(data.status)) {
+        runStatus = data.status as RunStatus;
+        if (runStatus === "running") startedAt ??= o.at;
+        if (TERMINAL_RUN.includes(runStatus)) endedAt = o.at;
+        const v = record(data.verdict);
+        if (typeof v.outcome === "string") verdict = { outcome: v.outcome, summary: typeof v.summary === "string" ? v.summary : "" };
+        if (typeof data.reason === "string") reason = data.reason;
+      }
+      continue;
+    }
+    node.tokensIn += o.tokensIn;
+    node.tokensOut += o.tokensOut;
+    switch (o.kind) {
+      case "status": {
+        if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
+        if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
+        const status = data.status as NodeStatus;
+        node.status = status;
+        if ((status === "running" || status === "waiting") && !node.startedAt) node.startedAt = o.at;
+        if (status === "succeeded" || status === "failed" || status === "skipped") {
+          node.endedAt = o.at;
+          node.startedAt ??= status === "skipped" ? null : o.at;
+        }
+        if (status === "failed") node.error = typeof data.error === "string" ? data.error : o.text;
+        if (status === "succeeded") {
+          if (typeof data.branch === "string") node.port = data.branch;
+          if (typeof data.decision === "string") node.port = data.decision === "approved" ? APPROVED_PORT_ID : REJECTED_PORT_ID;
+        }
+        break;
+      }
+      case "decision":
+        if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
+        break;
+      case "error":
+        node.errors++;
+        break;
+      case "reasoning":
+      case "text": {
+        // A new model step starts a new paragraph; the node shows the latest one as it streams.
+        if (reasoningStep.get(o.nodeId as string) !== data.step) node.reasoning = "";
+        reasoningStep.set(o.nodeId as string, data.step);
+        node.reasoning = (node.reasoning + o.text).slice(-REASONING_CHARS);
+        break;
+      }
+    }
+  }
+
+  const live = !TERMINAL_RUN.includes(runStatus);
+  if (live) {
+    // The run row's running/waiting flips are not Observations: they follow from the nodes.
+    const states = Object.values(nodes).map((n) => n.status);
+    if (states.includes("running")) runStatus = "running";
+    else if (states.includes("waiting")) runStatus = "waiting";
+  }
+  const edges: Record<string, EdgeState> = {};
+  for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
+  return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
+}
+
+function edgeState(e: MissionEdge, nodes: Record<string, NodeRunState>, graph: MissionGraph): EdgeState {
+  const source = nodes[e.source];
+  const target = nodes[e.target];
+  if (!source || !target) return "idle";
+  if (source.status === "skipped" || target.status === "skipped") return "pruned";
+  if (source.status !== "succeeded") return "idle";
+  const kind = graph.nodes.find((n) => n.id === e.source)?.kind;
+  let taken = true;
+  if (kind === "condition") taken = source.port !== null && e.sourceHandle === source.port;
+  if (kind === "approval") taken = source.port !== null && (e.sourceHandle ?? APPROVED_PORT_ID) === source.port;
+  if (!taken) return "pruned";
+  return target.status === "running" || target.status === "waiting" ? "active" : "taken";
+}
+
+/**
+ * The state the run row itself records (per-node status and times), for the moment before the
+ * Observations are loaded: the canvas shows the run as it stands at once.
+ */
+export function stateFromRun(
+  graph: MissionGraph,
+  run: {
+    status: RunStatus;
+    verdict: { outcome: string; summary: string } | null;
+    error: string | null;
+    tokensIn: number;
+    tokensOut: number;
+    startedAt: string | null;
+    endedAt: string | null;
+    nodes: readonly { nodeId: string; status: NodeStatus; startedAt: string | null; endedAt: string | null; tokensIn: number; tokensOut: number; error: string | null }[];
+  },
+): RunState {
+  const nodes: Record<string, NodeRunState> = {};
+  for (const n of graph.nodes) nodes[n.id] = emptyNodeState();
+  for (const n of run.nodes) {
+    const node = nodes[n.nodeId];
+    if (!node) continue;
+    Object.assign(node, { status: n.status, startedAt: n.startedAt, endedAt: n.endedAt, tokensIn: n.tokensIn, tokensOut: n.tokensOut, error: n.error });
+  }
+  const edges: Record<string, EdgeState> = {};
+  for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
+  return {
+    status: run.status,
+    verdict: run.verdict,
+    reason: run.error,
+    nodes,
+    edges,
+    tokensIn: run.tokensIn,
+    tokensOut: run.tokensOut,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    lastId: null,
+  };
+}
+
+/** Milliseconds between two ISO times, or from `from` to `now` while still open. */
+export function elapsedMs(from: string | null, to: string | null, now: number): number | null {
+  if (!from) return null;
+  return Math.max(0, (to ? Date.parse(to) : now) - Date.parse(from));
+}
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return "—";
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  const s = ms / 1_000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m % 60} min`;
+}
+
+export function formatTokens(n: number): string {
+  if (n < 1_000) return String(n);
+  if (n < 1_000_000) return `${(n / 1_000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** Moments worth jumping to when replaying: every node state change, decision, and the run's own. */
+export interface ReplayMarker {
+  id: number;
+  at: string;
+  nodeId: string | null;
+  label: string;
+  tone: NodeStatus | RunStatus | "decision";
+}
+
+export function replayMarkers(observations: readonly RunObservation[]): ReplayMarker[] {
+  const out: ReplayMarker[] = [];
+  for (const o of observations) {
+    const data = record(o.data);
+    if (o.kind === "status" && typeof data.status === "string") {
+      out.push({ id: o.id, at: o.at, nodeId: o.nodeId, label: o.text || `${o.nodeId ?? "run"} ${data.status}`, tone: data.status as NodeStatus });
+    } else if (o.kind === "decision") {
+      out.push({ id: o.id, at: o.at, nodeId: o.nodeId, label: o.text, tone: "decision" });
+    }
+  }
+  return out;
+}
+
+/** Inserts rows into a list sorted by id, skipping ids it already holds. Returns the same array when nothing was added. */
+export function mergeObservations(list: readonly RunObservation[], incoming: readonly RunObservation[], known: Set<number>): readonly RunObservation[] {
+  let out: RunObservation[] | null = null;
+  for (const o of incoming) {
+    if (known.has(o.id)) continue;
+    known.add(o.id);
+    out ??= list.slice();
+    const last = out[out.length - 1];
+    if (!last || last.id < o.id) {
+      out.push(o);
+      continue;
+    }
+    // A late commit: binary search its place.
+    let lo = 0;
+    let hi = out.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((out[mid] as RunObservation).id < o.id) lo = mid + 1;
+      else hi = mid;
+    }
+    out.splice(lo, 0, o);
+  }
+  return out ?? list;
+}

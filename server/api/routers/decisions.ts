@@ -1,0 +1,506 @@
+import "server-only";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { describeProposal } from "@/lib/decisions/describe";
+import { atExpiry, type TimeoutOutcome } from "@/lib/decisions/rules";
+import { checkValues, rulesFromSchema, type ValueRule } from "@/lib/decisions/value-rules";
+import { describeProblems, zodProblems } from "@/lib/errors";
+import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/schema";
+import { upstreamOf } from "@/lib/mission/graph";
+import { userActor } from "@/server/audit/record";
+import type { SessionUser } from "@/server/auth/users";
+import type { Database } from "@/server/db/database";
+import { DECISION_KINDS, observation, type DecisionField, type DecisionKind, type DecisionStatus, type RunStatus } from "@/server/db/schema";
+import { decide, DecisionConflictError, DecisionError, getDecision, type DecideResult, type DecisionView } from "@/server/decisions";
+import { createWebhook, createWebhookInput, deleteWebhook, listDeliveries, listWebhooks, setWebhookEnabled } from "@/server/notifications/webhooks";
+import { startNotificationLoop } from "@/server/notifications/loop";
+import { toView, type ObservationView } from "@/server/observations/query";
+import { adminProcedure, authedProcedure, router, viewerProcedure } from "../trpc";
+
+// The Decision Queue as people and integrations see it: the inbox, one decision with everything
+// needed to decide it, and the vote itself (through the decisions core's decide()). The REST routes
+// under app/api/v1/decisions call the same functions.
+
+const DECIDED: DecisionStatus[] = ["approved", "rejected", "expired", "cancelled"];
+
+export interface DecisionPerson {
+  id: string;
+  name: string;
+  email: string | null;
+}
+
+/** Who or what asked for the decision. */
+export interface DecisionAsker {
+  kind: "approval" | "worker" | "action";
+  nodeId: string;
+  nodeLabel: string;
+  /** The tool ref for a gated tool call. */
+  tool: string | null;
+  text: string;
+}
+
+/** Why this user cannot decide it now; null when they can. */
+export interface DecisionBlock {
+  code: "not_pending" | "role" | "separation_of_duties" | "already_voted";
+  message: string;
+}
+
+export interface DecisionListItem {
+  id: string;
+  runId: string;
+  runStatus: RunStatus;
+  missionId: string;
+  missionName: string;
+  nodeId: string;
+  kind: DecisionKind;
+  status: DecisionStatus;
+  title: string;
+  summary: string;
+  asker: DecisionAsker;
+  approverRole: string;
+  approvals: number;
+  requiredApprovals: number;
+  separationOfDuties: boolean;
+  dueAt: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+  decidedBy: DecisionPerson | null;
+  reason: string | null;
+  canDecide: boolean;
+  blocked: DecisionBlock | null;
+}
+
+export const listDecisionsInput = z.object({
+  status: z.enum(["pending", "decided", "all", ...DECIDED]).default("pending"),
+  missionId: z.string().min(1).max(100).optional(),
+  kind: z.enum(DECISION_KINDS).optional(),
+  /** `mine`: decisions the user's roles may decide (admins: all). `all`: every decision, read-only for others. */
+  scope: z.enum(["mine", "all"]).default("mine"),
+  limit: z.number().int().min(1).max(200).default(100),
+});
+export type ListDecisionsQuery = z.input<typeof listDecisionsInput>;
+
+export interface DecisionListResult {
+  items: DecisionListItem[];
+  /** Missions that have decisions in this scope, for the filter. */
+  missions: { id: string; name: string }[];
+  /** Pending decisions this user can act on now (the badge's number). */
+  pendingForMe: number;
+}
+
+interface ListRow {
+  id: string;
+  run_id: string;
+  run_status: RunStatus;
+  mission_id: string;
+  mission_name: string;
+  version_id: string;
+  input: Record<string, unknown>;
+  node_id: string;
+  kind: DecisionKind;
+  status: DecisionStatus;
+  title: string;
+  proposed: Record<string, unknown>;
+  final_values: Record<string, unknown> | null;
+  context: Record<string, unknown> | null;
+  approver_role: string;
+  required_approvals: number;
+  separation_of_duties: boolean;
+  requested_by: string | null;
+  version_author: string | null;
+  decided_by: string | null;
+  reason: string | null;
+  due_at: string | null;
+  created_at: string;
+  decided_at: string | null;
+  approvals: number;
+  voted: boolean;
+}
+
+const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
+
+/** An approved decision is described by what was approved (an approver may have lowered the amount). */
+function decidedValues(status: DecisionStatus, proposed: Record<string, unknown>, final: Record<string, unknown> | null): Record<string, unknown> {
+  return status === "approved" && final ? final : proposed;
+}
+
+function deciderRoles(user: SessionUser): boolean {
+  return user.roles.includes("approver") || user.roles.includes("admin");
+}
+
+/** Decisions this user's roles may decide; admins may decide any. */
+function roleScope(user: SessionUser): SQL {
+  if (user.roles.includes("admin")) return sql`true`;
+  if (!user.roles.length) return sql`false`;
+  return sql`d.approver_role in (${sql.join(user.roles.map((r) => sql`${r}`), sql`, `)})`;
+}
+
+/** The same rules decide() enforces, answered ahead so the page can say why instead of offering a button that fails. */
+export function whyCannotDecide(
+  user: SessionUser,
+  d: { status: DecisionStatus; approverRole: string; separationOfDuties: boolean; requestedBy: string | null; versionAuthor: string | null; voted: boolean; decidedBy?: string | null },
+  names: (id: string | null) => string = (id) => id ?? "someone",
+): DecisionBlock | null {
+  if (d.status !== "pending") {
+    const by = d.decidedBy && d.status !== "cancelled" ? ` by ${names(d.decidedBy)}` : "";
+    return { code: "not_pending", message: `This decision is already ${d.status}${by}: there is nothing left to decide.` };
+  }
+  if (!user.roles.includes(d.approverRole as Role) && !user.roles.includes("admin")) {
+    const yours = user.roles.length ? `you are ${user.roles.join(", ")}` : "you have no role";
+    return { code: "role", message: `Deciding this needs the ${d.approverRole} role; ${yours}.` };
+  }
+  if (d.separationOfDuties && (user.id === d.requestedBy || user.id === d.versionAuthor)) {
+    const what = user.id === d.requestedBy ? "started this run" : "saved the mission version this run uses";
+    return { code: "separation_of_duties", message: `Separation of duties: you ${what}, so another approver must decide.` };
+  }
+  if (d.voted) return { code: "already_voted", message: "You approved this already. It needs another approver to approve it too." };
+  return null;
+}
+
+interface GraphNodeInfo {
+  kind: string;
+  label: string;
+}
+
+function nodeInfo(graph: unknown, nodeId: string): GraphNodeInfo {
+  const nodes = (graph as { nodes?: { id: string; kind: string; data?: { label?: string } }[] } | null)?.nodes ?? [];
+  const n = nodes.find((x) => x.id === nodeId);
+  return { kind: n?.kind ?? "unknown", label: n?.data?.label || nodeId };
+}
+
+function askerOf(kind: DecisionKind, title: string, context: Record<string, unknown> | null, nodeId: string, node: GraphNodeInfo): DecisionAsker {
+  if (kind === "approval") return { kind: "approval", nodeId, nodeLabel: node.label, tool: null, text: `Approval step “${node.label}”` };
+  const tool = typeof context?.tool === "string" ? context.tool : title;
+  if (node.kind === "worker") return { kind: "worker", nodeId, nodeLabel: node.label, tool, text: `Worker “${node.label}” wants to call ${tool}` };
+  return { kind: "action", nodeId, nodeLabel: node.label, tool, text: `Action step “${node.label}” calls ${tool}` };
+}
+
+async function peopleById(database: Database, ids: (string | null | undefined)[]): Promise<Map<string, DecisionPerson>> {
+  const wanted = [...new Set(ids.filter((x): x is string => !!x && !x.startsWith("system:")))];
+  const out = new Map<string, DecisionPerson>();
+  if (wanted.length) {
+    const rows = await database.rows<{ id: string; name: string; email: string }>(
+      sql`select id, name, email from "user" where id in (${sql.join(wanted.map((w) => sql`${w}`), sql`, `)})`,
+    );
+    for (const r of rows) out.set(r.id, { id: r.id, name: r.name || r.email, email: r.email });
+  }
+  for (const id of ids) {
+    if (!id || out.has(id)) continue;
+    out.set(id, id.startsWith("system:") ? { id, name: id === "system:timeout" ? "the timeout rule" : "Steward", email: null } : { id, name: id, email: null });
+  }
+  return out;
+}
+
+async function graphsFor(database: Database, versionIds: string[]): Promise<Map<string, unknown>> {
+  const ids = [...new Set(versionIds)];
+  if (!ids.length) return new Map();
+  const rows = await database.rows<{ id: string; graph: unknown }>(
+    sql`select id, graph from mission_version where id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`,
+  );
+  return new Map(rows.map((r) => [r.id, r.graph]));
+}
+
+const LIST_SELECT = (userId: string) => sql`
+  select d.id, d.run_id, r.status as run_status, r.mission_id, m.name as mission_name, r.version_id, r.input, d.node_id, d.kind, d.status,
+         d.title, d.proposed, d.final_values, d.context, d.approver_role, d.required_approvals, d.separation_of_duties, d.requested_by,
+         d.version_author, d.decided_by, d.reason, d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
+         (select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve) as approvals,
+         exists (select 1 from decision_vote v where v.decision_id = d.id and v.user_id = ${userId}) as voted
+  from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
+
+/** The inbox: pending ones soonest-due first, decided ones newest first. */
+export async function listDecisionInbox(database: Database, user: SessionUser, raw: ListDecisionsQuery = {}): Promise<DecisionListResult> {
+  const parsed = listDecisionsInput.safeParse(raw);
+  if (!parsed.success) throw new DecisionError("invalid_values", `Invalid filter: ${describeProblems(zodProblems(parsed.error.issues))}`, zodProblems(parsed.error.issues));
+  const q = parsed.data;
+  const scope = q.scope === "mine" ? roleScope(user) : sql`true`;
+  const where: SQL[] = [scope];
+  if (q.status === "decided") where.push(sql`d.status in ('approved', 'rejected', 'expired', 'cancelled')`);
+  else if (q.status !== "all") where.push(sql`d.status = ${q.status}`);
+  if (q.missionId) where.push(sql`r.mission_id = ${q.missionId}`);
+  if (q.kind) where.push(sql`d.kind = ${q.kind}`);
+  const order =
+    q.status === "pending"
+      ? sql`order by d.due_at asc nulls last, d.created_at asc, d.id`
+      : sql`order by (d.status = 'pending') desc, coalesce(d.decided_at, d.created_at) desc, d.id`;
+  const rows = await database.rows<ListRow>(sql`${LIST_SELECT(user.id)} where ${sql.join(where, sql` and `)} ${order} limit ${q.limit}`);
+  const graphs = await graphsFor(database, rows.map((r) => r.version_id));
+  const people = await peopleById(database, rows.map((r) => r.decided_by));
+  const missions = await database.rows<{ id: string; name: string }>(
+    sql`select distinct m.id, m.name from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id where ${scope} order by m.name, m.id`,
+  );
+  const items = rows.map((r): DecisionListItem => {
+    const node = nodeInfo(graphs.get(r.version_id), r.node_id);
+    const blocked = whyCannotDecide(
+      user,
+      { status: r.status, approverRole: r.approver_role, separationOfDuties: r.separation_of_duties, requestedBy: r.requested_by, versionAuthor: r.version_author, voted: r.voted, decidedBy: r.decided_by },
+      (id) => (id ? (people.get(id)?.name ?? id) : "someone"),
+    );
+    return {
+      id: r.id,
+      runId: r.run_id,
+      runStatus: r.run_status,
+      missionId: r.mission_id,
+      missionName: r.mission_name,
+      nodeId: r.node_id,
+      kind: r.kind,
+      status: r.status,
+      title: r.title,
+      summary: describeProposal({ kind: r.kind, title: r.title, proposed: decidedValues(r.status, r.proposed, r.final_values), runInput: r.input }),
+      asker: askerOf(r.kind, r.title, r.context, r.node_id, node),
+      approverRole: r.approver_role,
+      approvals: Number(r.approvals),
+      requiredApprovals: Number(r.required_approvals),
+      separationOfDuties: r.separation_of_duties,
+      dueAt: iso(r.due_at),
+      createdAt: iso(r.created_at) ?? "",
+      decidedAt: iso(r.decided_at),
+      decidedBy: r.decided_by ? (people.get(r.decided_by) ?? null) : null,
+      reason: r.reason,
+      canDecide: blocked === null,
+      blocked,
+    };
+  });
+  return { items, missions, pendingForMe: await countPendingFor(database, user) };
+}
+
+/** Pending decisions this user can act on now: their role, not voted yet, not kept out by separation of duties. */
+export async function countPendingFor(database: Database, user: SessionUser): Promise<number> {
+  if (!deciderRoles(user) && !user.roles.length) return 0;
+  const [row] = await database.rows<{ n: number }>(sql`
+    select count(*)::int as n from decision d
+    where d.status = 'pending' and ${roleScope(user)}
+      and not exists (select 1 from decision_vote v where v.decision_id = d.id and v.user_id = ${user.id})
+      and not (d.separation_of_duties and (d.requested_by is not distinct from ${user.id} or d.version_author is not distinct from ${user.id}))`);
+  return Number(row?.n ?? 0);
+}
+
+export interface DecisionRules {
+  approverRole: string;
+  requiredApprovals: number;
+  approvals: number;
+  separationOfDuties: boolean;
+  reasonRequired: boolean;
+  /** The node's timeout (`24h`); tool calls wait 24h. */
+  timeout: string | null;
+  onTimeout: TimeoutOutcome;
+  escalateTo: string | null;
+  escalated: boolean;
+  /** Completes "If nobody decides by <due>, …". */
+  atExpiry: string;
+  dueAt: string | null;
+}
+
+export interface DecisionDetail {
+  decision: DecisionView;
+  summary: string;
+  asker: DecisionAsker;
+  run: { id: string; status: RunStatus; input: Record<string, unknown>; versionNumber: number };
+  /** Everyone the page names, by id: requester, version author, decider, voters. */
+  people: Record<string, DecisionPerson>;
+  rules: DecisionRules;
+  /** Per proposed value: bounds, enums and descriptions from the tool's input schema. */
+  valueRules: Record<string, ValueRule>;
+  toolDescription: string | null;
+  /** The Observations that led here: this node's and its upstream Workers', in order. */
+  reasoning: ObservationView[];
+  /** What the upstream Workers concluded (their typed outputs). */
+  findings: { nodeId: string; label: string; output: unknown }[];
+  viewer: { canDecide: boolean; blocked: DecisionBlock | null; voted: boolean };
+}
+
+const REASONING_KINDS = ["reasoning", "text", "citation", "tool_call", "tool_result", "decision", "error"] as const;
+
+async function toolSchema(database: Database, ref: string): Promise<{ schema: unknown; description: string } | null> {
+  const dot = ref.indexOf(".");
+  if (dot <= 0) return null;
+  const [row] = await database.rows<{ input_schema: unknown; description: string }>(
+    sql`select t.input_schema, t.description from connector_tool t join connector c on c.id = t.connector_id
+        where c.name = ${ref.slice(0, dot)} and t.name = ${ref.slice(dot + 1)}`,
+  );
+  return row ? { schema: row.input_schema, description: row.description } : null;
+}
+
+async function valueRulesFor(database: Database, kind: DecisionKind, context: Record<string, unknown> | null, title: string): Promise<{ rules: Record<string, ValueRule>; description: string | null }> {
+  if (kind !== "tool") return { rules: {}, description: null };
+  const ref = typeof context?.tool === "string" ? context.tool : title;
+  const t = await toolSchema(database, ref);
+  const described = typeof context?.description === "string" && context.description ? context.description : null;
+  return { rules: t ? rulesFromSchema(t.schema) : {}, description: described ?? t?.description ?? null };
+}
+
+export async function getDecisionDetail(database: Database, id: string, user: SessionUser): Promise<DecisionDetail> {
+  const d = await getDecision(database, id);
+  const [run] = await database.rows<{ status: RunStatus; input: Record<string, unknown>; version_id: string; number: number; graph: unknown }>(
+    sql`select r.status, r.input, r.version_id, v.number, v.graph from run r join mission_version v on v.id = r.version_id where r.id = ${d.runId}`,
+  );
+  const parsedGraph = missionGraphSchema.safeParse(run?.graph);
+  const graph: MissionGraph | null = parsedGraph.success ? parsedGraph.data : null;
+  const node = nodeInfo(run?.graph, d.nodeId);
+  const graphNode = graph?.nodes.find((n) => n.id === d.nodeId);
+
+  const [esc] = await database.rows<{ n: number }>(
+    sql`select count(*)::int as n from observation where run_id = ${d.runId} and kind = 'decision'
+        and data->>'decisionId' = ${d.id} and data->>'event' = 'timeout:escalate'`,
+  );
+  const escalated = Number(esc?.n ?? 0) > 0;
+  const approval = graphNode?.kind === "approval" ? graphNode.data : null;
+  const onTimeout: TimeoutOutcome = approval?.onTimeout ?? "reject";
+  const timeout = approval?.timeout ?? (d.kind === "tool" ? "24h" : null);
+  const rules: DecisionRules = {
+    approverRole: d.approverRole,
+    requiredApprovals: d.requiredApprovals,
+    approvals: d.approvals,
+    separationOfDuties: d.separationOfDuties,
+    reasonRequired: d.reasonRequired,
+    timeout,
+    onTimeout,
+    escalateTo: approval?.escalateTo ?? null,
+    escalated,
+    atExpiry: atExpiry({ onTimeout, escalateTo: approval?.escalateTo ?? null, timeout: timeout ?? "24h", escalated }),
+    dueAt: d.dueAt,
+  };
+
+  // The reasoning: this node's Observations and those of the Workers upstream of it.
+  const upstream = graph ? upstreamOf(graph, d.nodeId) : [];
+  const workers = graph ? graph.nodes.filter((n) => n.kind === "worker" && upstream.includes(n.id)) : [];
+  const nodeIds = [d.nodeId, ...workers.map((w) => w.id)];
+  const obsRows = await database.db
+    .select()
+    .from(observation)
+    .where(and(eq(observation.runId, d.runId), inArray(observation.nodeId, nodeIds), inArray(observation.kind, [...REASONING_KINDS])))
+    .orderBy(asc(observation.id))
+    .limit(400);
+  const outputs = workers.length
+    ? await database.rows<{ node_id: string; output: unknown }>(
+        sql`select node_id, output from run_node where run_id = ${d.runId} and status = 'succeeded'
+            and node_id in (${sql.join(workers.map((w) => sql`${w.id}`), sql`, `)})`,
+      )
+    : [];
+  const findings = workers
+    .map((w) => ({ nodeId: w.id, label: w.data.label || w.id, output: outputs.find((o) => o.node_id === w.id)?.output }))
+    .filter((f) => f.output !== undefined && f.output !== null)
+    // Nearest first in upstreamOf; the page reads best in run order.
+    .reverse();
+
+  const people = await peopleById(database, [d.requestedBy, d.versionAuthor, d.decidedBy, ...d.votes.map((v) => v.userId)]);
+  const name = (pid: string | null) => (pid ? (people.get(pid)?.name ?? pid) : "someone");
+  const voted = d.votes.some((v) => v.userId === user.id);
+  const blocked = whyCannotDecide(user, { ...d, voted }, name);
+  const { rules: valueRules, description } = await valueRulesFor(database, d.kind, d.context, d.title);
+
+  return {
+    decision: d,
+    summary: describeProposal({ kind: d.kind, title: d.title, proposed: decidedValues(d.status, d.proposed, d.finalValues), runInput: run?.input ?? {} }),
+    asker: askerOf(d.kind, d.title, d.context, d.nodeId, node),
+    run: { id: d.runId, status: run?.status ?? "queued", input: run?.input ?? {}, versionNumber: Number(run?.number ?? 0) },
+    people: Object.fromEntries(people),
+    rules,
+    valueRules,
+    toolDescription: description,
+    reasoning: obsRows.map(toView),
+    findings,
+    viewer: { canDecide: blocked === null, blocked, voted },
+  };
+}
+
+export const decideRequest = z.object({
+  approve: z.boolean({ error: "must be true (approve) or false (reject)" }),
+  values: z.record(z.string(), z.unknown()).optional(),
+  reason: z.string().max(2_000, "must be at most 2000 characters").optional(),
+});
+export type DecideRequest = z.input<typeof decideRequest>;
+
+export interface DecideOutcome extends DecideResult {
+  runId: string;
+  /** What happened, in words the page and the API both show. */
+  message: string;
+}
+
+/**
+ * One vote by `user`: the tool's input schema is checked here (bounds, enums…), everything else
+ * (role, separation of duties, one vote each, editable fields and their types, the reason rule,
+ * exactly one winner) by the decisions core. A vote that lost the race is told who won.
+ */
+export async function decideAs(database: Database, user: SessionUser, decisionId: string, raw: unknown): Promise<DecideOutcome> {
+  const parsed = decideRequest.safeParse(raw);
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error.issues);
+    throw new DecisionError("invalid_values", `Invalid decision: ${describeProblems(problems)}`, problems);
+  }
+  const input = parsed.data;
+  const before = await getDecision(database, decisionId);
+  if (input.approve && input.values && Object.keys(input.values).length && before.status === "pending") {
+    const { rules } = await valueRulesFor(database, before.kind, before.context, before.title);
+    const fields: DecisionField[] = before.fields;
+    const problems = checkValues(input.values, fields.filter((f) => before.editable.includes(f.name)), rules);
+    if (problems.length) throw new DecisionError("invalid_values", `Invalid values: ${describeProblems(problems)}`, problems);
+  }
+  try {
+    const result = await decide(database, {
+      decisionId,
+      userId: user.id,
+      userRoles: user.roles,
+      approve: input.approve,
+      ...(input.values ? { values: input.values } : {}),
+      ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    });
+    const message = !result.resolved
+      ? `Your approval is recorded: ${result.approvals} of ${result.requiredApprovals} approvals. Another approver must approve it too.`
+      : result.status === "approved"
+        ? "Approved. The run continues with these values."
+        : "Rejected. The run takes its rejected path.";
+    return { ...result, runId: before.runId, message };
+  } catch (e) {
+    if (e instanceof DecisionConflictError) {
+      const now = await getDecision(database, decisionId);
+      const people = await peopleById(database, [now.decidedBy]);
+      const who = now.decidedBy && now.status !== "cancelled" ? ` by ${people.get(now.decidedBy)?.name ?? now.decidedBy}` : "";
+      const when = now.decidedAt ? ` at ${new Date(now.decidedAt).toISOString().slice(11, 19)} UTC` : "";
+      throw new DecisionError("not_pending", `Already ${now.status}${who}${when}: there is nothing left to decide.`);
+    }
+    throw e;
+  }
+}
+
+const decisionId = z.object({ decisionId: z.string().min(1, "must not be empty").max(100) });
+
+const webhooksRouter = router({
+  /** Every webhook with its delivery counts. */
+  list: adminProcedure.query(({ ctx }) => listWebhooks(ctx.database)),
+  /** Returns the signing secret once. */
+  create: adminProcedure.input(createWebhookInput).mutation(({ ctx, input }) => createWebhook(ctx.database, input, userActor(ctx.user))),
+  setEnabled: adminProcedure
+    .input(z.object({ id: z.string().min(1).max(100), enabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setWebhookEnabled(ctx.database, input.id, input.enabled, userActor(ctx.user))),
+  remove: adminProcedure.input(z.object({ id: z.string().min(1).max(100) })).mutation(({ ctx, input }) => deleteWebhook(ctx.database, input.id, userActor(ctx.user))),
+  /** Recent deliveries, newest first. */
+  deliveries: adminProcedure
+    .input(z.object({ webhookId: z.string().min(1).max(100).optional(), limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => listDeliveries(ctx.database, input)),
+});
+
+export const decisionsRouter = router({
+  /** The inbox (any signed-in user; `scope: "mine"` keeps the decisions their roles may decide). */
+  list: viewerProcedure.input(listDecisionsInput.default({ status: "pending", scope: "mine", limit: 100 })).query(({ ctx, input }) => listDecisionInbox(ctx.database, ctx.user, input)),
+  /** The navigation badge: pending decisions the user can act on now. Polled, so it also starts the notification loop. */
+  pendingCount: viewerProcedure.query(async ({ ctx }) => {
+    void startNotificationLoop()?.catch((e: unknown) => console.error("[notifications] could not start:", e instanceof Error ? e.message : e));
+    return { count: await countPendingFor(ctx.database, ctx.user) };
+  }),
+  /** One decision with its reasoning, rules and what this user may do with it. */
+  get: viewerProcedure.input(decisionId).query(({ ctx, input }) => getDecisionDetail(ctx.database, input.decisionId, ctx.user)),
+  /**
+   * Approve or reject. Open to any signed-in user because the role a decision needs is per decision
+   * (the node's approver role, or the role an escalation handed it to); decide() refuses the others.
+   */
+  decide: authedProcedure.input(decisionId.extend(decideRequest.shape)).mutation(({ ctx, input }) => {
+    const { decisionId: id, ...rest } = input;
+    return decideAs(ctx.database, ctx.user, id, rest);
+  }),
+  webhooks: webhooksRouter,
+});
+
+/** The root router shape the decision pages use, until `decisions` is wired into the root. */
+export type DecisionPagesRouter = ReturnType<typeof router<{ decisions: typeof decisionsRouter }>>;
+

@@ -1,0 +1,46 @@
+import "server-only";
+import { z } from "zod";
+import { cancelRun, rerun, startRun } from "@/server/runs";
+import { listRunHistory, runHistoryFacets, runHistoryInput } from "@/server/observations/history";
+import { getRunPageData } from "@/server/observations/run-view";
+import { builderProcedure, router, viewerProcedure } from "../trpc";
+
+const runId = z.object({ runId: z.string().min(1, "must not be empty").max(100) });
+
+// Run service errors are RunError (an AppError): the tRPC layer maps them to NOT_FOUND,
+// BAD_REQUEST (with field problems) and CONFLICT.
+export const runsRouter = router({
+  /** Starts a run of the mission's latest version (or `versionId`) with the trigger input. */
+  start: builderProcedure
+    .input(
+      z.object({
+        missionId: z.string().min(1, "must not be empty").max(100),
+        versionId: z.string().min(1).max(100).optional(),
+        input: z.record(z.string(), z.unknown()).default({}),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      startRun(ctx.database, {
+        missionId: input.missionId,
+        ...(input.versionId ? { versionId: input.versionId } : {}),
+        input: input.input,
+        channel: "manual",
+        userId: ctx.user.id,
+      }),
+    ),
+  cancel: builderProcedure.input(runId).mutation(({ ctx, input }) => cancelRun(ctx.database, input.runId, ctx.user.id)),
+  /** A new run of the same version with the same input. */
+  rerun: builderProcedure.input(runId).mutation(({ ctx, input }) => rerun(ctx.database, input.runId, ctx.user.id)),
+  /** The run with per-node state, its pinned graph, who started it and its decisions. */
+  get: viewerProcedure.input(runId).query(({ ctx, input }) => getRunPageData(ctx.database, input.runId)),
+  /** Run history, newest first, with search and filters. */
+  list: viewerProcedure.input(runHistoryInput.default({ limit: 25 })).query(({ ctx, input }) => listRunHistory(ctx.database, input)),
+  /** Missions and verdict outcomes that appear in runs, for the list's filters. */
+  facets: viewerProcedure.query(({ ctx }) => runHistoryFacets(ctx.database)),
+});
+
+/**
+ * The type of the two routers the run pages use, as the root router will hold them (`runs`,
+ * `observations`). Client code types its tRPC calls with it until both are wired into the root.
+ */
+export type RunPagesRouter = ReturnType<typeof router<{ runs: typeof runsRouter; observations: typeof import("./observations").observationsRouter }>>;

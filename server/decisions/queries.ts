@@ -1,0 +1,207 @@
+import "server-only";
+import { sql, type SQL } from "drizzle-orm";
+import type { Database } from "@/server/db/database";
+import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
+import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
+import { executorMode } from "@/server/env";
+import { deliver } from "./decide";
+import { DecisionError } from "./errors";
+
+export interface DecisionVoteView {
+  userId: string;
+  approve: boolean;
+  values: Record<string, unknown> | null;
+  reason: string | null;
+  at: string;
+}
+
+export interface DecisionView {
+  id: string;
+  runId: string;
+  missionId: string;
+  missionName: string;
+  nodeId: string;
+  kind: DecisionKind;
+  status: DecisionStatus;
+  title: string;
+  proposed: Record<string, unknown>;
+  fields: DecisionField[];
+  editable: string[];
+  context: Record<string, unknown> | null;
+  finalValues: Record<string, unknown> | null;
+  approverRole: string;
+  requiredApprovals: number;
+  approvals: number;
+  separationOfDuties: boolean;
+  reasonRequired: boolean;
+  requestedBy: string | null;
+  versionAuthor: string | null;
+  reason: string | null;
+  decidedBy: string | null;
+  dueAt: string | null;
+  createdAt: string;
+  decidedAt: string | null;
+  /**
+   * The engine is waiting for this decision, so deciding resumes the run at once. With the
+   * embedded executor this is read from its waits; with an Inngest server it cannot be seen and
+   * is true for every pending decision. Votes cast before are kept and delivered when the wait appears.
+   */
+  waiting: boolean;
+  votes: DecisionVoteView[];
+}
+
+interface Row {
+  id: string;
+  run_id: string;
+  mission_id: string;
+  mission_name: string;
+  node_id: string;
+  kind: DecisionKind;
+  status: DecisionStatus;
+  title: string;
+  proposed: Record<string, unknown>;
+  fields: DecisionField[];
+  editable: string[];
+  context: Record<string, unknown> | null;
+  final_values: Record<string, unknown> | null;
+  approver_role: string;
+  required_approvals: number;
+  separation_of_duties: boolean;
+  reason_required: boolean;
+  requested_by: string | null;
+  version_author: string | null;
+  reason: string | null;
+  decided_by: string | null;
+  due_at: string | null;
+  created_at: string;
+  decided_at: string | null;
+  has_wait: boolean;
+  approvals: number;
+}
+
+// The wait expression is built by decisionWaitExpression(): the same text, so an exact match finds it.
+const SELECT = sql`
+  select d.id, d.run_id, r.mission_id, m.name as mission_name, d.node_id, d.kind, d.status, d.title, d.proposed, d.fields,
+         d.editable, d.context, d.final_values, d.approver_role, d.required_approvals, d.separation_of_duties,
+         d.reason_required, d.requested_by, d.version_author, d.reason, d.decided_by,
+         d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
+         exists (select 1 from engine_wait w where w.kind = 'event' and w.event_name = ${DECISION_MADE}
+                 and w.expr = 'async.data.decisionId == ''' || d.id || '''') as has_wait,
+         (select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve) as approvals
+  from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
+
+function iso(v: string | null): string | null {
+  return v === null ? null : new Date(v).toISOString();
+}
+
+function toView(row: Row, votes: DecisionVoteView[], embedded: boolean): DecisionView {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    missionId: row.mission_id,
+    missionName: row.mission_name,
+    nodeId: row.node_id,
+    kind: row.kind,
+    status: row.status,
+    title: row.title,
+    proposed: row.proposed,
+    fields: row.fields,
+    editable: row.editable,
+    context: row.context,
+    finalValues: row.final_values,
+    approverRole: row.approver_role,
+    requiredApprovals: row.required_approvals,
+    approvals: Number(row.approvals),
+    separationOfDuties: row.separation_of_duties,
+    reasonRequired: row.reason_required,
+    requestedBy: row.requested_by,
+    versionAuthor: row.version_author,
+    reason: row.reason,
+    decidedBy: row.decided_by,
+    dueAt: iso(row.due_at),
+    createdAt: iso(row.created_at) ?? "",
+    decidedAt: iso(row.decided_at),
+    waiting: row.status === "pending" && (embedded ? row.has_wait : true),
+    votes,
+  };
+}
+
+function embeddedEngine(opts?: { engine?: "embedded" | "inngest" }): boolean {
+  return (opts?.engine ?? (executorMode() === "inngest" ? "inngest" : "embedded")) === "embedded";
+}
+
+export async function getDecision(database: Database, id: string, opts?: { engine?: "embedded" | "inngest" }): Promise<DecisionView> {
+  const [row] = await database.rows<Row>(sql`${SELECT} where d.id = ${id}`);
+  if (!row) throw new DecisionError("not_found", `No decision ${id}`);
+  const votes = await database.rows<{ user_id: string; approve: boolean; values: Record<string, unknown> | null; reason: string | null; at: string }>(
+    sql`select user_id, approve, values, reason, at::text as at from decision_vote where decision_id = ${id} order by at, user_id`,
+  );
+  return toView(
+    row,
+    votes.map((v) => ({ userId: v.user_id, approve: v.approve, values: v.values, reason: v.reason, at: iso(v.at) ?? "" })),
+    embeddedEngine(opts),
+  );
+}
+
+export interface ListDecisionsInput {
+  status?: DecisionStatus;
+  runId?: string;
+  /** Only decisions these roles may decide (admin sees all). */
+  roles?: string[];
+  limit?: number;
+  engine?: "embedded" | "inngest";
+}
+
+/** Newest first; votes are not included (getDecision has them). */
+export async function listDecisions(database: Database, input: ListDecisionsInput = {}): Promise<DecisionView[]> {
+  const where: SQL[] = [];
+  if (input.status) where.push(sql`d.status = ${input.status}`);
+  if (input.runId) where.push(sql`d.run_id = ${input.runId}`);
+  if (input.roles && !input.roles.includes("admin")) {
+    if (!input.roles.length) return [];
+    where.push(sql`d.approver_role in (${sql.join(input.roles.map((r) => sql`${r}`), sql`, `)})`);
+  }
+  const limit = Math.min(Math.max(input.limit ?? 100, 1), 500);
+  const rows = await database.rows<Row>(
+    sql`${SELECT} ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``} order by d.created_at desc, d.id limit ${limit}`,
+  );
+  const embedded = embeddedEngine(input);
+  return rows.map((r) => toView(r, [], embedded));
+}
+
+/**
+ * Called when the executor stores a wait for `decision/made`: if that decision was already
+ * resolved (a vote landed before the wait existed), send the event again so the wait sees it.
+ */
+export async function redeliverDecision(database: Database, waitExpr: string | null, send: SendEvents): Promise<boolean> {
+  const id = decisionIdFromExpression(waitExpr);
+  if (!id) return false;
+  const [d] = await database.rows<{ id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }>(
+    sql`select id, run_id, status, proposed, final_values, reason, decided_by from decision where id = ${id}`,
+  );
+  if (!d || (d.status !== "approved" && d.status !== "rejected")) return false;
+  await deliver(database, toEvent(d), send);
+  return true;
+}
+
+/** Resolved decisions whose event never went out (the process died between commit and send). */
+export async function resendUnsentDecisions(database: Database, send: SendEvents, olderThanMs = 5_000): Promise<number> {
+  const rows = await database.rows<{ id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }>(
+    sql`select id, run_id, status, proposed, final_values, reason, decided_by from decision
+        where status in ('approved', 'rejected') and not event_sent and decided_at < now() - ${olderThanMs} * interval '1 millisecond'
+        limit 100`,
+  );
+  for (const d of rows) await deliver(database, toEvent(d), send);
+  return rows.length;
+}
+
+function toEvent(d: { id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }): DecisionMadeData {
+  return {
+    decisionId: d.id,
+    runId: d.run_id,
+    approved: d.status === "approved",
+    values: d.final_values ?? d.proposed,
+    reason: d.reason,
+    decidedBy: d.decided_by,
+  };
+}

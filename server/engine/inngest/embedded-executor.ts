@@ -1,0 +1,553 @@
+import "server-only";
+import crypto from "node:crypto";
+import canonicalize from "canonicalize";
+import type { Database, DbOrTx } from "@/server/db/database";
+import { dueAt, retryAt } from "./durations";
+import {
+  DISCOVERY,
+  ExecutorStore,
+  INVOKED_EVENT,
+  TxEffects,
+  type ClaimedJob,
+  type CreatedWait,
+  type EngineRunRow,
+  type EngineRunStatus,
+  type JobRow,
+} from "./executor-store";
+import {
+  SUPPORTED_OPS,
+  callBody,
+  inBandSyncSchema,
+  opsSchema,
+  toJsonError,
+  type EngineEventPayload,
+  type FunctionConfig,
+  type OutgoingOp,
+  type StepResult,
+} from "./protocol";
+import { signatureHeader } from "./signing";
+
+/** The parts of `serve()`'s return value the executor calls, in-process. */
+export interface ServeHandler {
+  POST(req: Request, ctx?: unknown): Promise<Response>;
+  PUT(req: Request, ctx?: unknown): Promise<Response>;
+}
+
+/** An event as callers send it: id, ts and data are filled in when missing. */
+export interface SendableEvent {
+  name: string;
+  data?: Record<string, unknown>;
+  id?: string;
+  ts?: number;
+  user?: Record<string, unknown>;
+  v?: string;
+}
+
+export interface WaitCreated extends CreatedWait {
+  /** The event that started the waiting run. */
+  runEvent: EngineEventPayload;
+}
+
+export interface EmbeddedExecutorOptions {
+  database: Database;
+  handler: ServeHandler;
+  signingKey: string;
+  /** Where serve() believes it lives; only used to label the in-band sync. */
+  serveUrl?: string;
+  /** Jobs processed at once (default 4). */
+  concurrency?: number;
+  /** A job leased longer than this without a heartbeat is taken over (crash recovery). */
+  leaseMs?: number;
+  /** How long an idle worker sleeps before polling again, unless woken by new work. */
+  idleMs?: number;
+  /** First retry delay; doubles per attempt (capped at 10 minutes) unless the SDK sends Retry-After. */
+  retryBaseMs?: number;
+  maxEventBytes?: number;
+  maxStepOutputBytes?: number;
+  /** Called after a new event wait is stored (committed): lets callers re-send events it must see. */
+  onWaitCreated?: (wait: WaitCreated) => void | Promise<void>;
+  logger?: Pick<Console, "error" | "warn">;
+}
+
+export class ExecutorError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = "ExecutorError";
+  }
+}
+
+const DEFAULTS = {
+  concurrency: 4,
+  leaseMs: 60_000,
+  idleMs: 250,
+  retryBaseMs: 1_000,
+  maxEventBytes: 512 * 1024,
+  maxStepOutputBytes: 4 * 1024 * 1024,
+};
+
+const SERVE_URL = "http://embedded.invalid/api/inngest";
+
+/**
+ * Runs Inngest functions without an Inngest server: events, runs, memoized steps, waits and jobs
+ * live in the app database (engine_* tables); workers lease due jobs with FOR UPDATE SKIP LOCKED
+ * and call the app's own serve() handler in-process, signed like the Inngest server signs.
+ * Steps are at-least-once (a crashed worker's lease expires and the job runs again), as on Inngest.
+ */
+export class EmbeddedExecutor {
+  private readonly store: ExecutorStore;
+  private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl">> &
+    Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl">;
+  private fns: FunctionConfig[] = [];
+  private slots: Promise<void>[] = [];
+  private sleepers = new Set<() => void>();
+  private inFlight = new Set<Promise<void>>();
+  private started = false;
+  private stopping = false;
+  /** After kill(): results of calls still in flight are dropped, as if the process had died. */
+  private dead = false;
+
+  constructor(options: EmbeddedExecutorOptions) {
+    this.opts = { ...DEFAULTS, logger: console, ...options };
+    this.store = new ExecutorStore(options.database);
+  }
+
+  get functions(): readonly FunctionConfig[] {
+    return this.fns;
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  /** Learns the functions from serve() (in-band sync, no network), then starts the workers. */
+  async start(opts: { workers?: boolean } = {}): Promise<void> {
+    if (this.started) return;
+    await this.sync();
+    this.started = true;
+    if (opts.workers === false) return;
+    for (let i = 0; i < this.opts.concurrency; i++) this.slots.push(this.workLoop(i));
+  }
+
+  /** Graceful: stops claiming and waits for jobs in flight. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeAll();
+    await Promise.all(this.slots);
+    await Promise.all([...this.inFlight]);
+    this.slots = [];
+  }
+
+  /** A crash, for tests: stops at once; calls in flight finish but their results are thrown away. */
+  kill(): void {
+    this.dead = true;
+    this.stopping = true;
+    this.wakeAll();
+  }
+
+  private async sync(): Promise<void> {
+    const res = await this.request("PUT", {}, { url: this.opts.serveUrl ?? SERVE_URL }, { "x-inngest-sync-kind": "in_band" });
+    const body: unknown = await res.json().catch(() => null);
+    if (res.status !== 200) throw new Error(`In-band sync with serve() failed (${res.status}): ${JSON.stringify(body)}`);
+    const parsed = inBandSyncSchema.safeParse(body);
+    if (!parsed.success) throw new Error(`In-band sync answered an unexpected shape: ${parsed.error.message}`);
+    this.fns = parsed.data.functions;
+    await this.store.saveFunctions(this.fns);
+  }
+
+  /* ───── the event API ───── */
+
+  /** Stores events and reacts to them (start runs, resume waits, cancel runs). Returns event ids. */
+  async send(input: SendableEvent | SendableEvent[]): Promise<string[]> {
+    // Before the sync nothing would trigger, and a stored event id would make the re-send a no-op.
+    if (!this.started) throw new ExecutorError("The embedded executor has not started yet", 503);
+    const events = [input].flat().map((e) => this.normalize(e));
+    if (!events.length) return [];
+    const fx = new TxEffects();
+    await this.store.db.transaction(async (tx) => {
+      await this.store.ingest(tx, events, this.fns, fx);
+    });
+    await this.afterCommit(fx);
+    return events.map((e) => e.id);
+  }
+
+  private normalize(e: SendableEvent): EngineEventPayload {
+    if (!e || typeof e.name !== "string" || !e.name) throw new ExecutorError("Every event needs a name");
+    if (e.name.startsWith("inngest/")) throw new ExecutorError(`Event names starting with "inngest/" are reserved: ${e.name}`);
+    const evt: EngineEventPayload = {
+      id: e.id ?? crypto.randomUUID(),
+      name: e.name,
+      data: e.data ?? {},
+      ts: e.ts ?? Date.now(),
+      ...(e.user ? { user: e.user } : {}),
+      ...(e.v ? { v: e.v } : {}),
+    };
+    const bytes = Buffer.byteLength(JSON.stringify(evt));
+    if (bytes > this.opts.maxEventBytes) {
+      throw new ExecutorError(`Event ${e.name} is ${bytes} bytes; the limit is ${this.opts.maxEventBytes}`, 413);
+    }
+    return evt;
+  }
+
+  /**
+   * The `fetch` given to the Inngest client in embedded mode: `inngest.send()` and `step.sendEvent`
+   * (POST {base}/e/{key}) land here instead of on the network. Nothing else is served.
+   */
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    if (method === "POST" && /^\/e\/[^/]+$/.test(url.pathname)) {
+      if (!this.started) return Response.json({ error: "The embedded executor is not running" }, { status: 503 });
+      try {
+        const raw = init?.body ?? (input instanceof Request ? await input.text() : "[]");
+        const ids = await this.send(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw as ArrayBuffer)));
+        return Response.json({ ids, status: 200 });
+      } catch (e) {
+        const status = e instanceof ExecutorError ? e.status : 500;
+        return Response.json({ error: e instanceof Error ? e.message : String(e), status }, { status });
+      }
+    }
+    return Response.json({ error: `The embedded executor does not serve ${method} ${url.pathname}` }, { status: 404 });
+  };
+
+  /** Cancels one run (no event needed). Returns false when it had already ended. */
+  async cancelRun(runId: string, reason = "Cancelled"): Promise<boolean> {
+    const fx = new TxEffects();
+    const ended = await this.store.db.transaction((tx) =>
+      this.store.endRun(tx, runId, "cancelled", { name: "Cancelled", message: reason }, this.fns, fx),
+    );
+    await this.afterCommit(fx);
+    return ended;
+  }
+
+  async getRun(runId: string): Promise<EngineRunRow | undefined> {
+    return this.store.loadRun(runId);
+  }
+
+  /* ───── workers ───── */
+
+  private async workLoop(slot: number): Promise<void> {
+    while (!this.stopping) {
+      let processed = false;
+      try {
+        processed = await this.tick();
+      } catch (e) {
+        if (this.stopping) return;
+        this.opts.logger.error("[engine] worker failed to claim a job:", e);
+      }
+      if (processed) continue;
+      // One worker polls often; the rest mostly sleep until new work wakes them.
+      await this.idle(slot === 0 ? this.opts.idleMs : this.opts.idleMs * 4);
+    }
+  }
+
+  /** Claims and processes one due job. Returns false when none was due. */
+  async tick(): Promise<boolean> {
+    if (this.dead) return false;
+    const claimed = await this.store.claimWithState(this.opts.leaseMs);
+    if (!claimed) return false;
+    const { job } = claimed;
+    this.wakeOne(); // more may be due: let another worker look
+    const done = this.process(claimed).catch(async (e: unknown) => {
+      if (this.dead) return;
+      this.opts.logger.error(`[engine] job ${job.kind}:${job.step_id} of run ${job.run_id} failed:`, e);
+      await this.store.releaseJob(job, retryAt(job.attempt, null, this.opts.retryBaseMs)).catch(() => {});
+    });
+    this.inFlight.add(done);
+    try {
+      await done;
+    } finally {
+      this.inFlight.delete(done);
+    }
+    return true;
+  }
+
+  /** Processes due jobs until none is left or `until` says stop. For tests and benchmarks. */
+  async drain(until?: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if (until && (await until())) return;
+      if (!(await this.tick())) {
+        if (!until) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    throw new Error(`drain timed out after ${timeoutMs} ms`);
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  private wakeOne(): void {
+    const first = this.sleepers.values().next();
+    if (!first.done) first.value();
+  }
+
+  private wakeAll(): void {
+    for (const s of [...this.sleepers]) s();
+  }
+
+  private async afterCommit(fx: TxEffects): Promise<void> {
+    if (fx.jobs > 0) {
+      // Wake as many workers as there is new work, up to all of them.
+      for (let i = 0; i < Math.min(fx.jobs, this.opts.concurrency); i++) this.wakeOne();
+    }
+    const hook = this.opts.onWaitCreated;
+    if (!hook || !fx.waits.length) return;
+    for (const w of fx.waits) {
+      const run = await this.store.loadRun(w.runId);
+      if (!run) continue;
+      try {
+        await hook({ ...w, runEvent: run.event });
+      } catch (e) {
+        this.opts.logger.error(`[engine] onWaitCreated hook failed for run ${w.runId}:`, e);
+      }
+    }
+  }
+
+  private async process(claimed: ClaimedJob): Promise<void> {
+    const { job, run } = claimed;
+    if (!run || run.status !== "running") {
+      await this.store.deleteJob(job);
+      return;
+    }
+    if (job.kind === "timeout") return this.processTimeout(job, run);
+    return this.processCall(claimed, run);
+  }
+
+  /** A sleep ended, or a wait / invoke timed out: whoever deletes the wait row first wins. */
+  private async processTimeout(job: JobRow, run: EngineRunRow): Promise<void> {
+    const fx = new TxEffects();
+    await this.store.db.transaction(async (tx) => {
+      const kind = await this.store.waitKind(run.id, job.step_id, tx);
+      if (kind) {
+        const result: StepResult =
+          kind === "invoke"
+            ? { error: { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function to complete" } }
+            : { data: null };
+        await this.store.resolveWait(tx, run.id, job.step_id, result, fx);
+      }
+      await this.store.finishJob(tx, job, fx);
+    });
+    await this.afterCommit(fx);
+  }
+
+  private async processCall(claimed: ClaimedJob, run: EngineRunRow): Promise<void> {
+    const { job } = claimed;
+    const fx = new TxEffects();
+    const fn = this.fns.find((f) => f.id === run.fn_id);
+    if (!fn) {
+      await this.store.db.transaction(async (tx) => {
+        await this.fail(tx, run, { name: "NonRetriableError", message: `Function ${run.fn_id} is not served by this app any more` }, fx);
+      });
+      return this.afterCommit(fx);
+    }
+    const planned = job.step_id !== DISCOVERY;
+    if (planned && claimed.memoized) {
+      await this.store.db.transaction((tx) => this.store.finishJob(tx, job, fx));
+      return this.afterCommit(fx);
+    }
+
+    const body = callBody({
+      runId: run.id,
+      event: run.event,
+      steps: claimed.steps,
+      attempt: job.attempt,
+      maxAttempts: run.max_attempts,
+      // While parallel steps are queued the SDK must plan, not run a step inline (it could be one of them).
+      disableImmediateExecution: planned || claimed.planned,
+    });
+
+    const heartbeat = setInterval(() => {
+      if (!this.dead) this.store.heartbeat(job, this.opts.leaseMs).catch(() => {});
+    }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    let res: Response;
+    try {
+      res = await this.request("POST", { fnId: run.fn_id, stepId: job.step_id }, body);
+    } catch (e) {
+      res = Response.json(toJsonError(e), { status: 500 });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (this.dead) return;
+
+    const noRetry = res.headers.get("x-inngest-no-retry") === "true";
+    const retryAfter = res.headers.get("retry-after");
+    const payload: unknown = await res.json().catch(() => null);
+
+    if (res.status === 206 && (await this.saveSingleResult(job, payload))) {
+      // The worker loop picks the released discovery job next; other workers need a nudge only
+      // when a planned step's discovery was queued.
+      if (job.step_id !== DISCOVERY) this.wakeOne();
+      return;
+    }
+
+    await this.store.db.transaction(async (tx) => {
+      const retryOrElse = async (final: () => Promise<void>): Promise<void> => {
+        if (!noRetry && job.attempt + 1 < run.max_attempts) {
+          await this.store.retryJob(tx, job, retryAt(job.attempt, retryAfter, this.opts.retryBaseMs));
+          return;
+        }
+        await final();
+        await this.store.finishJob(tx, job, fx);
+      };
+
+      if (res.status === 200) {
+        await this.store.endRun(tx, run.id, "completed", payload, this.fns, fx);
+        return;
+      }
+      if (res.status !== 206) {
+        const error = toJsonError(payload, `The function answered HTTP ${res.status}`);
+        await retryOrElse(() => this.fail(tx, run, error, fx));
+        return;
+      }
+      const parsed = opsSchema.safeParse(payload);
+      if (!parsed.success) {
+        await this.fail(tx, run, { name: "NonRetriableError", message: `The SDK answered ops the executor cannot read: ${parsed.error.message}` }, fx);
+        return;
+      }
+      const ops = parsed.data;
+      const unsupported = ops.find((o) => !SUPPORTED_OPS.has(o.op));
+      if (unsupported) {
+        const step = unsupported.displayName ?? unsupported.name ?? unsupported.id;
+        await this.fail(
+          tx,
+          run,
+          {
+            name: "NonRetriableError",
+            message: `The embedded executor does not support the ${unsupported.op} opcode (step "${step}"). Missions must not use step.ai.infer, step.fetch, waitForSignal, realtime publish or defer; run on an Inngest server to use them.`,
+          },
+          fx,
+        );
+        return;
+      }
+      const [only] = ops;
+      if (ops.length === 1 && only?.op === "StepError") {
+        await retryOrElse(() => this.store.saveStep(tx, run.id, only.id, { error: toJsonError(only.error) }, fx).then(() => {}));
+        return;
+      }
+      for (const op of ops) await this.applyOp(tx, run, op, fx);
+      await this.store.finishJob(tx, job, fx);
+    });
+    await this.afterCommit(fx);
+  }
+
+  /** The hot path: one StepRun (or final StepFailed) stored in a single statement. */
+  private async saveSingleResult(job: JobRow, payload: unknown): Promise<boolean> {
+    const parsed = opsSchema.safeParse(payload);
+    if (!parsed.success || parsed.data.length !== 1) return false;
+    const [op] = parsed.data as [OutgoingOp];
+    let result: StepResult;
+    if (op.op === "StepRun") {
+      const data = op.data ?? null;
+      if (Buffer.byteLength(JSON.stringify(data)) > this.opts.maxStepOutputBytes) return false;
+      result = { data };
+    } else if (op.op === "StepFailed") result = { error: toJsonError(op.error) };
+    else return false;
+    return this.store.saveStepResult(job, op.id, result);
+  }
+
+  private async applyOp(tx: DbOrTx, run: EngineRunRow, op: OutgoingOp, fx: TxEffects): Promise<void> {
+    const opts = op.opts ?? {};
+    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+    switch (op.op) {
+      case "StepRun": {
+        const data = op.data ?? null;
+        const bytes = Buffer.byteLength(JSON.stringify(data));
+        const result: StepResult =
+          bytes > this.opts.maxStepOutputBytes
+            ? { error: { name: "OutputTooLargeError", message: `Step "${op.displayName ?? op.id}" returned ${bytes} bytes; the limit is ${this.opts.maxStepOutputBytes}` } }
+            : { data };
+        await this.store.saveStep(tx, run.id, op.id, result, fx);
+        return;
+      }
+      case "StepError":
+      case "StepFailed":
+        await this.store.saveStep(tx, run.id, op.id, { error: toJsonError(op.error) }, fx);
+        return;
+      case "StepPlanned":
+        await this.store.planStep(tx, run.id, op.id, fx);
+        return;
+      case "RunComplete":
+        await this.store.endRun(tx, run.id, "completed", op.data ?? null, this.fns, fx);
+        return;
+      case "Sleep":
+      case "WaitForEvent":
+      case "InvokeFunction": {
+        const kind = op.op === "Sleep" ? "sleep" : op.op === "WaitForEvent" ? "event" : "invoke";
+        const spec = op.op === "Sleep" ? (str(opts.duration) ?? op.name) : str(opts.timeout);
+        let expiresAt: Date | null = null;
+        try {
+          expiresAt = spec ? dueAt(spec) : null;
+        } catch (e) {
+          await this.fail(tx, run, { name: "NonRetriableError", message: `Step "${op.displayName ?? op.id}": ${(e as Error).message}` }, fx);
+          return;
+        }
+        if (kind === "sleep" && !expiresAt) {
+          await this.fail(tx, run, { name: "NonRetriableError", message: `Step "${op.displayName ?? op.id}": sleep without a duration` }, fx);
+          return;
+        }
+        const eventName = kind === "event" ? (str(opts.event) ?? op.name ?? null) : null;
+        const created = await this.store.addWait(
+          tx,
+          { runId: run.id, hashedId: op.id, kind, eventName, expr: str(opts.if) ?? null, expiresAt },
+          fx,
+        );
+        if (created && kind === "invoke") await this.invoke(tx, run, op, fx);
+        return;
+      }
+      default:
+        await this.fail(tx, run, { name: "NonRetriableError", message: `Unsupported opcode ${op.op}` }, fx);
+    }
+  }
+
+  private async invoke(tx: DbOrTx, run: EngineRunRow, op: OutgoingOp, fx: TxEffects): Promise<void> {
+    const opts = op.opts ?? {};
+    const fnId = typeof opts.function_id === "string" ? opts.function_id : "";
+    const target = this.fns.find((f) => f.id === fnId);
+    if (!target) {
+      await this.store.resolveWait(tx, run.id, op.id, { error: { name: "Error", message: `Invoked function ${fnId || "(none)"} is not served by this app` } }, fx);
+      return;
+    }
+    const payload = (opts.payload ?? {}) as { data?: Record<string, unknown>; v?: string };
+    const event: EngineEventPayload = {
+      id: crypto.randomUUID(),
+      name: INVOKED_EVENT,
+      data: payload.data ?? {},
+      ts: Date.now(),
+      ...(payload.v ? { v: payload.v } : {}),
+    };
+    await this.store.createRun(tx, target, event, { runId: run.id, stepId: op.id }, fx);
+  }
+
+  private async fail(tx: DbOrTx, run: EngineRunRow, error: { name: string; message: string }, fx: TxEffects): Promise<void> {
+    await this.store.endRun(tx, run.id, "failed", error, this.fns, fx);
+  }
+
+  /* ───── calling serve() ───── */
+
+  private async request(method: "POST" | "PUT", query: Record<string, string>, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    const text = canonicalize(body) ?? "null";
+    const url = new URL(this.opts.serveUrl ?? SERVE_URL);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const req = new Request(url, {
+      method,
+      body: text,
+      headers: { "content-type": "application/json", "x-inngest-signature": signatureHeader(this.opts.signingKey, text), ...headers },
+    });
+    return method === "POST" ? this.opts.handler.POST(req, undefined) : this.opts.handler.PUT(req, undefined);
+  }
+}
+
+export type { EngineRunStatus };

@@ -1,0 +1,431 @@
+import "server-only";
+import crypto from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { Database, DbOrTx } from "@/server/db/database";
+import { durationMs } from "./durations";
+import { equalityPaths, matches, valueAt } from "./matching";
+import { maxAttempts, type EngineEventPayload, type FunctionConfig, type StepResult } from "./protocol";
+
+// SQL for the embedded executor's state (engine_* tables). Every method that changes several rows
+// takes the caller's transaction; none does I/O besides the database.
+
+export type EngineRunStatus = "running" | "completed" | "failed" | "cancelled";
+
+export interface EngineRunRow {
+  id: string;
+  fn_id: string;
+  event: EngineEventPayload;
+  status: EngineRunStatus;
+  max_attempts: number;
+  parent_run_id: string | null;
+  parent_step_id: string | null;
+  output: unknown;
+  error: unknown;
+}
+
+export interface JobRow {
+  /** bigint, kept as text: the two drivers disagree on how to return int8. */
+  id: string;
+  run_id: string;
+  kind: "call" | "timeout";
+  step_id: string;
+  attempt: number;
+  dedupe_key: string | null;
+}
+
+export interface NewWait {
+  runId: string;
+  hashedId: string;
+  kind: "event" | "sleep" | "invoke";
+  eventName: string | null;
+  expr: string | null;
+  expiresAt: Date | null;
+}
+
+export interface CreatedWait {
+  runId: string;
+  hashedId: string;
+  eventName: string | null;
+  expr: string | null;
+}
+
+export interface ClaimedJob {
+  job: JobRow;
+  /** Null when the run is gone. `output` and `error` are not loaded. */
+  run: EngineRunRow | null;
+  steps: { hashedId: string; result: StepResult }[];
+  /** Other parallel steps of the run are still queued or running. */
+  planned: boolean;
+  /** The job's step is already memoized (a planned step that ran twice). */
+  memoized: boolean;
+}
+
+export const FAILED_EVENT = "inngest/function.failed";
+export const INVOKED_EVENT = "inngest/function.invoked";
+export const DISCOVERY = "step";
+
+const discoverKey = (runId: string) => `${runId}:discover`;
+const stepKey = (runId: string, hashedId: string) => `${runId}:step:${hashedId}`;
+const timeoutKey = (runId: string, hashedId: string) => `${runId}:timeout:${hashedId}`;
+
+const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
+
+/** What one transaction did that the worker loop must react to after commit. */
+export class TxEffects {
+  jobs = 0;
+  waits: CreatedWait[] = [];
+}
+
+export class ExecutorStore {
+  constructor(private readonly database: Database) {}
+
+  get db() {
+    return this.database.db;
+  }
+
+  rows<T>(query: ReturnType<typeof sql>, on?: DbOrTx): Promise<T[]> {
+    return this.database.rows<T>(query, on);
+  }
+
+  async saveFunctions(fns: FunctionConfig[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const f of fns) {
+        await tx.execute(
+          sql`insert into engine_function (id, config) values (${f.id}, ${json(f)}) on conflict (id) do update set config = excluded.config`,
+        );
+      }
+    });
+  }
+
+  /* ───── events ───── */
+
+  /**
+   * Persists events and reacts to each: starts triggered runs, resumes matching waits, cancels
+   * runs whose cancelOn matches. An event id seen before is ignored (sending is idempotent).
+   */
+  async ingest(tx: DbOrTx, events: EngineEventPayload[], fns: FunctionConfig[], fx: TxEffects): Promise<void> {
+    for (const evt of events) {
+      const inserted = await this.rows<{ received_at: string }>(
+        sql`insert into engine_event (id, name, payload, received_at) values (${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp())
+            on conflict (id) do nothing returning received_at::text`,
+        tx,
+      );
+      const receivedAt = inserted[0]?.received_at;
+      if (!receivedAt) continue;
+
+      for (const fn of fns) {
+        const triggered = fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt }));
+        if (triggered) await this.createRun(tx, fn, evt, null, fx);
+      }
+
+      const waits = await this.rows<{ run_id: string; hashed_id: string; expr: string | null; event: EngineEventPayload }>(
+        sql`select w.run_id, w.hashed_id, w.expr, r.event from engine_wait w join engine_run r on r.id = w.run_id
+            where w.kind = 'event' and w.event_name = ${evt.name} and w.created_at <= ${receivedAt}::timestamptz and r.status = 'running'`,
+        tx,
+      );
+      for (const w of waits) {
+        if (matches(w.expr, { event: w.event, async: evt })) await this.resolveWait(tx, w.run_id, w.hashed_id, { data: evt }, fx);
+      }
+
+      for (const fn of fns) {
+        for (const rule of fn.cancel ?? []) {
+          if (rule.event !== evt.name) continue;
+          await this.cancelMatching(tx, fn, rule, evt, receivedAt, fx);
+        }
+      }
+    }
+  }
+
+  private async cancelMatching(
+    tx: DbOrTx,
+    fn: FunctionConfig,
+    rule: NonNullable<FunctionConfig["cancel"]>[number],
+    evt: EngineEventPayload,
+    receivedAt: string,
+    fx: TxEffects,
+  ): Promise<void> {
+    const eq = rule.if ? equalityPaths(rule.if) : null;
+    const wanted = eq ? valueAt(evt, eq.asyncPath) : undefined;
+    if (eq && (wanted === undefined || wanted === null)) return;
+    const filter = eq ? sql`and r.event #>> ${`{${eq.eventPath.join(",")}}`}::text[] = ${String(wanted)}` : sql``;
+    const candidates = await this.rows<{ id: string; event: EngineEventPayload; age_ms: number }>(
+      sql`select r.id, r.event, (extract(epoch from (${receivedAt}::timestamptz - r.created_at)) * 1000)::float8 as age_ms
+          from engine_run r where r.fn_id = ${fn.id} and r.status = 'running' and r.created_at <= ${receivedAt}::timestamptz ${filter}`,
+      tx,
+    );
+    const window = rule.timeout ? durationMs(rule.timeout) : Infinity;
+    for (const c of candidates) {
+      if (Number(c.age_ms) > window) continue;
+      if (!matches(rule.if, { event: c.event, async: evt })) continue;
+      await this.endRun(tx, c.id, "cancelled", { name: "Cancelled", message: `Cancelled by event ${evt.name} (${evt.id})` }, [], fx);
+    }
+  }
+
+  /* ───── runs ───── */
+
+  async createRun(
+    tx: DbOrTx,
+    fn: FunctionConfig,
+    event: EngineEventPayload,
+    parent: { runId: string; stepId: string } | null,
+    fx: TxEffects,
+  ): Promise<string> {
+    const id = crypto.randomUUID();
+    await tx.execute(
+      sql`insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
+          values (${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null})`,
+    );
+    await this.requestDiscovery(tx, id, fx);
+    return id;
+  }
+
+  async loadRun(runId: string, on?: DbOrTx): Promise<EngineRunRow | undefined> {
+    const [row] = await this.rows<EngineRunRow>(
+      sql`select id, fn_id, event, status, max_attempts, parent_run_id, parent_step_id, output, error from engine_run where id = ${runId}`,
+      on,
+    );
+    return row;
+  }
+
+  async isMemoized(runId: string, hashedId: string, on?: DbOrTx): Promise<boolean> {
+    const rows = await this.rows(sql`select 1 from engine_step where run_id = ${runId} and hashed_id = ${hashedId}`, on);
+    return rows.length > 0;
+  }
+
+  /**
+   * Ends a run once (only a running run changes), clears its waits and jobs, resumes an invoking
+   * parent, and on failure emits `inngest/function.failed` so an `onFailure` handler runs.
+   */
+  async endRun(
+    tx: DbOrTx,
+    runId: string,
+    status: Exclude<EngineRunStatus, "running">,
+    value: unknown,
+    fns: FunctionConfig[],
+    fx: TxEffects,
+  ): Promise<boolean> {
+    const column = status === "completed" ? sql`output` : sql`error`;
+    const [run] = await this.rows<{ fn_id: string; event: EngineEventPayload; parent_run_id: string | null; parent_step_id: string | null }>(
+      sql`update engine_run set status = ${status}, ${column} = ${json(value)}, ended_at = clock_timestamp()
+          where id = ${runId} and status = 'running' returning fn_id, event, parent_run_id, parent_step_id`,
+      tx,
+    );
+    if (!run) return false;
+    await tx.execute(sql`delete from engine_wait where run_id = ${runId}`);
+    await tx.execute(sql`delete from engine_job where run_id = ${runId}`);
+    if (run.parent_run_id && run.parent_step_id) {
+      const result: StepResult =
+        status === "completed" ? { data: value } : { error: status === "cancelled" ? { name: "Cancelled", message: "The invoked run was cancelled" } : value };
+      await this.resolveWait(tx, run.parent_run_id, run.parent_step_id, result, fx);
+    }
+    if (status === "failed") {
+      await this.ingest(
+        tx,
+        [
+          {
+            id: crypto.randomUUID(),
+            name: FAILED_EVENT,
+            ts: Date.now(),
+            data: { function_id: run.fn_id, run_id: runId, error: value, event: run.event },
+          },
+        ],
+        fns,
+        fx,
+      );
+    }
+    return true;
+  }
+
+  /* ───── steps and waits ───── */
+
+  /** Memoizes a step result once; each new result asks for a discovery call. */
+  async saveStep(tx: DbOrTx, runId: string, hashedId: string, result: StepResult, fx: TxEffects): Promise<boolean> {
+    const inserted = await this.rows(
+      sql`insert into engine_step (run_id, hashed_id, result) values (${runId}, ${hashedId}, ${json(result)})
+          on conflict do nothing returning 1`,
+      tx,
+    );
+    if (!inserted.length) return false;
+    await this.requestDiscovery(tx, runId, fx);
+    return true;
+  }
+
+  /** Exactly once: the event, the timeout and an invoked run's end race to delete the wait row. */
+  async resolveWait(tx: DbOrTx, runId: string, hashedId: string, result: StepResult, fx: TxEffects): Promise<boolean> {
+    const deleted = await this.rows(sql`delete from engine_wait where run_id = ${runId} and hashed_id = ${hashedId} returning 1`, tx);
+    if (!deleted.length) return false;
+    await tx.execute(sql`delete from engine_job where dedupe_key = ${timeoutKey(runId, hashedId)}`);
+    await this.saveStep(tx, runId, hashedId, result, fx);
+    return true;
+  }
+
+  /** Stores a wait unless it exists or its step is already memoized (a re-reported op). */
+  async addWait(tx: DbOrTx, w: NewWait, fx: TxEffects): Promise<boolean> {
+    const inserted = await this.rows(
+      sql`insert into engine_wait (run_id, hashed_id, kind, event_name, expr, expires_at, created_at)
+          select ${w.runId}, ${w.hashedId}, ${w.kind}, ${w.eventName}, ${w.expr}, ${w.expiresAt?.toISOString() ?? null}::timestamptz, clock_timestamp()
+          where not exists (select 1 from engine_step where run_id = ${w.runId} and hashed_id = ${w.hashedId})
+          on conflict do nothing returning 1`,
+      tx,
+    );
+    if (!inserted.length) return false;
+    if (w.expiresAt) await this.enqueue(tx, w.runId, "timeout", w.hashedId, w.expiresAt, timeoutKey(w.runId, w.hashedId), fx);
+    if (w.kind === "event") fx.waits.push({ runId: w.runId, hashedId: w.hashedId, eventName: w.eventName, expr: w.expr });
+    return true;
+  }
+
+  async waitKind(runId: string, hashedId: string, on?: DbOrTx): Promise<NewWait["kind"] | undefined> {
+    const [row] = await this.rows<{ kind: NewWait["kind"] }>(
+      sql`select kind from engine_wait where run_id = ${runId} and hashed_id = ${hashedId}`,
+      on,
+    );
+    return row?.kind;
+  }
+
+  /* ───── jobs ───── */
+
+  private async enqueue(
+    tx: DbOrTx,
+    runId: string,
+    kind: JobRow["kind"],
+    stepId: string,
+    at: Date | null,
+    dedupeKey: string,
+    fx: TxEffects,
+  ): Promise<void> {
+    const runAt = at ? sql`${at.toISOString()}::timestamptz` : sql`clock_timestamp()`;
+    const inserted = await this.rows(
+      sql`insert into engine_job (run_id, kind, step_id, run_at, dedupe_key) values (${runId}, ${kind}, ${stepId}, ${runAt}, ${dedupeKey})
+          on conflict (dedupe_key) do nothing returning 1`,
+      tx,
+    );
+    if (inserted.length) fx.jobs++;
+  }
+
+  /** A planned parallel step, unless already queued or memoized. */
+  async planStep(tx: DbOrTx, runId: string, hashedId: string, fx: TxEffects): Promise<void> {
+    if (await this.isMemoized(runId, hashedId, tx)) return;
+    await this.enqueue(tx, runId, "call", hashedId, null, stepKey(runId, hashedId), fx);
+  }
+
+  /**
+   * Asks for a discovery call. A run has at most one discovery job, so at most one is in flight;
+   * a request that arrives while it runs gives the job a new id, which tells the worker to run
+   * discovery again instead of deleting the job (the call in flight may have missed the change).
+   */
+  async requestDiscovery(tx: DbOrTx, runId: string, fx: TxEffects): Promise<void> {
+    await tx.execute(
+      sql`insert into engine_job (run_id, kind, step_id, run_at, dedupe_key) values (${runId}, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(runId)})
+          on conflict (dedupe_key) do update set id = nextval(pg_get_serial_sequence('engine_job', 'id')), run_at = least(engine_job.run_at, excluded.run_at)`,
+    );
+    fx.jobs++;
+  }
+
+  /**
+   * Leases the next due job and, in the same statement, reads what processing it needs: the run,
+   * its memoized steps in completion order (calls only), whether parallel steps are still planned,
+   * and whether a planned step is already memoized. One round trip instead of five.
+   */
+  async claimWithState(leaseMs: number): Promise<ClaimedJob | undefined> {
+    const [row] = await this.rows<JobRow & {
+      run: EngineRunRow | null;
+      steps: [string, StepResult][] | null;
+      planned: boolean;
+      memoized: boolean;
+    }>(
+      sql`with claimed as (
+            update engine_job j set locked_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+            where j.id = (select id from engine_job
+                          where run_at <= clock_timestamp() and (locked_until is null or locked_until < clock_timestamp())
+                          order by run_at, id limit 1 for update skip locked)
+            returning j.id, j.run_id, j.kind, j.step_id, j.attempt, j.dedupe_key)
+          select c.id::text as id, c.run_id, c.kind, c.step_id, c.attempt, c.dedupe_key,
+                 (select jsonb_build_object('id', r.id, 'fn_id', r.fn_id, 'event', r.event, 'status', r.status,
+                         'max_attempts', r.max_attempts, 'parent_run_id', r.parent_run_id, 'parent_step_id', r.parent_step_id)
+                  from engine_run r where r.id = c.run_id) as run,
+                 case when c.kind = 'call' then
+                   (select coalesce(jsonb_agg(jsonb_build_array(s.hashed_id, s.result) order by s.seq), '[]'::jsonb)
+                    from engine_step s where s.run_id = c.run_id) end as steps,
+                 exists (select 1 from engine_job p where p.run_id = c.run_id and p.kind = 'call' and p.step_id <> ${DISCOVERY} and p.id <> c.id) as planned,
+                 exists (select 1 from engine_step m where m.run_id = c.run_id and m.hashed_id = c.step_id) as memoized
+          from claimed c`,
+    );
+    if (!row) return undefined;
+    const { run, steps, planned, memoized, ...job } = row;
+    return {
+      job: { ...job, attempt: Number(job.attempt) },
+      run: run ? { ...run, output: null, error: null, max_attempts: Number(run.max_attempts) } : null,
+      steps: (steps ?? []).map(([hashedId, result]) => ({ hashedId, result })),
+      planned,
+      memoized,
+    };
+  }
+
+  /**
+   * The common answer, one step result, stored in one statement (no explicit transaction):
+   * memoize it and ask for the next discovery. For a discovery job that is the job itself, released
+   * to run again; for a planned step its job is deleted and the run's discovery job upserted.
+   * Returns false when the step was already memoized (the caller then finishes the job normally).
+   */
+  async saveStepResult(job: JobRow, hashedId: string, result: StepResult): Promise<boolean> {
+    const ins = sql`insert into engine_step (run_id, hashed_id, result) values (${job.run_id}, ${hashedId}, ${json(result)}) on conflict do nothing returning 1`;
+    if (job.step_id === DISCOVERY && job.dedupe_key) {
+      const [row] = await this.rows<{ n: number }>(
+        sql`with ins as (${ins}),
+            rel as (update engine_job set locked_until = null, attempt = 0, run_at = least(run_at, clock_timestamp())
+                    where dedupe_key = ${job.dedupe_key} and exists (select 1 from ins) returning 1)
+            select (select count(*) from ins)::int as n`,
+      );
+      return Number(row?.n) > 0;
+    }
+    const [row] = await this.rows<{ n: number }>(
+      sql`with ins as (${ins}),
+          del as (delete from engine_job where id = ${job.id}::bigint and exists (select 1 from ins) returning 1),
+          disc as (insert into engine_job (run_id, kind, step_id, run_at, dedupe_key)
+                   select ${job.run_id}, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(job.run_id)} where exists (select 1 from ins)
+                   on conflict (dedupe_key) do update set id = nextval(pg_get_serial_sequence('engine_job', 'id')), run_at = least(engine_job.run_at, excluded.run_at)
+                   returning 1)
+          select (select count(*) from ins)::int + 0 * (select count(*) from del) + 0 * (select count(*) from disc) as n`,
+    );
+    return Number(row?.n) > 0;
+  }
+
+  /** Keeps a lease alive while a long call runs. Discovery jobs may have been given a new id. */
+  async heartbeat(job: JobRow, leaseMs: number): Promise<void> {
+    const where = job.dedupe_key ? sql`dedupe_key = ${job.dedupe_key}` : sql`id = ${job.id}::bigint`;
+    await this.database.db.execute(
+      sql`update engine_job set locked_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond' where ${where} and locked_until is not null`,
+    );
+  }
+
+  /** Done with a job. A discovery job re-requested meanwhile (new id) is released to run again. */
+  async finishJob(tx: DbOrTx, job: JobRow, fx: TxEffects): Promise<void> {
+    const deleted = await this.rows(sql`delete from engine_job where id = ${job.id}::bigint returning 1`, tx);
+    if (deleted.length || job.step_id !== DISCOVERY || !job.dedupe_key) return;
+    const released = await this.rows(
+      sql`update engine_job set locked_until = null, attempt = 0 where dedupe_key = ${job.dedupe_key} returning 1`,
+      tx,
+    );
+    if (released.length) fx.jobs++;
+  }
+
+  /** Keeps the job for another attempt at `at`. */
+  async retryJob(tx: DbOrTx, job: JobRow, at: Date): Promise<void> {
+    const where = job.dedupe_key ? sql`dedupe_key = ${job.dedupe_key}` : sql`id = ${job.id}::bigint`;
+    await tx.execute(
+      sql`update engine_job set attempt = ${job.attempt + 1}, run_at = ${at.toISOString()}::timestamptz, locked_until = null where ${where}`,
+    );
+  }
+
+  /** Gives a job back without counting an attempt (the worker could not process it). */
+  async releaseJob(job: JobRow, at: Date): Promise<void> {
+    const where = job.dedupe_key ? sql`dedupe_key = ${job.dedupe_key}` : sql`id = ${job.id}::bigint`;
+    await this.database.db.execute(
+      sql`update engine_job set run_at = ${at.toISOString()}::timestamptz, locked_until = null where ${where}`,
+    );
+  }
+
+  async deleteJob(job: JobRow): Promise<void> {
+    await this.database.db.execute(sql`delete from engine_job where id = ${job.id}::bigint`);
+  }
+}

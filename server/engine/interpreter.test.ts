@@ -1,0 +1,417 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { testDatabases } from "@/test/databases";
+import type { Database } from "@/server/db/database";
+import type { ToolCallOptions, ToolCallResult, ToolPort } from "@/server/connectors/tool-port";
+import type { WorkerRunInput, WorkerRunner } from "@/server/workers/types";
+import { decide } from "@/server/decisions/decide";
+import { getRun, startRun } from "@/server/runs/service";
+import { edges, mission, node } from "./testing/missions";
+import { eventually, FakeTools, nodeStates, scriptedWorker, seedMission, testEngine, usage, waitForRun, waitingDecision } from "./testing/harness";
+import { checkRunInvariants } from "./testing/reliability";
+
+describe.each(testDatabases())("interpreter on $name", (tdb) => {
+  let database: Database;
+  let engine: ReturnType<typeof testEngine>;
+  const tools = new FakeTools();
+  const workers = new Map<string, WorkerRunner>();
+  // Lets one test make a tool fail after its effect happened (a lost response).
+  const flaky = new Set<string>();
+  const toolPort: ToolPort = {
+    listTools: (refs) => tools.listTools(refs),
+    async callTool(ref: string, args: Record<string, unknown>, opts?: ToolCallOptions): Promise<ToolCallResult> {
+      const result = await tools.callTool(ref, args, opts);
+      if (flaky.delete(ref)) throw new Error("connection reset after the call was made");
+      return result;
+    },
+  };
+  const runWorker: WorkerRunner = (input: WorkerRunInput) => {
+    const w = workers.get(input.nodeId);
+    if (!w) throw new Error(`no scripted worker for ${input.nodeId}`);
+    return w(input);
+  };
+
+  beforeAll(async () => {
+    database = await tdb.open();
+    engine = testEngine(database, { tools: toolPort, runWorker });
+    await engine.executor.start();
+  });
+  afterAll(async () => {
+    await engine?.executor.stop();
+    await database?.close();
+  });
+
+  async function run(graph: ReturnType<typeof mission>, input: Record<string, unknown> = {}) {
+    const seeded = await seedMission(database, graph);
+    const { runId } = await startRun(database, { missionId: seeded.missionId, input, userId: seeded.starter }, { send: engine.send });
+    return { ...seeded, runId };
+  }
+
+  it("runs a linear mission: trigger → action → verdict, with states, outputs and observations", async () => {
+    tools.add("crm.lookup", { handle: (a) => ({ customer: a.email, tier: "gold" }) });
+    const graph = mission(
+      "linear",
+      [
+        node.trigger("start", { fields: [{ name: "email", type: "email" }] }),
+        node.action("lookup", { tool: "crm.lookup", args: { email: "trigger.email" } }),
+        node.verdict("done", { outcomes: ["approve", "deny"], outcome: "lookup.tier == 'gold' ? 'approve' : 'deny'", summary: "'tier ' + lookup.tier" }),
+      ],
+      edges("start->lookup", "lookup->done"),
+    );
+    const { runId } = await run(graph, { email: "ada@example.test" });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const view = await getRun(database, runId);
+    expect(view.verdict).toEqual({ outcome: "approve", summary: "tier gold" });
+    expect(view.nodes.map((n) => [n.nodeId, n.status])).toEqual([
+      ["start", "succeeded"],
+      ["lookup", "succeeded"],
+      ["done", "succeeded"],
+    ]);
+    expect(view.nodes[1]?.output).toEqual({ customer: "ada@example.test", tier: "gold" });
+    expect(view.nodes.every((n) => n.startedAt && n.endedAt)).toBe(true);
+    expect(tools.callsTo("crm.lookup")).toEqual([{ ref: "crm.lookup", args: { email: "ada@example.test" }, key: `${runId}:lookup` }]);
+    const obs = await database.rows<{ node_id: string | null; status: string }>(
+      sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`,
+    );
+    expect(obs).toEqual([
+      { node_id: null, status: "queued" },
+      { node_id: null, status: "running" },
+      { node_id: "start", status: "succeeded" },
+      { node_id: "lookup", status: "running" },
+      { node_id: "lookup", status: "succeeded" },
+      { node_id: "done", status: "succeeded" },
+      { node_id: null, status: "succeeded" },
+    ]);
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("runs parallel branches at the same time and joins them", async () => {
+    let releaseLeft: () => void = () => {};
+    const rightCalled = new Promise<void>((r) => (releaseLeft = r));
+    // left only returns once right has been called: sequential branches would never finish.
+    tools.add("par.left", { handle: async () => (await rightCalled, { n: 2 }) });
+    tools.add("par.right", { handle: () => (releaseLeft(), { n: 3 }) });
+    const graph = mission(
+      "parallel",
+      [
+        node.trigger("start"),
+        node.action("left", { tool: "par.left" }),
+        node.action("right", { tool: "par.right" }),
+        node.condition("join", { branches: [{ id: "sum5", expression: "left.n + right.n == 5" }] }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'", summary: "string(left.n + right.n)" }),
+        node.verdict("wrong", { outcomes: ["bad"], outcome: "'bad'" }),
+      ],
+      edges("start->left", "start->right", "left->join", "right->join", "join:sum5->done", "join:else->wrong"),
+    );
+    const { runId } = await run(graph);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(await nodeStates(database, runId)).toEqual({ start: "succeeded", left: "succeeded", right: "succeeded", join: "succeeded", done: "succeeded", wrong: "skipped" });
+    expect((await getRun(database, runId)).verdict).toEqual({ outcome: "ok", summary: "5" });
+  });
+
+  it("keeps a branch moving while another waits for a decision", async () => {
+    tools.add("side.one", {});
+    tools.add("side.two", {});
+    const graph = mission(
+      "independent branches",
+      [
+        node.trigger("start"),
+        node.approval("review"),
+        node.action("one", { tool: "side.one" }),
+        node.action("two", { tool: "side.two" }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+      ],
+      edges("start->review", "start->one", "one->two", "review:approved->done", "two->done"),
+    );
+    const { runId, approvers } = await run(graph);
+    const decisionId = await waitingDecision(database, runId, "review");
+    await eventually(async () => (await nodeStates(database, runId)).two === "succeeded", 20_000, "the other branch to finish");
+    expect(await nodeStates(database, runId)).toMatchObject({ review: "waiting", one: "succeeded", two: "succeeded", done: "pending" });
+    expect((await getRun(database, runId)).status).toBe("waiting");
+    await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: true }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+  });
+
+  it("prunes the branch a condition does not take and skips everything only it leads to", async () => {
+    tools.add("path.x", {});
+    tools.add("path.y", {});
+    const graph = mission(
+      "prune",
+      [
+        node.trigger("start", { fields: [{ name: "amount", type: "number" }] }),
+        node.condition("check", { branches: [{ id: "big", expression: "trigger.amount > 100" }] }),
+        node.action("x1", { tool: "path.x", args: { step: "1" } }),
+        node.action("x2", { tool: "path.x", args: { step: "2" } }),
+        node.action("x3", { tool: "path.x", args: { step: "3" } }),
+        node.action("y1", { tool: "path.y", args: { via: "'small'" } }),
+        node.verdict("final", {
+          outcomes: ["big", "small"],
+          outcome: "'x3' in skipped ? 'small' : 'big'",
+          summary: "skipped.join(',')",
+        }),
+      ],
+      edges("start->check", "check:big->x1", "x1->x2", "x2->x3", "check:else->y1", "x3->final", "y1->final"),
+    );
+    const { runId } = await run(graph, { amount: 20 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(await nodeStates(database, runId)).toEqual({
+      start: "succeeded",
+      check: "succeeded",
+      x1: "skipped",
+      x2: "skipped",
+      x3: "skipped",
+      y1: "succeeded",
+      final: "succeeded",
+    });
+    const view = await getRun(database, runId);
+    expect(view.nodes.find((n) => n.nodeId === "check")?.output).toEqual({ branch: "else" });
+    expect(view.verdict).toEqual({ outcome: "small", summary: "x1,x2,x3" });
+    expect(tools.callsTo("path.x")).toHaveLength(0);
+  });
+
+  describe("approvals", () => {
+    const approvalGraph = (name: string, approval: Parameters<typeof node.approval>[1]) =>
+      mission(
+        name,
+        [
+          node.trigger("start", { fields: [{ name: "amount", type: "number" }] }),
+          node.approval("review", {
+            title: "Refund?",
+            proposed: [{ name: "amount", type: "number", expression: "trigger.amount", editable: true }],
+            ...approval,
+          }),
+          node.action("refund", { tool: `bank.refund_${name}`, args: { amount: "review.values.amount" } }),
+          node.verdict("yes", { outcomes: ["approve"], outcome: "'approve'", summary: "'refunded ' + string(review.values.amount)" }),
+          node.verdict("no", { outcomes: ["deny"], outcome: "'deny'", summary: "review.reason" }),
+        ],
+        edges("start->review", "review:approved->refund", "refund->yes", "review:rejected->no"),
+      );
+
+    it("approve with an edit: the action runs with the edited value and is not gated a second time", async () => {
+      tools.add("bank.refund_approve", { policy: "gated" });
+      const { runId, approvers } = await run(approvalGraph("approve", {}), { amount: 120 });
+      const decisionId = await waitingDecision(database, runId, "review");
+      expect(await waitForRun(database, runId, ["waiting"])).toBe("waiting");
+      const result = await decide(
+        database,
+        { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: true, values: { amount: 80 } },
+        { send: engine.send },
+      );
+      expect(result).toMatchObject({ status: "approved", resolved: true });
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      expect(tools.callsTo("bank.refund_approve")).toEqual([{ ref: "bank.refund_approve", args: { amount: 80 }, key: `${runId}:refund` }]);
+      const decisions = await database.rows(sql`select 1 from decision where run_id = ${runId}`);
+      expect(decisions).toHaveLength(1);
+      const view = await getRun(database, runId);
+      expect(view.nodes.find((n) => n.nodeId === "review")?.output).toEqual({ approved: true, values: { amount: 80 }, reason: null, decidedBy: approvers[0] });
+      expect(view.verdict).toEqual({ outcome: "approve", summary: "refunded 80" });
+      expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+    });
+
+    it("reject: the rejected port is taken with the reason", async () => {
+      tools.add("bank.refund_reject", { policy: "gated" });
+      const { runId, approvers } = await run(approvalGraph("reject", {}), { amount: 500 });
+      const decisionId = await waitingDecision(database, runId, "review");
+      await decide(database, { decisionId, userId: approvers[1] as string, userRoles: ["approver"], approve: false, reason: "over the limit" }, { send: engine.send });
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      expect(await nodeStates(database, runId)).toMatchObject({ review: "succeeded", refund: "skipped", yes: "skipped", no: "succeeded" });
+      expect((await getRun(database, runId)).verdict).toEqual({ outcome: "deny", summary: "over the limit" });
+      expect(tools.callsTo("bank.refund_reject")).toHaveLength(0);
+    });
+
+    it("timeout with onTimeout reject expires the decision and takes the rejected port", async () => {
+      tools.add("bank.refund_timeout", { policy: "gated" });
+      const { runId } = await run(approvalGraph("timeout", { timeout: "1s", onTimeout: "reject" }), { amount: 5 });
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      const [d] = await database.rows<{ status: string; decided_by: string }>(sql`select status, decided_by from decision where run_id = ${runId}`);
+      expect(d).toEqual({ status: "expired", decided_by: "system:timeout" });
+      expect((await getRun(database, runId)).verdict?.outcome).toBe("deny");
+    });
+
+    it("timeout with onTimeout approve approves the proposed values", async () => {
+      tools.add("bank.refund_autoapprove", { policy: "gated" });
+      const { runId } = await run(approvalGraph("autoapprove", { timeout: "1s", onTimeout: "approve" }), { amount: 7 });
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      expect(tools.callsTo("bank.refund_autoapprove")).toEqual([{ ref: "bank.refund_autoapprove", args: { amount: 7 }, key: `${runId}:refund` }]);
+      expect((await getRun(database, runId)).verdict).toEqual({ outcome: "approve", summary: "refunded 7" });
+    });
+
+    it("escalates on timeout, lets the escalation role decide, and rejects after a second timeout", async () => {
+      tools.add("bank.refund_escalate", { policy: "gated" });
+      const decided = await run(approvalGraph("escalate", { timeout: "1s", onTimeout: "escalate", escalateTo: "admin" }), { amount: 9 });
+      const ignored = await run(approvalGraph("escalate", { timeout: "1s", onTimeout: "escalate", escalateTo: "admin" }), { amount: 10 });
+
+      await eventually(async () => {
+        const [d] = await database.rows<{ approver_role: string }>(sql`select approver_role from decision where run_id = ${decided.runId}`);
+        return d?.approver_role === "admin";
+      });
+      const decisionId = await waitingDecision(database, decided.runId, "review");
+      await expect(
+        decide(database, { decisionId, userId: decided.approvers[0] as string, userRoles: ["approver"], approve: true }, { send: engine.send }),
+      ).rejects.toMatchObject({ reason: "forbidden" });
+      await decide(database, { decisionId, userId: decided.approvers[2] as string, userRoles: ["admin"], approve: true }, { send: engine.send });
+      expect(await waitForRun(database, decided.runId, ["succeeded", "failed"])).toBe("succeeded");
+      expect((await getRun(database, decided.runId)).verdict?.outcome).toBe("approve");
+
+      expect(await waitForRun(database, ignored.runId, ["succeeded", "failed"])).toBe("succeeded");
+      const [d] = await database.rows<{ status: string; approver_role: string }>(sql`select status, approver_role from decision where run_id = ${ignored.runId}`);
+      expect(d).toEqual({ status: "expired", approver_role: "admin" });
+      expect((await getRun(database, ignored.runId)).verdict?.outcome).toBe("deny");
+    });
+  });
+
+  it("gates a state-changing action with no approval node before it, and runs it once approved", async () => {
+    tools.add("mail.send_gated", { policy: "gated" });
+    const graph = mission(
+      "gated action",
+      [
+        node.trigger("start"),
+        node.action("send", { tool: "mail.send_gated", args: { to: "'ops@example.test'", body: "'hello'" } }),
+        node.verdict("done", { outcomes: ["sent"], outcome: "'sent'" }),
+      ],
+      edges("start->send", "send->done"),
+    );
+    const { runId, approvers } = await run(graph);
+    const decisionId = await waitingDecision(database, runId, "send");
+    const [d] = await database.rows<{ kind: string; title: string; proposed: unknown; editable: string[] }>(
+      sql`select kind, title, proposed, editable from decision where id = ${decisionId}`,
+    );
+    expect({ ...d, editable: d?.editable.sort() }).toEqual({ kind: "tool", title: "mail.send_gated", proposed: { to: "ops@example.test", body: "hello" }, editable: ["body", "to"] });
+    expect(tools.callsTo("mail.send_gated")).toHaveLength(0);
+    await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: true, values: { body: "hello, edited" } }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(tools.callsTo("mail.send_gated")).toEqual([{ ref: "mail.send_gated", args: { to: "ops@example.test", body: "hello, edited" }, key: `${runId}:send` }]);
+  });
+
+  it("fails the run when a gated action is rejected, with the approver's reason", async () => {
+    tools.add("mail.send_rejected", { policy: "gated" });
+    const graph = mission(
+      "rejected action",
+      [node.trigger("start"), node.action("send", { tool: "mail.send_rejected" }), node.verdict("done", { outcomes: ["sent"], outcome: "'sent'" })],
+      edges("start->send", "send->done"),
+    );
+    const { runId, approvers } = await run(graph);
+    const decisionId = await waitingDecision(database, runId, "send");
+    await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: false, reason: "not today" }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    const view = await getRun(database, runId);
+    expect(view.error).toBe(`send: mail.send_rejected was not called. Rejected by ${approvers[0]}: not today`);
+    expect(view.nodes.find((n) => n.nodeId === "send")).toMatchObject({ status: "failed" });
+    expect(view.nodes.find((n) => n.nodeId === "done")?.status).toBe("pending");
+    expect(tools.callsTo("mail.send_rejected")).toHaveLength(0);
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("retries an action whose response was lost: one effect, the same idempotency key", async () => {
+    tools.add("pay.charge", { handle: (a) => ({ charged: a.amount }) });
+    flaky.add("pay.charge");
+    const graph = mission(
+      "idempotent",
+      [node.trigger("start"), node.action("charge", { tool: "pay.charge", args: { amount: "42" } }), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+      edges("start->charge", "charge->done"),
+    );
+    const { runId } = await run(graph);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const calls = tools.callsTo("pay.charge");
+    expect(calls).toHaveLength(2);
+    expect(new Set(calls.map((c) => c.key))).toEqual(new Set([`${runId}:charge`]));
+    expect([...tools.effects.keys()].filter((k) => k.startsWith(runId))).toEqual([`${runId}:charge`]);
+    expect((await getRun(database, runId)).nodes.find((n) => n.nodeId === "charge")?.output).toEqual({ charged: 42 });
+  });
+
+  it("gates a worker's state-changing proposal, runs the approved call, and resumes the worker with the result", async () => {
+    tools.add("bank.transfer", { handle: (a) => ({ transferred: a.amount, ref: "tx-1" }) });
+    const worker = scriptedWorker([
+      async (input) => {
+        await input.observe({ kind: "reasoning", text: "The customer is owed money." });
+        return { kind: "proposed", toolCallId: "call-1", tool: "bank.transfer", args: { amount: 100, to: "acct-9" }, usage: usage(100, 20), transcript: ["t0"] };
+      },
+      (input) => ({
+        kind: "completed",
+        output: { summary: `done: ${(input.resume?.output as { transferred?: number }).transferred}`, sawTranscript: input.transcript?.length ?? 0 },
+        usage: usage(50, 10),
+        transcript: ["t0", "t1"],
+      }),
+    ]);
+    workers.set("agent", worker);
+    const graph = mission(
+      "worker gate",
+      [
+        node.trigger("start", { fields: [{ name: "ticket", type: "string" }] }),
+        node.worker("agent", { instructions: "Refund if owed", tools: ["bank.transfer"], outputs: [{ name: "summary", type: "string" }] }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'", summary: "agent.summary" }),
+      ],
+      edges("start->agent", "agent->done"),
+    );
+    const { runId, approvers } = await run(graph, { ticket: "T-1" });
+    const decisionId = await waitingDecision(database, runId, "agent");
+    expect(await waitForRun(database, runId, ["waiting"])).toBe("waiting");
+    await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: true, values: { amount: 80 } }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(tools.callsTo("bank.transfer")).toEqual([{ ref: "bank.transfer", args: { amount: 80, to: "acct-9" }, key: `${runId}:agent:0` }]);
+    const second = worker.inputs.filter((i) => i.runId === runId)[1];
+    expect(second?.resume).toEqual({ toolCallId: "call-1", output: { transferred: 80, ref: "tx-1" }, isError: false });
+    expect(second?.context).toMatchObject({ trigger: { ticket: "T-1" }, start: { ticket: "T-1" } });
+    const view = await getRun(database, runId);
+    expect(view.verdict?.summary).toBe("done: 80");
+    expect(view.nodes.find((n) => n.nodeId === "agent")).toMatchObject({ status: "succeeded", tokensIn: 150, tokensOut: 30 });
+    expect(view.tokensIn).toBe(150);
+    const reasoning = await database.rows(sql`select 1 from observation where run_id = ${runId} and node_id = 'agent' and kind = 'reasoning'`);
+    expect(reasoning).toHaveLength(1);
+  });
+
+  it("resumes a worker with the rejection as an error result when its proposal is rejected", async () => {
+    tools.add("bank.transfer_rejected", {});
+    const worker = scriptedWorker([
+      () => ({ kind: "proposed", toolCallId: "c1", tool: "bank.transfer_rejected", args: { amount: 5 }, usage: usage(), transcript: [] }),
+      (input) => ({ kind: "completed", output: { summary: String(input.resume?.output), isError: input.resume?.isError }, usage: usage(), transcript: [] }),
+    ]);
+    workers.set("agent2", worker);
+    const graph = mission(
+      "worker reject",
+      [node.trigger("start"), node.worker("agent2", { outputs: [{ name: "summary", type: "string" }] }), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'", summary: "agent2.summary" })],
+      edges("start->agent2", "agent2->done"),
+    );
+    const { runId, approvers } = await run(graph);
+    const decisionId = await waitingDecision(database, runId, "agent2");
+    await decide(database, { decisionId, userId: approvers[1] as string, userRoles: ["approver"], approve: false, reason: "wrong account" }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(tools.callsTo("bank.transfer_rejected")).toHaveLength(0);
+    expect((await getRun(database, runId)).nodes.find((n) => n.nodeId === "agent2")?.output).toEqual({
+      summary: `Rejected by ${approvers[1]}: wrong account`,
+      isError: true,
+    });
+  });
+
+  it("completes without an outcome when the taken path has no verdict", async () => {
+    const graph = mission(
+      "no verdict",
+      [
+        node.trigger("start", { fields: [{ name: "amount", type: "number" }] }),
+        node.condition("check", { branches: [{ id: "big", expression: "trigger.amount > 100" }] }),
+        node.verdict("done", { outcomes: ["review"], outcome: "'review'" }),
+      ],
+      edges("start->check", "check:big->done"),
+    );
+    const { runId } = await run(graph, { amount: 1 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const view = await getRun(database, runId);
+    expect(view.verdict).toBeNull();
+    expect(await nodeStates(database, runId)).toEqual({ start: "succeeded", check: "succeeded", done: "skipped" });
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("fails the run, naming the node, when a verdict gives an outcome it does not list", async () => {
+    const graph = mission(
+      "bad verdict",
+      [node.trigger("start", { fields: [{ name: "pick", type: "string" }] }), node.verdict("done", { outcomes: ["approve", "deny"], outcome: "trigger.pick" })],
+      edges("start->done"),
+    );
+    const { runId } = await run(graph, { pick: "maybe" });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    const view = await getRun(database, runId);
+    expect(view.error).toBe('done.outcome: gave "maybe", which is not one of approve, deny');
+    expect(view.nodes.find((n) => n.nodeId === "done")?.status).toBe("failed");
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+});

@@ -1,0 +1,191 @@
+import "server-only";
+import { indexGraph, type GraphIndex } from "@/lib/mission/graph";
+import { expressionScope } from "@/lib/mission/scope";
+import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
+import { APPROVED_PORT_ID } from "@/lib/mission/node-kinds";
+import type { EngineDeps } from "./deps";
+import { nodeHandlers } from "./nodes";
+import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
+import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
+import { endRunWith, markRunStarted, markRunSucceeded, publish, setNodeStateIn, skipNodes } from "./state";
+import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
+
+export interface InterpreterContext {
+  runId: string;
+  step: StepPort;
+  /** The engine's attempt number for this call (0-based). */
+  attempt: number;
+  deps: EngineDeps;
+}
+
+export interface MissionResult {
+  runId: string;
+  status: "succeeded" | "already-ended";
+  verdict?: { outcome: string; summary: string } | null;
+}
+
+type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true };
+
+/**
+ * Runs a mission version as durable steps. The graph is walked from the roots: a node runs once
+ * every incoming edge is resolved and at least one is taken; one whose incoming edges are all
+ * not taken is skipped, and so (recursively) is everything that only it leads to. Ready nodes run
+ * concurrently (their steps are planned in parallel). Conditions take their first true branch
+ * (else `else`); approvals take `approved` or `rejected`; other nodes take every outgoing edge.
+ *
+ * Determinism: the plan (graph, input) comes from the first step, step ids derive from node ids,
+ * and the walk reacts only to step results, so every replay issues the same steps.
+ */
+export async function runMission(ctx: InterpreterContext): Promise<MissionResult> {
+  const { runId, step, deps } = ctx;
+  const database = await deps.database();
+
+  const header = await step.run("run:start", async () => {
+    const loaded = await loadRunHeader(database, runId);
+    if (!loaded || !["queued", "running", "waiting"].includes(loaded.status)) return loaded;
+    const graph = await versionGraph(database, loaded.versionId);
+    // Each write is a no-op when already done, so a re-executed step (a crash before its result
+    // was stored) completes what the first attempt left half-done.
+    const published = await database.db.transaction(async (tx) => {
+      const ids = [await markRunStarted(database, runId, tx)];
+      for (const n of graph.nodes) {
+        if (n.kind !== "trigger") continue;
+        ids.push(await setNodeStateIn(database, tx, runId, n.id, "succeeded", { output: loaded.input, attempt: ctx.attempt, text: `${n.id}: run input received`, direct: true }));
+      }
+      return ids;
+    });
+    publish(runId, ...published);
+    return { ...loaded, status: loaded.status === "queued" ? ("running" as const) : loaded.status };
+  });
+  if (!header) throw new MissionFailedError(`Run ${runId} does not exist`);
+  if (header.status !== "running" && header.status !== "waiting") return { runId, status: "already-ended" };
+
+  const plan: RunPlan = { ...header, graph: await versionGraph(database, header.versionId) };
+  const walk = new Walk(plan, ctx, database);
+  return walk.run();
+}
+
+class Walk {
+  private readonly index: GraphIndex<MissionEdge>;
+  private readonly nodes: Map<string, MissionNode>;
+  private readonly edgeTaken = new Map<string, boolean>();
+  private readonly outputs = new Map<string, unknown>();
+  private readonly approved = new Set<string>();
+  private readonly skipped = new Set<string>();
+  private readonly started = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<Completion>>();
+  private firstVerdict: string | undefined;
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly ctx: InterpreterContext,
+    private readonly database: Awaited<ReturnType<EngineDeps["database"]>>,
+  ) {
+    this.index = indexGraph(plan.graph);
+    this.nodes = new Map(plan.graph.nodes.map((n) => [n.id, n]));
+  }
+
+  async run(): Promise<MissionResult> {
+    const { step, runId } = this.ctx;
+    for (const id of this.index.ids) if (!this.index.incoming.get(id)?.length) this.start(id);
+
+    while (this.inFlight.size) {
+      const done = await Promise.race(this.inFlight.values());
+      this.inFlight.delete(done.key);
+      if (done.skipWrite) continue;
+      if (done.error !== undefined) await this.fail(done.nodeId, done.error);
+      this.complete(done.nodeId, done.outcome ?? { output: null });
+    }
+
+    // With no verdict run (a port with no edge was taken) the run still completes, without an
+    // outcome (docs/mission-format.md, "How a run flows").
+    await step.run("run:finish", () => markRunSucceeded(this.database, runId));
+    return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
+  }
+
+  private start(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (!node || this.started.has(nodeId)) return;
+    this.started.add(nodeId);
+    const handler = nodeHandlers[node.kind] as NodeHandler;
+    const nodeRun: NodeRun = {
+      runId: this.ctx.runId,
+      node,
+      plan: this.plan,
+      step: this.ctx.step,
+      attempt: this.ctx.attempt,
+      deps: this.ctx.deps,
+      database: this.database,
+      scope: () => expressionScope(this.plan.graph, nodeId, { input: this.plan.input, outputs: this.outputs, skipped: this.skipped }),
+      approvedUpstream: (this.index.incoming.get(nodeId) ?? []).some(
+        (e) => this.edgeTaken.get(e.id) === true && this.approved.has(e.source) && this.nodes.get(e.source)?.kind === "approval",
+      ),
+    };
+    const key = `node:${nodeId}`;
+    this.inFlight.set(
+      key,
+      handler(nodeRun).then(
+        (outcome) => ({ key, nodeId, outcome }),
+        (error: unknown) => ({ key, nodeId, error: error ?? new Error("unknown failure") }),
+      ),
+    );
+  }
+
+  /** Resolves the node's outgoing edges, then skips and starts whatever that decides. */
+  private complete(nodeId: string, outcome: NodeOutcome): void {
+    const node = this.nodes.get(nodeId);
+    this.outputs.set(nodeId, outcome.output);
+    if (node?.kind === "verdict") this.firstVerdict ??= nodeId;
+    if (node?.kind === "approval" && outcome.port === APPROVED_PORT_ID) this.approved.add(nodeId);
+    for (const e of this.index.outgoing.get(nodeId) ?? []) this.edgeTaken.set(e.id, this.takes(node, e, outcome));
+
+    const newlySkipped: string[] = [];
+    const queue = (this.index.outgoing.get(nodeId) ?? []).map((e) => e.target);
+    while (queue.length) {
+      const id = queue.shift() as string;
+      if (this.started.has(id) || this.skipped.has(id)) continue;
+      const incoming = this.index.incoming.get(id) ?? [];
+      if (incoming.some((e) => !this.edgeTaken.has(e.id))) continue;
+      if (incoming.some((e) => this.edgeTaken.get(e.id))) {
+        this.start(id);
+        continue;
+      }
+      this.skipped.add(id);
+      newlySkipped.push(id);
+      for (const e of this.index.outgoing.get(id) ?? []) {
+        this.edgeTaken.set(e.id, false);
+        queue.push(e.target);
+      }
+    }
+    if (newlySkipped.length) {
+      const key = `node:${nodeId}:skip`;
+      const because = `not on the path taken after ${nodeId}`;
+      this.inFlight.set(
+        key,
+        this.ctx.step.run(key, () => skipNodes(this.database, this.ctx.runId, newlySkipped, because)).then(() => ({ key, nodeId, skipWrite: true as const })),
+      );
+    }
+  }
+
+  private takes(node: MissionNode | undefined, e: MissionEdge, outcome: NodeOutcome): boolean {
+    if (outcome.port === undefined) return true;
+    // An approval edge drawn without a port counts as the approved path.
+    if (node?.kind === "approval" && e.sourceHandle === undefined) return outcome.port === APPROVED_PORT_ID;
+    return e.sourceHandle === outcome.port;
+  }
+
+  /** Records the node and the run as failed (in a step), then stops the run for good. */
+  private async fail(nodeId: string, error: unknown): Promise<never> {
+    const message = errorMessage(error);
+    const reason = message.startsWith(`${nodeId}`) ? message : `${nodeId}: ${message}`;
+    await this.ctx.step.run(`node:${nodeId}:failed`, async () => {
+      const id = await this.database.db.transaction(async (tx) => {
+        const obs = await setNodeStateIn(this.database, tx, this.ctx.runId, nodeId, "failed", { error: message, attempt: this.ctx.attempt, text: `${nodeId} failed: ${message}` });
+        await endRunWith(this.database, this.ctx.runId, "failed", reason, tx);
+        return obs;
+      });
+      publish(this.ctx.runId, id);
+    });
+    throw new MissionFailedError(reason);
+  }
+}

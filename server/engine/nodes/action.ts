@@ -1,0 +1,64 @@
+import "server-only";
+import type { ToolCallResult } from "@/server/connectors/tool-port";
+import { decisionResolution } from "@/server/decisions/lifecycle";
+import { setNodeState } from "../state";
+import { PermanentError } from "../step-port";
+import { evaluateField } from "./evaluate";
+import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
+import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
+
+type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string };
+
+/**
+ * One tool call with arguments from expressions, idempotency key `<runId>:<nodeId>`. A tool whose
+ * policy is not autonomous (state-changing) is gated by a decision first, unless an approved
+ * approval node leads straight to this action: that approval is the gate, so nobody is asked twice.
+ * A rejected or timed-out gate fails the node (and so the run) with the approver's reason.
+ */
+export const actionNode: NodeHandler<"action"> = async (run) => {
+  const { node, step } = run;
+  const tool = node.data.tool;
+  const base = `node:${node.id}`;
+
+  const prepared = await step.run<Prepared>(`${base}:call`, async () => {
+    if (!tool) throw new PermanentError(`${node.id}.tool: choose the tool this action calls`);
+    const scope = run.scope();
+    const args: Record<string, unknown> = {};
+    for (const [name, src] of Object.entries(node.data.args)) args[name] = evaluateField(node.id, `args.${name}`, src, scope);
+    const [info] = await run.deps.tools.listTools([tool]);
+    if (!info) throw new PermanentError(`${node.id}: tool ${tool} is not available (unknown tool, or its connector is disabled)`);
+    if (info.policy === "disallowed") throw new PermanentError(`${node.id}: tool ${tool} is disallowed by an administrator`);
+    if (info.policy === "gated" && !run.approvedUpstream) {
+      const decisionId = await openToolDecision(run, { key: node.id, tool, args, context: { description: info.description } });
+      return { called: false, args, decisionId };
+    }
+    await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}` });
+    return { called: true, output: await callAndRecord(run, tool, args) };
+  });
+  if (prepared.called) return { output: prepared.output };
+
+  const settled = await waitForDecision(run, base, prepared.decisionId, TOOL_DECISION_TIMEOUT);
+  const after = await step.run(`${base}:call:approved`, async () => {
+    const r = settled ?? (await decisionResolution(run.database, prepared.decisionId));
+    if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${prepared.decisionId} was reported as made but is still pending`);
+    if (!r.approved) return { rejected: rejectionText(r) };
+    await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool} (approved by ${r.decidedBy})` });
+    return { output: await callAndRecord(run, tool, r.values) };
+  });
+  if ("rejected" in after) throw new NodeFailure(`${tool} was not called. ${after.rejected}`);
+  return { output: after.output };
+};
+
+/** Calls the tool once per run and node (retries reuse the key) and records the result. */
+async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>): Promise<unknown> {
+  const result: ToolCallResult = await run.deps.tools.callTool(tool, args, { idempotencyKey: `${run.runId}:${run.node.id}` });
+  if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);
+  const output = result.value !== undefined ? result.value : result.text;
+  await setNodeState(run.database, run.runId, run.node.id, "succeeded", {
+    output,
+    attempt: run.attempt,
+    text: `${run.node.id} called ${tool}`,
+    data: { tool },
+  });
+  return output;
+}

@@ -1,0 +1,37 @@
+import "server-only";
+import { publish, setNodeStateIn, setRunVerdict } from "../state";
+import { PermanentError } from "../step-port";
+import { evaluateField } from "./evaluate";
+import type { NodeHandler } from "./types";
+
+/** Evaluates outcome and summary; the outcome must be one of the node's outcomes. The first verdict to run wins. */
+export const verdictNode: NodeHandler<"verdict"> = async (run) => {
+  const { node } = run;
+  const verdict = await run.step.run(`node:${node.id}`, async () => {
+    const scope = run.scope();
+    const { outcomes } = node.data;
+    let outcome: unknown;
+    if (node.data.outcome.trim()) outcome = evaluateField(node.id, "outcome", node.data.outcome, scope);
+    else if (outcomes.length === 1) outcome = outcomes[0];
+    else throw new PermanentError(`${node.id}.outcome: no expression to choose between ${outcomes.join(", ")}`);
+    if (typeof outcome !== "string" || !outcomes.includes(outcome)) {
+      throw new PermanentError(`${node.id}.outcome: gave ${JSON.stringify(outcome)}, which is not one of ${outcomes.join(", ")}`);
+    }
+    const raw = node.data.summary.trim() ? evaluateField(node.id, "summary", node.data.summary, scope) : "";
+    const summary = typeof raw === "string" ? raw : JSON.stringify(raw);
+    const value = { outcome, summary };
+    const id = await run.database.db.transaction(async (tx) => {
+      await setRunVerdict(run.database, tx, run.runId, value);
+      return setNodeStateIn(run.database, tx, run.runId, node.id, "succeeded", {
+        output: value,
+        direct: true,
+        attempt: run.attempt,
+        text: `Verdict: ${outcome}${summary ? ` — ${summary}` : ""}`,
+        data: value,
+      });
+    });
+    publish(run.runId, id);
+    return value;
+  });
+  return { output: verdict };
+};

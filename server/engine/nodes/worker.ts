@@ -1,0 +1,84 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { decisionResolution } from "@/server/decisions/lifecycle";
+import { recordObservation } from "@/server/observations/record";
+import type { ResumedToolResult, TokenUsage, WorkerStepResult } from "@/server/workers/types";
+import { setNodeState } from "../state";
+import { PermanentError } from "../step-port";
+import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
+import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
+
+/**
+ * The agent loop, one step per turn (`node:<id>:worker:<i>`). Read-only tools run inside the
+ * Worker; a state-changing one comes back as `proposed` and is gated here: a decision of kind
+ * "tool" (all arguments editable), then the approved call in its own step with the key
+ * `<runId>:<nodeId>:<i>`, then the Worker resumes with the result (or with the rejection as an
+ * error result). At most `maxSteps` turns.
+ */
+export const workerNode: NodeHandler<"worker"> = async (run) => {
+  const { node, step } = run;
+  const base = `node:${node.id}`;
+  let transcript: unknown[] | undefined;
+  let resume: ResumedToolResult | undefined;
+  const used: TokenUsage = { tokensIn: 0, tokensOut: 0, cost: 0 };
+
+  for (let i = 0; i < node.data.maxSteps; i++) {
+    const turn: WorkerStepResult = await step.run(`${base}:worker:${i}`, async () => {
+      if (i === 0) await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} started` });
+      const result = await run.deps.runWorker({
+        runId: run.runId,
+        nodeId: node.id,
+        attempt: run.attempt,
+        data: node.data,
+        context: run.scope(),
+        ...(transcript ? { transcript } : {}),
+        ...(resume ? { resume } : {}),
+        ...(await budgetLeft(run)),
+        observe: (o) => recordObservation(run.database, { ...o, runId: run.runId, nodeId: node.id, attempt: run.attempt }).then(() => {}),
+      });
+      if (result.kind === "completed") {
+        await setNodeState(run.database, run.runId, node.id, "succeeded", {
+          output: result.output,
+          attempt: run.attempt,
+          tokensIn: used.tokensIn + result.usage.tokensIn,
+          tokensOut: used.tokensOut + result.usage.tokensOut,
+          text: `${node.id} finished`,
+        });
+      }
+      return result;
+    });
+    used.tokensIn += turn.usage.tokensIn;
+    used.tokensOut += turn.usage.tokensOut;
+    used.cost += turn.usage.cost;
+    if (turn.kind === "completed") return { output: turn.output };
+
+    const gate = `${base}:tool:${i}`;
+    const decisionId = await step.run(`${gate}:open`, () =>
+      openToolDecision(run, { key: `${node.id}:tool:${i}`, tool: turn.tool, args: turn.args, context: { toolCallId: turn.toolCallId, turn: i } }),
+    );
+    const settled = await waitForDecision(run, gate, decisionId, TOOL_DECISION_TIMEOUT);
+    resume = await step.run(`${gate}:call`, async (): Promise<ResumedToolResult> => {
+      const r = settled ?? (await decisionResolution(run.database, decisionId));
+      if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${decisionId} was reported as made but is still pending`);
+      await setNodeState(run.database, run.runId, node.id, "running", {
+        attempt: run.attempt,
+        tokensIn: used.tokensIn,
+        tokensOut: used.tokensOut,
+        text: r.approved ? `${node.id} calling ${turn.tool} (approved)` : `${node.id}: ${turn.tool} ${rejectionText(r)}`,
+      });
+      if (!r.approved) return { toolCallId: turn.toolCallId, output: rejectionText(r), isError: true };
+      const res = await run.deps.tools.callTool(turn.tool, r.values, { idempotencyKey: `${run.runId}:${node.id}:${i}` });
+      return { toolCallId: turn.toolCallId, output: res.value !== undefined ? res.value : res.text, isError: res.isError };
+    });
+    transcript = turn.transcript;
+  }
+  throw new NodeFailure(`${node.id} did not finish within ${node.data.maxSteps} steps`);
+};
+
+async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number }> {
+  if (run.plan.tokenBudget === null) return {};
+  const [row] = await run.database.rows<{ used: number }>(
+    sql`select (tokens_in + tokens_out)::int as used from run where id = ${run.runId}`,
+  );
+  return { tokenBudgetLeft: Math.max(0, run.plan.tokenBudget - Number(row?.used ?? 0)) };
+}

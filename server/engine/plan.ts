@@ -1,0 +1,69 @@
+import "server-only";
+import { sql } from "drizzle-orm";
+import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
+import type { RunStatus } from "@/server/db/schema";
+import type { Database } from "@/server/db/database";
+
+/** The small part of a run's plan, memoized by the first step so every replay sees the same. */
+export interface RunHeader {
+  runId: string;
+  missionId: string;
+  versionId: string;
+  status: RunStatus;
+  input: Record<string, unknown>;
+  startedBy: string | null;
+  tokenBudget: number | null;
+}
+
+/** Everything a run needs: the header plus the pinned version's graph. */
+export interface RunPlan extends RunHeader {
+  graph: MissionGraph;
+}
+
+export async function loadRunHeader(database: Database, runId: string): Promise<RunHeader | null> {
+  const [row] = await database.rows<{
+    mission_id: string;
+    version_id: string;
+    status: RunStatus;
+    input: Record<string, unknown>;
+    started_by: string | null;
+    token_budget: number | null;
+  }>(sql`select mission_id, version_id, status, input, started_by, token_budget from run where id = ${runId}`);
+  if (!row) return null;
+  return {
+    runId,
+    missionId: row.mission_id,
+    versionId: row.version_id,
+    status: row.status,
+    input: row.input ?? {},
+    startedBy: row.started_by,
+    tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
+  };
+}
+
+declare global {
+  var __stewardVersionGraphs: Map<string, Promise<MissionGraph>> | undefined;
+}
+const GRAPH_CACHE_LIMIT = 200;
+
+/**
+ * The graph of a mission version. Versions are immutable (a database trigger forbids updates), so
+ * reading it outside a step is as deterministic as memoizing it, and caching it per process keeps
+ * every engine call small: the graph is not resent with each step's memoized state.
+ */
+export function versionGraph(database: Database, versionId: string): Promise<MissionGraph> {
+  const cache = (globalThis.__stewardVersionGraphs ??= new Map());
+  let hit = cache.get(versionId);
+  if (!hit) {
+    hit = (async () => {
+      const [row] = await database.rows<{ graph: unknown }>(sql`select graph from mission_version where id = ${versionId}`);
+      if (!row) throw new Error(`Mission version ${versionId} does not exist`);
+      // Versions are validated when saved and when a run starts; parsing again fills schema defaults.
+      return missionGraphSchema.parse(row.graph);
+    })();
+    hit.catch(() => cache.delete(versionId));
+    if (cache.size >= GRAPH_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(versionId, hit);
+  }
+  return hit;
+}

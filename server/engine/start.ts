@@ -1,0 +1,69 @@
+import "server-only";
+import { executorMode } from "@/server/env";
+import { getEngineDeps } from "./deps";
+import type { EmbeddedExecutor } from "./inngest/embedded-executor";
+import { engineRuntime, startEmbeddedExecutor } from "./runtime";
+import { sweepOnce } from "./sweeper";
+
+export interface StartedEngine {
+  mode: "embedded" | "inngest" | "off";
+  executor: EmbeddedExecutor | null;
+  stop(): Promise<void>;
+}
+
+declare global {
+  var __stewardEngineStart: Promise<StartedEngine> | undefined;
+}
+
+const SWEEP_EVERY_MS = 30_000;
+
+/**
+ * Called from instrumentation.ts (Node runtime only, never during `next build`). Idempotent per
+ * process. Embedded mode starts the executor on the app database; inngest mode leaves execution
+ * to the Inngest server; off starts nothing. The sweeper runs in embedded and inngest modes.
+ */
+export function startEngine(): Promise<StartedEngine> {
+  globalThis.__stewardEngineStart ??= start().catch((e: unknown) => {
+    // Not cached: a later call (or a restart) may succeed.
+    globalThis.__stewardEngineStart = undefined;
+    throw e;
+  });
+  return globalThis.__stewardEngineStart;
+}
+
+async function start(): Promise<StartedEngine> {
+  const mode = executorMode();
+  if (mode === "off") return { mode, executor: null, stop: async () => {} };
+  engineRuntime();
+  const executor = mode === "embedded" ? await startEmbeddedExecutor() : null;
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void (async () => {
+      try {
+        const deps = getEngineDeps();
+        await sweepOnce(await deps.database(), deps.send);
+      } catch (e) {
+        console.error("[engine] sweep failed:", e);
+      } finally {
+        sweeping = false;
+      }
+    })();
+  }, SWEEP_EVERY_MS);
+  timer.unref();
+  return {
+    mode,
+    executor,
+    async stop() {
+      clearInterval(timer);
+      await executor?.stop();
+      const rt = globalThis.__stewardEngine;
+      if (rt) {
+        rt.executor = null;
+        rt.starting = null;
+      }
+      globalThis.__stewardEngineStart = undefined;
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import "server-only";
+import { sql, type SQL } from "drizzle-orm";
+import type { NodeStatus } from "@/server/db/schema";
+import type { Database, DbOrTx } from "@/server/db/database";
+import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
+
+// Run and node state as the UI sees it (run, run_node, status Observations). Called from inside
+// steps, so every write must be safe to repeat: a transition only happens from the states listed
+// for it, an Observation is written only when the row really changed, and nothing changes once
+// the run has ended (a cancelled run stays cancelled even if a step still finishes).
+
+/** A run that makes no progress for this long is failed by the sweeper (waits extend it). */
+export const PROGRESS_WINDOW_MS = 60 * 60_000;
+
+const FROM: Record<NodeStatus, NodeStatus[]> = {
+  pending: [],
+  running: ["pending", "waiting"],
+  waiting: ["pending", "running"],
+  succeeded: ["pending", "running", "waiting"],
+  failed: ["pending", "running", "waiting"],
+  skipped: ["pending"],
+};
+const TERMINAL_NODE: NodeStatus[] = ["succeeded", "failed", "skipped"];
+const LIVE_RUN = sql`('queued', 'running', 'waiting')`;
+
+const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
+const list = (items: string[]) => sql.join(items.map((s) => sql`${s}`), sql`, `);
+
+export interface NodeChange {
+  output?: unknown;
+  error?: string;
+  attempt?: number;
+  tokensIn?: number;
+  tokensOut?: number;
+  /** Shown in the Observation stream, e.g. "waiting for a decision". */
+  text?: string;
+  data?: Record<string, unknown>;
+  /**
+   * The node goes straight from pending to its end (a condition, a verdict, a skip): no node of
+   * the run started or stopped running or waiting, so the run's own row is left alone. Keeps the
+   * hot path to one cheap statement.
+   */
+  direct?: boolean;
+  /** When waiting: the decision's due time, so the run's deadline covers the wait. */
+  dueAt?: Date;
+}
+
+/** Moves one node to `to` (when allowed) and records it. Returns whether anything changed. */
+export async function setNodeState(database: Database, runId: string, nodeId: string, to: NodeStatus, change: NodeChange = {}): Promise<boolean> {
+  const id = await setNodeStateIn(database, database.db, runId, nodeId, to, change);
+  publish(runId, id);
+  return id !== null;
+}
+
+/**
+ * The same inside a caller's transaction, in one statement: the node row, the run's status and
+ * deadline (and token totals), the status Observation and its NOTIFY. Returns the Observation id
+ * (null when nothing changed); the caller publishes it in-process after commit (publish()).
+ */
+export async function setNodeStateIn(
+  database: Database,
+  tx: DbOrTx,
+  runId: string,
+  nodeId: string,
+  to: NodeStatus,
+  change: NodeChange = {},
+): Promise<number | null> {
+  const terminal = TERMINAL_NODE.includes(to);
+  const sets = [
+    sql`status = ${to}`,
+    to === "skipped" ? sql`started_at = started_at` : sql`started_at = coalesce(started_at, now())`,
+    terminal ? sql`ended_at = now()` : sql`ended_at = null`,
+  ];
+  if (change.output !== undefined) sets.push(sql`output = ${json(change.output)}`);
+  if (change.error !== undefined) sets.push(sql`error = ${change.error}`);
+  if (change.attempt !== undefined) sets.push(sql`attempt = ${change.attempt}`);
+  if (change.tokensIn !== undefined) sets.push(sql`tokens_in = ${change.tokensIn}`);
+  if (change.tokensOut !== undefined) sets.push(sql`tokens_out = ${change.tokensOut}`);
+  // Other CTEs of the statement see the rows as they were, so the run's new status counts this
+  // node's new state explicitly.
+  const others = (status: string) => sql`exists (select 1 from run_node where run_id = ${runId} and node_id <> ${nodeId} and status = ${status})`;
+  const window = sql`${PROGRESS_WINDOW_MS} * interval '1 millisecond'`;
+  const runSets: SQL[] = [];
+  if (!change.direct || to === "running" || to === "waiting") {
+    if (to === "running") runSets.push(sql`status = 'running'`);
+    else if (to === "waiting") runSets.push(sql`status = case when ${others("running")} then 'running' else 'waiting' end`);
+    else runSets.push(sql`status = case when ${others("running")} then 'running' when ${others("waiting")} then 'waiting' else 'running' end`);
+    const until = to === "waiting" && change.dueAt ? sql`${change.dueAt.toISOString()}::timestamptz + ${window}` : sql`now() + ${window}`;
+    runSets.push(sql`deadline_at = greatest(deadline_at, ${until})`);
+  }
+  for (const [column, value] of [["tokens_in", change.tokensIn], ["tokens_out", change.tokensOut]] as const) {
+    if (value === undefined) continue;
+    runSets.push(sql`${sql.raw(column)} = ${value} + (select coalesce(sum(${sql.raw(column)}), 0) from run_node where run_id = ${runId} and node_id <> ${nodeId})`);
+  }
+  const runUpdate = runSets.length
+    ? sql`, run_upd as (update run set ${sql.join(runSets, sql`, `)} where id = ${runId} and status in ${LIVE_RUN} and exists (select 1 from upd) returning 1)`
+    : sql``;
+  const data = { status: to, ...(change.error ? { error: change.error } : {}), ...change.data };
+  const [row] = await database.rows<{ id: number | string | null }>(
+    sql`with upd as (
+          update run_node set ${sql.join(sets, sql`, `)}
+          where run_id = ${runId} and node_id = ${nodeId} and status in (${list(FROM[to])})
+            and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})
+          returning node_id)${runUpdate},
+        obs as (
+          insert into observation (run_id, node_id, attempt, kind, text, data)
+          select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${change.text ?? `${nodeId} ${to}`}, ${json(data)} from upd
+          returning id),
+        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
+        select (select id from obs) as id, (select count(*) from note)${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
+    tx,
+  );
+  return row?.id === null || row?.id === undefined ? null : Number(row.id);
+}
+
+/** Tells in-process subscribers about Observations, once their transaction has committed. */
+export function publish(runId: string, ...ids: (number | null)[]): void {
+  for (const id of ids) if (id !== null) observationBus().emit(runId, id);
+}
+
+/** Several nodes skipped at once (a pruned branch and everything only it leads to). */
+export async function skipNodes(database: Database, runId: string, nodeIds: string[], because: string): Promise<void> {
+  const ids = await database.db.transaction(async (tx) => {
+    const out: (number | null)[] = [];
+    for (const id of nodeIds) out.push(await setNodeStateIn(database, tx, runId, id, "skipped", { text: `${id} skipped: ${because}`, data: { because }, direct: true }));
+    return out;
+  });
+  publish(runId, ...ids);
+}
+
+/** queued → running, once, in one statement. Returns the Observation id to publish (null when it already ran). */
+export async function markRunStarted(database: Database, runId: string, on?: DbOrTx): Promise<number | null> {
+  const [row] = await database.rows<{ id: number | string | null }>(
+    sql`with upd as (
+          update run set status = 'running', started_at = coalesce(started_at, now()),
+                         deadline_at = now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond'
+          where id = ${runId} and status = 'queued' returning id),
+        obs as (
+          insert into observation (run_id, kind, text, data)
+          select ${runId}, 'status', 'Run started', ${json({ status: "running" })} from upd returning id),
+        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
+        select (select id from obs) as id, (select count(*) from note) as n`,
+    on,
+  );
+  return row?.id === null || row?.id === undefined ? null : Number(row.id);
+}
+
+export async function setRunVerdict(database: Database, tx: DbOrTx, runId: string, verdict: { outcome: string; summary: string }): Promise<boolean> {
+  const changed = await database.rows(
+    sql`update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1`,
+    tx,
+  );
+  return changed.length > 0;
+}
+
+/** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
+export async function markRunSucceeded(database: Database, runId: string): Promise<boolean> {
+  const [row] = await database.rows<{ id: number | string | null }>(
+    sql`with upd as (
+          update run set status = 'succeeded', ended_at = now(), deadline_at = null
+          where id = ${runId} and status in ${LIVE_RUN} returning verdict),
+        obs as (
+          insert into observation (run_id, kind, text, data)
+          select ${runId}, 'status',
+                 case when upd.verdict is null then 'Run succeeded' else 'Run succeeded: ' || (upd.verdict->>'outcome') end,
+                 jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
+          from upd returning id),
+        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
+        select (select id from obs) as id, (select count(*) from note) as n`,
+  );
+  const id = row?.id === null || row?.id === undefined ? null : Number(row.id);
+  publish(runId, id);
+  return id !== null;
+}
+
+/**
+ * Ends a run as failed or cancelled, once: nodes still running or waiting are failed with the
+ * reason, pending decisions are cancelled (nobody should decide for a run that is over).
+ */
+export async function endRunWith(
+  database: Database,
+  runId: string,
+  status: "failed" | "cancelled",
+  reason: string,
+  on?: DbOrTx,
+): Promise<boolean> {
+  const body = async (tx: DbOrTx) => {
+    const changed = await database.rows(
+      sql`update run set status = ${status}, error = ${reason}, ended_at = now(), deadline_at = null
+          where id = ${runId} and status in ${LIVE_RUN} returning 1`,
+      tx,
+    );
+    if (!changed.length) return false;
+    const nodeError = status === "cancelled" ? "The run was cancelled" : `The run failed: ${reason}`;
+    const stopped = await database.rows<{ node_id: string }>(
+      sql`update run_node set status = 'failed', error = ${nodeError}, ended_at = now()
+          where run_id = ${runId} and status in ('running', 'waiting') returning node_id`,
+      tx,
+    );
+    for (const n of stopped) {
+      await recordObservation(
+        database,
+        { runId, nodeId: n.node_id, kind: "status", text: `${n.node_id} failed: ${nodeError}`, data: { status: "failed", error: nodeError } },
+        tx,
+      );
+    }
+    await tx.execute(
+      sql`update decision set status = 'cancelled', decided_at = now(), reason = coalesce(reason, ${`Run ${status}`})
+          where run_id = ${runId} and status = 'pending'`,
+    );
+    await recordObservation(
+      database,
+      { runId, kind: "status", text: status === "failed" ? `Run failed: ${reason}` : `Run cancelled: ${reason}`, data: { status, reason } },
+      tx,
+    );
+    return true;
+  };
+  return on ? body(on) : database.db.transaction(body);
+}

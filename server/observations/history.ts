@@ -1,0 +1,144 @@
+import "server-only";
+import { sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { AppError, zodProblems } from "@/lib/errors";
+import type { Database } from "@/server/db/database";
+import { RUN_STATUSES, type RunStatus } from "@/server/db/schema";
+
+// The run history list: what the run service's listRuns filters by (mission, status, dates) plus
+// verdict, who started it and free-text search, and the starter's name for display. Read-only.
+
+export const runHistoryInput = z.object({
+  missionId: z.string().min(1).max(100).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  /** The verdict's outcome, e.g. approve / partial / deny. */
+  verdict: z.string().trim().min(1).max(100).optional(),
+  /** Part of the starter's name or email. */
+  startedBy: z.string().trim().min(1).max(200).optional(),
+  /** Part of the run id, mission name, input or verdict summary. */
+  search: z.string().trim().min(1).max(200).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  limit: z.number().int().min(1).max(200).default(25),
+  cursor: z.string().max(500).optional(),
+});
+export type RunHistoryInput = z.input<typeof runHistoryInput>;
+
+export interface RunHistoryItem {
+  id: string;
+  missionId: string;
+  missionName: string;
+  versionNumber: number;
+  status: RunStatus;
+  verdict: { outcome: string; summary: string } | null;
+  error: string | null;
+  channel: string;
+  startedBy: string | null;
+  startedByName: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  mission_id: string;
+  mission_name: string;
+  version_number: number;
+  status: RunStatus;
+  verdict: { outcome: string; summary: string } | null;
+  error: string | null;
+  channel: string;
+  started_by: string | null;
+  started_by_name: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
+/** `%` and `_` typed by a person are literal characters, not wildcards. */
+const contains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Newest first, `limit` at a time; pass back `nextCursor` for the next page. */
+export async function listRunHistory(database: Database, raw: RunHistoryInput = {}): Promise<{ items: RunHistoryItem[]; nextCursor: string | null }> {
+  const parsed = runHistoryInput.safeParse(raw);
+  if (!parsed.success) throw new AppError("bad_request", "Invalid run filter", zodProblems(parsed.error.issues));
+  const q = parsed.data;
+  const where: SQL[] = [];
+  if (q.missionId) where.push(sql`r.mission_id = ${q.missionId}`);
+  if (q.status) where.push(sql`r.status = ${q.status}`);
+  if (q.verdict) where.push(sql`lower(r.verdict->>'outcome') = lower(${q.verdict})`);
+  if (q.startedBy) where.push(sql`(u.name ilike ${contains(q.startedBy)} or u.email ilike ${contains(q.startedBy)})`);
+  if (q.search) {
+    const s = contains(q.search);
+    where.push(sql`(r.id ilike ${s} or m.name ilike ${s} or r.input::text ilike ${s} or coalesce(r.verdict->>'summary', '') ilike ${s} or coalesce(r.error, '') ilike ${s})`);
+  }
+  if (q.from) where.push(sql`r.created_at >= ${q.from.toISOString()}::timestamptz`);
+  if (q.to) where.push(sql`r.created_at < ${q.to.toISOString()}::timestamptz`);
+  if (q.cursor) {
+    const c = decodeCursor(q.cursor);
+    where.push(sql`(r.created_at, r.id) < (${c.at}::timestamptz, ${c.id})`);
+  }
+  const rows = await database.rows<Row>(
+    sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict, r.error, r.channel,
+               r.started_by, u.name as started_by_name, r.tokens_in, r.tokens_out, r.created_at::text as created_at,
+               r.started_at::text as started_at, r.ended_at::text as ended_at
+        from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
+        left join "user" u on u.id = r.started_by
+        ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
+        order by r.created_at desc, r.id desc limit ${q.limit + 1}`,
+  );
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      missionId: r.mission_id,
+      missionName: r.mission_name,
+      versionNumber: Number(r.version_number),
+      status: r.status,
+      verdict: r.verdict,
+      error: r.error,
+      channel: r.channel,
+      startedBy: r.started_by,
+      startedByName: r.started_by_name,
+      tokensIn: Number(r.tokens_in),
+      tokensOut: Number(r.tokens_out),
+      createdAt: iso(r.created_at) ?? "",
+      startedAt: iso(r.started_at),
+      endedAt: iso(r.ended_at),
+    })),
+    nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
+  };
+}
+
+// The cursor keeps the database's own timestamp text: microseconds survive, so no row is skipped or repeated.
+function encodeCursor(at: string, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof at === "string" && typeof id === "string" && !Number.isNaN(new Date(at).getTime())) return { at, id };
+  } catch {
+    // reported below
+  }
+  throw new AppError("bad_request", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by the runs list" }]);
+}
+
+/** Distinct verdict outcomes and missions seen in runs, for the list's filter menus. */
+export async function runHistoryFacets(database: Database): Promise<{ missions: { id: string; name: string }[]; verdicts: string[] }> {
+  const missions = await database.rows<{ id: string; name: string }>(
+    sql`select m.id, m.name from mission m where exists (select 1 from run r where r.mission_id = m.id) order by m.name`,
+  );
+  const verdicts = await database.rows<{ outcome: string }>(
+    sql`select distinct r.verdict->>'outcome' as outcome from run r where r.verdict is not null order by 1`,
+  );
+  return { missions, verdicts: verdicts.map((v) => v.outcome).filter(Boolean) };
+}
