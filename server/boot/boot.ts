@@ -67,13 +67,18 @@ async function run(): Promise<void> {
   await startKnowledgeSync(database);
   await wireEngine(database);
   const { startEngine } = await import("@/server/engine/start");
-  await startEngine();
+  const engine = await startEngine();
   const { startNotificationLoop } = await import("@/server/notifications/loop");
   void startNotificationLoop()?.catch((err: unknown) => console.error("[notifications] could not start:", err));
   const { closeAllConnectors } = await import("@/server/connectors/pool");
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.once(sig, () => {
-      void closeAllConnectors().finally(() => process.exit(0));
+      // Finish in-flight engine jobs first, so a restart need not wait out their leases.
+      void engine
+        .stop()
+        .catch(() => undefined)
+        .then(() => closeAllConnectors())
+        .finally(() => process.exit(0));
     });
   }
 

@@ -32,12 +32,6 @@ export function matches(expr: string | null | undefined, scope: { event?: unknow
   }
 }
 
-/** Throws with the parser's message when an expression cannot be parsed (checked at sync). */
-export function assertParses(expr: string, what: string): void {
-  const fn = compile(expr);
-  if (fn instanceof Error) throw new Error(`${what}: expression ${JSON.stringify(expr)} does not parse: ${fn.message.split("\n")[0]}`);
-}
-
 /**
  * `event.<path> == async.<path>` (what `cancelOn: { match }` produces): the JSON path on each side,
  * so the store can filter candidate runs in SQL instead of evaluating CEL on every running run.
