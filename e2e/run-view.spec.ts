@@ -47,7 +47,10 @@ async function dbObservations(request: APIRequestContext, runId: string): Promis
 async function railIds(page: Page): Promise<number[]> {
   const list = page.getByTestId("rail-list");
   const seen = new Map<number, number>();
+  // Each scroll is rendered on the next animation frame: wait for it before reading the rows.
+  const settle = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await list.evaluate((el) => (el.scrollTop = 0));
+  await settle();
   for (let i = 0; i < 500; i++) {
     const ids = await page.locator('[data-testid="rail-list"] [data-testid="obs-row"]').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-id"))));
     for (const id of ids) seen.set(id, (seen.get(id) ?? 0) + 1);
@@ -57,7 +60,7 @@ async function railIds(page: Page): Promise<number[]> {
       return atEnd;
     });
     if (done) break;
-    await page.waitForTimeout(30);
+    await settle();
   }
   // A row rendered on two scroll positions is counted once per position, so duplicates show as DOM keys instead.
   const keys = await page.locator('[data-testid="rail-list"] [data-testid="obs-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
@@ -191,7 +194,9 @@ test("a live refund run: states change in order, reasoning streams, the rail fil
     .toBeGreaterThan(2);
   const streamed = (await watched(page)).reasoning.filter((r) => workers.includes(r.node));
   expect(streamed.some((r) => /order 1042|refund|policy/i.test(r.text)), JSON.stringify(streamed)).toBe(true);
-  if ((await page.getByTestId("node-reason").getAttribute("data-status")) === "running") await shot(page, "run-view-01-worker-running");
+  // A picture of a Worker mid-thought, when the page caught the second one running.
+  const thinking = page.locator('[data-testid="node-reason"][data-status="running"] [data-testid="node-reasoning-reason"]');
+  if (await thinking.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await shot(page, "run-view-01-worker-running");
   // …and its tool calls land in the rail with their arguments (double-click a kind: only that kind).
   await page.getByTestId("rail-kind-tool_call").dblclick();
   const toolCall = page.locator('[data-testid="obs-row"][data-kind="tool_call"]').filter({ hasText: "commerce.get_order" }).first();
@@ -325,7 +330,8 @@ test("the rail filters by node and kind; tool results and citations show their d
   await signIn(page, "viewer", `/runs/${runId}`);
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
   const rail = page.getByTestId("explain-rail");
-  const total = Number(await rail.getAttribute("data-total"));
+  const total = (await dbObservations(page.request, runId)).length;
+  await expect(rail).toHaveAttribute("data-total", String(total));
   await page.getByTestId("rail-filter-node").selectOption("ground");
   for (const kind of ["reasoning", "status", "text", "usage", "tool_result", "citation", "decision", "error"]) await page.getByTestId(`rail-kind-${kind}`).click();
   const calls = page.locator('[data-testid="obs-row"]');

@@ -19,17 +19,18 @@ export interface ObservationStream {
 const INITIAL: ObservationStream = { observations: [], loaded: false, connection: "connecting", error: null };
 const RETRY_MS = 2_000;
 /** Backlog rows per `observations.list` request: a 10,000-row run is two requests. */
-const BACKLOG_PAGE = 5_000;
+const BACKLOG_PAGE = 10_000;
 /** Rows re-read after a reconnect: out-of-order commits are a few ids behind at most. */
 const RELIST_ROWS = 500;
 
 /**
- * The run's Observations, live. The `observations.onRun` SSE subscription opens first, listening
- * from the end of the run; once it has started, the backlog is read with `observations.list` (a few
- * large JSON pages: far cheaper than thousands of SSE events). Rows committed before that read are
- * in it, rows committed after the stream opened come through the stream, and rows are kept unique
- * by id, so nothing is missed or shown twice. When the connection drops, the link resumes after the
- * last event received (or, before any, opens at the end again), and the recent rows are listed again.
+ * The run's Observations, live. The backlog is read with `observations.list` (large JSON pages: far
+ * cheaper than thousands of SSE events) while the `observations.onRun` SSE subscription opens,
+ * listening from the end of the run. Once it has started (listening), the backlog is read again
+ * from the recent rows on: anything committed before the stream opened is in one of those reads,
+ * anything committed after comes through the stream, and rows are kept unique by id, so nothing is
+ * missed or shown twice. When the connection drops, the link resumes after the last event received
+ * (or, before any, opens at the end again), and the recent rows are listed again.
  * Rows arriving together are applied in one render per animation frame.
  */
 export function useObservationStream(runId: string): ObservationStream {
@@ -48,8 +49,6 @@ export function useObservationStream(runId: string): ObservationStream {
     let sub: { unsubscribe(): void } | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
-    let reading = 0;
-    let starts = 0;
     /** The id `RELIST_ROWS` rows back from the newest held: where a reconnect re-reads from. */
     const recentFloor = () => (list.length > RELIST_ROWS ? (list[list.length - RELIST_ROWS] as RunObservation).id : 0);
     /** Every row up to this id has been read from the backlog. */
@@ -65,38 +64,35 @@ export function useObservationStream(runId: string): ObservationStream {
       list = next;
       update({ observations: list });
     };
-    /** Reads the backlog after `from`, a page at a time. */
-    const readBacklog = async (from: number) => {
-      const mine = ++reading;
-      try {
-        let cursor = from;
-        for (;;) {
-          const page = await client.observations.list.query({ runId, limit: BACKLOG_PAGE, ...(cursor ? { cursor } : {}) });
-          if (stopped || mine !== reading) return;
-          pending.push(...page.items);
-          backlogUpTo = Math.max(backlogUpTo, page.items.at(-1)?.id ?? 0);
-          if (page.nextCursor === null) break;
-          cursor = page.nextCursor;
+    /** Reads the backlog after `from()` (asked when its turn comes: reads run one after another), a page at a time. */
+    let reads = Promise.resolve();
+    const readBacklog = (from: () => number) => {
+      reads = reads.then(async () => {
+        if (stopped) return;
+        try {
+          let cursor = from();
+          for (;;) {
+            const page = await client.observations.list.query({ runId, limit: BACKLOG_PAGE, ...(cursor ? { cursor } : {}) });
+            if (stopped) return;
+            pending.push(...page.items);
+            backlogUpTo = Math.max(backlogUpTo, page.items.at(-1)?.id ?? 0);
+            if (page.nextCursor === null) break;
+            cursor = page.nextCursor;
+          }
+          flush();
+          update({ loaded: true });
+        } catch (err) {
+          if (!stopped) update({ error: err instanceof Error ? err.message : String(err) });
         }
-        flush();
-        update({ loaded: true });
-      } catch (err) {
-        if (!stopped) update({ error: err instanceof Error ? err.message : String(err) });
-      }
+      });
     };
     const subscribe = () => {
       sub = client.observations.onRun.subscribe(lastEventId ? { runId, lastEventId } : { runId, from: "end" }, {
         onStarted() {
-          starts++;
-          if (starts === 1) {
-            // Opened at the end: the backlog comes from the list, read now that the stream listens.
-            void readBacklog(0);
-            return;
-          }
-          // A reconnect. The stream resumed after its last event (or opened at the end again); rows
-          // that committed out of id order while it was away sit just below that point, so the
-          // recent rows are listed again (kept unique by id).
-          void readBacklog(Math.min(backlogUpTo, recentFloor()));
+          // The stream now listens. Whatever committed before it opened is listed: the rest of the
+          // backlog after what was read so far, and again the recent rows, where rows that
+          // committed out of id order (or while a dropped connection was away) sit.
+          readBacklog(() => Math.min(backlogUpTo, recentFloor()));
         },
         onData(event) {
           lastEventId = event.id;
@@ -117,6 +113,8 @@ export function useObservationStream(runId: string): ObservationStream {
         },
       });
     };
+    // The bulk of the backlog is read while the stream connects; `onStarted` reads what that missed.
+    readBacklog(() => 0);
     subscribe();
     return () => {
       stopped = true;

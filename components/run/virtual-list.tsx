@@ -108,13 +108,14 @@ export function VirtualList<T>({
   for (let i = first; i < last; i++) {
     const item = items[i] as T;
     rows.push(
-      <div key={rowKey(item)} role="listitem" className="absolute inset-x-0" style={{ top: i * rowHeight, height: rowHeight }}>
+      <div key={rowKey(item)} role="listitem" className="absolute inset-x-0 [contain:strict]" style={{ top: i * rowHeight, height: rowHeight }}>
         {renderRow(item, i)}
       </div>,
     );
   }
   return (
-    <div ref={scroller} onScroll={onScroll} className={cn("relative overflow-y-auto", className)} {...rest}>
+    // Containment keeps a scroll step's layout and paint to the rows that changed.
+    <div ref={scroller} onScroll={onScroll} className={cn("relative overflow-y-auto [contain:strict]", className)} {...rest}>
       <div role="list" className="relative" style={{ height: items.length * rowHeight }}>
         {rows}
       </div>

@@ -56,7 +56,7 @@ export const listObservationsInput = z.object({
   runId: z.string().min(1, "must not be empty").max(100),
   /** The last id of the previous page (exclusive). */
   cursor: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).max(5_000).default(500),
+  limit: z.number().int().min(1).max(10_000).default(500),
   nodeId: z.string().min(1).max(100).optional(),
   kinds: z.array(z.enum(OBSERVATION_KINDS)).max(OBSERVATION_KINDS.length).optional(),
 });
