@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
+import { autoLayout, DEFAULT_NODE_SIZE } from "./auto-layout";
+
+function overlaps(graph: MissionGraph, size = DEFAULT_NODE_SIZE): string[] {
+  const found: string[] = [];
+  graph.nodes.forEach((a, i) =>
+    graph.nodes.slice(i + 1).forEach((b) => {
+      const apart =
+        a.position.x + size.width <= b.position.x ||
+        b.position.x + size.width <= a.position.x ||
+        a.position.y + size.height <= b.position.y ||
+        b.position.y + size.height <= a.position.y;
+      if (!apart) found.push(`${a.id}/${b.id}`);
+    }),
+  );
+  return found;
+}
+
+describe("autoLayout", () => {
+  it("lays a branching graph out left to right with no overlapping nodes, changing only positions", async () => {
+    const stacked = missionGraphSchema.parse({
+      format: "steward.mission/v1",
+      name: "Stack",
+      nodes: [
+        { id: "trigger", kind: "trigger", position: { x: 0, y: 0 }, data: {} },
+        { id: "ground", kind: "worker", position: { x: 0, y: 0 }, data: {} },
+        { id: "check", kind: "condition", position: { x: 0, y: 0 }, data: { branches: [{ id: "big", expression: "true" }] } },
+        { id: "gate", kind: "approval", position: { x: 0, y: 0 }, data: {} },
+        { id: "pay", kind: "action", position: { x: 0, y: 0 }, data: {} },
+        { id: "verdict", kind: "verdict", position: { x: 0, y: 0 }, data: {} },
+        { id: "loose", kind: "worker", position: { x: 0, y: 0 }, data: {} },
+      ],
+      edges: [
+        { id: "1", source: "trigger", target: "ground" },
+        { id: "2", source: "ground", target: "check" },
+        { id: "3", source: "check", target: "gate", sourceHandle: "big" },
+        { id: "4", source: "check", target: "verdict", sourceHandle: "else" },
+        { id: "5", source: "gate", target: "pay", sourceHandle: "approved" },
+        { id: "6", source: "gate", target: "verdict", sourceHandle: "rejected" },
+        { id: "7", source: "pay", target: "verdict" },
+      ],
+    });
+    expect(overlaps(stacked).length).toBeGreaterThan(0);
+    const laid = await autoLayout(stacked);
+    expect(overlaps(laid)).toEqual([]);
+    const x = (id: string) => laid.nodes.find((n) => n.id === id)?.position.x ?? NaN;
+    expect(x("trigger")).toBeLessThan(x("ground"));
+    expect(x("ground")).toBeLessThan(x("check"));
+    expect(x("gate")).toBeLessThan(x("pay"));
+    expect(x("pay")).toBeLessThan(x("verdict"));
+    expect({ ...laid, nodes: laid.nodes.map((n) => ({ ...n, position: { x: 0, y: 0 } })) }).toEqual(stacked);
+  });
+
+  it("uses measured sizes so tall nodes do not overlap either", async () => {
+    const g = missionGraphSchema.parse({
+      format: "steward.mission/v1",
+      name: "Tall",
+      nodes: ["a", "b", "c"].map((id) => ({ id, kind: "worker", position: { x: 0, y: 0 }, data: {} })),
+      edges: [],
+    });
+    const tall = { width: 300, height: 400 };
+    const laid = await autoLayout(g, { a: tall, b: tall, c: tall });
+    expect(overlaps(laid, tall)).toEqual([]);
+  });
+});

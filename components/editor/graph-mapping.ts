@@ -1,0 +1,383 @@
+import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
+import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
+
+/**
+ * The one seam between the domain MissionGraph and React Flow's nodes and edges.
+ *
+ * The domain graph is the truth: positions live in it, and a canvas node carries the domain node
+ * itself (same reference) plus view marks derived elsewhere (selection, problems, diff). The only
+ * thing React Flow needs that the graph does not hold is each node's measured size, a rendering
+ * cache that is re-measured whenever it is missing.
+ */
+
+export type DiffMark = "added" | "changed" | "moved";
+
+export type MissionFlowNodeData = {
+  node: MissionNode;
+  /** Validator messages for this node; empty when it has none. */
+  problems: readonly string[];
+  diff: DiffMark | null;
+};
+
+/** A node that exists only in the version being compared against (drawn as a ghost). */
+export type RemovedFlowNodeData = { node: MissionNode; problems: readonly string[]; diff: "removed" };
+
+export const REMOVED_NODE_TYPE = "removed";
+export const REMOVED_PREFIX = "removed:";
+
+export type MissionFlowNode = Node<MissionFlowNodeData, NodeKind>;
+export type RemovedFlowNode = Node<RemovedFlowNodeData, typeof REMOVED_NODE_TYPE>;
+export type CanvasNode = MissionFlowNode | RemovedFlowNode;
+
+export type MissionFlowEdgeData = { problems: readonly string[]; diff: "added" | "removed" | null };
+export type CanvasEdge = Edge<MissionFlowEdgeData>;
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** Which nodes and edges differ from a compared version. */
+export interface DiffOverlay {
+  added: ReadonlySet<string>;
+  changed: ReadonlySet<string>;
+  moved: ReadonlySet<string>;
+  removedNodes: readonly MissionNode[];
+  addedEdges: ReadonlySet<string>;
+  removedEdges: readonly MissionEdge[];
+}
+
+export interface MappingInput {
+  graph: MissionGraph;
+  selectedNodes: ReadonlySet<string>;
+  selectedEdges: ReadonlySet<string>;
+  measured: Readonly<Record<string, Size>>;
+  problemsByNode: ReadonlyMap<string, readonly string[]>;
+  problemsByEdge: ReadonlyMap<string, readonly string[]>;
+  diff: DiffOverlay | null;
+  readOnly: boolean;
+}
+
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+/** Edge label for a named output port (condition branches, approval outcomes). */
+function handleLabel(source: MissionNode | undefined, handle: string | undefined): string | undefined {
+  if (!source || !handle) return undefined;
+  if (source.kind === "condition") {
+    if (handle === "else") return "else";
+    const branch = source.data.branches.find((b) => b.id === handle);
+    return branch ? branch.label || branch.id : handle;
+  }
+  return handle;
+}
+
+function sameMessages(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  return a.every((m, i) => m === b[i]);
+}
+
+function nodeDiffMark(diff: DiffOverlay | null, id: string): DiffMark | null {
+  if (!diff) return null;
+  if (diff.added.has(id)) return "added";
+  if (diff.changed.has(id)) return "changed";
+  if (diff.moved.has(id)) return "moved";
+  return null;
+}
+
+function nodeClass(problems: readonly string[], diff: DiffMark | null): string | undefined {
+  const parts: string[] = [];
+  if (problems.length) parts.push("has-problems");
+  if (diff) parts.push(`diff-${diff}`);
+  return parts.length ? parts.join(" ") : undefined;
+}
+
+/** Maps one domain node to its canvas node (pure; no caching). */
+export function toFlowNode(
+  node: MissionNode,
+  marks: { selected?: boolean; measured?: Size; problems?: readonly string[]; diff?: DiffMark | null; readOnly?: boolean } = {},
+): MissionFlowNode {
+  const problems = marks.problems ?? NO_PROBLEMS;
+  const diff = marks.diff ?? null;
+  const flow: MissionFlowNode = {
+    id: node.id,
+    type: node.kind,
+    position: node.position,
+    data: { node, problems, diff },
+    selected: marks.selected ?? false,
+    className: nodeClass(problems, diff),
+  };
+  if (marks.measured) flow.measured = marks.measured;
+  if (marks.readOnly) {
+    flow.draggable = false;
+    flow.connectable = false;
+    flow.deletable = false;
+  }
+  return flow;
+}
+
+/** Maps one domain edge to its canvas edge (pure; no caching). */
+export function toFlowEdge(
+  edge: MissionEdge,
+  source: MissionNode | undefined,
+  marks: { selected?: boolean; problems?: readonly string[]; diff?: "added" | "removed" | null; readOnly?: boolean } = {},
+): CanvasEdge {
+  const problems = marks.problems ?? NO_PROBLEMS;
+  const diff = marks.diff ?? null;
+  const classes = [problems.length ? "has-problems" : "", diff ? `diff-${diff}` : ""].filter(Boolean).join(" ");
+  const flow: CanvasEdge = {
+    id: edge.id,
+    source: edge.source,
+    target: edge.target,
+    sourceHandle: edge.sourceHandle ?? null,
+    targetHandle: null,
+    selected: marks.selected ?? false,
+    data: { problems, diff },
+  };
+  const label = handleLabel(source, edge.sourceHandle);
+  if (label) flow.label = label;
+  if (classes) flow.className = classes;
+  if (marks.readOnly || diff === "removed") {
+    flow.deletable = false;
+    flow.selectable = diff !== "removed";
+  }
+  return flow;
+}
+
+function removedFlowNode(node: MissionNode, measured: Size | undefined): RemovedFlowNode {
+  const flow: RemovedFlowNode = {
+    id: `${REMOVED_PREFIX}${node.id}`,
+    type: REMOVED_NODE_TYPE,
+    position: node.position,
+    data: { node, problems: NO_PROBLEMS, diff: "removed" },
+    draggable: false,
+    connectable: false,
+    selectable: false,
+    deletable: false,
+    focusable: false,
+    className: "diff-removed",
+  };
+  if (measured) flow.measured = measured;
+  return flow;
+}
+
+/** Converts the whole graph at once (pure). Prefer `createFlowMapper` on the canvas. */
+export function toFlow(input: MappingInput): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+  return createFlowMapper()(input);
+}
+
+interface NodeCacheEntry {
+  node: MissionNode;
+  selected: boolean;
+  measured: Size | undefined;
+  problems: readonly string[];
+  diff: DiffMark | null;
+  readOnly: boolean;
+  flow: MissionFlowNode;
+}
+
+interface EdgeCacheEntry {
+  edge: MissionEdge;
+  label: string | undefined;
+  selected: boolean;
+  problems: readonly string[];
+  diff: "added" | "removed" | null;
+  readOnly: boolean;
+  flow: CanvasEdge;
+}
+
+/**
+ * A converter that hands back the previous canvas object for every node and edge whose inputs did
+ * not change. React Flow skips work for user nodes it has already seen (by reference), so dragging
+ * one node among a thousand re-creates exactly one node object.
+ */
+export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+  let nodeCache = new Map<string, NodeCacheEntry>();
+  let edgeCache = new Map<string, EdgeCacheEntry>();
+  let lastNodes: CanvasNode[] = [];
+  let lastEdges: CanvasEdge[] = [];
+  // A new array makes React Flow rebuild its lookups (for edges: every connection), so an
+  // unchanged list is handed back as the very same array.
+  const same = <T>(prev: T[], next: T[]) => prev.length === next.length && next.every((x, i) => x === prev[i]);
+  let prevInput: MappingInput | null = null;
+
+  /**
+   * The common case while dragging: only some nodes' objects changed (positions), nothing else.
+   * Touches just those nodes and keeps every edge; returns null when the general pass is needed.
+   */
+  const fastPath = (input: MappingInput, p: MappingInput): { nodes: CanvasNode[]; edges: CanvasEdge[] } | null => {
+    const viewSame =
+      p.selectedNodes === input.selectedNodes &&
+      p.selectedEdges === input.selectedEdges &&
+      p.measured === input.measured &&
+      p.problemsByNode === input.problemsByNode &&
+      p.problemsByEdge === input.problemsByEdge &&
+      p.diff === input.diff &&
+      p.readOnly === input.readOnly;
+    if (!viewSame || p.graph.edges !== input.graph.edges || p.graph.nodes.length !== input.graph.nodes.length) return null;
+    const offset = input.diff ? input.diff.removedNodes.length : 0;
+    let nodes: CanvasNode[] | null = null;
+    for (let i = 0; i < input.graph.nodes.length; i++) {
+      const node = input.graph.nodes[i] as MissionNode;
+      const old = p.graph.nodes[i] as MissionNode;
+      if (node === old) continue;
+      // A changed kind or data may change edge labels and ports: leave that to the general pass.
+      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data) return null;
+      const entry = nodeCache.get(node.id);
+      if (!entry) return null;
+      const flow = toFlowNode(node, { selected: entry.selected, measured: entry.measured, problems: entry.problems, diff: entry.diff, readOnly: entry.readOnly });
+      nodeCache.set(node.id, { ...entry, node, flow });
+      nodes ??= lastNodes.slice();
+      nodes[offset + i] = flow;
+    }
+    if (nodes) lastNodes = nodes;
+    return { nodes: lastNodes, edges: lastEdges };
+  };
+
+  return (input) => {
+    const previous = prevInput;
+    prevInput = input;
+    const fast = previous ? fastPath(input, previous) : null;
+    if (fast) return fast;
+    const nextNodeCache = new Map<string, NodeCacheEntry>();
+    const nodes: CanvasNode[] = [];
+    const byId = new Map<string, MissionNode>();
+    if (input.diff) {
+      for (const removed of input.diff.removedNodes) nodes.push(removedFlowNode(removed, input.measured[`${REMOVED_PREFIX}${removed.id}`]));
+    }
+    for (const node of input.graph.nodes) {
+      byId.set(node.id, node);
+      const selected = input.selectedNodes.has(node.id);
+      const measured = input.measured[node.id];
+      let problems = input.problemsByNode.get(node.id) ?? NO_PROBLEMS;
+      const diff = nodeDiffMark(input.diff, node.id);
+      const prev = nodeCache.get(node.id);
+      if (prev && sameMessages(prev.problems, problems)) problems = prev.problems;
+      const reuse =
+        prev &&
+        prev.node === node &&
+        prev.selected === selected &&
+        prev.measured === measured &&
+        prev.problems === problems &&
+        prev.diff === diff &&
+        prev.readOnly === input.readOnly;
+      const flow = reuse ? prev.flow : toFlowNode(node, { selected, measured, problems, diff, readOnly: input.readOnly });
+      nextNodeCache.set(node.id, { node, selected, measured, problems, diff, readOnly: input.readOnly, flow });
+      nodes.push(flow);
+    }
+
+    const nextEdgeCache = new Map<string, EdgeCacheEntry>();
+    const edges: CanvasEdge[] = [];
+    for (const edge of input.graph.edges) {
+      const source = byId.get(edge.source);
+      const label = handleLabel(source, edge.sourceHandle);
+      const selected = input.selectedEdges.has(edge.id);
+      let problems = input.problemsByEdge.get(edge.id) ?? NO_PROBLEMS;
+      const diff = input.diff?.addedEdges.has(edge.id) ? "added" : null;
+      const prev = edgeCache.get(edge.id);
+      if (prev && sameMessages(prev.problems, problems)) problems = prev.problems;
+      // An edge's label comes from its source's branches, so a renamed branch re-creates it.
+      const reuse =
+        prev &&
+        prev.edge === edge &&
+        prev.label === label &&
+        prev.selected === selected &&
+        prev.problems === problems &&
+        prev.diff === diff &&
+        prev.readOnly === input.readOnly;
+      const flow = reuse ? prev.flow : toFlowEdge(edge, source, { selected, problems, diff, readOnly: input.readOnly });
+      nextEdgeCache.set(edge.id, { edge, label, selected, problems, diff, readOnly: input.readOnly, flow });
+      edges.push(flow);
+    }
+    if (input.diff) {
+      for (const removed of input.diff.removedEdges) {
+        const endpoint = (id: string) => (byId.has(id) ? id : `${REMOVED_PREFIX}${id}`);
+        const flow = toFlowEdge({ ...removed, source: endpoint(removed.source), target: endpoint(removed.target) }, undefined, { diff: "removed" });
+        edges.push({ ...flow, id: `${REMOVED_PREFIX}${removed.id}` });
+      }
+    }
+    nodeCache = nextNodeCache;
+    edgeCache = nextEdgeCache;
+    if (!same(lastNodes, nodes)) lastNodes = nodes;
+    if (!same(lastEdges, edges)) lastEdges = edges;
+    return { nodes: lastNodes, edges: lastEdges };
+  };
+}
+
+/**
+ * Applies React Flow node changes that belong in the domain graph (positions) to it. Returns the
+ * same graph object when nothing changed, so callers can skip a render.
+ */
+export function applyPositionChanges(graph: MissionGraph, changes: readonly NodeChange[]): MissionGraph {
+  const moves = new Map<string, { x: number; y: number }>();
+  for (const change of changes) {
+    if (change.type === "position" && change.position) moves.set(change.id, change.position);
+  }
+  if (!moves.size) return graph;
+  let changed = false;
+  const nodes = graph.nodes.map((node) => {
+    const to = moves.get(node.id);
+    if (!to || (to.x === node.position.x && to.y === node.position.y)) return node;
+    changed = true;
+    return { ...node, position: { x: to.x, y: to.y } };
+  });
+  return changed ? { ...graph, nodes } : graph;
+}
+
+/** Measured sizes reported by React Flow, merged into the previous map (same map when unchanged). */
+export function applyDimensionChanges(measured: Readonly<Record<string, Size>>, changes: readonly NodeChange[]): Readonly<Record<string, Size>> {
+  let next: Record<string, Size> | null = null;
+  for (const change of changes) {
+    if (change.type !== "dimensions" || !change.dimensions) continue;
+    const prev = (next ?? measured)[change.id];
+    if (prev && prev.width === change.dimensions.width && prev.height === change.dimensions.height) continue;
+    next ??= { ...measured };
+    next[change.id] = { width: change.dimensions.width, height: change.dimensions.height };
+  }
+  return next ?? measured;
+}
+
+/** A fresh edge id that is not yet used in the graph. */
+export function newEdgeId(graph: Pick<MissionGraph, "edges">, source: string, target: string, sourceHandle?: string | null): string {
+  const used = new Set(graph.edges.map((e) => e.id));
+  const base = `${source}${sourceHandle ? `.${sourceHandle}` : ""}->${target}`;
+  if (!used.has(base)) return base;
+  for (let i = 2; ; i++) {
+    const id = `${base}#${i}`;
+    if (!used.has(id)) return id;
+  }
+}
+
+/** A React Flow connection as a domain edge (the target side has a single unnamed port). */
+export function connectionToEdge(graph: Pick<MissionGraph, "edges">, connection: Connection): MissionEdge {
+  const edge: MissionEdge = {
+    id: newEdgeId(graph, connection.source, connection.target, connection.sourceHandle),
+    source: connection.source,
+    target: connection.target,
+  };
+  if (connection.sourceHandle) edge.sourceHandle = connection.sourceHandle;
+  return edge;
+}
+
+/**
+ * Reads canvas nodes and edges back into a domain graph: positions from the canvas, everything
+ * else from the domain nodes they carry. Ghost nodes and edges of a diff are dropped.
+ */
+export function fromFlow(base: MissionGraph, nodes: readonly CanvasNode[], edges: readonly CanvasEdge[]): MissionGraph {
+  const domainNodes: MissionNode[] = [];
+  for (const n of nodes) {
+    if (n.type === REMOVED_NODE_TYPE) continue;
+    const node = n.data.node;
+    domainNodes.push(
+      node.position.x === n.position.x && node.position.y === n.position.y ? node : { ...node, position: { x: n.position.x, y: n.position.y } },
+    );
+  }
+  const domainEdges: MissionEdge[] = [];
+  for (const e of edges) {
+    if (e.id.startsWith(REMOVED_PREFIX)) continue;
+    const edge: MissionEdge = { id: e.id, source: e.source, target: e.target };
+    if (e.sourceHandle) edge.sourceHandle = e.sourceHandle;
+    domainEdges.push(edge);
+  }
+  return { ...base, nodes: domainNodes, edges: domainEdges };
+}

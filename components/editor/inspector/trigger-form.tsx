@@ -1,0 +1,106 @@
+"use client";
+
+import { CHANNELS, FIELD_TYPES, type InputField, type TriggerData } from "@/lib/mission/schema";
+import { AddButton, CheckboxField, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
+import type { FormProps } from "./form-props";
+
+const CHANNEL_TEXT: Record<(typeof CHANNELS)[number], { label: string; hint: string }> = {
+  manual: { label: "Manual", hint: "Started by a builder from the mission page" },
+  portal: { label: "Portal", hint: "A public form at /p/<address>" },
+  api: { label: "API", hint: "POST /api/v1/missions/<id>/runs with an API key" },
+};
+
+const TEXT_TYPES = new Set(["string", "text", "email"]);
+
+function uniqueName(fields: readonly InputField[]): string {
+  for (let i = fields.length + 1; ; i++) if (!fields.some((f) => f.name === `field${i}`)) return `field${i}`;
+}
+
+export function TriggerForm({ data, update }: FormProps<"trigger">) {
+  const channelProblem = useFieldProblem("channels*");
+  const setField = (i: number, patch: Partial<InputField>, key: string) =>
+    update({ fields: data.fields.map((f, j) => (j === i ? { ...f, ...patch } : f)) }, `fields.${i}.${key}`);
+  const setChannel = (channel: TriggerData["channels"][number], on: boolean) => {
+    const channels = CHANNELS.filter((c) => (c === channel ? on : data.channels.includes(c)));
+    const patch: Partial<TriggerData> = { channels };
+    if (channel === "portal" && on && !data.portal) patch.portal = { title: "", intro: "" };
+    update(patch, "channels");
+  };
+  return (
+    <>
+      <Section title="Who can start it" description="The channels that may start a run.">
+        <div className="space-y-2">
+          {CHANNELS.map((c) => (
+            <CheckboxField key={c} label={CHANNEL_TEXT[c].label} hint={CHANNEL_TEXT[c].hint} checked={data.channels.includes(c)} onChange={(on) => setChannel(c, on)} />
+          ))}
+        </div>
+        {channelProblem ? <p className="text-xs text-red-600">{channelProblem}</p> : null}
+        {data.channels.includes("portal") ? (
+          <div className="space-y-2 rounded-lg border border-slate-200 p-3">
+            <TextField
+              label="Portal address"
+              value={data.portal?.slug ?? ""}
+              path="portal.slug"
+              mono
+              placeholder="refunds"
+              hint="Lowercase letters, digits and dashes."
+              onChange={(v) => update({ portal: { title: "", intro: "", ...data.portal, slug: v || undefined } }, "portal.slug")}
+            />
+            <TextField label="Portal title" value={data.portal?.title ?? ""} path="portal.title" onChange={(v) => update({ portal: { intro: "", ...data.portal, title: v } }, "portal.title")} />
+            <TextAreaField label="Portal intro" rows={2} value={data.portal?.intro ?? ""} path="portal.intro" onChange={(v) => update({ portal: { title: "", ...data.portal, intro: v } }, "portal.intro")} />
+          </div>
+        ) : null}
+      </Section>
+      <Section
+        title="Inputs"
+        description="What a run is started with; later steps read them as trigger.<name>."
+        action={
+          <AddButton testId="add-input-field" onClick={() => update({ fields: [...data.fields, { name: uniqueName(data.fields), label: "", type: "string", required: true, description: "" }] }, "fields")}>
+            Add input
+          </AddButton>
+        }
+      >
+        <RowList
+          testId="input"
+          items={data.fields}
+          empty="No inputs yet. Add the values a run needs, like an order number."
+          itemLabel={(f) => `input ${f.name}`}
+          onRemove={(i) => update({ fields: data.fields.filter((_, j) => j !== i) }, "fields")}
+          onMove={(from, to) => {
+            const fields = data.fields.slice();
+            const [moved] = fields.splice(from, 1);
+            if (moved) fields.splice(to, 0, moved);
+            update({ fields }, "fields");
+          }}
+          render={(f, i) => (
+            <>
+              <div className="grid grid-cols-[1fr_8.5rem] gap-2">
+                <TextField label="Name" mono value={f.name} path={`fields[${i}].name`} onChange={(v) => setField(i, { name: v }, "name")} />
+                <SelectField
+                  label="Type"
+                  value={f.type}
+                  path={`fields[${i}].type`}
+                  options={FIELD_TYPES.map((t) => ({ value: t, label: t }))}
+                  onChange={(v) => setField(i, { type: v, ...(TEXT_TYPES.has(v) ? {} : { maxLength: undefined }) }, "type")}
+                />
+              </div>
+              <TextField label="Label" value={f.label} path={`fields[${i}].label`} placeholder="Shown on forms" onChange={(v) => setField(i, { label: v }, "label")} />
+              <CheckboxField label="Required" checked={f.required} onChange={(v) => setField(i, { required: v }, "required")} />
+              {TEXT_TYPES.has(f.type) ? (
+                <NumberField
+                  label="Maximum length (optional)"
+                  value={f.maxLength ?? 0}
+                  min={0}
+                  max={100_000}
+                  path={`fields[${i}].maxLength`}
+                  hint="0 means no limit."
+                  onChange={(n) => setField(i, { maxLength: n > 0 ? n : undefined }, "maxLength")}
+                />
+              ) : null}
+            </>
+          )}
+        />
+      </Section>
+    </>
+  );
+}

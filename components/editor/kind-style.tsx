@@ -1,0 +1,57 @@
+import { Bot, Box, Flag, GitBranch, ShieldCheck, Wrench, Zap } from "lucide-react";
+import { getNodeKind } from "@/lib/mission/node-kinds";
+import type { NodeKind } from "@/lib/mission/schema";
+
+/**
+ * Visuals for the registry's icon and color names. Tailwind only ships classes it can see in the
+ * source, so every color the registry may name is spelled out here.
+ */
+
+
+export interface KindTone {
+  /** Icon tile: background and foreground. */
+  tile: string;
+  /** Left accent bar of the node card. */
+  accent: string;
+  /** Palette hover border. */
+  hover: string;
+}
+
+const TONES: Record<string, KindTone> = {
+  sky: { tile: "bg-sky-100 text-sky-700", accent: "bg-sky-500", hover: "hover:border-sky-300" },
+  violet: { tile: "bg-violet-100 text-violet-700", accent: "bg-violet-500", hover: "hover:border-violet-300" },
+  amber: { tile: "bg-amber-100 text-amber-700", accent: "bg-amber-500", hover: "hover:border-amber-300" },
+  slate: { tile: "bg-slate-200 text-slate-700", accent: "bg-slate-500", hover: "hover:border-slate-400" },
+  emerald: { tile: "bg-emerald-100 text-emerald-700", accent: "bg-emerald-500", hover: "hover:border-emerald-300" },
+  rose: { tile: "bg-rose-100 text-rose-700", accent: "bg-rose-500", hover: "hover:border-rose-300" },
+};
+
+/** The registry's lucide icon for a kind (a fixed set, so each is imported by name). */
+export function KindIcon({ kind, className }: { kind: NodeKind | string; className?: string }) {
+  const props = { className, "aria-hidden": true };
+  switch (getNodeKind(kind)?.icon) {
+    case "Bot":
+      return <Bot {...props} />;
+    case "Flag":
+      return <Flag {...props} />;
+    case "GitBranch":
+      return <GitBranch {...props} />;
+    case "ShieldCheck":
+      return <ShieldCheck {...props} />;
+    case "Wrench":
+      return <Wrench {...props} />;
+    case "Zap":
+      return <Zap {...props} />;
+    default:
+      return <Box {...props} />;
+  }
+}
+
+export function kindTone(kind: NodeKind | string): KindTone {
+  const spec = getNodeKind(kind);
+  return (spec && TONES[spec.color]) || (TONES.slate as KindTone);
+}
+
+export function kindLabel(kind: NodeKind | string): string {
+  return getNodeKind(kind)?.label ?? kind;
+}

@@ -1,0 +1,124 @@
+"use client";
+
+import { memo, useMemo } from "react";
+import { Handle, Position } from "@xyflow/react";
+import { AlertTriangle } from "lucide-react";
+import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
+import type { MissionNode } from "@/lib/mission/schema";
+import { cn } from "@/components/ui/cn";
+import type { DiffMark } from "../graph-mapping";
+import { KindIcon, kindLabel, kindTone } from "../kind-style";
+import { nodeSummary } from "./summary";
+
+export const NODE_WIDTH = 220;
+
+const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
+  added: { ring: "ring-2 ring-emerald-500 ring-offset-2", pill: "bg-emerald-600 text-white", text: "Added" },
+  changed: { ring: "ring-2 ring-amber-500 ring-offset-2", pill: "bg-amber-500 text-white", text: "Changed" },
+  moved: { ring: "ring-2 ring-sky-300 ring-offset-2", pill: "bg-sky-500 text-white", text: "Moved" },
+  removed: { ring: "", pill: "bg-red-600 text-white", text: "Removed" },
+};
+
+const handleClass = "!size-3 !border-2 !border-white !bg-slate-400 hover:!bg-brand-500";
+
+export interface NodeCardProps {
+  id: string;
+  kind: MissionNode["kind"];
+  data: MissionNode["data"];
+  problems: readonly string[];
+  diff: DiffMark | "removed" | null;
+  selected: boolean;
+  connectable: boolean;
+}
+
+const ORIGIN = { x: 0, y: 0 };
+
+/**
+ * The card every node kind draws: icon, title, id, a one-line summary, problems and its ports.
+ * Memoized on what it shows, which excludes position: dragging a step does not re-render its card.
+ */
+export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff, selected, connectable }: NodeCardProps) {
+  // Kind and data come from one domain node; rebuilding it here keeps position out of the props.
+  const node = useMemo(() => ({ id, kind, data, position: ORIGIN }) as MissionNode, [id, kind, data]);
+  const ports = useMemo(() => nodeOutputs(node), [node]);
+  const inputs = getNodeKind(kind).inputs;
+  const tone = kindTone(node.kind);
+  const named = ports.filter((p) => p.handle !== undefined);
+  const single = ports.find((p) => p.handle === undefined);
+  const removed = diff === "removed";
+  const diffStyle = diff ? DIFF_STYLES[diff] : null;
+  return (
+    <div
+      data-testid={removed ? `removed-node-${node.id}` : `node-${node.id}`}
+      data-kind={node.kind}
+      data-problems={problems.length}
+      data-diff={diff ?? undefined}
+      style={{ width: NODE_WIDTH }}
+      className={cn(
+        "relative rounded-xl border bg-white text-left shadow-sm transition-shadow",
+        selected ? "border-brand-500 shadow-md ring-2 ring-brand-200" : "border-slate-200 hover:shadow-md",
+        problems.length && !selected ? "border-red-400 ring-1 ring-red-300" : null,
+        diffStyle?.ring,
+        removed ? "border-dashed border-red-400 bg-red-50/60 opacity-70" : null,
+      )}
+    >
+      {diffStyle ? (
+        <span className={cn("absolute -top-2.5 left-3 rounded-full px-2 py-px text-[10px] font-semibold uppercase tracking-wide shadow-sm", diffStyle.pill)}>
+          {diffStyle.text}
+        </span>
+      ) : null}
+      <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent, removed && "opacity-40")} aria-hidden />
+      {inputs ? <Handle type="target" position={Position.Left} isConnectable={connectable} className={handleClass} /> : null}
+      <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
+        <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
+          <KindIcon kind={node.kind} className="size-4" />
+        </div>
+        <div className="min-w-0 flex-1">
+          <div className="flex items-center gap-1.5">
+            <span className={cn("truncate text-sm font-semibold text-slate-900", removed && "line-through")}>{node.data.label || kindLabel(node.kind)}</span>
+            {problems.length ? (
+              <span
+                className="ml-auto inline-flex shrink-0 items-center gap-0.5 rounded-full bg-red-100 px-1.5 py-px text-[11px] font-semibold text-red-700"
+                title={problems.join("\n")}
+                data-testid={`node-problems-${node.id}`}
+              >
+                <AlertTriangle className="size-3" aria-hidden />
+                {problems.length}
+              </span>
+            ) : null}
+          </div>
+          <div className="mt-0.5 flex items-center gap-1 text-[11px] text-slate-500">
+            <span>{kindLabel(node.kind)}</span>
+            <span aria-hidden>·</span>
+            <code className="truncate font-mono text-slate-600">{node.id}</code>
+          </div>
+        </div>
+      </div>
+      <p className="truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-600" title={nodeSummary(node)}>
+        {nodeSummary(node)}
+      </p>
+      {named.length ? (
+        <div className="border-t border-slate-100 py-1">
+          {named.map((port) => (
+            <div key={port.id} className="relative flex h-6 items-center justify-end pr-3.5 text-[11px] font-medium text-slate-600">
+              <span className="truncate">{port.label}</span>
+              <Handle
+                type="source"
+                id={port.handle}
+                position={Position.Right}
+                isConnectable={connectable}
+                className={cn(handleClass, port.id === "rejected" ? "!bg-rose-400" : port.id === "approved" ? "!bg-emerald-500" : null)}
+              />
+            </div>
+          ))}
+        </div>
+      ) : null}
+      {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} /> : null}
+      {problems.length && selected ? (
+        <p className="flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>
+          <span className="truncate">{problems[0]}</span>
+        </p>
+      ) : null}
+    </div>
+  );
+});
