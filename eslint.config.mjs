@@ -5,7 +5,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   {
-    ignores: [".next/**", "node_modules/**", "drizzle/**", ".steward*/**", "test-results/**", "playwright-report/**", "bench-results/**", "next-env.d.ts"],
+    ignores: [".next*/**", "node_modules/**", "drizzle/**", ".steward*/**", "test-results/**", "playwright-report/**", "bench-results/**", "next-env.d.ts"],
   },
   {
     rules: {
