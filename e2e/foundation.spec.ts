@@ -54,6 +54,8 @@ test("a builder creates a mission, imports the documented example and exports th
 
 test("importing a broken document lists every problem and saves nothing", async ({ page }) => {
   await signIn(page, "builder");
+  // Count only once the list has loaded (the demo mission is always there).
+  await expect(page.getByTestId("mission-row").first()).toBeVisible();
   const before = await page.getByTestId("mission-row").count();
   const broken = {
     format: "steward.mission/v1",
