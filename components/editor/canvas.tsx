@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent as ReactMouseEvent } from "react";
 import {
   Background,
   BackgroundVariant,
@@ -8,12 +8,14 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type FinalConnectionState,
   type IsValidConnection,
   type EdgeChange,
   type Node,
   type NodeChange,
+  type ReactFlowState,
   type Viewport,
 } from "@xyflow/react";
 import { useShallow } from "zustand/react/shallow";
@@ -49,6 +51,9 @@ const DELETE_KEYS = null;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
 const DEFAULT_EDGE_OPTIONS = { type: "default" };
 const MINIMAP_STYLE = { width: 168, height: 112 };
+/** Below this zoom step cards show only a large title (less to draw, and still readable). */
+export const LOD_ZOOM = 0.45;
+const farSelector = (s: ReactFlowState) => s.transform[2] < LOD_ZOOM;
 
 /** The React Flow canvas: a view of the store's domain graph, mapped through graph-mapping. */
 export function Canvas() {
@@ -67,7 +72,8 @@ export function Canvas() {
       readOnly: s.readOnly,
     })),
   );
-  const { nodes, edges } = useMemo(() => mapper(input), [mapper, input]);
+  const far = useStore(farSelector);
+  const { nodes, edges } = useMemo(() => mapper({ ...input, edgeLabels: !far }), [mapper, input, far]);
   const readOnly = input.readOnly;
   // The opening viewport is computed from the pane's size before React Flow first paints, so a big
   // mission renders only what is in view and nothing jumps after load.
@@ -132,7 +138,7 @@ export function Canvas() {
         const point = "changedTouches" in event ? event.changedTouches[0] : event;
         const under = point ? document.elementFromPoint(point.clientX, point.clientY)?.closest(".react-flow__node") : null;
         const targetId = under?.getAttribute("data-id");
-        if (!targetId || targetId === state.fromNode.id || targetId.startsWith("removed:")) return;
+        if (!targetId || targetId === state.fromNode.id || targetId.startsWith(REMOVED_PREFIX)) return;
         const error = store.getState().connect({ source: state.fromNode.id, sourceHandle: state.fromHandle.id, target: targetId });
         if (error) toast.error(error);
         return;
@@ -214,8 +220,16 @@ export function Canvas() {
 
   const onPaneClick = useCallback(() => store.getState().select([]), [store]);
 
+  // Shift starts a box selection; without this the browser would also extend its text selection
+  // across the side panels.
+  const onMouseDownCapture = useCallback((e: ReactMouseEvent<HTMLDivElement>) => {
+    if (!e.shiftKey) return;
+    e.preventDefault();
+    window.getSelection()?.removeAllRanges();
+  }, []);
+
   return (
-    <div ref={wrapper} className="h-full w-full" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div ref={wrapper} className="h-full w-full" onDragOver={onDragOver} onDrop={onDrop} onMouseDownCapture={onMouseDownCapture} data-testid="canvas">
       {openAt ? (
         <ReactFlow<CanvasNode, CanvasEdge>
           nodes={nodes}
@@ -245,7 +259,7 @@ export function Canvas() {
           onlyRenderVisibleElements={large}
           proOptions={PRO_OPTIONS}
           defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
-          className="bg-slate-50"
+          className={far ? "lod-far bg-slate-50" : "bg-slate-50"}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
           {large ? (

@@ -58,6 +58,8 @@ describe("graph mapping", () => {
     ]);
     // Branch edges are labelled with the branch's label, so the canvas reads like the graph.
     expect(edges.map((e) => e.label)).toEqual([undefined, "Big refund", "else", "approved"]);
+    // Zoomed far out the labels are left off.
+    expect(toFlow(input(graph, { edgeLabels: false })).edges.map((e) => e.label)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it("round-trips: canvas back to domain gives the identical graph", () => {
@@ -192,8 +194,13 @@ describe("graph mapping under many changes", () => {
       const out = mapper({ ...view, graph });
       expect(out).toEqual(toFlow({ ...view, graph }));
     }
+    // Steps measured for the first time (scrolled into view) take the fast path too.
+    const measured = { ...base.measured, verdict: { width: 220, height: 70 } };
+    const resized = mapper({ ...view, graph, measured });
+    expect(resized).toEqual(toFlow({ ...view, graph, measured }));
+    expect(resized.nodes.find((n) => n.id === "verdict")?.measured).toEqual({ width: 220, height: 70 });
     // A data change after the fast path re-labels edges through the general pass.
     graph = { ...graph, nodes: graph.nodes.map((n) => (n.kind === "condition" ? { ...n, data: { ...n.data, branches: [{ id: "big", label: "Huge", expression: "true" }] } } : n)) };
-    expect(mapper({ ...view, graph }).edges.find((e) => e.id === "e2")?.label).toBe("Huge");
+    expect(mapper({ ...view, graph, measured }).edges.find((e) => e.id === "e2")?.label).toBe("Huge");
   });
 });

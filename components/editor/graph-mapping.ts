@@ -56,6 +56,8 @@ export interface MappingInput {
   problemsByEdge: ReadonlyMap<string, readonly string[]>;
   diff: DiffOverlay | null;
   readOnly: boolean;
+  /** Whether edges carry their port's label; zoomed far out they are unreadable and cost to draw. */
+  edgeLabels?: boolean;
 }
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
@@ -120,7 +122,7 @@ export function toFlowNode(
 export function toFlowEdge(
   edge: MissionEdge,
   source: MissionNode | undefined,
-  marks: { selected?: boolean; problems?: readonly string[]; diff?: "added" | "removed" | null; readOnly?: boolean } = {},
+  marks: { selected?: boolean; problems?: readonly string[]; diff?: "added" | "removed" | null; readOnly?: boolean; label?: boolean } = {},
 ): CanvasEdge {
   const problems = marks.problems ?? NO_PROBLEMS;
   const diff = marks.diff ?? null;
@@ -134,7 +136,7 @@ export function toFlowEdge(
     selected: marks.selected ?? false,
     data: { problems, diff },
   };
-  const label = handleLabel(source, edge.sourceHandle);
+  const label = marks.label === false ? undefined : handleLabel(source, edge.sourceHandle);
   if (label) flow.label = label;
   if (classes) flow.className = classes;
   if (marks.readOnly || diff === "removed") {
@@ -202,34 +204,40 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
   let prevInput: MappingInput | null = null;
 
   /**
-   * The common case while dragging: only some nodes' objects changed (positions), nothing else.
-   * Touches just those nodes and keeps every edge; returns null when the general pass is needed.
+   * The common cases while dragging and panning: some nodes moved, or steps scrolled into view for
+   * the first time were measured; nothing else changed. Touches just those nodes and keeps every
+   * edge; returns null when the general pass is needed.
    */
   const fastPath = (input: MappingInput, p: MappingInput): { nodes: CanvasNode[]; edges: CanvasEdge[] } | null => {
     const viewSame =
       p.selectedNodes === input.selectedNodes &&
       p.selectedEdges === input.selectedEdges &&
-      p.measured === input.measured &&
       p.problemsByNode === input.problemsByNode &&
       p.problemsByEdge === input.problemsByEdge &&
       p.diff === input.diff &&
-      p.readOnly === input.readOnly;
+      p.readOnly === input.readOnly &&
+      p.edgeLabels === input.edgeLabels;
     if (!viewSame || p.graph.edges !== input.graph.edges || p.graph.nodes.length !== input.graph.nodes.length) return null;
+    const measuredChanged = p.measured !== input.measured;
     const offset = input.diff ? input.diff.removedNodes.length : 0;
     let nodes: CanvasNode[] | null = null;
     for (let i = 0; i < input.graph.nodes.length; i++) {
       const node = input.graph.nodes[i] as MissionNode;
       const old = p.graph.nodes[i] as MissionNode;
-      if (node === old) continue;
+      const measured = measuredChanged ? input.measured[node.id] : undefined;
+      const resized = measuredChanged && measured !== p.measured[node.id];
+      if (node === old && !resized) continue;
       // A changed kind or data may change edge labels and ports: leave that to the general pass.
       if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data) return null;
       const entry = nodeCache.get(node.id);
       if (!entry) return null;
-      const flow = toFlowNode(node, { selected: entry.selected, measured: entry.measured, problems: entry.problems, diff: entry.diff, readOnly: entry.readOnly });
-      nodeCache.set(node.id, { ...entry, node, flow });
+      const size = resized ? measured : entry.measured;
+      const flow = toFlowNode(node, { selected: entry.selected, measured: size, problems: entry.problems, diff: entry.diff, readOnly: entry.readOnly });
+      nodeCache.set(node.id, { ...entry, node, measured: size, flow });
       nodes ??= lastNodes.slice();
       nodes[offset + i] = flow;
     }
+    if (measuredChanged && input.diff?.removedNodes.some((n) => input.measured[`${REMOVED_PREFIX}${n.id}`] !== p.measured[`${REMOVED_PREFIX}${n.id}`])) return null;
     if (nodes) lastNodes = nodes;
     return { nodes: lastNodes, edges: lastEdges };
   };
@@ -270,7 +278,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
     const edges: CanvasEdge[] = [];
     for (const edge of input.graph.edges) {
       const source = byId.get(edge.source);
-      const label = handleLabel(source, edge.sourceHandle);
+      const label = input.edgeLabels === false ? undefined : handleLabel(source, edge.sourceHandle);
       const selected = input.selectedEdges.has(edge.id);
       let problems = input.problemsByEdge.get(edge.id) ?? NO_PROBLEMS;
       const diff = input.diff?.addedEdges.has(edge.id) ? "added" : null;
@@ -285,7 +293,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
         prev.problems === problems &&
         prev.diff === diff &&
         prev.readOnly === input.readOnly;
-      const flow = reuse ? prev.flow : toFlowEdge(edge, source, { selected, problems, diff, readOnly: input.readOnly });
+      const flow = reuse ? prev.flow : toFlowEdge(edge, source, { selected, problems, diff, readOnly: input.readOnly, label: input.edgeLabels !== false });
       nextEdgeCache.set(edge.id, { edge, label, selected, problems, diff, readOnly: input.readOnly, flow });
       edges.push(flow);
     }

@@ -9,6 +9,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { AlertTriangle, Eye, GitCompare, X } from "lucide-react";
 import { toast } from "sonner";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/api/root";
 import { useTRPC, useTRPCClient } from "@/components/trpc-provider";
 import { errorMessage } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
@@ -36,10 +38,18 @@ import { VersionsPanel } from "./panels/versions-panel";
 import { EditorStoreProvider, useEditor, useEditorStoreApi } from "./store/editor-context";
 import type { Panel } from "./store/editor-store";
 
+/** What missions.get returns (the server page passes it in so the first render has it). */
+export type MissionView = inferRouterOutputs<AppRouter>["missions"]["get"];
+
 /** The mission page: loads the draft, then hands it to one editor store for its lifetime. */
-export function MissionEditor({ missionId, canEdit }: { missionId: string; canEdit: boolean }) {
+export function MissionEditor({ missionId, canEdit, initial }: { missionId: string; canEdit: boolean; initial?: MissionView | null }) {
   const trpc = useTRPC();
-  const mission = useQuery({ ...trpc.missions.get.queryOptions({ id: missionId }), staleTime: Infinity, refetchOnWindowFocus: false });
+  const mission = useQuery({
+    ...trpc.missions.get.queryOptions({ id: missionId }),
+    ...(initial ? { initialData: initial } : {}),
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
   const catalog = useCatalogQuery(canEdit);
   if (mission.isLoading) {
     return (

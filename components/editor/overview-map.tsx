@@ -48,12 +48,14 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
   const frame = useRef<Frame | null>(null);
   const view = useStore(viewportSelector, (a, b) => a.tx === b.tx && a.ty === b.ty && a.zoom === b.zoom && a.width === b.width && a.height === b.height);
   const viewRef = useRef(view);
+  // The steps are drawn once into an offscreen layer; panning only redraws the view rectangle.
+  const layer = useRef<{ graph: MissionGraph | null; key: string; canvas: HTMLCanvasElement | null }>({ graph: null, key: "", canvas: null });
+  const draw = useRef<() => void>(() => {});
+  const pending = useRef<number | null>(null);
 
   useEffect(() => {
-    viewRef.current = view;
-    let pending: number | null = null;
-    const draw = () => {
-      pending = null;
+    draw.current = () => {
+      pending.current = null;
       const ctx = canvas.current?.getContext("2d");
       if (!ctx) return;
       const { graph } = store.getState();
@@ -67,14 +69,28 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
         el.width = Math.round(WIDTH * dpr);
         el.height = Math.round(HEIGHT * dpr);
       }
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.clearRect(0, 0, WIDTH, HEIGHT);
-      const w = Math.max(1.5, DEFAULT_NODE_SIZE.width * f.scale);
-      const h = Math.max(1.5, DEFAULT_NODE_SIZE.height * f.scale);
-      for (const n of graph.nodes) {
-        ctx.fillStyle = colors[n.kind] ?? "#94a3b8";
-        ctx.fillRect(f.offsetX + (n.position.x - f.minX) * f.scale, f.offsetY + (n.position.y - f.minY) * f.scale, w, h);
+      const key = `${f.minX}:${f.minY}:${f.scale}:${dpr}`;
+      const cached = layer.current;
+      if (!cached.canvas || cached.graph !== graph || cached.key !== key) {
+        const off = cached.canvas ?? document.createElement("canvas");
+        off.width = el.width;
+        off.height = el.height;
+        const octx = off.getContext("2d");
+        if (!octx) return;
+        octx.setTransform(dpr, 0, 0, dpr, 0, 0);
+        octx.clearRect(0, 0, WIDTH, HEIGHT);
+        const w = Math.max(1.5, DEFAULT_NODE_SIZE.width * f.scale);
+        const h = Math.max(1.5, DEFAULT_NODE_SIZE.height * f.scale);
+        for (const n of graph.nodes) {
+          octx.fillStyle = colors[n.kind] ?? "#94a3b8";
+          octx.fillRect(f.offsetX + (n.position.x - f.minX) * f.scale, f.offsetY + (n.position.y - f.minY) * f.scale, w, h);
+        }
+        layer.current = { graph, key, canvas: off };
       }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, el.width, el.height);
+      if (layer.current.canvas) ctx.drawImage(layer.current.canvas, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.fillStyle = "rgba(15, 23, 42, 0.06)";
       ctx.strokeStyle = "rgba(34, 89, 214, 0.8)";
       ctx.lineWidth = 1;
@@ -84,7 +100,7 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
       ctx.strokeRect(rx + 0.5, ry + 0.5, visible.width * f.scale - 1, visible.height * f.scale - 1);
     };
     const schedule = () => {
-      pending ??= requestAnimationFrame(draw);
+      pending.current ??= requestAnimationFrame(() => draw.current());
     };
     schedule();
     const unsubscribe = store.subscribe((s, prev) => {
@@ -92,9 +108,15 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
     });
     return () => {
       unsubscribe();
-      if (pending !== null) cancelAnimationFrame(pending);
+      if (pending.current !== null) cancelAnimationFrame(pending.current);
+      pending.current = null;
     };
-  }, [store, view, colors]);
+  }, [store, colors]);
+
+  useEffect(() => {
+    viewRef.current = view;
+    pending.current ??= requestAnimationFrame(() => draw.current());
+  }, [view]);
 
   function moveTo(e: PointerEvent<HTMLCanvasElement>) {
     const f = frame.current;

@@ -8,9 +8,53 @@ import { cn } from "@/components/ui/cn";
 import type { MissionGraph } from "@/lib/mission/schema";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
-import { emptyNodeState, type EdgeState, type RunState } from "./run-state";
+import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
 const UNKNOWN_NODE = emptyNodeState();
+
+type Size = { width: number; height: number };
+
+/** Maps graph nodes and their run state to React Flow nodes, reusing the previous object per node when it would be equal. */
+function createRunNodeMapper() {
+  let cache = new Map<string, RunFlowNode>();
+  return (
+    graph: MissionGraph,
+    states: Record<string, NodeRunState>,
+    view: { live: boolean; at: number | null; selectedNode: string | null; measured: Readonly<Record<string, Size>> },
+  ): RunFlowNode[] => {
+    const next = new Map<string, RunFlowNode>();
+    const out = graph.nodes.map((node): RunFlowNode => {
+      const state = states[node.id] ?? UNKNOWN_NODE;
+      const size = view.measured[node.id];
+      const selected = view.selectedNode === node.id;
+      const prev = cache.get(node.id);
+      const flow: RunFlowNode =
+        prev &&
+        prev.data.node === node &&
+        sameNodeState(prev.data.state, state) &&
+        prev.data.live === view.live &&
+        prev.data.at === view.at &&
+        prev.selected === selected &&
+        prev.measured === size
+          ? prev
+          : {
+              id: node.id,
+              type: RUN_NODE_TYPE,
+              position: node.position,
+              data: { node, state, live: view.live, at: view.at },
+              selected,
+              draggable: false,
+              connectable: false,
+              deletable: false,
+              ...(size ? { measured: size } : {}),
+            };
+      next.set(node.id, flow);
+      return flow;
+    });
+    cache = next;
+    return out;
+  };
+}
 
 const FIT_VIEW_OPTIONS = { padding: 0.15, maxZoom: 1 };
 const PRO_OPTIONS = { hideAttribution: true };
@@ -55,26 +99,12 @@ function RunFlow({
   const flow = useReactFlow();
   const [follow, setFollow] = useState(true);
   // React Flow's measurements are the one thing the graph does not hold: kept across state updates.
-  const [measured, setMeasured] = useState<Readonly<Record<string, { width: number; height: number }>>>({});
+  const [measured, setMeasured] = useState<Readonly<Record<string, Size>>>({});
 
-  const nodes = useMemo(
-    () =>
-      graph.nodes.map((node): RunFlowNode => {
-        const size = measured[node.id];
-        return {
-          id: node.id,
-          type: RUN_NODE_TYPE,
-          position: node.position,
-          data: { node, state: state.nodes[node.id] ?? UNKNOWN_NODE, live, at },
-          selected: selectedNode === node.id,
-          draggable: false,
-          connectable: false,
-          deletable: false,
-          ...(size ? { measured: size } : {}),
-        };
-      }),
-    [graph, state.nodes, live, at, selectedNode, measured],
-  );
+  // A node object is handed back unchanged when nothing it shows changed, so React Flow re-renders
+  // only the nodes whose state moved (a live run changes one or two per Observation).
+  const mapNodes = useMemo(() => createRunNodeMapper(), []);
+  const nodes = useMemo(() => mapNodes(graph, state.nodes, { live, at, selectedNode, measured }), [mapNodes, graph, state.nodes, live, at, selectedNode, measured]);
 
   const edges = useMemo(() => {
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -95,7 +125,7 @@ function RunFlow({
   const onNodesChange = useCallback((changes: NodeChange<RunFlowNode>[]) => {
     // Only measurements matter: the canvas is read-only, and selection is the page's state.
     setMeasured((prev) => {
-      let next: Record<string, { width: number; height: number }> | null = null;
+      let next: Record<string, Size> | null = null;
       for (const c of changes) {
         if (c.type !== "dimensions" || !c.dimensions) continue;
         const old = (next ?? prev)[c.id];

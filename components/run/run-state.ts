@@ -48,6 +48,12 @@ export interface RunState {
   lastId: number | null;
 }
 
+/** Same state, field by field (the fields are all plain values). */
+export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
+  for (const k of Object.keys(a) as (keyof NodeRunState)[]) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 export function emptyNodeState(): NodeRunState {
   return { status: "pending", startedAt: null, endedAt: null, tokensIn: 0, tokensOut: 0, port: null, decisionId: null, error: null, errors: 0, reasoning: "" };
 }
@@ -75,7 +81,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
 
   for (const o of observations) {
     // Not `break`: `at` is the writing transaction's start, so it is only roughly in id order.
-    if (Date.parse(o.at) > limit) continue;
+    if (until && Date.parse(o.at) > limit) continue;
     lastId = o.id;
     const data = record(o.data);
     tokensIn += o.tokensIn;

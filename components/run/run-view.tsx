@@ -8,6 +8,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { toast } from "sonner";
 import { History, Loader2 } from "lucide-react";
 import type { RunObservation } from "./types";
+import { useTRPC } from "@/components/trpc-provider";
 import { EmptyState } from "@/components/ui/card";
 import { ExplainRail } from "./explain-rail";
 import { NodePanel } from "./node-panel";
@@ -15,7 +16,6 @@ import { ReplayScrubber } from "./replay-scrubber";
 import { RunCanvas } from "./run-canvas";
 import { RunHeader } from "./run-header";
 import { deriveRunState, replayMarkers, stateFromRun } from "./run-state";
-import { useRunTrpc } from "./trpc";
 import type { RunPageData } from "./types";
 import { useObservationStream } from "./use-observation-stream";
 
@@ -27,7 +27,7 @@ const ENDED = ["succeeded", "failed", "cancelled"];
  * the run query adds what Observations do not carry (names, version, decisions, input).
  */
 export function RunView({ runId, canBuild, initial }: { runId: string; canBuild: boolean; initial?: RunPageData }) {
-  const trpc = useRunTrpc();
+  const trpc = useTRPC();
   const router = useRouter();
   const page = useQuery({ ...trpc.runs.get.queryOptions({ runId }), ...(initial ? { initialData: initial } : {}) });
   const stream = useObservationStream(runId);

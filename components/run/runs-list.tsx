@@ -6,13 +6,13 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ChevronLeft, ChevronRight, Play, PlayCircle, Search, X } from "lucide-react";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunHistoryInput } from "@/server/observations/history";
+import { useTRPC } from "@/components/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
 import { elapsedMs, formatDuration, formatTokens } from "./run-state";
 import { StartRunDialog } from "./start-run-dialog";
 import { STATUS_TONES, StatusPill, VerdictPill } from "./status-style";
-import { useRunTrpc } from "./trpc";
 import { useNow } from "./use-now";
 
 const STATUSES: RunStatus[] = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"];
@@ -50,7 +50,7 @@ function useDebounced<T>(value: T, ms: number): T {
 
 /** Run history: newest first, searchable and filterable, a page at a time, statuses kept fresh by polling. */
 export function RunsList({ canBuild }: { canBuild: boolean }) {
-  const trpc = useRunTrpc();
+  const trpc = useTRPC();
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [starting, setStarting] = useState(false);
   // Page cursors belong to one filter: a new filter starts again at the first page.

@@ -11,7 +11,6 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { FieldError, Input, Label, Select, Textarea } from "@/components/ui/input";
 import { checkRunInput, type RunInputValues as Values } from "./run-input";
-import { useRunTrpc } from "./trpc";
 
 /**
  * "Run" for a mission: a form generated from the trigger's input fields of the version it will run
@@ -76,7 +75,6 @@ function PickMission({ onClose }: { onClose: () => void }) {
 
 function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string; versionNumber: number | undefined; onClose: () => void }) {
   const trpc = useTRPC();
-  const runTrpc = useRunTrpc();
   const router = useRouter();
   const mission = useQuery({ ...trpc.missions.get.queryOptions({ id: missionId }), enabled: versionNumber === undefined });
   const number = versionNumber ?? mission.data?.latestVersion ?? 0;
@@ -91,7 +89,7 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   const start = useMutation(
-    runTrpc.runs.start.mutationOptions({
+    trpc.runs.start.mutationOptions({
       onSuccess: ({ runId }) => {
         onClose();
         router.push(`/runs/${runId}`);

@@ -1,7 +1,7 @@
 import type { inferRouterOutputs } from "@trpc/server";
-import type { RunPagesRouter } from "@/server/api/routers/runs";
+import type { AppRouter } from "@/server/api/root";
 
-type Outputs = inferRouterOutputs<RunPagesRouter>;
+type Outputs = inferRouterOutputs<AppRouter>;
 
 /** `runs.get` as the browser receives it. */
 export type RunPageData = Outputs["runs"]["get"];

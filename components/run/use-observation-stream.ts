@@ -1,8 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { useTRPCClient } from "@/components/trpc-provider";
 import { mergeObservations } from "./run-state";
-import { useRunTrpcClient } from "./trpc";
 import type { RunObservation } from "./types";
 
 export type StreamConnection = "connecting" | "live" | "reconnecting" | "failed";
@@ -34,7 +34,7 @@ const RELIST_ROWS = 500;
  * Rows arriving together are applied in one render per animation frame.
  */
 export function useObservationStream(runId: string): ObservationStream {
-  const client = useRunTrpcClient();
+  const client = useTRPCClient();
   // Keyed by run: another run's rows are never shown while the new stream starts.
   const [state, setState] = useState<ObservationStream & { runId: string }>({ ...INITIAL, runId });
 

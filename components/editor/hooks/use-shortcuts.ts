@@ -110,11 +110,17 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
     };
 
     const onKeyDown = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      // Saving works from inside a field too; the browser's own "save page" is never wanted here.
+      if (mod && key === "s" && !e.shiftKey && !e.defaultPrevented) {
+        e.preventDefault();
+        if (!dialogOpen()) handlers.current.onSave();
+        return;
+      }
       // A dialog that closed on this very key (Escape) has already handled it.
       if (e.defaultPrevented || isEditable(e.target) || dialogOpen()) return;
       const s = store.getState();
-      const mod = e.ctrlKey || e.metaKey;
-      const key = e.key.toLowerCase();
       if (e.key === "?" || (e.shiftKey && key === "/")) {
         e.preventDefault();
         handlers.current.onHelp();
@@ -137,9 +143,6 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
       } else if (mod && key === "a") {
         e.preventDefault();
         s.selectAll();
-      } else if (mod && key === "s") {
-        e.preventDefault();
-        handlers.current.onSave();
       } else if (e.key === "Escape") {
         s.select([]);
       }

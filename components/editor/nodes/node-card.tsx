@@ -68,8 +68,15 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
         </span>
       ) : null}
       <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent, removed && "opacity-40")} aria-hidden />
+      {/* Zoomed far out the details are unreadable: the card shows its title large instead (editor.css). */}
+      <div className="node-lod pointer-events-none absolute inset-0 hidden items-center gap-2 py-2 pl-5 pr-4" aria-hidden>
+        <span className={cn("line-clamp-2 min-w-0 flex-1 text-[22px] font-semibold leading-[1.15] text-slate-900", removed && "line-through")}>
+          {node.data.label || kindLabel(node.kind)}
+        </span>
+        {problems.length ? <span className="shrink-0 rounded-full bg-red-500 px-2 text-[18px] font-semibold text-white">{problems.length}</span> : null}
+      </div>
       {inputs ? <Handle type="target" position={Position.Left} isConnectable={connectable} className={handleClass} /> : null}
-      <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
+      <div className="node-detail flex items-start gap-2.5 px-3.5 pb-2 pt-3">
         <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
           <KindIcon kind={node.kind} className="size-4" />
         </div>
@@ -94,14 +101,14 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
           </div>
         </div>
       </div>
-      <p className="truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-600" title={nodeSummary(node)}>
+      <p className="node-detail truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-600" title={nodeSummary(node)}>
         {nodeSummary(node)}
       </p>
       {named.length ? (
         <div className="border-t border-slate-100 py-1">
           {named.map((port) => (
             <div key={port.id} className="relative flex h-6 items-center justify-end pr-3.5 text-[11px] font-medium text-slate-600">
-              <span className="truncate">{port.label}</span>
+              <span className="node-detail truncate">{port.label}</span>
               <Handle
                 type="source"
                 id={port.handle}
@@ -115,7 +122,7 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
       ) : null}
       {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} /> : null}
       {problems.length && selected ? (
-        <p className="flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>
+        <p className="node-detail flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>
           <span className="truncate">{problems[0]}</span>
         </p>
       ) : null}

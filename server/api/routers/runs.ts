@@ -39,8 +39,3 @@ export const runsRouter = router({
   facets: viewerProcedure.query(({ ctx }) => runHistoryFacets(ctx.database)),
 });
 
-/**
- * The type of the two routers the run pages use, as the root router will hold them (`runs`,
- * `observations`). Client code types its tRPC calls with it until both are wired into the root.
- */
-export type RunPagesRouter = ReturnType<typeof router<{ runs: typeof runsRouter; observations: typeof import("./observations").observationsRouter }>>;
