@@ -32,6 +32,9 @@ export const run = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
     /** A sweeper fails runs that make no progress past this moment. */
     deadlineAt: timestamp("deadline_at", { withTimezone: true }),
+    /** A re-run from a node: the finished run whose results it reuses, and the node it runs from. */
+    rerunOf: text("rerun_of"),
+    rerunFrom: text("rerun_from"),
   },
   (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt)],
 );
@@ -51,6 +54,8 @@ export const runNode = pgTable(
     tokensOut: integer("tokens_out").notNull().default(0),
     startedAt: timestamp("started_at", { withTimezone: true }),
     endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** Set when the node's result was taken from this run instead of executing (a re-run from a later node). */
+    reusedFrom: text("reused_from"),
   },
   (t) => [primaryKey({ columns: [t.runId, t.nodeId] })],
 );
