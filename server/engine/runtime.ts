@@ -1,6 +1,6 @@
 import "server-only";
 import { serve } from "inngest/next";
-import { executorMode } from "@/server/env";
+import { env, executorMode } from "@/server/env";
 import { redeliverDecision } from "@/server/decisions/queries";
 import { getEngineDeps } from "./deps";
 import { DECISION_MADE, type EngineEvent } from "./events";
@@ -64,6 +64,9 @@ export async function startEmbeddedExecutor(): Promise<EmbeddedExecutor> {
     database,
     handler: rt.handler as unknown as ServeHandler,
     signingKey: rt.signingKey,
+    leaseMs: env().STEWARD_ENGINE_LEASE_MS,
+    // PGlite's data dir is locked to this process: any lease in it is a dead process's.
+    exclusive: database.driver === "pglite",
     onWaitCreated: async (wait) => {
       if (wait.eventName === DECISION_MADE) await redeliverDecision(database, wait.expr, sendToEngine);
     },

@@ -37,7 +37,7 @@ async function start(): Promise<StartedEngine> {
   engineRuntime();
   const executor = mode === "embedded" ? await startEmbeddedExecutor() : null;
   let sweeping = false;
-  const timer = setInterval(() => {
+  const sweep = () => {
     if (sweeping) return;
     sweeping = true;
     void (async () => {
@@ -50,7 +50,11 @@ async function start(): Promise<StartedEngine> {
         sweeping = false;
       }
     })();
-  }, SWEEP_EVERY_MS);
+  };
+  // Once at start too: after a crash, decisions whose event never went out resume their runs
+  // now rather than at the first interval.
+  sweep();
+  const timer = setInterval(sweep, SWEEP_EVERY_MS);
   timer.unref();
   return {
     mode,

@@ -58,6 +58,12 @@ export interface EmbeddedExecutorOptions {
   concurrency?: number;
   /** A job leased longer than this without a heartbeat is taken over (crash recovery). */
   leaseMs?: number;
+  /**
+   * This is the only executor on the database (PGlite: the data dir is locked to one process).
+   * Leases found at start then belong to a process that died, and are released at once instead
+   * of after `leaseMs`: a restart after kill -9 resumes its runs immediately.
+   */
+  exclusive?: boolean;
   /** How long an idle worker sleeps before polling again, unless woken by new work. */
   idleMs?: number;
   /** First retry delay; doubles per attempt (capped at 10 minutes) unless the SDK sends Retry-After. */
@@ -98,8 +104,8 @@ const SERVE_URL = "http://embedded.invalid/api/inngest";
  */
 export class EmbeddedExecutor {
   private readonly store: ExecutorStore;
-  private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl">> &
-    Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl">;
+  private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">> &
+    Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">;
   private fns: FunctionConfig[] = [];
   private slots: Promise<void>[] = [];
   private sleepers = new Set<() => void>();
@@ -126,6 +132,7 @@ export class EmbeddedExecutor {
   async start(opts: { workers?: boolean } = {}): Promise<void> {
     if (this.started) return;
     await this.sync();
+    if (this.opts.exclusive) await this.store.releaseAllLeases();
     this.started = true;
     if (opts.workers === false) return;
     for (let i = 0; i < this.opts.concurrency; i++) this.slots.push(this.workLoop(i));

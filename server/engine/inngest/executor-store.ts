@@ -417,6 +417,11 @@ export class ExecutorStore {
     );
   }
 
+  /** Leases of a process that is known to be dead (see EmbeddedExecutorOptions.exclusive). */
+  async releaseAllLeases(): Promise<void> {
+    await this.database.db.execute(sql`update engine_job set locked_until = null where locked_until is not null`);
+  }
+
   /** Gives a job back without counting an attempt (the worker could not process it). */
   async releaseJob(job: JobRow, at: Date): Promise<void> {
     const where = job.dedupe_key ? sql`dedupe_key = ${job.dedupe_key}` : sql`id = ${job.id}::bigint`;
