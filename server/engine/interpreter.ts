@@ -7,6 +7,7 @@ import type { EngineDeps } from "./deps";
 import { nodeHandlers } from "./nodes";
 import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
+import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { endRunWith, markRunStarted, markRunSucceeded, publish, setNodeStateIn, skipNodes } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
@@ -24,7 +25,7 @@ export interface MissionResult {
   verdict?: { outcome: string; summary: string } | null;
 }
 
-type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true };
+type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true; reused?: true };
 
 /**
  * Runs a mission version as durable steps. The graph is walked from the roots: a node runs once
@@ -44,6 +45,8 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
     const loaded = await loadRunHeader(database, runId);
     if (!loaded || !["queued", "running", "waiting"].includes(loaded.status)) return loaded;
     const graph = await versionGraph(database, loaded.versionId);
+    // Read before the transaction: PGlite has one connection, which the transaction holds.
+    const reuse = loaded.rerunOf ? await loadReusePlan(database, loaded.rerunOf, graph) : null;
     // Each write is a no-op when already done, so a re-executed step (a crash before its result
     // was stored) completes what the first attempt left half-done.
     const published = await database.db.transaction(async (tx) => {
@@ -52,6 +55,7 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
         if (n.kind !== "trigger") continue;
         ids.push(await setNodeStateIn(database, tx, runId, n.id, "succeeded", { output: loaded.input, attempt: ctx.attempt, text: `${n.id}: run input received`, direct: true }));
       }
+      if (reuse) ids.push(...(await recordReuse(database, tx, runId, reuse, graph)));
       return ids;
     });
     publish(runId, ...published);
@@ -61,7 +65,8 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
   if (header.status !== "running" && header.status !== "waiting") return { runId, status: "already-ended" };
 
   const plan: RunPlan = { ...header, graph: await versionGraph(database, header.versionId) };
-  const walk = new Walk(plan, ctx, database);
+  const reuse = plan.rerunOf ? await loadReusePlan(database, plan.rerunOf, plan.graph) : null;
+  const walk = new Walk(plan, ctx, database, reuse);
   return walk.run();
 }
 
@@ -80,6 +85,8 @@ class Walk {
     private readonly plan: RunPlan,
     private readonly ctx: InterpreterContext,
     private readonly database: Awaited<ReturnType<EngineDeps["database"]>>,
+    /** A re-run from a node: these nodes take the source run's result without executing. */
+    private readonly reuse: ReusePlan | null = null,
   ) {
     this.index = indexGraph(plan.graph);
     this.nodes = new Map(plan.graph.nodes.map((n) => [n.id, n]));
@@ -94,7 +101,7 @@ class Walk {
       this.inFlight.delete(done.key);
       if (done.skipWrite) continue;
       if (done.error !== undefined) await this.fail(done.nodeId, done.error);
-      this.complete(done.nodeId, done.outcome ?? { output: null });
+      this.complete(done.nodeId, done.outcome ?? { output: null }, done.reused === true);
     }
 
     // With no verdict run (a port with no edge was taken) the run still completes, without an
@@ -107,6 +114,14 @@ class Walk {
     const node = this.nodes.get(nodeId);
     if (!node || this.started.has(nodeId)) return;
     this.started.add(nodeId);
+    const key = `node:${nodeId}`;
+    const reused = this.reuse?.nodes.get(nodeId);
+    if (reused?.status === "succeeded") {
+      // Recorded by the first step; no step, so nothing it did (a Worker, a tool, a decision) happens again.
+      const outcome: NodeOutcome = { output: reused.output, ...(reused.port !== undefined ? { port: reused.port } : {}) };
+      this.inFlight.set(key, Promise.resolve({ key, nodeId, outcome, reused: true }));
+      return;
+    }
     const handler = nodeHandlers[node.kind] as NodeHandler;
     const nodeRun: NodeRun = {
       runId: this.ctx.runId,
@@ -121,7 +136,6 @@ class Walk {
         (e) => this.edgeTaken.get(e.id) === true && this.approved.has(e.source) && this.nodes.get(e.source)?.kind === "approval",
       ),
     };
-    const key = `node:${nodeId}`;
     this.inFlight.set(
       key,
       handler(nodeRun).then(
@@ -132,11 +146,12 @@ class Walk {
   }
 
   /** Resolves the node's outgoing edges, then skips and starts whatever that decides. */
-  private complete(nodeId: string, outcome: NodeOutcome): void {
+  private complete(nodeId: string, outcome: NodeOutcome, reused = false): void {
     const node = this.nodes.get(nodeId);
     this.outputs.set(nodeId, outcome.output);
     if (node?.kind === "verdict") this.firstVerdict ??= nodeId;
-    if (node?.kind === "approval" && outcome.port === APPROVED_PORT_ID) this.approved.add(nodeId);
+    // A reused approval was given for another run: it does not gate a fresh action here, which asks anew.
+    if (node?.kind === "approval" && outcome.port === APPROVED_PORT_ID && !reused) this.approved.add(nodeId);
     for (const e of this.index.outgoing.get(nodeId) ?? []) this.edgeTaken.set(e.id, this.takes(node, e, outcome));
 
     const newlySkipped: string[] = [];
@@ -157,12 +172,14 @@ class Walk {
         queue.push(e.target);
       }
     }
-    if (newlySkipped.length) {
+    // Skips a re-run reuses were recorded by the first step.
+    const toWrite = newlySkipped.filter((id) => this.reuse?.nodes.get(id)?.status !== "skipped");
+    if (toWrite.length) {
       const key = `node:${nodeId}:skip`;
       const because = `not on the path taken after ${nodeId}`;
       this.inFlight.set(
         key,
-        this.ctx.step.run(key, () => skipNodes(this.database, this.ctx.runId, newlySkipped, because)).then(() => ({ key, nodeId, skipWrite: true as const })),
+        this.ctx.step.run(key, () => skipNodes(this.database, this.ctx.runId, toWrite, because)).then(() => ({ key, nodeId, skipWrite: true as const })),
       );
     }
   }

@@ -13,6 +13,8 @@ export interface RunHeader {
   input: Record<string, unknown>;
   startedBy: string | null;
   tokenBudget: number | null;
+  /** A re-run from a node: the finished run whose results are reused (server/engine/reuse.ts). */
+  rerunOf?: { runId: string; fromNodeId: string } | null;
 }
 
 /** Everything a run needs: the header plus the pinned version's graph. */
@@ -28,7 +30,9 @@ export async function loadRunHeader(database: Database, runId: string): Promise<
     input: Record<string, unknown>;
     started_by: string | null;
     token_budget: number | null;
-  }>(sql`select mission_id, version_id, status, input, started_by, token_budget from run where id = ${runId}`);
+    rerun_of: string | null;
+    rerun_from: string | null;
+  }>(sql`select mission_id, version_id, status, input, started_by, token_budget, rerun_of, rerun_from from run where id = ${runId}`);
   if (!row) return null;
   return {
     runId,
@@ -38,6 +42,7 @@ export async function loadRunHeader(database: Database, runId: string): Promise<
     input: row.input ?? {},
     startedBy: row.started_by,
     tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
+    rerunOf: row.rerun_of && row.rerun_from ? { runId: row.rerun_of, fromNodeId: row.rerun_from } : null,
   };
 }
 

@@ -43,6 +43,8 @@ export interface NodeChange {
   direct?: boolean;
   /** When waiting: the decision's due time, so the run's deadline covers the wait. */
   dueAt?: Date;
+  /** The result was taken from this (source) run instead of executing: a re-run from a later node. */
+  reusedFrom?: string;
 }
 
 /** Moves one node to `to` (when allowed) and records it. Returns whether anything changed. */
@@ -76,6 +78,7 @@ export async function setNodeStateIn(
   if (change.attempt !== undefined) sets.push(sql`attempt = ${change.attempt}`);
   if (change.tokensIn !== undefined) sets.push(sql`tokens_in = ${change.tokensIn}`);
   if (change.tokensOut !== undefined) sets.push(sql`tokens_out = ${change.tokensOut}`);
+  if (change.reusedFrom !== undefined) sets.push(sql`reused_from = ${change.reusedFrom}`);
   // Other CTEs of the statement see the rows as they were, so the run's new status counts this
   // node's new state explicitly.
   const others = (status: string) => sql`exists (select 1 from run_node where run_id = ${runId} and node_id <> ${nodeId} and status = ${status})`;

@@ -130,7 +130,7 @@ describe.each(testDatabases())("runs on $name", (tdb) => {
       await expect(cancelRun(database, runId, seeded.starter, { send: engine.send })).rejects.toMatchObject({ reason: "conflict", status: 409 });
       expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
 
-      const again = await rerun(database, runId, seeded.starter, { send: engine.send });
+      const again = await rerun(database, { runId }, seeded.starter, { send: engine.send });
       expect(again.runId).not.toBe(runId);
       expect(await waitForRun(database, again.runId, ["waiting"])).toBe("waiting");
       expect((await getRun(database, again.runId)).input).toEqual(good);

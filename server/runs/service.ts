@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
+import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
 import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
@@ -38,7 +39,16 @@ export type StartRunInput = z.input<typeof startRunInput>;
  * (queued) with one pending row per node, and asks the engine to run it. The event id is the run
  * id, so a repeated request (or the sweeper's re-send) never starts it twice.
  */
-export async function startRun(database: Database, raw: StartRunInput, opts: RunServiceOptions = {}): Promise<{ runId: string }> {
+export function startRun(database: Database, raw: StartRunInput, opts: RunServiceOptions = {}): Promise<{ runId: string }> {
+  return startRunOf(database, raw, opts, null);
+}
+
+interface RerunOf {
+  runId: string;
+  fromNodeId: string;
+}
+
+async function startRunOf(database: Database, raw: StartRunInput, opts: RunServiceOptions, rerunOf: RerunOf | null): Promise<{ runId: string }> {
   const parsed = startRunInput.safeParse(raw);
   if (!parsed.success) throw new RunError("invalid_input", "Invalid run request", zodProblems(parsed.error.issues));
   const req = parsed.data;
@@ -81,17 +91,23 @@ export async function startRun(database: Database, raw: StartRunInput, opts: Run
   const runId = crypto.randomUUID();
   await database.db.transaction(async (tx) => {
     await tx.execute(
-      sql`insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at)
+      sql`insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
           values (${runId}, ${m.id}, ${v.id}, 'queued', ${JSON.stringify(input.input)}::jsonb, ${req.channel}, ${req.userId},
-                  ${req.tokenBudget ?? null}, now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond')`,
+                  ${req.tokenBudget ?? null}, now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${rerunOf?.runId ?? null}, ${rerunOf?.fromNodeId ?? null})`,
     );
     const values = graph.nodes.map((n) => sql`(${runId}, ${n.id}, 'pending')`);
     for (let i = 0; i < values.length; i += 500) {
       await tx.execute(sql`insert into run_node (run_id, node_id, status) values ${sql.join(values.slice(i, i + 500), sql`, `)}`);
     }
+    const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
     await recordObservation(
       database,
-      { runId, kind: "status", text: `Run queued (version ${v.number}, ${req.channel})`, data: { status: "queued", version: v.number, channel: req.channel } },
+      {
+        runId,
+        kind: "status",
+        text: `Run queued (version ${v.number}, ${req.channel}${from})`,
+        data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+      },
       tx,
     );
   });
@@ -124,13 +140,34 @@ export async function cancelRun(database: Database, runId: string, userId: strin
   return { runId, status: "cancelled" };
 }
 
-/** Starts a new run with the same mission version, input and channel. */
-export async function rerun(database: Database, runId: string, userId: string | null, opts: RunServiceOptions = {}): Promise<{ runId: string }> {
-  const [r] = await database.rows<{ mission_id: string; version_id: string; input: Record<string, unknown>; channel: Channel; token_budget: number | null }>(
-    sql`select mission_id, version_id, input, channel, token_budget from run where id = ${runId}`,
-  );
+export const rerunInput = z.object({
+  runId: z.string().min(1, "must not be empty").max(100),
+  /** Re-run from this node: it and everything downstream run again, everything else is reused. */
+  fromNodeId: z.string().min(1, "must not be empty").max(100).optional(),
+});
+export type RerunInput = z.input<typeof rerunInput>;
+
+/**
+ * Starts a new run with the same mission version, input and channel. With `fromNodeId`, the new
+ * run executes that node and everything reachable from it, and takes every other node's recorded
+ * result from this run without executing it (server/engine/reuse.ts): the run must have finished,
+ * and the node must be a non-trigger node of its version that ran in it.
+ */
+export async function rerun(database: Database, raw: RerunInput, userId: string | null, opts: RunServiceOptions = {}): Promise<{ runId: string }> {
+  const parsed = rerunInput.safeParse(raw);
+  if (!parsed.success) throw new RunError("invalid_input", "Invalid re-run request", zodProblems(parsed.error.issues));
+  const { runId, fromNodeId } = parsed.data;
+  const [r] = await database.rows<{
+    mission_id: string;
+    version_id: string;
+    input: Record<string, unknown>;
+    channel: Channel;
+    token_budget: number | null;
+    status: RunStatus;
+  }>(sql`select mission_id, version_id, input, channel, token_budget, status from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
-  return startRun(
+  if (fromNodeId !== undefined) await checkRerunFrom(database, runId, r.status, r.version_id, fromNodeId);
+  return startRunOf(
     database,
     {
       missionId: r.mission_id,
@@ -141,7 +178,41 @@ export async function rerun(database: Database, runId: string, userId: string | 
       ...(r.token_budget !== null ? { tokenBudget: Number(r.token_budget) } : {}),
     },
     opts,
+    fromNodeId !== undefined ? { runId, fromNodeId } : null,
   );
+}
+
+/** Refuses a re-run from a node that has nothing to reuse before it, naming the field at fault. */
+async function checkRerunFrom(database: Database, runId: string, status: RunStatus, versionId: string, fromNodeId: string): Promise<void> {
+  const refuse = (path: "runId" | "fromNodeId", message: string, problem: string): never => {
+    throw new RunError("invalid_input", message, [{ path, message: problem }]);
+  };
+  if (!TERMINAL.includes(status)) {
+    refuse("runId", `Run ${runId} is still ${status}: re-run from a node once it has finished`, `must be a finished run (it is ${status})`);
+  }
+  const [v] = await database.rows<{ number: number; graph: unknown }>(sql`select number, graph from mission_version where id = ${versionId}`);
+  const shape = missionGraphSchema.safeParse(v?.graph);
+  if (!v || !shape.success) throw new RunError("invalid_version", `The version of run ${runId} is not a valid mission`);
+  const graph = shape.data;
+  const node = graph.nodes.find((n) => n.id === fromNodeId);
+  if (!node) refuse("fromNodeId", `Version ${v.number} has no node ${fromNodeId}`, `is not a node of version ${v.number}`);
+  if (node?.kind === "trigger") {
+    refuse("fromNodeId", `${fromNodeId} is the trigger: re-run the whole run instead`, "is the trigger: a re-run from it is a plain re-run");
+  }
+  const rows = await database.rows<{ node_id: string; status: NodeStatus }>(sql`select node_id, status from run_node where run_id = ${runId}`);
+  const recorded = new Map(rows.map((row) => [row.node_id, row.status]));
+  const own = recorded.get(fromNodeId);
+  if (own === "skipped") {
+    refuse("fromNodeId", `${fromNodeId} was skipped in run ${runId}: with the same choices before it, it would be skipped again`, "was skipped in this run");
+  }
+  if (own !== "succeeded" && own !== "failed") refuse("fromNodeId", `${fromNodeId} never ran in run ${runId}: there is nothing to re-run it from`, "never ran in this run");
+  // A node that ran had every node before it finished; checked anyway, since those results are what the re-run reuses.
+  const kinds = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  for (const id of upstreamOf(graph, fromNodeId)) {
+    const s = recorded.get(id);
+    if (kinds.get(id) === "trigger" || s === "succeeded" || s === "skipped") continue;
+    refuse("fromNodeId", `${id}, upstream of ${fromNodeId}, has no result in run ${runId} to reuse`, `needs ${id} to have finished in this run`);
+  }
 }
 
 export interface RunNodeView {
@@ -156,6 +227,8 @@ export interface RunNodeView {
   tokensOut: number;
   startedAt: string | null;
   endedAt: string | null;
+  /** The run its result was taken from, when this run is a re-run from a later node. */
+  reusedFrom: string | null;
 }
 
 export interface RunView {
@@ -177,6 +250,8 @@ export interface RunView {
   startedAt: string | null;
   endedAt: string | null;
   deadlineAt: string | null;
+  /** A re-run from a node: the run it reuses results of, and the node it ran from. */
+  rerunOf: { runId: string; fromNodeId: string } | null;
   /** In graph order. */
   nodes: RunNodeView[];
   pendingDecisions: DecisionView[];
@@ -201,6 +276,8 @@ interface RunRow {
   started_at: string | null;
   ended_at: string | null;
   deadline_at: string | null;
+  rerun_of: string | null;
+  rerun_from: string | null;
 }
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
@@ -208,7 +285,8 @@ const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString()
 const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
          r.input, r.channel, r.started_by, r.tokens_in, r.tokens_out, r.cost::text as cost, r.created_at::text as created_at,
-         r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at
+         r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
+         r.rerun_of, r.rerun_from
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id`;
 
 function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
@@ -231,6 +309,7 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     startedAt: iso(r.started_at),
     endedAt: iso(r.ended_at),
     deadlineAt: iso(r.deadline_at),
+    rerunOf: r.rerun_of && r.rerun_from ? { runId: r.rerun_of, fromNodeId: r.rerun_from } : null,
   };
 }
 
@@ -250,10 +329,12 @@ export async function getRun(database: Database, runId: string): Promise<RunView
     tokens_out: number;
     started_at: string | null;
     ended_at: string | null;
+    reused_from: string | null;
   }>(
-    sql`select node_id, status, output, error, attempt, tokens_in, tokens_out, started_at::text as started_at, ended_at::text as ended_at
+    sql`select node_id, status, output, error, attempt, tokens_in, tokens_out, started_at::text as started_at, ended_at::text as ended_at, reused_from
         from run_node where run_id = ${runId}`,
   );
+  const ledger = await usageLedger(database, runId);
   const order = new Map(graphNodes.map((n, i) => [n.id, i]));
   const byId = new Map(graphNodes.map((n) => [n.id, n]));
   const nodes = rows
@@ -267,15 +348,55 @@ export async function getRun(database: Database, runId: string): Promise<RunView
         output: n.output,
         error: n.error,
         attempt: Number(n.attempt),
-        tokensIn: Number(n.tokens_in),
-        tokensOut: Number(n.tokens_out),
+        tokensIn: Math.max(Number(n.tokens_in), ledger.nodes.get(n.node_id)?.tokensIn ?? 0),
+        tokensOut: Math.max(Number(n.tokens_out), ledger.nodes.get(n.node_id)?.tokensOut ?? 0),
+        cost: ledger.nodes.get(n.node_id)?.cost ?? 0,
         startedAt: iso(n.started_at),
         endedAt: iso(n.ended_at),
+        reusedFrom: n.reused_from,
       };
     })
     .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
   const pendingDecisions = await listDecisions(database, { runId, status: "pending" });
-  return { ...summary(r), nodes, pendingDecisions };
+  const run = summary(r);
+  return {
+    ...run,
+    tokensIn: Math.max(run.tokensIn, ledger.total.tokensIn),
+    tokensOut: Math.max(run.tokensOut, ledger.total.tokensOut),
+    cost: Math.max(run.cost, ledger.total.cost),
+    nodes,
+    pendingDecisions,
+  };
+}
+
+interface Spend {
+  tokensIn: number;
+  tokensOut: number;
+  cost: number;
+}
+
+/**
+ * What a run's model calls cost, from its usage Observations: one per model call, written as the
+ * call finishes, so failed and retried Worker attempts count too (they were paid for). The engine's
+ * node and run totals count only the attempt that finished; a node's figure is the larger of the
+ * two, so a runner that reports usage without Observations keeps its count.
+ */
+async function usageLedger(database: Database, runId: string): Promise<{ nodes: Map<string, Spend>; total: Spend }> {
+  const rows = await database.rows<{ node_id: string | null; tokens_in: number | string; tokens_out: number | string; cost: string | null }>(
+    sql`select node_id, sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
+               sum(case when jsonb_typeof(data->'cost') = 'number' then (data->>'cost')::numeric else 0 end)::text as cost
+        from observation where run_id = ${runId} and kind = 'usage' group by node_id`,
+  );
+  const nodes = new Map<string, Spend>();
+  const total: Spend = { tokensIn: 0, tokensOut: 0, cost: 0 };
+  for (const row of rows) {
+    const spend = { tokensIn: Number(row.tokens_in), tokensOut: Number(row.tokens_out), cost: Number(row.cost ?? 0) };
+    if (row.node_id) nodes.set(row.node_id, spend);
+    total.tokensIn += spend.tokensIn;
+    total.tokensOut += spend.tokensOut;
+    total.cost += spend.cost;
+  }
+  return { nodes, total };
 }
 
 export const listRunsInput = z.object({

@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { cancelRun, rerun, startRun } from "@/server/runs";
+import { cancelRun, rerun, rerunInput, startRun } from "@/server/runs";
 import { listRunHistory, runHistoryFacets, runHistoryInput } from "@/server/observations/history";
 import { getRunPageData } from "@/server/observations/run-view";
 import { builderProcedure, router, viewerProcedure } from "../trpc";
@@ -29,8 +29,8 @@ export const runsRouter = router({
       }),
     ),
   cancel: builderProcedure.input(runId).mutation(({ ctx, input }) => cancelRun(ctx.database, input.runId, ctx.user.id)),
-  /** A new run of the same version with the same input. */
-  rerun: builderProcedure.input(runId).mutation(({ ctx, input }) => rerun(ctx.database, input.runId, ctx.user.id)),
+  /** A new run of the same version with the same input; with `fromNodeId`, reusing everything before that node. */
+  rerun: builderProcedure.input(rerunInput).mutation(({ ctx, input }) => rerun(ctx.database, input, ctx.user.id)),
   /** The run with per-node state, its pinned graph, who started it and its decisions. */
   get: viewerProcedure.input(runId).query(({ ctx, input }) => getRunPageData(ctx.database, input.runId)),
   /** Run history, newest first, with search and filters. */
