@@ -225,6 +225,8 @@ export interface RunNodeView {
   attempt: number;
   tokensIn: number;
   tokensOut: number;
+  /** USD, from the node's usage Observations priced by the model (see usageLedger). */
+  cost: number;
   startedAt: string | null;
   endedAt: string | null;
   /** The run its result was taken from, when this run is a re-run from a later node. */
