@@ -414,3 +414,104 @@ test("a builder cancels a waiting run and re-runs it with the same input", async
   await expect(page.getByTestId("run-cancel")).toHaveCount(0);
   await expect(page.getByTestId("run-rerun")).toHaveCount(0);
 });
+
+/** A finished refund run, started by the builder and decided by the approver. */
+async function finishedRefundRun(request: APIRequestContext, browser: Browser, baseURL: string): Promise<string> {
+  const { runId: id } = await trpc<{ runId: string }>(request, "runs.start", { missionId: MISSION, input: INPUT }, "mutation");
+  await approveUntilDone(browser, baseURL, id);
+  return id;
+}
+
+/** Approves every decision the run asks for (the refund with an amount the shared demo order always fits) until it ends. */
+async function approveUntilDone(browser: Browser, baseURL: string, id: string): Promise<string[]> {
+  const approver = await approverContext(browser, baseURL);
+  const decided: string[] = [];
+  try {
+    await expect
+      .poll(
+        async () => {
+          const now = await trpc<{ run: { status: string }; decisions: { id: string; nodeId: string; status: string }[] }>(approver.request, "runs.get", { runId: id });
+          for (const d of now.decisions.filter((x) => x.status === "pending")) {
+            const values = d.nodeId === "refund" ? { values: { amount: 2.5 } } : {};
+            const res = await approver.request.post(`/api/v1/decisions/${d.id}`, { data: { approve: true, reason: "Policy REF-1.2 applies.", ...values } });
+            if (res.ok()) decided.push(d.nodeId);
+          }
+          return now.run.status;
+        },
+        { timeout: 90_000, intervals: [500] },
+      )
+      .toBe("succeeded");
+  } finally {
+    await approver.close();
+  }
+  return decided;
+}
+
+test("a builder re-runs a finished refund run from a node: what came before is reused, the rest runs again", async ({ page, browser, baseURL }) => {
+  test.setTimeout(240_000);
+  await signIn(page, "builder", "/runs");
+  const source = await finishedRefundRun(page.request, browser, baseURL!);
+  const before = await dbObservations(page.request, source);
+
+  // A viewer can look at a node but is not offered the re-run.
+  const viewer = await browser.newContext({ baseURL });
+  const viewerPage = await viewer.newPage();
+  await signIn(viewerPage, "viewer", `/runs/${source}`);
+  await viewerPage.getByTestId("node-reason").click();
+  await expect(viewerPage.getByTestId("node-panel")).toBeVisible();
+  await expect(viewerPage.getByTestId("rerun-from-here")).toHaveCount(0);
+  await viewer.close();
+
+  // The builder picks the second Worker and re-runs from it.
+  await page.goto(`/runs/${source}`);
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
+  // The trigger is not offered (that is a plain re-run).
+  await page.getByTestId("node-trigger").click();
+  await expect(page.getByTestId("node-panel")).toHaveAttribute("data-node", "trigger");
+  await expect(page.getByTestId("rerun-from-here")).toHaveCount(0);
+  await page.getByTestId("node-reason").click();
+  await expect(page.getByTestId("node-panel")).toHaveAttribute("data-node", "reason");
+  await page.getByTestId("rerun-from-here").click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("Re-run from");
+  const listed = (id: string) => dialog.getByTestId(id).locator("li").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-node")));
+  expect(await listed("rerun-reused")).toEqual(["ground"]);
+  expect(await listed("rerun-again")).toEqual(["reason", "gate", "refund", "issue_refund", "crm_note", "verdict"]);
+  await shot(page, "run-view-07-rerun-from-here");
+  await page.getByTestId("rerun-from-confirm").click();
+  await page.waitForURL((u) => u.pathname.startsWith("/runs/") && !u.pathname.endsWith(source));
+  const next = new URL(page.url()).pathname.split("/").pop()!;
+
+  // The new run says where it came from; the reused Worker is marked and never runs.
+  await expect(page.getByTestId("run-rerun-of")).toContainText(`Re-run of ${source.slice(0, 8)} from reason`);
+  const ground = page.getByTestId("node-ground");
+  await expect(ground).toHaveAttribute("data-reused", "true");
+  await expect(ground).toHaveAttribute("data-status", "succeeded");
+  await expect(page.getByTestId("node-reused-ground")).toContainText(`Reused from run ${source.slice(0, 8)}`);
+  await expect(page.getByTestId("node-reason")).not.toHaveAttribute("data-reused", "true");
+  // The rest runs again: the approval asks anew.
+  await expect(page.getByTestId("node-refund")).toHaveAttribute("data-status", "waiting", { timeout: 90_000 });
+  await shot(page, "run-view-08-rerun-waiting");
+  const decided = await approveUntilDone(browser, baseURL!, next);
+  expect(decided).toContain("refund");
+  await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded", { timeout: 30_000 });
+  for (const n of ["reason", "gate", "refund", "issue_refund", "crm_note", "verdict"]) {
+    await expect(page.getByTestId(`node-${n}`)).toHaveAttribute("data-status", "succeeded");
+    await expect(page.getByTestId(`node-${n}`)).not.toHaveAttribute("data-reused", "true");
+  }
+  await expect(page.getByTestId("verdict-outcome")).toHaveText("partial");
+
+  // The rail tells it: ground's only row is its reuse; the fresh Worker streamed and called tools.
+  const db = await dbObservations(page.request, next);
+  const groundRows = db.filter((o) => o.nodeId === "ground");
+  expect(groundRows.map((o) => [o.kind, o.text])).toEqual([["status", `ground reused from run ${source.slice(0, 8)}`]]);
+  expect(db.some((o) => o.nodeId === "reason" && o.kind === "reasoning")).toBe(true);
+  expect(before.filter((o) => o.nodeId === "ground" && o.kind === "tool_call").length).toBeGreaterThan(0);
+  await page.getByTestId("rail-filter-node").selectOption("ground");
+  const rows = page.locator('[data-testid="obs-row"]');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("reused from run");
+  await rows.first().click();
+  await expect(page.getByTestId("node-panel-reused")).toContainText(source.slice(0, 8));
+  await shot(page, "run-view-09-rerun-finished");
+});

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import type { ReactNode } from "react";
 import { ArrowRight, Hourglass, X } from "lucide-react";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
@@ -22,6 +23,7 @@ export function NodePanel({
   decisions,
   at,
   onClose,
+  footer,
 }: {
   node: MissionNode;
   state: NodeRunState;
@@ -29,12 +31,14 @@ export function NodePanel({
   /** The moment shown; null = now (live). */
   at: number | null;
   onClose: () => void;
+  /** Below the details, e.g. "Re-run from here". */
+  footer?: ReactNode;
 }) {
   const now = useNow(at === null && (state.status === "running" || state.status === "waiting"));
   const tone = kindTone(node.kind);
   const mine = decisions.filter((d) => d.nodeId === node.id);
   const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
-  const duration = elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
 
   if (state.status === "waiting") {
     return (
@@ -88,11 +92,20 @@ export function NodePanel({
         <div className="flex items-center justify-between">
           <StatusPill status={state.status} />
           <span className="tabular-nums text-slate-600">
-            {formatDuration(duration)}
+            {state.reusedFrom ? "" : formatDuration(duration)}
             {state.tokensIn + state.tokensOut > 0 ? ` · ${formatTokens(state.tokensIn + state.tokensOut)} tokens (${state.tokensIn} in, ${state.tokensOut} out)` : ""}
           </span>
         </div>
         {state.error ? <p className="rounded-md bg-red-50 px-2 py-1.5 text-red-800">{state.error}</p> : null}
+        {state.reusedFrom ? (
+          <p className="rounded-md border border-dashed border-slate-300 bg-slate-50 px-2 py-1.5 text-slate-700" data-testid="node-panel-reused">
+            Reused from run{" "}
+            <Link href={`/runs/${state.reusedFrom}`} className="font-mono font-medium text-brand-700 hover:underline">
+              {state.reusedFrom.slice(0, 8)}
+            </Link>
+            : not executed in this run.
+          </p>
+        ) : null}
         {mine.length ? (
           <ul className="space-y-1">
             {mine.map((d) => (
@@ -105,6 +118,7 @@ export function NodePanel({
             ))}
           </ul>
         ) : null}
+        {footer ? <div className="pt-1">{footer}</div> : null}
       </div>
     </div>
   );

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { ChevronRight, Coins, FileJson, History, RotateCcw, Square, Timer, User } from "lucide-react";
+import { ChevronRight, Coins, FileJson, History, Recycle, RotateCcw, Square, Timer, User } from "lucide-react";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
@@ -109,6 +109,17 @@ export function RunHeader({
             {started.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })}
           </time>
         </Meta>
+        {run.rerunOf ? (
+          <Meta icon={<Recycle className="size-3.5" />} label="Re-run of">
+            <span data-testid="run-rerun-of">
+              Re-run of{" "}
+              <Link href={`/runs/${run.rerunOf.runId}`} className="font-mono font-medium text-brand-700 hover:underline">
+                {run.rerunOf.runId.slice(0, 8)}
+              </Link>{" "}
+              from <code className="font-mono text-slate-700">{run.rerunOf.fromNodeId}</code>
+            </span>
+          </Meta>
+        ) : null}
         <Meta icon={<Timer className="size-3.5" />} label="Duration">
           <span data-testid="run-duration" className="tabular-nums">
             {formatDuration(duration)}

@@ -3,7 +3,7 @@
 import { memo, useState } from "react";
 import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { ArrowRight, ChevronDown, ChevronUp, Coins, Timer, TriangleAlert } from "lucide-react";
+import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, Timer, TriangleAlert } from "lucide-react";
 import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
@@ -39,7 +39,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   const ports = nodeOutputs(node);
   const named = ports.filter((p) => p.handle !== undefined);
   const single = ports.some((p) => p.handle === undefined);
-  const duration = elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  // A reused node took no time in this run.
+  const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const tokens = state.tokensIn + state.tokensOut;
   const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
 
@@ -48,6 +49,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       data-testid={`node-${node.id}`}
       data-status={state.status}
       data-kind={node.kind}
+      data-reused={state.reusedFrom ? "true" : undefined}
       style={{ width: RUN_NODE_WIDTH }}
       className={cn(
         "run-node relative rounded-xl border bg-white text-left shadow-sm transition-[border-color,box-shadow,opacity] duration-300",
@@ -56,6 +58,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         state.status === "waiting" && "run-node-waiting",
         state.status === "skipped" && "opacity-50 saturate-0",
         state.status === "pending" && "opacity-90",
+        // Reused results are drawn dashed: this run did not execute them.
+        state.reusedFrom && "border-dashed",
         selected && "outline outline-2 outline-offset-4 outline-brand-500",
       )}
     >
@@ -108,6 +112,17 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
           {state.status === "failed" && state.error ? <span className="text-red-700">{state.error}</span> : nodeSummary(node)}
         </p>
       )}
+
+      {state.reusedFrom ? (
+        <div
+          className="flex items-center gap-1.5 border-t border-slate-100 bg-slate-50 px-3.5 py-1 text-[11px] font-medium text-slate-600"
+          data-testid={`node-reused-${node.id}`}
+          title={`Taken from run ${state.reusedFrom} without executing again`}
+        >
+          <Recycle className="size-3" aria-hidden />
+          Reused from run <code className="font-mono">{state.reusedFrom.slice(0, 8)}</code>
+        </div>
+      ) : null}
 
       {state.status === "waiting" ? (
         <div className="flex items-center gap-1.5 border-t border-amber-200 bg-amber-50 px-3.5 py-1.5 text-xs font-medium text-amber-900">

@@ -44,6 +44,22 @@ describe("deriveRunState", () => {
     expect(s.endedAt).toBe(t(7));
   });
 
+  it("marks nodes a re-run reused, with the port they took, and leaves fresh ones unmarked", () => {
+    nextId = 50;
+    const s = deriveRunState(graph, [
+      obs({ at: t(0), text: "Run queued", data: { status: "queued", rerunOf: "src", fromNodeId: "verdict" } }),
+      obs({ at: t(1), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "trigger", data: { status: "succeeded" } }),
+      obs({ at: t(1), nodeId: "approval", text: "approval reused from run src", data: { status: "succeeded", decision: "approved", reusedFrom: "src" } }),
+      obs({ at: t(2), nodeId: "verdict", data: { status: "succeeded" } }),
+    ]);
+    expect(s.nodes.approval).toMatchObject({ status: "succeeded", reusedFrom: "src", port: "approved" });
+    expect(s.nodes.verdict?.reusedFrom).toBeNull();
+    expect(s.nodes.trigger?.reusedFrom).toBeNull();
+    expect(s.edges["e-approval-approved-verdict"]).toBe("taken");
+    expect(s.edges["e-approval-rejected-verdict"]).toBe("pruned");
+  });
+
   it("shows exactly the moment asked for when replaying", () => {
     const s = deriveRunState(graph, approvedRun(), t(2));
     expect(s.status).toBe("waiting");

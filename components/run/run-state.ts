@@ -30,6 +30,8 @@ export interface NodeRunState {
   errors: number;
   /** Reasoning and text of the latest model step, as streamed. */
   reasoning: string;
+  /** A re-run from a later node took this node's result from that run instead of executing it. */
+  reusedFrom: string | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -55,7 +57,7 @@ export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
 }
 
 export function emptyNodeState(): NodeRunState {
-  return { status: "pending", startedAt: null, endedAt: null, tokensIn: 0, tokensOut: 0, port: null, decisionId: null, error: null, errors: 0, reasoning: "" };
+  return { status: "pending", startedAt: null, endedAt: null, tokensIn: 0, tokensOut: 0, port: null, decisionId: null, error: null, errors: 0, reasoning: "", reusedFrom: null };
 }
 
 function record(v: unknown): Record<string, unknown> {
@@ -104,6 +106,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
     switch (o.kind) {
       case "status": {
         if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
+        if (typeof data.reusedFrom === "string") node.reusedFrom = data.reusedFrom;
         if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
         const status = data.status as NodeStatus;
         node.status = status;
@@ -176,7 +179,16 @@ export function stateFromRun(
     tokensOut: number;
     startedAt: string | null;
     endedAt: string | null;
-    nodes: readonly { nodeId: string; status: NodeStatus; startedAt: string | null; endedAt: string | null; tokensIn: number; tokensOut: number; error: string | null }[];
+    nodes: readonly {
+      nodeId: string;
+      status: NodeStatus;
+      startedAt: string | null;
+      endedAt: string | null;
+      tokensIn: number;
+      tokensOut: number;
+      error: string | null;
+      reusedFrom?: string | null;
+    }[];
   },
 ): RunState {
   const nodes: Record<string, NodeRunState> = {};
@@ -184,7 +196,7 @@ export function stateFromRun(
   for (const n of run.nodes) {
     const node = nodes[n.nodeId];
     if (!node) continue;
-    Object.assign(node, { status: n.status, startedAt: n.startedAt, endedAt: n.endedAt, tokensIn: n.tokensIn, tokensOut: n.tokensOut, error: n.error });
+    Object.assign(node, { status: n.status, startedAt: n.startedAt, endedAt: n.endedAt, tokensIn: n.tokensIn, tokensOut: n.tokensOut, error: n.error, reusedFrom: n.reusedFrom ?? null });
   }
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);

@@ -13,6 +13,7 @@ import { EmptyState } from "@/components/ui/card";
 import { ExplainRail } from "./explain-rail";
 import { NodePanel } from "./node-panel";
 import { ReplayScrubber } from "./replay-scrubber";
+import { canRerunFrom, RerunFromHere } from "./rerun-from-here";
 import { RunCanvas } from "./run-canvas";
 import { RunHeader } from "./run-header";
 import { deriveRunState, replayMarkers, stateFromRun } from "./run-state";
@@ -157,6 +158,11 @@ export function RunView({ runId, canBuild, initial }: { runId: string; canBuild:
                   decisions={page.data.decisions}
                   at={replayAt ?? (ended ? end : null)}
                   onClose={() => setSelectedNode(null)}
+                  footer={
+                    canBuild && ended && canRerunFrom(selectedMissionNode, full.nodes[selectedMissionNode.id]) ? (
+                      <RerunFromHere runId={runId} graph={graph} node={selectedMissionNode} states={full.nodes} />
+                    ) : null
+                  }
                 />
               </div>
             ) : null}
