@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import { AlertCircle, ArrowLeft, Check, Download, FileUp, HelpCircle, LayoutGrid, Loader2, Pencil, Redo2, Save, Undo2 } from "lucide-react";
+import { AlertCircle, ArrowLeft, Check, Download, FileUp, HelpCircle, LayoutGrid, Loader2, Pencil, Play, Redo2, Save, Undo2 } from "lucide-react";
 import { Badge } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -71,12 +71,32 @@ function MissionName() {
   );
 }
 
+/** Runs start from the latest saved version; a saved version with problems cannot run, so say why up front. */
+function RunButton({ onRun }: { onRun: () => void }) {
+  const status = useEditor((s) => s.saveStatus);
+  const problemCount = useEditor((s) => s.problems.length);
+  const blocked = status === "saved" && problemCount > 0;
+  return (
+    <Button
+      size="sm"
+      onClick={onRun}
+      disabled={blocked}
+      data-testid="editor-run"
+      className="ml-1"
+      title={blocked ? `Fix ${problemCount} problem${problemCount === 1 ? "" : "s"} before running` : "Start a run of the latest saved version"}
+    >
+      <Play /> Run
+    </Button>
+  );
+}
+
 export function EditorHeader({
   onSave,
   onLayout,
   onImport,
   onExport,
   onHelp,
+  onRun,
   layingOut,
 }: {
   onSave: () => void;
@@ -84,6 +104,8 @@ export function EditorHeader({
   onImport: () => void;
   onExport: () => void;
   onHelp: () => void;
+  /** Absent for people who may not start runs. */
+  onRun: (() => void) | undefined;
   layingOut: boolean;
 }) {
   const store = useEditorStoreApi();
@@ -125,10 +147,11 @@ export function EditorHeader({
           <HelpCircle />
         </Button>
         {readOnly ? null : (
-          <Button size="sm" onClick={onSave} data-testid="save-version" className="ml-1">
+          <Button size="sm" variant={onRun ? "secondary" : "primary"} onClick={onSave} data-testid="save-version" className="ml-1">
             <Save /> Save
           </Button>
         )}
+        {onRun ? <RunButton onRun={onRun} /> : null}
       </div>
     </header>
   );

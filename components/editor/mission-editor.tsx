@@ -23,6 +23,7 @@ import { HelpDialog } from "./dialogs/help-dialog";
 import { ImportDialog } from "./dialogs/import-dialog";
 import { LeaveDialog } from "./dialogs/leave-dialog";
 import { SaveDialog } from "./dialogs/save-dialog";
+import { StartRunDialog } from "@/components/run/start-run-dialog";
 import { EditorHeader } from "./editor-header";
 import { useAutosave } from "./hooks/use-autosave";
 import { useDiffOverlay } from "./hooks/use-diff-overlay";
@@ -192,6 +193,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
   const [saveOpen, setSaveOpen] = useState(false);
   const [exportOpen, setExportOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
+  const [runOpen, setRunOpen] = useState(false);
   const [layingOut, setLayingOut] = useState(false);
 
   // Tool references are checked against the registered tools once they are known.
@@ -244,7 +246,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
 
   return (
     <div className="flex h-[calc(100vh-3.5rem)] flex-col" data-testid="mission-editor">
-      <EditorHeader onSave={openSave} onLayout={() => void layout()} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} onHelp={openHelp} layingOut={layingOut} />
+      <EditorHeader onSave={openSave} onLayout={() => void layout()} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} onHelp={openHelp} onRun={readOnly ? undefined : () => setRunOpen(true)} layingOut={layingOut} />
       {readOnly ? (
         <div className="flex items-center gap-2 border-b border-slate-200 bg-slate-100 px-4 py-1.5 text-xs text-slate-700" data-testid="read-only-banner">
           {archived ? <AlertTriangle className="size-3.5" /> : <Eye className="size-3.5" />}
@@ -264,6 +266,14 @@ function EditorLayout({ archived }: { archived: boolean }) {
       <SaveDialog open={saveOpen} onOpenChange={setSaveOpen} onSave={(m) => void saveVersion(m)} saving={saving} />
       <ExportDialog open={exportOpen} onOpenChange={setExportOpen} />
       <ImportDialog open={importOpen} onOpenChange={setImportOpen} />
+      {readOnly ? null : (
+        <StartRunDialog
+          missionId={store.getState().missionId}
+          open={runOpen}
+          onOpenChange={setRunOpen}
+          note="Runs use the latest saved version: save first to include edits made since."
+        />
+      )}
       <LeaveDialog
         href={leave.pendingHref}
         onStay={leave.cancel}

@@ -22,18 +22,24 @@ export function StartRunDialog({
   versionNumber,
   open,
   onOpenChange,
+  note,
 }: {
   missionId?: string;
   versionNumber?: number;
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  /** A line shown above the form (e.g. the editor's reminder that unsaved edits do not run). */
+  note?: string;
 }) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title="Start a run" description="The run is pinned to the version shown; its input is checked against the trigger's fields.">
       {/* Mounted only while open, so every opening starts with an empty form. */}
       {open ? (
         missionId ? (
-          <StartRunForm missionId={missionId} versionNumber={versionNumber} onClose={() => onOpenChange(false)} />
+          <>
+            {note ? <p className="mb-3 text-xs text-slate-500">{note}</p> : null}
+            <StartRunForm missionId={missionId} versionNumber={versionNumber} onClose={() => onOpenChange(false)} />
+          </>
         ) : (
           <PickMission onClose={() => onOpenChange(false)} />
         )
