@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useMemo, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowRight, CheckCircle2, CircleAlert, Info, Loader2, Lock, ShieldAlert, Users, XCircle } from "lucide-react";
+import { ArrowRight, BookOpen, CheckCircle2, CircleAlert, Info, Loader2, Lock, ShieldAlert, Users, XCircle } from "lucide-react";
 import type { DecisionField } from "@/server/db/schema";
 import { approvalProgress } from "@/lib/decisions/rules";
 import { checkValue, diffValues, inputText, parseInput, showValue, type ValueChange } from "@/lib/decisions/value-rules";
@@ -20,6 +20,7 @@ import { DecisionRules } from "./decision-rules";
 import { DecisionStatusPill } from "./decision-status";
 import { ago, shortId } from "./format";
 import { ProposedValues } from "./proposed-values";
+import { citationsOf } from "./reasoning";
 import { useDecisionsTrpc, type DecideOutcomeData as DecideOutcome, type DecisionDetailData as DecisionDetail } from "./trpc";
 
 const POLL_MS = 4_000;
@@ -155,8 +156,8 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
   const decidedByName = d.decidedBy ? (detail.people[d.decidedBy]?.name ?? d.decidedBy) : null;
 
   return (
-    <div className="space-y-4" data-testid="decision-panel" data-decision={d.id} data-status={d.status} data-can-decide={canDecide ? "true" : "false"}>
-      <Card className="p-5">
+    <div className="@container space-y-4" data-testid="decision-panel" data-decision={d.id} data-status={d.status} data-can-decide={canDecide ? "true" : "false"}>
+      <Card className={compact ? "p-4" : "p-5"}>
         <div className="flex items-start gap-4">
           <span
             className={cn(
@@ -181,16 +182,22 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
             </h1>
             <p className="mt-1 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-600">
               <span>{detail.asker.text}</span>
-              <span aria-hidden>·</span>
-              <span className="font-medium text-slate-800">{d.missionName}</span>
-              <span aria-hidden>·</span>
-              <Link href={`/runs/${d.runId}`} className="inline-flex items-center gap-1 font-medium text-brand-700 hover:underline" data-testid="decision-run-link">
-                run {shortId(d.runId)} <ArrowRight className="size-3.5" />
-              </Link>
+              {/* Compact, it sits beside its own run: no need to name or link it. */}
+              {compact ? null : (
+                <>
+                  <span aria-hidden>·</span>
+                  <span className="font-medium text-slate-800">{d.missionName}</span>
+                  <span aria-hidden>·</span>
+                  <Link href={`/runs/${d.runId}`} className="inline-flex items-center gap-1 font-medium text-brand-700 hover:underline" data-testid="decision-run-link">
+                    run {shortId(d.runId)} <ArrowRight className="size-3.5" />
+                  </Link>
+                </>
+              )}
               <span aria-hidden>·</span>
               <span>asked {ago(d.createdAt, now)}</span>
             </p>
             {detail.toolDescription ? <p className="mt-2 text-sm text-slate-600">{detail.toolDescription}</p> : null}
+            {compact ? <CitedClauses detail={detail} /> : null}
           </div>
         </div>
       </Card>
@@ -230,7 +237,7 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
 
       <div className={cn("grid items-start gap-4", !compact && "lg:grid-cols-[minmax(0,1fr)_340px]")}>
         <Card className="p-5">
-          <div className="mb-1 flex items-center justify-between gap-2">
+          <div className={cn("mb-1 flex gap-x-2 gap-y-0.5", compact ? "flex-col" : "items-center justify-between")}>
             <h2 className="text-base font-semibold text-slate-900">{pending ? (canDecide ? "Proposed values" : "Proposed") : d.status === "approved" ? "Approved values" : "Proposed values"}</h2>
             {pending && canDecide && d.editable.length ? <span className="text-xs text-slate-500">You may change the values marked with a pencil.</span> : null}
           </div>
@@ -305,7 +312,7 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
 
       <Card className="p-5">
         <h2 className="mb-3 text-base font-semibold text-slate-900">The reasoning behind it</h2>
-        <DecisionReasoning observations={detail.reasoning} findings={detail.findings} labels={labels} />
+        <DecisionReasoning observations={detail.reasoning} findings={detail.findings} labels={labels} citations={!compact} />
       </Card>
 
       <ConfirmDecision
@@ -320,6 +327,23 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
         onConfirm={submit}
       />
     </div>
+  );
+}
+
+/** The policy clauses the Workers cited, next to what they propose (the narrow panel beside a run). */
+function CitedClauses({ detail }: { detail: DecisionDetail }) {
+  const citations = citationsOf(detail.reasoning);
+  if (!citations.length) return null;
+  return (
+    <ul className="mt-3 space-y-1.5" aria-label="Cited policy">
+      {citations.map((c) => (
+        <li key={c.clauseId} className="flex min-w-0 items-center gap-2 rounded-md border border-sky-200 bg-sky-50 px-2 py-1 text-sm text-sky-950" data-testid="decision-citation" title={c.title ?? undefined}>
+          <BookOpen className="size-3.5 shrink-0 text-sky-700" aria-hidden />
+          <code className="shrink-0 rounded bg-white px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{c.clauseId}</code>
+          {c.title ? <span className="truncate">{c.title}</span> : null}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -366,7 +390,7 @@ function FinalValues({ fields, values, changes, approved }: { fields: DecisionFi
       {names.map((f) => {
         const c = byName.get(f.name);
         return (
-          <div key={f.name} className="grid gap-1 py-2.5 sm:grid-cols-[180px_minmax(0,1fr)] sm:gap-4">
+          <div key={f.name} className="grid gap-1 py-2.5 @xl:grid-cols-[180px_minmax(0,1fr)] @xl:gap-4">
             <dt className="text-sm font-medium text-slate-700">{f.label || f.name}</dt>
             <dd className="min-w-0 text-sm text-slate-900">
               {c ? (

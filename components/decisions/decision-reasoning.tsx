@@ -13,13 +13,16 @@ export function DecisionReasoning({
   observations,
   findings,
   labels,
+  citations: showCitations = true,
 }: {
   observations: readonly ObservationView[];
   findings: { nodeId: string; label: string; output?: unknown }[];
   labels: Record<string, string>;
+  /** List the cited clauses here (off when the caller shows them already). */
+  citations?: boolean;
 }) {
   const [showAll, setShowAll] = useState(false);
-  const citations = citationsOf(observations);
+  const citations = showCitations ? citationsOf(observations) : [];
   // A Worker's final text is its typed output, shown above under "What the Workers concluded".
   const concluded = new Set(findings.map((f) => f.nodeId));
   const relevant = joinChunks(observations).filter((o) => (showAll || o.kind !== "tool_result") && !(o.kind === "text" && o.nodeId && concluded.has(o.nodeId)));
@@ -51,7 +54,7 @@ export function DecisionReasoning({
       {findings.length ? (
         <div>
           <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">What the Workers concluded</h3>
-          <div className="grid gap-3 md:grid-cols-2">
+          <div className="grid gap-3 @2xl:grid-cols-2">
             {findings.map((f) => (
               <div key={f.nodeId} className="rounded-lg border border-slate-200 bg-slate-50/60 p-3" data-testid="decision-finding">
                 <div className="mb-1.5 text-xs font-semibold text-slate-700">{f.label}</div>

@@ -65,8 +65,8 @@ export function ProposedValues({
         const isChanged = changed.has(f.name);
         const value = proposed[f.name];
         return (
-          <div key={f.name} className="grid gap-1.5 py-3 sm:grid-cols-[180px_minmax(0,1fr)] sm:gap-4" data-testid="proposed-value" data-field={f.name}>
-            <div className="pt-1.5">
+          <div key={f.name} className="grid gap-1.5 py-3 @xl:grid-cols-[180px_minmax(0,1fr)] @xl:gap-4" data-testid="proposed-value" data-field={f.name}>
+            <div className="@xl:pt-1.5">
               <label htmlFor={id} className="flex items-center gap-1.5 text-sm font-medium text-slate-800">
                 {f.label || f.name}
                 {editable.includes(f.name) ? (

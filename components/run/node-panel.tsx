@@ -58,17 +58,15 @@ export function NodePanel({
         </div>
         <div className="px-4 py-3">
           {waitingFor ? (
-            <Link
-              href={`/decisions/${waitingFor}`}
-              className="flex items-center justify-center gap-1.5 rounded-md bg-amber-500 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-amber-600"
-              data-testid="decision-link"
-            >
-              Open the decision <ArrowRight className="size-4" />
-            </Link>
+            <p className="text-xs text-slate-700">
+              The decision is open beside the graph, under <span className="font-medium">Decision</span>.{" "}
+              <Link href={`/decisions/${waitingFor}`} className="inline-flex items-center gap-0.5 font-medium text-amber-800 hover:underline" data-testid="decision-link">
+                Open it on its own page <ArrowRight className="size-3" />
+              </Link>
+            </p>
           ) : (
             <p className="text-xs text-slate-600">The decision is being opened…</p>
           )}
-          <p className="mt-2 text-[11px] text-slate-500">Approvers see it in the Decision Queue with the reasoning that led to it.</p>
         </div>
       </div>
     );

@@ -10,6 +10,7 @@ import { History, Loader2 } from "lucide-react";
 import type { RunObservation } from "./types";
 import { useTRPC } from "@/components/trpc-provider";
 import { EmptyState } from "@/components/ui/card";
+import { RunDecisionColumn } from "@/components/decisions/run-decision-column";
 import { ExplainRail } from "./explain-rail";
 import { NodePanel } from "./node-panel";
 import { ReplayScrubber } from "./replay-scrubber";
@@ -120,6 +121,11 @@ export function RunView({ runId, canBuild, initial }: { runId: string; canBuild:
   const start = Date.parse(full.startedAt ?? run.startedAt ?? run.createdAt);
   const end = Date.parse(full.endedAt ?? run.endedAt ?? observations.at(-1)?.at ?? run.createdAt);
   const firstAt = observations[0] ? Math.min(start, Date.parse(observations[0].at)) : start;
+  // A waiting node, selected live, opens its decision beside the graph.
+  const deciding =
+    replayAt === null && selectedNode && selectedState?.status === "waiting"
+      ? (selectedState.decisionId ?? page.data.decisions.find((d) => d.nodeId === selectedNode && d.status === "pending")?.id ?? null)
+      : null;
 
   return (
     <div className="flex h-[calc(100vh-3.5rem)] min-h-[560px] flex-col" data-testid="run-view" data-run={run.id} data-replaying={replayAt !== null ? "true" : "false"}>
@@ -170,17 +176,19 @@ export function RunView({ runId, canBuild, initial }: { runId: string; canBuild:
           {ended ? <ReplayScrubber start={firstAt} end={Math.max(end, firstAt + 1)} value={replayAt} onChange={setScrubAt} markers={markers} /> : null}
         </div>
         <div className="w-[420px] shrink-0 border-l border-slate-200 xl:w-[460px]">
-          <ExplainRail
-            graph={graph}
-            observations={railRows}
-            total={railRows.length}
-            startedAt={new Date(firstAt).toISOString()}
-            live={replayAt === null}
-            loading={!stream.loaded}
-            selectedNode={selectedNode}
-            selectedId={selectedObs}
-            onSelect={selectObservation}
-          />
+          <RunDecisionColumn decisionId={deciding} nodeLabel={selectedMissionNode?.data.label || selectedNode || ""}>
+            <ExplainRail
+              graph={graph}
+              observations={railRows}
+              total={railRows.length}
+              startedAt={new Date(firstAt).toISOString()}
+              live={replayAt === null}
+              loading={!stream.loaded}
+              selectedNode={selectedNode}
+              selectedId={selectedObs}
+              onSelect={selectObservation}
+            />
+          </RunDecisionColumn>
         </div>
       </div>
     </div>
