@@ -145,7 +145,8 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
   let server: Server | undefined;
   beforeAll(async () => {
     target = await open();
-    ledger = await startLedger();
+    // Slow answers widen the window in which a kill lands between the booking and its answer.
+    ledger = await startLedger({ answerDelayMs: 400 });
   });
   afterAll(async () => {
     server?.child.kill("SIGKILL");
@@ -260,6 +261,11 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
         for (const r of rows) {
           // No decision lost: each was decided as we voted, and it led where it should.
           expect(r.decision, `run ${r.id}`).toBe(votes.get((await decisionOf(database, r.id)) ?? "") ? "approved" : "rejected");
+          // Status texts name the approver, not their id.
+          const [said] = await database.rows<{ text: string }>(
+            sql`select text from observation where run_id = ${r.id} and node_id = 'review' and kind = 'status' and data->>'status' = 'succeeded'`,
+          );
+          expect(said?.text).toBe(`review ${r.decision} by Kill Approver`);
           if (r.decision === "approved") {
             expect(ledger.payments.get(`${r.id}:pay`)?.orderId, `run ${r.id}`).toBe(r.order_id);
             expect(ledger.paymentsForOrder(r.order_id), `payments for ${r.order_id}`).toBe(1);
@@ -269,7 +275,8 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
             expect([r.pay, r.verdict]).toEqual(["skipped", "denied"]);
           }
         }
-        // Every call carried a key, and every payment belongs to an approved run.
+        // Every call carried a key, and every payment belongs to an approved run (calls beyond the
+        // payments are retries after a kill: the ledger saw the same key again).
         expect(ledger.calls.filter((c) => !c.key)).toEqual([]);
         expect(ledger.payments.size).toBe(rows.filter((r) => r.decision === "approved").length);
         const [live] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_run where status = 'running'`);

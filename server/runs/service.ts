@@ -125,7 +125,9 @@ export async function cancelRun(database: Database, runId: string, userId: strin
   const [r] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
   if (TERMINAL.includes(r.status)) throw new RunError("conflict", `Run ${runId} already ${r.status}: nothing to cancel`);
-  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${userId}` : "Cancelled");
+  // The reason is shown on the run: the canceller's name, not their id.
+  const [who] = userId ? await database.rows<{ name: string }>(sql`select name from "user" where id = ${userId}`) : [];
+  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${who?.name || userId}` : "Cancelled");
   if (!ended) {
     const [now] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
     throw new RunError("conflict", `Run ${runId} already ${now?.status ?? "ended"}: nothing to cancel`);

@@ -95,6 +95,8 @@ const DEFAULTS = {
 };
 
 const SERVE_URL = "http://embedded.invalid/api/inngest";
+/** Calls one worker makes for a run in a row before giving the job back to the queue (fairness). */
+const MAX_CHAIN = 100;
 
 /**
  * Runs Inngest functions without an Inngest server: events, runs, memoized steps, waits and jobs
@@ -256,7 +258,7 @@ export class EmbeddedExecutor {
     const claimed = await this.store.claimWithState(this.opts.leaseMs);
     if (!claimed) return false;
     const { job } = claimed;
-    this.wakeOne(); // more may be due: let another worker look
+    if (claimed.more) this.wakeOne(); // let another worker take the next one
     const done = this.process(claimed).catch(async (e: unknown) => {
       if (this.dead) return;
       this.opts.logger.error(`[engine] job ${job.kind}:${job.step_id} of run ${job.run_id} failed:`, e);
@@ -350,7 +352,17 @@ export class EmbeddedExecutor {
     await this.afterCommit(fx);
   }
 
+  /**
+   * Calls serve() for a job. While each answer is one step result of the run's only job, the
+   * worker keeps the lease and makes the next call itself with the state it already has, up to
+   * MAX_CHAIN calls, instead of releasing the job and claiming it again (a round trip per step).
+   */
   private async processCall(claimed: ClaimedJob, run: EngineRunRow): Promise<void> {
+    let current: ClaimedJob | undefined = claimed;
+    for (let chained = 0; current; chained++) current = await this.callOnce(current, run, chained < MAX_CHAIN);
+  }
+
+  private async callOnce(claimed: ClaimedJob, run: EngineRunRow, mayChain: boolean): Promise<ClaimedJob | undefined> {
     const { job } = claimed;
     const fx = new TxEffects();
     const fn = this.fns.find((f) => f.id === run.fn_id);
@@ -358,12 +370,14 @@ export class EmbeddedExecutor {
       await this.store.db.transaction(async (tx) => {
         await this.fail(tx, run, { name: "NonRetriableError", message: `Function ${run.fn_id} is not served by this app any more` }, fx);
       });
-      return this.afterCommit(fx);
+      await this.afterCommit(fx);
+      return;
     }
     const planned = job.step_id !== DISCOVERY;
     if (planned && claimed.memoized) {
       await this.store.db.transaction((tx) => this.store.finishJob(tx, job, fx));
-      return this.afterCommit(fx);
+      await this.afterCommit(fx);
+      return;
     }
 
     const body = callBody({
@@ -393,11 +407,18 @@ export class EmbeddedExecutor {
     const retryAfter = res.headers.get("retry-after");
     const payload: unknown = await res.json().catch(() => null);
 
-    if (res.status === 206 && (await this.saveSingleResult(job, payload))) {
-      // The worker loop picks the released discovery job next; other workers need a nudge only
-      // when a planned step's discovery was queued.
-      if (job.step_id !== DISCOVERY) this.wakeOne();
-      return;
+    if (res.status === 206) {
+      const chain = mayChain && !this.stopping && job.step_id === DISCOVERY && !claimed.planned;
+      const saved = await this.saveSingleResult(job, payload, chain);
+      if (saved && saved.outcome === "kept" && !this.dead) {
+        return { ...claimed, job: { ...job, attempt: 0 }, steps: [...claimed.steps, { hashedId: saved.hashedId, result: saved.result }] };
+      }
+      if (saved) {
+        // The worker loop picks the released discovery job next; other workers need a nudge only
+        // when a planned step's discovery was queued.
+        if (job.step_id !== DISCOVERY) this.wakeOne();
+        return;
+      }
     }
 
     await this.store.db.transaction(async (tx) => {
@@ -451,7 +472,11 @@ export class EmbeddedExecutor {
   }
 
   /** The hot path: one StepRun (or final StepFailed) stored in a single statement. */
-  private async saveSingleResult(job: JobRow, payload: unknown): Promise<boolean> {
+  private async saveSingleResult(
+    job: JobRow,
+    payload: unknown,
+    chain: boolean,
+  ): Promise<{ outcome: "kept" | "saved"; hashedId: string; result: StepResult } | false> {
     const parsed = opsSchema.safeParse(payload);
     if (!parsed.success || parsed.data.length !== 1) return false;
     const [op] = parsed.data as [OutgoingOp];
@@ -462,7 +487,8 @@ export class EmbeddedExecutor {
       result = { data };
     } else if (op.op === "StepFailed") result = { error: toJsonError(op.error) };
     else return false;
-    return this.store.saveStepResult(job, op.id, result);
+    const outcome = await this.store.saveStepResult(job, op.id, result, chain ? this.opts.leaseMs : undefined);
+    return outcome && { outcome, hashedId: op.id, result };
   }
 
   private async applyOp(tx: DbOrTx, run: EngineRunRow, op: OutgoingOp, fx: TxEffects): Promise<void> {

@@ -58,6 +58,8 @@ export interface ClaimedJob {
   planned: boolean;
   /** The job's step is already memoized (a planned step that ran twice). */
   memoized: boolean;
+  /** Another job was due when this one was claimed: worth waking another worker. */
+  more: boolean;
 }
 
 export const FAILED_EVENT = "inngest/function.failed";
@@ -332,6 +334,7 @@ export class ExecutorStore {
       steps: [string, StepResult][] | null;
       planned: boolean;
       memoized: boolean;
+      more: boolean;
     }>(
       sql`with claimed as (
             update engine_job j set locked_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
@@ -347,17 +350,20 @@ export class ExecutorStore {
                    (select coalesce(jsonb_agg(jsonb_build_array(s.hashed_id, s.result) order by s.seq), '[]'::jsonb)
                     from engine_step s where s.run_id = c.run_id) end as steps,
                  exists (select 1 from engine_job p where p.run_id = c.run_id and p.kind = 'call' and p.step_id <> ${DISCOVERY} and p.id <> c.id) as planned,
-                 exists (select 1 from engine_step m where m.run_id = c.run_id and m.hashed_id = c.step_id) as memoized
+                 exists (select 1 from engine_step m where m.run_id = c.run_id and m.hashed_id = c.step_id) as memoized,
+                 exists (select 1 from engine_job o where o.id <> c.id and o.run_at <= clock_timestamp()
+                         and (o.locked_until is null or o.locked_until < clock_timestamp())) as more
           from claimed c`,
     );
     if (!row) return undefined;
-    const { run, steps, planned, memoized, ...job } = row;
+    const { run, steps, planned, memoized, more, ...job } = row;
     return {
       job: { ...job, attempt: Number(job.attempt) },
       run: run ? { ...run, output: null, error: null, max_attempts: Number(run.max_attempts) } : null,
       steps: (steps ?? []).map(([hashedId, result]) => ({ hashedId, result })),
       planned,
       memoized,
+      more,
     };
   }
 
@@ -367,8 +373,22 @@ export class ExecutorStore {
    * to run again; for a planned step its job is deleted and the run's discovery job upserted.
    * Returns false when the step was already memoized (the caller then finishes the job normally).
    */
-  async saveStepResult(job: JobRow, hashedId: string, result: StepResult): Promise<boolean> {
+  async saveStepResult(job: JobRow, hashedId: string, result: StepResult, keepLeaseMs?: number): Promise<"kept" | "saved" | false> {
     const ins = sql`insert into engine_step (run_id, hashed_id, result) values (${job.run_id}, ${hashedId}, ${json(result)}) on conflict do nothing returning 1`;
+    if (job.step_id === DISCOVERY && job.dedupe_key && keepLeaseMs !== undefined) {
+      // The worker goes on with the next call itself, saving a claim round trip per step, unless
+      // the job was re-requested meanwhile (new id: an event changed the run's state), when it is
+      // released to be claimed afresh with that state.
+      const [row] = await this.rows<{ n: number; kept: boolean | null }>(
+        sql`with ins as (${ins}),
+            upd as (update engine_job set attempt = 0, run_at = least(run_at, clock_timestamp()),
+                      locked_until = case when id = ${job.id}::bigint then clock_timestamp() + ${keepLeaseMs} * interval '1 millisecond' end
+                    where dedupe_key = ${job.dedupe_key} and exists (select 1 from ins) returning locked_until is not null as kept)
+            select (select count(*) from ins)::int as n, (select kept from upd) as kept`,
+      );
+      if (!(Number(row?.n) > 0)) return false;
+      return row?.kept ? "kept" : "saved";
+    }
     if (job.step_id === DISCOVERY && job.dedupe_key) {
       const [row] = await this.rows<{ n: number }>(
         sql`with ins as (${ins}),
@@ -376,7 +396,7 @@ export class ExecutorStore {
                     where dedupe_key = ${job.dedupe_key} and exists (select 1 from ins) returning 1)
             select (select count(*) from ins)::int as n`,
       );
-      return Number(row?.n) > 0;
+      return Number(row?.n) > 0 ? "saved" : false;
     }
     const [row] = await this.rows<{ n: number }>(
       sql`with ins as (${ins}),
@@ -387,7 +407,7 @@ export class ExecutorStore {
                    returning 1)
           select (select count(*) from ins)::int + 0 * (select count(*) from del) + 0 * (select count(*) from disc) as n`,
     );
-    return Number(row?.n) > 0;
+    return Number(row?.n) > 0 ? "saved" : false;
   }
 
   /** Keeps a lease alive while a long call runs. Discovery jobs may have been given a new id. */

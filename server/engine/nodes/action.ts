@@ -4,7 +4,7 @@ import { decisionResolution } from "@/server/decisions/lifecycle";
 import { setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
-import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
+import { deciderName, openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
 type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string };
@@ -41,8 +41,9 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
   const after = await step.run(`${base}:call:approved`, async () => {
     const r = settled ?? (await decisionResolution(run.database, prepared.decisionId));
     if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${prepared.decisionId} was reported as made but is still pending`);
-    if (!r.approved) return { rejected: rejectionText(r) };
-    await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool} (approved by ${r.decidedBy})` });
+    if (!r.approved) return { rejected: await rejectionText(run.database, r) };
+    const who = await deciderName(run.database, r.decidedBy);
+    await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}${who ? ` (approved by ${who})` : ""}` });
     return { output: await callAndRecord(run, tool, r.values) };
   });
   if ("rejected" in after) throw new NodeFailure(`${tool} was not called. ${after.rejected}`);

@@ -5,7 +5,7 @@ import { durationMs } from "../inngest/durations";
 import { publish, setNodeState, setNodeStateIn } from "../state";
 import { PermanentError } from "../step-port";
 import { coerce, evaluateField } from "./evaluate";
-import { waitForDecision } from "./gate";
+import { deciderName, waitForDecision } from "./gate";
 import type { NodeHandler } from "./types";
 
 /**
@@ -82,10 +82,11 @@ export const approvalNode: NodeHandler<"approval"> = async (run) => {
     const r = settled ?? (await decisionResolution(run.database, decisionId));
     if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${decisionId} was reported as made but is still pending`);
     const value = { approved: r.approved, values: r.values, reason: r.reason, decidedBy: r.decidedBy };
+    const who = await deciderName(run.database, r.decidedBy);
     await setNodeState(run.database, run.runId, node.id, "succeeded", {
       output: value,
       attempt: run.attempt,
-      text: `${node.id} ${r.approved ? "approved" : r.status === "expired" ? "expired" : "rejected"}${r.decidedBy ? ` by ${r.decidedBy}` : ""}`,
+      text: `${node.id} ${r.approved ? "approved" : r.status === "expired" ? "expired" : "rejected"}${who ? ` by ${who}` : ""}`,
       data: { decisionId, decision: r.status },
     });
     return value;

@@ -1,5 +1,7 @@
 import "server-only";
+import { sql } from "drizzle-orm";
 import type { NodeKind, Role } from "@/lib/mission/schema";
+import type { Database } from "@/server/db/database";
 import type { DecisionField } from "@/server/db/schema";
 import { openDecision, settleTimedOut, type DecisionResolution, type TimeoutAction } from "@/server/decisions/lifecycle";
 import { fieldTypeOf } from "@/server/decisions/values";
@@ -69,7 +71,18 @@ export async function openToolDecision<K extends NodeKind>(
   return decisionId;
 }
 
-export function rejectionText(r: DecisionResolution): string {
-  const who = r.decidedBy === "system:timeout" ? "timeout" : (r.decidedBy ?? "an approver");
-  return `Rejected by ${who}: ${r.reason ?? "no reason given"}`;
+/**
+ * Who decided, as people read it in status texts and errors: the user's name (their id only if the
+ * user is gone), "timeout" for the engine's own timeout, null when nobody is recorded. `decidedBy`
+ * in node outputs stays the id: expressions and the audit trail need the stable one.
+ */
+export async function deciderName(database: Database, decidedBy: string | null): Promise<string | null> {
+  if (!decidedBy) return null;
+  if (decidedBy === "system:timeout") return "timeout";
+  const [user] = await database.rows<{ name: string }>(sql`select name from "user" where id = ${decidedBy}`);
+  return user?.name || decidedBy;
+}
+
+export async function rejectionText(database: Database, r: DecisionResolution): Promise<string> {
+  return `Rejected by ${(await deciderName(database, r.decidedBy)) ?? "an approver"}: ${r.reason ?? "no reason given"}`;
 }

@@ -60,13 +60,14 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
     resume = await step.run(`${gate}:call`, async (): Promise<ResumedToolResult> => {
       const r = settled ?? (await decisionResolution(run.database, decisionId));
       if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${decisionId} was reported as made but is still pending`);
+      const rejected = r.approved ? null : await rejectionText(run.database, r);
       await setNodeState(run.database, run.runId, node.id, "running", {
         attempt: run.attempt,
         tokensIn: used.tokensIn,
         tokensOut: used.tokensOut,
-        text: r.approved ? `${node.id} calling ${turn.tool} (approved)` : `${node.id}: ${turn.tool} ${rejectionText(r)}`,
+        text: rejected === null ? `${node.id} calling ${turn.tool} (approved)` : `${node.id}: ${turn.tool} ${rejected}`,
       });
-      if (!r.approved) return { toolCallId: turn.toolCallId, output: rejectionText(r), isError: true };
+      if (rejected !== null) return { toolCallId: turn.toolCallId, output: rejected, isError: true };
       const res = await run.deps.tools.callTool(turn.tool, r.values, { idempotencyKey: `${run.runId}:${node.id}:${i}` });
       return { toolCallId: turn.toolCallId, output: res.value !== undefined ? res.value : res.text, isError: res.isError };
     });

@@ -27,7 +27,8 @@ export interface Ledger {
   stop(): Promise<void>;
 }
 
-export async function startLedger(): Promise<Ledger> {
+/** `answerDelayMs`: books at once, answers later — a caller killed in between must retry with the same key. */
+export async function startLedger(opts: { answerDelayMs?: number } = {}): Promise<Ledger> {
   const calls: LedgerCall[] = [];
   const payments = new Map<string, { paymentId: string; orderId: string; amount: number }>();
 
@@ -50,6 +51,7 @@ export async function startLedger(): Promise<Ledger> {
           payment = { paymentId: `pay_${payments.size + 1}`, orderId, amount };
           payments.set(key, payment);
         }
+        if (opts.answerDelayMs) await new Promise((r) => setTimeout(r, opts.answerDelayMs));
         return { content: [{ type: "text", text: JSON.stringify(payment) }], structuredContent: payment };
       },
     );
