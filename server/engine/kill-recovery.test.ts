@@ -82,17 +82,25 @@ interface Server {
   log: string[];
 }
 
+/** Every process started, so none outlives the test whatever fails. */
+const spawned = new Set<ChildProcess>();
+
 async function startServer(target: Target, ledgerUrl?: string): Promise<Server> {
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", SERVER, ...(ledgerUrl ? [ledgerUrl] : [])], {
     cwd: ROOT,
     env: { ...process.env, ...target.env, STEWARD_DEMO: "0", STEWARD_EXECUTOR: "embedded", STEWARD_SECRET_KEY: "e".repeat(64), NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  spawned.add(child);
   const log: string[] = [];
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let setup: KillSetup | undefined;
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 90 s:\n${log.join("")}`)), 90_000);
+    // Generous: a boot takes seconds on a quiet machine, but this one is shared.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the server did not start within 180 s:\n${log.join("")}`));
+    }, 180_000);
     child.stderr?.on("data", (c: Buffer) => log.push(c.toString()));
     child.stdout?.on("data", (c: Buffer) => {
       const text = c.toString();
@@ -149,8 +157,12 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
     ledger = await startLedger({ answerDelayMs: 400 });
   });
   afterAll(async () => {
-    server?.child.kill("SIGKILL");
-    await server?.exited;
+    for (const child of spawned) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const gone = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await gone;
+    }
     await ledger?.stop();
     await target?.drop();
   });
@@ -285,7 +297,8 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
         await database.close();
       }
     },
-    300_000,
+    // Minutes on a loaded machine: six boots of the app.
+    600_000,
   );
 });
 
