@@ -30,6 +30,8 @@ export interface ResolvedModel {
 export interface ModelContext {
   runId: string;
   nodeId: string;
+  /** Offered tool name → mission tool ref, so a replay fixture can name a tool without its connector. */
+  toolRefs?: ReadonlyMap<string, string>;
 }
 
 export interface ResolveOptions extends RetryOptions {
@@ -105,7 +107,7 @@ export async function buildLanguageModel(
     }
     case "replay": {
       const fixture = await loadFixture(modelName, opts.replayDir);
-      return createReplayModel({ fixture, nodeId: ctx.nodeId, chunkDelayMs: opts.replayDelayMs });
+      return createReplayModel({ fixture, nodeId: ctx.nodeId, chunkDelayMs: opts.replayDelayMs, toolRefs: ctx.toolRefs });
     }
   }
 }
@@ -131,7 +133,7 @@ export async function resolveModel(database: Database, modelRef: string, ctx: Mo
     if (modelRef.startsWith(REPLAY_PREFIX)) {
       const fixture = await loadFixture(modelRef.slice(REPLAY_PREFIX.length), opts.replayDir);
       return {
-        model: createReplayModel({ fixture, nodeId: ctx.nodeId, chunkDelayMs: opts.replayDelayMs }),
+        model: createReplayModel({ fixture, nodeId: ctx.nodeId, chunkDelayMs: opts.replayDelayMs, toolRefs: ctx.toolRefs }),
         modelId: modelRef,
         prices: { inPerMtok: 0, outPerMtok: 0 },
       };

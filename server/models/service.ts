@@ -7,7 +7,7 @@ import { AppError, zodProblems } from "@/lib/errors";
 import { decryptSecret, encryptSecret, maskSecret } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
 import { MODEL_PROVIDER_KINDS, model as modelTable, modelProvider } from "@/server/db/schema";
-import { listFixtureNames, loadFixture, REPLAY_PREFIX } from "./replay/fixture";
+import { ANY_WORKER, listFixtureNames, loadFixture, REPLAY_PREFIX } from "./replay/fixture";
 import { buildLanguageModel, type ResolveOptions } from "./registry";
 import { modelErrorMessage } from "./retrying-fetch";
 
@@ -224,10 +224,11 @@ async function getModelView(database: Database, id: string): Promise<ModelView> 
   return view;
 }
 
-export async function createModel(database: Database, input: unknown): Promise<ModelView> {
+/** `opts.replayDir`: where a replay model's fixture must exist (default: the shipped fixtures). */
+export async function createModel(database: Database, input: unknown, opts: Pick<ResolveOptions, "replayDir"> = {}): Promise<ModelView> {
   const m = parse(createModelInput, input, "model");
   const provider = await requireProvider(database, m.providerId);
-  if (provider.kind === "replay") await requireFixture(m.modelName);
+  if (provider.kind === "replay") await requireFixture(m.modelName, opts.replayDir);
   const id = m.id ?? (provider.kind === "replay" ? `${REPLAY_PREFIX}${m.modelName}` : m.modelName);
   parse(modelIdSchema, id, "model id");
   const [existing] = await database.db.select({ id: modelTable.id }).from(modelTable).where(eq(modelTable.id, id));
@@ -247,9 +248,9 @@ export async function createModel(database: Database, input: unknown): Promise<M
   return getModelView(database, id);
 }
 
-async function requireFixture(name: string): Promise<void> {
+async function requireFixture(name: string, dir?: string): Promise<void> {
   try {
-    await loadFixture(name);
+    await loadFixture(name, dir);
   } catch (e) {
     throw new AppError("bad_request", (e as Error).message, [{ path: "modelName", message: "must name a replay fixture" }]);
   }
@@ -305,7 +306,7 @@ export async function testModel(database: Database, id: string, opts: ResolveOpt
   try {
     if (row.p.kind === "replay") {
       const fixture = await loadFixture(row.m.modelName, opts.replayDir);
-      const workers = Object.keys(fixture.workers);
+      const workers = Object.keys(fixture.workers).map((w) => (w === ANY_WORKER ? "any other Worker" : w));
       return { ok: true, text: `Replay fixture "${fixture.name}" has transcripts for ${workers.join(", ")}`, latencyMs: elapsed() };
     }
     const apiKey = row.p.apiKey ? decryptSecret(row.p.apiKey) : null;

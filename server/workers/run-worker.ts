@@ -8,7 +8,7 @@ import { findModelProviderError, modelErrorMessage } from "@/server/models/retry
 import { ReplayFixtureError } from "@/server/models/replay/fixture";
 import { modelToolName } from "@/server/models/tool-names";
 import { citedClauses, clausesIn, type Clause } from "./citations";
-import { WorkerError, isWorkerError, type WorkerErrorCode } from "./errors";
+import { forEngine, WorkerError, isWorkerError, type WorkerErrorCode } from "./errors";
 import { WorkerObserver, type ObserverOptions } from "./observer";
 import { parseFinalAnswer } from "./output-schema";
 import { buildSystemPrompt, repairMessage, START_MESSAGE } from "./prompt";
@@ -32,7 +32,10 @@ const DEFAULT_CITATION_TOOLS = ["knowledge.search_policies"];
  * hands the call to the engine as `proposed`. The engine resumes with the result after a decision.
  */
 export function createWorkerRunner(database: Database, tools: ToolPort, opts: WorkerRunnerOptions = {}): WorkerRunner {
-  return (input) => runWorker(database, tools, opts, input);
+  return (input) =>
+    runWorker(database, tools, opts, input).catch((e: unknown) => {
+      throw isWorkerError(e) ? forEngine(e) : e;
+    });
 }
 
 type ToolMeta = { info: ToolInfo; name: string };
@@ -48,14 +51,17 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
     const budget = input.tokenBudgetLeft;
     if (budget !== undefined && budget <= 0) throw fail("token_budget", `${who}: token budget exhausted before it started (no tokens left for this run)`);
 
+    // Filled once the tools are known; the replay model reads it only when it is called.
+    const toolRefs = new Map<string, string>();
     let resolved: ResolvedModel;
     try {
-      resolved = await resolveModel(database, data.model, { runId, nodeId }, opts.models);
+      resolved = await resolveModel(database, data.model, { runId, nodeId, toolRefs }, opts.models);
     } catch (e) {
       throw fail("model", `${who}: ${(e as Error).message}`);
     }
 
     const { toolset, byName } = await buildTools(tools, data.tools, who, fail);
+    for (const [name, meta] of byName) toolRefs.set(name, meta.info.ref);
 
     const parsed = parseTranscript(input.transcript);
     if (typeof parsed === "string") throw fail("transcript", `${who}: the stored transcript is not valid (${parsed})`);

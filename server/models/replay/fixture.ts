@@ -6,6 +6,8 @@ import { describeProblems, zodProblems } from "@/lib/errors";
 
 export const REPLAY_FORMAT = "steward.replay/v1";
 export const REPLAY_PREFIX = "replay:";
+/** The key of the transcript played for any Worker the fixture does not name. */
+export const ANY_WORKER = "*";
 
 export const fixtureNameSchema = z
   .string()

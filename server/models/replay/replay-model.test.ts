@@ -107,6 +107,48 @@ describe("the replay model", () => {
     );
   });
 
+  it("plays the * transcript for a Worker the fixture does not name, and finds a bare tool name on any connector", async () => {
+    const anyWorker = parseFixture(
+      {
+        format: REPLAY_FORMAT,
+        name: "any",
+        workers: {
+          look: fixture.workers.look,
+          "*": { turns: [{ toolCalls: [{ toolName: "echo", input: { message: "hi" } }], usage: { inputTokens: 5, outputTokens: 2 } }, { text: "done", usage: { inputTokens: 9, outputTokens: 1 } }] },
+        },
+      },
+      "any",
+    );
+    const echoed: unknown[] = [];
+    const echo = tool({
+      description: "Echo",
+      inputSchema: jsonSchema<{ message: string }>({ type: "object", properties: { message: { type: "string" } } }),
+      execute: async (input) => (echoed.push(input), input),
+    });
+    const toolRefs = new Map([
+      ["toolbox_echo", "toolbox.echo"],
+      ["commerce_get_order", "commerce.get_order"],
+    ]);
+    const model = createReplayModel({ fixture: anyWorker, nodeId: "worker-3", toolRefs });
+    const result = await generateText({ model, prompt: "x", tools: { toolbox_echo: echo, commerce_get_order: getOrder }, stopWhen: stepCountIs(5) });
+    expect(echoed).toEqual([{ message: "hi" }]);
+    expect(result.steps[0]?.toolCalls[0]).toMatchObject({ toolName: "toolbox_echo", toolCallId: "replay_worker-3_0_0" });
+    expect(result.text).toBe("done");
+
+    // A named Worker still gets its own transcript.
+    const named = await generateText({ model: createReplayModel({ fixture: anyWorker, nodeId: "look", toolRefs }), prompt: "x", tools: { commerce_get_order: getOrder } });
+    expect(named.toolCalls[0]).toMatchObject({ toolName: "commerce_get_order" });
+
+    // A bare name offered by two connectors is ambiguous; one that no connector offers is not offered.
+    const twice = new Map([...toolRefs, ["other_echo", "other.echo"]]);
+    await expect(
+      generateText({ model: createReplayModel({ fixture: anyWorker, nodeId: "w", toolRefs: twice }), prompt: "x", tools: { toolbox_echo: echo, other_echo: echo }, maxRetries: 0 }),
+    ).rejects.toThrow("calls echo, which several offered tools are named (toolbox.echo, other.echo): name one as connector.tool");
+    await expect(
+      generateText({ model: createReplayModel({ fixture: anyWorker, nodeId: "w", toolRefs }), prompt: "x", tools: { commerce_get_order: getOrder }, maxRetries: 0 }),
+    ).rejects.toThrow("calls echo, which this worker does not offer (offered: commerce.get_order)");
+  });
+
   it("splits text into deltas that join back to the text", () => {
     const s = "  Leading space, two  spaces\nand a newline. ";
     expect(splitDeltas(s).join("")).toBe(s);
@@ -122,6 +164,12 @@ describe("fixture files", () => {
   });
   afterAll(async () => {
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("ships tool-check: any Worker calls echo once, then answers", async () => {
+    const check = await loadFixture("tool-check");
+    expect(Object.keys(check.workers)).toEqual(["*"]);
+    expect(check.workers["*"]?.turns.map((t) => t.toolCalls?.map((c) => c.toolName) ?? [])).toEqual([["echo"], []]);
   });
 
   it("ships refund-demo with the ground and reason transcripts", async () => {

@@ -9,7 +9,7 @@ import type {
   LanguageModelV3Usage,
 } from "@ai-sdk/provider";
 import { modelToolName } from "@/server/models/tool-names";
-import { REPLAY_PREFIX, type ReplayFixture, type ReplayTurn } from "./fixture";
+import { ANY_WORKER, REPLAY_PREFIX, type ReplayFixture, type ReplayTurn } from "./fixture";
 
 export class ReplayError extends Error {
   constructor(message: string) {
@@ -24,6 +24,11 @@ export interface ReplayModelOptions {
   nodeId: string;
   /** Overrides the fixture's pause between streamed deltas. */
   chunkDelayMs?: number;
+  /**
+   * The tool refs behind the names the Worker offers the model (`toolbox_echo` → `toolbox.echo`),
+   * so a fixture can name a tool without its connector (`echo`).
+   */
+  toolRefs?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -37,7 +42,7 @@ export function createReplayModel(opts: ReplayModelOptions): LanguageModelV3 {
   const where = `Replay fixture "${fixture.name}", worker "${nodeId}"`;
 
   function pickTurn(options: LanguageModelV3CallOptions): { turn: ReplayTurn; index: number } {
-    const worker = fixture.workers[nodeId];
+    const worker = fixture.workers[nodeId] ?? fixture.workers[ANY_WORKER];
     if (!worker) {
       const known = Object.keys(fixture.workers).join(", ") || "none";
       throw new ReplayError(`${where}: the fixture has no transcript for this worker (it has: ${known})`);
@@ -55,11 +60,10 @@ export function createReplayModel(opts: ReplayModelOptions): LanguageModelV3 {
   function toolCalls(turn: ReplayTurn, index: number, options: LanguageModelV3CallOptions) {
     const offered = (options.tools ?? []).filter((t) => t.type === "function").map((t) => t.name);
     return (turn.toolCalls ?? []).map((call, i) => {
-      const name = offered.includes(call.toolName) ? call.toolName : modelToolName(call.toolName);
-      if (!offered.includes(name)) {
-        throw new ReplayError(
-          `${where}, turn ${index + 1}: calls ${call.toolName}, which this worker does not offer (offered: ${offered.join(", ") || "no tools"})`,
-        );
+      const name = offeredName(call.toolName, offered, opts.toolRefs);
+      if (typeof name !== "string") {
+        const shown = offered.map((n) => opts.toolRefs?.get(n) ?? n).join(", ") || "no tools";
+        throw new ReplayError(`${where}, turn ${index + 1}: calls ${call.toolName}, which ${name.problem} (offered: ${shown})`);
       }
       return { toolCallId: `replay_${nodeId}_${index}_${i}`, toolName: name, input: JSON.stringify(call.input) };
     });
@@ -134,6 +138,23 @@ export function createReplayModel(opts: ReplayModelOptions): LanguageModelV3 {
       return { stream };
     },
   };
+}
+
+/**
+ * The offered name a recorded call means: the exact model name, the name of the ref it records
+ * (`commerce.get_order`), or, for a bare tool name (`echo`), the one offered tool of that name on
+ * whichever connector serves it.
+ */
+function offeredName(recorded: string, offered: string[], refs: ReadonlyMap<string, string> | undefined): string | { problem: string } {
+  if (offered.includes(recorded)) return recorded;
+  const exact = modelToolName(recorded);
+  if (offered.includes(exact)) return exact;
+  if (!recorded.includes(".") && refs) {
+    const matches = offered.filter((n) => refs.get(n)?.split(".").slice(1).join(".") === recorded);
+    if (matches.length === 1 && matches[0]) return matches[0];
+    if (matches.length > 1) return { problem: `several offered tools are named (${matches.map((n) => refs.get(n)).join(", ")}): name one as connector.tool` };
+  }
+  return { problem: "this worker does not offer" };
 }
 
 function finishReason(hasToolCalls: boolean) {
