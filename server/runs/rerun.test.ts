@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
+import type { ToolPort } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import { decide } from "@/server/decisions/decide";
 import { edges, mission, node } from "@/server/engine/testing/missions";
@@ -34,8 +35,24 @@ describe.each(testDatabases())("re-run from a node on $name", (tdb) => {
   const tools = new FakeTools()
     .add("bank.pay", { policy: "gated", handle: (a) => ({ ref: `pay-${++payments}`, amount: a.amount }) })
     .add("ledger.note")
-    .add("mail.send");
-  const worker = scriptedWorker([() => ({ kind: "completed", output: { tier: "gold" }, usage: usage(30, 10), transcript: [] })]);
+    .add("mail.send")
+    .add("ledger.file");
+  // ledger.file answers with an error while `broken` (the source run fails on it; then it is fixed).
+  let broken = true;
+  const toolPort: ToolPort = {
+    listTools: (refs) => tools.listTools(refs),
+    async callTool(ref, args, opts) {
+      const res = await tools.callTool(ref, args, opts);
+      return ref === "ledger.file" && broken ? { ...res, isError: true, text: "ledger is read-only" } : res;
+    },
+  };
+  const worker = scriptedWorker([
+    async (input) => {
+      // In the parallel mission, this Worker finishes only once the other branch waits for a decision.
+      if (input.nodeId === "slow") await waitingDecision(database, input.runId, "review");
+      return { kind: "completed", output: { tier: "gold" }, usage: usage(30, 10), transcript: [] };
+    },
+  ]);
   /** The source run: succeeded, with an approval decided, a payment made, a branch skipped. */
   let source = "";
 
@@ -52,7 +69,7 @@ describe.each(testDatabases())("re-run from a node on $name", (tdb) => {
 
   beforeAll(async () => {
     database = await tdb.open();
-    engine = testEngine(database, { tools, runWorker: worker });
+    engine = testEngine(database, { tools: toolPort, runWorker: worker });
     await engine.executor.start();
     seeded = await seedMission(database, graph);
     source = (await startRun(database, { missionId: seeded.missionId, input: { amount: 500 }, userId: seeded.starter }, { send: engine.send })).runId;
@@ -130,6 +147,39 @@ describe.each(testDatabases())("re-run from a node on $name", (tdb) => {
     const view = await getRun(database, runId);
     expect(view.verdict).toEqual({ outcome: "paid", summary: "ref pay-2 for gold" });
     expect(Object.fromEntries(view.nodes.map((n) => [n.nodeId, n.reusedFrom !== null]))).toMatchObject({ lookup: true, review: true, pay: false, notify: false, done: false });
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("runs a node that never finished in the source run even when it is not downstream: there is nothing to reuse", async () => {
+    const parallel = mission(
+      "parallel",
+      [
+        node.trigger("start"),
+        node.action("prep", { tool: "ledger.note", args: { step: "'prep'" } }),
+        node.approval("review"),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+        node.worker("slow"),
+        node.action("file", { tool: "ledger.file", args: { tier: "slow.tier" } }),
+      ],
+      edges("start->prep", "prep->review", "review:approved->done", "start->slow", "slow->file"),
+    );
+    const s = await seedMission(database, parallel);
+    const first = (await startRun(database, { missionId: s.missionId, input: {}, userId: s.starter }, { send: engine.send })).runId;
+    expect(await waitForRun(database, first, ["succeeded", "failed"])).toBe("failed");
+    // file failed the run while review waited: review was stopped, done never ran.
+    expect(await nodeStates(database, first)).toMatchObject({ prep: "succeeded", slow: "succeeded", file: "failed", review: "failed", done: "pending" });
+
+    broken = false;
+    const before = { prep: tools.callsTo("ledger.note").length, slow: worker.inputs.filter((i) => i.nodeId === "slow").length };
+    const { runId } = await rerun(database, { runId: first, fromNodeId: "file" }, s.starter, { send: engine.send });
+    const decisionId = await waitingDecision(database, runId, "review");
+    await decide(database, { decisionId, userId: s.approvers[0] as string, userRoles: ["approver"], approve: true }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+
+    expect(tools.callsTo("ledger.note")).toHaveLength(before.prep);
+    expect(worker.inputs.filter((i) => i.nodeId === "slow")).toHaveLength(before.slow);
+    expect(tools.callsTo("ledger.file").filter((c) => c.key === `${runId}:file`).map((c) => c.args)).toEqual([{ tier: "gold" }]);
+    expect(await reusedFrom(runId)).toEqual({ start: null, prep: first, slow: first, file: null, review: null, done: null });
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
   });
 
