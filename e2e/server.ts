@@ -11,6 +11,15 @@ export function serverLogPath(port = Number(process.env.E2E_PORT ?? 3210)): stri
 
 export const E2E_DIST = process.env.E2E_DIST_DIR ?? ".next-e2e";
 
+/** The absolute path of an npm package's bin script, as its package.json names it (for stdio connectors). */
+export function binOf(pkg: string): string {
+  const dir = path.join(ROOT, "node_modules", pkg);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { bin: string | Record<string, string> };
+  const bin = typeof json.bin === "string" ? json.bin : Object.values(json.bin)[0];
+  if (!bin) throw new Error(`${pkg} has no bin in its package.json`);
+  return fs.realpathSync(path.join(dir, bin));
+}
+
 /** Builds the app into its own dist dir (skipped when E2E_SKIP_BUILD=1 and a build exists). */
 export function buildForE2E(): void {
   const exists = fs.existsSync(path.join(ROOT, E2E_DIST, "BUILD_ID"));

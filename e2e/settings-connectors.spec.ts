@@ -3,18 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
-import { ROOT } from "./server";
+import { binOf } from "./server";
 
 const SECRET = "s3cr3t-value-123";
-
-/** The absolute path of an npm package's bin script, as its package.json names it. */
-function binOf(pkg: string): string {
-  const dir = path.join(ROOT, "node_modules", pkg);
-  const json = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { bin: string | Record<string, string> };
-  const bin = typeof json.bin === "string" ? json.bin : Object.values(json.bin)[0];
-  if (!bin) throw new Error(`${pkg} has no bin in its package.json`);
-  return fs.realpathSync(path.join(dir, bin));
-}
 
 const EVERYTHING = binOf("@modelcontextprotocol/server-everything");
 const FILESYSTEM = binOf("@modelcontextprotocol/server-filesystem");

@@ -77,7 +77,7 @@ export function openApiDocument(serverUrl: string) {
         get: { summary: "List the mission's runs", parameters: [idParam], responses: { "200": { description: "`{ items, nextCursor }`" }, "404": error, ...auth } },
       },
       "/api/v1/runs/{id}": {
-        get: { summary: "A run: status, verdict, per-node states and times, pending decisions", parameters: [idParam], responses: { "200": { description: "The run" }, "404": error, ...auth } },
+        get: { summary: "A run: status, verdict, per-node states, times, tokens and cost (USD), pending decisions", parameters: [idParam], responses: { "200": { description: "The run" }, "404": error, ...auth } },
       },
       "/api/v1/runs/{id}/cancel": {
         post: { summary: "Cancel a run (builder)", parameters: [idParam], responses: { "200": { description: "Cancelled" }, "404": error, "409": { ...error, description: "The run already ended" }, ...auth } },
