@@ -241,7 +241,7 @@ export class EmbeddedExecutor {
     while (!this.stopping) {
       let processed = false;
       try {
-        processed = await this.tick();
+        processed = await this.claimAndProcess(true);
       } catch (e) {
         if (this.stopping) return;
         this.opts.logger.error("[engine] worker failed to claim a job:", e);
@@ -252,14 +252,18 @@ export class EmbeddedExecutor {
     }
   }
 
-  /** Claims and processes one due job. Returns false when none was due. */
+  /** Claims and processes one due job, one call to serve() (no chaining). Returns false when none was due. For tests. */
   async tick(): Promise<boolean> {
+    return this.claimAndProcess(false);
+  }
+
+  private async claimAndProcess(chain: boolean): Promise<boolean> {
     if (this.dead) return false;
     const claimed = await this.store.claimWithState(this.opts.leaseMs);
     if (!claimed) return false;
     const { job } = claimed;
     if (claimed.more) this.wakeOne(); // let another worker take the next one
-    const done = this.process(claimed).catch(async (e: unknown) => {
+    const done = this.process(claimed, chain).catch(async (e: unknown) => {
       if (this.dead) return;
       this.opts.logger.error(`[engine] job ${job.kind}:${job.step_id} of run ${job.run_id} failed:`, e);
       await this.store.releaseJob(job, retryAt(job.attempt, null, this.opts.retryBaseMs)).catch(() => {});
@@ -325,14 +329,14 @@ export class EmbeddedExecutor {
     }
   }
 
-  private async process(claimed: ClaimedJob): Promise<void> {
+  private async process(claimed: ClaimedJob, chain: boolean): Promise<void> {
     const { job, run } = claimed;
     if (!run || run.status !== "running") {
       await this.store.deleteJob(job);
       return;
     }
     if (job.kind === "timeout") return this.processTimeout(job, run);
-    return this.processCall(claimed, run);
+    return this.processCall(claimed, run, chain ? MAX_CHAIN : 0);
   }
 
   /** A sleep ended, or a wait / invoke timed out: whoever deletes the wait row first wins. */
@@ -357,9 +361,9 @@ export class EmbeddedExecutor {
    * worker keeps the lease and makes the next call itself with the state it already has, up to
    * MAX_CHAIN calls, instead of releasing the job and claiming it again (a round trip per step).
    */
-  private async processCall(claimed: ClaimedJob, run: EngineRunRow): Promise<void> {
+  private async processCall(claimed: ClaimedJob, run: EngineRunRow, maxChain: number): Promise<void> {
     let current: ClaimedJob | undefined = claimed;
-    for (let chained = 0; current; chained++) current = await this.callOnce(current, run, chained < MAX_CHAIN);
+    for (let chained = 0; current; chained++) current = await this.callOnce(current, run, chained < maxChain);
   }
 
   private async callOnce(claimed: ClaimedJob, run: EngineRunRow, mayChain: boolean): Promise<ClaimedJob | undefined> {
