@@ -6,6 +6,7 @@ import { connector, connectorTool } from "@/server/db/schema";
 import { ConnectorError } from "./errors";
 import { definitionOf, effectivePolicy } from "./policy";
 import { connectorPool, type ConnectorPool } from "./pool";
+import { redactDeepExcept, redactText, secretValuesOf } from "./secret-scrub";
 import type { ToolCallOptions, ToolCallResult, ToolInfo, ToolPort } from "./tool-port";
 
 /** `commerce.get_order` → connector `commerce`, tool `get_order` (tool names may contain dots). */
@@ -104,8 +105,14 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         throw new ConnectorError("tool_unreviewed", `${ref} changed on the server since it was approved; an admin must review it`, c.name, t.name);
       }
 
-      const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
-      return toToolCallResult(res);
+      const secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }]);
+      try {
+        const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
+        return redactDeepExcept(toToolCallResult(res), secrets);
+      } catch (e) {
+        if (e instanceof ConnectorError && secrets.length) throw new ConnectorError(e.code, redactText(e.message, secrets), e.connector, e.tool);
+        throw e;
+      }
     },
   };
 }

@@ -3,9 +3,9 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, isAppError } from "@/lib/errors";
 import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
-import { decryptJson } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
-import { TOOL_POLICIES, auditLog, connector, connectorTool } from "@/server/db/schema";
+import { TOOL_POLICIES, auditLog, connectorTool } from "@/server/db/schema";
+import { connectorSecretValues, redactDeepExcept, redactText } from "@/server/connectors/secret-scrub";
 import type { ToolAnnotations, ToolPolicy } from "@/server/connectors/tool-port";
 import {
   approveTools,
@@ -38,42 +38,9 @@ import { adminProcedure, builderProcedure, router } from "../trpc";
 // stderr (which ends up in the connection error), or an HTTP server that echoes a header back.
 // Everything server-sourced is scrubbed of the connector's secret values before it leaves.
 
-const MASK = "••••";
-const MIN_SCRUB_LENGTH = 6;
 const ADMIN_CONFIG_KEYS = new Set(["stdio", "http"]);
 
-/** The decrypted env and header values of the given connectors (all when `ids` is omitted). */
-export async function connectorSecretValues(database: Database, ids?: string[]): Promise<string[]> {
-  const cols = { env: connector.secretEnv, headers: connector.secretHeaders };
-  const rows = ids ? await database.db.select(cols).from(connector).where(inArray(connector.id, ids)) : await database.db.select(cols).from(connector);
-  const values = new Set<string>();
-  for (const row of rows) {
-    for (const stored of [row.env, row.headers]) {
-      if (!stored) continue;
-      let map: Record<string, string>;
-      try {
-        map = decryptJson<Record<string, string>>(stored);
-      } catch {
-        continue; // unreadable secrets are unreadable everywhere: nothing to scrub
-      }
-      for (const v of Object.values(map)) {
-        // Shorter values would mangle ordinary text (dates, numbers) wherever they happen to occur.
-        if (v.length < MIN_SCRUB_LENGTH) continue;
-        values.add(v);
-        // "Bearer abc…": a server may echo just the token.
-        for (const part of v.split(/\s+/)) if (part.length >= 8) values.add(part);
-      }
-    }
-  }
-  // Longest first, so a value containing another is replaced whole.
-  return [...values].sort((a, b) => b.length - a.length);
-}
-
-export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(MASK);
-  return out;
-}
+export { connectorSecretValues, redactText };
 
 /**
  * Every string inside `value` (keys included) with the secrets masked, except under `stdio` and
@@ -81,16 +48,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
  * entered even where an argument happens to equal a secret.
  */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  if (!secrets.length) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return redactText(v, secrets);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => (ADMIN_CONFIG_KEYS.has(k) ? [k, x] : [redactText(k, secrets), walk(x)])));
-    }
-    return v;
-  };
-  return walk(value) as T;
+  return redactDeepExcept(value, secrets, ADMIN_CONFIG_KEYS);
 }
 
 /** Runs `fn`; its result and any error it throws are scrubbed of the connectors' secrets. */
