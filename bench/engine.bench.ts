@@ -108,7 +108,7 @@ async function resumeLatency(database: Database, engine: ReturnType<typeof testE
   const seeded = await seedMission(database, graph);
   const runs: string[] = [];
   for (let i = 0; i < 30; i++) runs.push((await startRun(database, { missionId: seeded.missionId, userId: seeded.starter }, { send: engine.send })).runId);
-  const decisions = await Promise.all(runs.map((r) => waitingDecision(database, r, "review", 60_000)));
+  const decisions = await Promise.all(runs.map((r) => waitingDecision(database, r, "review", 300_000)));
   const latencies: number[] = [];
   for (const [i, runId] of runs.entries()) {
     const seen = new Map<number, number>();
