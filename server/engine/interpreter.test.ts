@@ -281,6 +281,13 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: true, values: { body: "hello, edited" } }, { send: engine.send });
     expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
     expect(tools.callsTo("mail.send_gated")).toEqual([{ ref: "mail.send_gated", args: { to: "ops@example.test", body: "hello, edited" }, key: `${runId}:send` }]);
+    // The run's audit record tells the whole story in order, the call with who approved it.
+    const audit = await database.rows<{ action: string; target_id: string; data: Record<string, unknown> }>(
+      sql`select action, target_id, data from audit_log where run_id = ${runId} order by id`,
+    );
+    expect(audit.map((a) => a.action)).toEqual(["run.started", "decision.opened", "decision.decided", "tool.called", "run.verdict"]);
+    expect(audit[3]).toMatchObject({ target_id: `${runId}:send`, data: { node: "send", tool: "mail.send_gated", args: { body: "hello, edited" }, isError: false, approvedBy: approvers[0] } });
+    expect(audit[4]?.data).toMatchObject({ outcome: "sent" });
   });
 
   it("fails the run when a gated action is rejected, with the approver's reason", async () => {
@@ -300,6 +307,9 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     expect(view.nodes.find((n) => n.nodeId === "done")?.status).toBe("pending");
     expect(tools.callsTo("mail.send_rejected")).toHaveLength(0);
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+    const audit = await database.rows<{ action: string; data: Record<string, unknown> }>(sql`select action, data from audit_log where run_id = ${runId} order by id`);
+    expect(audit.map((a) => a.action)).toEqual(["run.started", "decision.opened", "decision.decided", "run.failed"]);
+    expect(String(audit[3]?.data.reason)).toContain("not today");
   });
 
   it("retries an action whose response was lost: one effect, the same idempotency key", async () => {
@@ -317,6 +327,8 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     expect(new Set(calls.map((c) => c.key))).toEqual(new Set([`${runId}:charge`]));
     expect([...tools.effects.keys()].filter((k) => k.startsWith(runId))).toEqual([`${runId}:charge`]);
     expect((await getRun(database, runId)).nodes.find((n) => n.nodeId === "charge")?.output).toEqual({ charged: 42 });
+    const audited = await database.rows(sql`select 1 from audit_log where run_id = ${runId} and action = 'tool.called'`);
+    expect(audited).toHaveLength(1);
   });
 
   it("gates a worker's state-changing proposal, runs the approved call, and resumes the worker with the result", async () => {

@@ -2,6 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { NodeStatus } from "@/server/db/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from "@/server/audit/record";
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
 
 // Run and node state as the UI sees it (run, run_node, status Observations). Called from inside
@@ -153,7 +154,9 @@ export async function setRunVerdict(database: Database, tx: DbOrTx, runId: strin
     sql`update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1`,
     tx,
   );
-  return changed.length > 0;
+  if (!changed.length) return false;
+  await recordAudit(tx, { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, tx);
+  return true;
 }
 
 /** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
@@ -186,6 +189,8 @@ export async function endRunWith(
   status: "failed" | "cancelled",
   reason: string,
   on?: DbOrTx,
+  /** Who ended it, for the audit log (a canceller); the engine otherwise. */
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<boolean> {
   const body = async (tx: DbOrTx) => {
     const changed = await database.rows(
@@ -216,6 +221,8 @@ export async function endRunWith(
       { runId, kind: "status", text: status === "failed" ? `Run failed: ${reason}` : `Run cancelled: ${reason}`, data: { status, reason } },
       tx,
     );
+    // Last: the audit writers' lock is held until this transaction ends.
+    await recordAudit(tx, { action: status === "failed" ? "run.failed" : "run.cancelled", actor, targetType: "run", targetId: runId, runId, data: { reason } }, tx);
     return true;
   };
   return on ? body(on) : database.db.transaction(body);

@@ -6,6 +6,7 @@ import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
 import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
+import { recordAudit } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
@@ -110,6 +111,19 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       },
       tx,
     );
+    // Last: the audit writers' lock is held until this transaction ends.
+    await recordAudit(
+      tx,
+      {
+        action: "run.started",
+        actor: req.userId ? { id: req.userId } : { id: null, label: req.channel },
+        targetType: "run",
+        targetId: runId,
+        runId,
+        data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+      },
+      tx,
+    );
   });
   try {
     await (opts.send ?? getEngineDeps().send)({ name: RUN_REQUESTED, id: runId, data: { runId } });
@@ -127,7 +141,7 @@ export async function cancelRun(database: Database, runId: string, userId: strin
   if (TERMINAL.includes(r.status)) throw new RunError("conflict", `Run ${runId} already ${r.status}: nothing to cancel`);
   // The reason is shown on the run: the canceller's name, not their id.
   const [who] = userId ? await database.rows<{ name: string }>(sql`select name from "user" where id = ${userId}`) : [];
-  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${who?.name || userId}` : "Cancelled");
+  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${who?.name || userId}` : "Cancelled", undefined, userId ? { id: userId } : undefined);
   if (!ended) {
     const [now] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
     throw new RunError("conflict", `Run ${runId} already ${now?.status ?? "ended"}: nothing to cancel`);

@@ -1,6 +1,7 @@
 import "server-only";
 import type { ToolCallResult } from "@/server/connectors/tool-port";
 import { decisionResolution } from "@/server/decisions/lifecycle";
+import { auditToolCall } from "../audit-trail";
 import { setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
@@ -44,15 +45,17 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     if (!r.approved) return { rejected: await rejectionText(run.database, r) };
     const who = await deciderName(run.database, r.decidedBy);
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}${who ? ` (approved by ${who})` : ""}` });
-    return { output: await callAndRecord(run, tool, r.values) };
+    return { output: await callAndRecord(run, tool, r.values, r.decidedBy) };
   });
   if ("rejected" in after) throw new NodeFailure(`${tool} was not called. ${after.rejected}`);
   return { output: after.output };
 };
 
-/** Calls the tool once per run and node (retries reuse the key) and records the result. */
-async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>): Promise<unknown> {
-  const result: ToolCallResult = await run.deps.tools.callTool(tool, args, { idempotencyKey: `${run.runId}:${run.node.id}` });
+/** Calls the tool once per run and node (retries reuse the key) and records the result and the act. */
+async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>, approvedBy: string | null = null): Promise<unknown> {
+  const idempotencyKey = `${run.runId}:${run.node.id}`;
+  const result: ToolCallResult = await run.deps.tools.callTool(tool, args, { idempotencyKey });
+  await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
   if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);
   const output = result.value !== undefined ? result.value : result.text;
   await setNodeState(run.database, run.runId, run.node.id, "succeeded", {

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { decisionResolution } from "@/server/decisions/lifecycle";
 import { recordObservation } from "@/server/observations/record";
 import type { ResumedToolResult, TokenUsage, WorkerStepResult } from "@/server/workers/types";
+import { auditToolCall } from "../audit-trail";
 import { setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
@@ -68,7 +69,9 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
         text: rejected === null ? `${node.id} calling ${turn.tool} (approved)` : `${node.id}: ${turn.tool} ${rejected}`,
       });
       if (rejected !== null) return { toolCallId: turn.toolCallId, output: rejected, isError: true };
-      const res = await run.deps.tools.callTool(turn.tool, r.values, { idempotencyKey: `${run.runId}:${node.id}:${i}` });
+      const idempotencyKey = `${run.runId}:${node.id}:${i}`;
+      const res = await run.deps.tools.callTool(turn.tool, r.values, { idempotencyKey });
+      await auditToolCall(run.database, { runId: run.runId, nodeId: node.id, tool: turn.tool, idempotencyKey, args: r.values, result: res, approvedBy: r.decidedBy });
       return { toolCallId: turn.toolCallId, output: res.value !== undefined ? res.value : res.text, isError: res.isError };
     });
     transcript = turn.transcript;
