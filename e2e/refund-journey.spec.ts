@@ -159,16 +159,17 @@ test("a refund request from the portal to the verdict, as Dana and an approver l
     const audit = (await (await approver.request.get(`/api/v1/runs/${runId}/audit`)).json()) as AuditRecord;
     expect(audit.verdict).toEqual({ outcome: "partial", summary: `Refunded ${LOWERED} EUR for order 1042` });
     const actions = audit.entries.map((e) => e.action);
-    expect(actions[0], JSON.stringify(actions)).toBe("portal.request_received");
+    // The run is stored (run.started), then the portal records the request it came from.
+    expect(actions.slice(0, 2), JSON.stringify(actions)).toEqual(["run.started", "portal.request_received"]);
+    expect(actions.at(-1), JSON.stringify(actions)).toBe("run.verdict");
     const decided = audit.entries.filter((e) => e.action === "decision.decided");
     expect(decided, JSON.stringify(actions)).toHaveLength(2);
     expect(decided[0]?.actorLabel).toBe(USERS.approver.email);
     expect(decided[0]?.data).toMatchObject({ before: { amount: 42.5 }, after: { amount: LOWERED } });
-    // What the issue asks of a complete record that the server does not write yet (soft: the rest of the journey still runs).
-    for (const wanted of ["run.started", "run.verdict"]) expect.soft(actions, `audit record lacks ${wanted}`).toContain(wanted);
-    for (const tool of ["issue_refund", "add_note"]) {
-      expect.soft(audit.entries.some((e) => e.action.startsWith("tool.") && JSON.stringify(e.data).includes(tool)), `audit record lacks the ${tool} call: ${JSON.stringify(actions)}`).toBe(true);
-    }
+    // Each call to a system of record, once, with what was sent.
+    const calls = audit.entries.filter((e) => e.action === "tool.called");
+    expect(calls.map((e) => (e.data as { tool?: string }).tool)).toEqual(["commerce.issue_refund", "crm.add_note"]);
+    expect(calls[0]?.data).toMatchObject({ args: { amount: LOWERED }, isError: false });
     const adminContext = await browser.newContext({ baseURL: server.url, viewport });
     const admin = await adminContext.newPage();
     await signIn(admin, "admin", "/audit");

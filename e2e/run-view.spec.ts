@@ -45,6 +45,10 @@ async function dbObservations(request: APIRequestContext, runId: string): Promis
 
 /** The ids the Explain rail lists, read by scrolling through its virtualised list. */
 async function railIds(page: Page): Promise<number[]> {
+  // A selected waiting node shows its decision beside the graph; the rail is the other tab.
+  const explainTab = page.getByTestId("side-tab-explain");
+  if (await explainTab.isVisible()) await explainTab.click();
+  await expect(page.getByTestId("explain-rail")).toBeVisible();
   const list = page.getByTestId("rail-list");
   const seen = new Map<number, number>();
   // Each scroll is rendered on the next animation frame: wait for it before reading the rows.

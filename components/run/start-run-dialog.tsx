@@ -82,8 +82,9 @@ function PickMission({ onClose }: { onClose: () => void }) {
 function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string; versionNumber: number | undefined; onClose: () => void }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const mission = useQuery({ ...trpc.missions.get.queryOptions({ id: missionId }), enabled: versionNumber === undefined });
-  const number = versionNumber ?? mission.data?.latestVersion ?? 0;
+  // Always re-read: the editor may have saved a version since this mission was last fetched.
+  const mission = useQuery({ ...trpc.missions.get.queryOptions({ id: missionId }), enabled: versionNumber === undefined, refetchOnMount: "always" });
+  const number = versionNumber ?? (mission.isFetchedAfterMount ? (mission.data?.latestVersion ?? 0) : 0);
   const version = useQuery({ ...trpc.missions.version.queryOptions({ id: missionId, number }), enabled: number > 0 });
   const fields = useMemo((): InputField[] => {
     const parsed = missionGraphSchema.safeParse(version.data?.graph);
@@ -114,8 +115,10 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
     start.mutate({ missionId, ...(version.data ? { versionId: version.data.id } : {}), input: checked.input });
   }
 
-  const noVersion = versionNumber === undefined && mission.data?.latestVersion === 0;
-  const loading = (versionNumber === undefined && mission.isLoading) || version.isLoading;
+  // Until the fresh read lands, the cached mission may predate the latest save: show it as loading.
+  const fresh = versionNumber !== undefined || mission.isFetchedAfterMount;
+  const noVersion = versionNumber === undefined && fresh && mission.data?.latestVersion === 0;
+  const loading = (versionNumber === undefined && (!fresh || mission.isLoading)) || version.isLoading;
 
   return (
     <>
