@@ -70,7 +70,7 @@ export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on
   const handle = on ?? (isDatabase(into) ? into.db : into);
 
   return handle.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('steward.audit_log'))`);
+    await lockAuditWriters(tx);
     const [prep] = resultRows<{ id: string; data: unknown; prev_hash: string | null; email: string | null }>(
       await tx.execute(sql`
         select nextval(pg_get_serial_sequence('audit_log', 'id'))::text as id,
@@ -96,6 +96,11 @@ export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on
     await tx.insert(auditLog).values({ ...row, hash });
     return { ...row, hash };
   });
+}
+
+/** Takes the audit writers' transaction-scoped lock: appends (and checks made under it) are serialised. */
+export async function lockAuditWriters(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('steward.audit_log'))`);
 }
 
 /** The actor for a signed-in user. */

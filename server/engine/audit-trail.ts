@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import { recordAudit, SYSTEM_ACTOR } from "@/server/audit/record";
+import { lockAuditWriters, recordAudit, SYSTEM_ACTOR } from "@/server/audit/record";
 import type { ToolCallResult } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 
@@ -18,7 +18,7 @@ export async function auditToolCall(
 ): Promise<void> {
   await database.db.transaction(async (tx) => {
     // The audit writers' lock, taken first, makes the check and the append one step.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('steward.audit_log'))`);
+    await lockAuditWriters(tx);
     const seen = await database.rows(
       sql`select 1 from audit_log where run_id = ${call.runId} and action = 'tool.called' and target_id = ${call.idempotencyKey} limit 1`,
       tx,
