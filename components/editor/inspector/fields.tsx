@@ -1,6 +1,6 @@
 "use client";
 
-import { createContext, useContext, useId, useMemo, useRef, useState, type ReactNode } from "react";
+import { createContext, useContext, useId, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { parseExpression } from "@/lib/mission/expressions";
 import { cn } from "@/components/ui/cn";
 import { Input, Label, Select, Textarea } from "@/components/ui/input";
@@ -272,6 +272,7 @@ export function ExpressionField({
   const ref = useRef<HTMLTextAreaElement>(null);
   const [caret, setCaret] = useState<number | null>(null);
   const [active, setActive] = useState(0);
+  const pendingCaret = useRef<number | null>(null);
   const token = caret === null ? { start: 0, token: "" } : tokenBefore(value, caret);
   const matches = useMemo(() => (caret === null || !token.token ? [] : matchSuggestions(suggestions(), token.token)), [suggestions, token.token, caret]);
   const syntax = value.trim() ? parseExpression(value) : null;
@@ -280,13 +281,22 @@ export function ExpressionField({
   function accept(s: Suggestion) {
     const next = value.slice(0, token.start) + s.text + value.slice(caret ?? value.length);
     onChange(next);
+    // Placed when React commits the new value, before the next keystroke is handled: a caret set
+    // a frame later lands behind whatever a fast typist already typed.
     const at = token.start + s.text.length;
+    if (next === value) ref.current?.setSelectionRange(at, at);
+    else pendingCaret.current = at;
     setCaret(null);
-    requestAnimationFrame(() => {
-      ref.current?.focus();
-      ref.current?.setSelectionRange(at, at);
-    });
   }
+
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    const el = ref.current;
+    if (at === null || !el || el.value !== value) return;
+    pendingCaret.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+  }, [value]);
 
   return (
     <Field label={label} htmlFor={id} hint={hint} problem={problem ?? syntaxError}>
