@@ -23,7 +23,7 @@ export type EngineClientOptions =
 /**
  * The Inngest client. Embedded: cloud mode (every call to serve() must carry a valid signature,
  * so the public /api/inngest route rejects forged calls), a locally generated signing key,
- * checkpointing off (it needs the Inngest API), events sent in-process. Inngest mode: the
+ * events and checkpoints sent in-process to the executor. Inngest mode: the
  * INNGEST_* settings from server/env.ts.
  */
 export function createEngineClient(opts: EngineClientOptions) {
@@ -35,7 +35,8 @@ export function createEngineClient(opts: EngineClientOptions) {
       eventKey: "embedded",
       baseUrl: EMBEDDED_BASE_URL,
       fetch: opts.fetch,
-      checkpointing: false,
+      // Each step result is checkpointed to the executor and the call goes on (as with an Inngest server).
+      checkpointing: true,
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
   }

@@ -22,9 +22,11 @@ interface Probe {
   failures: { runId: string; message: string }[];
   afterCancel: number;
   prepared: number;
+  chained: string[];
+  afterStale: number;
 }
 
-function contractFunctions(client: EngineClient, probe: Probe) {
+function contractFunctions(client: EngineClient, probe: Probe, cancel: (runId: string) => Promise<unknown>) {
   const child = client.createFunction({ id: "double", triggers: [{ event: "contract/double.requested" }] }, async ({ event }) => ({
     doubled: Number(event.data.n) * 2,
   }));
@@ -94,16 +96,40 @@ function contractFunctions(client: EngineClient, probe: Probe) {
   const unsupported = client.createFunction({ id: "unsupported", triggers: [{ event: "contract/ai.requested" }] }, async ({ step }) => {
     return step.ai.infer("think", { model: step.ai.models.openai({ model: "gpt-4o-mini", apiKey: "unused" }), body: { messages: [] } });
   });
-  return [child, flow, notified, fatal, politeRetry, cancellable, unsupported];
+  const chain = client.createFunction({ id: "chain", triggers: [{ event: "contract/chain.requested" }] }, async ({ step }) => {
+    let total = 0;
+    for (const n of [1, 2, 3, 4, 5]) {
+      total += await step.run(`add-${n}`, () => {
+        probe.chained.push(`add-${n}`);
+        return n;
+      });
+    }
+    return { total };
+  });
+  const stale = client.createFunction({ id: "stale", triggers: [{ event: "contract/stale.requested" }] }, async ({ step, runId }) => {
+    await step.run("first", () => "one");
+    // The run ends while this step runs: its checkpoint is refused and the call must stop here.
+    await step.run("cancel-meanwhile", () => cancel(runId).then(() => "cancelled"));
+    await step.run("never", () => {
+      probe.afterStale++;
+    });
+  });
+  const bulky = client.createFunction({ id: "bulky", retries: 0, triggers: [{ event: "contract/bulky.requested" }] }, async ({ step }) => {
+    const small = await step.run("small", () => "fine");
+    const big = await step.run("big", () => "x".repeat(80 * 1024));
+    return { small, big: big.length };
+  });
+  return [child, flow, notified, fatal, politeRetry, cancellable, unsupported, chain, stale, bulky];
 }
 
 describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
   let database: Database;
   let engine: EmbeddedEngine;
-  const probe: Probe = { flakyCalls: 0, retryAfterCalls: [], notified: [], failures: [], afterCancel: 0, prepared: 0 };
+  const probe: Probe = { flakyCalls: 0, retryAfterCalls: [], notified: [], failures: [], afterCancel: 0, prepared: 0, chained: [], afterStale: 0 };
   const signingKey = generateSigningKey();
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
+  const callsPerRun = new Map<string, number>();
 
   const runsOf = (fnId: string) =>
     database.rows<{ id: string; status: string; output: unknown; error: { message?: string } | null }>(
@@ -130,12 +156,13 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
       fetch: (input, init) => executor.fetch(input, init),
       logger: { info() {}, warn() {}, error() {}, debug() {} },
     });
-    const handler = serve({ client, functions: contractFunctions(client, probe) });
+    const handler = serve({ client, functions: contractFunctions(client, probe, (runId) => executor.cancelRun(runId, "Cancelled by the test")) });
     const watched: ServeHandler = {
       async POST(req: Request, ctx?: unknown) {
         const url = new URL(req.url);
         const body = (await req.clone().json()) as { ctx: { run_id: string } };
         const key = `${body.ctx.run_id}:${url.searchParams.get("stepId") === "step" ? "discovery" : "step"}`;
+        callsPerRun.set(body.ctx.run_id, (callsPerRun.get(body.ctx.run_id) ?? 0) + 1);
         const now = (inFlight.get(key) ?? 0) + 1;
         inFlight.set(key, now);
         if (now > (maxInFlight.get(key) ?? 0)) maxInFlight.set(key, now);
@@ -154,6 +181,7 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
       concurrency: 4,
       idleMs: 20,
       retryBaseMs: 50,
+      maxStepOutputBytes: 64 * 1024,
       logger: { error: () => {}, warn: () => {} },
     });
     engine = { client, handler, executor };
@@ -167,7 +195,19 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
   it("learns every function from the in-band sync, with retries, cancelOn and the onFailure function", () => {
     const fns = new Map(engine.executor.functions.map((f) => [f.id, f]));
     expect([...fns.keys()].sort()).toEqual(
-      ["steward-cancellable", "steward-double", "steward-fatal", "steward-fatal-failure", "steward-flow", "steward-notified", "steward-polite-retry", "steward-unsupported"].sort(),
+      [
+        "steward-bulky",
+        "steward-cancellable",
+        "steward-chain",
+        "steward-double",
+        "steward-fatal",
+        "steward-fatal-failure",
+        "steward-flow",
+        "steward-notified",
+        "steward-polite-retry",
+        "steward-stale",
+        "steward-unsupported",
+      ].sort(),
     );
     expect(fns.get("steward-flow")?.steps.step?.retries?.attempts).toBe(2);
     expect(fns.get("steward-cancellable")?.cancel).toEqual([{ event: "contract/cancel", if: "event.data.key == async.data.key" }]);
@@ -226,6 +266,37 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
       expect(maxInFlight.get(`${run.id}:discovery`)).toBe(1);
       expect(maxInFlight.get(`${run.id}:step`)).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it("runs a chain of steps in one call, checkpointing each result as it goes", async () => {
+    await engine.client.send({ name: "contract/chain.requested", data: {} });
+    await until(async () => (await runsOf("chain"))[0]?.status === "completed");
+    const [run] = await runsOf("chain");
+    expect(run?.output).toEqual({ total: 15 });
+    expect(probe.chained).toEqual(["add-1", "add-2", "add-3", "add-4", "add-5"]);
+    // Without checkpoints this is six calls (one per step, one to finish).
+    expect(callsPerRun.get(run?.id ?? "")).toBe(1);
+    const memo = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step where run_id = ${run?.id ?? ""}`);
+    expect(Number(memo[0]?.n)).toBe(5);
+  });
+
+  it("stops a call whose checkpoint is refused because the run ended meanwhile", async () => {
+    await engine.client.send({ name: "contract/stale.requested", data: {} });
+    await until(async () => (await runsOf("stale"))[0]?.status === "cancelled");
+    const [run] = await runsOf("stale");
+    // Give a call that did not stop the time to run the next step.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(probe.afterStale).toBe(0);
+    expect(run?.error?.message).toBe("Cancelled by the test");
+    const memo = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step where run_id = ${run?.id ?? ""}`);
+    expect(Number(memo[0]?.n)).toBe(1);
+  });
+
+  it("refuses to checkpoint a step output over the limit and stores it as that step's error", async () => {
+    await engine.client.send({ name: "contract/bulky.requested", data: {} });
+    await until(async () => (await runsOf("bulky"))[0]?.status === "failed", 30_000);
+    const [run] = await runsOf("bulky");
+    expect(run?.error?.message).toMatch(/Step "big" returned 819\d\d bytes; the limit is 65536/);
   });
 
   it("fails at once on NonRetriableError and runs onFailure with the reason", async () => {

@@ -17,6 +17,7 @@ import {
 import {
   SUPPORTED_OPS,
   callBody,
+  checkpointSchema,
   inBandSyncSchema,
   opsSchema,
   toJsonError,
@@ -95,6 +96,14 @@ const DEFAULTS = {
 };
 
 const SERVE_URL = "http://embedded.invalid/api/inngest";
+const CHECKPOINT_PATH = /^\/v1\/checkpoint\/([^/]+)\/async$/;
+
+/** A call the SDK checkpoints into: the steps it memoized so far, and whether it was told to stop. */
+interface CheckpointingCall {
+  jobId: string;
+  steps: { hashedId: string; result: StepResult }[];
+  stale: boolean;
+}
 /** Calls one worker makes for a run in a row before giving the job back to the queue (fairness). */
 const MAX_CHAIN = 100;
 
@@ -116,6 +125,8 @@ export class EmbeddedExecutor {
   private stopping = false;
   /** After kill(): results of calls still in flight are dropped, as if the process had died. */
   private dead = false;
+  /** Calls in flight that the SDK may checkpoint into, by engine run id. */
+  private checkpointing = new Map<string, CheckpointingCall>();
 
   constructor(options: EmbeddedExecutorOptions) {
     this.opts = { ...DEFAULTS, logger: console, ...options };
@@ -218,8 +229,49 @@ export class EmbeddedExecutor {
         return Response.json({ error: e instanceof Error ? e.message : String(e), status }, { status });
       }
     }
+    const checkpoint = method === "POST" ? CHECKPOINT_PATH.exec(url.pathname) : null;
+    if (checkpoint) {
+      const raw = init?.body ?? (input instanceof Request ? await input.text() : "");
+      return this.checkpoint(decodeURIComponent(checkpoint[1] ?? ""), typeof raw === "string" ? raw : new TextDecoder().decode(raw as ArrayBuffer));
+    }
     return Response.json({ error: `The embedded executor does not serve ${method} ${url.pathname}` }, { status: 404 });
   };
+
+  /**
+   * The SDK ran a step inside a call and goes on with the next one in the same call: memoize it
+   * now. 409 tells the SDK to stop (the SDK does not retry it): the call is no longer current (the
+   * run ended, another call is ahead, or this executor was killed). Any other error makes the SDK
+   * retry, then answer the call with the step instead, which the executor stores the usual way.
+   */
+  private async checkpoint(runId: string, raw: string): Promise<Response> {
+    const call = this.checkpointing.get(runId);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return Response.json({ error: "The checkpoint body is not JSON" }, { status: 400 });
+    }
+    const parsed = checkpointSchema.safeParse(body);
+    if (!parsed.success) return Response.json({ error: `The checkpoint cannot be read: ${parsed.error.message}` }, { status: 400 });
+    if (!call || this.dead || parsed.data.run_id !== runId || parsed.data.qi_id !== call.jobId) {
+      if (call) call.stale = true;
+      return Response.json({ error: "This call is no longer current" }, { status: 409 });
+    }
+    const steps: { hashedId: string; result: StepResult }[] = [];
+    for (const op of parsed.data.steps) {
+      // Anything but a plain result (a too large output, another opcode) goes back with the call's answer.
+      if (op.op !== "StepRun") return Response.json({ error: `Cannot checkpoint ${op.op}` }, { status: 422 });
+      const data = op.data ?? null;
+      if (Buffer.byteLength(JSON.stringify(data)) > this.opts.maxStepOutputBytes) return Response.json({ error: "Step output too large" }, { status: 413 });
+      steps.push({ hashedId: op.id, result: { data } });
+    }
+    if (!(await this.store.checkpointSteps(runId, steps))) {
+      call.stale = true;
+      return Response.json({ error: "The run ended or another call is ahead" }, { status: 409 });
+    }
+    call.steps.push(...steps);
+    return Response.json({ ok: true });
+  }
 
   /** Cancels one run (no event needed). Returns false when it had already ended. */
   async cancelRun(runId: string, reason = "Cancelled"): Promise<boolean> {
@@ -384,19 +436,25 @@ export class EmbeddedExecutor {
       return;
     }
 
+    // While parallel steps are queued the SDK must plan, not run a step inline (it could be one of them).
+    const disableImmediateExecution = planned || claimed.planned;
+    // A discovery call that may chain lets the SDK run the following steps in the same call,
+    // checkpointing each result (one statement per step, no call per step).
+    const call: CheckpointingCall | undefined = mayChain && !disableImmediateExecution && !this.stopping ? { jobId: job.id, steps: [], stale: false } : undefined;
     const body = callBody({
       runId: run.id,
       event: run.event,
       steps: claimed.steps,
       attempt: job.attempt,
       maxAttempts: run.max_attempts,
-      // While parallel steps are queued the SDK must plan, not run a step inline (it could be one of them).
-      disableImmediateExecution: planned || claimed.planned,
+      disableImmediateExecution,
+      ...(call ? { checkpoint: { fnId: run.fn_id, queueItemId: job.id } } : {}),
     });
 
     const heartbeat = setInterval(() => {
       if (!this.dead) this.store.heartbeat(job, this.opts.leaseMs).catch(() => {});
     }, Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    if (call) this.checkpointing.set(run.id, call);
     let res: Response;
     try {
       res = await this.request("POST", { fnId: run.fn_id, stepId: job.step_id }, body);
@@ -404,8 +462,12 @@ export class EmbeddedExecutor {
       res = Response.json(toJsonError(e), { status: 500 });
     } finally {
       clearInterval(heartbeat);
+      if (call && this.checkpointing.get(run.id) === call) this.checkpointing.delete(run.id);
     }
     if (this.dead) return;
+    // Told to stop mid-call: whoever is ahead (or the end of the run) owns what happens next.
+    if (call?.stale) return;
+    if (call?.steps.length) claimed = { ...claimed, steps: [...claimed.steps, ...call.steps] };
 
     const noRetry = res.headers.get("x-inngest-no-retry") === "true";
     const retryAfter = res.headers.get("retry-after");

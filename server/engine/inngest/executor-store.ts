@@ -410,6 +410,27 @@ export class ExecutorStore {
     return Number(row?.n) > 0 ? "saved" : false;
   }
 
+  /**
+   * Steps the SDK checkpointed in the middle of a call (it goes on running the function in the same
+   * call), memoized in one statement. False when the run is no longer running or a step was
+   * already memoized: another call is ahead on this run (or it ended), so this one must stop.
+   */
+  async checkpointSteps(runId: string, steps: { hashedId: string; result: StepResult }[]): Promise<boolean> {
+    const values = sql.join(
+      steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
+      sql`, `,
+    );
+    const [row] = await this.rows<{ live: number; n: number }>(
+      sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running'),
+          ins as (insert into engine_step (run_id, hashed_id, result)
+                  select ${runId}, v.hashed_id, v.result from (values ${values}) as v(i, hashed_id, result)
+                  where exists (select 1 from live) order by v.i
+                  on conflict do nothing returning 1)
+          select (select count(*) from live)::int as live, (select count(*) from ins)::int as n`,
+    );
+    return Number(row?.live) > 0 && Number(row?.n) === steps.length;
+  }
+
   /** Keeps a lease alive while a long call runs. Discovery jobs may have been given a new id. */
   async heartbeat(job: JobRow, leaseMs: number): Promise<void> {
     const where = job.dedupe_key ? sql`dedupe_key = ${job.dedupe_key}` : sql`id = ${job.id}::bigint`;

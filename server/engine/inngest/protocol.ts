@@ -51,6 +51,11 @@ export const functionConfigSchema = z
   })
   .passthrough();
 export type FunctionConfig = z.infer<typeof functionConfigSchema>;
+/** What the SDK posts to `/v1/checkpoint/<run>/async`: step ops it ran and goes on from. */
+export const checkpointSchema = z
+  .object({ run_id: z.string(), qi_id: z.string().optional(), steps: z.array(outgoingOpSchema).min(1) })
+  .passthrough();
+
 export const inBandSyncSchema = z.object({ functions: z.array(functionConfigSchema) }).passthrough();
 
 /** Default retries when a function does not say: 3 retries, 4 attempts (the SDK's documented default). */
@@ -73,12 +78,16 @@ export interface CallBody {
     disable_immediate_execution: boolean;
     use_api: false;
     stack: { stack: string[]; current: number };
+    fn_id?: string;
+    qi_id?: string;
   };
 }
 
 /**
- * The body of a call to the function. Deliberately no `ctx.fn_id` / `ctx.qi_id`: without them the
- * v4 SDK never tries to checkpoint against the Inngest API, which does not exist here.
+ * The body of a call to the function. With `checkpoint`, `ctx.fn_id` and `ctx.qi_id` are set, so
+ * the v4 SDK runs step after step in this one call and checkpoints each result to
+ * `POST /v1/checkpoint/<run>/async` (served by the executor's fetch), as it does against an
+ * Inngest server; without them it answers after each step.
  */
 export function callBody(input: {
   runId: string;
@@ -87,6 +96,7 @@ export function callBody(input: {
   attempt: number;
   maxAttempts: number;
   disableImmediateExecution: boolean;
+  checkpoint?: { fnId: string; queueItemId: string };
 }): CallBody {
   return {
     version: 2,
@@ -100,6 +110,7 @@ export function callBody(input: {
       disable_immediate_execution: input.disableImmediateExecution,
       use_api: false,
       stack: { stack: input.steps.map((s) => s.hashedId), current: input.steps.length - 1 },
+      ...(input.checkpoint ? { fn_id: input.checkpoint.fnId, qi_id: input.checkpoint.queueItemId } : {}),
     },
   };
 }
