@@ -53,11 +53,14 @@ function runEnds(database: Database, runId: string, timeoutMs = 120_000): Promis
  */
 function countStatements(database: Database): { readonly n: number } {
   const counter = { n: 0 };
-  const db = database.db as unknown as { execute: (...a: unknown[]) => Promise<unknown>; transaction: (...a: unknown[]) => Promise<unknown> };
-  const execute = db.execute.bind(db);
-  const transaction = db.transaction.bind(db);
-  db.execute = (...a) => (counter.n++, execute(...a));
-  db.transaction = (...a) => (counter.n++, transaction(...a));
+  // Both handles: the engine's progress goes through its own pool on PostgreSQL.
+  for (const handle of new Set([database.db, database.progress.db])) {
+    const db = handle as unknown as { execute: (...a: unknown[]) => Promise<unknown>; transaction: (...a: unknown[]) => Promise<unknown> };
+    const execute = db.execute.bind(db);
+    const transaction = db.transaction.bind(db);
+    db.execute = (...a) => (counter.n++, execute(...a));
+    db.transaction = (...a) => (counter.n++, transaction(...a));
+  }
   return counter;
 }
 

@@ -24,6 +24,16 @@ export interface Database {
   rows<T = Record<string, unknown>>(query: SQL, on?: DbOrTx): Promise<T[]>;
   /** Subscribe to Postgres NOTIFY on a channel. Returns an unsubscribe function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * The same database for the engine's own progress: step results, jobs, run and node states,
+   * Observations written by steps. On PostgreSQL its commits do not wait for the WAL to reach the
+   * disk (`synchronous_commit = off`): an OS crash can lose the last fraction of a second of them,
+   * never a hole (the WAL is flushed in order, and every ordinary commit flushes all before it),
+   * and a lost step result only makes that step run again, which steps allow (idempotent writes,
+   * idempotency keys on side effects). People's writes (decisions, missions, settings) stay on
+   * the ordinary handle. On PGlite it is this handle.
+   */
+  readonly progress: Database;
   close(): Promise<void>;
 }
 
@@ -46,7 +56,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       await client.waitReady;
       const db = drizzlePglite(client, { schema }) as unknown as Db;
       await migratePglite(db as never, { migrationsFolder });
-      return {
+      const database: Database = {
+        get progress() {
+          return database;
+        },
         db,
         driver: "pglite",
         async rows<T>(query: SQL, on: DbOrTx = db) {
@@ -62,19 +75,31 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
           release?.();
         },
       };
+      return database;
     } catch (e) {
       release?.();
       throw e;
     }
   }
-  const client = postgres(opts.url, { max: opts.max ?? 10, onnotice: () => {} });
+  const max = opts.max ?? 10;
+  const client = postgres(opts.url, { max, onnotice: () => {} });
+  // The engine's progress gets its own pool whose sessions commit without waiting for the disk.
+  const progressClient = postgres(opts.url, {
+    max: Math.max(2, Math.ceil(max / 2)),
+    onnotice: () => {},
+    connection: { synchronous_commit: "off", application_name: "steward-engine" },
+  });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   await migratePostgres(db as never, { migrationsFolder });
-  return {
-    db,
+  const progressDb = drizzlePostgres(progressClient, { schema }) as unknown as Db;
+  const handle = (on: Db): Database => ({
+    db: on,
     driver: "postgres",
-    async rows<T>(query: SQL, on: DbOrTx = db) {
-      const res = (await on.execute(query)) as unknown as T[];
+    get progress() {
+      return progress;
+    },
+    async rows<T>(query: SQL, tx: DbOrTx = on) {
+      const res = (await tx.execute(query)) as unknown as T[];
       return [...res];
     },
     async listen(channel, onPayload) {
@@ -82,9 +107,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       return async () => sub.unlisten();
     },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), progressClient.end({ timeout: 5 })]);
     },
-  };
+  });
+  const progress = handle(progressDb);
+  return handle(db);
 }
 
 export async function notify(database: Database, channel: string, payload: string, on?: DbOrTx): Promise<void> {

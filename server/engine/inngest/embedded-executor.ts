@@ -115,6 +115,7 @@ const MAX_CHAIN = 100;
  */
 export class EmbeddedExecutor {
   private readonly store: ExecutorStore;
+  private readonly events: ExecutorStore;
   private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">> &
     Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">;
   private fns: FunctionConfig[] = [];
@@ -130,7 +131,10 @@ export class EmbeddedExecutor {
 
   constructor(options: EmbeddedExecutorOptions) {
     this.opts = { ...DEFAULTS, logger: console, ...options };
-    this.store = new ExecutorStore(options.database);
+    // Jobs, step results and waits are the engine's progress; events and cancellations come
+    // from people and other code and are stored durably (see Database.progress).
+    this.store = new ExecutorStore(options.database.progress);
+    this.events = new ExecutorStore(options.database);
   }
 
   get functions(): readonly FunctionConfig[] {
@@ -186,8 +190,8 @@ export class EmbeddedExecutor {
     const events = [input].flat().map((e) => this.normalize(e));
     if (!events.length) return [];
     const fx = new TxEffects();
-    await this.store.db.transaction(async (tx) => {
-      await this.store.ingest(tx, events, this.fns, fx);
+    await this.events.db.transaction(async (tx) => {
+      await this.events.ingest(tx, events, this.fns, fx);
     });
     await this.afterCommit(fx);
     return events.map((e) => e.id);
@@ -276,8 +280,8 @@ export class EmbeddedExecutor {
   /** Cancels one run (no event needed). Returns false when it had already ended. */
   async cancelRun(runId: string, reason = "Cancelled"): Promise<boolean> {
     const fx = new TxEffects();
-    const ended = await this.store.db.transaction((tx) =>
-      this.store.endRun(tx, runId, "cancelled", { name: "Cancelled", message: reason }, this.fns, fx),
+    const ended = await this.events.db.transaction((tx) =>
+      this.events.endRun(tx, runId, "cancelled", { name: "Cancelled", message: reason }, this.fns, fx),
     );
     await this.afterCommit(fx);
     return ended;
