@@ -27,7 +27,7 @@ import { initialViewport } from "./initial-viewport";
 import { nodeTypes } from "./nodes";
 import { OverviewMap } from "./overview-map";
 import { useEditor, useEditorStoreApi } from "./store/editor-context";
-import { NODE_WIDTH } from "./nodes/node-card";
+import { NODE_WIDTH } from "./nodes/card-geometry";
 
 export const PALETTE_MIME = "application/x-steward-node-kind";
 
@@ -53,7 +53,8 @@ const DEFAULT_EDGE_OPTIONS = { type: "default" };
 const MINIMAP_STYLE = { width: 168, height: 112 };
 /** Below this zoom step cards show only a large title (less to draw, and still readable). */
 export const LOD_ZOOM = 0.45;
-const farSelector = (s: ReactFlowState) => s.transform[2] < LOD_ZOOM;
+/** Null until React Flow has applied the opening viewport (its store starts at zoom 1). */
+const farSelector = (s: ReactFlowState) => (s.panZoom ? s.transform[2] < LOD_ZOOM : null);
 
 /** The React Flow canvas: a view of the store's domain graph, mapped through graph-mapping. */
 export function Canvas() {
@@ -72,9 +73,6 @@ export function Canvas() {
       readOnly: s.readOnly,
     })),
   );
-  const far = useStore(farSelector);
-  const { nodes, edges } = useMemo(() => mapper({ ...input, edgeLabels: !far }), [mapper, input, far]);
-  const readOnly = input.readOnly;
   // The opening viewport is computed from the pane's size before React Flow first paints, so a big
   // mission renders only what is in view and nothing jumps after load.
   const wrapper = useRef<HTMLDivElement>(null);
@@ -83,6 +81,11 @@ export function Canvas() {
     const rect = wrapper.current?.getBoundingClientRect();
     setOpenAt(initialViewport(store.getState().graph, rect?.width ?? 0, rect?.height ?? 0));
   }, [store]);
+  // The first frame already knows the opening zoom: drawing edge labels only to drop them a frame
+  // later costs a text measurement per label.
+  const far = useStore(farSelector) ?? (openAt ? openAt.zoom < LOD_ZOOM : false);
+  const { nodes, edges } = useMemo(() => mapper({ ...input, edgeLabels: !far }), [mapper, input, far]);
+  const readOnly = input.readOnly;
   // Past this size only what is in view is rendered, and the minimap is drawn on a canvas.
   const large = input.graph.nodes.length > 150;
 

@@ -136,6 +136,19 @@ describe("graph mapping", () => {
     expect(graph.nodes[2]?.position).toEqual({ x: 600, y: -100 });
   });
 
+  it("sizes a step React Flow has not measured from its card, and a measured one from the DOM", () => {
+    const graph = sample();
+    const { nodes } = toFlow(input(graph, { measured: { check: { width: 240, height: 200 } } }));
+    const gate = nodes.find((n) => n.id === "gate");
+    // Computed size and ports: React Flow can leave it unrendered until it scrolls into view.
+    expect(gate?.measured).toEqual({ width: 220, height: 147 });
+    expect(gate?.handles?.map((h) => h.id)).toEqual([null, "approved", "rejected"]);
+    // Measured: the DOM's size, and no computed ports that would override the measured ones.
+    const check = nodes.find((n) => n.id === "check");
+    expect(check?.measured).toEqual({ width: 240, height: 200 });
+    expect(check?.handles).toBeUndefined();
+  });
+
   it("keeps measured sizes apart from the graph and only changes them when they differ", () => {
     const m0 = {};
     const m1 = applyDimensionChanges(m0, [{ type: "dimensions", id: "a", dimensions: { width: 10, height: 20 } }]);

@@ -1,5 +1,6 @@
 import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
 import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
+import { cardGeometry } from "./nodes/card-geometry";
 
 /**
  * The one seam between the domain MissionGraph and React Flow's nodes and edges.
@@ -7,7 +8,8 @@ import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mis
  * The domain graph is the truth: positions live in it, and a canvas node carries the domain node
  * itself (same reference) plus view marks derived elsewhere (selection, problems, diff). The only
  * thing React Flow needs that the graph does not hold is each node's measured size, a rendering
- * cache that is re-measured whenever it is missing.
+ * cache. Until React Flow has measured a card, the node carries the card's computed size and port
+ * positions (nodes/card-geometry.ts), so only the cards in view are ever rendered.
  */
 
 export type DiffMark = "added" | "changed" | "moved";
@@ -94,6 +96,20 @@ function nodeClass(problems: readonly string[], diff: DiffMark | null): string |
   return parts.length ? parts.join(" ") : undefined;
 }
 
+/**
+ * A measured node keeps its measured size and the port positions React Flow read from the DOM; an
+ * unmeasured one gets its card's computed size and ports.
+ */
+function withSize(flow: Node, node: MissionNode, measured: Size | undefined, marks?: { selected?: boolean; problems?: number }): void {
+  if (measured) {
+    flow.measured = measured;
+    return;
+  }
+  const card = cardGeometry(node, marks);
+  flow.measured = { width: card.width, height: card.height };
+  flow.handles = card.handles;
+}
+
 /** Maps one domain node to its canvas node (pure; no caching). */
 export function toFlowNode(
   node: MissionNode,
@@ -109,7 +125,7 @@ export function toFlowNode(
     selected: marks.selected ?? false,
     className: nodeClass(problems, diff),
   };
-  if (marks.measured) flow.measured = marks.measured;
+  withSize(flow, node, marks.measured, { selected: marks.selected, problems: problems.length });
   if (marks.readOnly) {
     flow.draggable = false;
     flow.connectable = false;
@@ -159,7 +175,7 @@ function removedFlowNode(node: MissionNode, measured: Size | undefined): Removed
     focusable: false,
     className: "diff-removed",
   };
-  if (measured) flow.measured = measured;
+  withSize(flow, node, measured);
   return flow;
 }
 

@@ -8,9 +8,8 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
+import { NODE_WIDTH } from "./card-geometry";
 import { nodeSummary } from "./summary";
-
-export const NODE_WIDTH = 220;
 
 const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
   added: { ring: "ring-2 ring-emerald-500 ring-offset-2", pill: "bg-emerald-600 text-white", text: "Added" },

@@ -7,7 +7,7 @@ import type { NodeKind } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
 import { PALETTE_MIME } from "../canvas";
 import { KindIcon, kindTone } from "../kind-style";
-import { NODE_WIDTH } from "../nodes/node-card";
+import { NODE_WIDTH } from "../nodes/card-geometry";
 import { useEditorStoreApi } from "../store/editor-context";
 
 /** Node kinds from the registry: drag one onto the canvas, or click to add it next to the selection. */
