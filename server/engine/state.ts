@@ -117,6 +117,15 @@ export async function setNodeStateIn(
   return row?.id === null || row?.id === undefined ? null : Number(row.id);
 }
 
+/**
+ * Whether the run may still act. Checked right before a call to a system of record, so a run
+ * cancelled while an earlier step ran makes no further call even if its steps go on briefly.
+ */
+export async function runIsLive(database: Database, runId: string): Promise<boolean> {
+  const rows = await database.rows(sql`select 1 from run where id = ${runId} and status in ${LIVE_RUN}`);
+  return rows.length > 0;
+}
+
 /** Tells in-process subscribers about Observations, once their transaction has committed. */
 export function publish(runId: string, ...ids: (number | null)[]): void {
   for (const id of ids) if (id !== null) observationBus().emit(runId, id);

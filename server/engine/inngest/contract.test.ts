@@ -288,8 +288,9 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
     await new Promise((r) => setTimeout(r, 300));
     expect(probe.afterStale).toBe(0);
     expect(run?.error?.message).toBe("Cancelled by the test");
+    // "first" may have been stored or still kept (write-behind) when the run ended; nothing after it was.
     const memo = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step where run_id = ${run?.id ?? ""}`);
-    expect(Number(memo[0]?.n)).toBe(1);
+    expect(Number(memo[0]?.n)).toBeLessThanOrEqual(1);
   });
 
   it("refuses to checkpoint a step output over the limit and stores it as that step's error", async () => {

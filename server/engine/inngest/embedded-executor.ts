@@ -26,6 +26,7 @@ import {
   type OutgoingOp,
   type StepResult,
 } from "./protocol";
+import { CheckpointedCall, type MemoizedStep } from "./checkpointed-call";
 import { signatureHeader } from "./signing";
 
 /** The parts of `serve()`'s return value the executor calls, in-process. */
@@ -71,6 +72,12 @@ export interface EmbeddedExecutorOptions {
   retryBaseMs?: number;
   maxEventBytes?: number;
   maxStepOutputBytes?: number;
+  /**
+   * Steps checkpointed within a call that each took less than this are stored together, at most
+   * this long after the first of them; a slower step is stored before the SDK goes on. 0 stores
+   * each step before the SDK goes on.
+   */
+  writeBehindMs?: number;
   /** Called after a new event wait is stored (committed): lets callers re-send events it must see. */
   onWaitCreated?: (wait: WaitCreated) => void | Promise<void>;
   logger?: Pick<Console, "error" | "warn">;
@@ -93,17 +100,12 @@ const DEFAULTS = {
   retryBaseMs: 1_000,
   maxEventBytes: 512 * 1024,
   maxStepOutputBytes: 4 * 1024 * 1024,
+  writeBehindMs: 20,
 };
 
 const SERVE_URL = "http://embedded.invalid/api/inngest";
 const CHECKPOINT_PATH = /^\/v1\/checkpoint\/([^/]+)\/async$/;
 
-/** A call the SDK checkpoints into: the steps it memoized so far, and whether it was told to stop. */
-interface CheckpointingCall {
-  jobId: string;
-  steps: { hashedId: string; result: StepResult }[];
-  stale: boolean;
-}
 /** Calls one worker makes for a run in a row before giving the job back to the queue (fairness). */
 const MAX_CHAIN = 100;
 
@@ -127,7 +129,7 @@ export class EmbeddedExecutor {
   /** After kill(): results of calls still in flight are dropped, as if the process had died. */
   private dead = false;
   /** Calls in flight that the SDK may checkpoint into, by engine run id. */
-  private checkpointing = new Map<string, CheckpointingCall>();
+  private checkpointing = new Map<string, CheckpointedCall>();
 
   constructor(options: EmbeddedExecutorOptions) {
     this.opts = { ...DEFAULTS, logger: console, ...options };
@@ -243,9 +245,10 @@ export class EmbeddedExecutor {
 
   /**
    * The SDK ran a step inside a call and goes on with the next one in the same call: memoize it
-   * now. 409 tells the SDK to stop (the SDK does not retry it): the call is no longer current (the
-   * run ended, another call is ahead, or this executor was killed). Any other error makes the SDK
-   * retry, then answer the call with the step instead, which the executor stores the usual way.
+   * (write-behind for quick steps, see CheckpointedCall). 409 tells the SDK to stop (the SDK does
+   * not retry it): the call is no longer current (the run ended, another call is ahead, or this
+   * executor was killed). Any other error makes the SDK retry, then answer the call with the step
+   * instead, which the executor stores the usual way.
    */
   private async checkpoint(runId: string, raw: string): Promise<Response> {
     const call = this.checkpointing.get(runId);
@@ -261,7 +264,7 @@ export class EmbeddedExecutor {
       if (call) call.stale = true;
       return Response.json({ error: "This call is no longer current" }, { status: 409 });
     }
-    const steps: { hashedId: string; result: StepResult }[] = [];
+    const steps: MemoizedStep[] = [];
     for (const op of parsed.data.steps) {
       // Anything but a plain result (a too large output, another opcode) goes back with the call's answer.
       if (op.op !== "StepRun") return Response.json({ error: `Cannot checkpoint ${op.op}` }, { status: 422 });
@@ -269,11 +272,7 @@ export class EmbeddedExecutor {
       if (Buffer.byteLength(JSON.stringify(data)) > this.opts.maxStepOutputBytes) return Response.json({ error: "Step output too large" }, { status: 413 });
       steps.push({ hashedId: op.id, result: { data } });
     }
-    if (!(await this.store.checkpointSteps(runId, steps))) {
-      call.stale = true;
-      return Response.json({ error: "The run ended or another call is ahead" }, { status: 409 });
-    }
-    call.steps.push(...steps);
+    if (!(await call.accept(steps))) return Response.json({ error: "The run ended or another call is ahead" }, { status: 409 });
     return Response.json({ ok: true });
   }
 
@@ -368,6 +367,8 @@ export class EmbeddedExecutor {
   }
 
   private async afterCommit(fx: TxEffects): Promise<void> {
+    // A call still running steps for a run that just ended here stops at its next checkpoint.
+    for (const runId of fx.ended) this.checkpointing.get(runId)?.stop();
     if (fx.jobs > 0) {
       // Wake as many workers as there is new work, up to all of them.
       for (let i = 0; i < Math.min(fx.jobs, this.opts.concurrency); i++) this.wakeOne();
@@ -443,8 +444,13 @@ export class EmbeddedExecutor {
     // While parallel steps are queued the SDK must plan, not run a step inline (it could be one of them).
     const disableImmediateExecution = planned || claimed.planned;
     // A discovery call that may chain lets the SDK run the following steps in the same call,
-    // checkpointing each result (one statement per step, no call per step).
-    const call: CheckpointingCall | undefined = mayChain && !disableImmediateExecution && !this.stopping ? { jobId: job.id, steps: [], stale: false } : undefined;
+    // checkpointing each result (no call per step).
+    const call =
+      mayChain && !disableImmediateExecution && !this.stopping
+        ? new CheckpointedCall(job.id, (steps) => this.store.checkpointSteps(run.id, steps), this.opts.writeBehindMs, (e) =>
+            this.opts.logger.error(`[engine] storing checkpointed steps of run ${run.id} failed:`, e),
+          )
+        : undefined;
     const body = callBody({
       runId: run.id,
       event: run.event,
@@ -468,9 +474,13 @@ export class EmbeddedExecutor {
       clearInterval(heartbeat);
       if (call && this.checkpointing.get(run.id) === call) this.checkpointing.delete(run.id);
     }
-    if (this.dead) return;
-    // Told to stop mid-call: whoever is ahead (or the end of the run) owns what happens next.
-    if (call?.stale) return;
+    if (this.dead) {
+      call?.discard();
+      return;
+    }
+    // Steps the SDK ran are stored before its answer, which comes after them. Told to stop
+    // mid-call: whoever is ahead (or the end of the run) owns what happens next.
+    if (call && !(await call.flush())) return;
     if (call?.steps.length) claimed = { ...claimed, steps: [...claimed.steps, ...call.steps] };
 
     const noRetry = res.headers.get("x-inngest-no-retry") === "true";

@@ -76,6 +76,8 @@ const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
 export class TxEffects {
   jobs = 0;
   waits: CreatedWait[] = [];
+  /** Runs this transaction ended. */
+  ended: string[] = [];
 }
 
 export class ExecutorStore {
@@ -213,6 +215,7 @@ export class ExecutorStore {
       tx,
     );
     if (!run) return false;
+    fx.ended.push(runId);
     await tx.execute(sql`delete from engine_wait where run_id = ${runId}`);
     await tx.execute(sql`delete from engine_job where run_id = ${runId}`);
     if (run.parent_run_id && run.parent_step_id) {

@@ -2,7 +2,7 @@ import "server-only";
 import type { ToolCallResult } from "@/server/connectors/tool-port";
 import { decisionResolution } from "@/server/decisions/lifecycle";
 import { auditToolCall } from "../audit-trail";
-import { setNodeState } from "../state";
+import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import { deciderName, openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
@@ -54,6 +54,7 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
 /** Calls the tool once per run and node (retries reuse the key) and records the result and the act. */
 async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>, approvedBy: string | null = null): Promise<unknown> {
   const idempotencyKey = `${run.runId}:${run.node.id}`;
+  if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${run.node.id}: ${tool} was not called: the run has ended`);
   const result: ToolCallResult = await run.deps.tools.callTool(tool, args, { idempotencyKey });
   await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
   if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);

@@ -4,7 +4,7 @@ import { decisionResolution } from "@/server/decisions/lifecycle";
 import { recordObservation } from "@/server/observations/record";
 import type { ResumedToolResult, TokenUsage, WorkerStepResult } from "@/server/workers/types";
 import { auditToolCall } from "../audit-trail";
-import { setNodeState } from "../state";
+import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
@@ -70,6 +70,7 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
       });
       if (rejected !== null) return { toolCallId: turn.toolCallId, output: rejected, isError: true };
       const idempotencyKey = `${run.runId}:${node.id}:${i}`;
+      if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${node.id}: ${turn.tool} was not called: the run has ended`);
       const res = await run.deps.tools.callTool(turn.tool, r.values, { idempotencyKey });
       await auditToolCall(run.database, { runId: run.runId, nodeId: node.id, tool: turn.tool, idempotencyKey, args: r.values, result: res, approvedBy: r.decidedBy });
       return { toolCallId: turn.toolCallId, output: res.value !== undefined ? res.value : res.text, isError: res.isError };

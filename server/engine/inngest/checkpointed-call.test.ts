@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { CheckpointedCall, type MemoizedStep } from "./checkpointed-call";
+
+const step = (id: string): MemoizedStep => ({ hashedId: id, result: { data: id } });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function recorder(answer: () => boolean | Promise<boolean> = () => true) {
+  const batches: string[][] = [];
+  const store = async (steps: MemoizedStep[]) => {
+    batches.push(steps.map((s) => s.hashedId));
+    return answer();
+  };
+  return { batches, store };
+}
+
+describe("CheckpointedCall", () => {
+  it("keeps quick steps and stores them together when the call ends", async () => {
+    const { batches, store } = recorder();
+    const call = new CheckpointedCall("job", store, 1_000, () => {});
+    expect(await call.accept([step("a")])).toBe(true);
+    expect(await call.accept([step("b")])).toBe(true);
+    expect(batches).toEqual([]);
+    expect(await call.flush()).toBe(true);
+    expect(batches).toEqual([["a", "b"]]);
+    expect(call.steps.map((s) => s.hashedId)).toEqual(["a", "b"]);
+  });
+
+  it("stores a step that took long at once, with what was kept before it", async () => {
+    const { batches, store } = recorder();
+    const call = new CheckpointedCall("job", store, 30, () => {});
+    await call.accept([step("quick")]);
+    await sleep(40);
+    // The timer stored "quick" meanwhile; "slow" took longer than the window, so it is stored before the SDK goes on.
+    expect(batches).toEqual([["quick"]]);
+    await call.accept([step("slow")]);
+    expect(batches).toEqual([["quick"], ["slow"]]);
+  });
+
+  it("stores kept steps at most the window after the first of them", async () => {
+    const { batches, store } = recorder();
+    const call = new CheckpointedCall("job", store, 25, () => {});
+    await call.accept([step("a")]);
+    await call.accept([step("b")]);
+    await sleep(60);
+    expect(batches).toEqual([["a", "b"]]);
+    await call.flush();
+    expect(batches).toEqual([["a", "b"]]);
+  });
+
+  it("with a window of 0 stores every step before the SDK goes on", async () => {
+    const { batches, store } = recorder();
+    const call = new CheckpointedCall("job", store, 0, () => {});
+    await call.accept([step("a")]);
+    await call.accept([step("b")]);
+    expect(batches).toEqual([["a"], ["b"]]);
+  });
+
+  it("turns stale when the store refuses, and refuses every later step", async () => {
+    const { batches, store } = recorder(() => false);
+    const call = new CheckpointedCall("job", store, 0, () => {});
+    expect(await call.accept([step("a")])).toBe(false);
+    expect(call.stale).toBe(true);
+    expect(await call.accept([step("b")])).toBe(false);
+    expect(batches).toEqual([["a"]]);
+  });
+
+  it("after stop() stores nothing kept and refuses the next step", async () => {
+    const { batches, store } = recorder();
+    const call = new CheckpointedCall("job", store, 1_000, () => {});
+    await call.accept([step("a")]);
+    call.stop();
+    expect(await call.accept([step("b")])).toBe(false);
+    expect(await call.flush()).toBe(false);
+    expect(batches).toEqual([]);
+  });
+
+  it("keeps the steps when the database fails, and stores them on the next flush", async () => {
+    let fail = true;
+    const { batches, store } = recorder(() => {
+      if (fail) throw new Error("connection lost");
+      return true;
+    });
+    const call = new CheckpointedCall("job", store, 1_000, () => {});
+    await call.accept([step("a")]);
+    await expect(call.flush()).rejects.toThrow("connection lost");
+    fail = false;
+    await call.accept([step("b")]);
+    expect(await call.flush()).toBe(true);
+    expect(batches).toEqual([["a"], ["a", "b"]]);
+  });
+});
