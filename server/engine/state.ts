@@ -25,6 +25,19 @@ const TERMINAL_NODE: NodeStatus[] = ["succeeded", "failed", "skipped"];
 const LIVE_RUN = sql`('queued', 'running', 'waiting')`;
 
 const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
+
+/**
+ * The NOTIFY that tells other replicas about the Observation a statement inserts (CTE `obs`), and
+ * the term that makes the statement evaluate it. On PGlite this process is the only one, and
+ * publish() already tells it, so the statement is lighter there.
+ */
+function notifyObs(database: Database, runId: string): { cte: SQL; count: SQL } {
+  if (database.driver !== "postgres") return { cte: sql``, count: sql`` };
+  return {
+    cte: sql`, note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)`,
+    count: sql` + (select count(*) from note)`,
+  };
+}
 const list = (items: string[]) => sql.join(items.map((s) => sql`${s}`), sql`, `);
 
 export interface NodeChange {
@@ -100,6 +113,7 @@ export async function setNodeStateIn(
     ? sql`, run_upd as (update run set ${sql.join(runSets, sql`, `)} where id = ${runId} and status in ${LIVE_RUN} and exists (select 1 from upd) returning 1)`
     : sql``;
   const data = { status: to, ...(change.error ? { error: change.error } : {}), ...change.data };
+  const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
           update run_node set ${sql.join(sets, sql`, `)}
@@ -109,9 +123,8 @@ export async function setNodeStateIn(
         obs as (
           insert into observation (run_id, node_id, attempt, kind, text, data)
           select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${change.text ?? `${nodeId} ${to}`}, ${json(data)} from upd
-          returning id),
-        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
-        select (select id from obs) as id, (select count(*) from note)${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
+          returning id)${note.cte}
+        select (select id from obs) as id, 0${note.count}${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
     tx,
   );
   return row?.id === null || row?.id === undefined ? null : Number(row.id);
@@ -143,6 +156,7 @@ export async function skipNodes(database: Database, runId: string, nodeIds: stri
 
 /** queued → running, once, in one statement. Returns the Observation id to publish (null when it already ran). */
 export async function markRunStarted(database: Database, runId: string, on?: DbOrTx): Promise<number | null> {
+  const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
           update run set status = 'running', started_at = coalesce(started_at, now()),
@@ -150,9 +164,8 @@ export async function markRunStarted(database: Database, runId: string, on?: DbO
           where id = ${runId} and status = 'queued' returning id),
         obs as (
           insert into observation (run_id, kind, text, data)
-          select ${runId}, 'status', 'Run started', ${json({ status: "running" })} from upd returning id),
-        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
-        select (select id from obs) as id, (select count(*) from note) as n`,
+          select ${runId}, 'status', 'Run started', ${json({ status: "running" })} from upd returning id)${note.cte}
+        select (select id from obs) as id, 0${note.count} as n`,
     on,
   );
   return row?.id === null || row?.id === undefined ? null : Number(row.id);
@@ -170,6 +183,7 @@ export async function setRunVerdict(database: Database, tx: DbOrTx, runId: strin
 
 /** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
 export async function markRunSucceeded(database: Database, runId: string): Promise<boolean> {
+  const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
           update run set status = 'succeeded', ended_at = now(), deadline_at = null
@@ -179,9 +193,8 @@ export async function markRunSucceeded(database: Database, runId: string): Promi
           select ${runId}, 'status',
                  case when upd.verdict is null then 'Run succeeded' else 'Run succeeded: ' || (upd.verdict->>'outcome') end,
                  jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
-          from upd returning id),
-        note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)
-        select (select id from obs) as id, (select count(*) from note) as n`,
+          from upd returning id)${note.cte}
+        select (select id from obs) as id, 0${note.count} as n`,
   );
   const id = row?.id === null || row?.id === undefined ? null : Number(row.id);
   publish(runId, id);

@@ -33,7 +33,8 @@ export function observationBus(): EventEmitter {
 export const OBSERVATION_CHANNEL = "steward_observation";
 
 /**
- * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others.
+ * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others
+ * (PostgreSQL).
  * Subscribers read rows by id, so the published payload is only `<runId>:<id>`.
  */
 export async function recordObservation(database: Database, obs: NewObservation, on?: DbOrTx): Promise<Observation> {
@@ -52,6 +53,7 @@ export async function recordObservation(database: Database, obs: NewObservation,
     .returning(getTableColumns(observation));
   if (!row) throw new Error("observation insert returned nothing");
   observationBus().emit(obs.runId, row.id);
-  await notify(database, OBSERVATION_CHANNEL, `${obs.runId}:${row.id}`, on);
+  // Other replicas share PostgreSQL; on PGlite this process is the only one.
+  if (database.driver === "postgres") await notify(database, OBSERVATION_CHANNEL, `${obs.runId}:${row.id}`, on);
   return row;
 }
