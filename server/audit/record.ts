@@ -1,5 +1,6 @@
 import "server-only";
-import { sql } from "drizzle-orm";
+import { is, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import type { Database, DbOrTx } from "@/server/db/database";
@@ -68,8 +69,10 @@ export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on
   // Serialised once here; the database's jsonb form (read back below) is what gets hashed.
   const json = JSON.stringify(e.data ?? {});
   const handle = on ?? (isDatabase(into) ? into.db : into);
+  // Already in a transaction: append in it (a savepoint would only cost two more statements).
+  const inTransaction = (body: (tx: DbOrTx) => Promise<AuditRow>) => (is(handle, PgTransaction) ? body(handle) : handle.transaction(body));
 
-  return handle.transaction(async (tx) => {
+  return inTransaction(async (tx) => {
     await lockAuditWriters(tx);
     const [prep] = resultRows<{ id: string; data: unknown; prev_hash: string | null; email: string | null }>(
       await tx.execute(sql`
