@@ -59,3 +59,17 @@ export function getEngineDeps(): EngineDeps {
 export function resetEngineDeps(): void {
   globalThis.__stewardEngineDeps = undefined;
 }
+
+/**
+ * Deps for runs driven by the embedded executor: steps write through the database's `progress`
+ * handle (no wait for the WAL flush on PostgreSQL). That is safe only because the executor
+ * memoizes step results in the same database, later in the same WAL: if a step's result survived
+ * a crash, so did everything the step wrote, and a lost result makes the step run again. With an
+ * Inngest server the result lives elsewhere, so steps keep the ordinary, synchronous handle.
+ */
+export function embeddedDeps(deps: () => EngineDeps): () => EngineDeps {
+  return () => {
+    const d = deps();
+    return { ...d, database: async () => (await d.database()).progress };
+  };
+}

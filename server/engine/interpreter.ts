@@ -39,8 +39,7 @@ type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: 
  */
 export async function runMission(ctx: InterpreterContext): Promise<MissionResult> {
   const { runId, step, deps } = ctx;
-  // Everything a step writes is redone if its result is lost, so it needs no synchronous commit.
-  const database = (await deps.database()).progress;
+  const database = await deps.database();
 
   const header = await step.run("run:start", async () => {
     const loaded = await loadRunHeader(database, runId);

@@ -2,7 +2,7 @@ import "server-only";
 import type { Logger } from "inngest";
 import type { Database } from "@/server/db/database";
 import { redeliverDecision } from "@/server/decisions/queries";
-import { getEngineDeps, type EngineDeps } from "./deps";
+import { embeddedDeps, getEngineDeps, type EngineDeps } from "./deps";
 import { DECISION_MADE } from "./events";
 import { createEmbeddedEngine, type EmbeddedEngine } from "./inngest/embedded";
 import type { EmbeddedExecutorOptions } from "./inngest/embedded-executor";
@@ -23,9 +23,7 @@ export function createMissionEngine(opts: {
   const send: EngineDeps["send"] = async (events) => {
     await engine.executor.send(events);
   };
-  const deps =
-    opts.deps ??
-    (() => ({ ...getEngineDeps(), database: async () => opts.database, send }));
+  const deps = embeddedDeps(opts.deps ?? (() => ({ ...getEngineDeps(), database: async () => opts.database, send })));
   const engine: EmbeddedEngine = createEmbeddedEngine({
     database: opts.database,
     signingKey: opts.signingKey,

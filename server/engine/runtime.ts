@@ -2,7 +2,7 @@ import "server-only";
 import { serve } from "inngest/next";
 import { env, executorMode } from "@/server/env";
 import { redeliverDecision } from "@/server/decisions/queries";
-import { getEngineDeps } from "./deps";
+import { embeddedDeps, getEngineDeps } from "./deps";
 import { DECISION_MADE, type EngineEvent } from "./events";
 import { createEngineClient, embeddedSigningKey, type EngineClient } from "./inngest/client";
 import { EmbeddedExecutor, type ServeHandler } from "./inngest/embedded-executor";
@@ -43,7 +43,7 @@ export function engineRuntime(): EngineRuntime {
       },
     });
   }
-  const handler = serve({ client, functions: createMissionFunctions(client, getEngineDeps) });
+  const handler = serve({ client, functions: createMissionFunctions(client, mode === "inngest" ? getEngineDeps : embeddedDeps(getEngineDeps)) });
   globalThis.__stewardEngine = { mode, client, handler, signingKey, executor: null, starting: null };
   return globalThis.__stewardEngine;
 }

@@ -29,7 +29,7 @@ export function createMissionFunctions(client: EngineClient, deps: () => EngineD
       onFailure: async ({ event, error }) => {
         const parsed = runRequestedData.safeParse(event.data.event?.data);
         if (!parsed.success) return { recorded: false };
-        const database = (await deps().database()).progress;
+        const database = await deps().database();
         const recorded = await endRunWith(database, parsed.data.runId, "failed", error.message || "The engine gave up on this run");
         return { recorded };
       },
