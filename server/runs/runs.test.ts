@@ -7,6 +7,7 @@ import { edges, mission, node } from "@/server/engine/testing/missions";
 import { seedMission, testEngine, waitForRun, waitingDecision, eventually } from "@/server/engine/testing/harness";
 import { checkRunInvariants } from "@/server/engine/testing/reliability";
 import { sweepOnce } from "@/server/engine/sweeper";
+import { recordObservation } from "@/server/observations/record";
 import { RunError } from "./errors";
 import { cancelRun, getRun, listRuns, rerun, startRun } from "./service";
 
@@ -107,6 +108,21 @@ describe.each(testDatabases())("runs on $name", (tdb) => {
     expect((await listRuns(database, { missionId: seeded.missionId, status: "succeeded", limit: 10 })).items).toEqual([]);
     expect((await listRuns(database, { missionId: seeded.missionId, from: new Date(Date.now() + 60_000), limit: 10 })).items).toEqual([]);
     await expect(listRuns(database, { cursor: "garbage" })).rejects.toMatchObject({ reason: "invalid_input", problems: [{ path: "cursor" }] });
+  });
+
+  it("lists a run's spend as its page shows it: model calls of failed attempts count too", async () => {
+    const seeded = await seedMission(database, formGraph);
+    const { runId } = await startRun(database, { missionId: seeded.missionId, input: good, userId: seeded.starter }, { send });
+    // Two model calls (the first attempt failed), and the node's own total counting only the last.
+    await recordObservation(database, { runId, nodeId: "review", kind: "usage", tokensIn: 100, tokensOut: 20, data: { cost: 0.0015 } });
+    await recordObservation(database, { runId, nodeId: "review", kind: "usage", tokensIn: 120, tokensOut: 30, data: { cost: 0.002 } });
+    await database.db.execute(sql`update run set tokens_in = 120, tokens_out = 30 where id = ${runId}`);
+    const page = await getRun(database, runId);
+    expect(page).toMatchObject({ tokensIn: 220, tokensOut: 50 });
+    expect(page.cost).toBeCloseTo(0.0035, 6);
+    const listed = (await listRuns(database, { missionId: seeded.missionId, limit: 10 })).items.find((r) => r.id === runId);
+    expect(listed).toMatchObject({ tokensIn: 220, tokensOut: 50 });
+    expect(listed?.cost).toBeCloseTo(0.0035, 6);
   });
 
   it("cancels a waiting run: the decision is cancelled, the engine stops, a second cancel is a conflict; rerun starts afresh", async () => {

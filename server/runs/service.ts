@@ -300,12 +300,20 @@ interface RunRow {
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
 
+// Spend is the larger of the run's own totals and its usage Observations (see usageLedger), so a
+// run reads the same in the list as on its page.
 const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
-         r.input, r.channel, r.started_by, r.tokens_in, r.tokens_out, r.cost::text as cost, r.created_at::text as created_at,
+         r.input, r.channel, r.started_by,
+         greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
+         greatest(r.cost, u.cost)::text as cost, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
          r.rerun_of, r.rerun_from
-  from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id`;
+  from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
+  cross join lateral (
+    select coalesce(sum(o.tokens_in), 0) as tokens_in, coalesce(sum(o.tokens_out), 0) as tokens_out,
+           coalesce(sum(case when jsonb_typeof(o.data->'cost') = 'number' then (o.data->>'cost')::numeric else 0 end), 0) as cost
+    from observation o where o.run_id = r.id and o.kind = 'usage') u`;
 
 function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
   return {
