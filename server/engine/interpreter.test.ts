@@ -395,6 +395,27 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     });
   });
 
+  it("counts the tokens of a Worker attempt that failed against the run's budget", async () => {
+    const worker = scriptedWorker([
+      async (input) => {
+        await input.observe({ kind: "usage", text: "model: 700 tokens in, 100 out", tokensIn: 700, tokensOut: 100, data: { cost: 0 } });
+        throw new Error("the model's connection dropped");
+      },
+      () => ({ kind: "completed", output: { summary: "ok" }, usage: usage(50, 10), transcript: [] }),
+    ]);
+    workers.set("spender", worker);
+    const graph = mission(
+      "budget retry",
+      [node.trigger("start"), node.worker("spender", { outputs: [{ name: "summary", type: "string" }] }), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+      edges("start->spender", "spender->done"),
+    );
+    const seeded = await seedMission(database, graph);
+    const { runId } = await startRun(database, { missionId: seeded.missionId, input: {}, userId: seeded.starter, tokenBudget: 1_000 }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const attempts = worker.inputs.filter((i) => i.runId === runId);
+    expect(attempts.map((i) => i.tokenBudgetLeft)).toEqual([1_000, 200]);
+  });
+
   it("completes without an outcome when the taken path has no verdict", async () => {
     const graph = mission(
       "no verdict",

@@ -82,8 +82,11 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
 
 async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number }> {
   if (run.plan.tokenBudget === null) return {};
+  // Every model call's usage Observation counts, failed and retried attempts included: they were paid for.
   const [row] = await run.database.rows<{ used: number }>(
-    sql`select (tokens_in + tokens_out)::int as used from run where id = ${run.runId}`,
+    sql`select greatest(r.tokens_in + r.tokens_out,
+                        (select coalesce(sum(o.tokens_in + o.tokens_out), 0) from observation o where o.run_id = r.id and o.kind = 'usage'))::int as used
+        from run r where r.id = ${run.runId}`,
   );
   return { tokenBudgetLeft: Math.max(0, run.plan.tokenBudget - Number(row?.used ?? 0)) };
 }
