@@ -548,7 +548,8 @@ export class EmbeddedExecutor {
         return;
       }
       for (const op of ops) await this.applyOp(tx, run, op, fx);
-      await this.store.finishJob(tx, job, fx);
+      // A run that just ended took its jobs with it.
+      if (!fx.ended.includes(run.id)) await this.store.finishJob(tx, job, fx);
     });
     await this.afterCommit(fx);
   }

@@ -109,12 +109,19 @@ export class ExecutorStore {
    */
   async ingest(tx: DbOrTx, events: EngineEventPayload[], fns: FunctionConfig[], fx: TxEffects): Promise<void> {
     for (const evt of events) {
-      const inserted = await this.rows<{ received_at: string }>(
-        sql`insert into engine_event (id, name, payload, received_at) values (${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp())
-            on conflict (id) do nothing returning received_at::text`,
+      // Stored, and the waits stored before it read, in one statement (one row per wait, or one
+      // row without a wait; none when the event id was seen before).
+      const rows = await this.rows<{ received_at: string; run_id: string | null; hashed_id: string | null; expr: string | null; event: EngineEventPayload | null }>(
+        sql`with ins as (
+              insert into engine_event (id, name, payload, received_at) values (${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp())
+              on conflict (id) do nothing returning received_at)
+            select ins.received_at::text as received_at, w.run_id, w.hashed_id, w.expr, w.event
+            from ins left join lateral (
+              select w.run_id, w.hashed_id, w.expr, r.event from engine_wait w join engine_run r on r.id = w.run_id
+              where w.kind = 'event' and w.event_name = ${evt.name} and w.created_at <= ins.received_at and r.status = 'running') w on true`,
         tx,
       );
-      const receivedAt = inserted[0]?.received_at;
+      const receivedAt = rows[0]?.received_at;
       if (!receivedAt) continue;
 
       for (const fn of fns) {
@@ -122,12 +129,8 @@ export class ExecutorStore {
         if (triggered) await this.createRun(tx, fn, evt, null, fx);
       }
 
-      const waits = await this.rows<{ run_id: string; hashed_id: string; expr: string | null; event: EngineEventPayload }>(
-        sql`select w.run_id, w.hashed_id, w.expr, r.event from engine_wait w join engine_run r on r.id = w.run_id
-            where w.kind = 'event' and w.event_name = ${evt.name} and w.created_at <= ${receivedAt}::timestamptz and r.status = 'running'`,
-        tx,
-      );
-      for (const w of waits) {
+      for (const w of rows) {
+        if (!w.run_id || !w.hashed_id || !w.event) continue;
         if (matches(w.expr, { event: w.event, async: evt })) await this.resolveWait(tx, w.run_id, w.hashed_id, { data: evt }, fx);
       }
 
@@ -175,11 +178,15 @@ export class ExecutorStore {
     fx: TxEffects,
   ): Promise<string> {
     const id = crypto.randomUUID();
+    // The run and its first discovery job in one statement.
     await tx.execute(
-      sql`insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
-          values (${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null})`,
+      sql`with r as (
+            insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
+            values (${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null}) returning id)
+          insert into engine_job (run_id, kind, step_id, run_at, dedupe_key)
+          select r.id, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(id)} from r`,
     );
-    await this.requestDiscovery(tx, id, fx);
+    fx.jobs++;
     return id;
   }
 
@@ -209,15 +216,18 @@ export class ExecutorStore {
     fx: TxEffects,
   ): Promise<boolean> {
     const column = status === "completed" ? sql`output` : sql`error`;
+    // One statement: the run ends, and its waits and jobs go with it.
     const [run] = await this.rows<{ fn_id: string; event: EngineEventPayload; parent_run_id: string | null; parent_step_id: string | null }>(
-      sql`update engine_run set status = ${status}, ${column} = ${json(value)}, ended_at = clock_timestamp()
-          where id = ${runId} and status = 'running' returning fn_id, event, parent_run_id, parent_step_id`,
+      sql`with ended as (
+            update engine_run set status = ${status}, ${column} = ${json(value)}, ended_at = clock_timestamp()
+            where id = ${runId} and status = 'running' returning fn_id, event, parent_run_id, parent_step_id),
+          waits as (delete from engine_wait where run_id = ${runId} and exists (select 1 from ended)),
+          jobs as (delete from engine_job where run_id = ${runId} and exists (select 1 from ended))
+          select * from ended`,
       tx,
     );
     if (!run) return false;
     fx.ended.push(runId);
-    await tx.execute(sql`delete from engine_wait where run_id = ${runId}`);
-    await tx.execute(sql`delete from engine_job where run_id = ${runId}`);
     if (run.parent_run_id && run.parent_step_id) {
       const result: StepResult =
         status === "completed" ? { data: value } : { error: status === "cancelled" ? { name: "Cancelled", message: "The invoked run was cancelled" } : value };
