@@ -28,6 +28,7 @@ import { nodeTypes } from "./nodes";
 import { OverviewMap } from "./overview-map";
 import { useEditor, useEditorStoreApi } from "./store/editor-context";
 import { NODE_WIDTH } from "./nodes/card-geometry";
+import { FarContext } from "./nodes/node-card";
 
 export const PALETTE_MIME = "application/x-steward-node-kind";
 
@@ -51,7 +52,7 @@ const DELETE_KEYS = null;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
 const DEFAULT_EDGE_OPTIONS = { type: "default" };
 const MINIMAP_STYLE = { width: 168, height: 112 };
-/** Below this zoom step cards show only a large title (less to draw, and still readable). */
+/** Below this zoom step cards show only a large title (less to draw, and still readable): FarContext. */
 export const LOD_ZOOM = 0.45;
 /** Null until React Flow has applied the opening viewport (its store starts at zoom 1). */
 const farSelector = (s: ReactFlowState) => (s.panZoom ? s.transform[2] < LOD_ZOOM : null);
@@ -234,44 +235,46 @@ export function Canvas() {
   return (
     <div ref={wrapper} className="h-full w-full" onDragOver={onDragOver} onDrop={onDrop} onMouseDownCapture={onMouseDownCapture} data-testid="canvas">
       {openAt ? (
-        <ReactFlow<CanvasNode, CanvasEdge>
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={nodeTypes}
-          onNodesChange={actions.onNodesChange}
-          onEdgesChange={actions.onEdgesChange}
-          onNodeDragStart={actions.onNodeDragStart}
-          onNodeDragStop={actions.onNodeDragStop}
-          onSelectionDragStart={actions.onNodeDragStart}
-          onSelectionDragStop={actions.onNodeDragStop}
-          onConnect={actions.onConnect}
-          onConnectEnd={onConnectEnd}
-          isValidConnection={isValidConnection}
-          onPaneClick={onPaneClick}
-          deleteKeyCode={DELETE_KEYS}
-          selectionKeyCode="Shift"
-          multiSelectionKeyCode={MULTI_SELECT_KEYS}
-          nodesDraggable={!readOnly}
-          nodesConnectable={!readOnly}
-          edgesReconnectable={false}
-          elementsSelectable
-          defaultViewport={openAt}
-          fitViewOptions={FIT_VIEW_OPTIONS}
-          minZoom={0.05}
-          maxZoom={2}
-          onlyRenderVisibleElements={large}
-          proOptions={PRO_OPTIONS}
-          defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
-          className={far ? "lod-far bg-slate-50" : "bg-slate-50"}
-        >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-          {large ? (
-            <OverviewMap colors={MINIMAP_COLORS} />
-          ) : (
-            <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} style={MINIMAP_STYLE} className="!rounded-lg !border !border-slate-200 !shadow-sm" />
-          )}
-          <Controls showInteractive={false} className="!rounded-lg !border !border-slate-200 !shadow-sm" />
-        </ReactFlow>
+        <FarContext.Provider value={far}>
+          <ReactFlow<CanvasNode, CanvasEdge>
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={actions.onNodesChange}
+            onEdgesChange={actions.onEdgesChange}
+            onNodeDragStart={actions.onNodeDragStart}
+            onNodeDragStop={actions.onNodeDragStop}
+            onSelectionDragStart={actions.onNodeDragStart}
+            onSelectionDragStop={actions.onNodeDragStop}
+            onConnect={actions.onConnect}
+            onConnectEnd={onConnectEnd}
+            isValidConnection={isValidConnection}
+            onPaneClick={onPaneClick}
+            deleteKeyCode={DELETE_KEYS}
+            selectionKeyCode="Shift"
+            multiSelectionKeyCode={MULTI_SELECT_KEYS}
+            nodesDraggable={!readOnly}
+            nodesConnectable={!readOnly}
+            edgesReconnectable={false}
+            elementsSelectable
+            defaultViewport={openAt}
+            fitViewOptions={FIT_VIEW_OPTIONS}
+            minZoom={0.05}
+            maxZoom={2}
+            onlyRenderVisibleElements={large}
+            proOptions={PRO_OPTIONS}
+            defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+            className="bg-slate-50"
+          >
+            <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+            {large ? (
+              <OverviewMap colors={MINIMAP_COLORS} />
+            ) : (
+              <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} style={MINIMAP_STYLE} className="!rounded-lg !border !border-slate-200 !shadow-sm" />
+            )}
+            <Controls showInteractive={false} className="!rounded-lg !border !border-slate-200 !shadow-sm" />
+          </ReactFlow>
+        </FarContext.Provider>
       ) : null}
     </div>
   );

@@ -24,17 +24,32 @@ interface Frame {
   offsetY: number;
 }
 
-function frameFor(graph: MissionGraph, view: { x: number; y: number; width: number; height: number }): Frame {
-  let minX = view.x;
-  let minY = view.y;
-  let maxX = view.x + view.width;
-  let maxY = view.y + view.height;
+interface Bounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+function graphBounds(graph: MissionGraph): Bounds {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
   for (const n of graph.nodes) {
     minX = Math.min(minX, n.position.x);
     minY = Math.min(minY, n.position.y);
     maxX = Math.max(maxX, n.position.x + DEFAULT_NODE_SIZE.width);
     maxY = Math.max(maxY, n.position.y + DEFAULT_NODE_SIZE.height);
   }
+  return { minX, minY, maxX, maxY };
+}
+
+function frameFor(b: Bounds, view: { x: number; y: number; width: number; height: number }): Frame {
+  const minX = Math.min(b.minX, view.x);
+  const minY = Math.min(b.minY, view.y);
+  const maxX = Math.max(b.maxX, view.x + view.width);
+  const maxY = Math.max(b.maxY, view.y + view.height);
   const scale = Math.min((WIDTH - 2 * PAD) / (maxX - minX || 1), (HEIGHT - 2 * PAD) / (maxY - minY || 1));
   return { minX, minY, scale, offsetX: (WIDTH - (maxX - minX) * scale) / 2, offsetY: (HEIGHT - (maxY - minY) * scale) / 2 };
 }
@@ -45,59 +60,62 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
   const store = useEditorStoreApi();
   const flow = useReactFlow();
   const canvas = useRef<HTMLCanvasElement>(null);
+  const overlay = useRef<HTMLCanvasElement>(null);
   const frame = useRef<Frame | null>(null);
   const view = useStore(viewportSelector, (a, b) => a.tx === b.tx && a.ty === b.ty && a.zoom === b.zoom && a.width === b.width && a.height === b.height);
   const viewRef = useRef(view);
-  // The steps are drawn once into an offscreen layer; panning only redraws the view rectangle.
-  const layer = useRef<{ graph: MissionGraph | null; key: string; canvas: HTMLCanvasElement | null }>({ graph: null, key: "", canvas: null });
+  // Two layers: the steps, redrawn only when the graph or the map's frame changes, and the view
+  // rectangle above them, the only thing a pan redraws.
+  const drawn = useRef<{ graph: MissionGraph | null; bounds: Bounds | null; key: string }>({ graph: null, bounds: null, key: "" });
   const draw = useRef<() => void>(() => {});
   const pending = useRef<number | null>(null);
 
   useEffect(() => {
     draw.current = () => {
       pending.current = null;
-      const ctx = canvas.current?.getContext("2d");
-      if (!ctx) return;
+      const steps = canvas.current?.getContext("2d");
+      const top = overlay.current?.getContext("2d");
+      if (!steps || !top) return;
       const { graph } = store.getState();
+      const cache = drawn.current;
+      if (cache.graph !== graph || !cache.bounds) {
+        cache.bounds = graphBounds(graph);
+        cache.key = "";
+      }
       const v = viewRef.current;
       const visible = { x: -v.tx / v.zoom, y: -v.ty / v.zoom, width: v.width / v.zoom, height: v.height / v.zoom };
-      const f = frameFor(graph, visible);
+      const f = frameFor(cache.bounds, visible);
       frame.current = f;
       const dpr = window.devicePixelRatio || 1;
-      const el = ctx.canvas;
-      if (el.width !== Math.round(WIDTH * dpr)) {
-        el.width = Math.round(WIDTH * dpr);
-        el.height = Math.round(HEIGHT * dpr);
+      for (const el of [steps.canvas, top.canvas]) {
+        if (el.width !== Math.round(WIDTH * dpr)) {
+          el.width = Math.round(WIDTH * dpr);
+          el.height = Math.round(HEIGHT * dpr);
+          cache.key = "";
+        }
       }
       const key = `${f.minX}:${f.minY}:${f.scale}:${dpr}`;
-      const cached = layer.current;
-      if (!cached.canvas || cached.graph !== graph || cached.key !== key) {
-        const off = cached.canvas ?? document.createElement("canvas");
-        off.width = el.width;
-        off.height = el.height;
-        const octx = off.getContext("2d");
-        if (!octx) return;
-        octx.setTransform(dpr, 0, 0, dpr, 0, 0);
-        octx.clearRect(0, 0, WIDTH, HEIGHT);
+      if (cache.graph !== graph || cache.key !== key) {
+        steps.setTransform(dpr, 0, 0, dpr, 0, 0);
+        steps.clearRect(0, 0, WIDTH, HEIGHT);
         const w = Math.max(1.5, DEFAULT_NODE_SIZE.width * f.scale);
         const h = Math.max(1.5, DEFAULT_NODE_SIZE.height * f.scale);
         for (const n of graph.nodes) {
-          octx.fillStyle = colors[n.kind] ?? "#94a3b8";
-          octx.fillRect(f.offsetX + (n.position.x - f.minX) * f.scale, f.offsetY + (n.position.y - f.minY) * f.scale, w, h);
+          steps.fillStyle = colors[n.kind] ?? "#94a3b8";
+          steps.fillRect(f.offsetX + (n.position.x - f.minX) * f.scale, f.offsetY + (n.position.y - f.minY) * f.scale, w, h);
         }
-        layer.current = { graph, key, canvas: off };
+        cache.graph = graph;
+        cache.key = key;
       }
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, el.width, el.height);
-      if (layer.current.canvas) ctx.drawImage(layer.current.canvas, 0, 0);
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      ctx.fillStyle = "rgba(15, 23, 42, 0.06)";
-      ctx.strokeStyle = "rgba(34, 89, 214, 0.8)";
-      ctx.lineWidth = 1;
+      top.setTransform(dpr, 0, 0, dpr, 0, 0);
+      top.clearRect(0, 0, WIDTH, HEIGHT);
+      top.fillStyle = "rgba(15, 23, 42, 0.06)";
+      top.strokeStyle = "rgba(34, 89, 214, 0.8)";
+      top.lineWidth = 1;
       const rx = f.offsetX + (visible.x - f.minX) * f.scale;
       const ry = f.offsetY + (visible.y - f.minY) * f.scale;
-      ctx.fillRect(rx, ry, visible.width * f.scale, visible.height * f.scale);
-      ctx.strokeRect(rx + 0.5, ry + 0.5, visible.width * f.scale - 1, visible.height * f.scale - 1);
+      top.fillRect(rx, ry, visible.width * f.scale, visible.height * f.scale);
+      top.strokeRect(rx + 0.5, ry + 0.5, visible.width * f.scale - 1, visible.height * f.scale - 1);
     };
     const schedule = () => {
       pending.current ??= requestAnimationFrame(() => draw.current());
@@ -129,8 +147,10 @@ export function OverviewMap({ colors }: { colors: Record<string, string> }) {
 
   return (
     <div className="react-flow__panel bottom right !m-[15px] overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="overview-map">
+      <canvas ref={canvas} style={{ width: WIDTH, height: HEIGHT, display: "block" }} aria-hidden />
       <canvas
-        ref={canvas}
+        ref={overlay}
+        className="absolute inset-0"
         style={{ width: WIDTH, height: HEIGHT, cursor: "pointer", touchAction: "none" }}
         aria-label="Overview of the whole mission: click to move the view"
         role="img"

@@ -19,13 +19,15 @@ const HANDLE = 12;
 const BORDER = 1;
 /** Border, header (icon, title, kind and id) and the one-line summary. */
 const BASE_HEIGHT = 89.5;
+/** The header and summary alone: what a far-out card draws as one block of this height. */
+export const HEAD_HEIGHT = BASE_HEIGHT - 2 * BORDER;
 /** The output list's top border and padding above its rows, and its padding below (`border-t py-1`). */
 const PORTS_ABOVE = 5;
 const PORTS_BELOW = 4;
 /** One output row (`h-6`). */
 const PORT_ROW = 24;
 /** The first problem, shown under a selected card. */
-const PROBLEM_LINE = 25.5;
+export const PROBLEM_LINE = 25.5;
 
 export interface CardGeometry {
   /** What the DOM reports (offsetWidth/offsetHeight, whole pixels). */

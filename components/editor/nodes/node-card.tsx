@@ -1,6 +1,6 @@
 "use client";
 
-import { memo, useMemo } from "react";
+import { createContext, memo, useContext, useMemo } from "react";
 import { Handle, Position } from "@xyflow/react";
 import { AlertTriangle } from "lucide-react";
 import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
@@ -8,7 +8,7 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
-import { NODE_WIDTH } from "./card-geometry";
+import { HEAD_HEIGHT, NODE_WIDTH, PROBLEM_LINE } from "./card-geometry";
 import { nodeSummary } from "./summary";
 
 const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
@@ -33,11 +33,21 @@ export interface NodeCardProps {
 const ORIGIN = { x: 0, y: 0 };
 
 /**
+ * True when the canvas is zoomed out too far to read a card's small print (LOD_ZOOM in canvas.tsx).
+ * Cards then draw a large title over blocks of the same height as the details they leave out, so
+ * a step keeps its size and ports at every zoom, at a third of the elements to render and paint.
+ */
+export const FarContext = createContext(false);
+const HEAD_STYLE = { height: HEAD_HEIGHT };
+const PROBLEM_STYLE = { height: PROBLEM_LINE };
+
+/**
  * The card every node kind draws: icon, title, id, a one-line summary, problems and its ports.
  * Memoized on what it shows, which excludes position: dragging a step does not re-render its card.
  */
 export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff, selected, connectable }: NodeCardProps) {
   // Kind and data come from one domain node; rebuilding it here keeps position out of the props.
+  const far = useContext(FarContext);
   const node = useMemo(() => ({ id, kind, data, position: ORIGIN }) as MissionNode, [id, kind, data]);
   const ports = useMemo(() => nodeOutputs(node), [node]);
   const inputs = getNodeKind(kind).inputs;
@@ -67,47 +77,54 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
         </span>
       ) : null}
       <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent, removed && "opacity-40")} aria-hidden />
-      {/* Zoomed far out the details are unreadable: the card shows its title large instead (editor.css). */}
-      <div className="node-lod pointer-events-none absolute inset-0 hidden items-center gap-2 py-2 pl-5 pr-4" aria-hidden>
-        <span className={cn("line-clamp-2 min-w-0 flex-1 text-[22px] font-semibold leading-[1.15] text-slate-900", removed && "line-through")}>
-          {node.data.label || kindLabel(node.kind)}
-        </span>
-        {problems.length ? <span className="shrink-0 rounded-full bg-red-500 px-2 text-[18px] font-semibold text-white">{problems.length}</span> : null}
-      </div>
+      {far ? (
+        <div className="pointer-events-none absolute inset-0 flex items-center gap-2 py-2 pl-5 pr-4" aria-hidden data-testid="node-far">
+          <span className={cn("line-clamp-2 min-w-0 flex-1 text-[22px] font-semibold leading-[1.15] text-slate-900", removed && "line-through")}>
+            {node.data.label || kindLabel(node.kind)}
+          </span>
+          {problems.length ? <span className="shrink-0 rounded-full bg-red-500 px-2 text-[18px] font-semibold text-white">{problems.length}</span> : null}
+        </div>
+      ) : null}
       {inputs ? <Handle type="target" position={Position.Left} isConnectable={connectable} className={handleClass} /> : null}
-      <div className="node-detail flex items-start gap-2.5 px-3.5 pb-2 pt-3">
-        <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
-          <KindIcon kind={node.kind} className="size-4" />
-        </div>
-        <div className="min-w-0 flex-1">
-          <div className="flex items-center gap-1.5">
-            <span className={cn("truncate text-sm font-semibold text-slate-900", removed && "line-through")}>{node.data.label || kindLabel(node.kind)}</span>
-            {problems.length ? (
-              <span
-                className="ml-auto inline-flex shrink-0 items-center gap-0.5 rounded-full bg-red-100 px-1.5 py-px text-[11px] font-semibold text-red-700"
-                title={problems.join("\n")}
-                data-testid={`node-problems-${node.id}`}
-              >
-                <AlertTriangle className="size-3" aria-hidden />
-                {problems.length}
-              </span>
-            ) : null}
+      {far ? (
+        <div style={HEAD_STYLE} />
+      ) : (
+        <>
+          <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
+            <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
+              <KindIcon kind={node.kind} className="size-4" />
+            </div>
+            <div className="min-w-0 flex-1">
+              <div className="flex items-center gap-1.5">
+                <span className={cn("truncate text-sm font-semibold text-slate-900", removed && "line-through")}>{node.data.label || kindLabel(node.kind)}</span>
+                {problems.length ? (
+                  <span
+                    className="ml-auto inline-flex shrink-0 items-center gap-0.5 rounded-full bg-red-100 px-1.5 py-px text-[11px] font-semibold text-red-700"
+                    title={problems.join("\n")}
+                    data-testid={`node-problems-${node.id}`}
+                  >
+                    <AlertTriangle className="size-3" aria-hidden />
+                    {problems.length}
+                  </span>
+                ) : null}
+              </div>
+              <div className="mt-0.5 flex items-center gap-1 text-[11px] text-slate-500">
+                <span>{kindLabel(node.kind)}</span>
+                <span aria-hidden>·</span>
+                <code className="truncate font-mono text-slate-600">{node.id}</code>
+              </div>
+            </div>
           </div>
-          <div className="mt-0.5 flex items-center gap-1 text-[11px] text-slate-500">
-            <span>{kindLabel(node.kind)}</span>
-            <span aria-hidden>·</span>
-            <code className="truncate font-mono text-slate-600">{node.id}</code>
-          </div>
-        </div>
-      </div>
-      <p className="node-detail truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-600" title={nodeSummary(node)}>
-        {nodeSummary(node)}
-      </p>
+          <p className="truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-600" title={nodeSummary(node)}>
+            {nodeSummary(node)}
+          </p>
+        </>
+      )}
       {named.length ? (
         <div className="border-t border-slate-100 py-1">
           {named.map((port) => (
             <div key={port.id} className="relative flex h-6 items-center justify-end pr-3.5 text-[11px] font-medium text-slate-600">
-              <span className="node-detail truncate">{port.label}</span>
+              {far ? null : <span className="truncate">{port.label}</span>}
               <Handle
                 type="source"
                 id={port.handle}
@@ -120,8 +137,9 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
         </div>
       ) : null}
       {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} /> : null}
-      {problems.length && selected ? (
-        <p className="node-detail flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>
+      {problems.length && selected && far ? <div style={PROBLEM_STYLE} /> : null}
+      {problems.length && selected && !far ? (
+        <p className="flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>
           <span className="truncate">{problems[0]}</span>
         </p>
       ) : null}
