@@ -300,6 +300,9 @@ interface RunRow {
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
 
+/** A usage Observation's cost in USD (alias `o`); observations without a numeric cost count 0. */
+const USAGE_COST = sql`case when jsonb_typeof(o.data->'cost') = 'number' then (o.data->>'cost')::numeric else 0 end`;
+
 // Spend is the larger of the run's own totals and its usage Observations (see usageLedger), so a
 // run reads the same in the list as on its page.
 const RUN_SELECT = sql`
@@ -312,7 +315,7 @@ const RUN_SELECT = sql`
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
   cross join lateral (
     select coalesce(sum(o.tokens_in), 0) as tokens_in, coalesce(sum(o.tokens_out), 0) as tokens_out,
-           coalesce(sum(case when jsonb_typeof(o.data->'cost') = 'number' then (o.data->>'cost')::numeric else 0 end), 0) as cost
+           coalesce(sum(${USAGE_COST}), 0) as cost
     from observation o where o.run_id = r.id and o.kind = 'usage') u`;
 
 function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
@@ -374,9 +377,9 @@ export async function getRun(database: Database, runId: string): Promise<RunView
         output: n.output,
         error: n.error,
         attempt: Number(n.attempt),
-        tokensIn: Math.max(Number(n.tokens_in), ledger.nodes.get(n.node_id)?.tokensIn ?? 0),
-        tokensOut: Math.max(Number(n.tokens_out), ledger.nodes.get(n.node_id)?.tokensOut ?? 0),
-        cost: ledger.nodes.get(n.node_id)?.cost ?? 0,
+        tokensIn: Math.max(Number(n.tokens_in), ledger.get(n.node_id)?.tokensIn ?? 0),
+        tokensOut: Math.max(Number(n.tokens_out), ledger.get(n.node_id)?.tokensOut ?? 0),
+        cost: ledger.get(n.node_id)?.cost ?? 0,
         startedAt: iso(n.started_at),
         endedAt: iso(n.ended_at),
         reusedFrom: n.reused_from,
@@ -384,15 +387,8 @@ export async function getRun(database: Database, runId: string): Promise<RunView
     })
     .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
   const pendingDecisions = await listDecisions(database, { runId, status: "pending" });
-  const run = summary(r);
-  return {
-    ...run,
-    tokensIn: Math.max(run.tokensIn, ledger.total.tokensIn),
-    tokensOut: Math.max(run.tokensOut, ledger.total.tokensOut),
-    cost: Math.max(run.cost, ledger.total.cost),
-    nodes,
-    pendingDecisions,
-  };
+  // The run's totals already count the ledger (RUN_SELECT).
+  return { ...summary(r), nodes, pendingDecisions };
 }
 
 interface Spend {
@@ -402,27 +398,17 @@ interface Spend {
 }
 
 /**
- * What a run's model calls cost, from its usage Observations: one per model call, written as the
+ * What each node's model calls cost, from its usage Observations: one per model call, written as the
  * call finishes, so failed and retried Worker attempts count too (they were paid for). The engine's
  * node and run totals count only the attempt that finished; a node's figure is the larger of the
  * two, so a runner that reports usage without Observations keeps its count.
  */
-async function usageLedger(database: Database, runId: string): Promise<{ nodes: Map<string, Spend>; total: Spend }> {
+async function usageLedger(database: Database, runId: string): Promise<Map<string, Spend>> {
   const rows = await database.rows<{ node_id: string | null; tokens_in: number | string; tokens_out: number | string; cost: string | null }>(
-    sql`select node_id, sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out,
-               sum(case when jsonb_typeof(data->'cost') = 'number' then (data->>'cost')::numeric else 0 end)::text as cost
-        from observation where run_id = ${runId} and kind = 'usage' group by node_id`,
+    sql`select o.node_id, sum(o.tokens_in) as tokens_in, sum(o.tokens_out) as tokens_out, sum(${USAGE_COST})::text as cost
+        from observation o where o.run_id = ${runId} and o.kind = 'usage' and o.node_id is not null group by o.node_id`,
   );
-  const nodes = new Map<string, Spend>();
-  const total: Spend = { tokensIn: 0, tokensOut: 0, cost: 0 };
-  for (const row of rows) {
-    const spend = { tokensIn: Number(row.tokens_in), tokensOut: Number(row.tokens_out), cost: Number(row.cost ?? 0) };
-    if (row.node_id) nodes.set(row.node_id, spend);
-    total.tokensIn += spend.tokensIn;
-    total.tokensOut += spend.tokensOut;
-    total.cost += spend.cost;
-  }
-  return { nodes, total };
+  return new Map(rows.map((row) => [row.node_id as string, { tokensIn: Number(row.tokens_in), tokensOut: Number(row.tokens_out), cost: Number(row.cost ?? 0) }]));
 }
 
 export const listRunsInput = z.object({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CheckpointedCall, type MemoizedStep } from "./checkpointed-call";
+import { CheckpointedCall } from "./checkpointed-call";
+import type { MemoizedStep } from "./protocol";
 
 const step = (id: string): MemoizedStep => ({ hashedId: id, result: { data: id } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,10 +1,5 @@
 import "server-only";
-import type { StepResult } from "./protocol";
-
-export interface MemoizedStep {
-  hashedId: string;
-  result: StepResult;
-}
+import type { MemoizedStep } from "./protocol";
 
 /** Stores steps for a run; false when the run is no longer running or a step was already memoized. */
 export type StoreSteps = (steps: MemoizedStep[]) => Promise<boolean>;

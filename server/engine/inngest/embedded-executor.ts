@@ -23,10 +23,11 @@ import {
   toJsonError,
   type EngineEventPayload,
   type FunctionConfig,
+  type MemoizedStep,
   type OutgoingOp,
   type StepResult,
 } from "./protocol";
-import { CheckpointedCall, type MemoizedStep } from "./checkpointed-call";
+import { CheckpointedCall } from "./checkpointed-call";
 import { signatureHeader } from "./signing";
 
 /** The parts of `serve()`'s return value the executor calls, in-process. */
@@ -261,7 +262,7 @@ export class EmbeddedExecutor {
     const parsed = checkpointSchema.safeParse(body);
     if (!parsed.success) return Response.json({ error: `The checkpoint cannot be read: ${parsed.error.message}` }, { status: 400 });
     if (!call || this.dead || parsed.data.run_id !== runId || parsed.data.qi_id !== call.jobId) {
-      if (call) call.stale = true;
+      call?.stop();
       return Response.json({ error: "This call is no longer current" }, { status: 409 });
     }
     const steps: MemoizedStep[] = [];

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { durationMs } from "./durations";
 import { equalityPaths, matches, valueAt } from "./matching";
-import { maxAttempts, type EngineEventPayload, type FunctionConfig, type StepResult } from "./protocol";
+import { maxAttempts, type EngineEventPayload, type FunctionConfig, type MemoizedStep, type StepResult } from "./protocol";
 
 // SQL for the embedded executor's state (engine_* tables). Every method that changes several rows
 // takes the caller's transaction; none does I/O besides the database.
@@ -53,7 +53,7 @@ export interface ClaimedJob {
   job: JobRow;
   /** Null when the run is gone. `output` and `error` are not loaded. */
   run: EngineRunRow | null;
-  steps: { hashedId: string; result: StepResult }[];
+  steps: MemoizedStep[];
   /** Other parallel steps of the run are still queued or running. */
   planned: boolean;
   /** The job's step is already memoized (a planned step that ran twice). */
@@ -428,7 +428,7 @@ export class ExecutorStore {
    * call), memoized in one statement. False when the run is no longer running or a step was
    * already memoized: another call is ahead on this run (or it ended), so this one must stop.
    */
-  async checkpointSteps(runId: string, steps: { hashedId: string; result: StepResult }[]): Promise<boolean> {
+  async checkpointSteps(runId: string, steps: MemoizedStep[]): Promise<boolean> {
     const values = sql.join(
       steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
       sql`, `,

@@ -14,6 +14,12 @@ export interface EngineEventPayload {
 /** What the SDK sends back for a memoized step: exactly one of the two. */
 export type StepResult = { data: unknown } | { error: unknown };
 
+/** A step's result under its hashed id, as the executor memoizes it. */
+export interface MemoizedStep {
+  hashedId: string;
+  result: StepResult;
+}
+
 export const jsonErrorSchema = z
   .object({ name: z.string().optional(), message: z.string().optional(), error: z.string().optional(), stack: z.string().optional() })
   .passthrough();
@@ -92,7 +98,7 @@ export interface CallBody {
 export function callBody(input: {
   runId: string;
   event: EngineEventPayload;
-  steps: { hashedId: string; result: StepResult }[];
+  steps: MemoizedStep[];
   attempt: number;
   maxAttempts: number;
   disableImmediateExecution: boolean;
