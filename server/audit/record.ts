@@ -1,6 +1,7 @@
 import "server-only";
 import { is, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
+import { PgliteDatabase, PgliteTransaction } from "drizzle-orm/pglite";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import type { Database, DbOrTx } from "@/server/db/database";
@@ -101,8 +102,13 @@ export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on
   });
 }
 
-/** Takes the audit writers' transaction-scoped lock: appends (and checks made under it) are serialised. */
+/**
+ * Takes the audit writers' transaction-scoped lock: appends (and checks made under it) are
+ * serialised. PGlite has one connection, and a transaction holds it to the end, so writers are
+ * serialised already there and the lock would only cost a statement.
+ */
 export async function lockAuditWriters(tx: DbOrTx): Promise<void> {
+  if (is(tx, PgliteTransaction) || is(tx, PgliteDatabase)) return;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('steward.audit_log'))`);
 }
 

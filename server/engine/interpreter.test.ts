@@ -47,6 +47,13 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     return { ...seeded, runId };
   }
 
+  /** The run's status Observations, in the order they were recorded. */
+  function statusTrail(runId: string) {
+    return database.rows<{ node_id: string | null; status: string }>(
+      sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`,
+    );
+  }
+
   it("runs a linear mission: trigger → action → verdict, with states, outputs and observations", async () => {
     tools.add("crm.lookup", { handle: (a) => ({ customer: a.email, tier: "gold" }) });
     const graph = mission(
@@ -70,9 +77,7 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     expect(view.nodes[1]?.output).toEqual({ customer: "ada@example.test", tier: "gold" });
     expect(view.nodes.every((n) => n.startedAt && n.endedAt)).toBe(true);
     expect(tools.callsTo("crm.lookup")).toEqual([{ ref: "crm.lookup", args: { email: "ada@example.test" }, key: `${runId}:lookup` }]);
-    const obs = await database.rows<{ node_id: string | null; status: string }>(
-      sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`,
-    );
+    const obs = await statusTrail(runId);
     expect(obs).toEqual([
       { node_id: null, status: "queued" },
       { node_id: null, status: "running" },
@@ -82,6 +87,41 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
       { node_id: "done", status: "succeeded" },
       { node_id: null, status: "succeeded" },
     ]);
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("keeps the order of Observations when quick steps' changes are written together (conditions, skips, then an action)", async () => {
+    tools.add("order.act", {});
+    const graph = mission(
+      "held order",
+      [
+        node.trigger("start"),
+        node.condition("c1", { branches: [{ id: "go", expression: "true" }] }),
+        node.verdict("never", { outcomes: ["no"], outcome: "'no'" }),
+        node.condition("c2", { branches: [{ id: "go", expression: "true" }] }),
+        node.action("act", { tool: "order.act" }),
+        node.condition("c3", { branches: [{ id: "go", expression: "true" }] }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+      ],
+      edges("start->c1", "c1:go->c2", "c1:else->never", "c2:go->act", "act->c3", "c3:go->done"),
+    );
+    const { runId } = await run(graph);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const obs = await statusTrail(runId);
+    expect(obs).toEqual([
+      { node_id: null, status: "queued" },
+      { node_id: null, status: "running" },
+      { node_id: "start", status: "succeeded" },
+      { node_id: "c1", status: "succeeded" },
+      // The skip and c2 are planned together after c1: either may come first.
+      ...(obs[4]?.node_id === "never" ? [{ node_id: "never", status: "skipped" }, { node_id: "c2", status: "succeeded" }] : [{ node_id: "c2", status: "succeeded" }, { node_id: "never", status: "skipped" }]),
+      { node_id: "act", status: "running" },
+      { node_id: "act", status: "succeeded" },
+      { node_id: "c3", status: "succeeded" },
+      { node_id: "done", status: "succeeded" },
+      { node_id: null, status: "succeeded" },
+    ]);
+    expect(await nodeStates(database, runId)).toEqual({ start: "succeeded", c1: "succeeded", never: "skipped", c2: "succeeded", act: "succeeded", c3: "succeeded", done: "succeeded" });
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
   });
 

@@ -8,7 +8,8 @@ import { nodeHandlers } from "./nodes";
 import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
-import { endRunWith, markRunStarted, markRunSucceeded, publish, setNodeStateIn, skipNodes } from "./state";
+import { flushHeldStates, setDirectStatesSoon } from "./held-states";
+import { endRunWith, markRunStarted, markRunSucceeded, publish, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
 export interface InterpreterContext {
@@ -24,6 +25,9 @@ export interface MissionResult {
   status: "succeeded" | "already-ended";
   verdict?: { outcome: string; summary: string } | null;
 }
+
+/** Kinds whose only write is a direct change, which may be held (held-states.ts). */
+const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition"]);
 
 type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true; reused?: true };
 
@@ -49,15 +53,12 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
     const reuse = loaded.rerunOf ? await loadReusePlan(database, loaded.rerunOf, graph) : null;
     // Each write is a no-op when already done, so a re-executed step (a crash before its result
     // was stored) completes what the first attempt left half-done.
-    const published = await database.db.transaction(async (tx) => {
-      const ids = [await markRunStarted(database, runId, tx)];
-      for (const n of graph.nodes) {
-        if (n.kind !== "trigger") continue;
-        ids.push(await setNodeStateIn(database, tx, runId, n.id, "succeeded", { output: loaded.input, attempt: ctx.attempt, text: `${n.id}: run input received`, direct: true }));
-      }
-      if (reuse) ids.push(...(await recordReuse(database, tx, runId, reuse, graph)));
-      return ids;
-    });
+    const triggers: DirectChange[] = graph.nodes
+      .filter((n) => n.kind === "trigger")
+      .map((n) => ({ nodeId: n.id, to: "succeeded", output: loaded.input, attempt: ctx.attempt, text: `${n.id}: run input received` }));
+    const published = reuse
+      ? await database.db.transaction(async (tx) => [...(await markRunStarted(database, runId, triggers, tx)), ...(await recordReuse(database, tx, runId, reuse, graph))])
+      : await markRunStarted(database, runId, triggers);
     publish(runId, ...published);
     return { ...loaded, status: loaded.status === "queued" ? ("running" as const) : loaded.status };
   });
@@ -80,6 +81,12 @@ class Walk {
   private readonly started = new Set<string>();
   private readonly inFlight = new Map<string, Promise<Completion>>();
   private firstVerdict: string | undefined;
+  /**
+   * The step port for nodes that write on their own: each step first writes the direct changes
+   * held so far (held-states.ts), so the run's Observations keep the order things happened in.
+   * Inside the step, because an await between steps would end a checkpointing call early.
+   */
+  private readonly flushingFirst: StepPort;
 
   constructor(
     private readonly plan: RunPlan,
@@ -88,6 +95,15 @@ class Walk {
     /** A re-run from a node: these nodes take the source run's result without executing. */
     private readonly reuse: ReusePlan | null = null,
   ) {
+    const step = ctx.step;
+    this.flushingFirst = {
+      ...step,
+      run: (id, fn) =>
+        step.run(id, async () => {
+          await flushHeldStates();
+          return fn();
+        }),
+    };
     this.index = indexGraph(plan.graph);
     this.nodes = new Map(plan.graph.nodes.map((n) => [n.id, n]));
   }
@@ -106,7 +122,10 @@ class Walk {
 
     // With no verdict run (a port with no edge was taken) the run still completes, without an
     // outcome (docs/mission-format.md, "How a run flows").
-    await step.run("run:finish", () => markRunSucceeded(this.database, runId));
+    await step.run("run:finish", async () => {
+      await flushHeldStates();
+      return markRunSucceeded(this.database, runId);
+    });
     return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
   }
 
@@ -127,7 +146,7 @@ class Walk {
       runId: this.ctx.runId,
       node,
       plan: this.plan,
-      step: this.ctx.step,
+      step: QUICK_KINDS.has(node.kind) ? this.ctx.step : this.flushingFirst,
       attempt: this.ctx.attempt,
       deps: this.ctx.deps,
       database: this.database,
@@ -179,7 +198,7 @@ class Walk {
       const because = `not on the path taken after ${nodeId}`;
       this.inFlight.set(
         key,
-        this.ctx.step.run(key, () => skipNodes(this.database, this.ctx.runId, toWrite, because)).then(() => ({ key, nodeId, skipWrite: true as const })),
+        this.ctx.step.run(key, () => setDirectStatesSoon(this.database, this.ctx.runId, skipChanges(toWrite, because))).then(() => ({ key, nodeId, skipWrite: true as const })),
       );
     }
   }
@@ -195,7 +214,7 @@ class Walk {
   private async fail(nodeId: string, error: unknown): Promise<never> {
     const message = errorMessage(error);
     const reason = message.startsWith(`${nodeId}`) ? message : `${nodeId}: ${message}`;
-    await this.ctx.step.run(`node:${nodeId}:failed`, async () => {
+    await this.flushingFirst.run(`node:${nodeId}:failed`, async () => {
       const id = await this.database.db.transaction(async (tx) => {
         const obs = await setNodeStateIn(this.database, tx, this.ctx.runId, nodeId, "failed", { error: message, attempt: this.ctx.attempt, text: `${nodeId} failed: ${message}` });
         await endRunWith(this.database, this.ctx.runId, "failed", reason, tx);

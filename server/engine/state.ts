@@ -144,41 +144,161 @@ export function publish(runId: string, ...ids: (number | null)[]): void {
   for (const id of ids) if (id !== null) observationBus().emit(runId, id);
 }
 
-/** Several nodes skipped at once (a pruned branch and everything only it leads to). */
-export async function skipNodes(database: Database, runId: string, nodeIds: string[], because: string): Promise<void> {
-  const ids = await database.db.transaction(async (tx) => {
-    const out: (number | null)[] = [];
-    for (const id of nodeIds) out.push(await setNodeStateIn(database, tx, runId, id, "skipped", { text: `${id} skipped: ${because}`, data: { because }, direct: true }));
-    return out;
-  });
-  publish(runId, ...ids);
+/**
+ * A node that goes straight from pending to its end without running or waiting (a condition
+ * taking a branch, a node on a pruned branch): the run's own row is not touched.
+ */
+export interface DirectChange {
+  nodeId: string;
+  to: "succeeded" | "skipped";
+  output?: unknown;
+  attempt?: number;
+  text: string;
+  data?: Record<string, unknown>;
 }
 
-/** queued → running, once, in one statement. Returns the Observation id to publish (null when it already ran). */
-export async function markRunStarted(database: Database, runId: string, on?: DbOrTx): Promise<number | null> {
+/**
+ * The CTEs of a statement that applies direct changes, with the same guards as setNodeStateIn
+ * (the node is still pending, the run still live): `direct_v` (the changes), `direct_upd` (the
+ * rows changed), and the Observation rows they give, as `select` columns (ord, node_id, attempt,
+ * text, data) for the caller to insert in order.
+ */
+function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; observations: SQL } {
+  const rows = changes.map(
+    (c, i) =>
+      sql`(${i}::int, ${c.nodeId}::text, ${c.to}::text, ${c.output !== undefined}::boolean, ${json(c.output)}, ${c.attempt ?? null}::int, ${c.text}::text, ${json({ status: c.to, ...c.data })})`,
+  );
+  return {
+    ctes: sql`direct_v (ord, node_id, status, has_output, output, attempt, text, data) as (values ${sql.join(rows, sql`, `)}),
+        direct_upd as (
+          update run_node r set status = v.status,
+                 started_at = case when v.status = 'skipped' then r.started_at else coalesce(r.started_at, now()) end,
+                 ended_at = now(),
+                 output = case when v.has_output then v.output else r.output end,
+                 attempt = coalesce(v.attempt, r.attempt)
+          from direct_v v
+          where r.run_id = ${runId} and r.node_id = v.node_id and r.status = 'pending'
+            and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})
+          returning r.node_id)`,
+    observations: sql`select v.ord, v.node_id, coalesce(v.attempt, 0) as attempt, v.text, v.data from direct_v v join direct_upd u on u.node_id = v.node_id`,
+  };
+}
+
+/**
+ * Inserts a statement's status Observations (CTE `obs`) in `ord` order, so their ids keep it
+ * (data-modifying CTEs run in no set order), with the NOTIFY for other replicas; the statement
+ * selects them as `ids` (jsonb array, in order).
+ */
+function statusObservations(database: Database, runId: string, rows: SQL): { ctes: SQL; columns: SQL; select: SQL } {
   const note = notifyObs(database, runId);
+  const columns = sql`(select jsonb_agg(id order by id) from obs) as ids, 0${note.count} as n`;
+  return {
+    ctes: sql`obs as (
+          insert into observation (run_id, node_id, attempt, kind, text, data)
+          select ${runId}, x.node_id, x.attempt, 'status', x.text, x.data from (${rows}) x order by x.ord
+          returning id)${note.cte}`,
+    columns,
+    select: sql`select ${columns}`,
+  };
+}
+
+const idsOf = (row: { ids: (number | string)[] | null } | undefined): number[] => (row?.ids ?? []).map(Number);
+
+/** Several direct changes of one run in one statement. Returns the Observation ids, in the order given, for publish() once committed. */
+export async function setDirectStates(database: Database, runId: string, changes: DirectChange[], on?: DbOrTx): Promise<number[]> {
+  if (!changes.length) return [];
+  const direct = directChanges(runId, changes);
+  const obs = statusObservations(database, runId, direct.observations);
+  const [row] = await database.rows<{ ids: (number | string)[] | null }>(sql`with ${direct.ctes}, ${obs.ctes} ${obs.select}`, on);
+  return idsOf(row);
+}
+
+/** Several nodes skipped at once (a pruned branch and everything only it leads to). */
+export function skipChanges(nodeIds: string[], because: string): DirectChange[] {
+  return nodeIds.map((id) => ({ nodeId: id, to: "skipped", text: `${id} skipped: ${because}`, data: { because } }));
+}
+
+export interface QueuedRun {
+  runId: string;
+  missionId: string;
+  versionId: string;
+  input: unknown;
+  channel: string;
+  userId: string | null;
+  tokenBudget: number | null;
+  rerunOf: { runId: string; fromNodeId: string } | null;
+  /** Every node of the version: each gets a pending row. */
+  nodeIds: string[];
+  /** The "queued" status Observation. */
+  text: string;
+  data: Record<string, unknown>;
+}
+
+/** A new run (queued), a pending row per node and its first Observation, in one statement. Returns the Observation id to publish once committed. */
+export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedRun): Promise<number | null> {
+  const note = notifyObs(database, r.runId);
   const [row] = await database.rows<{ id: number | string | null }>(
-    sql`with upd as (
-          update run set status = 'running', started_at = coalesce(started_at, now()),
-                         deadline_at = now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond'
-          where id = ${runId} and status = 'queued' returning id),
+    sql`with ins as (
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
+          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
+                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null})
+          returning id),
+        nodes as (
+          insert into run_node (run_id, node_id, status)
+          select ins.id, n.node_id, 'pending' from ins, jsonb_array_elements_text(${JSON.stringify(r.nodeIds)}::jsonb) as n(node_id)),
         obs as (
-          insert into observation (run_id, kind, text, data)
-          select ${runId}, 'status', 'Run started', ${json({ status: "running" })} from upd returning id)${note.cte}
+          insert into observation (run_id, kind, text, data) select ins.id, 'status', ${r.text}, ${json(r.data)} from ins returning id)${note.cte}
         select (select id from obs) as id, 0${note.count} as n`,
-    on,
+    tx,
   );
   return row?.id === null || row?.id === undefined ? null : Number(row.id);
 }
 
-export async function setRunVerdict(database: Database, tx: DbOrTx, runId: string, verdict: { outcome: string; summary: string }): Promise<boolean> {
-  const changed = await database.rows(
-    sql`update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1`,
+/**
+ * queued → running, once, with the trigger nodes' changes (they received the input), in one
+ * statement. Returns the Observation ids to publish (none when it already ran).
+ */
+export async function markRunStarted(database: Database, runId: string, triggers: DirectChange[] = [], on?: DbOrTx): Promise<number[]> {
+  const direct = triggers.length ? directChanges(runId, triggers) : null;
+  const started = sql`select -1 as ord, null::text as node_id, 0 as attempt, 'Run started' as text, ${json({ status: "running" })} as data from run_upd`;
+  const obs = statusObservations(database, runId, direct ? sql`${started} union all ${direct.observations}` : started);
+  const [row] = await database.rows<{ ids: (number | string)[] | null }>(
+    sql`with run_upd as (
+          update run set status = 'running', started_at = coalesce(started_at, now()),
+                         deadline_at = now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond'
+          where id = ${runId} and status = 'queued' returning id)${direct ? sql`, ${direct.ctes}` : sql``},
+        ${obs.ctes}
+        ${obs.select}`,
+    on,
+  );
+  return idsOf(row);
+}
+
+/**
+ * Sets the run's verdict when it has none yet (the first verdict wins) and records it in the audit
+ * log, with the verdict node's own change in the same statement. Returns whether this verdict was
+ * set and the Observation ids to publish once committed.
+ */
+export async function setRunVerdict(
+  database: Database,
+  tx: DbOrTx,
+  runId: string,
+  verdict: { outcome: string; summary: string },
+  node?: DirectChange,
+): Promise<{ set: boolean; ids: number[] }> {
+  const direct = node ? directChanges(runId, [node]) : null;
+  const obs = direct ? statusObservations(database, runId, direct.observations) : null;
+  const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null }>(
+    sql`with verdict_upd as (
+          update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1)${
+            direct && obs ? sql`, ${direct.ctes}, ${obs.ctes}` : sql``
+          }
+        select exists (select 1 from verdict_upd) as set, ${obs ? obs.columns : sql`null::jsonb as ids`}`,
     tx,
   );
-  if (!changed.length) return false;
-  await recordAudit(tx, { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, tx);
-  return true;
+  const set = row?.set === true;
+  if (set) await recordAudit(tx, { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, tx);
+  return { set, ids: idsOf(row) };
 }
 
 /** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */

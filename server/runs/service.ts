@@ -12,8 +12,8 @@ import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schem
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
 import { getEngineDeps } from "@/server/engine/deps";
 import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/engine/events";
-import { endRunWith, PROGRESS_WINDOW_MS } from "@/server/engine/state";
-import { recordObservation } from "@/server/observations/record";
+import { versionGraph } from "@/server/engine/plan";
+import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
 import { RunError } from "./errors";
 import { parseRunInput } from "./input";
 
@@ -44,6 +44,18 @@ export function startRun(database: Database, raw: StartRunInput, opts: RunServic
   return startRunOf(database, raw, opts, null);
 }
 
+declare global {
+  var __stewardRunProblems: WeakMap<MissionGraph, ReturnType<typeof validateForRun>> | undefined;
+}
+
+/** validateForRun of a cached (immutable) version graph, computed once per graph. */
+function problemsForRun(graph: MissionGraph): ReturnType<typeof validateForRun> {
+  const cache = (globalThis.__stewardRunProblems ??= new WeakMap());
+  let problems = cache.get(graph);
+  if (!problems) cache.set(graph, (problems = validateForRun(graph)));
+  return problems;
+}
+
 interface RerunOf {
   runId: string;
   fromNodeId: string;
@@ -54,27 +66,28 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   if (!parsed.success) throw new RunError("invalid_input", "Invalid run request", zodProblems(parsed.error.issues));
   const req = parsed.data;
 
-  const [m] = await database.rows<{ id: string; latest_version: number; archived: boolean }>(
-    sql`select id, latest_version, archived_at is not null as archived from mission where id = ${req.missionId}`,
+  // The mission and the version to run in one query; the version's graph comes from the
+  // per-process cache of immutable versions (versionGraph) when it is there.
+  const [row] = await database.rows<{ id: string; latest_version: number; archived: boolean; version_id: string | null; number: number | null }>(
+    sql`select m.id, m.latest_version, m.archived_at is not null as archived, v.id as version_id, v.number
+        from mission m left join mission_version v
+          on v.mission_id = m.id and ${req.versionId ? sql`v.id = ${req.versionId}` : sql`v.number = m.latest_version`}
+        where m.id = ${req.missionId}`,
   );
-  if (!m) throw new RunError("not_found", `No mission ${req.missionId}`);
+  if (!row) throw new RunError("not_found", `No mission ${req.missionId}`);
+  const m = row;
   if (m.archived) throw new RunError("conflict", `Mission ${req.missionId} is archived: restore it to run it`);
-  const [v] = req.versionId
-    ? await database.rows<{ id: string; number: number; graph: unknown }>(
-        sql`select id, number, graph from mission_version where id = ${req.versionId} and mission_id = ${m.id}`,
-      )
-    : await database.rows<{ id: string; number: number; graph: unknown }>(
-        sql`select id, number, graph from mission_version where mission_id = ${m.id} and number = ${m.latest_version}`,
-      );
-  if (!v) {
+  if (row.version_id === null || row.number === null) {
     throw req.versionId
       ? new RunError("not_found", `Mission ${m.id} has no version ${req.versionId}`)
       : new RunError("invalid_version", `Mission ${m.id} has no saved version yet: save one to run it`);
   }
-  const shape = missionGraphSchema.safeParse(v.graph);
-  if (!shape.success) throw new RunError("invalid_version", `Version ${v.number} is not a valid mission`, zodProblems(shape.error.issues, "graph"));
-  const graph: MissionGraph = shape.data;
-  const problems = validateForRun(graph);
+  const v = { id: row.version_id, number: Number(row.number) };
+  const graph = await versionGraph(database, v.id).catch((e: unknown) => {
+    if (e instanceof z.ZodError) throw new RunError("invalid_version", `Version ${v.number} is not a valid mission`, zodProblems(e.issues, "graph"));
+    throw e;
+  });
+  const problems = problemsForRun(graph);
   if (problems.length) {
     throw new RunError("invalid_version", `Version ${v.number} cannot run: ${describeProblems(problems)}`, problems);
   }
@@ -90,27 +103,22 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
 
   const runId = crypto.randomUUID();
-  await database.db.transaction(async (tx) => {
-    await tx.execute(
-      sql`insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
-          values (${runId}, ${m.id}, ${v.id}, 'queued', ${JSON.stringify(input.input)}::jsonb, ${req.channel}, ${req.userId},
-                  ${req.tokenBudget ?? null}, now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${rerunOf?.runId ?? null}, ${rerunOf?.fromNodeId ?? null})`,
-    );
-    const values = graph.nodes.map((n) => sql`(${runId}, ${n.id}, 'pending')`);
-    for (let i = 0; i < values.length; i += 500) {
-      await tx.execute(sql`insert into run_node (run_id, node_id, status) values ${sql.join(values.slice(i, i + 500), sql`, `)}`);
-    }
-    const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
-    await recordObservation(
-      database,
-      {
-        runId,
-        kind: "status",
-        text: `Run queued (version ${v.number}, ${req.channel}${from})`,
-        data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
-      },
-      tx,
-    );
+  const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
+  const obsId = await database.db.transaction(async (tx) => {
+    // The run, a pending row per node and the "queued" Observation in one statement.
+    const id = await insertQueuedRun(database, tx, {
+      runId,
+      missionId: m.id,
+      versionId: v.id,
+      input: input.input,
+      channel: req.channel,
+      userId: req.userId,
+      tokenBudget: req.tokenBudget ?? null,
+      rerunOf,
+      nodeIds: graph.nodes.map((n) => n.id),
+      text: `Run queued (version ${v.number}, ${req.channel}${from})`,
+      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+    });
     // Last: the audit writers' lock is held until this transaction ends.
     await recordAudit(
       tx,
@@ -124,7 +132,9 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       },
       tx,
     );
+    return id;
   });
+  publish(runId, obsId);
   try {
     await (opts.send ?? getEngineDeps().send)({ name: RUN_REQUESTED, id: runId, data: { runId } });
   } catch (e) {

@@ -27,6 +27,7 @@ import {
   type OutgoingOp,
   type StepResult,
 } from "./protocol";
+import { HeldStates, holdingStates } from "../held-states";
 import { CheckpointedCall } from "./checkpointed-call";
 import { signatureHeader } from "./signing";
 
@@ -448,12 +449,19 @@ export class EmbeddedExecutor {
     const disableImmediateExecution = planned || claimed.planned;
     // A discovery call that may chain lets the SDK run the following steps in the same call,
     // checkpointing each result (no call per step).
-    const call =
-      mayChain && !disableImmediateExecution && !this.stopping
-        ? new CheckpointedCall(job.id, (steps) => this.store.checkpointSteps(run.id, steps), this.opts.writeBehindMs, (e) =>
-            this.opts.logger.error(`[engine] storing checkpointed steps of run ${run.id} failed:`, e),
-          )
-        : undefined;
+    // Its steps' direct node changes are held and written in one statement before their results.
+    const held = mayChain && !disableImmediateExecution && !this.stopping ? new HeldStates() : undefined;
+    const call = held
+      ? new CheckpointedCall(
+          job.id,
+          async (steps) => {
+            await held.flush();
+            return this.store.checkpointSteps(run.id, steps);
+          },
+          this.opts.writeBehindMs,
+          (e) => this.opts.logger.error(`[engine] storing checkpointed steps of run ${run.id} failed:`, e),
+        )
+      : undefined;
     const body = callBody({
       runId: run.id,
       event: run.event,
@@ -470,7 +478,8 @@ export class EmbeddedExecutor {
     if (call) this.checkpointing.set(run.id, call);
     let res: Response;
     try {
-      res = await this.request("POST", { fnId: run.fn_id, stepId: job.step_id }, body);
+      const request = () => this.request("POST", { fnId: run.fn_id, stepId: job.step_id }, body);
+      res = await (held ? holdingStates(held, request) : request());
     } catch (e) {
       res = Response.json(toJsonError(e), { status: 500 });
     } finally {
@@ -479,11 +488,17 @@ export class EmbeddedExecutor {
     }
     if (this.dead) {
       call?.discard();
+      held?.discard();
       return;
     }
-    // Steps the SDK ran are stored before its answer, which comes after them. Told to stop
-    // mid-call: whoever is ahead (or the end of the run) owns what happens next.
-    if (call && !(await call.flush())) return;
+    // Steps the SDK ran are stored before its answer, which comes after them, and what they
+    // changed before them. Told to stop mid-call: whoever is ahead (or the end of the run) owns
+    // what happens next.
+    if (call && !(await call.flush())) {
+      held?.discard();
+      return;
+    }
+    await held?.flush();
     if (call?.steps.length) claimed = { ...claimed, steps: [...claimed.steps, ...call.steps] };
 
     const noRetry = res.headers.get("x-inngest-no-retry") === "true";

@@ -1,6 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { durationMs } from "./durations";
 import { equalityPaths, matches, valueAt } from "./matching";
@@ -109,12 +109,15 @@ export class ExecutorStore {
    */
   async ingest(tx: DbOrTx, events: EngineEventPayload[], fns: FunctionConfig[], fx: TxEffects): Promise<void> {
     for (const evt of events) {
-      // Stored, and the waits stored before it read, in one statement (one row per wait, or one
-      // row without a wait; none when the event id was seen before).
+      const triggered = fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
+      const runs = triggered.map((fn, i) => runInsert(`run_${i}`, crypto.randomUUID(), fn, evt, null, sql`from ins`));
+      // Stored, the runs it triggers created, and the waits stored before it read, in one
+      // statement (one row per wait, or one row without a wait; none when the event id was seen
+      // before, and then no run is created either).
       const rows = await this.rows<{ received_at: string; run_id: string | null; hashed_id: string | null; expr: string | null; event: EngineEventPayload | null }>(
         sql`with ins as (
               insert into engine_event (id, name, payload, received_at) values (${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp())
-              on conflict (id) do nothing returning received_at)
+              on conflict (id) do nothing returning received_at)${sql.join(runs.map((r) => sql`, ${r}`))}
             select ins.received_at::text as received_at, w.run_id, w.hashed_id, w.expr, w.event
             from ins left join lateral (
               select w.run_id, w.hashed_id, w.expr, r.event from engine_wait w join engine_run r on r.id = w.run_id
@@ -123,11 +126,7 @@ export class ExecutorStore {
       );
       const receivedAt = rows[0]?.received_at;
       if (!receivedAt) continue;
-
-      for (const fn of fns) {
-        const triggered = fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt }));
-        if (triggered) await this.createRun(tx, fn, evt, null, fx);
-      }
+      fx.jobs += runs.length;
 
       for (const w of rows) {
         if (!w.run_id || !w.hashed_id || !w.event) continue;
@@ -178,14 +177,7 @@ export class ExecutorStore {
     fx: TxEffects,
   ): Promise<string> {
     const id = crypto.randomUUID();
-    // The run and its first discovery job in one statement.
-    await tx.execute(
-      sql`with r as (
-            insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
-            values (${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null}) returning id)
-          insert into engine_job (run_id, kind, step_id, run_at, dedupe_key)
-          select r.id, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(id)} from r`,
-    );
+    await tx.execute(sql`with ${runInsert("r", id, fn, event, parent, sql``)} select 1`);
     fx.jobs++;
     return id;
   }
@@ -487,4 +479,18 @@ export class ExecutorStore {
   async deleteJob(job: JobRow): Promise<void> {
     await this.database.db.execute(sql`delete from engine_job where id = ${job.id}::bigint`);
   }
+}
+
+/**
+ * CTEs that create a run and its first discovery job (`<name>` and `<name>_job`), when `from`
+ * yields a row (`sql\`\`` for always).
+ */
+function runInsert(name: string, id: string, fn: FunctionConfig, event: EngineEventPayload, parent: { runId: string; stepId: string } | null, from: SQL): SQL {
+  const run = sql.identifier(name);
+  return sql`${run} as (
+        insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
+        select ${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null} ${from} returning id),
+      ${sql.identifier(`${name}_job`)} as (
+        insert into engine_job (run_id, kind, step_id, run_at, dedupe_key)
+        select ${run}.id, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(id)} from ${run})`;
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { ELSE_PORT_ID } from "@/lib/mission/node-kinds";
-import { setNodeState } from "../state";
+import { setDirectStatesSoon } from "../held-states";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -21,13 +21,9 @@ export const conditionNode: NodeHandler<"condition"> = async (run) => {
         break;
       }
     }
-    await setNodeState(run.database, run.runId, node.id, "succeeded", {
-      output: { branch },
-      direct: true,
-      attempt: run.attempt,
-      text: `${node.id} took ${branch}`,
-      data: { branch },
-    });
+    await setDirectStatesSoon(run.database, run.runId, [
+      { nodeId: node.id, to: "succeeded", output: { branch }, attempt: run.attempt, text: `${node.id} took ${branch}`, data: { branch } },
+    ]);
     return { branch };
   });
   return { output: result, port: result.branch };

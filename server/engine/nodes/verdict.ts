@@ -1,5 +1,5 @@
 import "server-only";
-import { publish, setNodeStateIn, setRunVerdict } from "../state";
+import { publish, setRunVerdict } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -20,17 +20,17 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
     const raw = node.data.summary.trim() ? evaluateField(node.id, "summary", node.data.summary, scope) : "";
     const summary = typeof raw === "string" ? raw : JSON.stringify(raw);
     const value = { outcome, summary };
-    const id = await run.database.db.transaction(async (tx) => {
-      await setRunVerdict(run.database, tx, run.runId, value);
-      return setNodeStateIn(run.database, tx, run.runId, node.id, "succeeded", {
+    const { ids } = await run.database.db.transaction((tx) =>
+      setRunVerdict(run.database, tx, run.runId, value, {
+        nodeId: node.id,
+        to: "succeeded",
         output: value,
-        direct: true,
         attempt: run.attempt,
         text: `Verdict: ${outcome}${summary ? ` — ${summary}` : ""}`,
         data: value,
-      });
-    });
-    publish(run.runId, id);
+      }),
+    );
+    publish(run.runId, ...ids);
     return value;
   });
   return { output: verdict };

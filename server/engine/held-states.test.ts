@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { testDatabases } from "@/test/databases";
+import type { Database } from "@/server/db/database";
+import { startRun } from "@/server/runs/service";
+import { HeldStates, flushHeldStates, holdingStates, setDirectStatesSoon } from "./held-states";
+import { noopChain } from "./testing/missions";
+import { seedMission } from "./testing/harness";
+
+describe.each(testDatabases())("held node changes on $name", (tdb) => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await tdb.open();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  /** A queued run of a 5-node chain (start, c1, c2, c3, done) that no engine drives. */
+  async function queuedRun(): Promise<string> {
+    const seeded = await seedMission(database, noopChain(5));
+    const { runId } = await startRun(database, { missionId: seeded.missionId, userId: null }, { send: async () => {} });
+    return runId;
+  }
+
+  async function states(runId: string) {
+    return database.rows<{ node_id: string; status: string; output: unknown; ended_at: string | null }>(
+      sql`select node_id, status, output, ended_at::text from run_node where run_id = ${runId} and node_id in ('c1', 'c2', 'c3') order by node_id`,
+    );
+  }
+
+  async function statusObservations(runId: string) {
+    return database.rows<{ node_id: string | null; text: string }>(
+      sql`select node_id, text from observation where run_id = ${runId} and kind = 'status' and node_id is not null order by id`,
+    );
+  }
+
+  it("holds changes made inside an engine call until it flushes, then writes them together in order", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    await holdingStates(held, async () => {
+      await setDirectStatesSoon(database, runId, [{ nodeId: "c2", to: "succeeded", output: { branch: "go" }, attempt: 0, text: "c2 took go" }]);
+      await setDirectStatesSoon(database, runId, [
+        { nodeId: "c1", to: "skipped", text: "c1 skipped" },
+        { nodeId: "c3", to: "skipped", text: "c3 skipped" },
+      ]);
+    });
+    expect((await states(runId)).map((s) => s.status)).toEqual(["pending", "pending", "pending"]);
+
+    await held.flush();
+    const after = await states(runId);
+    expect(after.map((s) => [s.node_id, s.status, s.output])).toEqual([
+      ["c1", "skipped", null],
+      ["c2", "succeeded", { branch: "go" }],
+      ["c3", "skipped", null],
+    ]);
+    // One statement: one transaction time for all three.
+    expect(new Set(after.map((s) => s.ended_at)).size).toBe(1);
+    expect(await statusObservations(runId)).toEqual([
+      { node_id: "c2", text: "c2 took go" },
+      { node_id: "c1", text: "c1 skipped" },
+      { node_id: "c3", text: "c3 skipped" },
+    ]);
+
+    // Flushing again writes nothing twice.
+    await held.flush();
+    expect(await statusObservations(runId)).toHaveLength(3);
+  });
+
+  it("writes at once outside an engine call, and flushHeldStates is a no-op there", async () => {
+    const runId = await queuedRun();
+    await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", output: { branch: "go" }, text: "c1 took go" }]);
+    await flushHeldStates();
+    expect((await states(runId)).map((s) => s.status)).toEqual(["succeeded", "pending", "pending"]);
+  });
+
+  it("flushHeldStates inside the call writes what that call holds", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    await holdingStates(held, async () => {
+      await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]);
+      expect((await states(runId))[0]?.status).toBe("pending");
+      await flushHeldStates();
+      expect((await states(runId))[0]?.status).toBe("succeeded");
+    });
+  });
+
+  it("drops what an abandoned call held, and keeps the guards: a node no longer pending is left alone", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    holdingStates(held, () => held.add(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]));
+    held.discard();
+    await held.flush();
+    expect((await states(runId))[0]?.status).toBe("pending");
+
+    await setDirectStatesSoon(database, runId, [{ nodeId: "c2", to: "skipped", text: "c2 skipped" }]);
+    await setDirectStatesSoon(database, runId, [{ nodeId: "c2", to: "succeeded", text: "c2 took go" }]);
+    expect((await states(runId))[1]?.status).toBe("skipped");
+    expect(await statusObservations(runId)).toEqual([{ node_id: "c2", text: "c2 skipped" }]);
+  });
+
+  it("keeps the changes when the database refuses them, for the next flush", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    held.add(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]);
+    await database.db.execute(sql`alter table run_node add constraint held_test_refuse check (status <> 'succeeded' or node_id <> 'c1') not valid`);
+    try {
+      await expect(held.flush()).rejects.toThrow();
+    } finally {
+      await database.db.execute(sql`alter table run_node drop constraint held_test_refuse`);
+    }
+    await held.flush();
+    expect((await states(runId))[0]?.status).toBe("succeeded");
+  });
+});

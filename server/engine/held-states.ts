@@ -1,0 +1,86 @@
+import "server-only";
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Database } from "@/server/db/database";
+import { publish, setDirectStates, type DirectChange } from "./state";
+
+/**
+ * Direct node changes (a condition's branch, skips) of the steps one engine call runs, held and
+ * written together: one statement for a stretch of quick steps instead of one each.
+ *
+ * Only an engine that stores the steps' results itself may hold them, and it must flush before it
+ * stores any result of the call (the embedded executor does): then a change is never lost while
+ * its step's result is kept, and a step whose result is lost runs again and writes it again (the
+ * writes are guarded no-ops the second time). The walk flushes before any node that writes on its
+ * own (a Worker, an action, an approval, a verdict) and before the run's end, so the run's
+ * Observations keep the order in which things happened.
+ */
+export class HeldStates {
+  private pending: { database: Database; runId: string; change: DirectChange }[] = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  add(database: Database, runId: string, changes: DirectChange[]): void {
+    for (const change of changes) this.pending.push({ database, runId, change });
+  }
+
+  /** Writes what is held, after any flush still in flight. Rejects when the database failed (the changes stay held). */
+  flush(): Promise<void> {
+    const run = this.chain.then(async () => {
+      const batch = this.pending;
+      if (!batch.length) return;
+      this.pending = [];
+      try {
+        // One call runs one run's steps, all on one database handle: grouped anyway, in order.
+        for (const group of groupBy(batch)) {
+          const ids = await setDirectStates(group.database, group.runId, group.changes);
+          publish(group.runId, ...ids);
+        }
+      } catch (e) {
+        this.pending = [...batch, ...this.pending];
+        throw e;
+      }
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** The call was abandoned: what it held is not written (its steps run again). */
+  discard(): void {
+    this.pending = [];
+  }
+}
+
+function groupBy(batch: { database: Database; runId: string; change: DirectChange }[]) {
+  const groups: { database: Database; runId: string; changes: DirectChange[] }[] = [];
+  for (const item of batch) {
+    const last = groups.at(-1);
+    if (last && last.database === item.database && last.runId === item.runId) last.changes.push(item.change);
+    else groups.push({ database: item.database, runId: item.runId, changes: [item.change] });
+  }
+  return groups;
+}
+
+declare global {
+  // One store for every module layer of the process (the executor and serve() may be bundled apart).
+  var __stewardHeldStates: AsyncLocalStorage<HeldStates> | undefined;
+}
+const scope = (globalThis.__stewardHeldStates ??= new AsyncLocalStorage<HeldStates>());
+
+/** Runs `fn` (an engine call) with its direct changes held in `held`. */
+export function holdingStates<T>(held: HeldStates, fn: () => T): T {
+  return scope.run(held, fn);
+}
+
+/** Records direct changes: held when the engine call holds them, else written now. */
+export async function setDirectStatesSoon(database: Database, runId: string, changes: DirectChange[]): Promise<void> {
+  const held = scope.getStore();
+  if (held) {
+    held.add(database, runId, changes);
+    return;
+  }
+  publish(runId, ...(await setDirectStates(database, runId, changes)));
+}
+
+/** Writes the changes the current engine call holds (none outside one). */
+export function flushHeldStates(): Promise<void> {
+  return scope.getStore()?.flush() ?? Promise.resolve();
+}
