@@ -9,7 +9,7 @@ import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { flushHeldStates, setDirectStatesSoon } from "./held-states";
-import { endRunWith, markRunStarted, markRunSucceeded, publish, setNodeStateIn, skipChanges, type DirectChange } from "./state";
+import { endRunWith, markRunStarted, markRunSucceeded, publish, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
 export interface InterpreterContext {
@@ -46,21 +46,26 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
   const database = await deps.database();
 
   const header = await step.run("run:start", async () => {
-    const loaded = await loadRunHeader(database, runId);
-    if (!loaded || !["queued", "running", "waiting"].includes(loaded.status)) return loaded;
+    const started = await markRunStarted(database, runId);
+    if (started) publish(runId, started.observationId);
+    const loaded = started?.header ?? (await loadRunHeader(database, runId));
+    if (!loaded || !["running", "waiting"].includes(loaded.status)) return loaded;
     const graph = await versionGraph(database, loaded.versionId);
-    // Read before the transaction: PGlite has one connection, which the transaction holds.
-    const reuse = loaded.rerunOf ? await loadReusePlan(database, loaded.rerunOf, graph) : null;
     // Each write is a no-op when already done, so a re-executed step (a crash before its result
-    // was stored) completes what the first attempt left half-done.
+    // was stored) completes what the first attempt left half-done. The triggers' changes are
+    // direct ones: held with the first quick steps' (held-states.ts).
     const triggers: DirectChange[] = graph.nodes
       .filter((n) => n.kind === "trigger")
       .map((n) => ({ nodeId: n.id, to: "succeeded", output: loaded.input, attempt: ctx.attempt, text: `${n.id}: run input received` }));
-    const published = reuse
-      ? await database.db.transaction(async (tx) => [...(await markRunStarted(database, runId, triggers, tx)), ...(await recordReuse(database, tx, runId, reuse, graph))])
-      : await markRunStarted(database, runId, triggers);
-    publish(runId, ...published);
-    return { ...loaded, status: loaded.status === "queued" ? ("running" as const) : loaded.status };
+    if (!loaded.rerunOf) {
+      await setDirectStatesSoon(database, runId, triggers);
+      return loaded;
+    }
+    // Read before the transaction: PGlite has one connection, which the transaction holds.
+    const reuse = await loadReusePlan(database, loaded.rerunOf, graph);
+    const ids = await database.db.transaction(async (tx) => [...(await setDirectStates(database, runId, triggers, tx)), ...(await recordReuse(database, tx, runId, reuse, graph))]);
+    publish(runId, ...ids);
+    return loaded;
   });
   if (!header) throw new MissionFailedError(`Run ${runId} does not exist`);
   if (header.status !== "running" && header.status !== "waiting") return { runId, status: "already-ended" };

@@ -22,20 +22,24 @@ export interface RunPlan extends RunHeader {
   graph: MissionGraph;
 }
 
-export async function loadRunHeader(database: Database, runId: string): Promise<RunHeader | null> {
-  const [row] = await database.rows<{
-    mission_id: string;
-    version_id: string;
-    status: RunStatus;
-    input: Record<string, unknown>;
-    started_by: string | null;
-    token_budget: number | null;
-    rerun_of: string | null;
-    rerun_from: string | null;
-  }>(sql`select mission_id, version_id, status, input, started_by, token_budget, rerun_of, rerun_from from run where id = ${runId}`);
-  if (!row) return null;
+/** The run columns a header is made of, as selected (or returned) from `run`. */
+export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, rerun_of, rerun_from");
+
+export interface RunHeaderRow {
+  id: string;
+  mission_id: string;
+  version_id: string;
+  status: RunStatus;
+  input: Record<string, unknown> | null;
+  started_by: string | null;
+  token_budget: number | string | null;
+  rerun_of: string | null;
+  rerun_from: string | null;
+}
+
+export function toRunHeader(row: RunHeaderRow): RunHeader {
   return {
-    runId,
+    runId: row.id,
     missionId: row.mission_id,
     versionId: row.version_id,
     status: row.status,
@@ -44,6 +48,11 @@ export async function loadRunHeader(database: Database, runId: string): Promise<
     tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
     rerunOf: row.rerun_of && row.rerun_from ? { runId: row.rerun_of, fromNodeId: row.rerun_from } : null,
   };
+}
+
+export async function loadRunHeader(database: Database, runId: string): Promise<RunHeader | null> {
+  const [row] = await database.rows<RunHeaderRow>(sql`select ${RUN_HEADER_COLUMNS} from run where id = ${runId}`);
+  return row ? toRunHeader(row) : null;
 }
 
 declare global {

@@ -4,6 +4,7 @@ import type { NodeStatus } from "@/server/db/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from "@/server/audit/record";
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
+import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 
 // Run and node state as the UI sees it (run, run_node, status Observations). Called from inside
 // steps, so every write must be safe to repeat: a transition only happens from the states listed
@@ -255,23 +256,23 @@ export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedR
 }
 
 /**
- * queued → running, once, with the trigger nodes' changes (they received the input), in one
- * statement. Returns the Observation ids to publish (none when it already ran).
+ * queued → running, once, in one statement that also gives the run's header. Null when the run was
+ * not queued (it started before, or ended): read the header then.
  */
-export async function markRunStarted(database: Database, runId: string, triggers: DirectChange[] = [], on?: DbOrTx): Promise<number[]> {
-  const direct = triggers.length ? directChanges(runId, triggers) : null;
-  const started = sql`select -1 as ord, null::text as node_id, 0 as attempt, 'Run started' as text, ${json({ status: "running" })} as data from run_upd`;
-  const obs = statusObservations(database, runId, direct ? sql`${started} union all ${direct.observations}` : started);
-  const [row] = await database.rows<{ ids: (number | string)[] | null }>(
-    sql`with run_upd as (
+export async function markRunStarted(database: Database, runId: string): Promise<{ header: RunHeader; observationId: number | null } | null> {
+  const note = notifyObs(database, runId);
+  const [row] = await database.rows<RunHeaderRow & { obs_id: number | string | null }>(
+    sql`with upd as (
           update run set status = 'running', started_at = coalesce(started_at, now()),
                          deadline_at = now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond'
-          where id = ${runId} and status = 'queued' returning id)${direct ? sql`, ${direct.ctes}` : sql``},
-        ${obs.ctes}
-        ${obs.select}`,
-    on,
+          where id = ${runId} and status = 'queued' returning ${RUN_HEADER_COLUMNS}),
+        obs as (
+          insert into observation (run_id, kind, text, data)
+          select ${runId}, 'status', 'Run started', ${json({ status: "running" })} from upd returning id)${note.cte}
+        select upd.*, (select id from obs) as obs_id, 0${note.count} as n from upd`,
   );
-  return idsOf(row);
+  if (!row) return null;
+  return { header: toRunHeader(row), observationId: row.obs_id === null ? null : Number(row.obs_id) };
 }
 
 /**

@@ -125,6 +125,8 @@ export class EmbeddedExecutor {
   private fns: FunctionConfig[] = [];
   private slots: Promise<void>[] = [];
   private sleepers = new Set<() => void>();
+  /** Wakes that found no idle worker (new work while all were busy). */
+  private missedWakes = 0;
   private inFlight = new Set<Promise<void>>();
   private started = false;
   private stopping = false;
@@ -298,14 +300,20 @@ export class EmbeddedExecutor {
 
   private async workLoop(slot: number): Promise<void> {
     while (!this.stopping) {
-      let processed = false;
+      let processed: Processed = false;
       try {
         processed = await this.claimAndProcess(true);
       } catch (e) {
         if (this.stopping) return;
         this.opts.logger.error("[engine] worker failed to claim a job:", e);
       }
-      if (processed) continue;
+      // Claim again at once only when work may be due: more was due at the claim, or work was
+      // enqueued while every worker was busy. Otherwise a claim would only find nothing; new
+      // work wakes an idle worker.
+      if (processed === "more" || (processed && this.missedWakes > 0)) {
+        if (processed !== "more") this.missedWakes--;
+        continue;
+      }
       // One worker polls often; the rest mostly sleep until new work wakes them.
       await this.idle(slot === 0 ? this.opts.idleMs : this.opts.idleMs * 4);
     }
@@ -313,15 +321,17 @@ export class EmbeddedExecutor {
 
   /** Claims and processes one due job, one call to serve() (no chaining). Returns false when none was due. For tests. */
   async tick(): Promise<boolean> {
-    return this.claimAndProcess(false);
+    return (await this.claimAndProcess(false)) !== false;
   }
 
-  private async claimAndProcess(chain: boolean): Promise<boolean> {
+  /** false: no job was due; "more": another was due too; "done": processed one. */
+  private async claimAndProcess(chain: boolean): Promise<Processed> {
     if (this.dead) return false;
     const claimed = await this.store.claimWithState(this.opts.leaseMs);
     if (!claimed) return false;
     const { job } = claimed;
-    if (claimed.more) this.wakeOne(); // let another worker take the next one
+    // Let another worker take the next one; if none is idle, this one claims again after.
+    if (claimed.more) this.wakeOne();
     const done = this.process(claimed, chain).catch(async (e: unknown) => {
       if (this.dead) return;
       this.opts.logger.error(`[engine] job ${job.kind}:${job.step_id} of run ${job.run_id} failed:`, e);
@@ -333,7 +343,7 @@ export class EmbeddedExecutor {
     } finally {
       this.inFlight.delete(done);
     }
-    return true;
+    return claimed.more ? "more" : "done";
   }
 
   /** Processes due jobs until none is left or `until` says stop. For tests and benchmarks. */
@@ -364,6 +374,8 @@ export class EmbeddedExecutor {
   private wakeOne(): void {
     const first = this.sleepers.values().next();
     if (!first.done) first.value();
+    // Every worker is busy: the next one to finish claims again instead of going idle.
+    else this.missedWakes++;
   }
 
   private wakeAll(): void {
@@ -512,9 +524,8 @@ export class EmbeddedExecutor {
         return { ...claimed, job: { ...job, attempt: 0 }, steps: [...claimed.steps, { hashedId: saved.hashedId, result: saved.result }] };
       }
       if (saved) {
-        // The worker loop picks the released discovery job next; other workers need a nudge only
-        // when a planned step's discovery was queued.
-        if (job.step_id !== DISCOVERY) this.wakeOne();
+        // The released (or queued) discovery job is due now: an idle worker, or this one next.
+        this.wakeOne();
         return;
       }
     }
@@ -683,3 +694,5 @@ export class EmbeddedExecutor {
 }
 
 export type { EngineRunStatus };
+
+type Processed = false | "more" | "done";
