@@ -13,8 +13,9 @@ import type { BenchResult } from "./types";
  * Frame times are reported as p95 of rAF intervals snapped to display refreshes (raw p95, the
  * renderer's main-thread CPU per frame and the load average are in the notes: on 2 shared cores
  * other processes move wall-clock frame times a lot).
- * The open time includes the server's answer (the page carries the mission), so it rises with
- * the machine's load as much as the frame times do; docs/editor.md#performance has figures.
+ * The open time includes the server's answers (the page, then the mission as JSON, which the page
+ * preloads), so it rises with the machine's load as much as the frame times do; each reload also
+ * unloads the visit before it. docs/editor.md#performance has figures.
  * Uses E2E_DIST_DIR (default .next-editor) and BENCH_EDITOR_PORT (default 3240), so it does not
  * collide with other builds; E2E_SKIP_BUILD=1 reuses an existing build.
  */

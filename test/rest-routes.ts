@@ -12,6 +12,7 @@ import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
 import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
 import * as decisions from "@/app/api/v1/decisions/route";
 import * as decision from "@/app/api/v1/decisions/[id]/route";
+import * as editorMission from "@/app/api/editor/missions/[id]/route";
 
 export type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -37,3 +38,5 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },
 ];
 
+/** Routes the app's own pages read, outside the public API (not in its OpenAPI document). */
+export const INTERNAL_REST_ACCESS: typeof REST_ACCESS = [{ method: "GET", path: "/api/editor/missions/x", handler: editorMission.GET, rule: "signed-in" }];

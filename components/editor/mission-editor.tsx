@@ -9,8 +9,6 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { AlertTriangle, Eye, GitCompare, X } from "lucide-react";
 import { toast } from "sonner";
-import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "@/server/api/root";
 import { useTRPC, useTRPCClient } from "@/components/trpc-provider";
 import { errorMessage } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
@@ -25,6 +23,7 @@ import { LeaveDialog } from "./dialogs/leave-dialog";
 import { SaveDialog } from "./dialogs/save-dialog";
 import { StartRunDialog } from "@/components/run/start-run-dialog";
 import { EditorHeader } from "./editor-header";
+import { fetchEditorMission, MissionLoadError } from "./editor-mission-source";
 import { useAutosave } from "./hooks/use-autosave";
 import { useDiffOverlay } from "./hooks/use-diff-overlay";
 import { useLeaveGuard } from "./hooks/use-leave-guard";
@@ -39,15 +38,15 @@ import { VersionsPanel } from "./panels/versions-panel";
 import { EditorStoreProvider, useEditor, useEditorStoreApi } from "./store/editor-context";
 import type { Panel } from "./store/editor-store";
 
-/** What missions.get returns (the server page passes it in so the first render has it). */
-export type MissionView = inferRouterOutputs<AppRouter>["missions"]["get"];
-
 /** The mission page: loads the draft, then hands it to one editor store for its lifetime. */
-export function MissionEditor({ missionId, canEdit, initial }: { missionId: string; canEdit: boolean; initial?: MissionView | null }) {
+export function MissionEditor({ missionId, canEdit }: { missionId: string; canEdit: boolean }) {
   const trpc = useTRPC();
+  // Under missions.get's key (the run dialog reads the same entry), but read as plain JSON from
+  // the request the page preloads.
   const mission = useQuery({
-    ...trpc.missions.get.queryOptions({ id: missionId }),
-    ...(initial ? { initialData: initial } : {}),
+    queryKey: trpc.missions.get.queryKey({ id: missionId }),
+    queryFn: ({ signal }) => fetchEditorMission(missionId, signal),
+    retry: (count, err) => count < 2 && !(err instanceof MissionLoadError && err.status < 500),
     staleTime: Infinity,
     refetchOnWindowFocus: false,
   });

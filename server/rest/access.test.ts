@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "@/test/databases";
 import { openHarness, PERSONAS, type Harness, type Persona } from "@/test/app-harness";
 import type { Role } from "@/lib/mission/schema";
-import { REST_ACCESS } from "@/test/rest-routes";
+import { INTERNAL_REST_ACCESS, REST_ACCESS } from "@/test/rest-routes";
 import * as missions from "@/app/api/v1/missions/route";
 
 function allowed(rule: "signed-in" | Role, p: Persona) {
@@ -18,7 +18,7 @@ describe.each(testDatabases())("REST access on $name", (tdb) => {
 
   for (const persona of PERSONAS) {
     it(`gives ${persona} exactly the access its role allows`, async () => {
-      for (const r of REST_ACCESS) {
+      for (const r of [...REST_ACCESS, ...INTERNAL_REST_ACCESS]) {
         const req = new Request(`http://localhost${r.path}`, { method: r.method, headers: h.headers(persona), body: r.body === undefined ? undefined : JSON.stringify(r.body) });
         const res = await r.handler(req, { params: Promise.resolve({ id: "x" }) });
         const expected = allowed(r.rule, persona) ? "granted" : persona === "anonymous" ? 401 : 403;

@@ -1,20 +1,22 @@
 import type { Metadata } from "next";
 import { MissionEditor } from "@/components/editor/mission-editor";
-import { isAppError } from "@/lib/errors";
+import { editorMissionUrl } from "@/components/editor/editor-mission-source";
 import { can, requirePageUser } from "@/server/auth/page-user";
-import { getDatabase } from "@/server/db/client";
-import { getMission } from "@/server/missions/service";
 
 export const metadata: Metadata = { title: "Mission" };
 
 export default async function MissionPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePageUser(`/missions/${id}`);
-  // Loaded here so the editor draws on its first render instead of after a second request.
-  const database = await getDatabase();
-  const mission = await getMission(database.db, id).catch((e: unknown) => {
-    if (isAppError(e) && e.code === "not_found") return null;
-    throw e;
-  });
-  return <MissionEditor missionId={id} canEdit={can(user, "builder")} initial={mission} />;
+  // The mission is not part of the page: a 1,000-step graph made the answer ~420 KB of escaped
+  // server payload to serialize, stream and parse. The browser fetches it as plain JSON instead,
+  // starting as soon as it reads the page's head, while the scripts load. A <link> element, not
+  // react-dom's preload(): React hoists the element into the HTML's head, whereas preload() from
+  // a server component reaches the browser only once the scripts read the server payload.
+  return (
+    <>
+      <link rel="preload" href={editorMissionUrl(id)} as="fetch" crossOrigin="anonymous" />
+      <MissionEditor missionId={id} canEdit={can(user, "builder")} />
+    </>
+  );
 }
