@@ -166,7 +166,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
     }
   });
 
-  it("notices a changed timestamp or actor as well as changed data", async () => {
+  it("notices a changed timestamp as well as changed data", async () => {
     const db = await fresh();
     try {
       for (let i = 1; i <= 3; i++) await recordAudit(db, { action: "run.started", actor: { id: "u1", label: "ada@example.com" }, runId: `r${i}` });
@@ -176,6 +176,9 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
     } finally {
       await db.close();
     }
+  });
+
+  it("notices a changed actor as well as changed data", async () => {
     const db2 = await fresh();
     try {
       for (let i = 1; i <= 3; i++) await recordAudit(db2, { action: "run.started", actor: { id: "u1", label: "ada@example.com" }, runId: `r${i}` });

@@ -61,7 +61,7 @@ export function rest(role: Role | null, fn: (ctx: RestContext) => Promise<Respon
         return json({ error: { code: "unauthorized", message: "Send an API key as `Authorization: Bearer <key>`" } }, 401, { "www-authenticate": "Bearer" });
       }
       if (!caller.user.roles.length || (role && !caller.user.roles.includes(role))) {
-        return json({ error: { code: "forbidden", message: role ? `This needs the ${role} role` : "This key's user has no role" } }, 403);
+        return json({ error: { code: "forbidden", message: role ? `This needs the ${role} role` : "This user has no role yet: an admin must grant one" } }, 403);
       }
       const params = (await route?.params) ?? {};
       return await fn({ database, user: caller.user, req, params });
