@@ -1,5 +1,5 @@
 import "server-only";
-import { is, sql } from "drizzle-orm";
+import { is, sql, type SQL } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
 import { PgliteDatabase, PgliteTransaction } from "drizzle-orm/pglite";
 import { z } from "zod";
@@ -61,45 +61,83 @@ function resultRows<T>(res: unknown): T[] {
  * last and keep that transaction short. Do not call it inside a REPEATABLE READ or SERIALIZABLE
  * transaction: its snapshot could miss the latest entry.
  */
-export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on?: DbOrTx): Promise<AuditRow> {
-  const parsed = entrySchema.safeParse(entry);
-  if (!parsed.success) throw new Error(`Invalid audit entry: ${describeProblems(zodProblems(parsed.error.issues))}`);
-  const e = parsed.data;
+export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on?: DbOrTx, ahead?: AuditAhead): Promise<AuditRow> {
+  const e = parseEntry(entry);
   const actorId = e.actor?.id ?? null;
   const knownLabel = e.actor?.label ?? (actorId ? null : "system");
-  // Serialised once here; the database's jsonb form (read back below) is what gets hashed.
-  const json = JSON.stringify(e.data ?? {});
   const handle = on ?? (isDatabase(into) ? into.db : into);
   // Already in a transaction: append in it (a savepoint would only cost two more statements).
   const inTransaction = (body: (tx: DbOrTx) => Promise<AuditRow>) => (is(handle, PgTransaction) ? body(handle) : handle.transaction(body));
 
   return inTransaction(async (tx) => {
-    await lockAuditWriters(tx);
-    const [prep] = resultRows<{ id: string; data: unknown; prev_hash: string | null; email: string | null }>(
-      await tx.execute(sql`
-        select nextval(pg_get_serial_sequence('audit_log', 'id'))::text as id,
-               ${json}::jsonb as data,
-               (select hash from audit_log order by id desc limit 1) as prev_hash,
-               (select email from "user" where id = ${actorId}) as email`),
-    );
+    let prep = ahead?.prepared;
+    if (!prep) {
+      if (!ahead?.locked) await lockAuditWriters(tx);
+      [prep] = resultRows<AuditPrep>(await tx.execute(sql`select ${prepColumns(e)}`));
+    }
     if (!prep) throw new Error("audit: preparing the entry returned no row");
-    const data = (typeof prep.data === "string" ? JSON.parse(prep.data) : prep.data) as Record<string, unknown>;
+    const data = (typeof prep.audit_data === "string" ? JSON.parse(prep.audit_data) : prep.audit_data) as Record<string, unknown>;
     const row = {
-      id: Number(prep.id),
+      id: Number(prep.audit_id),
       at: new Date(),
       actorId,
-      actorLabel: knownLabel ?? prep.email ?? `user ${actorId}`,
+      actorLabel: knownLabel ?? prep.audit_email ?? `user ${actorId}`,
       action: e.action,
       targetType: e.targetType ?? null,
       targetId: e.targetId ?? null,
       runId: e.runId ?? null,
       data,
-      prevHash: prep.prev_hash ?? GENESIS_HASH,
+      prevHash: prep.audit_prev_hash ?? GENESIS_HASH,
     };
     const hash = auditHash(row.prevHash, { ...row, at: row.at.toISOString() });
     await tx.insert(auditLog).values({ ...row, hash });
     return { ...row, hash };
   });
+}
+
+function parseEntry(entry: AuditEntry) {
+  const parsed = entrySchema.safeParse(entry);
+  if (!parsed.success) throw new Error(`Invalid audit entry: ${describeProblems(zodProblems(parsed.error.issues))}`);
+  return parsed.data;
+}
+
+/** What an entry needs from the database: its id, its data as jsonb stores it (that is hashed), the chain's head, the actor's email. */
+interface AuditPrep {
+  audit_id: string;
+  audit_data: unknown;
+  audit_prev_hash: string | null;
+  audit_email: string | null;
+}
+
+function prepColumns(e: ReturnType<typeof parseEntry>): SQL {
+  return sql`nextval(pg_get_serial_sequence('audit_log', 'id'))::text as audit_id,
+             ${JSON.stringify(e.data ?? {})}::jsonb as audit_data,
+             (select hash from audit_log order by id desc limit 1) as audit_prev_hash,
+             (select email from "user" where id = ${e.actor?.id ?? null}) as audit_email`;
+}
+
+/** What a statement run just before recordAudit, in the same transaction, did for it (see auditAhead). */
+export interface AuditAhead {
+  locked?: boolean;
+  prepared?: AuditPrep;
+}
+
+/**
+ * Select-list columns that let the statement before an append, in the same transaction, do part
+ * of the append's work, saving a statement: on PGlite (one connection, so no lock) they prepare
+ * the entry; on PostgreSQL they take the writers' lock (preparing must come after it, in a later
+ * statement's snapshot). Read them back with aheadOf().
+ */
+export function auditAhead(database: Database, entry: AuditEntry): SQL {
+  if (database.driver === "pglite") return sql`${prepColumns(parseEntry(entry))}, true as audit_ahead`;
+  return sql`(select true from (select pg_advisory_xact_lock(hashtext('steward.audit_log'))) l) as audit_ahead`;
+}
+
+/** What auditAhead's columns did, from the statement's row. */
+export function aheadOf(row: Record<string, unknown> | undefined): AuditAhead {
+  if (!row?.audit_ahead) return {};
+  if (row.audit_id === undefined) return { locked: true };
+  return { locked: true, prepared: row as unknown as AuditPrep };
 }
 
 /**

@@ -2,7 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { NodeStatus } from "@/server/db/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
-import { recordAudit, SYSTEM_ACTOR, type AuditActor } from "@/server/audit/record";
+import { aheadOf, auditAhead, recordAudit, SYSTEM_ACTOR, type AuditActor } from "@/server/audit/record";
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 
@@ -235,10 +235,14 @@ export interface QueuedRun {
   data: Record<string, unknown>;
 }
 
-/** A new run (queued), a pending row per node and its first Observation, in one statement. Returns the Observation id to publish once committed. */
-export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedRun): Promise<number | null> {
+/**
+ * A new run (queued), a pending row per node and its first Observation, in one statement, with
+ * `columns` added to its row (auditAhead's). Returns the Observation id to publish once committed,
+ * and the row.
+ */
+export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedRun, columns?: SQL): Promise<{ observationId: number | null; row: Record<string, unknown> | undefined }> {
   const note = notifyObs(database, r.runId);
-  const [row] = await database.rows<{ id: number | string | null }>(
+  const [row] = await database.rows<{ id: number | string | null } & Record<string, unknown>>(
     sql`with ins as (
           insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
           values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
@@ -249,10 +253,10 @@ export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedR
           select ins.id, n.node_id, 'pending' from ins, jsonb_array_elements_text(${JSON.stringify(r.nodeIds)}::jsonb) as n(node_id)),
         obs as (
           insert into observation (run_id, kind, text, data) select ins.id, 'status', ${r.text}, ${json(r.data)} from ins returning id)${note.cte}
-        select (select id from obs) as id, 0${note.count} as n`,
+        select (select id from obs) as id, 0${note.count} as n${columns ? sql`, ${columns}` : sql``}`,
     tx,
   );
-  return row?.id === null || row?.id === undefined ? null : Number(row.id);
+  return { observationId: row?.id === null || row?.id === undefined ? null : Number(row.id), row };
 }
 
 /**
@@ -289,16 +293,17 @@ export async function setRunVerdict(
 ): Promise<{ set: boolean; ids: number[] }> {
   const direct = node ? directChanges(runId, [node]) : null;
   const obs = direct ? statusObservations(database, runId, direct.observations) : null;
-  const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null }>(
+  const audit = { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict };
+  const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null } & Record<string, unknown>>(
     sql`with verdict_upd as (
           update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1)${
             direct && obs ? sql`, ${direct.ctes}, ${obs.ctes}` : sql``
           }
-        select exists (select 1 from verdict_upd) as set, ${obs ? obs.columns : sql`null::jsonb as ids`}`,
+        select exists (select 1 from verdict_upd) as set, ${obs ? obs.columns : sql`null::jsonb as ids`}, ${auditAhead(database, audit)}`,
     tx,
   );
   const set = row?.set === true;
-  if (set) await recordAudit(tx, { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, tx);
+  if (set) await recordAudit(tx, audit, tx, aheadOf(row));
   return { set, ids: idsOf(row) };
 }
 

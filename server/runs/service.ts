@@ -6,7 +6,7 @@ import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
 import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
-import { recordAudit } from "@/server/audit/record";
+import { aheadOf, auditAhead, recordAudit, type AuditEntry } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
@@ -104,35 +104,38 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
   const runId = crypto.randomUUID();
   const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
+  const audit: AuditEntry = {
+    action: "run.started",
+    actor: req.userId ? { id: req.userId } : { id: null, label: req.channel },
+    targetType: "run",
+    targetId: runId,
+    runId,
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+  };
   const obsId = await database.db.transaction(async (tx) => {
-    // The run, a pending row per node and the "queued" Observation in one statement.
-    const id = await insertQueuedRun(database, tx, {
-      runId,
-      missionId: m.id,
-      versionId: v.id,
-      input: input.input,
-      channel: req.channel,
-      userId: req.userId,
-      tokenBudget: req.tokenBudget ?? null,
-      rerunOf,
-      nodeIds: graph.nodes.map((n) => n.id),
-      text: `Run queued (version ${v.number}, ${req.channel}${from})`,
-      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
-    });
-    // Last: the audit writers' lock is held until this transaction ends.
-    await recordAudit(
+    // The run, a pending row per node and the "queued" Observation in one statement, which also
+    // does what it can of the audit entry's work.
+    const { observationId, row } = await insertQueuedRun(
+      database,
       tx,
       {
-        action: "run.started",
-        actor: req.userId ? { id: req.userId } : { id: null, label: req.channel },
-        targetType: "run",
-        targetId: runId,
         runId,
-        data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+        missionId: m.id,
+        versionId: v.id,
+        input: input.input,
+        channel: req.channel,
+        userId: req.userId,
+        tokenBudget: req.tokenBudget ?? null,
+        rerunOf,
+        nodeIds: graph.nodes.map((n) => n.id),
+        text: `Run queued (version ${v.number}, ${req.channel}${from})`,
+        data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
       },
-      tx,
+      auditAhead(database, audit),
     );
-    return id;
+    // Last: the audit writers' lock is held until this transaction ends.
+    await recordAudit(tx, audit, tx, aheadOf(row));
+    return observationId;
   });
   publish(runId, obsId);
   try {
