@@ -188,9 +188,9 @@ function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; obs
 /**
  * Inserts a statement's status Observations (CTE `obs`) in `ord` order, so their ids keep it
  * (data-modifying CTEs run in no set order), with the NOTIFY for other replicas; the statement
- * selects them as `ids` (jsonb array, in order).
+ * selects `columns`: the ids as `ids` (jsonb array, in order) and the term that sends the NOTIFY.
  */
-function statusObservations(database: Database, runId: string, rows: SQL): { ctes: SQL; columns: SQL; select: SQL } {
+function statusObservations(database: Database, runId: string, rows: SQL): { ctes: SQL; columns: SQL } {
   const note = notifyObs(database, runId);
   const columns = sql`(select jsonb_agg(id order by id) from obs) as ids, 0${note.count} as n`;
   return {
@@ -199,7 +199,6 @@ function statusObservations(database: Database, runId: string, rows: SQL): { cte
           select ${runId}, x.node_id, x.attempt, 'status', x.text, x.data from (${rows}) x order by x.ord
           returning id)${note.cte}`,
     columns,
-    select: sql`select ${columns}`,
   };
 }
 
@@ -210,7 +209,7 @@ export async function setDirectStates(database: Database, runId: string, changes
   if (!changes.length) return [];
   const direct = directChanges(runId, changes);
   const obs = statusObservations(database, runId, direct.observations);
-  const [row] = await database.rows<{ ids: (number | string)[] | null }>(sql`with ${direct.ctes}, ${obs.ctes} ${obs.select}`, on);
+  const [row] = await database.rows<{ ids: (number | string)[] | null }>(sql`with ${direct.ctes}, ${obs.ctes} select ${obs.columns}`, on);
   return idsOf(row);
 }
 

@@ -68,21 +68,20 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
   // The mission and the version to run in one query; the version's graph comes from the
   // per-process cache of immutable versions (versionGraph) when it is there.
-  const [row] = await database.rows<{ id: string; latest_version: number; archived: boolean; version_id: string | null; number: number | null }>(
+  const [m] = await database.rows<{ id: string; latest_version: number; archived: boolean; version_id: string | null; number: number | null }>(
     sql`select m.id, m.latest_version, m.archived_at is not null as archived, v.id as version_id, v.number
         from mission m left join mission_version v
           on v.mission_id = m.id and ${req.versionId ? sql`v.id = ${req.versionId}` : sql`v.number = m.latest_version`}
         where m.id = ${req.missionId}`,
   );
-  if (!row) throw new RunError("not_found", `No mission ${req.missionId}`);
-  const m = row;
+  if (!m) throw new RunError("not_found", `No mission ${req.missionId}`);
   if (m.archived) throw new RunError("conflict", `Mission ${req.missionId} is archived: restore it to run it`);
-  if (row.version_id === null || row.number === null) {
+  if (m.version_id === null || m.number === null) {
     throw req.versionId
       ? new RunError("not_found", `Mission ${m.id} has no version ${req.versionId}`)
       : new RunError("invalid_version", `Mission ${m.id} has no saved version yet: save one to run it`);
   }
-  const v = { id: row.version_id, number: Number(row.number) };
+  const v = { id: m.version_id, number: Number(m.number) };
   const graph = await versionGraph(database, v.id).catch((e: unknown) => {
     if (e instanceof z.ZodError) throw new RunError("invalid_version", `Version ${v.number} is not a valid mission`, zodProblems(e.issues, "graph"));
     throw e;
@@ -133,7 +132,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       },
       auditAhead(database, audit),
     );
-    // Last: the audit writers' lock is held until this transaction ends.
+    // Last: on PostgreSQL the audit writers' lock (taken above) is held until this transaction ends.
     await recordAudit(tx, audit, tx, aheadOf(row));
     return observationId;
   });
