@@ -76,6 +76,25 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
     }
   });
 
+  it("hashes a label the database looks up exactly as it is stored, whatever it holds", async () => {
+    const db = await fresh();
+    try {
+      // The statement writes the looked-up label into the hashed JSON itself: escaping must match JS's.
+      const odd = 'o\'dd "quoted" \\ tab\t line\n bell\u0007 del\u007f naïve ☃ 😀@example.com';
+      await db.db.insert(user).values({ id: "u-odd", email: odd, name: "Odd" });
+      const a = await recordAudit(db, { action: "auth.sign_in", actor: { id: "u-odd" }, targetId: "u-odd" });
+      const b = await recordAudit(db, { action: "auth.sign_in", actor: { id: "u-gone" }, targetId: "u-gone" });
+      expect(a.actorLabel).toBe(odd);
+      expect(b.actorLabel).toBe("user u-gone");
+      const stored = await entries(db);
+      expect(stored.map((r) => r.actorLabel)).toEqual([odd, "user u-gone"]);
+      expect(auditHash(GENESIS_HASH, { ...stored[0]!, at: stored[0]!.at.toISOString() })).toBe(a.hash);
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it("hashes what jsonb stores, whatever the key order and number spelling", async () => {
     const db = await fresh();
     try {
@@ -247,7 +266,8 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
         }
         await db.db.insert(auditLog).values(batch);
       }
-      await db.db.execute(sql`select setval(pg_get_serial_sequence('audit_log', 'id'), ${total})`);
+      // The chain's head, as the appends would have left it.
+      await db.db.execute(sql`update audit_head set id = ${total}, hash = ${prevHash}`);
       const next = await recordAudit(db, { action: "run.cancelled", runId: "r1" });
       expect(next.id).toBe(total + 1);
       expect(next.prevHash).toBe(prevHash);

@@ -1,12 +1,11 @@
 import "server-only";
 import { is, sql, type SQL } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import { PgliteDatabase, PgliteTransaction } from "drizzle-orm/pglite";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import type { Database, DbOrTx } from "@/server/db/database";
-import { auditLog, type AuditRow } from "@/server/db/schema";
-import { GENESIS_HASH, auditHash } from "./hash";
+import type { AuditRow } from "@/server/db/schema";
+import canonicalize from "canonicalize";
 
 /** Who did it. `label` is looked up (the user's email) when only `id` is given. */
 export interface AuditActor {
@@ -53,46 +52,102 @@ function resultRows<T>(res: unknown): T[] {
 }
 
 /**
- * Appends one entry to the audit log, hash-chained to the latest one.
+ * Appends one entry to the audit log, hash-chained to the latest one, in one statement.
  *
  * Pass the transaction you are in (as `into` or `on`) so the entry commits or rolls back with the
- * act it records. Writers are serialised by a transaction-scoped advisory lock, so concurrent
- * writers never fork the chain; the lock is held until the enclosing transaction ends, so record
- * last and keep that transaction short. Do not call it inside a REPEATABLE READ or SERIALIZABLE
- * transaction: its snapshot could miss the latest entry.
+ * act it records. Writers are serialised by the chain's head row (audit_head), which an append
+ * updates: its lock is held until the enclosing transaction ends, so record last and keep that
+ * transaction short. Do not call it inside a REPEATABLE READ or SERIALIZABLE transaction: a writer
+ * there that waited for the head fails instead of chaining to it. To append in the very statement
+ * that does the act, use auditCtes().
  */
-export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on?: DbOrTx, ahead?: AuditAhead): Promise<AuditRow> {
+export async function recordAudit(into: Database | DbOrTx, entry: AuditEntry, on?: DbOrTx): Promise<AuditRow> {
+  const handle = on ?? (isDatabase(into) ? into.db : into);
+  const append = auditCtes(entry);
+  const [row] = resultRows<AppendedRow>(await handle.execute(sql`with ${append.ctes} select ${append.columns}`));
+  const appended = append.row(row);
+  if (!appended) throw new Error("audit: the append wrote no entry");
+  return appended;
+}
+
+/** What an append's statement returns about the entry (auditCtes' columns). */
+type AppendedRow = {
+  audit_id: string | number | null;
+  audit_actor_label: string | null;
+  audit_prev_hash: string | null;
+  audit_hash: string | null;
+};
+
+export interface AuditAppend {
+  /** CTEs to put in the act's own WITH (named audit_actor, audit_head_upd and audit_ins). */
+  readonly ctes: SQL;
+  /** Select-list columns that tell what was appended; read them back with row(). */
+  readonly columns: SQL;
+  /** The appended entry from the statement's row, or null when `when` was false. */
+  row(result: Record<string, unknown> | undefined): AuditRow | null;
+}
+
+/**
+ * An append as CTEs for the statement that does the act, so the act and its record are one
+ * statement (no transaction, no extra round trips). `when`, a boolean SQL expression over the
+ * statement's other CTEs, appends only if the act happened (`exists (select 1 from upd)`).
+ *
+ * The entry's hash is computed by the database from the head it updates: JS writes the canonical
+ * JSON (RFC 8785, as auditHash hashes it) around the two parts only the statement knows, the id
+ * and the actor's label (looked up when only the actor's id is given), and the statement hashes
+ * prev_hash + that text. The data is normalised through JSON first, so what the hash covers is
+ * exactly what jsonb stores and verifyAuditChain reads back.
+ */
+export function auditCtes(entry: AuditEntry, when?: SQL): AuditAppend {
   const e = parseEntry(entry);
   const actorId = e.actor?.id ?? null;
   const knownLabel = e.actor?.label ?? (actorId ? null : "system");
-  const handle = on ?? (isDatabase(into) ? into.db : into);
-  // Already in a transaction: append in it (a savepoint would only cost two more statements).
-  const inTransaction = (body: (tx: DbOrTx) => Promise<AuditRow>) => (is(handle, PgTransaction) ? body(handle) : handle.transaction(body));
-
-  return inTransaction(async (tx) => {
-    let prep = ahead?.prepared;
-    if (!prep) {
-      if (!ahead?.locked) await lockAuditWriters(tx);
-      [prep] = resultRows<AuditPrep>(await tx.execute(sql`select ${prepColumns(e)}`));
-    }
-    if (!prep) throw new Error("audit: preparing the entry returned no row");
-    const data = (typeof prep.audit_data === "string" ? JSON.parse(prep.audit_data) : prep.audit_data) as Record<string, unknown>;
-    const row = {
-      id: Number(prep.audit_id),
-      at: new Date(),
-      actorId,
-      actorLabel: knownLabel ?? prep.audit_email ?? `user ${actorId}`,
-      action: e.action,
-      targetType: e.targetType ?? null,
-      targetId: e.targetId ?? null,
-      runId: e.runId ?? null,
-      data,
-      prevHash: prep.audit_prev_hash ?? GENESIS_HASH,
-    };
-    const hash = auditHash(row.prevHash, { ...row, at: row.at.toISOString() });
-    await tx.insert(auditLog).values({ ...row, hash });
-    return { ...row, hash };
-  });
+  const at = new Date();
+  const data = JSON.parse(JSON.stringify(e.data ?? {})) as Record<string, unknown>;
+  // Canonical JSON sorts keys: action, actorId, actorLabel, at, data, id, runId, targetId, targetType.
+  const head = canonicalize({ action: e.action, actorId });
+  const middle = canonicalize({ at: at.toISOString(), data });
+  const tail = canonicalize({ runId: e.runId ?? null, targetId: e.targetId ?? null, targetType: e.targetType ?? null });
+  if (!head || !middle || !tail) throw new Error("audit: the entry serialised to nothing");
+  const beforeLabel = `${head.slice(0, -1)},"actorLabel":`;
+  const beforeId = `,${middle.slice(1, -1)},"id":`;
+  const afterId = `,${tail.slice(1)}`;
+  const ctes = sql`audit_actor as (
+        select coalesce(${knownLabel}::text, (select email from "user" where id = ${actorId}), ${`user ${actorId}`}::text) as label),
+      audit_head_upd as (
+        update audit_head h set id = h.id + 1, prev_hash = h.hash,
+          hash = encode(sha256(convert_to(h.hash || ${beforeLabel}::text || (select to_json(label)::text from audit_actor) || ${beforeId}::text || (h.id + 1)::text || ${afterId}::text, 'UTF8')), 'hex')
+        where h.one${when ? sql` and (${when})` : sql``}
+        returning h.id, h.prev_hash, h.hash),
+      audit_ins as (
+        insert into audit_log (id, at, actor_id, actor_label, action, target_type, target_id, run_id, data, prev_hash, hash)
+        select u.id, ${at.toISOString()}::timestamptz, ${actorId}, a.label, ${e.action}, ${e.targetType ?? null}, ${e.targetId ?? null}, ${e.runId ?? null},
+               ${JSON.stringify(data)}::jsonb, u.prev_hash, u.hash
+        from audit_head_upd u, audit_actor a
+        returning id, actor_label, prev_hash, hash)`;
+  const columns = sql`(select id::text from audit_ins) as audit_id, (select actor_label from audit_ins) as audit_actor_label,
+        (select prev_hash from audit_ins) as audit_prev_hash, (select hash from audit_ins) as audit_hash`;
+  return {
+    ctes,
+    columns,
+    row(result) {
+      const r = result as AppendedRow | undefined;
+      if (!r || r.audit_id === null || r.audit_id === undefined || !r.audit_hash || !r.audit_prev_hash || !r.audit_actor_label) return null;
+      return {
+        id: Number(r.audit_id),
+        at,
+        actorId,
+        actorLabel: r.audit_actor_label,
+        action: e.action,
+        targetType: e.targetType ?? null,
+        targetId: e.targetId ?? null,
+        runId: e.runId ?? null,
+        data,
+        prevHash: r.audit_prev_hash,
+        hash: r.audit_hash,
+      };
+    },
+  };
 }
 
 function parseEntry(entry: AuditEntry) {
@@ -101,53 +156,14 @@ function parseEntry(entry: AuditEntry) {
   return parsed.data;
 }
 
-/** What an entry needs from the database: its id, its data as jsonb stores it (that is hashed), the chain's head, the actor's email. */
-interface AuditPrep {
-  audit_id: string;
-  audit_data: unknown;
-  audit_prev_hash: string | null;
-  audit_email: string | null;
-}
-
-function prepColumns(e: ReturnType<typeof parseEntry>): SQL {
-  return sql`nextval(pg_get_serial_sequence('audit_log', 'id'))::text as audit_id,
-             ${JSON.stringify(e.data ?? {})}::jsonb as audit_data,
-             (select hash from audit_log order by id desc limit 1) as audit_prev_hash,
-             (select email from "user" where id = ${e.actor?.id ?? null}) as audit_email`;
-}
-
-/** What a statement run just before recordAudit, in the same transaction, did for it (see auditAhead). */
-export interface AuditAhead {
-  locked?: boolean;
-  prepared?: AuditPrep;
-}
-
 /**
- * Select-list columns that let the statement before an append, in the same transaction, do part
- * of the append's work, saving a statement: on PGlite (one connection, so no lock) they prepare
- * the entry; on PostgreSQL they take the writers' lock (preparing must come after it, in a later
- * statement's snapshot). Read them back with aheadOf().
- */
-export function auditAhead(database: Database, entry: AuditEntry): SQL {
-  if (database.driver === "pglite") return sql`${prepColumns(parseEntry(entry))}, true as audit_ahead`;
-  return sql`(select true from (select pg_advisory_xact_lock(hashtext('steward.audit_log'))) l) as audit_ahead`;
-}
-
-/** What auditAhead's columns did, from the statement's row. */
-export function aheadOf(row: Record<string, unknown> | undefined): AuditAhead {
-  if (!row?.audit_ahead) return {};
-  if (row.audit_id === undefined) return { locked: true };
-  return { locked: true, prepared: row as unknown as AuditPrep };
-}
-
-/**
- * Takes the audit writers' transaction-scoped lock: appends (and checks made under it) are
- * serialised. PGlite has one connection, and a transaction holds it to the end, so writers are
- * serialised already there and the lock would only cost a statement.
+ * Takes the audit writers' lock (the chain's head row) until the transaction ends: appends, and
+ * checks made under it, are serialised. PGlite has one connection, and a transaction holds it to
+ * the end, so writers are serialised already there and the lock would only cost a statement.
  */
 export async function lockAuditWriters(tx: DbOrTx): Promise<void> {
   if (is(tx, PgliteTransaction) || is(tx, PgliteDatabase)) return;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('steward.audit_log'))`);
+  await tx.execute(sql`select 1 from audit_head where one for update`);
 }
 
 /** The actor for a signed-in user. */

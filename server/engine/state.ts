@@ -2,7 +2,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { NodeStatus } from "@/server/db/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
-import { aheadOf, auditAhead, recordAudit, SYSTEM_ACTOR, type AuditActor } from "@/server/audit/record";
+import { auditCtes, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditEntry } from "@/server/audit/record";
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 
@@ -235,13 +235,13 @@ export interface QueuedRun {
 }
 
 /**
- * A new run (queued), a pending row per node and its first Observation, in one statement, with
- * `columns` added to its row (auditAhead's). Returns the Observation id to publish once committed,
- * and the row.
+ * A new run (queued), a pending row per node, its first Observation and its audit entry, in one
+ * statement (atomic without a transaction). Returns the Observation id to publish.
  */
-export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedRun, columns?: SQL): Promise<{ observationId: number | null; row: Record<string, unknown> | undefined }> {
+export async function insertQueuedRun(database: Database, r: QueuedRun, audit: AuditEntry): Promise<number | null> {
   const note = notifyObs(database, r.runId);
-  const [row] = await database.rows<{ id: number | string | null } & Record<string, unknown>>(
+  const append = auditCtes(audit, sql`exists (select 1 from ins)`);
+  const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
           insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
           values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
@@ -251,11 +251,11 @@ export async function insertQueuedRun(database: Database, tx: DbOrTx, r: QueuedR
           insert into run_node (run_id, node_id, status)
           select ins.id, n.node_id, 'pending' from ins, jsonb_array_elements_text(${JSON.stringify(r.nodeIds)}::jsonb) as n(node_id)),
         obs as (
-          insert into observation (run_id, kind, text, data) select ins.id, 'status', ${r.text}, ${json(r.data)} from ins returning id)${note.cte}
-        select (select id from obs) as id, 0${note.count} as n${columns ? sql`, ${columns}` : sql``}`,
-    tx,
+          insert into observation (run_id, kind, text, data) select ins.id, 'status', ${r.text}, ${json(r.data)} from ins returning id)${note.cte},
+        ${append.ctes}
+        select (select id from obs) as id, 0${note.count} as n`,
   );
-  return { observationId: row?.id === null || row?.id === undefined ? null : Number(row.id), row };
+  return row?.id === null || row?.id === undefined ? null : Number(row.id);
 }
 
 /**
@@ -285,28 +285,25 @@ export async function markRunStarted(database: Database, runId: string): Promise
  */
 export async function setRunVerdict(
   database: Database,
-  tx: DbOrTx,
   runId: string,
   verdict: { outcome: string; summary: string },
   node?: DirectChange,
+  on?: DbOrTx,
 ): Promise<{ set: boolean; ids: number[] }> {
   const direct = node ? directChanges(runId, [node]) : null;
   const obs = direct ? statusObservations(database, runId, direct.observations) : null;
-  const audit = { action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict };
-  const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null } & Record<string, unknown>>(
+  const append = auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, sql`exists (select 1 from verdict_upd)`);
+  const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null }>(
     sql`with verdict_upd as (
           update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1)${
             direct && obs ? sql`, ${direct.ctes}, ${obs.ctes}` : sql``
-          }
-        select exists (select 1 from verdict_upd) as set, ${obs ? obs.columns : sql`null::jsonb as ids`}, ${auditAhead(database, audit)}`,
-    tx,
+          }, ${append.ctes}
+        select exists (select 1 from verdict_upd) as set, ${obs ? obs.columns : sql`null::jsonb as ids`}`,
+    on,
   );
-  const set = row?.set === true;
-  if (set) await recordAudit(tx, audit, tx, aheadOf(row));
-  return { set, ids: idsOf(row) };
+  return { set: row?.set === true, ids: idsOf(row) };
 }
 
-/** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
 export async function markRunSucceeded(database: Database, runId: string): Promise<boolean> {
   const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(

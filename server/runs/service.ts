@@ -6,7 +6,7 @@ import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
 import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
-import { aheadOf, auditAhead, recordAudit, type AuditEntry } from "@/server/audit/record";
+import type { AuditEntry } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
@@ -111,31 +111,24 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     runId,
     data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
   };
-  const obsId = await database.db.transaction(async (tx) => {
-    // The run, a pending row per node and the "queued" Observation in one statement, which also
-    // does what it can of the audit entry's work.
-    const { observationId, row } = await insertQueuedRun(
-      database,
-      tx,
-      {
-        runId,
-        missionId: m.id,
-        versionId: v.id,
-        input: input.input,
-        channel: req.channel,
-        userId: req.userId,
-        tokenBudget: req.tokenBudget ?? null,
-        rerunOf,
-        nodeIds: graph.nodes.map((n) => n.id),
-        text: `Run queued (version ${v.number}, ${req.channel}${from})`,
-        data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
-      },
-      auditAhead(database, audit),
-    );
-    // Last: on PostgreSQL the audit writers' lock (taken above) is held until this transaction ends.
-    await recordAudit(tx, audit, tx, aheadOf(row));
-    return observationId;
-  });
+  // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
+  const obsId = await insertQueuedRun(
+    database,
+    {
+      runId,
+      missionId: m.id,
+      versionId: v.id,
+      input: input.input,
+      channel: req.channel,
+      userId: req.userId,
+      tokenBudget: req.tokenBudget ?? null,
+      rerunOf,
+      nodeIds: graph.nodes.map((n) => n.id),
+      text: `Run queued (version ${v.number}, ${req.channel}${from})`,
+      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+    },
+    audit,
+  );
   publish(runId, obsId);
   try {
     await (opts.send ?? getEngineDeps().send)({ name: RUN_REQUESTED, id: runId, data: { runId } });

@@ -1,4 +1,5 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 
 /**
  * The audit log: one row per security- or governance-relevant act, hash-chained to the row
@@ -34,3 +35,23 @@ export const auditLog = pgTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * The chain's head: the newest entry's id and hash, in one row. An append updates it and inserts
+ * the entry in one statement (server/audit/record.ts): the row lock serialises writers, and a
+ * writer that waited for it computes from the head the other one committed (PostgreSQL re-reads an
+ * updated row before updating it again), so the chain never forks and needs no separate lock.
+ */
+export const auditHead = pgTable(
+  "audit_head",
+  {
+    one: boolean("one").primaryKey().default(true),
+    /** The newest entry's id (0 before the first). */
+    id: bigint("id", { mode: "number" }).notNull(),
+    /** The newest entry's hash (GENESIS_HASH before the first). */
+    hash: text("hash").notNull(),
+    /** The hash before it: what the newest entry's prev_hash holds. */
+    prevHash: text("prev_hash").notNull(),
+  },
+  (t) => [check("audit_head_one_row", sql`${t.one}`)],
+);

@@ -20,16 +20,14 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
     const raw = node.data.summary.trim() ? evaluateField(node.id, "summary", node.data.summary, scope) : "";
     const summary = typeof raw === "string" ? raw : JSON.stringify(raw);
     const value = { outcome, summary };
-    const { ids } = await run.database.db.transaction((tx) =>
-      setRunVerdict(run.database, tx, run.runId, value, {
-        nodeId: node.id,
-        to: "succeeded",
-        output: value,
-        attempt: run.attempt,
-        text: `Verdict: ${outcome}${summary ? ` — ${summary}` : ""}`,
-        data: value,
-      }),
-    );
+    const { ids } = await setRunVerdict(run.database, run.runId, value, {
+      nodeId: node.id,
+      to: "succeeded",
+      output: value,
+      attempt: run.attempt,
+      text: `Verdict: ${outcome}${summary ? ` — ${summary}` : ""}`,
+      data: value,
+    });
     publish(run.runId, ...ids);
     return value;
   });
