@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { preparedStatements } from "./pglite-statements";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -54,7 +55,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     try {
       const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
       await client.waitReady;
-      const db = drizzlePglite(client, { schema }) as unknown as Db;
+      const db = drizzlePglite(preparedStatements(client) as never, { schema }) as unknown as Db;
       await migratePglite(db as never, { migrationsFolder });
       const database: Database = {
         get progress() {
