@@ -89,4 +89,57 @@ describe("CheckpointedCall", () => {
     expect(await call.flush()).toBe(true);
     expect(batches).toEqual([["a"], ["a", "b"]]);
   });
+
+  it("finish() stores what is kept together with the call's end, after a store in flight", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const order: string[] = [];
+    const { batches, store } = recorder(async () => {
+      await gate;
+      order.push("stored");
+      return true;
+    });
+    const call = new CheckpointedCall("job", store, 1_000, () => {});
+    await call.accept([step("a")]);
+    const inFlight = call.flush();
+    await sleep(1);
+    await call.accept([step("b")]);
+    const ends: string[][] = [];
+    const finished = call.finish(async (steps) => {
+      order.push("end");
+      ends.push(steps.map((s) => s.hashedId));
+      return true;
+    });
+    await sleep(5);
+    expect(order).toEqual([]);
+    release();
+    expect(await inFlight).toBe(true);
+    expect(await finished).toBe(true);
+    expect(order).toEqual(["stored", "end"]);
+    expect(batches).toEqual([["a"]]);
+    expect(ends).toEqual([["b"]]);
+    expect(call.steps.map((s) => s.hashedId)).toEqual(["a", "b"]);
+  });
+
+  it("finish() is false when the call was told to stop or its end is refused, and keeps the steps when the database fails", async () => {
+    const { store } = recorder();
+    const stopped = new CheckpointedCall("job", store, 1_000, () => {});
+    await stopped.accept([step("a")]);
+    stopped.stop();
+    let called = false;
+    expect(await stopped.finish(async () => (called = true))).toBe(false);
+    expect(called).toBe(false);
+
+    const refused = new CheckpointedCall("job", store, 1_000, () => {});
+    await refused.accept([step("a")]);
+    expect(await refused.finish(async () => false)).toBe(false);
+    expect(refused.stale).toBe(true);
+
+    const failing = new CheckpointedCall("job", store, 1_000, () => {});
+    await failing.accept([step("a")]);
+    await expect(failing.finish(async () => Promise.reject(new Error("connection lost")))).rejects.toThrow("connection lost");
+    const again: string[][] = [];
+    expect(await failing.finish(async (steps) => (again.push(steps.map((s) => s.hashedId)), true))).toBe(true);
+    expect(again).toEqual([["a"]]);
+  });
 });

@@ -63,6 +63,27 @@ export class CheckpointedCall {
     return run.then(() => !this.stale);
   }
 
+  /**
+   * The call answered: `last` stores what is still kept together with what the answer does (one
+   * statement for both), after any store in flight. Resolves false when the call had to stop or
+   * `last` says it is stale; rejects when the database failed.
+   */
+  async finish(last: StoreSteps): Promise<boolean> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain;
+    if (this.stale) return false;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      if (!(await last(batch))) this.stale = true;
+    } catch (e) {
+      this.pending = batch;
+      throw e;
+    }
+    return !this.stale;
+  }
+
   /** The run ended: the SDK is told to stop at its next checkpoint, and nothing kept is stored. */
   stop(): void {
     this.stale = true;

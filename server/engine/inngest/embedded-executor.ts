@@ -196,9 +196,12 @@ export class EmbeddedExecutor {
     const events = [input].flat().map((e) => this.normalize(e));
     if (!events.length) return [];
     const fx = new TxEffects();
-    await this.events.db.transaction(async (tx) => {
-      await this.events.ingest(tx, events, this.fns, fx);
-    });
+    const [only] = events;
+    if (!(events.length === 1 && only && (await this.events.ingestAlone(only, this.fns, fx)))) {
+      await this.events.db.transaction(async (tx) => {
+        await this.events.ingest(tx, events, this.fns, fx);
+      });
+    }
     await this.afterCommit(fx);
     return events.map((e) => e.id);
   }
@@ -506,6 +509,22 @@ export class EmbeddedExecutor {
     // Steps the SDK ran are stored before its answer, which comes after them, and what they
     // changed before them. Told to stop mid-call: whoever is ahead (or the end of the run) owns
     // what happens next.
+    const payload: unknown = await res.json().catch(() => null);
+    const completion = call && held && run.parent_run_id === null ? completionOf(res.status, payload) : undefined;
+    if (call && held && completion) {
+      // The function ran to the end: the steps still kept and the run's end in one statement.
+      const completed = await call.finish(async (steps) => {
+        await held.flush();
+        return (await this.store.completeRun(run.id, steps, completion.output)) === "completed";
+      });
+      if (!completed) {
+        held.discard();
+        return;
+      }
+      fx.ended.push(run.id);
+      await this.afterCommit(fx);
+      return;
+    }
     if (call && !(await call.flush())) {
       held?.discard();
       return;
@@ -515,7 +534,6 @@ export class EmbeddedExecutor {
 
     const noRetry = res.headers.get("x-inngest-no-retry") === "true";
     const retryAfter = res.headers.get("retry-after");
-    const payload: unknown = await res.json().catch(() => null);
 
     if (res.status === 206) {
       const chain = mayChain && !this.stopping && job.step_id === DISCOVERY && !claimed.planned;
@@ -691,6 +709,15 @@ export class EmbeddedExecutor {
     });
     return method === "POST" ? this.opts.handler.POST(req, undefined) : this.opts.handler.PUT(req, undefined);
   }
+}
+
+/** The function's return value when its answer only says that it completed (200, or a lone RunComplete op). */
+function completionOf(status: number, payload: unknown): { output: unknown } | undefined {
+  if (status === 200) return { output: payload };
+  if (status !== 206) return undefined;
+  const parsed = opsSchema.safeParse(payload);
+  const [op] = parsed.success ? parsed.data : [];
+  return parsed.success && parsed.data.length === 1 && op?.op === "RunComplete" ? { output: op.data ?? null } : undefined;
 }
 
 export type { EngineRunStatus };

@@ -142,6 +142,31 @@ export class ExecutorStore {
     }
   }
 
+  /**
+   * One event that no cancellation rule names, stored with the runs it triggers in one statement
+   * outside any transaction, the common case (a run requested). False, with nothing stored, when
+   * a running run waits for an event of that name: then ingest() must match the waits, in a
+   * transaction with the event.
+   */
+  async ingestAlone(evt: EngineEventPayload, fns: FunctionConfig[], fx: TxEffects): Promise<boolean> {
+    if (fns.some((fn) => fn.cancel?.some((rule) => rule.event === evt.name))) return false;
+    const triggered = fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
+    const runs = triggered.map((fn, i) => runInsert(`run_${i}`, crypto.randomUUID(), fn, evt, null, sql`from ins`));
+    const [row] = await this.rows<{ waited: boolean; stored: boolean }>(
+      sql`with waited as (
+            select exists (select 1 from engine_wait w join engine_run r on r.id = w.run_id
+                           where w.kind = 'event' and w.event_name = ${evt.name} and r.status = 'running') as waiting),
+          ins as (
+            insert into engine_event (id, name, payload, received_at)
+            select ${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp() where not (select waiting from waited)
+            on conflict (id) do nothing returning received_at)${sql.join(runs.map((r) => sql`, ${r}`))}
+          select (select waiting from waited) as waited, exists (select 1 from ins) as stored`,
+    );
+    if (row?.waited) return false;
+    if (row?.stored) fx.jobs += runs.length;
+    return true;
+  }
+
   private async cancelMatching(
     tx: DbOrTx,
     fn: FunctionConfig,
@@ -434,6 +459,37 @@ export class ExecutorStore {
           select (select count(*) from live)::int as live, (select count(*) from ins)::int as n`,
     );
     return Number(row?.live) > 0 && Number(row?.n) === steps.length;
+  }
+
+  /**
+   * A call that ran its function to the end, in one statement: the steps it checkpointed and had
+   * not stored yet are memoized, and the run completes with its waits and jobs, unless the run
+   * is no longer running or a step was already memoized (another call is ahead: `stale`). Only for
+   * a run no parent invoked (ending one resumes its parent: endRun).
+   */
+  async completeRun(runId: string, steps: MemoizedStep[], output: unknown): Promise<"completed" | "stale"> {
+    const values = sql.join(
+      steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
+      sql`, `,
+    );
+    const [row] = await this.rows<{ ended: number }>(
+      sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running' and parent_run_id is null)${
+        steps.length
+          ? sql`, ins as (insert into engine_step (run_id, hashed_id, result)
+                  select ${runId}, v.hashed_id, v.result from (values ${values}) as v(i, hashed_id, result)
+                  where exists (select 1 from live) order by v.i
+                  on conflict do nothing returning 1)`
+          : sql``
+      },
+          ended as (
+            update engine_run set status = 'completed', output = ${json(output)}, ended_at = clock_timestamp()
+            where id = ${runId} and exists (select 1 from live)${steps.length ? sql` and (select count(*) from ins) = ${steps.length}` : sql``}
+            returning 1),
+          waits as (delete from engine_wait where run_id = ${runId} and exists (select 1 from ended)),
+          jobs as (delete from engine_job where run_id = ${runId} and exists (select 1 from ended))
+          select (select count(*) from ended)::int as ended`,
+    );
+    return Number(row?.ended) > 0 ? "completed" : "stale";
   }
 
   /** Keeps a lease alive while a long call runs. Discovery jobs may have been given a new id. */
