@@ -124,7 +124,7 @@ export class EmbeddedExecutor {
     Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">;
   private fns: FunctionConfig[] = [];
   private slots: Promise<void>[] = [];
-  private sleepers = new Set<() => void>();
+  private sleepers = new Set<Sleeper>();
   /** Wakes that found no idle worker (new work while all were busy). */
   private missedWakes = 0;
   private inFlight = new Set<Promise<void>>();
@@ -197,10 +197,20 @@ export class EmbeddedExecutor {
     if (!events.length) return [];
     const fx = new TxEffects();
     const [only] = events;
-    if (!(events.length === 1 && only && (await this.events.ingestAlone(only, this.fns, fx)))) {
-      await this.events.db.transaction(async (tx) => {
-        await this.events.ingest(tx, events, this.fns, fx);
-      });
+    // An idle worker gets the run this event starts straight away, leased in the statement that
+    // creates it: no claim round trip. Woken without it (nothing started, or an error), it claims.
+    const worker = only && events.length === 1 ? this.reserveWorker() : undefined;
+    let handed: ClaimedJob | undefined;
+    try {
+      const alone = only && events.length === 1 ? await this.events.ingestAlone(only, this.fns, fx, worker ? this.opts.leaseMs : undefined) : false;
+      if (alone) handed = alone.handed;
+      else {
+        await this.events.db.transaction(async (tx) => {
+          await this.events.ingest(tx, events, this.fns, fx);
+        });
+      }
+    } finally {
+      worker?.wake(handed);
     }
     await this.afterCommit(fx);
     return events.map((e) => e.id);
@@ -302,14 +312,17 @@ export class EmbeddedExecutor {
   /* ───── workers ───── */
 
   private async workLoop(slot: number): Promise<void> {
+    // A job this process just created, leased and handed to this worker while it slept (send()).
+    let handed: ClaimedJob | undefined;
     while (!this.stopping) {
       let processed: Processed = false;
       try {
-        processed = await this.claimAndProcess(true);
+        processed = handed ? await this.processClaimed(handed, true) : await this.claimAndProcess(true);
       } catch (e) {
         if (this.stopping) return;
         this.opts.logger.error("[engine] worker failed to claim a job:", e);
       }
+      handed = undefined;
       // Claim again at once only when work may be due: more was due at the claim, or work was
       // enqueued while every worker was busy. Otherwise a claim would only find nothing; new
       // work wakes an idle worker.
@@ -318,8 +331,10 @@ export class EmbeddedExecutor {
         continue;
       }
       // One worker polls often; the rest mostly sleep until new work wakes them.
-      await this.idle(slot === 0 ? this.opts.idleMs : this.opts.idleMs * 4);
+      handed = await this.idle(slot === 0 ? this.opts.idleMs : this.opts.idleMs * 4);
     }
+    // Stopped before it could start the job it was handed: due again for whoever runs next.
+    if (handed && !this.dead) await this.store.releaseJob(handed.job, new Date()).catch(() => {});
   }
 
   /** Claims and processes one due job, one call to serve() (no chaining). Returns false when none was due. For tests. */
@@ -332,6 +347,11 @@ export class EmbeddedExecutor {
     if (this.dead) return false;
     const claimed = await this.store.claimWithState(this.opts.leaseMs);
     if (!claimed) return false;
+    return this.processClaimed(claimed, chain);
+  }
+
+  private async processClaimed(claimed: ClaimedJob, chain: boolean): Promise<Processed> {
+    if (this.dead) return false;
     const { job } = claimed;
     // Let another worker take the next one; if none is idle, this one claims again after.
     if (claimed.more) this.wakeOne();
@@ -362,27 +382,41 @@ export class EmbeddedExecutor {
     throw new Error(`drain timed out after ${timeoutMs} ms`);
   }
 
-  private idle(ms: number): Promise<void> {
+  /** Sleeps until `ms` passed or work came: resolves with a job when one was handed over. */
+  private idle(ms: number): Promise<ClaimedJob | undefined> {
+    // Stopping while this worker was busy: stop() woke the sleepers already, so do not sleep now.
+    if (this.stopping) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
+      const sleeper: Sleeper = {
+        timer: setTimeout(() => sleeper.wake(), ms),
+        wake: (handed) => {
+          clearTimeout(sleeper.timer);
+          this.sleepers.delete(sleeper);
+          resolve(handed);
+        },
       };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
+      this.sleepers.add(sleeper);
     });
   }
 
   private wakeOne(): void {
     const first = this.sleepers.values().next();
-    if (!first.done) first.value();
+    if (!first.done) first.value.wake();
     // Every worker is busy: the next one to finish claims again instead of going idle.
     else this.missedWakes++;
   }
 
   private wakeAll(): void {
-    for (const s of [...this.sleepers]) s();
+    for (const s of [...this.sleepers]) s.wake();
+  }
+
+  /** Takes an idle worker out of the pool, asleep until it is woken with (or without) a job. */
+  private reserveWorker(): Sleeper | undefined {
+    const first = this.sleepers.values().next();
+    if (first.done || this.stopping || this.dead) return undefined;
+    clearTimeout(first.value.timer);
+    this.sleepers.delete(first.value);
+    return first.value;
   }
 
   private async afterCommit(fx: TxEffects): Promise<void> {
@@ -723,3 +757,9 @@ function completionOf(status: number, payload: unknown): { output: unknown } | u
 export type { EngineRunStatus };
 
 type Processed = false | "more" | "done";
+
+/** An idle worker: woken by new work, or by its poll timer; `wake(job)` hands it a job to process. */
+interface Sleeper {
+  timer: NodeJS.Timeout;
+  wake(handed?: ClaimedJob): void;
+}

@@ -148,11 +148,14 @@ export class ExecutorStore {
    * a running run waits for an event of that name: then ingest() must match the waits, in a
    * transaction with the event.
    */
-  async ingestAlone(evt: EngineEventPayload, fns: FunctionConfig[], fx: TxEffects): Promise<boolean> {
+  async ingestAlone(evt: EngineEventPayload, fns: FunctionConfig[], fx: TxEffects, leaseMs?: number): Promise<{ handed?: ClaimedJob } | false> {
     if (fns.some((fn) => fn.cancel?.some((rule) => rule.event === evt.name))) return false;
     const triggered = fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
-    const runs = triggered.map((fn, i) => runInsert(`run_${i}`, crypto.randomUUID(), fn, evt, null, sql`from ins`));
-    const [row] = await this.rows<{ waited: boolean; stored: boolean }>(
+    // With `leaseMs`, a single run's first job is created leased, for the caller's worker to process.
+    const lease = triggered.length === 1 ? leaseMs : undefined;
+    const ids = triggered.map(() => crypto.randomUUID());
+    const runs = triggered.map((fn, i) => runInsert(`run_${i}`, ids[i] as string, fn, evt, null, sql`from ins`, lease));
+    const [row] = await this.rows<{ waited: boolean; stored: boolean; job_id: string | null }>(
       sql`with waited as (
             select exists (select 1 from engine_wait w join engine_run r on r.id = w.run_id
                            where w.kind = 'event' and w.event_name = ${evt.name} and r.status = 'running') as waiting),
@@ -160,11 +163,21 @@ export class ExecutorStore {
             insert into engine_event (id, name, payload, received_at)
             select ${evt.id}, ${evt.name}, ${json(evt)}, clock_timestamp() where not (select waiting from waited)
             on conflict (id) do nothing returning received_at)${sql.join(runs.map((r) => sql`, ${r}`))}
-          select (select waiting from waited) as waited, exists (select 1 from ins) as stored`,
+          select (select waiting from waited) as waited, exists (select 1 from ins) as stored${
+            lease === undefined ? sql`, null as job_id` : sql`, (select id::text from run_0_job) as job_id`
+          }`,
     );
     if (row?.waited) return false;
-    if (row?.stored) fx.jobs += runs.length;
-    return true;
+    if (!row?.stored) return {};
+    const [fn] = triggered;
+    const runId = ids[0];
+    if (lease === undefined || !row.job_id || !fn || !runId) {
+      fx.jobs += runs.length;
+      return {};
+    }
+    const job: JobRow = { id: row.job_id, run_id: runId, kind: "call", step_id: DISCOVERY, attempt: 0, dedupe_key: discoverKey(runId) };
+    const run: EngineRunRow = { id: runId, fn_id: fn.id, event: evt, status: "running", max_attempts: maxAttempts(fn), parent_run_id: null, parent_step_id: null, output: null, error: null };
+    return { handed: { job, run, steps: [], planned: false, memoized: false, more: false } };
   }
 
   private async cancelMatching(
@@ -538,15 +551,16 @@ export class ExecutorStore {
 }
 
 /**
- * CTEs that create a run and its first discovery job (`<name>` and `<name>_job`), when `from`
- * yields a row (`sql\`\`` for always).
+ * CTEs that create a run and its first discovery job (`<name>` and `<name>_job`, returning the
+ * job's id), when `from` yields a row (`sql\`\`` for always); with `leaseMs`, the job is leased.
  */
-function runInsert(name: string, id: string, fn: FunctionConfig, event: EngineEventPayload, parent: { runId: string; stepId: string } | null, from: SQL): SQL {
+function runInsert(name: string, id: string, fn: FunctionConfig, event: EngineEventPayload, parent: { runId: string; stepId: string } | null, from: SQL, leaseMs?: number): SQL {
   const run = sql.identifier(name);
+  const lockedUntil = leaseMs === undefined ? sql`null::timestamptz` : sql`clock_timestamp() + ${leaseMs} * interval '1 millisecond'`;
   return sql`${run} as (
         insert into engine_run (id, fn_id, event, max_attempts, parent_run_id, parent_step_id)
         select ${id}, ${fn.id}, ${json(event)}, ${maxAttempts(fn)}, ${parent?.runId ?? null}, ${parent?.stepId ?? null} ${from} returning id),
       ${sql.identifier(`${name}_job`)} as (
-        insert into engine_job (run_id, kind, step_id, run_at, dedupe_key)
-        select ${run}.id, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(id)} from ${run})`;
+        insert into engine_job (run_id, kind, step_id, run_at, dedupe_key, locked_until)
+        select ${run}.id, 'call', ${DISCOVERY}, clock_timestamp(), ${discoverKey(id)}, ${lockedUntil} from ${run} returning id)`;
 }
