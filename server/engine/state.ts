@@ -304,6 +304,7 @@ export async function setRunVerdict(
   return { set: row?.set === true, ids: idsOf(row) };
 }
 
+/** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
 export async function markRunSucceeded(database: Database, runId: string): Promise<boolean> {
   const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(

@@ -109,8 +109,7 @@ export class ExecutorStore {
    */
   async ingest(tx: DbOrTx, events: EngineEventPayload[], fns: FunctionConfig[], fx: TxEffects): Promise<void> {
     for (const evt of events) {
-      const triggered = fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
-      const runs = triggered.map((fn, i) => runInsert(`run_${i}`, crypto.randomUUID(), fn, evt, null, sql`from ins`));
+      const runs = triggeredBy(fns, evt).map((fn, i) => runInsert(`run_${i}`, crypto.randomUUID(), fn, evt, null, sql`from ins`));
       // Stored, the runs it triggers created, and the waits stored before it read, in one
       // statement (one row per wait, or one row without a wait; none when the event id was seen
       // before, and then no run is created either).
@@ -150,7 +149,7 @@ export class ExecutorStore {
    */
   async ingestAlone(evt: EngineEventPayload, fns: FunctionConfig[], fx: TxEffects, leaseMs?: number): Promise<{ handed?: ClaimedJob } | false> {
     if (fns.some((fn) => fn.cancel?.some((rule) => rule.event === evt.name))) return false;
-    const triggered = fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
+    const triggered = triggeredBy(fns, evt);
     // With `leaseMs`, a single run's first job is created leased, for the caller's worker to process.
     const lease = triggered.length === 1 ? leaseMs : undefined;
     const ids = triggered.map(() => crypto.randomUUID());
@@ -459,16 +458,9 @@ export class ExecutorStore {
    * already memoized: another call is ahead on this run (or it ended), so this one must stop.
    */
   async checkpointSteps(runId: string, steps: MemoizedStep[]): Promise<boolean> {
-    const values = sql.join(
-      steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
-      sql`, `,
-    );
     const [row] = await this.rows<{ live: number; n: number }>(
       sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running'),
-          ins as (insert into engine_step (run_id, hashed_id, result)
-                  select ${runId}, v.hashed_id, v.result from (values ${values}) as v(i, hashed_id, result)
-                  where exists (select 1 from live) order by v.i
-                  on conflict do nothing returning 1)
+          ${stepsInsert(runId, steps)}
           select (select count(*) from live)::int as live, (select count(*) from ins)::int as n`,
     );
     return Number(row?.live) > 0 && Number(row?.n) === steps.length;
@@ -481,18 +473,9 @@ export class ExecutorStore {
    * a run no parent invoked (ending one resumes its parent: endRun).
    */
   async completeRun(runId: string, steps: MemoizedStep[], output: unknown): Promise<"completed" | "stale"> {
-    const values = sql.join(
-      steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
-      sql`, `,
-    );
     const [row] = await this.rows<{ ended: number }>(
       sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running' and parent_run_id is null)${
-        steps.length
-          ? sql`, ins as (insert into engine_step (run_id, hashed_id, result)
-                  select ${runId}, v.hashed_id, v.result from (values ${values}) as v(i, hashed_id, result)
-                  where exists (select 1 from live) order by v.i
-                  on conflict do nothing returning 1)`
-          : sql``
+        steps.length ? sql`, ${stepsInsert(runId, steps)}` : sql``
       },
           ended as (
             update engine_run set status = 'completed', output = ${json(output)}, ended_at = clock_timestamp()
@@ -548,6 +531,23 @@ export class ExecutorStore {
   async deleteJob(job: JobRow): Promise<void> {
     await this.database.db.execute(sql`delete from engine_job where id = ${job.id}::bigint`);
   }
+}
+
+/** The event's functions: those with a trigger on its name whose `if` matches. */
+function triggeredBy(fns: FunctionConfig[], evt: EngineEventPayload): FunctionConfig[] {
+  return fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
+}
+
+/** CTE `ins`: memoizes `steps` (at least one) in order while CTE `live` yields a row; returns a row per step stored. */
+function stepsInsert(runId: string, steps: MemoizedStep[]): SQL {
+  const values = sql.join(
+    steps.map((s, i) => sql`(${i}, ${s.hashedId}, ${json(s.result)})`),
+    sql`, `,
+  );
+  return sql`ins as (insert into engine_step (run_id, hashed_id, result)
+          select ${runId}, v.hashed_id, v.result from (values ${values}) as v(i, hashed_id, result)
+          where exists (select 1 from live) order by v.i
+          on conflict do nothing returning 1)`;
 }
 
 /**
