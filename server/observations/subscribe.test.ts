@@ -42,6 +42,26 @@ function write(database: Database, runId: string, text: string) {
   return recordObservation(database, { runId, nodeId: "approval", kind: "reasoning", text });
 }
 
+/** Inserts a "slow" row in a transaction that stays open until `commit()`; resolves once the row has its id. */
+async function uncommitted(database: Database, runId: string) {
+  let release!: () => void;
+  const mayCommit = new Promise<void>((r) => (release = r));
+  let inserted!: () => void;
+  const hasId = new Promise<void>((r) => (inserted = r));
+  const committed = database.db.transaction(async (tx) => {
+    await recordObservation(database, { runId, kind: "status", text: "slow" }, tx);
+    inserted();
+    await mayCommit;
+  });
+  await hasId;
+  return {
+    async commit() {
+      release();
+      await committed;
+    },
+  };
+}
+
 describe("parsePayload", () => {
   it("splits `<runId>:<id>` and refuses anything else", () => {
     expect(parsePayload("3f1c-9a:42")).toEqual({ runId: "3f1c-9a", id: 42 });
@@ -159,24 +179,14 @@ describe.each(testDatabases())("observeRun on $name", (tdb) => {
     const sub = collect(database, runId);
     await write(database, runId, "before");
     await sub.until(() => sub.rows.length === 1, "the first row");
-    let releaseSlow!: () => void;
-    const slowMayCommit = new Promise<void>((r) => (releaseSlow = r));
-    let slowInserted!: () => void;
-    const slowHasId = new Promise<void>((r) => (slowInserted = r));
-    const slow = database.db.transaction(async (tx) => {
-      await recordObservation(database, { runId, kind: "status", text: "slow" }, tx);
-      slowInserted();
-      await slowMayCommit;
-    });
-    await slowHasId;
+    const slow = await uncommitted(database, runId);
     if (database.driver === "postgres") {
       // Another connection takes a higher id and commits first: the slow row becomes visible later.
       await write(database, runId, "fast");
       await sub.until(() => sub.rows.some((r) => r.observation.text === "fast"), "the fast row");
       expect(sub.rows.some((r) => r.observation.text === "slow")).toBe(false);
     }
-    releaseSlow();
-    await slow;
+    await slow.commit();
     if (database.driver === "pglite") await write(database, runId, "fast");
     await sub.until(() => sub.rows.some((r) => r.observation.text === "slow") && sub.rows.some((r) => r.observation.text === "fast"), "the slow row");
     await sleep(200);
@@ -232,16 +242,7 @@ describe.each(testDatabases())("observeRun on $name", (tdb) => {
 
   it.runIf(tdb.name === "postgres")("opened at the end, still delivers a row that commits late below the end", async () => {
     const { runId } = await seedRun(database);
-    let release!: () => void;
-    const mayCommit = new Promise<void>((r) => (release = r));
-    let inserted!: () => void;
-    const hasId = new Promise<void>((r) => (inserted = r));
-    const slow = database.db.transaction(async (tx) => {
-      await recordObservation(database, { runId, kind: "status", text: "slow" }, tx);
-      inserted();
-      await mayCommit;
-    });
-    await hasId;
+    const slow = await uncommitted(database, runId);
     await write(database, runId, "fast");
     const ctl = new AbortController();
     const stream = await openRunStream(database, { runId, after: "end", signal: ctl.signal, pollMs: 60_000 });
@@ -251,8 +252,7 @@ describe.each(testDatabases())("observeRun on $name", (tdb) => {
     })();
     const listed = (await listObservations(database, { runId })).items.map((o) => o.text);
     expect(listed).toEqual(["fast"]);
-    release();
-    await slow;
+    await slow.commit();
     const end = Date.now() + 5_000;
     while (!streamed.includes("slow") && Date.now() < end) await sleep(10);
     ctl.abort();
@@ -260,6 +260,28 @@ describe.each(testDatabases())("observeRun on $name", (tdb) => {
     // "fast" may come both ways (its NOTIFY can arrive after the stream opened); never twice here.
     expect(streamed).toContain("slow");
     expect(new Set(streamed).size).toBe(streamed.length);
+  });
+
+  it.runIf(tdb.name === "postgres")("resumed after a point, still delivers a row below it that commits after the client re-listed", async () => {
+    const { runId } = await seedRun(database);
+    const slow = await uncommitted(database, runId);
+    // The first connection is sent "fast" (a higher id) and drops; "slow" is still uncommitted.
+    await write(database, runId, "fast");
+    const first = collect(database, runId);
+    await first.until(() => first.rows.length === 1, "the fast row");
+    await first.stop();
+    const resumeFrom = first.rows[0]!.cursor;
+    const second = collect(database, runId, { after: resumeFrom });
+    await sleep(50);
+    const relisted = (await listObservations(database, { runId })).items.map((o) => o.text);
+    expect(relisted).toEqual(["fast"]);
+    await slow.commit();
+    await second.until(() => second.rows.some((r) => r.observation.text === "slow"), "the late row", 5_000);
+    await sleep(100);
+    await second.stop();
+    expect(second.rows.filter((r) => r.observation.text === "slow")).toHaveLength(1);
+    // The resume point does not go back below what the client was already sent.
+    expect(second.rows.every((r) => r.cursor >= resumeFrom)).toBe(true);
   });
 
   it("releases its listener when a stream that was opened is aborted before it is read", async () => {

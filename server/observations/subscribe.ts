@@ -44,6 +44,8 @@ export interface ObserveRunOptions {
    * Where to start: after this observation id (exclusive; 0 = the whole backlog), or "end" = only
    * what is written from now on (the caller reads the backlog itself, e.g. with listObservations,
    * once this stream is open: rows committed before are in its reads, rows committed after here).
+   * Either way a row announced after the stream opened is delivered even if its id is below the
+   * start (it committed late), so the caller keeps rows unique by id.
    */
   after?: number | "end";
   signal?: AbortSignal;
@@ -88,12 +90,13 @@ export async function openRunStream(database: Database, opts: ObserveRunOptions)
   const delivered = new Map<number, number>();
   let dirty = true;
   let wake: (() => void) | null = null;
-  /** Resuming: the caller holds every id up to here. Starting at the end it holds nothing yet. */
-  const holds = typeof opts.after === "number" ? Math.max(0, opts.after) : 0;
-  let floor = holds;
+  let floor = typeof opts.after === "number" ? Math.max(0, opts.after) : 0;
 
+  // Every id announced from now on is looked for, also one at or below the start point: a resuming
+  // client holds what it was sent, not every id below its resume point, and a row that commits out
+  // of id order after its relist would otherwise reach it by no path. It keeps rows unique by id.
   const onId = (id: unknown) => {
-    if (typeof id === "number" && id > holds && !delivered.has(id) && !expected.has(id)) expected.set(id, Date.now());
+    if (typeof id === "number" && !delivered.has(id) && !expected.has(id)) expected.set(id, Date.now());
     dirty = true;
     wake?.();
   };
