@@ -55,3 +55,23 @@ export const auditHead = pgTable(
   },
   (t) => [check("audit_head_one_row", sql`${t.one}`)],
 );
+
+/**
+ * Signed checkpoints of the chain's head. The signature is an HMAC under a key derived from
+ * STEWARD_SECRET_KEY, which the database does not hold, so someone who can rewrite the tables
+ * cannot forge one; each anchor is also written to a sink outside the database.
+ */
+export const auditAnchor = pgTable(
+  "audit_anchor",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** The newest entry's id and hash when the anchor was taken. */
+    headId: bigint("head_id", { mode: "number" }).notNull(),
+    headHash: text("head_hash").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+    /** Which key signed it (a fingerprint), so a rotated key is told apart from a forgery. */
+    keyId: text("key_id").notNull(),
+    signature: text("signature").notNull(),
+  },
+  (t) => [index("audit_anchor_head").on(t.headId)],
+);

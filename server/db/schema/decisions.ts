@@ -1,3 +1,4 @@
+import type { GovernedRules } from "@/lib/governance/policy";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { run } from "./runs";
@@ -39,6 +40,8 @@ export const decision = pgTable(
     requiredApprovals: integer("required_approvals").notNull().default(1),
     separationOfDuties: boolean("separation_of_duties").notNull().default(false),
     reasonRequired: boolean("reason_required").notNull().default(true),
+    /** The rules in force and the admin policies they came from (lib/governance/policy.ts). */
+    governance: jsonb("governance").$type<GovernedRules>(),
     /** Who started the run. */
     requestedBy: text("requested_by").references(() => user.id, { onDelete: "set null" }),
     /** Who saved the mission version the run is pinned to. */

@@ -10,3 +10,4 @@ export * from "./audit";
 export * from "./notifications";
 export * from "./knowledge";
 export * from "./portal";
+export * from "./governance";

@@ -10,6 +10,8 @@ export const mission = pgTable("mission", {
   draft: jsonb("draft").$type<MissionGraph>().notNull(),
   draftUpdatedAt: timestamp("draft_updated_at", { withTimezone: true }).notNull().defaultNow(),
   latestVersion: integer("latest_version").notNull().default(0),
+  /** The version runs use (version_review says how it got there); null until one is published. */
+  publishedVersion: integer("published_version"),
   createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
