@@ -1,7 +1,9 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { zodProblems } from "@/lib/errors";
+import { zodProblems, type FieldProblem } from "@/lib/errors";
+import type { GovernedRules } from "@/lib/governance/policy";
+import { valueRuleEffect, type ValueRuleCheck } from "@/lib/governance/value-rules";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionStatus } from "@/server/db/schema";
 import { getEngineDeps } from "@/server/engine/deps";
@@ -9,6 +11,7 @@ import { DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/
 import { recordObservation } from "@/server/observations/record";
 import { recordAudit } from "@/server/audit/record";
 import { DecisionConflictError, DecisionError } from "./errors";
+import { pgTextArray } from "./lifecycle";
 import { checkEdits } from "./values";
 
 export const decideInputSchema = z.object({
@@ -45,15 +48,18 @@ interface LockedDecision {
   reason_required: boolean;
   requested_by: string | null;
   version_author: string | null;
+  governance: GovernedRules | null;
 }
 
 /**
  * One approver's vote. Rules, in order: the decision exists and is pending; the user holds the
- * approver role (or admin); separation of duties keeps the run's starter and the version's author
- * out; one vote per user; edits only to editable fields, of the right type; a reason when
- * rejecting if the node requires one. One rejection resolves it rejected; approvals resolve it
- * approved once `required_approvals` distinct users approved (four-eyes), with their edits merged
- * in vote order.
+ * role in force (or admin); separation of duties keeps the run's starter and the version's author
+ * out; one vote per user; edits only to editable fields, of the right type and within the tool's
+ * bounds; a reason when rejecting if required. One rejection resolves it rejected; approvals
+ * resolve it approved once enough distinct users who hold the role approved (four-eyes), with their
+ * edits merged in vote order. The admin policies recorded on the decision (its `governance`) are
+ * applied to the values as they would be approved: a broken bound refuses the approval, a broken
+ * "else" rule asks for more approvers or a stronger role, and the decision row says so.
  *
  * The row is locked for the whole (short) transaction and the final UPDATE is conditional on
  * `status = 'pending'`, so concurrent votes serialize and exactly one resolves it; a vote that
@@ -71,20 +77,30 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
     const [d] = await database.rows<LockedDecision>(sql`select * from decision where id = ${input.decisionId} for update`, tx);
     if (!d) throw new DecisionError("not_found", `No decision ${input.decisionId}`);
     if (d.status !== "pending") throw new DecisionConflictError(d.id, d.status);
-    if (!input.userRoles.includes(d.approver_role) && !input.userRoles.includes("admin")) {
-      throw new DecisionError("forbidden", `Deciding this needs the ${d.approver_role} role`);
+    const priorVotes = await database.rows<{ user_id: string; approve: boolean; values: Record<string, unknown> | null; roles: string[] | null }>(
+      sql`select v.user_id, v.approve, v.values, coalesce(v.roles, (select array_agg(ur.role) from user_role ur where ur.user_id = v.user_id)) as roles
+          from decision_vote v where v.decision_id = ${d.id} order by v.at, v.user_id`,
+      tx,
+    );
+    const edits = input.approve ? (input.values ?? {}) : {};
+    const merged = { ...d.proposed };
+    for (const v of priorVotes) if (v.approve && v.values) Object.assign(merged, v.values);
+    Object.assign(merged, edits);
+    const effect = d.governance ? valueRuleEffect(d.governance, merged) : null;
+    const role = effect?.approverRole ?? d.approver_role;
+    if (!input.userRoles.includes(role) && !input.userRoles.includes("admin")) {
+      const why = effect?.required.length ? ` (${effect.required.map((c) => c.rule.message || c.rule.expression).join("; ")})` : "";
+      throw new DecisionError("forbidden", `Deciding this needs the ${role} role${why}`);
     }
     if (d.separation_of_duties && (input.userId === d.requested_by || input.userId === d.version_author)) {
       const who = input.userId === d.requested_by ? "started this run" : "saved the mission version this run uses";
       throw new DecisionError("separation_of_duties", `Separation of duties: you ${who}, so someone else must decide`);
     }
-    const [voted] = await database.rows(
-      sql`select 1 from decision_vote where decision_id = ${d.id} and user_id = ${input.userId}`,
-      tx,
-    );
-    if (voted) throw new DecisionError("already_voted", "You already voted on this decision; another approver must add theirs");
-    const edits = input.approve ? (input.values ?? {}) : {};
+    if (priorVotes.some((v) => v.user_id === input.userId)) {
+      throw new DecisionError("already_voted", "You already voted on this decision; another approver must add theirs");
+    }
     const problems = checkEdits(edits, d.fields, d.editable);
+    if (!problems.length && input.approve && effect?.refused.length) problems.push(...refusedProblems(effect.refused));
     if (problems.length) {
       throw new DecisionError("invalid_values", `Invalid values: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
     }
@@ -93,22 +109,25 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
     }
 
     await tx.execute(
-      sql`insert into decision_vote (decision_id, user_id, approve, values, reason)
-          values (${d.id}, ${input.userId}, ${input.approve}, ${Object.keys(edits).length ? JSON.stringify(edits) : null}::jsonb, ${reason})`,
+      sql`insert into decision_vote (decision_id, user_id, approve, values, reason, roles)
+          values (${d.id}, ${input.userId}, ${input.approve}, ${Object.keys(edits).length ? JSON.stringify(edits) : null}::jsonb, ${reason}, ${pgTextArray(input.userRoles)}::text[])`,
     );
-    const votes = await database.rows<{ approve: boolean; values: Record<string, unknown> | null }>(
-      sql`select approve, values from decision_vote where decision_id = ${d.id} order by at, user_id`,
-      tx,
-    );
-    const approvals = votes.filter((v) => v.approve).length;
+    // Approvals count from those who hold the role in force now: an edit that raised the bar
+    // (say, to an admin) does not let earlier approvers' votes meet it.
+    const holds = (roles: readonly string[]) => roles.includes(role) || roles.includes("admin");
+    const approvals =
+      priorVotes.filter((v) => v.approve && holds(v.roles ?? [])).length + (input.approve && holds(input.userRoles) ? 1 : 0);
+    const required = effect?.requiredApprovals ?? d.required_approvals;
 
     let status: DecisionStatus = "pending";
     let finalValues: Record<string, unknown> | null = null;
     if (!input.approve) status = "rejected";
-    else if (approvals >= d.required_approvals) {
+    else if (approvals >= required) {
       status = "approved";
-      finalValues = { ...d.proposed };
-      for (const v of votes) if (v.approve && v.values) Object.assign(finalValues, v.values);
+      finalValues = merged;
+    }
+    if (status === "pending" && (required !== d.required_approvals || role !== d.approver_role)) {
+      await tx.execute(sql`update decision set required_approvals = ${required}, approver_role = ${role} where id = ${d.id}`);
     }
 
     if (status !== "pending") {
@@ -129,7 +148,7 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
         kind: "decision",
         text:
           status === "pending"
-            ? `Approval ${approvals} of ${d.required_approvals} for "${d.title}"`
+            ? `Approval ${approvals} of ${required} for "${d.title}"`
             : `${status === "approved" ? "Approved" : "Rejected"} "${d.title}"${reason ? `: ${reason}` : ""}`,
         data: {
           decisionId: d.id,
@@ -154,7 +173,8 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
         approve: input.approve,
         reason,
         approvals,
-        requiredApprovals: d.required_approvals,
+        requiredApprovals: required,
+        ...(effect?.required.length ? { raisedBy: effect.required.map((c) => ({ policy: c.rule.policyName, rule: c.rule.expression })) } : {}),
         before: d.proposed,
         after: status === "pending" ? { ...d.proposed, ...edits } : finalValues,
         ...(edited.length ? { edited: Object.fromEntries(edited.map((k) => [k, { from: d.proposed[k] ?? null, to: edits[k] }])) } : {}),
@@ -164,7 +184,7 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
       status === "pending"
         ? null
         : { decisionId: d.id, runId: d.run_id, approved: status === "approved", values: finalValues ?? d.proposed, reason, decidedBy: input.userId };
-    return { status, approvals, required: d.required_approvals, event };
+    return { status, approvals, required, event };
   });
 
   if (outcome.event) await deliver(database, outcome.event, opts.send);
@@ -181,4 +201,12 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
 export async function deliver(database: Database, event: DecisionMadeData, send?: SendEvents): Promise<void> {
   await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data: { ...event } });
   await database.db.execute(sql`update decision set event_sent = true where id = ${event.decisionId}`);
+}
+
+/** Problems for bounds the values break, on each value the bound names. */
+function refusedProblems(refused: ValueRuleCheck[]): FieldProblem[] {
+  return refused.flatMap((c) => {
+    const message = `must satisfy ${c.rule.expression}${c.rule.message ? ` (${c.rule.message})` : ""}, policy "${c.rule.policyName}"`;
+    return (c.fields.length ? c.fields : ["values"]).map((path) => ({ path, message }));
+  });
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
+import type { GovernedRules } from "@/lib/governance/policy";
 import type { Role } from "@/lib/mission/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
@@ -27,6 +28,8 @@ export interface OpenDecisionInput {
   separationOfDuties: boolean;
   reasonRequired: boolean;
   dueAt: Date;
+  /** The rules in force and the policies they came from; the fields above are its effective values. */
+  governance?: GovernedRules;
 }
 
 export interface DecisionResolution {
@@ -59,11 +62,11 @@ export async function openDecision(database: Database, input: OpenDecisionInput,
   const body = async (tx: DbOrTx) => {
     const inserted = await database.rows(
       sql`insert into decision (id, run_id, node_id, kind, title, proposed, fields, editable, context, approver_role,
-                                required_approvals, separation_of_duties, reason_required, requested_by, version_author, due_at)
+                                required_approvals, separation_of_duties, reason_required, governance, requested_by, version_author, due_at)
           select ${id}, r.id, ${input.nodeId}, ${input.kind}, ${input.title}, ${JSON.stringify(input.proposed)}::jsonb,
                  ${JSON.stringify(input.fields)}::jsonb, ${pgTextArray(input.editable)}::text[], ${JSON.stringify(input.context ?? null)}::jsonb,
                  ${input.approverRole}, ${input.requiredApprovals}, ${input.separationOfDuties}, ${input.reasonRequired},
-                 r.started_by, v.author_id, ${input.dueAt.toISOString()}::timestamptz
+                 ${input.governance ? JSON.stringify(input.governance) : null}::jsonb, r.started_by, v.author_id, ${input.dueAt.toISOString()}::timestamptz
           from run r join mission_version v on v.id = r.version_id where r.id = ${input.runId}
           on conflict (id) do nothing returning 1`,
       tx,
@@ -95,6 +98,7 @@ export async function openDecision(database: Database, input: OpenDecisionInput,
           requiredApprovals: input.requiredApprovals,
           separationOfDuties: input.separationOfDuties,
           dueAt: input.dueAt.toISOString(),
+          ...(input.governance ? { policies: input.governance.applied, tightened: input.governance.tightened } : {}),
         },
       });
     }
@@ -130,7 +134,10 @@ export async function settleTimedOut(database: Database, decisionId: string, t: 
     let text: string;
     if (t.action === "escalate") {
       await tx.execute(
-        sql`update decision set approver_role = ${t.to}, due_at = ${t.dueAt.toISOString()}::timestamptz where id = ${decisionId}`,
+        // The governed role moves with it, so votes are checked against the escalation role.
+        sql`update decision set approver_role = ${t.to}, due_at = ${t.dueAt.toISOString()}::timestamptz,
+              governance = case when governance is null then null else jsonb_set(governance, '{approverRole}', to_jsonb(${t.to}::text)) end
+            where id = ${decisionId}`,
       );
       // The run waits again: its no-progress deadline must outlast the new due time.
       await tx.execute(

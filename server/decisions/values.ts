@@ -1,4 +1,5 @@
 import "server-only";
+import { checkValue } from "@/lib/decisions/value-rules";
 import type { FieldProblem } from "@/lib/errors";
 import type { DecisionField } from "@/server/db/schema";
 
@@ -10,7 +11,7 @@ export function fieldTypeOf(value: unknown): DecisionField["type"] {
   return "json";
 }
 
-/** Problems with an approver's edits: only editable fields, each of its declared type. */
+/** Problems with an approver's edits: only editable fields, each of its declared type and within its bounds. */
 export function checkEdits(
   edits: Record<string, unknown>,
   fields: DecisionField[],
@@ -37,7 +38,12 @@ export function checkEdits(
           : field.type === "boolean"
             ? typeof value === "boolean"
             : value !== undefined && isJson(value);
-    if (!ok) problems.push({ path, message: `must be a ${field.type === "json" ? "JSON value" : field.type}` });
+    if (!ok) {
+      problems.push({ path, message: `must be a ${field.type === "json" ? "JSON value" : field.type}` });
+      continue;
+    }
+    const bound = field.rule ? checkValue(field, value, field.rule) : null;
+    if (bound) problems.push({ path, message: bound });
   }
   return problems;
 }

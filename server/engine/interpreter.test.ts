@@ -36,6 +36,10 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     engine = testEngine(database, { tools: toolPort, runWorker });
     await engine.executor.start();
   });
+  /** An admin's choice: may the clock approve a decision nobody made? (every policy at once) */
+  async function allowAutoApprove(allow: boolean) {
+    await database.db.execute(sql`update approval_policy set rules = jsonb_set(rules, '{allowAutoApprove}', to_jsonb(${allow}::boolean))`);
+  }
   afterAll(async () => {
     await engine?.executor.stop();
     await database?.close();
@@ -268,12 +272,31 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
       expect((await getRun(database, runId)).verdict?.outcome).toBe("deny");
     });
 
-    it("timeout with onTimeout approve approves the proposed values", async () => {
+    it("timeout with onTimeout approve approves the proposed values where the admin policies allow it", async () => {
       tools.add("bank.refund_autoapprove", { policy: "gated" });
-      const { runId } = await run(approvalGraph("autoapprove", { timeout: "1s", onTimeout: "approve" }), { amount: 7 });
+      await allowAutoApprove(true);
+      try {
+        const { runId } = await run(approvalGraph("autoapprove", { timeout: "1s", onTimeout: "approve" }), { amount: 7 });
+        expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+        expect(tools.callsTo("bank.refund_autoapprove")).toEqual([{ ref: "bank.refund_autoapprove", args: { amount: 7 }, key: `${runId}:refund` }]);
+        expect((await getRun(database, runId)).verdict).toEqual({ outcome: "approve", summary: "refunded 7" });
+      } finally {
+        await allowAutoApprove(false);
+      }
+    });
+
+    it("turns onTimeout approve into a rejection under the baseline policy, and says which policy did", async () => {
+      tools.add("bank.refund_noauto", { policy: "gated" });
+      const { runId } = await run(approvalGraph("noauto", { timeout: "1s", onTimeout: "approve" }), { amount: 7 });
       expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
-      expect(tools.callsTo("bank.refund_autoapprove")).toEqual([{ ref: "bank.refund_autoapprove", args: { amount: 7 }, key: `${runId}:refund` }]);
-      expect((await getRun(database, runId)).verdict).toEqual({ outcome: "approve", summary: "refunded 7" });
+      const [d] = await database.rows<{ status: string; governance: { onTimeout: string; tightened: string[] } }>(
+        sql`select status, governance from decision where run_id = ${runId}`,
+      );
+      expect(d?.status).toBe("expired");
+      expect(d?.governance.onTimeout).toBe("reject");
+      expect(d?.governance.tightened).toContain('At timeout: approve automatically → reject (policy "Approval steps")');
+      expect(tools.callsTo("bank.refund_noauto")).toHaveLength(0);
+      expect((await getRun(database, runId)).verdict?.outcome).toBe("deny");
     });
 
     it("escalates on timeout, lets the escalation role decide, and rejects after a second timeout", async () => {

@@ -1,3 +1,4 @@
+import type { ValueRule } from "@/lib/decisions/value-rules";
 import type { GovernedRules } from "@/lib/governance/policy";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
@@ -14,6 +15,8 @@ export interface DecisionField {
   label: string;
   /** `json` for tool arguments that are objects, arrays or null. */
   type: "string" | "number" | "boolean" | "json";
+  /** Bounds from the tool's input schema (minimum, maximum, pattern…), checked on every edit. */
+  rule?: ValueRule;
 }
 
 /** A Decision Queue item: an approval node, or a state-changing tool call waiting for a human. */
@@ -68,6 +71,8 @@ export const decisionVote = pgTable(
     approve: boolean("approve").notNull(),
     values: jsonb("values").$type<Record<string, unknown>>(),
     reason: text("reason"),
+    /** The roles the voter held when voting: whether the vote counts toward the role in force. */
+    roles: text("roles").array(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.decisionId, t.userId] })],

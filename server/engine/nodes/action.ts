@@ -5,16 +5,17 @@ import { auditToolCall } from "../audit-trail";
 import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
-import { deciderName, openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
+import { deciderName, openedGate, openToolDecision, rejectionText, upstreamApprovalShortfall, waitForDecision, type OpenedGate } from "./gate";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
-type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string };
+type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string; timeout?: string };
 
 /**
  * One tool call with arguments from expressions, idempotency key `<runId>:<nodeId>`. A tool whose
  * policy is not autonomous (state-changing) is gated by a decision first, unless an approved
- * approval node leads straight to this action: that approval is the gate, so nobody is asked twice.
- * A rejected or timed-out gate fails the node (and so the run) with the approver's reason.
+ * approval node leads straight to this action and its agreement meets the tool's admin policies
+ * for these arguments: that approval is the gate, so nobody is asked twice. A rejected or
+ * timed-out gate fails the node (and so the run) with the approver's reason.
  */
 export const actionNode: NodeHandler<"action"> = async (run) => {
   const { node, step } = run;
@@ -29,16 +30,21 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     const [info] = await run.deps.tools.listTools([tool]);
     if (!info) throw new PermanentError(`${node.id}: tool ${tool} is not available (unknown tool, or its connector is disabled)`);
     if (info.policy === "disallowed") throw new PermanentError(`${node.id}: tool ${tool} is disallowed by an administrator`);
-    if (info.policy === "gated" && !run.approvedUpstream) {
-      const decisionId = await openToolDecision(run, { key: node.id, tool, args, context: { description: info.description } });
-      return { called: false, args, decisionId };
+    if (info.policy === "gated") {
+      const shortfall = run.approvedUpstream ? await upstreamApprovalShortfall(run, tool, info, args) : "";
+      if (shortfall !== null) {
+        const because = shortfall ? `The approval before this step is not enough: ${shortfall}.` : undefined;
+        const gate: OpenedGate = await openToolDecision(run, { key: node.id, tool, args, info, context: { description: info.description }, ...(because ? { because } : {}) });
+        return { called: false, args, ...gate };
+      }
     }
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}` });
     return { called: true, output: await callAndRecord(run, tool, args) };
   });
   if (prepared.called) return { output: prepared.output };
 
-  const settled = await waitForDecision(run, base, prepared.decisionId, TOOL_DECISION_TIMEOUT);
+  const gate = openedGate(prepared.timeout ? { decisionId: prepared.decisionId, timeout: prepared.timeout } : prepared.decisionId);
+  const settled = await waitForDecision(run, base, gate.decisionId, gate.timeout);
   const after = await step.run(`${base}:call:approved`, async () => {
     const r = settled ?? (await decisionResolution(run.database, prepared.decisionId));
     if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${prepared.decisionId} was reported as made but is still pending`);

@@ -1,31 +1,54 @@
 import "server-only";
+import { missionDurationMs, type PolicySubject } from "@/lib/governance/policy";
+import { valueRuleEffect } from "@/lib/governance/value-rules";
 import { APPROVED_PORT_ID, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import type { Role } from "@/lib/mission/schema";
 import { decisionResolution, openDecision, type DecisionResolution } from "@/server/decisions/lifecycle";
-import { durationMs } from "../inngest/durations";
+import { governDecision } from "@/server/governance/policies";
 import { publish, setNodeState, setNodeStateIn } from "../state";
 import { PermanentError } from "../step-port";
 import { coerce, evaluateField } from "./evaluate";
 import { deciderName, waitForDecision } from "./gate";
-import type { NodeHandler } from "./types";
+import type { NodeHandler, NodeRun } from "./types";
+
+/** What the open step records: the decision and the timeout rules in force (a policy may change the node's). */
+interface OpenedApproval {
+  decisionId: string;
+  timeout: string;
+  onTimeout: "reject" | "approve" | "escalate";
+  escalateTo: Role | null;
+}
 
 /**
- * Opens a decision with the proposed values, waits for `decision/made` (timeout = node.timeout),
- * and on timeout follows onTimeout: reject, approve, or escalate (reassign to escalateTo, wait
- * once more with the same timeout, then reject). Output: { approved, values, reason, decidedBy }.
+ * Opens a decision with the proposed values under the admin policies for Approval steps and for the
+ * gated tools this step leads straight to (the stricter of them and the node's own settings), waits
+ * for `decision/made`, and on timeout follows the governed onTimeout: reject, approve, or escalate
+ * (reassign, wait once more with the same timeout, then reject).
+ * Output: { approved, values, reason, decidedBy }.
  */
 export const approvalNode: NodeHandler<"approval"> = async (run) => {
   const { node, step } = run;
   const data = node.data;
   const base = `node:${node.id}`;
 
-  const decisionId = await step.run(`${base}:open`, async () => {
+  const recorded = await step.run<OpenedApproval | string>(`${base}:open`, async () => {
     const scope = run.scope();
     const proposed: Record<string, unknown> = {};
     for (const [i, p] of data.proposed.entries()) {
       proposed[p.name] = coerce(node.id, `proposed[${i}].${p.name}`, evaluateField(node.id, `proposed[${i}].expression`, p.expression, scope), p.type);
     }
     const db = run.database;
-    const due = new Date(Date.now() + durationMs(data.timeout));
+    const governed = await governDecision(db.db, await approvalSubjects(run), {
+      approverRole: data.approverRole,
+      requiredApprovals: data.requiredApprovals,
+      separationOfDuties: data.separationOfDuties,
+      reasonRequired: data.reasonRequiredOnReject,
+      timeout: data.timeout,
+      onTimeout: data.onTimeout,
+      escalateTo: data.escalateTo ?? null,
+    });
+    const effect = valueRuleEffect(governed, proposed);
+    const due = new Date(Date.now() + missionDurationMs(governed.timeout));
     const [id, obs] = await db.db.transaction(async (tx) => {
       const opened = await openDecision(
         db,
@@ -39,42 +62,47 @@ export const approvalNode: NodeHandler<"approval"> = async (run) => {
           fields: data.proposed.map((p) => ({ name: p.name, label: p.label || p.name, type: p.type })),
           editable: data.proposed.filter((p) => p.editable).map((p) => p.name),
           context: { node: data.label },
-          approverRole: data.approverRole,
-          requiredApprovals: data.requiredApprovals,
-          separationOfDuties: data.separationOfDuties,
-          reasonRequired: data.reasonRequiredOnReject,
+          approverRole: effect.approverRole as Role,
+          requiredApprovals: effect.requiredApprovals,
+          separationOfDuties: governed.separationOfDuties,
+          reasonRequired: governed.reasonRequired,
           dueAt: due,
+          governance: governed,
         },
         tx,
       );
       const waiting = await setNodeStateIn(db, tx, run.runId, node.id, "waiting", {
         attempt: run.attempt,
-        text: `${node.id} waiting for a decision (${data.approverRole})`,
+        text: `${node.id} waiting for a decision (${effect.approverRole})`,
         dueAt: due,
         data: { decisionId: opened.decisionId },
       });
       return [opened.decisionId, waiting] as const;
     });
     publish(run.runId, obs);
-    return id;
+    const opened: OpenedApproval = { decisionId: id, timeout: governed.timeout, onTimeout: governed.onTimeout, escalateTo: (governed.escalateTo as Role | null) ?? null };
+    return opened;
   });
+  // Runs opened before policies recorded only the id: they keep the node's own rules.
+  const opened: OpenedApproval =
+    typeof recorded === "string" ? { decisionId: recorded, timeout: data.timeout, onTimeout: data.onTimeout, escalateTo: data.escalateTo ?? null } : recorded;
+  const { decisionId, timeout } = opened;
 
   let settled: DecisionResolution | null;
-  if (data.onTimeout === "escalate" && data.escalateTo) {
-    const to = data.escalateTo;
-    settled = await waitForDecision(run, base, decisionId, data.timeout, {
+  if (opened.onTimeout === "escalate" && opened.escalateTo) {
+    settled = await waitForDecision(run, base, decisionId, timeout, {
       action: "escalate",
-      to,
-      dueAt: new Date(Date.now() + durationMs(data.timeout)),
-      after: data.timeout,
+      to: opened.escalateTo,
+      dueAt: new Date(Date.now() + missionDurationMs(timeout)),
+      after: timeout,
     });
     if (settled?.status === "pending") {
-      settled = await waitForDecision(run, `${base}:escalated`, decisionId, data.timeout, { action: "reject", after: `${data.timeout} after escalation` });
+      settled = await waitForDecision(run, `${base}:escalated`, decisionId, timeout, { action: "reject", after: `${timeout} after escalation` });
     }
   } else {
-    settled = await waitForDecision(run, base, decisionId, data.timeout, {
-      action: data.onTimeout === "approve" ? "approve" : "reject",
-      after: data.timeout,
+    settled = await waitForDecision(run, base, decisionId, timeout, {
+      action: opened.onTimeout === "approve" ? "approve" : "reject",
+      after: timeout,
     });
   }
 
@@ -93,3 +121,25 @@ export const approvalNode: NodeHandler<"approval"> = async (run) => {
   });
   return { output, port: output.approved ? APPROVED_PORT_ID : REJECTED_PORT_ID };
 };
+
+/**
+ * What this Approval answers for: every Approval step, and each gated tool its "approved" port
+ * leads straight to (the action will not ask again, so the tool's policies must be met here).
+ */
+async function approvalSubjects(run: NodeRun<"approval">): Promise<PolicySubject[]> {
+  const { graph } = run.plan;
+  const tools = [
+    ...new Set(
+      graph.edges
+        .filter((e) => e.source === run.node.id && e.sourceHandle === APPROVED_PORT_ID)
+        .map((e) => graph.nodes.find((n) => n.id === e.target))
+        .flatMap((n) => (n?.kind === "action" && n.data.tool ? [n.data.tool] : [])),
+    ),
+  ];
+  const subjects: PolicySubject[] = [{ kind: "approval_step" }];
+  if (!tools.length) return subjects;
+  for (const info of await run.deps.tools.listTools(tools)) {
+    if (info.policy === "gated") subjects.push({ kind: "tool", ref: info.ref, traits: info.annotations });
+  }
+  return subjects;
+}

@@ -6,7 +6,7 @@ import type { ResumedToolResult, TokenUsage, WorkerStepResult } from "@/server/w
 import { auditToolCall } from "../audit-trail";
 import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
-import { openToolDecision, rejectionText, TOOL_DECISION_TIMEOUT, waitForDecision } from "./gate";
+import { openedGate, openToolDecision, rejectionText, waitForDecision } from "./gate";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
 /**
@@ -54,10 +54,13 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
     if (turn.kind === "completed") return { output: turn.output };
 
     const gate = `${base}:tool:${i}`;
-    const decisionId = await step.run(`${gate}:open`, () =>
-      openToolDecision(run, { key: `${node.id}:tool:${i}`, tool: turn.tool, args: turn.args, context: { toolCallId: turn.toolCallId, turn: i } }),
+    const opened = openedGate(
+      await step.run(`${gate}:open`, () =>
+        openToolDecision(run, { key: `${node.id}:tool:${i}`, tool: turn.tool, args: turn.args, context: { toolCallId: turn.toolCallId, turn: i } }),
+      ),
     );
-    const settled = await waitForDecision(run, gate, decisionId, TOOL_DECISION_TIMEOUT);
+    const decisionId = opened.decisionId;
+    const settled = await waitForDecision(run, gate, decisionId, opened.timeout);
     resume = await step.run(`${gate}:call`, async (): Promise<ResumedToolResult> => {
       const r = settled ?? (await decisionResolution(run.database, decisionId));
       if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${decisionId} was reported as made but is still pending`);

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { MissionGraph } from "@/lib/mission/schema";
-import type { ToolCallOptions, ToolCallResult, ToolInfo, ToolPolicy, ToolPort } from "@/server/connectors/tool-port";
+import type { ToolAnnotations, ToolCallOptions, ToolCallResult, ToolInfo, ToolPolicy, ToolPort } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import type { RunStatus } from "@/server/db/schema";
 import type { WorkerRunInput, WorkerRunner, WorkerStepResult } from "@/server/workers/types";
@@ -47,6 +47,7 @@ export async function seedMission(database: Database, graph: MissionGraph): Prom
 
 export interface ToolSpec {
   policy?: ToolPolicy;
+  annotations?: ToolAnnotations;
   /** What the tool returns; defaults to echoing the arguments. */
   handle?: (args: Record<string, unknown>) => unknown | Promise<unknown>;
 }
@@ -75,7 +76,7 @@ export class FakeTools implements ToolPort {
       .filter(([ref]) => !refs || refs.includes(ref))
       .map(([ref, spec]) => {
         const [connector = "", name = ""] = ref.split(".");
-        return { ref, connector, name, description: `fake ${ref}`, inputSchema: { type: "object" }, annotations: {}, policy: spec.policy ?? "autonomous" };
+        return { ref, connector, name, description: `fake ${ref}`, inputSchema: { type: "object" }, annotations: spec.annotations ?? {}, policy: spec.policy ?? "autonomous" };
       });
   }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "decision_vote" ADD COLUMN "roles" text[];
