@@ -1,4 +1,5 @@
 import "server-only";
+import type { GovernedRules } from "@/lib/governance/policy";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
@@ -34,6 +35,8 @@ export interface DecisionView {
   approvals: number;
   separationOfDuties: boolean;
   reasonRequired: boolean;
+  /** The rules in force and the admin policies they came from; null on decisions opened before policies. */
+  governance: GovernedRules | null;
   requestedBy: string | null;
   versionAuthor: string | null;
   reason: string | null;
@@ -68,6 +71,7 @@ interface Row {
   required_approvals: number;
   separation_of_duties: boolean;
   reason_required: boolean;
+  governance: GovernedRules | null;
   requested_by: string | null;
   version_author: string | null;
   reason: string | null;
@@ -83,7 +87,7 @@ interface Row {
 const SELECT = sql`
   select d.id, d.run_id, r.mission_id, m.name as mission_name, d.node_id, d.kind, d.status, d.title, d.proposed, d.fields,
          d.editable, d.context, d.final_values, d.approver_role, d.required_approvals, d.separation_of_duties,
-         d.reason_required, d.requested_by, d.version_author, d.reason, d.decided_by,
+         d.reason_required, d.governance, d.requested_by, d.version_author, d.reason, d.decided_by,
          d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
          exists (select 1 from engine_wait w where w.kind = 'event' and w.event_name = ${DECISION_MADE}
                  and w.expr = 'async.data.decisionId == ''' || d.id || '''') as has_wait,
@@ -114,6 +118,7 @@ function toView(row: Row, votes: DecisionVoteView[], embedded: boolean): Decisio
     approvals: Number(row.approvals),
     separationOfDuties: row.separation_of_duties,
     reasonRequired: row.reason_required,
+    governance: row.governance,
     requestedBy: row.requested_by,
     versionAuthor: row.version_author,
     reason: row.reason,

@@ -3,6 +3,8 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { describeProposal } from "@/lib/decisions/describe";
 import { atExpiry, type TimeoutOutcome } from "@/lib/decisions/rules";
+import type { AppliedPolicy } from "@/lib/governance/policy";
+import { checkValueRules, describeCheck, type ValueRuleCheck } from "@/lib/governance/value-rules";
 import { checkValues, rulesFromSchema, type ValueRule } from "@/lib/decisions/value-rules";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/schema";
@@ -289,6 +291,12 @@ export interface DecisionRules {
   /** Completes "If nobody decides by <due>, …". */
   atExpiry: string;
   dueAt: string | null;
+  /** The admin policies that apply, and why. */
+  policies: AppliedPolicy[];
+  /** What the policies changed of the mission's own settings, in words. */
+  tightened: string[];
+  /** The policies' bounds on the values as they stand (proposed, with approvers' edits so far). */
+  valueChecks: { text: string; state: ValueRuleCheck["state"]; action: "refuse" | "require"; fields: string[] }[];
 }
 
 export interface DecisionDetail {
@@ -345,8 +353,12 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
   );
   const escalated = Number(esc?.n ?? 0) > 0;
   const approval = graphNode?.kind === "approval" ? graphNode.data : null;
-  const onTimeout: TimeoutOutcome = approval?.onTimeout ?? "reject";
-  const timeout = approval?.timeout ?? (d.kind === "tool" ? "24h" : null);
+  const g = d.governance;
+  const onTimeout: TimeoutOutcome = g?.onTimeout ?? approval?.onTimeout ?? "reject";
+  const timeout = g?.timeout ?? approval?.timeout ?? (d.kind === "tool" ? "24h" : null);
+  const escalateTo = g ? g.escalateTo : (approval?.escalateTo ?? null);
+  const current = { ...d.proposed };
+  for (const v of d.votes) if (v.approve && v.values) Object.assign(current, v.values);
   const rules: DecisionRules = {
     approverRole: d.approverRole,
     requiredApprovals: d.requiredApprovals,
@@ -355,10 +367,15 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
     reasonRequired: d.reasonRequired,
     timeout,
     onTimeout,
-    escalateTo: approval?.escalateTo ?? null,
+    escalateTo,
     escalated,
-    atExpiry: atExpiry({ onTimeout, escalateTo: approval?.escalateTo ?? null, timeout: timeout ?? "24h", escalated }),
+    atExpiry: atExpiry({ onTimeout, escalateTo, timeout: timeout ?? "24h", escalated }),
     dueAt: d.dueAt,
+    policies: g?.applied ?? [],
+    tightened: g?.tightened ?? [],
+    valueChecks: checkValueRules(g?.valueRules ?? [], d.finalValues ?? current)
+      .filter((c) => c.state !== "n/a")
+      .map((c) => ({ text: describeCheck(c), state: c.state, action: c.rule.otherwise.action, fields: c.fields })),
   };
 
   // The reasoning: this node's Observations and those of the Workers upstream of it.
