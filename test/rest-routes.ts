@@ -12,6 +12,8 @@ import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
 import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
 import * as decisions from "@/app/api/v1/decisions/route";
 import * as decision from "@/app/api/v1/decisions/[id]/route";
+import * as policies from "@/app/api/v1/policies/route";
+import * as policy from "@/app/api/v1/policies/[id]/route";
 import * as editorMission from "@/app/api/editor/missions/[id]/route";
 
 export type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -36,6 +38,11 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "POST", path: "/api/v1/runs/x/cancel", handler: runCancel.POST, rule: "builder" },
   { method: "POST", path: "/api/v1/connectors", handler: connectors.POST, rule: "admin", body: { name: "" } },
   { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },
+  { method: "GET", path: "/api/v1/policies", handler: policies.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/policies", handler: policies.POST, rule: "admin", body: { name: "" } },
+  { method: "GET", path: "/api/v1/policies/x", handler: policy.GET, rule: "signed-in" },
+  { method: "PUT", path: "/api/v1/policies/x", handler: policy.PUT, rule: "admin", body: { name: "" } },
+  { method: "DELETE", path: "/api/v1/policies/x", handler: policy.DELETE, rule: "admin" },
 ];
 
 /** Routes the app's own pages read, outside the public API (not in its OpenAPI document). */

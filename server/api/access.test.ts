@@ -81,6 +81,12 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
   "decisions.webhooks.setEnabled": "admin",
   "decisions.webhooks.remove": "admin",
   "decisions.webhooks.deliveries": "admin",
+  "policies.list": "signed-in",
+  "policies.get": "signed-in",
+  "policies.toolRefs": "admin",
+  "policies.create": "admin",
+  "policies.update": "admin",
+  "policies.remove": "admin",
   "connectors.toolsForBuilder": "builder",
   "models.listForBuilder": "builder",
 };

@@ -12,6 +12,7 @@ import { orgRouter } from "./routers/org";
 import { runsRouter } from "./routers/runs";
 import { observationsRouter } from "./routers/observations";
 import { decisionsRouter } from "./routers/decisions";
+import { policiesRouter } from "./routers/policies";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -26,6 +27,7 @@ export const appRouter = router({
   runs: runsRouter,
   observations: observationsRouter,
   decisions: decisionsRouter,
+  policies: policiesRouter,
 });
 
 export type AppRouter = typeof appRouter;

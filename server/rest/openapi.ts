@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { policyInputSchema } from "@/lib/governance/policy";
 import { missionGraphSchema } from "@/lib/mission/schema";
 import { decisionsOpenApiPaths } from "@/app/api/v1/decisions/openapi-paths";
 
@@ -95,11 +96,31 @@ export function openApiDocument(serverUrl: string) {
       "/api/v1/connectors/{id}/test": {
         post: { summary: "Connect and list the server's tools (admin)", parameters: [idParam], responses: { "200": { description: "Server name, version and tools" }, "404": error, ...auth } },
       },
+      "/api/v1/policies": {
+        get: { summary: "List approval policies (any role)", responses: { "200": { description: "`{ policies: Policy[] }`" }, ...auth } },
+        post: {
+          summary: "Create an approval policy (admin)",
+          description: "Who must agree before a gated act: for every Approval step, a class of tools or one tool. Missions may ask for more, never less; the engine applies the stricter.",
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/PolicyInput" } } } },
+          responses: { "201": { description: "The policy" }, "400": error, ...auth },
+        },
+      },
+      "/api/v1/policies/{id}": {
+        get: { summary: "One approval policy", parameters: [idParam], responses: { "200": { description: "The policy" }, "404": error, ...auth } },
+        put: {
+          summary: "Replace an approval policy (admin)",
+          parameters: [idParam],
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/PolicyInput" } } } },
+          responses: { "200": { description: "The policy" }, "400": error, "404": error, ...auth },
+        },
+        delete: { summary: "Delete an approval policy (admin)", parameters: [idParam], responses: { "204": { description: "Deleted" }, "404": error, ...auth } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API key (stw_…)" } },
       schemas: {
         MissionGraph: z.toJSONSchema(missionGraphSchema, { io: "input", unrepresentable: "any" }),
+        PolicyInput: z.toJSONSchema(policyInputSchema, { io: "input", unrepresentable: "any" }),
         CreateMission: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 200 }, description: { type: "string" }, template: { type: "string", description: "blank, approval or refund" } } },
         MissionSummary: {
           type: "object",
