@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { ArrowUpRight, CheckCircle2, Clock3, MessageSquareText, ShieldCheck, UserCheck, Users, XCircle } from "lucide-react";
+import { ArrowUpRight, CheckCircle2, Clock3, Landmark, MessageSquareText, ShieldCheck, UserCheck, Users, XCircle } from "lucide-react";
 import { approvalProgress, durationWords } from "@/lib/decisions/rules";
 import { cn } from "@/components/ui/cn";
 import { dueIn, when } from "./format";
@@ -19,7 +19,10 @@ function Row({ icon, label, children, testId }: { icon: ReactNode; label: string
   );
 }
 
-/** The approval node's rules in words: who decides, how many, who may not, and what happens at the due time. */
+/**
+ * The rules in force in words: who decides, how many, who may not, which admin policies apply and
+ * what they changed, the bounds on the values, and what happens at the due time.
+ */
 export function DecisionRules({ detail, now }: { detail: DecisionDetail; now: number }) {
   const { rules, decision: d, people } = detail;
   const name = (id: string | null) => (id ? (people[id]?.name ?? id) : null);
@@ -84,6 +87,34 @@ export function DecisionRules({ detail, now }: { detail: DecisionDetail; now: nu
       <Row icon={<MessageSquareText />} label="Reason">
         {rules.reasonRequired ? "Required to reject, optional to approve" : "Optional"}
       </Row>
+      {rules.policies.length ? (
+        <Row icon={<Landmark />} label="Policies" testId="decision-policies">
+          <ul className="space-y-0.5">
+            {rules.policies.map((p) => (
+              <li key={p.id}>
+                <span className="font-medium">{p.name}</span> <span className="text-slate-500">· {p.because}</span>
+              </li>
+            ))}
+          </ul>
+          {rules.tightened.length ? (
+            <ul className="mt-1 space-y-0.5 text-xs text-violet-800" aria-label="What the policies changed">
+              {rules.tightened.map((t) => (
+                <li key={t}>{t}</li>
+              ))}
+            </ul>
+          ) : null}
+          {rules.valueChecks.length ? (
+            <ul className="mt-1 space-y-0.5 text-xs" aria-label="Bounds on the values">
+              {rules.valueChecks.map((c) => (
+                <li key={c.text} className={c.state === "holds" ? "text-slate-600" : c.action === "refuse" ? "font-medium text-red-700" : "font-medium text-amber-800"}>
+                  {c.state === "holds" ? "✓ " : "! "}
+                  {c.text}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </Row>
+      ) : null}
       <Row icon={<Clock3 />} label={d.status === "pending" ? "Due" : "Was due"} testId="decision-due">
         {rules.dueAt ? (
           <>

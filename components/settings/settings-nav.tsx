@@ -9,6 +9,7 @@ const TABS = [
   { href: "/settings/models", label: "Models" },
   { href: "/settings/knowledge", label: "Knowledge" },
   { href: "/settings/organisation", label: "Organisation" },
+  { href: "/settings/governance", label: "Governance" },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/api-keys", label: "API keys" },
   { href: "/settings/notifications", label: "Notifications" },

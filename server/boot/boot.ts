@@ -1,4 +1,5 @@
 import "server-only";
+import { sql } from "drizzle-orm";
 import { appUrl, demoMode, env, executorMode } from "@/server/env";
 import { getDatabase } from "@/server/db/client";
 import type { Database } from "@/server/db/database";
@@ -62,6 +63,9 @@ async function run(): Promise<void> {
   if (demo) {
     await seedDemoUsers(database);
     await seedDemoContent(database);
+    const { seedDemoPolicies } = await import("@/server/governance/demo");
+    const [admin] = await database.rows<{ id: string }>(sql`select id from "user" where email = 'admin@steward.local'`);
+    await seedDemoPolicies(database, admin?.id ?? null);
   }
   const { startKnowledgeSync } = await import("@/server/knowledge/export");
   await startKnowledgeSync(database);
