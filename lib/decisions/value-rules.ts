@@ -1,3 +1,5 @@
+import { compileLinearRegex, type LinearRegex } from "@/lib/mission/linear-regex";
+
 /**
  * What an approver may type into a proposed value: the field's type (from the approval node or the
  * proposed argument) tightened by the tool's input schema (minimum, enum, pattern…). The form checks
@@ -74,12 +76,24 @@ export function rulesFromSchema(schema: unknown): Record<string, ValueRule> {
   return out;
 }
 
-function safePattern(pattern: string): RegExp | null {
-  try {
-    return new RegExp(pattern, "u");
-  } catch {
-    return null;
-  }
+/**
+ * A schema's pattern on RE2, which runs in linear time: the schema comes from an MCP server, which
+ * is not trusted, and JavaScript's RegExp takes exponential time on patterns like `^(a+)+$`. A
+ * pattern RE2 cannot run (lookaround, backreferences, too large) is not enforced here; the tool
+ * still checks its own input.
+ */
+function safePattern(pattern: string): LinearRegex | null {
+  const compiled = compileLinearRegex(pattern, "ecma");
+  return compiled.ok ? compiled.regex : null;
+}
+
+// The usual "something@something.something", on RE2 too: RegExp backtracks quadratically on it.
+const EMAIL = linearRegex("^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$");
+
+function linearRegex(pattern: string): LinearRegex {
+  const compiled = compileLinearRegex(pattern);
+  if (!compiled.ok) throw new Error(compiled.message);
+  return compiled.regex;
 }
 
 /** The problem with one value, or null. Messages complete "Amount …". */
@@ -113,7 +127,7 @@ export function checkValue(field: FieldLike, value: unknown, rule: ValueRule = {
       const re = safePattern(rule.pattern);
       if (re && !re.test(value)) return `must match the pattern ${rule.pattern}`;
     }
-    if (rule.format === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return "must be an email address";
+    if (rule.format === "email" && !EMAIL.test(value)) return "must be an email address";
   }
   return null;
 }

@@ -1,5 +1,8 @@
 import type { ASTNode, ParseResult } from "@marcbachmann/cel-js";
 import { Duration, Environment, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
+import { accountRoot, EXPRESSION_LIMITS, ExpressionBudget, instrument, metered, meterEvaluator, minimumSteps } from "./expression-budget";
+
+export { EXPRESSION_LIMITS, ExpressionBudget };
 
 /**
  * The mission expression language: CEL (cel-js), never eval/Function.
@@ -9,6 +12,10 @@ import { Duration, Environment, UnsignedInt } from "@marcbachmann/cel-js/evaluat
  * work in cel-js, but arithmetic would not (`reason.amount + 1` has no `double + int` overload), so
  * this environment adds mixed int/double overloads for + - * /, == (for `double(x) == 7`) and %
  * (which CEL lacks for doubles). Results are plain JSON again: ints (BigInt) become JS numbers.
+ *
+ * Expressions are untrusted and run on the server's thread, so they are bounded: parse limits
+ * below, an evaluation budget, matches() on RE2 and capped intermediate values (see
+ * expression-budget.ts).
  */
 
 export class ExpressionError extends Error {
@@ -40,10 +47,16 @@ export const RESERVED_IDENTIFIERS: ReadonlySet<string> = new Set([
   "cel", "optional", "google",
 ]);
 
+/**
+ * Parse limits for an expression of at most 4,000 characters (expressionSchema): what no mission
+ * needs is refused before anything runs (cel-js allows 100,000 nodes and nesting 250 deep).
+ */
+const PARSE_LIMITS = { maxAstNodes: 2_000, maxDepth: 32, maxListElements: 500, maxMapEntries: 200, maxCallArguments: 8 };
+
 const environment = createEnvironment();
 
 function createEnvironment(): Environment {
-  const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false }).registerVariable(
+  const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, limits: PARSE_LIMITS }).registerVariable(
     SCOPE_SKIPPED,
     "list<string>",
   );
@@ -62,6 +75,7 @@ function createEnvironment(): Environment {
   env.registerOperator("double % double", (a: number, b: number) => a % b);
   env.registerOperator("double % int", (a: number, b: bigint) => a % Number(b));
   env.registerOperator("int % double", (a: bigint, b: number) => Number(a) % b);
+  meterEvaluator(env);
   return env;
 }
 
@@ -95,6 +109,8 @@ function compileUncached(src: string): Compiled {
   // (`1 + "a"`) before a run does.
   const checked = run.check();
   if (!checked.valid) return { outcome: failure(src, checked.error) };
+  const [problem] = instrument(run.ast);
+  if (problem) return { outcome: failure(src, { summary: problem.message, range: { start: problem.start } }) };
   return { outcome: { ok: true }, run };
 }
 
@@ -142,6 +158,7 @@ function truncate(s: string, n: number): string {
 export function clearExpressionCache(): void {
   cache.clear();
   referenceCache.clear();
+  costCache.clear();
 }
 
 /** Checks syntax and static types (unknown functions, `1 + "a"`); variables are not resolved. */
@@ -152,22 +169,63 @@ export function parseExpression(src: string): ParseOutcome {
 /**
  * Evaluates an expression against a scope (see expressionScope in scope.ts) and returns plain JSON:
  * ints as JS numbers, timestamps as ISO strings, durations as `"90s"`, bytes as base64.
+ * It may take EXPRESSION_LIMITS.maxSteps steps, and draws on `budget` when several evaluations
+ * share one (a node's expressions).
  */
-export function evaluateExpression(src: string, scope: Record<string, unknown>): unknown {
+export function evaluateExpression(src: string, scope: Record<string, unknown>, budget?: ExpressionBudget): unknown {
   const compiled = compile(src);
   if (!compiled.outcome.ok || !compiled.run) {
     const outcome = compiled.outcome as ParseOutcome & { ok: false };
     throw new ExpressionError(src, `does not parse: ${outcome.message}`);
   }
+  const run = compiled.run;
   const context = SCOPE_SKIPPED in scope ? scope : { ...scope, [SCOPE_SKIPPED]: [] };
-  let value: unknown;
-  try {
-    value = compiled.run(context);
-  } catch (e) {
+  const result = metered(budget, () => {
+    const value = run(context);
+    accountRoot(run.ast, value);
+    return value;
+  });
+  if (result.exhaustedMessage) throw new ExpressionError(src, result.exhaustedMessage);
+  if ("error" in result) {
+    const e = result.error;
     const start = errorStart(e);
     throw new ExpressionError(src, errorSummary(e), start === undefined ? undefined : lineColumn(src, start));
   }
-  return toJsonValue(value);
+  return toJsonValue(result.value);
+}
+
+const costCache = new Map<string, string | null>();
+
+/**
+ * Why an expression is sure to run out of budget, or null. Sound, not complete: an expression
+ * over literal lists whose every evaluation takes more steps than allowed, or one that reads no
+ * data at all (evaluated here, under the budget) and runs out. Anything that depends on run data
+ * is left to the budget at run time.
+ */
+export function expressionCostProblem(src: string): string | null {
+  const hit = costCache.get(src);
+  if (hit !== undefined) return hit;
+  const problem = costProblem(src);
+  if (costCache.size >= CACHE_LIMIT) costCache.clear();
+  costCache.set(src, problem);
+  return problem;
+}
+
+function costProblem(src: string): string | null {
+  const run = compile(src).run;
+  if (!run) return null;
+  const { maxSteps } = EXPRESSION_LIMITS;
+  const least = minimumSteps(run.ast);
+  if (least > maxSteps) {
+    return `is too expensive: it takes at least ${least.toLocaleString("en-US")} steps and may take ${maxSteps.toLocaleString("en-US")}; simplify it or work on fewer items`;
+  }
+  if (expressionReferences(src).roots.length > 0) return null;
+  try {
+    evaluateExpression(src, {});
+  } catch (e) {
+    if (e instanceof ExpressionError && /^too expensive/.test(e.reason)) return `is ${e.reason}`;
+  }
+  return null;
 }
 
 function toJsonValue(value: unknown): unknown {

@@ -1,5 +1,5 @@
 import { formatPath, type FieldProblem } from "@/lib/errors";
-import { expressionReferences, parseExpression, RESERVED_IDENTIFIERS, SCOPE_SKIPPED, SCOPE_TRIGGER } from "./expressions";
+import { expressionCostProblem, expressionReferences, parseExpression, RESERVED_IDENTIFIERS, SCOPE_SKIPPED, SCOPE_TRIGGER } from "./expressions";
 import { locateJsonError } from "./json-position";
 import { findCycles, indexGraph, reachableFrom, upstreamQuery, type GraphEdgeLike, type GraphIndex } from "./graph";
 import { checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs } from "./node-kinds";
@@ -300,6 +300,8 @@ function structureProblems(
         problems.push({ nodeId: s.id, path: at(field.path), message: `the expression does not parse: ${parsed.message}` });
         continue;
       }
+      const costly = expressionCostProblem(field.expression);
+      if (costly) problems.push({ nodeId: s.id, path: at(field.path), message: `the expression ${costly}` });
       const refs = expressionReferences(field.expression);
       for (const root of refs.roots) {
         const message = referenceProblem(root, s.id, kindOf, isUpstream, false);

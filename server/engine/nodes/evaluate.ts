@@ -1,11 +1,24 @@
 import "server-only";
-import { evaluateExpression } from "@/lib/mission/expressions";
+import { evaluateExpression, ExpressionBudget } from "@/lib/mission/expressions";
 import { errorMessage, PermanentError } from "../step-port";
+
+/**
+ * A node's step evaluates all its fields against the one scope object `run.scope()` built for it,
+ * so its expressions share one budget (EXPRESSION_LIMITS.maxNodeSteps) through that object: an
+ * action with hundreds of arguments cannot multiply the time one expression may take. A retry
+ * builds a new scope, and so starts afresh, as deterministic as the first attempt.
+ */
+const budgets = new WeakMap<object, ExpressionBudget>();
 
 /** Evaluates one of a node's expressions; a failure is permanent and names the node and field. */
 export function evaluateField(nodeId: string, field: string, src: string, scope: Record<string, unknown>): unknown {
+  let budget = budgets.get(scope);
+  if (!budget) {
+    budget = new ExpressionBudget();
+    budgets.set(scope, budget);
+  }
   try {
-    return evaluateExpression(src, scope);
+    return evaluateExpression(src, scope, budget);
   } catch (e) {
     throw new PermanentError(`${nodeId}.${field}: ${errorMessage(e)}`, { cause: e });
   }
