@@ -234,6 +234,28 @@ describe.each(testDatabases())("audit tampering on $name", (tdb) => {
     }
   });
 
+  it("a gap the log already had when it was first anchored (ids from a sequence, before migration 0010) is noted, not reported", async () => {
+    const { db, sink, anchor } = await setup();
+    try {
+      await append(db, 2);
+      // Before audit_head, a rolled-back append skipped an id; the chain went on from entry 2.
+      await db.db.execute(sql`update audit_head set id = id + 1`);
+      await append(db, 2);
+      // With no anchor after it, nothing shows the gap was there before: it is reported.
+      expect(await verifyAuditChain(db, { key, sink })).toMatchObject({ ok: false, kind: "missing", firstBadId: 3, lastBadId: 3 });
+      await anchor();
+      const result = await verifyAuditChain(db, { key, sink });
+      expect(result).toMatchObject({ ok: true, count: 4 });
+      expect(result.notes.join("\n")).toMatch(/^Ids skip once before the first anchor, which was signed with that gap in place/m);
+      // Once anchored, ids are contiguous by construction: a gap after it is a deleted entry.
+      await db.db.execute(sql`update audit_head set id = id + 1`);
+      await append(db, 1);
+      expect(await verifyAuditChain(db, { key, sink })).toMatchObject({ ok: false, kind: "missing", firstBadId: 6, lastBadId: 6 });
+    } finally {
+      await db.close();
+    }
+  });
+
   it("accepts an intact log with its anchors, and says what the latest anchor covers", async () => {
     const { db, sink, anchor } = await setup();
     try {

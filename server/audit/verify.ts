@@ -127,6 +127,14 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
     const [entry] = await database.db.select().from(auditLog).where(eq(auditLog.id, better.headId + 1));
     return { by: { ...better, source: "sink" }, next: entry ? badEntry(entry) : null };
   };
+  // A gap the chain closes over (the entry after it chains to the one before) is what a deleted
+  // entry looks like once the rest was re-hashed, but also what a log written before audit_head
+  // (migration 0010) holds: ids then came from a sequence, which a rolled-back append skipped. The
+  // anchors judge it: after one matched, ids are contiguous by construction; before, a later anchor
+  // that still matches shows the gap was there when it was signed, one that does not shows a rewrite.
+  let pendingGap: (Omit<AuditProblem, "firstBad" | "anchor"> & { firstBadId: number; lastBadId: number }) | null = null;
+  let pendingGaps = 0;
+  let signedGaps = 0;
   const matchedBy = (v: Vouched) => (v.by ? `; entry ${v.by.headId} and those before it match anchor #${v.by.id}${sinkNote(v.by)}` : "");
 
   const fail = (p: Omit<AuditProblem, "firstBad" | "anchor"> & Partial<Pick<AuditProblem, "firstBad" | "anchor">>): AuditVerification => ({
@@ -163,6 +171,9 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
       if (bad) return bad;
       if (a.headHash !== r.hash) {
         const v = await vouchedBefore(r.id);
+        if (pendingGap && (v.by?.headId ?? 0) < pendingGap.lastBadId) {
+          return fail({ ...pendingGap, anchor: ref(a), reason: `${pendingGap.reason} (anchor #${a.id}, taken at ${a.at}${sinkNote(a)}, no longer matches)` });
+        }
         const from = (v.by?.headId ?? 0) + 1;
         const reason =
           from === r.id
@@ -171,6 +182,9 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
         return fail({ kind: "rewritten", firstBadId: from, lastBadId: r.id, firstBad: v.next, anchor: ref(a), reason });
       }
       vouched.by = a;
+      signedGaps += pendingGaps;
+      pendingGaps = 0;
+      pendingGap = null;
     }
     return null;
   };
@@ -207,7 +221,10 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
           expectedId === 1
             ? `${range(1, r.id - 1)} ${many ? "are" : "is"} missing: the oldest entries were deleted${closed ? " and the rest re-hashed to start the chain" : ` (the first entry left, ${r.id}, does not start the chain)`}`
             : `${range(expectedId, r.id - 1)} ${many ? "are" : "is"} missing: ${many ? "they were" : "it was"} deleted${closed ? ` and the entries after ${many ? "them" : "it"} re-hashed to close the gap` : ""}`;
-        return fail({ kind: "missing", firstBadId: expectedId, lastBadId: r.id - 1, reason });
+        const missing = { kind: "missing" as const, firstBadId: expectedId, lastBadId: r.id - 1, reason };
+        if (!closed || vouched.by) return fail(missing);
+        pendingGap ??= missing;
+        pendingGaps++;
       }
       const expectedPrev = prev?.hash ?? GENESIS_HASH;
       if (r.prevHash !== expectedPrev) {
@@ -224,7 +241,7 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
       if (auditHash(r.prevHash, { ...r, at: r.at.toISOString() }) !== r.hash) {
         return fail({ kind: "altered", firstBadId: r.id, lastBadId: r.id, firstBad: badEntry(r), reason: "its contents no longer match its hash: the entry was altered after it was written" });
       }
-      if (r.id === (vouched.by?.headId ?? 0) + 1) vouched.next = badEntry(r);
+      if (!vouched.next || vouched.next.id <= (vouched.by?.headId ?? 0)) vouched.next = badEntry(r);
       const here: Anchor[] = [];
       for (; next < pageAnchors.length && pageAnchors[next]!.headId === r.id; next++) here.push(pageAnchors[next]!);
       const bad = await checkAnchorsAt(here, r);
@@ -234,6 +251,9 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
     if (rows.length < pageSize) break;
     after = last!.id;
   }
+
+  // No anchor after it vouches for the gap: the log lost an entry there.
+  if (pendingGap) return fail(pendingGap);
 
   const n = prev?.id ?? 0;
   const headId = Number(head?.id ?? 0);
@@ -284,6 +304,12 @@ export async function verifyAuditChain(database: Database, opts: VerifyOptions =
     return fail({ kind: "anchor_deleted", firstBadId: null, lastBadId: null, anchor: ref(sinkAnchor), reason: `anchor #${sinkAnchor.id} (for entry ${sinkAnchor.headId}, taken at ${sinkAnchor.at}) is in the anchor file but not in the database: it was deleted there` });
   }
 
+  if (signedGaps > 0) {
+    notes.push(
+      `Ids skip ${signedGaps === 1 ? "once" : `${signedGaps} times`} before the first anchor, which was signed with ${signedGaps === 1 ? "that gap" : "those gaps"} in place: ` +
+        "entries written before audit_head (migration 0010) took ids from a sequence, which a rolled-back append skipped.",
+    );
+  }
   if (uncheckedAnchors > 0) notes.push(`${uncheckedAnchors} ${uncheckedAnchors === 1 ? "anchor was" : "anchors were"} not checked: no anchor key was given.`);
   const newest = vouched.by;
   if (!newest && key) {
