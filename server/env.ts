@@ -11,6 +11,10 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
   STEWARD_DEMO: z.enum(["0", "1"]).optional(),
   STEWARD_SECRET_KEY: z.string().min(32, "must be at least 32 characters (64 hex chars recommended)").optional(),
+  /** Where signed audit anchors go besides the database: a file path (default `<data dir>-audit-anchors.jsonl`) or `stdout`. */
+  STEWARD_AUDIT_ANCHOR: z.string().optional(),
+  /** How often the audit log's head is anchored, when it moved since the last anchor. */
+  STEWARD_AUDIT_ANCHOR_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
   STEWARD_BOOTSTRAP_API_KEY: z.string().min(20, "must be at least 20 characters").optional(),
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
   INNGEST_EVENT_KEY: z.string().optional(),

@@ -70,7 +70,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       expect(stored[1]!.data).toEqual({ before: ["viewer"], after: ["builder", "viewer"] });
       expect(stored[0]!.at.toISOString()).toBe(a.at.toISOString());
       expect(auditHash(GENESIS_HASH, { ...stored[0]!, at: stored[0]!.at.toISOString() })).toBe(a.hash);
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 3 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 3, anchor: null, notes: [] });
     } finally {
       await db.close();
     }
@@ -89,7 +89,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       const stored = await entries(db);
       expect(stored.map((r) => r.actorLabel)).toEqual([odd, "user u-gone"]);
       expect(auditHash(GENESIS_HASH, { ...stored[0]!, at: stored[0]!.at.toISOString() })).toBe(a.hash);
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2, anchor: null, notes: [] });
     } finally {
       await db.close();
     }
@@ -103,7 +103,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
         data: { z: 1, a: { y: [3, 2, 1], b: null }, big: 1e21, tiny: 5e-324, frac: 0.1 + 0.2, text: "naïve ☃ \"quoted\" \n", nested: { "k ey": { deep: true } } },
       });
       await recordAudit(db, { action: "model.changed", data: { dropped: undefined, kept: "x" } });
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2, anchor: null, notes: [] });
       const [, second] = await entries(db);
       expect(second!.data).toEqual({ kept: "x" });
     } finally {
@@ -130,7 +130,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       // A fork would show as two entries sharing one predecessor.
       expect(new Set(rows.map((r) => r.prevHash)).size).toBe(20);
       rows.forEach((r, i) => expect(r.prevHash).toBe(i === 0 ? GENESIS_HASH : rows[i - 1]!.hash));
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 20 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 20, anchor: null, notes: [] });
     } finally {
       await db.close();
     }
@@ -149,7 +149,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       await recordAudit(db, { action: "connector.deleted", targetId: "c1" });
       const rows = await entries(db);
       expect(rows.map((r) => r.action)).toEqual(["connector.created", "connector.deleted"]);
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: 2, anchor: null, notes: [] });
     } finally {
       await db.close();
     }
@@ -209,15 +209,16 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
     }
   });
 
-  it("detects a deleted entry, and one altered and re-hashed, at the entry after it", async () => {
+  it("names a deleted entry, and detects one altered and re-hashed at the entry after it", async () => {
     const db = await fresh();
     try {
       for (let i = 1; i <= 6; i++) await recordAudit(db, { action: "mission.version_saved", targetId: `m${i}` });
       const rows = await entries(db);
       await tamper(db, sql`delete from audit_log where id = ${rows[2]!.id}`);
       const result = await verifyAuditChain(db);
-      expect(result).toMatchObject({ ok: false, firstBadId: rows[3]!.id, count: 3 });
-      expect(result.ok === false && result.reason).toMatch(new RegExp(`between ${rows[1]!.id} and ${rows[3]!.id} was deleted`));
+      // Ids rise by one, so the deleted entry itself is named, not the one after it.
+      expect(result).toMatchObject({ ok: false, kind: "missing", firstBadId: rows[2]!.id, lastBadId: rows[2]!.id, firstBad: null, count: 3, verified: 2 });
+      expect(result.ok === false && result.reason).toBe(`entry ${rows[2]!.id} is missing: it was deleted`);
     } finally {
       await db.close();
     }
@@ -228,7 +229,9 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       const r = rows[1]!;
       const forged = { ...r, targetId: "forged", at: r.at.toISOString() };
       await tamper(db2, sql`update audit_log set target_id = 'forged', hash = ${auditHash(r.prevHash, forged)} where id = ${r.id}`);
-      expect(await verifyAuditChain(db2)).toMatchObject({ ok: false, firstBadId: rows[2]!.id });
+      const relinked = await verifyAuditChain(db2);
+      expect(relinked).toMatchObject({ ok: false, kind: "relinked", firstBadId: rows[2]!.id });
+      expect(relinked.ok === false && relinked.reason).toMatch(new RegExp(`entry ${r.id} was altered and re-hashed`));
     } finally {
       await db2.close();
     }
@@ -241,7 +244,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       const rows = await entries(db);
       await tamper(db, sql`delete from audit_log where id = ${rows[0]!.id}`);
       const result = await verifyAuditChain(db);
-      expect(result).toMatchObject({ ok: false, firstBadId: rows[1]!.id, count: 1 });
+      expect(result).toMatchObject({ ok: false, kind: "missing", firstBadId: rows[0]!.id, firstBad: null, count: 1, verified: 0 });
       expect(result.ok === false && result.reason).toMatch(/first entry/);
     } finally {
       await db.close();
@@ -271,7 +274,7 @@ describe.each(testDatabases())("audit log on $name", (tdb) => {
       const next = await recordAudit(db, { action: "run.cancelled", runId: "r1" });
       expect(next.id).toBe(total + 1);
       expect(next.prevHash).toBe(prevHash);
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: total + 1 });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, count: total + 1, anchor: null, notes: [] });
       await tamper(db, sql`update audit_log set data = '{"i": 0}'::jsonb where id = ${total - 1}`);
       expect(await verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: total - 1, count: total - 1 });
     } finally {

@@ -9,13 +9,17 @@ import postgres from "postgres";
 import { openDatabase, type Database } from "@/server/db/database";
 import { auditLog } from "@/server/db/schema";
 import { recordAudit } from "./record";
+import { rehashFrom, tamper } from "./tampering";
+import { anchorKeyFrom } from "./anchor-key";
+import { takeAnchor } from "./anchor";
+import { deriveKey } from "@/server/crypto/secrets";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** Runs the CLI as `npm run audit:verify` does, in a child process. */
 function cli(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: undefined, STEWARD_DATA_DIR: undefined, ...env };
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: undefined, STEWARD_DATA_DIR: undefined, STEWARD_SECRET_KEY: undefined, STEWARD_AUDIT_ANCHOR: undefined, ...env };
     for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
     const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/audit-verify.ts"], { cwd: ROOT, env: childEnv });
     let output = "";
@@ -79,6 +83,29 @@ describe("npm run audit:verify on an embedded data dir", () => {
     expect(res.output).toContain(`Audit chain broken at entry ${third.id} (decision.decided, ${third.at.toISOString()})`);
     expect(res.output).toContain("the entry was altered after it was written");
     expect(res.code).toBe(1);
+  }, 120_000);
+
+  it("names the entries deleted after an anchor from the anchor file, and reports anchors signed with another key as forged", async () => {
+    const dir = tempDir();
+    const anchors = path.join(tempDir(), "anchors.jsonl");
+    const secretText = crypto.randomBytes(32).toString("hex");
+    const database = await openDatabase({ driver: "pglite", dataDir: dir });
+    await fill(database);
+    const taken = await takeAnchor(database, { key: anchorKeyFrom(deriveKey(secretText)), sink: { kind: "file", path: anchors } });
+    if (!taken.taken) throw new Error(taken.reason);
+    // Everything deleted, the anchors in the database too, and the head reset to an empty log.
+    await tamper(database, sql`delete from audit_log`, sql`delete from audit_anchor`);
+    await rehashFrom(database, 1);
+    await database.close();
+
+    const res = await cli({ STEWARD_DATA_DIR: dir, STEWARD_SECRET_KEY: secretText, STEWARD_AUDIT_ANCHOR: anchors });
+    expect(res.output).toContain(`✖ Audit log tampered: entries 1–4 were deleted after anchor #${taken.anchor.id} was taken at ${taken.anchor.at}`);
+    expect(res.code).toBe(1);
+
+    const other = crypto.randomBytes(32).toString("hex");
+    const forged = await cli({ STEWARD_DATA_DIR: dir, STEWARD_SECRET_KEY: other, STEWARD_AUDIT_ANCHOR: anchors });
+    expect(forged.output).toMatch(/✖ Audit anchor forged: anchor #\d+ \(for entry 4, taken at .*\) was signed with key [0-9a-f]{16}, not this installation's key [0-9a-f]{16}/);
+    expect(forged.code).toBe(1);
   }, 120_000);
 
   it("exits 2 for a data dir that holds no database, instead of creating one", async () => {

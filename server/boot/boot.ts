@@ -5,6 +5,7 @@ import { getDatabase } from "@/server/db/client";
 import type { Database } from "@/server/db/database";
 import { DataDirLockedError } from "@/server/db/data-dir-lock";
 import { secretKey } from "@/server/crypto/secrets";
+import { configuredAnchorSink, describeSink } from "@/server/audit/anchor-sink";
 import { DEMO_USERS } from "./demo-users";
 import { firstAdminLink, seedBootstrapKey, seedDemoUsers } from "./seed";
 import { seedDemoContent } from "./demo-content";
@@ -53,6 +54,8 @@ async function run(): Promise<void> {
   try {
     // Fail at start, not at the first secret: with DATABASE_URL the key must come from the environment.
     secretKey();
+    // And a misplaced anchor file (inside the data dir) fails here too, not at the first anchor.
+    configuredAnchorSink();
   } catch (err) {
     fatal((err as Error).message);
   }
@@ -74,13 +77,16 @@ async function run(): Promise<void> {
   const engine = await startEngine();
   const { startNotificationLoop } = await import("@/server/notifications/loop");
   void startNotificationLoop()?.catch((err: unknown) => console.error("[notifications] could not start:", err));
+  const { startAuditAnchoring, stopAuditAnchoring } = await import("@/server/audit/anchoring");
+  void startAuditAnchoring()?.catch((err: unknown) => console.error("[audit] could not start anchoring:", err));
   const { closeAllConnectors } = await import("@/server/connectors/pool");
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.once(sig, () => {
-      // Finish in-flight engine jobs first, so a restart need not wait out their leases.
+      // Finish in-flight engine jobs first, so a restart need not wait out their leases; then sign the final head.
       void engine
         .stop()
         .catch(() => undefined)
+        .then(() => stopAuditAnchoring().catch(() => undefined))
         .then(() => closeAllConnectors())
         .finally(() => process.exit(0));
     });
@@ -88,6 +94,7 @@ async function run(): Promise<void> {
 
   const url = appUrl();
   const lines = [`\n▲ Steward is ready on ${url}`, `  database: ${database.driver === "pglite" ? `embedded PGlite (${e.STEWARD_DATA_DIR})` : "PostgreSQL"}`, `  executor: ${executorMode()}`];
+  lines.push(`  audit anchors: ${describeSink(configuredAnchorSink())}, every ${e.STEWARD_AUDIT_ANCHOR_INTERVAL_MS / 1000} s`);
   if (demo) {
     lines.push("  demo mode — sign in as:");
     for (const u of DEMO_USERS) lines.push(`    ${u.email.padEnd(24)} ${u.password.padEnd(18)} (${u.roles.join(", ")})`);
