@@ -9,6 +9,7 @@ import { createUser } from "@/server/auth/users";
 import { startRun } from "@/server/runs/service";
 import { RunError } from "@/server/runs/errors";
 import * as svc from "./service";
+import { findPortal } from "@/server/portal/portals";
 import * as pub from "./publishing";
 
 const noSend = async () => {};
@@ -95,6 +96,19 @@ describe.each(testDatabases())("reviewed publishing on $name", (tdb) => {
     expect(await runVersion(h, after.runId)).toBe(2);
     const byIdNow = await startRun(h.database, { missionId: m.id, versionId: v2.id, input, userId: h.userId("builder") }, { send: noSend });
     expect(await runVersion(h, byIdNow.runId)).toBe(2);
+  });
+
+  it("the public portal serves the published version, not a newer one awaiting review", async () => {
+    const at = (slug: string) => ({ ...change<"trigger">(refundMission(), "trigger", { portal: { slug, title: "", intro: "" } }), name: "Portal" });
+    const m = await svc.importMission(h.database.db, at("portal-one"), h.userId("builder"));
+    await pub.publishVersion(h.database.db, { missionId: m.id, number: 1, actor: as("approver") });
+    const v1 = (await svc.listVersions(h.database.db, m.id))[0];
+    await svc.saveVersion(h.database.db, m.id, { graph: at("portal-two") }, h.userId("builder"));
+    expect(await findPortal(h.database, "portal-one")).toMatchObject({ missionId: m.id, versionId: v1?.id });
+    expect(await findPortal(h.database, "portal-two")).toBeNull();
+    await pub.publishVersion(h.database.db, { missionId: m.id, number: 2, actor: as("admin") });
+    expect(await findPortal(h.database, "portal-one")).toBeNull();
+    expect(await findPortal(h.database, "portal-two")).toMatchObject({ missionId: m.id });
   });
 
   it("an author who is also an approver cannot publish their own version", async () => {

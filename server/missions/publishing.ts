@@ -42,6 +42,16 @@ const REVIEWER_ROLES: readonly Role[] = ["approver", "admin"];
 const PUBLISHER_ROLES: readonly Role[] = ["builder", "approver", "admin"];
 const holdsAny = (actor: ReviewActor, roles: readonly Role[]) => actor.roles.some((r) => roles.includes(r));
 
+/** Refuses anyone who could publish nothing at all (viewers), before anything is read. */
+export function requirePublisher(actor: ReviewActor): void {
+  if (!holdsAny(actor, PUBLISHER_ROLES)) throw new AppError("forbidden", "Publishing needs the builder, approver or admin role");
+}
+
+/** Refuses anyone but approvers and admins, before anything is read. */
+export function requireReviewer(actor: ReviewActor): void {
+  if (!holdsAny(actor, REVIEWER_ROLES)) throw new AppError("forbidden", "Rejecting a version needs the approver or admin role");
+}
+
 function parsedGraph(raw: unknown): MissionGraph | null {
   const parsed = missionGraphSchema.safeParse(raw);
   return parsed.success ? parsed.data : null;
@@ -209,7 +219,7 @@ export interface ReviewOutcome {
 
 /** Puts a version into use: a reviewed one (see publishRefusal for who may) or a rollback. */
 export async function publishVersion(db: Db, req: { missionId: string; number: number; actor: ReviewActor; note?: string }): Promise<ReviewOutcome> {
-  if (!holdsAny(req.actor, PUBLISHER_ROLES)) throw new AppError("forbidden", "Publishing needs the builder, approver or admin role");
+  requirePublisher(req.actor);
   const note = noteSchema.safeParse(req.note ?? "");
   if (!note.success) throw new AppError("bad_request", "Invalid note", zodProblems(note.error.issues, "note"));
   return db.transaction(async (tx) => {
@@ -234,7 +244,7 @@ export async function publishVersion(db: Db, req: { missionId: string; number: n
 
 /** Refuses a version awaiting review, with the reason the author will read. Runs keep the published version. */
 export async function rejectVersion(db: Db, req: { missionId: string; number: number; actor: ReviewActor; note: string }): Promise<ReviewOutcome> {
-  if (!holdsAny(req.actor, REVIEWER_ROLES)) throw new AppError("forbidden", "Rejecting a version needs the approver or admin role");
+  requireReviewer(req.actor);
   const note = reasonSchema.safeParse(req.note ?? "");
   if (!note.success) throw new AppError("bad_request", "Say why the version is rejected", zodProblems(note.error.issues, "note"));
   return db.transaction(async (tx) => {
