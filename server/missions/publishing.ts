@@ -173,10 +173,11 @@ export function publishRefusal(actor: ReviewActor, s: ReviewState): { code: "for
     case "published":
       return s.publishedVersion === s.number ? { code: "conflict", message: `${v} is already the published version` } : null;
     case "awaiting_review":
-      if (!holdsAny(actor, REVIEWER_ROLES)) return { code: "forbidden", message: `${v} changes governance: an approver or admin must publish it` };
+      // The author hears first that it is about them, whatever roles they hold.
       if (actor.id !== null && (actor.id === s.authorId || actor.id === s.requestedBy)) {
         return { code: "forbidden", message: `You saved it: an approver or admin other than its author must publish ${v.toLowerCase()}` };
       }
+      if (!holdsAny(actor, REVIEWER_ROLES)) return { code: "forbidden", message: `${v} changes governance: an approver or admin must publish it` };
       if (s.publishedVersion !== null && s.number <= s.publishedVersion) {
         return { code: "conflict", message: `${v} is older than the published version ${s.publishedVersion}: review the newer version instead` };
       }

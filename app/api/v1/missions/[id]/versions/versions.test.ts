@@ -89,8 +89,10 @@ describe.each(testDatabases())("reviewed publishing over REST on $name", (tdb) =
 
     const own = await publishAs("builder", id, 2);
     expect(own.status).toBe(403);
-    expect(((await own.json()) as ErrorBody).error.message).toMatch(/approver or admin must publish it/);
-    expect((await publishAs(secondBuilder, id, 2)).status).toBe(403);
+    expect(((await own.json()) as ErrorBody).error.message).toBe("You saved it: an approver or admin other than its author must publish version 2");
+    const other = await publishAs(secondBuilder, id, 2);
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as ErrorBody).error.message).toBe("Version 2 changes governance: an approver or admin must publish it");
     expect((await publishAs("viewer", id, 2)).status).toBe(403);
 
     const listed = await call(versions.GET, "viewer", `/api/v1/missions/${id}/versions`, { id });
