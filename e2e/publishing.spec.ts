@@ -98,6 +98,9 @@ test("an approver finds the version in Decisions, reads the change and the diff,
   const diffRow = page.getByTestId("review-diff-row").filter({ hasText: 'Approval "Approve request"' });
   await expect(diffRow).toContainText("approverRole");
   await expect(diffRow).toContainText("separationOfDuties");
+  // The read-only canvas marks the changed step as the editor's Compare does.
+  await expect(page.getByTestId("review-canvas").getByTestId("node-approval")).toHaveAttribute("data-diff", "changed");
+  await expect(page.getByTestId("review-canvas").getByTestId("node-trigger")).not.toHaveAttribute("data-diff", /./);
   await shot(page, "publishing-05-review-page");
 
   await page.getByTestId("review-note").fill("Fine for office supplies.");

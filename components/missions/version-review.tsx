@@ -11,6 +11,7 @@ import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { Label, Textarea } from "@/components/ui/input";
 import { cn } from "@/components/ui/cn";
 import { diffRows, type DiffRow } from "./review-diff";
+import { ReviewCanvas } from "./review-canvas";
 
 const STATUS: Record<string, { text: string; tone: "amber" | "green" | "red" | "slate" }> = {
   awaiting_review: { text: "Awaits review", tone: "amber" },
@@ -121,6 +122,8 @@ export function VersionReview({ missionId, number }: { missionId: string; number
       {r.publishedGraph ? (
         <Card className="mb-4 p-5">
           <h2 className="text-sm font-semibold text-slate-900">Everything that differs from version {r.publishedVersion}</h2>
+          <p className="mb-3 mt-1 text-xs text-slate-500">On the canvas: added steps green, changed amber, moved blue, removed faded and dashed. Below: each change with its value before and after.</p>
+          <ReviewCanvas missionId={missionId} graph={r.graph} base={r.publishedGraph} baseLabel={`v${r.publishedVersion}`} />
           {rows.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">Nothing else differs.</p>
           ) : (

@@ -130,11 +130,11 @@ export function openApiDocument(serverUrl: string) {
         CreateMission: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 200 }, description: { type: "string" }, template: { type: "string", description: "blank, approval or refund" } } },
         MissionSummary: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, latestVersion: { type: "integer" }, nodeCount: { type: "integer" }, updatedAt: { type: "string", format: "date-time" }, archivedAt: { type: ["string", "null"] } },
+          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, latestVersion: { type: "integer" }, publishedVersion: { type: ["integer", "null"], description: "the version runs use" }, awaitingReview: { type: ["integer", "null"], description: "the newest version awaiting review, if any" }, nodeCount: { type: "integer" }, updatedAt: { type: "string", format: "date-time" }, archivedAt: { type: ["string", "null"] } },
         },
         Mission: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, draft: { $ref: "#/components/schemas/MissionGraph" }, latestVersion: { type: "integer" } },
+          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, draft: { $ref: "#/components/schemas/MissionGraph" }, latestVersion: { type: "integer" }, publishedVersion: { type: ["integer", "null"], description: "the version runs use; null until one is published" } },
         },
         Error: {
           type: "object",
