@@ -74,6 +74,8 @@ export function VersionReview({ missionId, number }: { missionId: string; number
   const status = (r.status ? STATUS[r.status] : undefined) ?? { text: "Saved before reviews", tone: "slate" as const };
   const isCurrent = r.publishedVersion === r.number;
   const rollback = r.status === "published" && !isCurrent;
+  // Once published it is compared with itself: show what was reviewed instead.
+  const changes = isCurrent ? r.requestedChanges : r.changes;
 
   return (
     <div data-testid="version-review" data-status={r.status ?? "none"}>
@@ -103,12 +105,12 @@ export function VersionReview({ missionId, number }: { missionId: string; number
           {r.publishedVersion === null
             ? "No version of this mission is published yet: this is everything it would be allowed to do."
             : isCurrent
-              ? "This is the published version."
+              ? "This is the published version. What it changed, as it was reviewed:"
               : `Compared with version ${r.publishedVersion}, which runs use now.`}
         </p>
-        {r.changes.length ? (
+        {changes.length ? (
           <ul className="mt-3 list-disc space-y-1 pl-5 text-sm text-slate-800" data-testid="review-changes">
-            {r.changes.map((c, i) => (
+            {changes.map((c, i) => (
               <li key={i}>{c}</li>
             ))}
           </ul>
@@ -163,8 +165,10 @@ export function VersionReview({ missionId, number }: { missionId: string; number
         ) : isCurrent ? (
           <p className="flex items-center gap-2 text-sm text-slate-800" data-testid="review-published">
             <ShieldCheck className="size-4 text-emerald-600" aria-hidden />
-            Published{r.decidedByName ? ` by ${r.decidedByName}` : ""}
-            {r.note ? ` — “${r.note}”` : ""}. Runs use this version.
+            <span>
+              Published{r.decidedByName ? ` by ${r.decidedByName}` : ""}. Runs use this version.
+              {r.note ? <span className="block text-slate-600">“{r.note}”</span> : null}
+            </span>
           </p>
         ) : r.publishRefusal ? (
           <p className="flex items-start gap-2 text-sm text-slate-800" data-testid="review-refusal">
