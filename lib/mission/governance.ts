@@ -143,12 +143,11 @@ function shown(v: unknown): string {
 
 const from = (a: unknown, b: unknown) => `${shown(a)} → ${shown(b)}`;
 
-function nameOf(graph: MissionGraph | null, kind: MissionNode["kind"], id: string): string {
+/** Names steps as people know them: `Approval "Approve refund"` (the id when there is no label). */
+function namer(graph: MissionGraph | null): (kind: MissionNode["kind"], id: string) => string {
+  const labels = new Map((graph?.nodes ?? []).map((n) => [`${n.kind}:${n.id}`, n.data.label?.trim()]));
   // A mission has one trigger: its label says nothing a reviewer needs.
-  if (kind === "trigger") return "Trigger";
-  const n = graph?.nodes.find((x) => x.id === id && x.kind === kind);
-  const label = n?.data.label?.trim();
-  return `${KIND_NAME[kind]} "${label || id}"`;
+  return (kind, id) => (kind === "trigger" ? "Trigger" : `${KIND_NAME[kind]} "${labels.get(`${kind}:${id}`) || id}"`);
 }
 
 function edgeText(key: string): string {
@@ -268,13 +267,15 @@ function newNodeLines(section: Section, v: GovernanceView, id: string): string[]
 export function governanceChanges(before: MissionGraph | null, after: MissionGraph): string[] {
   const a = before ? governanceView(before) : null;
   const b = governanceView(after);
+  const nameAfter = namer(after);
+  const nameBefore = namer(before);
   const out: string[] = [];
   for (const section of Object.keys(SECTION_KIND) as Section[]) {
     const kind = SECTION_KIND[section];
     const was = a ? a[section] : {};
     const is = b[section];
     for (const id of Object.keys(is)) {
-      const name = nameOf(after, kind, id);
+      const name = nameAfter(kind, id);
       if (!(id in was)) {
         const lines = newNodeLines(section, b, id);
         out.push(lines.length ? `New ${name}: ${lines.join("; ")}` : `New ${name}`);
@@ -282,7 +283,7 @@ export function governanceChanges(before: MissionGraph | null, after: MissionGra
       }
       for (const line of changedNodeLines(section, a!, b, id)) out.push(`${name}: ${line}`);
     }
-    for (const id of Object.keys(was)) if (!(id in is)) out.push(`Removed ${nameOf(before, kind, id)}`);
+    for (const id of Object.keys(was)) if (!(id in is)) out.push(`Removed ${nameBefore(kind, id)}`);
   }
   // Listed in the document's order, which is how the builder drew them.
   const had = new Set(a?.edges ?? []);
