@@ -5,6 +5,7 @@ import type { Browser, Page } from "@playwright/test";
 import { getTemplate } from "../lib/mission/templates";
 import type { MissionGraph } from "../lib/mission/schema";
 import { test, expect, signIn, shot } from "./fixtures";
+import { publishAsApprover } from "./publishing";
 
 // The Decision Queue as two (or three) people use it at once, each in their own browser context.
 
@@ -89,6 +90,8 @@ async function importAndStart(page: Page, graph: MissionGraph, title: string): P
   const res = await page.request.post("/api/v1/missions", { data: graph });
   expect(res.status(), await res.text()).toBe(201);
   const missionId = ((await res.json()) as { id: string }).id;
+  // A mission with an approval step runs once a second person publishes it.
+  await publishAsApprover(page.context().browser()!, new URL(page.url()).origin, missionId);
   return { missionId, runId: await startRun(page, missionId, { title }) };
 }
 

@@ -1,5 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
+import { publishAsApprover } from "./publishing";
 import { refundMission } from "../lib/mission/templates/refund";
 import type { MissionEdge, MissionGraph, MissionNode } from "../lib/mission/schema";
 
@@ -579,9 +580,9 @@ test("expressions autocomplete what a step can read; Shift-drag selects a box; C
   await shot(page, "editor-22-box-selection");
 });
 
-test("Run starts the latest saved version from a form built from the trigger's inputs", async ({ page }) => {
+test("Run starts the latest saved version from a form built from the trigger's inputs", async ({ page, browser, baseURL }) => {
   await signIn(page, "builder");
-  await newMission(page, "Run from the editor", "approval");
+  const missionId = await newMission(page, "Run from the editor", "approval");
   await page.getByTestId("editor-run").click();
   const dialog = page.getByRole("dialog");
   await expect(dialog).toContainText("Save a version of this mission first");
@@ -591,6 +592,8 @@ test("Run starts the latest saved version from a form built from the trigger's i
   await page.getByLabel("Message (optional)").fill("First cut");
   await page.getByTestId("save-version-submit").click();
   await expect(page.getByText("Saved v1")).toBeVisible();
+  // Its approval step makes it a version that a second person publishes.
+  await publishAsApprover(browser, baseURL!, missionId, 1);
 
   await page.getByTestId("editor-run").click();
   await expect(dialog).toContainText("Version 1 — First cut");

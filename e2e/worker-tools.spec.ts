@@ -1,5 +1,6 @@
 import type { APIRequestContext, Locator, Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
+import { publishAsApprover } from "./publishing";
 import { binOf } from "./server";
 
 /**
@@ -63,7 +64,7 @@ test("an admin registers server-everything, tests it, sees its 13 tools and appr
   await shot(page, "worker-tools-01-connector-approved");
 });
 
-test("a builder gives a Worker the read-only echo tool and the replay model, and saves", async ({ page }) => {
+test("a builder gives a Worker the read-only echo tool and the replay model, and saves", async ({ page, browser, baseURL }) => {
   await signIn(page, "builder");
   await page.getByTestId("new-mission").click();
   await page.getByLabel("Name").fill("Echo check");
@@ -107,6 +108,8 @@ test("a builder gives a Worker the read-only echo tool and the replay model, and
   await page.getByLabel("Message (optional)").fill("Worker calls echo");
   await page.getByTestId("save-version-submit").click();
   await expect(page.getByText("Saved v1")).toBeVisible();
+  // A Worker with a tool governs something: a second person publishes it before it runs.
+  await publishAsApprover(browser, baseURL!, missionId, 1);
 });
 
 test("a run with the replay model calls the tool; the run view and the record show the call and its result", async ({ page }) => {

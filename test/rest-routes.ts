@@ -2,6 +2,8 @@ import type { Role } from "@/lib/mission/schema";
 import * as missions from "@/app/api/v1/missions/route";
 import * as mission from "@/app/api/v1/missions/[id]/route";
 import * as versions from "@/app/api/v1/missions/[id]/versions/route";
+import * as publishVersion from "@/app/api/v1/missions/[id]/versions/[number]/publish/route";
+import * as rejectVersion from "@/app/api/v1/missions/[id]/versions/[number]/reject/route";
 import * as exporter from "@/app/api/v1/missions/[id]/export/route";
 import * as auditExport from "@/app/api/v1/audit/route";
 import * as runAudit from "@/app/api/v1/runs/[id]/audit/route";
@@ -18,13 +20,15 @@ import * as editorMission from "@/app/api/editor/missions/[id]/route";
 
 export type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-/** Every REST route and the role it needs ("signed-in" = any role). */
-export const REST_ACCESS: { method: string; path: string; handler: Handler; rule: "signed-in" | Role; body?: unknown }[] = [
+/** Every REST route and the role it needs ("signed-in" = any role; a list = any of them). */
+export const REST_ACCESS: { method: string; path: string; handler: Handler; rule: "signed-in" | Role | Role[]; body?: unknown }[] = [
   { method: "GET", path: "/api/v1/missions", handler: missions.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/missions", handler: missions.POST, rule: "builder", body: { name: "" } },
   { method: "GET", path: "/api/v1/missions/x", handler: mission.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/missions/x/versions", handler: versions.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/missions/x/versions", handler: versions.POST, rule: "builder", body: {} },
+  { method: "POST", path: "/api/v1/missions/x/versions/1/publish", handler: publishVersion.POST, rule: ["builder", "approver", "admin"], body: {} },
+  { method: "POST", path: "/api/v1/missions/x/versions/1/reject", handler: rejectVersion.POST, rule: ["approver", "admin"], body: { note: "no" } },
   { method: "GET", path: "/api/v1/missions/x/export", handler: exporter.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/audit", handler: auditExport.GET, rule: "admin" },
   { method: "GET", path: "/api/v1/runs/x/audit", handler: runAudit.GET, rule: "signed-in" },

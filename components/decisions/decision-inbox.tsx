@@ -13,6 +13,7 @@ import { useNow } from "@/components/run/use-now";
 import { DecisionStatusPill } from "./decision-status";
 import { ago, dueIn, shortId } from "./format";
 import { useDecisionsTrpc, type DecisionListItemData as DecisionListItem } from "./trpc";
+import { VersionsToReview } from "./versions-to-review";
 
 const POLL_MS = 5_000;
 type StatusFilter = "pending" | "decided" | "all";
@@ -46,6 +47,7 @@ export function DecisionInbox({ canDecide }: { canDecide: boolean }) {
             : "Decisions Steward's missions asked for. You can read them; approvers decide them."
         }
       />
+      {canDecide ? <VersionsToReview /> : null}
       <Card className="mb-4 flex flex-wrap items-center gap-2 p-3">
         <div className="flex rounded-md border border-slate-200 bg-slate-50 p-0.5" role="tablist" aria-label="Status">
           {(["pending", "decided", "all"] as const).map((s) => (

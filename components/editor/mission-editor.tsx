@@ -23,6 +23,7 @@ import { LeaveDialog } from "./dialogs/leave-dialog";
 import { SaveDialog } from "./dialogs/save-dialog";
 import { StartRunDialog } from "@/components/run/start-run-dialog";
 import { EditorHeader } from "./editor-header";
+import { ReviewNotice, type AwaitingReview } from "./review-notice";
 import { fetchEditorMission, MissionLoadError } from "./editor-mission-source";
 import { useAutosave } from "./hooks/use-autosave";
 import { useDiffOverlay } from "./hooks/use-diff-overlay";
@@ -190,6 +191,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
   const [help, setHelp] = useState(false);
   const [saving, setSaving] = useState(false);
   const [saveOpen, setSaveOpen] = useState(false);
+  const [awaiting, setAwaiting] = useState<AwaitingReview | null>(null);
   const [exportOpen, setExportOpen] = useState(false);
   const [importOpen, setImportOpen] = useState(false);
   const [runOpen, setRunOpen] = useState(false);
@@ -216,9 +218,19 @@ function EditorLayout({ archived }: { archived: boolean }) {
     try {
       const v = await client.missions.saveVersion.mutate({ id: s.missionId, graph, message: message.trim() || undefined });
       store.getState().markSaved(graph);
-      setSaveOpen(false);
-      toast.success(v.unchanged ? `Nothing changed since v${v.number}` : `Saved v${v.number}`);
       void queryClient.invalidateQueries({ queryKey: trpc.missions.versions.queryKey({ id: s.missionId }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.missions.get.queryKey({ id: s.missionId }) });
+      setSaveOpen(false);
+      if (v.unchanged) {
+        toast.success(`Nothing changed since v${v.number}${v.review.status === "published" ? "" : ` (it ${v.review.status === "rejected" ? "was rejected" : "awaits review"})`}`);
+      } else if (v.review.status === "awaiting_review") {
+        // The notice stays until dismissed: runs do not use this version yet, and the person needs to know why.
+        setAwaiting({ missionId: s.missionId, number: v.number, changes: v.review.changes, publishedVersion: v.review.publishedVersion });
+        toast.info(`Saved v${v.number} — it awaits review by an approver or admin`);
+      } else {
+        setAwaiting(null);
+        toast.success(`Saved v${v.number} and published: runs use it`);
+      }
     } catch (e) {
       toast.error(`Could not save: ${errorMessage(e)}`);
     } finally {
@@ -252,6 +264,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
           {archived ? "This mission is archived: restore it from the missions list to edit it." : "You can view this mission. Builders can change it."}
         </div>
       ) : null}
+      {awaiting ? <ReviewNotice awaiting={awaiting} onDismiss={() => setAwaiting(null)} /> : null}
       <div className="flex min-h-0 flex-1">
         {readOnly ? null : <Palette />}
         <div className="relative min-w-0 flex-1">
@@ -270,7 +283,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
           missionId={store.getState().missionId}
           open={runOpen}
           onOpenChange={setRunOpen}
-          note="Runs use the latest saved version: save first to include edits made since."
+          note="Runs use the published version: save first to include edits made since (a version that changes governance runs once an approver or admin publishes it)."
         />
       )}
       <LeaveDialog

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation } from "@tanstack/react-query";
+import { toast } from "sonner";
 import { useTRPC } from "@/components/trpc-provider";
 import { errorProblems } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
@@ -20,6 +21,9 @@ export function ImportMissionDialog({ open, onOpenChange }: { open: boolean; onO
       onSuccess: (m) => {
         onOpenChange(false);
         setText("");
+        // An imported version that governs something waits for a second person, like a saved one.
+        if (m.publishedVersion === null) toast.info(`Imported as version 1 — it changes governance, so an approver or admin must review it before it runs`);
+        else toast.success("Imported and published as version 1");
         router.push(`/missions/${m.id}`);
       },
     }),

@@ -106,7 +106,14 @@ export function MissionList({ canBuild }: { canBuild: boolean }) {
               </div>
               <div className="hidden shrink-0 items-center gap-2 sm:flex">
                 {m.archivedAt ? <Badge tone="amber">Archived</Badge> : null}
-                <Badge tone={m.latestVersion ? "blue" : "slate"}>{m.latestVersion ? `v${m.latestVersion}` : "Draft"}</Badge>
+                {m.awaitingReview ? (
+                  <Link href={`/missions/${m.id}/review/${m.awaitingReview}`} data-testid="mission-awaiting-review" title="An approver or admin must review it before runs use it">
+                    <Badge tone="amber">v{m.awaitingReview} awaits review</Badge>
+                  </Link>
+                ) : null}
+                <Badge tone={m.publishedVersion ? "blue" : "slate"} title={m.publishedVersion ? `Runs use version ${m.publishedVersion}` : undefined} data-testid="mission-version">
+                  {m.publishedVersion ? `v${m.publishedVersion}` : m.latestVersion ? "Not published" : "Draft"}
+                </Badge>
                 <span className="w-20 text-right text-xs text-slate-500">{m.nodeCount} nodes</span>
                 <span className="w-24 text-right text-xs text-slate-500">{timeAgo(m.updatedAt)}</span>
               </div>

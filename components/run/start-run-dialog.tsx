@@ -14,8 +14,8 @@ import { checkRunInput, type RunInputValues as Values } from "./run-input";
 
 /**
  * "Run" for a mission: a form generated from the trigger's input fields of the version it will run
- * (the latest saved one unless `versionNumber` is given). Starts the run and opens its run view.
- * Without `missionId` it first asks which mission (those with a saved version).
+ * (the published one unless `versionNumber` is given). Starts the run and opens its run view.
+ * Without `missionId` it first asks which mission (those with a published version).
  */
 export function StartRunDialog({
   missionId,
@@ -51,17 +51,17 @@ export function StartRunDialog({
 function PickMission({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
   const missions = useQuery(trpc.missions.list.queryOptions({ includeArchived: false }));
-  const runnable = (missions.data ?? []).filter((m) => m.latestVersion > 0);
+  const runnable = (missions.data ?? []).filter((m) => m.publishedVersion !== null);
   const [picked, setPicked] = useState("");
   return (
     <div className="space-y-4">
       <div className="space-y-1.5">
         <Label htmlFor="start-run-mission">Mission</Label>
         <Select id="start-run-mission" value={picked} onChange={(e) => setPicked(e.target.value)} data-testid="start-run-mission">
-          <option value="">{missions.isLoading ? "Loading…" : runnable.length ? "Choose a mission" : "No mission has a saved version yet"}</option>
+          <option value="">{missions.isLoading ? "Loading…" : runnable.length ? "Choose a mission" : "No mission has a published version yet"}</option>
           {runnable.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.name} (v{m.latestVersion})
+              {m.name} (v{m.publishedVersion})
             </option>
           ))}
         </Select>
@@ -84,7 +84,8 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
   const router = useRouter();
   // Always re-read: the editor may have saved a version since this mission was last fetched.
   const mission = useQuery({ ...trpc.missions.get.queryOptions({ id: missionId }), enabled: versionNumber === undefined, refetchOnMount: "always" });
-  const number = versionNumber ?? (mission.isFetchedAfterMount ? (mission.data?.latestVersion ?? 0) : 0);
+  // Runs use the published version (server/missions/publishing.ts).
+  const number = versionNumber ?? (mission.isFetchedAfterMount ? (mission.data?.publishedVersion ?? 0) : 0);
   const version = useQuery({ ...trpc.missions.version.queryOptions({ id: missionId, number }), enabled: number > 0 });
   const fields = useMemo((): InputField[] => {
     const parsed = missionGraphSchema.safeParse(version.data?.graph);
@@ -117,13 +118,17 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
 
   // Until the fresh read lands, the cached mission may predate the latest save: show it as loading.
   const fresh = versionNumber !== undefined || mission.isFetchedAfterMount;
-  const noVersion = versionNumber === undefined && fresh && mission.data?.latestVersion === 0;
+  const noVersion = versionNumber === undefined && fresh && mission.data !== undefined && mission.data.publishedVersion === null;
   const loading = (versionNumber === undefined && (!fresh || mission.isLoading)) || version.isLoading;
 
   return (
     <>
       {noVersion ? (
-        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">Save a version of this mission first: runs are pinned to a saved version.</p>
+        <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="start-run-unpublished">
+          {mission.data?.latestVersion
+            ? `No version of this mission is published yet: version ${mission.data.latestVersion} awaits review by an approver or admin, and runs use published versions only.`
+            : "Save a version of this mission first: runs are pinned to a saved version."}
+        </p>
       ) : loading ? (
         <p className="text-sm text-slate-500">Loading the trigger’s inputs…</p>
       ) : version.isError ? (

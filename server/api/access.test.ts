@@ -8,9 +8,9 @@ import { createContext } from "./trpc";
 
 /**
  * Who may call what. Every tRPC procedure must be listed: "public" (anyone), "signed-in" (any role),
- * or the one role it needs. A procedure missing here fails the test, so access is decided on purpose.
+ * or the role (or any of the roles) it needs. A procedure missing here fails the test, so access is decided on purpose.
  */
-export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
+export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role | Role[]> = {
   "missions.list": "signed-in",
   "missions.get": "signed-in",
   "missions.templates": "signed-in",
@@ -24,6 +24,10 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
   "missions.diff": "signed-in",
   "missions.import": "builder",
   "missions.export": "signed-in",
+  "missions.listReviews": "signed-in",
+  "missions.review": "signed-in",
+  "missions.publish": ["builder", "approver", "admin"],
+  "missions.reject": ["approver", "admin"],
   "users.me": "public",
   "users.whoami": "signed-in",
   "users.list": "admin",
@@ -94,7 +98,7 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role> = {
 function allowed(rule: (typeof TRPC_ACCESS)[string], p: Persona): boolean {
   if (rule === "public") return true;
   if (p === "anonymous") return false;
-  return rule === "signed-in" || rule === p;
+  return rule === "signed-in" || (Array.isArray(rule) ? rule.includes(p) : rule === p);
 }
 
 type AnyFn = (input?: unknown) => Promise<unknown>;

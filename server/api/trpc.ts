@@ -62,3 +62,18 @@ export const viewerProcedure = authedProcedure;
 export const builderProcedure = requireRole("builder");
 export const approverProcedure = requireRole("approver");
 export const adminProcedure = requireRole("admin");
+
+/** Any of `roles` (roles do not imply each other, so "approver or admin" is spelled out). */
+function requireAnyRole(roles: Role[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!ctx.user.roles.some((r) => roles.includes(r))) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${roles.slice(0, -1).join(", ")} or ${roles.at(-1)} role` });
+    }
+    return next({ ctx });
+  });
+}
+
+/** Reviewing what others built: approvers and admins. */
+export const reviewerProcedure = requireAnyRole(["approver", "admin"]);
+/** Publishing a version: builders may roll back to a published one, only reviewers publish a changed one (the service decides). */
+export const publisherProcedure = requireAnyRole(["builder", "approver", "admin"]);

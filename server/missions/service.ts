@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import { canonicalJson } from "@/lib/mission/canonical";
@@ -9,8 +10,9 @@ import { missionGraphSchema, emptyMission, type MissionGraph } from "@/lib/missi
 import { parseMissionDocument, validateMission } from "@/lib/mission/validate";
 import { getTemplate } from "@/lib/mission/templates";
 import type { Db } from "@/server/db/database";
-import { mission, missionVersion, user } from "@/server/db/schema";
+import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
 import { recordAudit } from "@/server/audit/record";
+import { requestPublication, type PublicationRequest } from "./publishing";
 
 export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 
@@ -25,6 +27,10 @@ export interface MissionSummary {
   name: string;
   description: string;
   latestVersion: number;
+  /** The version runs use; null until one is published. */
+  publishedVersion: number | null;
+  /** The newest version awaiting review that is newer than the published one, if any. */
+  awaitingReview: number | null;
   nodeCount: number;
   updatedAt: string;
   archivedAt: string | null;
@@ -38,6 +44,18 @@ export interface VersionSummary {
   authorId: string | null;
   authorEmail: string | null;
   createdAt: string;
+  /** Whether it may run (server/missions/publishing.ts); null for versions saved before reviews existed. */
+  review: VersionReviewSummary | null;
+  /** True for the version runs use. */
+  published: boolean;
+}
+
+export interface VersionReviewSummary {
+  status: VersionReviewStatus;
+  changes: string[];
+  decidedBy: string | null;
+  decidedAt: string | null;
+  note: string | null;
 }
 
 export function contentHash(graph: MissionGraph): string {
@@ -57,16 +75,21 @@ async function requireMission(db: Db, id: string) {
 }
 
 export async function listMissions(db: Db, opts: { includeArchived?: boolean } = {}): Promise<MissionSummary[]> {
+  // Columns qualified by hand: drizzle renders ${mission.id} unqualified here, which v.id would capture.
+  const awaiting = sql<number | null>`(select max(v.number) from ${versionReview} r join ${missionVersion} v on v.id = r.version_id
+    where r.mission_id = "mission"."id" and r.status = 'awaiting_review' and v.number > coalesce("mission"."published_version", 0))`;
   const rows = await db
-    .select()
+    .select({ m: mission, awaiting })
     .from(mission)
     .where(opts.includeArchived ? undefined : isNull(mission.archivedAt))
     .orderBy(desc(mission.updatedAt));
-  return rows.map((m) => ({
+  return rows.map(({ m, awaiting }) => ({
     id: m.id,
     name: m.name,
     description: m.description,
     latestVersion: m.latestVersion,
+    publishedVersion: m.publishedVersion,
+    awaitingReview: awaiting === null ? null : Number(awaiting),
     nodeCount: m.draft.nodes.length,
     updatedAt: m.updatedAt.toISOString(),
     archivedAt: m.archivedAt?.toISOString() ?? null,
@@ -82,6 +105,7 @@ export async function getMission(db: Db, id: string) {
     draft: m.draft,
     draftUpdatedAt: m.draftUpdatedAt.toISOString(),
     latestVersion: m.latestVersion,
+    publishedVersion: m.publishedVersion,
     archivedAt: m.archivedAt?.toISOString() ?? null,
     createdAt: m.createdAt.toISOString(),
     updatedAt: m.updatedAt.toISOString(),
@@ -133,7 +157,8 @@ export async function saveDraft(db: Db, id: string, graphInput: unknown) {
 
 /**
  * Snapshots a graph (the given one, else the draft) as the next immutable version. Saving a graph
- * identical to the latest version returns that version instead of a duplicate.
+ * identical to the latest version returns that version instead of a duplicate. `review` says
+ * whether it was published at once or awaits review (server/missions/publishing.ts).
  */
 export async function saveVersion(db: Db, id: string, input: { graph?: unknown; message?: string }, userId: string | null) {
   const message = z.string().max(500, "must be at most 500 characters").safeParse(input.message ?? "");
@@ -150,7 +175,11 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
         .select()
         .from(missionVersion)
         .where(and(eq(missionVersion.missionId, id), eq(missionVersion.number, locked.latestVersion)));
-      if (latest && latest.contentHash === hash) return { ...toVersionSummary(latest, null), unchanged: true };
+      if (latest && latest.contentHash === hash) {
+        const [r] = await tx.select().from(versionReview).where(eq(versionReview.versionId, latest.id));
+        const review: PublicationRequest = { status: r?.status ?? "published", changes: r?.changes ?? [], publishedVersion: locked.publishedVersion };
+        return { ...toVersionSummary(latest, null, r ?? null, locked.publishedVersion), unchanged: true, review };
+      }
     }
     const number = locked.latestVersion + 1;
     const [row] = await tx
@@ -164,11 +193,19 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
       .set({ latestVersion: number, draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now })
       .where(eq(mission.id, id));
     await recordAudit(tx, { action: "mission.version_saved", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { version: number, versionId: row.id, contentHash: hash, message: message.data } });
-    return { ...toVersionSummary(row, null), unchanged: false };
+    const review = await requestPublication(tx, { missionId: id, versionId: row.id, number, graph, authorId: userId, publishedVersion: locked.publishedVersion });
+    const [r] = await tx.select().from(versionReview).where(eq(versionReview.versionId, row.id));
+    return { ...toVersionSummary(row, null, r ?? null, review.publishedVersion), unchanged: false, review };
   });
 }
 
-function toVersionSummary(v: typeof missionVersion.$inferSelect, authorEmail: string | null): VersionSummary {
+function toVersionSummary(
+  v: typeof missionVersion.$inferSelect,
+  authorEmail: string | null,
+  r: typeof versionReview.$inferSelect | null,
+  publishedVersion: number | null,
+  decidedBy: string | null = null,
+): VersionSummary {
   return {
     id: v.id,
     number: v.number,
@@ -177,28 +214,33 @@ function toVersionSummary(v: typeof missionVersion.$inferSelect, authorEmail: st
     authorId: v.authorId,
     authorEmail,
     createdAt: v.createdAt.toISOString(),
+    review: r ? { status: r.status, changes: r.changes, decidedBy, decidedAt: r.decidedAt?.toISOString() ?? null, note: r.note } : null,
+    published: publishedVersion === v.number,
   };
 }
 
-export async function listVersions(db: Db, missionId: string): Promise<VersionSummary[]> {
-  await requireMission(db, missionId);
-  const rows = await db
-    .select({ v: missionVersion, email: user.email })
+const decider = alias(user, "decider");
+
+function versionsQuery(db: Db) {
+  return db
+    .select({ v: missionVersion, email: user.email, r: versionReview, decidedBy: decider.email })
     .from(missionVersion)
     .leftJoin(user, eq(user.id, missionVersion.authorId))
-    .where(eq(missionVersion.missionId, missionId))
-    .orderBy(desc(missionVersion.number));
-  return rows.map((r) => toVersionSummary(r.v, r.email));
+    .leftJoin(versionReview, eq(versionReview.versionId, missionVersion.id))
+    .leftJoin(decider, eq(decider.id, versionReview.decidedBy));
+}
+
+export async function listVersions(db: Db, missionId: string): Promise<VersionSummary[]> {
+  const m = await requireMission(db, missionId);
+  const rows = await versionsQuery(db).where(eq(missionVersion.missionId, missionId)).orderBy(desc(missionVersion.number));
+  return rows.map((r) => toVersionSummary(r.v, r.email, r.r, m.publishedVersion, r.decidedBy));
 }
 
 export async function getVersion(db: Db, missionId: string, number: number) {
-  const [row] = await db
-    .select({ v: missionVersion, email: user.email })
-    .from(missionVersion)
-    .leftJoin(user, eq(user.id, missionVersion.authorId))
-    .where(and(eq(missionVersion.missionId, missionId), eq(missionVersion.number, number)));
+  const m = await requireMission(db, missionId);
+  const [row] = await versionsQuery(db).where(and(eq(missionVersion.missionId, missionId), eq(missionVersion.number, number)));
   if (!row) throw new AppError("not_found", `Mission ${missionId} has no version ${number}`);
-  return { ...toVersionSummary(row.v, row.email), graph: row.v.graph };
+  return { ...toVersionSummary(row.v, row.email, row.r, m.publishedVersion, row.decidedBy), graph: row.v.graph };
 }
 
 export async function diffVersions(db: Db, missionId: string, from: number, to: number | "draft") {
@@ -219,11 +261,12 @@ export async function importMission(db: Db, document: string | unknown, userId: 
   }
   const graph = result.graph;
   const id = crypto.randomUUID();
+  const versionId = crypto.randomUUID();
   await db.transaction(async (tx) => {
     const now = new Date();
     await tx.insert(mission).values({ id, name: graph.name, description: graph.description, draft: graph, latestVersion: 1, createdBy: userId, createdAt: now, updatedAt: now });
     await tx.insert(missionVersion).values({
-      id: crypto.randomUUID(),
+      id: versionId,
       missionId: id,
       number: 1,
       graph,
@@ -232,6 +275,7 @@ export async function importMission(db: Db, document: string | unknown, userId: 
       authorId: userId,
     });
     await recordAudit(tx, { action: "mission.imported", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { name: graph.name, version: 1, contentHash: contentHash(graph), nodes: graph.nodes.length } });
+    await requestPublication(tx, { missionId: id, versionId, number: 1, graph, authorId: userId, publishedVersion: null });
   });
   return getMission(db, id);
 }

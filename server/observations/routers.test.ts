@@ -9,6 +9,7 @@ import { observationsRouter } from "@/server/api/routers/observations";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
 import type { EngineEvent } from "@/server/engine/events";
 import { createMission, saveVersion } from "@/server/missions/service";
+import { publishForTest } from "@/test/publishing";
 import { recordObservation } from "./record";
 
 // The two routers as the root router holds them (`runs`, `observations`).
@@ -38,6 +39,7 @@ describe.each(testDatabases())("runs and observations routers on $name", (tdb) =
     const m = await createMission(h.database.db, { name: "Office supplies", template: "approval" }, h.userId("builder"));
     missionId = m.id;
     await saveVersion(h.database.db, missionId, { message: "first" }, h.userId("builder"));
+    await publishForTest(h.database.db, missionId, h.userId("approver"));
   });
   afterAll(async () => {
     resetEngineDeps();

@@ -37,12 +37,12 @@ function definition(slug: string, r: Row): PortalDefinition | null {
   };
 }
 
-// The latest saved version of each mission that is not archived, whose trigger offers the portal.
+// The published version of each mission that is not archived, whose trigger offers the portal.
 const LIVE = sql`
   select m.id as mission_id, m.name as mission_name, v.id as version_id, v.graph,
          t.node->'data'->'portal'->>'slug' as slug, coalesce(t.node->'data'->'portal'->>'title', '') as title
   from mission m
-  join mission_version v on v.mission_id = m.id and v.number = m.latest_version
+  join mission_version v on v.mission_id = m.id and v.number = m.published_version
   cross join lateral (
     select n as node from jsonb_array_elements(v.graph->'nodes') n
     where n->>'kind' = 'trigger' and n->'data'->'channels' @> '["portal"]'::jsonb and n->'data'->'portal'->>'slug' is not null

@@ -63,7 +63,7 @@ describe.each(testDatabases())("portal submissions on $name", (tdb) => {
     await database.db.execute(
       sql`insert into mission_version (id, mission_id, number, graph, content_hash) values (${`${moved.versionId}-2`}, ${moved.missionId}, 2, ${JSON.stringify(v2)}::jsonb, 'x2')`,
     );
-    await database.db.execute(sql`update mission set latest_version = 2, draft = ${JSON.stringify(refundPortal("draft-only"))}::jsonb where id = ${moved.missionId}`);
+    await database.db.execute(sql`update mission set latest_version = 2, published_version = 2, draft = ${JSON.stringify(refundPortal("draft-only"))}::jsonb where id = ${moved.missionId}`);
     expect(await findPortal(database, "moving")).toBeNull();
     expect(await findPortal(database, "moved-elsewhere")).toMatchObject({ missionId: moved.missionId, versionId: `${moved.versionId}-2` });
     expect(await findPortal(database, "draft-only")).toBeNull();

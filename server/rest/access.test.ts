@@ -5,8 +5,8 @@ import type { Role } from "@/lib/mission/schema";
 import { INTERNAL_REST_ACCESS, REST_ACCESS } from "@/test/rest-routes";
 import * as missions from "@/app/api/v1/missions/route";
 
-function allowed(rule: "signed-in" | Role, p: Persona) {
-  return p !== "anonymous" && (rule === "signed-in" || rule === p);
+function allowed(rule: "signed-in" | Role | Role[], p: Persona) {
+  return p !== "anonymous" && (rule === "signed-in" || (Array.isArray(rule) ? rule.includes(p) : rule === p));
 }
 
 describe.each(testDatabases())("REST access on $name", (tdb) => {

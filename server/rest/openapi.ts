@@ -14,6 +14,7 @@ const error = {
 };
 const auth = { "401": { ...error, description: "No or unknown API key" }, "403": { ...error, description: "The key's user lacks the role" } };
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const versionNumberParam = { name: "number", in: "path", required: true, schema: { type: "integer", minimum: 1 }, description: "the version number" };
 
 /** The public REST API, described for integrators. Kept beside the routes it documents. */
 export function openApiDocument(serverUrl: string) {
@@ -51,13 +52,39 @@ export function openApiDocument(serverUrl: string) {
         get: { summary: "Get a mission with its draft and versions", parameters: [idParam], responses: { "200": { description: "Mission", content: { "application/json": { schema: { $ref: "#/components/schemas/Mission" } } } }, "404": error, ...auth } },
       },
       "/api/v1/missions/{id}/versions": {
-        get: { summary: "List versions", parameters: [idParam], responses: { "200": { description: "Versions" }, "404": error, ...auth } },
+        get: {
+          summary: "List versions",
+          description:
+            "`{ versions, publishedVersion }`, newest first. Each version has `published` (runs use it) and `review`: `{ status: awaiting_review | published | rejected, changes, decidedBy, decidedAt, note }` (null for versions saved before reviewed publishing).",
+          parameters: [idParam],
+          responses: { "200": { description: "Versions" }, "404": error, ...auth },
+        },
         post: {
           summary: "Save a new immutable version",
-          description: "Body `{ graph?, message? }`; without `graph` the current draft is saved. Saving a graph identical to the latest version returns that version with `unchanged: true` (200).",
+          description:
+            "Body `{ graph?, message? }`; without `graph` the current draft is saved. Saving a graph identical to the latest version returns that version with `unchanged: true` (200). `review` says whether it was published at once (no governance change, or it governs nothing) or awaits review by an approver or admin: `{ status, changes, publishedVersion }`; runs keep using `publishedVersion` until then.",
           parameters: [idParam],
           requestBody: { content: { "application/json": { schema: { type: "object", properties: { graph: { $ref: "#/components/schemas/MissionGraph" }, message: { type: "string", maxLength: 500 } } } } } },
           responses: { "201": { description: "Version created" }, "200": { description: "Unchanged: the latest version" }, "400": error, "404": error, ...auth },
+        },
+      },
+      "/api/v1/missions/{id}/versions/{number}/publish": {
+        post: {
+          summary: "Publish a version, so runs use it",
+          description:
+            "Body (optional): `{ note? }`. A version awaiting review needs an approver or admin who did not save it (403 otherwise, saying why) and must be newer than the published one (409). A version that was published before may be put back by any builder, approver or admin (a rollback). A rejected version cannot be published (409). → `{ missionId, number, status, publishedVersion }`.",
+          parameters: [idParam, versionNumberParam],
+          requestBody: { content: { "application/json": { schema: { type: "object", properties: { note: { type: "string", maxLength: 2000 } } } } } },
+          responses: { "200": { description: "Published" }, "400": error, "404": error, "409": error, ...auth },
+        },
+      },
+      "/api/v1/missions/{id}/versions/{number}/reject": {
+        post: {
+          summary: "Reject a version awaiting review",
+          description: "Approver or admin. Body: `{ note }`, the reason (required, 400 naming `note` without it). Runs keep using the published version.",
+          parameters: [idParam, versionNumberParam],
+          requestBody: { required: true, content: { "application/json": { schema: { type: "object", required: ["note"], properties: { note: { type: "string", minLength: 1, maxLength: 2000 } } } } } },
+          responses: { "200": { description: "Rejected" }, "400": error, "404": error, "409": error, ...auth },
         },
       },
       "/api/v1/missions/{id}/export": {
@@ -69,8 +96,8 @@ export function openApiDocument(serverUrl: string) {
       },
       "/api/v1/missions/{id}/runs": {
         post: {
-          summary: "Start a run of the mission's latest version",
-          description: "Body: the trigger input (an object with the trigger's fields). Needs the builder role. Input that does not fit the trigger's fields is answered 400 naming each field; a version with validation problems 400 with its problems.",
+          summary: "Start a run of the mission's published version",
+          description: "Body: the trigger input (an object with the trigger's fields). Needs the builder role. A mission with no published version (its version awaits review) is answered 400 saying so. Input that does not fit the trigger's fields is answered 400 naming each field; a version with validation problems 400 with its problems.",
           parameters: [idParam],
           requestBody: { required: true, content: { "application/json": { schema: { type: "object", additionalProperties: true } } } },
           responses: { "202": { description: "Queued: `{ runId, status, links }`" }, "400": error, "404": error, ...auth },
@@ -124,11 +151,11 @@ export function openApiDocument(serverUrl: string) {
         CreateMission: { type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 200 }, description: { type: "string" }, template: { type: "string", description: "blank, approval or refund" } } },
         MissionSummary: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, latestVersion: { type: "integer" }, nodeCount: { type: "integer" }, updatedAt: { type: "string", format: "date-time" }, archivedAt: { type: ["string", "null"] } },
+          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, latestVersion: { type: "integer" }, publishedVersion: { type: ["integer", "null"], description: "the version runs use" }, awaitingReview: { type: ["integer", "null"], description: "the newest version awaiting review, if any" }, nodeCount: { type: "integer" }, updatedAt: { type: "string", format: "date-time" }, archivedAt: { type: ["string", "null"] } },
         },
         Mission: {
           type: "object",
-          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, draft: { $ref: "#/components/schemas/MissionGraph" }, latestVersion: { type: "integer" } },
+          properties: { id: { type: "string" }, name: { type: "string" }, description: { type: "string" }, draft: { $ref: "#/components/schemas/MissionGraph" }, latestVersion: { type: "integer" }, publishedVersion: { type: ["integer", "null"], description: "the version runs use; null until one is published" } },
         },
         Error: {
           type: "object",

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "@/test/databases";
 import { openHarness, type Harness } from "@/test/app-harness";
 import { createMission, saveVersion } from "@/server/missions/service";
+import { publishForTest } from "@/test/publishing";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
 import * as runGet from "@/app/api/v1/runs/[id]/route";
 
@@ -14,6 +15,7 @@ describe.each(testDatabases())("REST runs: bad input on $name", (tdb) => {
     h = await openHarness(tdb);
     const m = await createMission(h.database.db, { name: "Approval", template: "approval" }, h.userId("builder"));
     await saveVersion(h.database.db, m.id, {}, h.userId("builder"));
+    await publishForTest(h.database.db, m.id, h.userId("approver"));
     missionId = m.id;
   });
   afterAll(() => h.close());

@@ -14,6 +14,7 @@ import { getEngineDeps } from "@/server/engine/deps";
 import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/engine/events";
 import { versionGraph } from "@/server/engine/plan";
 import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
+import type { VersionReviewStatus } from "@/server/db/schema";
 import { RunError } from "./errors";
 import { parseRunInput } from "./input";
 
@@ -35,7 +36,8 @@ export const startRunInput = z.object({
 export type StartRunInput = z.input<typeof startRunInput>;
 
 /**
- * Starts a run of a mission version (the latest when none is named): refuses a version with
+ * Starts a run of a mission version (the published one when none is named; a named one must be or
+ * have been published): refuses a version with
  * validation problems and an input that does not fit the trigger's fields, then inserts the run
  * (queued) with one pending row per node, and asks the engine to run it. The event id is the run
  * id, so a repeated request (or the sweeper's re-send) never starts it twice.
@@ -66,20 +68,39 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   if (!parsed.success) throw new RunError("invalid_input", "Invalid run request", zodProblems(parsed.error.issues));
   const req = parsed.data;
 
-  // The mission and the version to run in one query; the version's graph comes from the
-  // per-process cache of immutable versions (versionGraph) when it is there.
-  const [m] = await database.rows<{ id: string; latest_version: number; archived: boolean; version_id: string | null; number: number | null }>(
-    sql`select m.id, m.latest_version, m.archived_at is not null as archived, v.id as version_id, v.number
+  // The mission and the version to run in one query: the published one unless a version is named
+  // (a re-run names its run's version). The graph comes from the per-process cache of immutable
+  // versions (versionGraph) when it is there.
+  const [m] = await database.rows<{
+    id: string;
+    name: string;
+    latest_version: number;
+    published_version: number | null;
+    archived: boolean;
+    version_id: string | null;
+    number: number | null;
+    review: VersionReviewStatus | null;
+  }>(
+    sql`select m.id, m.name, m.latest_version, m.published_version, m.archived_at is not null as archived, v.id as version_id, v.number, r.status as review
         from mission m left join mission_version v
-          on v.mission_id = m.id and ${req.versionId ? sql`v.id = ${req.versionId}` : sql`v.number = m.latest_version`}
+          on v.mission_id = m.id and ${req.versionId ? sql`v.id = ${req.versionId}` : sql`v.number = m.published_version`}
+        left join version_review r on r.version_id = v.id
         where m.id = ${req.missionId}`,
   );
   if (!m) throw new RunError("not_found", `No mission ${req.missionId}`);
   if (m.archived) throw new RunError("conflict", `Mission ${req.missionId} is archived: restore it to run it`);
   if (m.version_id === null || m.number === null) {
-    throw req.versionId
-      ? new RunError("not_found", `Mission ${m.id} has no version ${req.versionId}`)
-      : new RunError("invalid_version", `Mission ${m.id} has no saved version yet: save one to run it`);
+    if (req.versionId) throw new RunError("not_found", `Mission ${m.id} has no version ${req.versionId}`);
+    if (Number(m.latest_version) === 0) throw new RunError("invalid_version", `Mission ${m.id} has no saved version yet: save one to run it`);
+    throw new RunError("invalid_version", await noPublishedVersion(database, m.id, m.name));
+  }
+  // Runs use published versions only; a re-run keeps its run's version, which was published then.
+  if (req.versionId && !rerunOf && m.review !== "published") {
+    const why = m.review === "awaiting_review" ? "it awaits review by an approver or admin" : m.review === "rejected" ? "it was rejected" : "it was never published";
+    const now = m.published_version === null ? "" : ` (runs use version ${m.published_version})`;
+    throw new RunError("invalid_version", `Version ${m.number} of mission "${m.name}" cannot run: ${why}${now}`, [
+      { path: "versionId", message: "must be a version that is or was published" },
+    ]);
   }
   const v = { id: m.version_id, number: Number(m.number) };
   const graph = await versionGraph(database, v.id).catch((e: unknown) => {
@@ -137,6 +158,21 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     console.warn(`[runs] run ${runId} is queued but the engine did not take it yet:`, e instanceof Error ? e.message : e);
   }
   return { runId };
+}
+
+/** Why a mission with saved versions has nothing to run: its newest version's review state. */
+async function noPublishedVersion(database: Database, missionId: string, name: string): Promise<string> {
+  const [latest] = await database.rows<{ number: number; status: VersionReviewStatus | null }>(
+    sql`select v.number, r.status from mission_version v left join version_review r on r.version_id = v.id
+        where v.mission_id = ${missionId} order by v.number desc limit 1`,
+  );
+  const state =
+    latest?.status === "awaiting_review"
+      ? `version ${latest.number} awaits review by an approver or admin`
+      : latest?.status === "rejected"
+        ? `version ${latest.number} was rejected; save a new version to ask again`
+        : `publish version ${latest?.number ?? 1} first`;
+  return `Mission "${name}" has no published version: ${state}`;
 }
 
 /** Cancels a live run: recorded at once, then the engine is told to stop it. */

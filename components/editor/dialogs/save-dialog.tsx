@@ -28,7 +28,7 @@ export function SaveDialog({
         if (!o) setMessage("");
       }}
       title="Save a version"
-      description="A version is an immutable snapshot: runs are pinned to one, and you can compare with it or restore it later."
+      description="A version is an immutable snapshot: runs are pinned to one, and you can compare with it or restore it later. A version that changes tools, approvals, conditions or who can start the mission runs once an approver or admin publishes it."
       footer={
         <>
           <Button variant="secondary" onClick={() => onOpenChange(false)}>

@@ -1,7 +1,8 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { GitCompare, History, RotateCcw } from "lucide-react";
+import Link from "next/link";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { GitCompare, History, RotateCcw, ShieldCheck, Upload } from "lucide-react";
 import { toast } from "sonner";
 import type { MissionGraph } from "@/lib/mission/schema";
 import { useTRPC } from "@/components/trpc-provider";
@@ -20,7 +21,32 @@ function when(iso: string): string {
   return d.toLocaleString();
 }
 
-/** Saved versions, newest first: compare one with the canvas, or restore it into the draft. */
+type VersionItem = NonNullable<ReturnType<typeof useVersions>["data"]>[number];
+
+function useVersions(missionId: string) {
+  const trpc = useTRPC();
+  return useQuery(trpc.missions.versions.queryOptions({ id: missionId }));
+}
+
+/** Whether runs use a version, or why not (server/missions/publishing.ts). */
+function ReviewBadge({ v }: { v: VersionItem }) {
+  if (v.published) return <Badge tone="green" data-testid={`version-status-${v.number}`}>Published · runs use it</Badge>;
+  switch (v.review?.status) {
+    case "awaiting_review":
+      return <Badge tone="amber" data-testid={`version-status-${v.number}`}>Awaits review</Badge>;
+    case "rejected":
+      return <Badge tone="red" data-testid={`version-status-${v.number}`}>Rejected</Badge>;
+    case "published":
+      return <Badge tone="slate" data-testid={`version-status-${v.number}`}>Was published</Badge>;
+    default:
+      return <Badge tone="slate" data-testid={`version-status-${v.number}`}>Not published</Badge>;
+  }
+}
+
+/**
+ * Saved versions, newest first: whether runs use each, compare one with the canvas, restore it
+ * into the draft, open its review, or put a version that was published before back into use.
+ */
 export function VersionsPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -28,7 +54,16 @@ export function VersionsPanel() {
   const missionId = useEditor((s) => s.missionId);
   const readOnly = useEditor((s) => s.readOnly);
   const comparing = useEditor((s) => s.diff?.label ?? null);
-  const versions = useQuery(trpc.missions.versions.queryOptions({ id: missionId }));
+  const versions = useVersions(missionId);
+  const republish = useMutation(
+    trpc.missions.publish.mutationOptions({
+      onSuccess: (r) => {
+        toast.success(`Runs use version ${r.number} again`);
+        void queryClient.invalidateQueries({ queryKey: trpc.missions.versions.queryKey({ id: missionId }) });
+      },
+      onError: (e) => toast.error(`Could not publish: ${e.message}`),
+    }),
+  );
 
   async function load(number: number): Promise<MissionGraph | null> {
     try {
@@ -83,6 +118,14 @@ export function VersionsPanel() {
           <p className="mt-1 text-xs text-slate-500">
             {v.authorEmail ?? "unknown"} · <time dateTime={v.createdAt}>{when(v.createdAt)}</time>
           </p>
+          <div className="mt-1.5 flex flex-wrap items-center gap-1.5">
+            <ReviewBadge v={v} />
+            {v.review?.status === "rejected" && v.review.note ? (
+              <span className="text-xs text-slate-600" data-testid={`version-rejection-${v.number}`}>
+                {v.review.decidedBy ? `${v.review.decidedBy}: ` : ""}“{v.review.note}”
+              </span>
+            ) : null}
+          </div>
           <div className="mt-2 flex gap-1.5">
             <Button variant="secondary" size="sm" className="h-7 px-2 text-xs" onClick={() => void compare(v.number)} data-testid={`compare-${v.number}`}>
               <GitCompare /> Compare
@@ -92,6 +135,26 @@ export function VersionsPanel() {
                 <RotateCcw /> Restore
               </Button>
             )}
+            {v.review?.status === "awaiting_review" || v.review?.status === "rejected" ? (
+              <Button variant="secondary" size="sm" className="h-7 px-2 text-xs" asChild>
+                <Link href={`/missions/${missionId}/review/${v.number}`} data-testid={`review-${v.number}`}>
+                  <ShieldCheck /> Review
+                </Link>
+              </Button>
+            ) : null}
+            {!readOnly && v.review?.status === "published" && !v.published ? (
+              <Button
+                variant="secondary"
+                size="sm"
+                className="h-7 px-2 text-xs"
+                title="It was reviewed when it was published: put it back into use"
+                disabled={republish.isPending}
+                onClick={() => republish.mutate({ id: missionId, number: v.number })}
+                data-testid={`republish-${v.number}`}
+              >
+                <Upload /> Use for runs
+              </Button>
+            ) : null}
           </div>
         </li>
       ))}

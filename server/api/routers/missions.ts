@@ -1,10 +1,12 @@
 import "server-only";
 import { z } from "zod";
-import { builderProcedure, router, viewerProcedure } from "../trpc";
+import { builderProcedure, publisherProcedure, reviewerProcedure, router, viewerProcedure } from "../trpc";
 import * as missions from "@/server/missions/service";
+import * as publishing from "@/server/missions/publishing";
 import { listTemplates } from "@/lib/mission/templates";
 
 const id = z.object({ id: z.string().min(1) });
+const versionRef = { id: z.string().min(1), number: z.number().int().positive() };
 
 export const missionsRouter = router({
   list: viewerProcedure
@@ -40,4 +42,16 @@ export const missionsRouter = router({
   export: viewerProcedure
     .input(z.object({ id: z.string().min(1), version: z.number().int().positive().optional() }))
     .query(({ ctx, input }) => missions.exportMission(ctx.database.db, input.id, input.version)),
+  /** Versions awaiting review (for the Decisions inbox), or one mission's. */
+  listReviews: viewerProcedure
+    .input(z.object({ missionId: z.string().min(1).optional() }).default({}))
+    .query(({ ctx, input }) => publishing.listReviews(ctx.database.db, input)),
+  /** One version's review: its governance changes and diff against the published version, and whether the caller may publish it. */
+  review: viewerProcedure.input(z.object(versionRef)).query(({ ctx, input }) => publishing.getReview(ctx.database.db, input.id, input.number, ctx.user)),
+  publish: publisherProcedure
+    .input(z.object({ ...versionRef, note: z.string().optional() }))
+    .mutation(({ ctx, input }) => publishing.publishVersion(ctx.database.db, { missionId: input.id, number: input.number, actor: ctx.user, note: input.note })),
+  reject: reviewerProcedure
+    .input(z.object({ ...versionRef, note: z.string() }))
+    .mutation(({ ctx, input }) => publishing.rejectVersion(ctx.database.db, { missionId: input.id, number: input.number, actor: ctx.user, note: input.note })),
 });

@@ -26,7 +26,7 @@ export interface SeededMission {
   approvers: string[];
 }
 
-/** Users, a mission and one version of `graph`. Ids are fresh, so several can share a database. */
+/** Users, a mission and one published version of `graph`. Ids are fresh, so several can share a database. */
 export async function seedMission(database: Database, graph: MissionGraph): Promise<SeededMission> {
   const tag = crypto.randomBytes(4).toString("hex");
   const ids = { author: `author-${tag}`, starter: `starter-${tag}`, approvers: [`ann-${tag}`, `bob-${tag}`, `cy-${tag}`] };
@@ -35,12 +35,17 @@ export async function seedMission(database: Database, graph: MissionGraph): Prom
   }
   const missionId = `m-${tag}`;
   const versionId = `v-${tag}`;
+  // Published by the system, as a seed is: runs use published versions only.
   await database.db.execute(
-    sql`insert into mission (id, name, draft, latest_version, created_by) values (${missionId}, ${graph.name}, ${JSON.stringify(graph)}::jsonb, 1, ${ids.author})`,
+    sql`insert into mission (id, name, draft, latest_version, published_version, created_by) values (${missionId}, ${graph.name}, ${JSON.stringify(graph)}::jsonb, 1, 1, ${ids.author})`,
   );
   await database.db.execute(
     sql`insert into mission_version (id, mission_id, number, graph, content_hash, author_id)
         values (${versionId}, ${missionId}, 1, ${JSON.stringify(graph)}::jsonb, ${tag}, ${ids.author})`,
+  );
+  await database.db.execute(
+    sql`insert into version_review (version_id, mission_id, status, governance_hash, decided_at, note)
+        values (${versionId}, ${missionId}, 'published', '', now(), 'Seeded for a test')`,
   );
   return { missionId, versionId, ...ids };
 }

@@ -16,6 +16,7 @@ import { createUser } from "@/server/auth/users";
 import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
 import { getDatabase } from "@/server/db/client";
 import { createMission, saveVersion } from "@/server/missions/service";
+import { publishForTest } from "@/test/publishing";
 import * as decisionList from "@/app/api/v1/decisions/route";
 import * as decisionOne from "@/app/api/v1/decisions/[id]/route";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
@@ -63,6 +64,7 @@ async function setup(ledgerUrl: string): Promise<KillSetup> {
   await approveTools(db, connector.id, null);
   const m = await createMission(db, { name: killMission.name }, builder.id);
   await saveVersion(db, m.id, { graph: killMission, message: "kill test" }, builder.id);
+  await publishForTest(db, m.id, approver.id);
   return {
     missionId: m.id,
     builderKey: (await createApiKey(db, { name: "kill builder" }, builder.id)).key,

@@ -10,6 +10,7 @@ import { edges, mission, node } from "@/server/engine/testing/missions";
 import { FakeTools, testEngine, waitForRun, waitingDecision } from "@/server/engine/testing/harness";
 import { startRun } from "@/server/runs/service";
 import { createMission, saveVersion } from "@/server/missions/service";
+import { publishForTest } from "@/test/publishing";
 import { decisionsRouter } from "@/server/api/routers/decisions";
 import { createCallerFactory, createContext } from "@/server/api/trpc";
 import { stopNotificationLoop } from "@/server/notifications/loop";
@@ -87,6 +88,7 @@ describe.each(testDatabases())("decisions REST and tRPC on $name", (tdb) => {
     const builder = h.userId("builder");
     const m = await createMission(h.database.db, { name: graph.name }, builder);
     await saveVersion(h.database.db, m.id, { graph, message: "test" }, builder);
+    await publishForTest(h.database.db, m.id, h.userId("approver"));
     return m.id;
   }
 

@@ -1,10 +1,15 @@
 import { AppError } from "@/lib/errors";
-import { listVersions, saveVersion } from "@/server/missions/service";
+import { getMission, listVersions, saveVersion } from "@/server/missions/service";
 import { json, param, readJson, rest } from "@/server/rest/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = rest(null, async (ctx) => json({ versions: await listVersions(ctx.database.db, param(ctx, "id")) }));
+/** `{ versions, publishedVersion }`: each version says whether runs use it and its review state. */
+export const GET = rest(null, async (ctx) => {
+  const id = param(ctx, "id");
+  const versions = await listVersions(ctx.database.db, id);
+  return json({ versions, publishedVersion: (await getMission(ctx.database.db, id)).publishedVersion });
+});
 
 /** Body: `{ graph?, message? }` — without a graph, the current draft is versioned. */
 export const POST = rest("builder", async (ctx) => {

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { governanceChanges, governanceJson, governanceView, governsNothing, MAX_CHANGE_LINES } from "./governance";
+import type { MissionGraph, MissionNode, NodeData, NodeKind } from "./schema";
+import { refundMission } from "./templates/refund";
+import { largeMission } from "./bench";
+
+/** The refund mission with one node's data changed. */
+function withData<K extends NodeKind>(graph: MissionGraph, id: string, change: (d: NodeData<K>) => Partial<NodeData<K>>): MissionGraph {
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => (n.id === id ? ({ ...n, data: { ...n.data, ...change(n.data as NodeData<K>) } } as MissionNode) : n)),
+  };
+}
+
+const refund = refundMission();
+
+describe("governanceView", () => {
+  it("leaves out what does not govern: positions, labels, instructions, models, verdicts, trigger fields, portal text", () => {
+    let g: MissionGraph = { ...refund, name: "Renamed", description: "Other words" };
+    g = { ...g, nodes: g.nodes.map((n) => ({ ...n, position: { x: n.position.x + 50, y: 3 } })) };
+    g = withData<"worker">(g, "ground", () => ({ instructions: "Be brief.", model: "other:model", maxSteps: 3, outputs: [], label: "Look" }));
+    g = withData<"approval">(g, "refund", () => ({ label: "OK?", title: "Another title" }));
+    g = withData<"verdict">(g, "verdict", () => ({ summary: '"x"' }));
+    g = withData<"trigger">(g, "trigger", (d) => ({ fields: d.fields.map((f) => ({ ...f, label: "Changed" })), portal: { slug: "refunds", title: "Hi", intro: "There" } }));
+    g = { ...g, edges: [...g.edges].reverse().map((e, i) => ({ ...e, id: `renumbered${i}` })) };
+    expect(governanceJson(g)).toBe(governanceJson(refund));
+    expect(governanceChanges(refund, g)).toEqual([]);
+  });
+
+  it("keeps what does: tools, action arguments, branch expressions, approval rules, channels, edges", () => {
+    const v = governanceView(refund);
+    expect(v.triggers.trigger).toEqual({ channels: ["api", "manual", "portal"], portalSlug: "refunds" });
+    expect(v.workers.ground?.tools).toEqual(["commerce.get_order", "commerce.get_payment", "knowledge.search_policies"]);
+    expect(v.actions.issue_refund?.args.amount).toBe("refund.values.amount");
+    expect(v.conditions.gate?.branches).toEqual([{ id: "denied", expression: 'reason.decision == "deny"' }]);
+    expect(v.approvals.refund).toMatchObject({ approverRole: "approver", separationOfDuties: true, requiredApprovals: 1, escalateTo: null });
+    expect(v.edges).toContain("gate|denied|verdict");
+  });
+
+  it("ignores the order a Worker lists its tools in, but not the order of a condition's branches", () => {
+    const reordered = withData<"worker">(refund, "ground", (d) => ({ tools: [...d.tools].reverse() }));
+    expect(governanceJson(reordered)).toBe(governanceJson(refund));
+    const twoBranches = withData<"condition">(refund, "gate", (d) => ({ branches: [...d.branches, { id: "small", label: "", expression: "reason.amount < 10" }] }));
+    const swapped = withData<"condition">(twoBranches, "gate", (d) => ({ branches: [...d.branches].reverse() }));
+    expect(governanceChanges(twoBranches, swapped)).toEqual(['Condition "Denied?": branch order denied, small → small, denied']);
+  });
+});
+
+describe("governanceChanges", () => {
+  it("says who decides an approval now, and its other rules", () => {
+    const g = withData<"approval">(refund, "refund", () => ({ approverRole: "builder", separationOfDuties: false, requiredApprovals: 2, onTimeout: "escalate", escalateTo: "admin" }));
+    expect(governanceChanges(refund, g)).toEqual([
+      'Approval "Approve refund": who decides approver → builder',
+      'Approval "Approve refund": approvals needed 1 → 2',
+      'Approval "Approve refund": separation of duties on → off',
+      'Approval "Approve refund": on timeout reject → escalate',
+      'Approval "Approve refund": escalate to none → admin',
+    ]);
+  });
+
+  it("names changed, new and removed proposed values", () => {
+    const g = withData<"approval">(refund, "refund", (d) => ({
+      proposed: [
+        { ...d.proposed[0]!, expression: "trigger.amount", editable: false },
+        { name: "note", label: "", type: "string" as const, expression: '"x"', editable: true },
+      ],
+    }));
+    expect(governanceChanges(refund, g)).toEqual([
+      'Approval "Approve refund": proposed value amount reason.amount → trigger.amount',
+      'Approval "Approve refund": proposed value amount no longer editable',
+      'Approval "Approve refund": new proposed value note = "x" (editable)',
+      'Approval "Approve refund": removed proposed value currency',
+      'Approval "Approve refund": removed proposed value rationale',
+    ]);
+  });
+
+  it("names an action's tool and argument changes", () => {
+    const g = withData<"action">(refund, "issue_refund", (d) => ({ tool: "commerce.refund_all", args: { ...d.args, amount: "reason.amount", extra: "1" } }));
+    expect(governanceChanges(refund, g)).toEqual([
+      'Action "Issue refund": tool commerce.issue_refund → commerce.refund_all',
+      'Action "Issue refund": argument amount refund.values.amount → reason.amount',
+      'Action "Issue refund": new argument extra = 1',
+    ]);
+  });
+
+  it("names a Worker's new and removed tools", () => {
+    const g = withData<"worker">(refund, "reason", () => ({ tools: ["crm.delete_customer"] }));
+    expect(governanceChanges(refund, g)).toEqual(['Worker "Propose a decision": new tool crm.delete_customer', 'Worker "Propose a decision": removed tool crm.get_history']);
+  });
+
+  it("names a changed condition branch", () => {
+    const g = withData<"condition">(refund, "gate", () => ({ branches: [{ id: "denied", label: "", expression: "true" }] }));
+    expect(governanceChanges(refund, g)).toEqual(['Condition "Denied?": branch denied reason.decision == "deny" → true']);
+  });
+
+  it("names connections added and removed, by step id and port", () => {
+    const g: MissionGraph = { ...refund, edges: [...refund.edges.filter((e) => e.target !== "refund"), { id: "skip", source: "gate", sourceHandle: "else", target: "issue_refund" }] };
+    const lines = governanceChanges(refund, g);
+    expect(lines).toContain("New connection gate (else) → issue_refund");
+    expect(lines).toContain("Removed connection gate (else) → refund");
+  });
+
+  it("names exposure: the portal channel and its address", () => {
+    const off = withData<"trigger">(refund, "trigger", () => ({ channels: ["manual" as const] }));
+    expect(governanceChanges(off, refund)).toEqual(["Trigger: now on the api channel", "Trigger: now on the public portal (refunds)"]);
+    expect(governanceChanges(refund, off)).toEqual(["Trigger: no longer on the api channel", "Trigger: no longer on the public portal"]);
+    const moved = withData<"trigger">(refund, "trigger", (d) => ({ portal: { ...d.portal!, slug: "money" } }));
+    expect(governanceChanges(refund, moved)).toEqual(["Trigger: portal address refunds → money"]);
+  });
+
+  it("names removed steps and lists every governing step of a first version", () => {
+    const g: MissionGraph = { ...refund, nodes: refund.nodes.filter((n) => n.id !== "refund") };
+    expect(governanceChanges(refund, g)).toContain('Removed Approval "Approve refund"');
+    const first = governanceChanges(null, refund);
+    expect(first).toContain("New Trigger: now on the api channel; now on the manual channel; now on the public portal (refunds)");
+    expect(first.find((l) => l.startsWith('New Approval "Approve refund"'))).toMatch(/who decides approver, approvals needed 1, separation of duties on/);
+    expect(first.find((l) => l.startsWith('New Action "Issue refund"'))).toMatch(/calls commerce\.issue_refund; argument orderId = trigger\.orderId/);
+    expect(first.at(-1)).toMatch(/^\d+ connections between steps: trigger → ground/);
+  });
+
+  it("keeps the list of a huge first version short", () => {
+    const lines = governanceChanges(null, largeMission(1500));
+    expect(lines).toHaveLength(MAX_CHANGE_LINES);
+    expect(lines.at(-1)).toMatch(/^…and \d+ more changes$/);
+  });
+});
+
+describe("governsNothing", () => {
+  it("is true only without tools, approvals and the portal", () => {
+    expect(governsNothing(refund)).toBe(false);
+    const bare: MissionGraph = { ...refund, nodes: refund.nodes.filter((n) => n.kind === "trigger" || n.kind === "verdict" || n.kind === "condition") };
+    expect(governsNothing(bare)).toBe(false); // still on the portal
+    const offPortal = withData<"trigger">(bare, "trigger", () => ({ channels: ["manual" as const, "api" as const] }));
+    expect(governsNothing(offPortal)).toBe(true);
+    const ground = refund.nodes.find((n) => n.id === "ground");
+    if (ground?.kind !== "worker") throw new Error("the refund mission has no ground Worker");
+    const withWorker: MissionGraph = { ...offPortal, nodes: [...offPortal.nodes, { ...ground, data: { ...ground.data, tools: [] } }] };
+    expect(governsNothing(withWorker)).toBe(true);
+    expect(governsNothing(withData<"worker">(withWorker, "ground", () => ({ tools: ["crm.get_history"] })))).toBe(false);
+  });
+});
