@@ -11,6 +11,7 @@ import { FakeTools, testEngine, waitForRun, waitingDecision } from "@/server/eng
 import { startRun } from "@/server/runs/service";
 import { createMission, saveVersion } from "@/server/missions/service";
 import { createPolicy, deletePolicy } from "@/server/governance/policies";
+import { publishForTest } from "@/test/publishing";
 import { stopNotificationLoop } from "@/server/notifications/loop";
 import * as one from "./[id]/route";
 
@@ -89,6 +90,8 @@ describe.each(testDatabases())("admin policies the governed cannot loosen, on $n
   async function missionOf(graph: MissionGraph, author = h.userId("builder")): Promise<string> {
     const m = await createMission(h.database.db, { name: graph.name }, author);
     await saveVersion(h.database.db, m.id, { graph, message: "test" }, author);
+    // Even once a reviewer let the version through, the admin policies hold at run time.
+    await publishForTest(h.database.db, m.id, h.userId("admin"));
     return m.id;
   }
   async function runAndWait(missionId: string, nodeId: string, startedBy: string): Promise<{ runId: string; decisionId: string }> {
