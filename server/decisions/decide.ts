@@ -7,7 +7,7 @@ import type { DecisionField, DecisionStatus } from "@/server/db/schema";
 import { getEngineDeps } from "@/server/engine/deps";
 import { DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
 import { recordObservation } from "@/server/observations/record";
-import { recordAudit } from "@/server/audit/record";
+import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { DecisionConflictError, DecisionError } from "./errors";
 import { checkEdits } from "./values";
 
@@ -61,7 +61,12 @@ interface LockedDecision {
  * commit. If the engine's wait does not exist yet, the event matches nothing; the embedded
  * executor then re-sends it when the wait appears (see redeliverDecision), so early votes are safe.
  */
-export async function decide(database: Database, raw: DecideInput, opts: { send?: SendEvents } = {}): Promise<DecideResult> {
+export async function decide(
+  database: Database,
+  raw: DecideInput,
+  /** `actor`: who voted, for the audit log (e.g. `api key stw_… of …`); the voter's user id otherwise. */
+  opts: { send?: SendEvents; actor?: AuditActor } = {},
+): Promise<DecideResult> {
   const parsed = decideInputSchema.safeParse(raw);
   if (!parsed.success) throw new DecisionError("invalid_values", "Invalid decision", zodProblems(parsed.error.issues));
   const input = parsed.data;
@@ -144,7 +149,7 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
     // Last in the transaction: the audit lock is held until commit.
     await recordAudit(tx, {
       action: status === "pending" ? "decision.voted" : "decision.decided",
-      actor: { id: input.userId },
+      actor: opts.actor?.id === input.userId ? opts.actor : { id: input.userId },
       targetType: "decision",
       targetId: d.id,
       runId: d.run_id,

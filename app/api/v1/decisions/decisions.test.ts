@@ -175,6 +175,24 @@ describe.each(testDatabases())("decisions REST and tRPC on $name", (tdb) => {
     });
   });
 
+  it("audits a vote cast with an API key as that key of its owner, with the key's id (REST and tRPC)", async () => {
+    const keyOf = async (userId: string) => (await h.database.rows<{ id: string; prefix: string }>(sql`select id, prefix from api_key where user_id = ${userId} order by created_at limit 1`))[0]!;
+    const missionId = await missionOf(refundGraph("Refunds by key", { requiredApprovals: 2 }));
+    const { decisionId } = await runAndWait(missionId, "refund");
+    expect((await post(decisionId, "approver", { approve: true })).status).toBe(200);
+    const trpc = createCallerFactory(decisionsRouter)(await createContext({ headers: headersFor({ key: secondApprover.key }), database: h.database }));
+    await trpc.decide({ decisionId, approve: true });
+    const audit = await h.database.rows<{ action: string; actor_id: string; actor_label: string; data: Record<string, unknown> }>(
+      sql`select action, actor_id, actor_label, data from audit_log where target_id = ${decisionId} and action in ('decision.voted', 'decision.decided') order by id`,
+    );
+    const first = await keyOf(h.userId("approver"));
+    const second = await keyOf(secondApprover.id);
+    expect(audit).toMatchObject([
+      { action: "decision.voted", actor_id: h.userId("approver"), actor_label: `api key ${first.prefix} of approver@test.local`, data: { apiKeyId: first.id } },
+      { action: "decision.decided", actor_id: secondApprover.id, actor_label: `api key ${second.prefix} of approver2@test.local`, data: { apiKeyId: second.id, status: "approved" } },
+    ]);
+  });
+
   it("two approvers at once: one wins, the other gets 409 naming the winner, and the refund happens once", async () => {
     const missionId = await missionOf(refundGraph("Refunds race"));
     for (let round = 0; round < 3; round++) {
