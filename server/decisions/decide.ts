@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { formatBytes, jsonBytes } from "@/lib/bounded";
 import { zodProblems } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionStatus } from "@/server/db/schema";
@@ -11,12 +12,30 @@ import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { DecisionConflictError, DecisionError } from "./errors";
 import { checkEdits } from "./values";
 
+/** The largest edited value a vote may carry (its JSON), so a vote and the event it sends stay small. */
+export const MAX_DECISION_VALUE_BYTES = 16_000;
+/** The largest `decision/made` event values sent in full; the engine reads the values from the decision row anyway. */
+const MAX_EVENT_VALUES_BYTES = 64_000;
+
+/** Edited values: at most 100, each at most MAX_DECISION_VALUE_BYTES, the field named in the problem. */
+const editedValues = z
+  .record(z.string().max(200), z.unknown())
+  .refine((v) => Object.keys(v).length <= 100, "must have at most 100 values")
+  .superRefine((values, ctx) => {
+    for (const [name, value] of Object.entries(values)) {
+      const bytes = jsonBytes(value);
+      if (bytes > MAX_DECISION_VALUE_BYTES) {
+        ctx.addIssue({ code: "custom", path: [name], message: `is ${formatBytes(bytes)}; a decision value may be at most ${formatBytes(MAX_DECISION_VALUE_BYTES)}` });
+      }
+    }
+  });
+
 export const decideInputSchema = z.object({
   decisionId: z.string().min(1, "must not be empty").max(100),
   userId: z.string().min(1, "must not be empty").max(200),
   userRoles: z.array(z.string()).max(20),
   approve: z.boolean(),
-  values: z.record(z.string(), z.unknown()).optional(),
+  values: editedValues.optional(),
   reason: z.string().max(2_000, "must be at most 2000 characters").optional(),
 });
 export type DecideInput = z.input<typeof decideInputSchema>;
@@ -68,7 +87,10 @@ export async function decide(
   opts: { send?: SendEvents; actor?: AuditActor } = {},
 ): Promise<DecideResult> {
   const parsed = decideInputSchema.safeParse(raw);
-  if (!parsed.success) throw new DecisionError("invalid_values", "Invalid decision", zodProblems(parsed.error.issues));
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error.issues);
+    throw new DecisionError("invalid_values", `Invalid decision: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
+  }
   const input = parsed.data;
   const reason = input.reason?.trim() || null;
 
@@ -172,7 +194,13 @@ export async function decide(
     return { status, approvals, required: d.required_approvals, event };
   });
 
-  if (outcome.event) await deliver(database, outcome.event, opts.send);
+  if (outcome.event) {
+    // The vote is committed: answer it as such. An event that does not reach the engine now stays
+    // unsent (decision.event_sent false) and the sweeper sends it again until it does.
+    await deliver(database, outcome.event, opts.send).catch((e: unknown) => {
+      console.error(`[decisions] ${input.decisionId} is ${outcome.status}; telling the engine failed, the sweeper retries:`, e instanceof Error ? e.message : e);
+    });
+  }
   return {
     decisionId: input.decisionId,
     status: outcome.status,
@@ -182,8 +210,13 @@ export async function decide(
   };
 }
 
-/** Sends `decision/made` and remembers that it went out (the sweeper re-sends unsent ones). */
+/**
+ * Sends `decision/made` and remembers that it went out (the sweeper re-sends unsent ones). The
+ * event only wakes the run, which reads the outcome from the decision row; values too large for an
+ * event (proposed by a run, or stored before votes were bounded) are left out (`valuesOmitted`).
+ */
 export async function deliver(database: Database, event: DecisionMadeData, send?: SendEvents): Promise<void> {
-  await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data: { ...event } });
+  const data = jsonBytes(event.values) > MAX_EVENT_VALUES_BYTES ? { ...event, values: {}, valuesOmitted: true } : { ...event };
+  await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data });
   await database.db.execute(sql`update decision set event_sent = true where id = ${event.decisionId}`);
 }
