@@ -22,9 +22,16 @@ export function formatBytes(bytes: number): string {
 
 const trim = (n: number) => (n >= 100 ? String(Math.round(n)) : n.toFixed(1).replace(/\.0$/, ""));
 
-/** The first `max` characters of `text`, never splitting a surrogate pair, then a marker naming the whole size. */
+const MARKER = /… \[truncated: [\d.]+ (?:bytes|KB|MB) in all\]$/;
+
+/**
+ * The first `max` characters of `text`, never splitting a surrogate pair, then a marker naming the
+ * whole size. Text already cut to `max` is returned as it is, so cutting twice changes nothing.
+ */
 export function truncateText(text: string, max: number): string {
   if (text.length <= max) return text;
+  const marked = MARKER.exec(text);
+  if (marked && marked.index <= max) return text;
   let cut = Math.max(0, max);
   const last = text.charCodeAt(cut - 1);
   if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
