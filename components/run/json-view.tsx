@@ -119,7 +119,7 @@ function TruncatedValueView({ value, label }: { value: TruncatedValue; label: Re
           </>
         ) : null}
       </span>
-      <div className="mt-0.5 whitespace-pre-wrap break-all text-slate-500">{preview}</div>
+      <div className="mt-0.5 max-h-32 overflow-auto whitespace-pre-wrap break-all text-slate-500">{preview}</div>
     </div>
   );
 }
