@@ -1,20 +1,10 @@
 import fs from "node:fs";
-import type { APIRequestContext } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
+import { trpc } from "./trpc";
 
 // Issue #18, findings 6 and 8, as people meet them: an approver makes a key of their own (it acts
 // as them, nobody else can make one for them), and a run with a huge input shows it truncated
 // with a download instead of shipping megabytes.
-
-async function trpc<T>(request: APIRequestContext, path: string, input: unknown, method: "query" | "mutation" = "query"): Promise<T> {
-  const res =
-    method === "mutation"
-      ? await request.post(`/api/trpc/${path}`, { data: input })
-      : await request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path} failed (${res.status()}): ${JSON.stringify(body.error)}`);
-  return body.result.data;
-}
 
 test("an approver creates their own API key from their name in the header; admins see whose it is", async ({ page, browser, request }) => {
   await signIn(page, "approver");
