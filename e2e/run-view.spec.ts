@@ -1,6 +1,7 @@
 import net from "node:net";
 import type { APIRequestContext, Browser, Page } from "@playwright/test";
 import { test, expect, signIn, shot, USERS } from "./fixtures";
+import { trpc } from "./trpc";
 
 /**
  * The run view, watched the way a person watches a run: the demo refund mission starts, its nodes
@@ -19,16 +20,6 @@ interface Obs {
   kind: string;
   text: string;
   at: string;
-}
-
-async function trpc<T>(request: APIRequestContext, path: string, input: unknown, method: "query" | "mutation" = "query"): Promise<T> {
-  const res =
-    method === "mutation"
-      ? await request.post(`/api/trpc/${path}`, { data: input })
-      : await request.get(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  const body = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!res.ok() || !body.result) throw new Error(`${path} failed (${res.status()}): ${JSON.stringify(body.error)}`);
-  return body.result.data;
 }
 
 /** Every Observation of the run as the database holds it, through `observations.list`. */

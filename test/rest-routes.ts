@@ -11,6 +11,7 @@ import * as connectors from "@/app/api/v1/connectors/route";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
 import * as runGet from "@/app/api/v1/runs/[id]/route";
 import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
+import * as runValues from "@/app/api/v1/runs/[id]/values/route";
 import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
 import * as decisions from "@/app/api/v1/decisions/route";
 import * as decision from "@/app/api/v1/decisions/[id]/route";
@@ -39,6 +40,7 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "POST", path: "/api/v1/missions/x/runs", handler: missionRuns.POST, rule: "builder", body: {} },
   { method: "GET", path: "/api/v1/missions/x/runs", handler: missionRuns.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/runs/x", handler: runGet.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/runs/x/values", handler: runValues.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/runs/x/cancel", handler: runCancel.POST, rule: "builder" },
   { method: "POST", path: "/api/v1/connectors", handler: connectors.POST, rule: "admin", body: { name: "" } },
   { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },

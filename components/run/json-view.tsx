@@ -1,8 +1,9 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
-import { ChevronDown, ChevronRight } from "lucide-react";
+import { ChevronDown, ChevronRight, Download } from "lucide-react";
 import { cn } from "@/components/ui/cn";
+import { formatBytes, isTruncated, type TruncatedValue } from "@/lib/bounded";
 
 const STRING_CHARS = 400;
 const ITEMS = 50;
@@ -21,6 +22,7 @@ export function JsonView({ value, openDepth = 2, className, testId }: { value: u
 
 function JsonNode({ value, depth, openDepth, name }: { value: unknown; depth: number; openDepth: number; name?: string }) {
   const label = name !== undefined ? <span className="text-violet-700">{JSON.stringify(name)}: </span> : null;
+  if (isTruncated(value)) return <TruncatedValueView value={value} label={label} />;
   if (value === null || typeof value !== "object") {
     return (
       <div className="whitespace-pre-wrap break-all">
@@ -98,6 +100,28 @@ function Scalar({ value }: { value: unknown }) {
   if (typeof value === "boolean") return <span className="text-amber-800">{String(value)}</span>;
   if (value === null) return <span className="text-slate-500">null</span>;
   return <span className="text-slate-500">{String(value)}</span>;
+}
+
+/** A value the server did not send whole (lib/bounded.ts): its size, the start of its JSON and a download link. */
+function TruncatedValueView({ value, label }: { value: TruncatedValue; label: ReactNode }) {
+  const { bytes, preview, download } = value.$truncated;
+  return (
+    <div data-testid="truncated-value">
+      {label}
+      <span className="font-sans text-[11px] font-medium text-amber-800">
+        Value truncated, {formatBytes(bytes)}
+        {download ? (
+          <>
+            {" — "}
+            <a href={download} download className="inline-flex items-center gap-0.5 text-brand-700 hover:underline">
+              <Download className="size-3" /> download
+            </a>
+          </>
+        ) : null}
+      </span>
+      <div className="mt-0.5 max-h-32 overflow-auto whitespace-pre-wrap break-all text-slate-500">{preview}</div>
+    </div>
+  );
 }
 
 /** A block of text cut at `chars` with a "show all". */

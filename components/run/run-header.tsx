@@ -7,7 +7,7 @@ import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { JsonView } from "./json-view";
+import { JsonView, TruncatedText } from "./json-view";
 import { elapsedMs, formatDuration, formatTokens } from "./run-state";
 import { StatusPill, VerdictPill } from "./status-style";
 import type { StreamConnection } from "./use-observation-stream";
@@ -135,9 +135,10 @@ export function RunHeader({
       {figures.verdict ? (
         <div className="mt-3 flex items-start gap-3 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2" data-testid="run-verdict">
           <VerdictPill outcome={figures.verdict.outcome} className="mt-0.5" />
-          <p className="text-sm text-slate-800" data-testid="run-summary">
-            {figures.verdict.summary || "No summary."}
-          </p>
+          <div className="min-w-0 text-sm text-slate-800" data-testid="run-summary">
+            {/* A summary can be long (up to 4,000 characters): the start, then "Show all". */}
+            <TruncatedText text={figures.verdict.summary || "No summary."} />
+          </div>
         </div>
       ) : figures.status === "failed" || figures.status === "cancelled" ? (
         <div

@@ -9,16 +9,18 @@ import { errorProblems } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { Dialog } from "@/components/ui/dialog";
-import { FieldError, Input, Label, Select } from "@/components/ui/input";
+import { FieldError, Input, Label } from "@/components/ui/input";
 
-export function ApiKeysSettings() {
+/**
+ * API keys: `scope="mine"` the signed-in user's own (any role), `scope="all"` every user's (admins,
+ * in settings). A key always acts as the user who created it, so "New key" makes one of your own.
+ */
+export function ApiKeysSettings({ scope }: { scope: "mine" | "all" }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const keys = useQuery(trpc.apiKeys.list.queryOptions());
-  const users = useQuery(trpc.users.list.queryOptions());
+  const keys = useQuery(trpc.apiKeys.list.queryOptions({ scope }));
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
-  const [userId, setUserId] = useState("");
   const [created, setCreated] = useState<string | null>(null);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
   const create = useMutation(
@@ -45,7 +47,8 @@ export function ApiKeysSettings() {
     <>
       <div className="mb-4 flex items-center justify-between">
         <p className="text-sm text-slate-600">
-          Keys for the REST API (<code className="font-mono text-xs">/api/v1</code>). A key acts with its owner&apos;s roles.
+          Keys for the REST API (<code className="font-mono text-xs">/api/v1</code>). A key acts as the person who created it, with their roles, and the audit
+          log names the key. {scope === "all" ? "Every user's keys are listed here; each person creates their own." : "Only you can create keys that act as you."}
         </p>
         <Button
           onClick={() => {
@@ -69,10 +72,18 @@ export function ApiKeysSettings() {
               <div className="min-w-0 flex-1">
                 <div className="font-medium text-slate-900">{k.name}</div>
                 <div className="text-xs text-slate-500">
-                  <code className="font-mono">{k.prefix}…</code> · {k.userEmail} · created {new Date(k.createdAt).toLocaleString()}
+                  <code className="font-mono">{k.prefix}…</code>
+                  {scope === "all" || k.createdBy ? ` · acts as ${k.userEmail}` : ""} · created {new Date(k.createdAt).toLocaleString()}
                   {k.lastUsedAt ? ` · last used ${new Date(k.lastUsedAt).toLocaleString()}` : " · never used"}
                 </div>
+                {k.createdBy && !k.revokedAt ? (
+                  <div className="mt-1 text-xs text-amber-800" data-testid="api-key-made-for">
+                    Made by {k.createdBy.email} for {k.userEmail}, before keys became their creator&apos;s own: whoever holds it acts as {k.userEmail}. Revoke it
+                    unless {k.userEmail} asked for it.
+                  </div>
+                ) : null}
               </div>
+              {k.createdBy ? <Badge tone="amber">Made by {k.createdBy.email}</Badge> : null}
               {k.revokedAt ? (
                 <Badge tone="red">Revoked</Badge>
               ) : (
@@ -88,7 +99,11 @@ export function ApiKeysSettings() {
         open={open}
         onOpenChange={setOpen}
         title={created ? "Copy your new key" : "New API key"}
-        description={created ? "This is the only time the key is shown. Store it in your secret manager." : "Name it for the integration that will use it."}
+        description={
+          created
+            ? "This is the only time the key is shown. Store it in your secret manager."
+            : "Name it for the integration that will use it. The key acts as you, with your roles."
+        }
         footer={
           created ? (
             <Button onClick={() => setOpen(false)}>Done</Button>
@@ -97,7 +112,7 @@ export function ApiKeysSettings() {
               <Button variant="secondary" onClick={() => setOpen(false)}>
                 Cancel
               </Button>
-              <Button disabled={create.isPending} onClick={() => create.mutate({ name, userId: userId || undefined })}>
+              <Button disabled={create.isPending} onClick={() => create.mutate({ name })}>
                 Create key
               </Button>
             </>
@@ -119,17 +134,6 @@ export function ApiKeysSettings() {
               <Label htmlFor="key-name">Name</Label>
               <Input id="key-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Support portal" aria-invalid={!!nameError} />
               <FieldError>{nameError}</FieldError>
-            </div>
-            <div className="space-y-1.5">
-              <Label htmlFor="key-user">Acts as</Label>
-              <Select id="key-user" value={userId} onChange={(e) => setUserId(e.target.value)}>
-                <option value="">Me</option>
-                {(users.data ?? []).map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name} ({u.roles.join(", ")})
-                  </option>
-                ))}
-              </Select>
             </div>
             {create.error && !nameError ? <FieldError>{create.error.message}</FieldError> : null}
           </div>

@@ -52,10 +52,10 @@ export function AppShell({ user, demo, children }: { user: SessionUser; demo: bo
           </nav>
           <div className="ml-auto flex items-center gap-3">
             {demo ? <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800">Demo</span> : null}
-            <div className="text-right leading-tight">
+            <Link href="/account/api-keys" className="rounded-md px-1 text-right leading-tight hover:bg-slate-100" title="Your API keys">
               <div className="text-sm font-medium text-slate-900" data-testid="current-user">{user.name}</div>
               <div className="text-xs text-slate-500" data-testid="current-roles">{user.roles.join(", ")}</div>
-            </div>
+            </Link>
             <button onClick={signOut} className="rounded-md p-2 text-slate-500 hover:bg-slate-100 hover:text-slate-900" aria-label="Sign out" title="Sign out">
               <LogOut className="size-4" />
             </button>

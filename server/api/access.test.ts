@@ -8,9 +8,10 @@ import { createContext } from "./trpc";
 
 /**
  * Who may call what. Every tRPC procedure must be listed: "public" (anyone), "signed-in" (any role),
- * or the role (or any of the roles) it needs. A procedure missing here fails the test, so access is decided on purpose.
+ * "session" (any role, signed in with a browser session rather than an API key), or the role (or any of
+ * the roles) it needs. A procedure missing here fails the test, so access is decided on purpose.
  */
-export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role | Role[]> = {
+export const TRPC_ACCESS: Record<string, "public" | "signed-in" | "session" | Role | Role[]> = {
   "missions.list": "signed-in",
   "missions.get": "signed-in",
   "missions.templates": "signed-in",
@@ -33,9 +34,9 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role | Role[]>
   "users.list": "admin",
   "users.create": "admin",
   "users.setRoles": "admin",
-  "apiKeys.list": "admin",
-  "apiKeys.create": "admin",
-  "apiKeys.revoke": "admin",
+  "apiKeys.list": "signed-in",
+  "apiKeys.create": "session",
+  "apiKeys.revoke": "signed-in",
   "setup.createFirstAdmin": "public",
   "audit.list": "admin",
   "audit.facets": "admin",
@@ -98,6 +99,8 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | Role | Role[]>
 function allowed(rule: (typeof TRPC_ACCESS)[string], p: Persona): boolean {
   if (rule === "public") return true;
   if (p === "anonymous") return false;
+  // "session": any role, but signed in with a browser session; the personas here use API keys.
+  if (rule === "session") return false;
   return rule === "signed-in" || (Array.isArray(rule) ? rule.includes(p) : rule === p);
 }
 

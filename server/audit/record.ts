@@ -11,6 +11,8 @@ import canonicalize from "canonicalize";
 export interface AuditActor {
   id: string | null;
   label?: string;
+  /** The API key the act was done with (see requestActor): recorded as `data.apiKeyId`. */
+  apiKeyId?: string;
 }
 
 export const SYSTEM_ACTOR: AuditActor = { id: null, label: "system" };
@@ -34,7 +36,7 @@ const entrySchema = z.object({
     .max(100, "must be at most 100 characters")
     .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, "must be a dotted lowercase verb like user.roles_changed"),
   actor: z
-    .object({ id: z.string().min(1).nullable(), label: z.string().min(1).max(300).optional() })
+    .object({ id: z.string().min(1).nullable(), label: z.string().min(1).max(300).optional(), apiKeyId: z.string().min(1).max(100).optional() })
     .nullish(),
   targetType: z.string().max(100).nullish(),
   targetId: z.string().max(300).nullish(),
@@ -153,7 +155,8 @@ export function auditCtes(entry: AuditEntry, when?: SQL): AuditAppend {
 function parseEntry(entry: AuditEntry) {
   const parsed = entrySchema.safeParse(entry);
   if (!parsed.success) throw new Error(`Invalid audit entry: ${describeProblems(zodProblems(parsed.error.issues))}`);
-  return parsed.data;
+  const keyId = parsed.data.actor?.apiKeyId;
+  return keyId ? { ...parsed.data, data: { ...parsed.data.data, apiKeyId: keyId } } : parsed.data;
 }
 
 /**
@@ -166,16 +169,22 @@ export async function lockAuditWriters(tx: DbOrTx): Promise<void> {
   await tx.execute(sql`select 1 from audit_head where one for update`);
 }
 
-/** The actor for a signed-in user. */
-export function userActor(user: { id: string; email: string }): AuditActor {
+/** The actor for a signed-in user; a user resolved from an API key is that key of theirs (requestActor). */
+export function userActor(user: { id: string; email: string; apiKey?: { id: string; prefix: string } }): AuditActor {
+  if (user.apiKey) return requestActor(user);
   return { id: user.id, label: user.email };
 }
 
-/** The actor behind a request: an API key is named by its prefix, a session by the user's email. */
-export function requestActor(user: { id: string; email: string }, headers: Headers): AuditActor {
-  const authz = headers.get("authorization");
+/**
+ * The actor behind a request: a session is the user's email; an API key is named by its prefix
+ * and owner, `api key stw_AbCdEf of dana@example.com`, with the key's id (`data.apiKeyId`). The key
+ * comes from `user.apiKey` (set by resolveCaller); `headers` only label a user object that lacks it.
+ */
+export function requestActor(user: { id: string; email: string; apiKey?: { id: string; prefix: string } }, headers?: Headers): AuditActor {
+  if (user.apiKey) return { id: user.id, label: `api key ${user.apiKey.prefix} of ${user.email}`, apiKeyId: user.apiKey.id };
+  const authz = headers?.get("authorization");
   if (authz?.toLowerCase().startsWith("bearer ")) {
-    return { id: user.id, label: `api key ${authz.slice(7).trim().slice(0, 10)} (${user.email})` };
+    return { id: user.id, label: `api key ${authz.slice(7).trim().slice(0, 10)} of ${user.email}` };
   }
-  return userActor(user);
+  return { id: user.id, label: user.email };
 }

@@ -43,8 +43,9 @@ describe.each(testDatabases())("audited acts on $name", (tdb) => {
 
   it("records API keys created and revoked", async () => {
     const adminId = h.userId("admin");
-    const { view } = await createApiKey(h.database.db, { name: "CI", userId: h.userId("builder") }, adminId);
-    expect(await latest("api_key.created")).toMatchObject({ actorId: adminId, actorLabel: "admin@test.local", targetId: view.id, data: { name: "CI", prefix: view.prefix, userId: h.userId("builder") } });
+    // A key is its creator's own: the builder makes it, an admin revokes it.
+    const { view } = await createApiKey(h.database.db, { name: "CI" }, h.userId("builder"));
+    expect(await latest("api_key.created")).toMatchObject({ actorId: h.userId("builder"), actorLabel: "builder@test.local", targetId: view.id, data: { name: "CI", prefix: view.prefix, userId: h.userId("builder") } });
     await revokeApiKey(h.database.db, view.id, { id: adminId });
     expect(await latest("api_key.revoked")).toMatchObject({ actorId: adminId, actorLabel: "admin@test.local", targetType: "api_key", targetId: view.id });
   });

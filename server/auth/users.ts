@@ -14,6 +14,15 @@ export interface SessionUser {
   email: string;
   name: string;
   roles: Role[];
+  /** Set when the request authenticated with an API key: which one (the audit log names it). */
+  apiKey?: ApiKeyIdentity;
+}
+
+/** An API key as it identifies itself in the audit log: `api key <prefix> of <owner's email>`. */
+export interface ApiKeyIdentity {
+  id: string;
+  prefix: string;
+  name: string;
 }
 
 export const createUserInput = z.object({

@@ -23,7 +23,7 @@ export async function seedBootstrapKey(database: Database, key: string): Promise
     password: crypto.randomBytes(24).toString("base64url"),
     roles: ["admin", "builder", "approver"],
   });
-  await createApiKey(database.db, { name: "Bootstrap key", userId: automation.id }, automation.id, key);
+  await createApiKey(database.db, { name: "Bootstrap key" }, automation.id, key);
   return true;
 }
 

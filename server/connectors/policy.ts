@@ -2,6 +2,7 @@ import "server-only";
 import crypto from "node:crypto";
 import canonicalize from "canonicalize";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { redactDeepExcept, redactText } from "./secret-scrub";
 import type { ToolAnnotations, ToolPolicy } from "./tool-port";
 
 /**
@@ -68,13 +69,18 @@ export interface NormalizedTool {
   hash: string;
 }
 
-/** A tool as a server lists it, in the form Steward stores and pins. */
-export function definitionOf(tool: Tool): NormalizedTool {
+/**
+ * A tool as a server lists it, in the form Steward stores, pins and shows to models: with the
+ * connector's `secrets` masked in its description, input schema and title, since a server can echo
+ * its env or headers there. The hash covers the masked form, so rotating a secret the server
+ * echoes does not make the tool "changed". The name is left alone: calls are made by it.
+ */
+export function definitionOf(tool: Tool, secrets: readonly string[] = []): NormalizedTool {
   const def = {
     name: tool.name,
-    description: tool.description ?? "",
-    inputSchema: tool.inputSchema as Record<string, unknown>,
-    annotations: pickAnnotations(tool.annotations, tool.title),
+    description: redactText(tool.description ?? "", secrets),
+    inputSchema: redactDeepExcept(tool.inputSchema as Record<string, unknown>, secrets),
+    annotations: redactDeepExcept(pickAnnotations(tool.annotations, tool.title), secrets),
   };
   return { ...def, hash: toolDefinitionHash(def) };
 }

@@ -10,6 +10,7 @@ import { CONNECTOR_TRANSPORTS, TOOL_POLICIES, connector, connectorTool, type Con
 import { isConnectorError, toAppError } from "./errors";
 import { defaultPolicy, definitionOf, effectivePolicy, isStateChanging } from "./policy";
 import { connectorPool, type ConnectorPool } from "./pool";
+import { redactText, secretValuesOf } from "./secret-scrub";
 import type { ToolAnnotations, ToolPolicy } from "./tool-port";
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +191,11 @@ type SecretMap = Record<string, string>;
 
 function invalid(message: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): AppError {
   return new AppError("bad_request", message, zodProblems(issues));
+}
+
+/** The connector's secret values, to mask wherever its server repeats them. */
+function secretsOf(row: ConnectorRow): string[] {
+  return secretValuesOf([{ env: row.secretEnv, headers: row.secretHeaders }]);
 }
 
 function readSecrets(stored: string | null): SecretMap {
@@ -437,12 +443,13 @@ export async function testConnection(db: Db, id: string, pool: ConnectorPool = c
   const row = await requireConnector(db, id);
   try {
     const res = pool.has(row) ? await pool.listTools(row) : await pool.probe(row);
+    const secrets = secretsOf(row);
     return {
       ok: true,
       serverName: res.server.name,
       serverVersion: res.server.version,
       tools: res.tools.map((live) => {
-        const { name, description, inputSchema, annotations } = definitionOf(live);
+        const { name, description, inputSchema, annotations } = definitionOf(live, secrets);
         return { name, description, inputSchema, annotations };
       }),
     };
@@ -460,7 +467,11 @@ export async function testConnection(db: Db, id: string, pool: ConnectorPool = c
 export async function refreshTools(db: Db, id: string, pool: ConnectorPool = connectorPool()): Promise<RefreshResult> {
   const row = await requireConnector(db, id);
   // A disabled connector is only probed: nothing should keep running for it afterwards.
-  const { tools, server } = await viaPool(() => (row.enabled ? pool.listTools(row) : pool.probe(row)));
+  const listed = await viaPool(() => (row.enabled ? pool.listTools(row) : pool.probe(row)));
+  const secrets = secretsOf(row);
+  const { tools } = listed;
+  const mask = (v: string | null) => (v === null ? null : redactText(v, secrets));
+  const server = { name: mask(listed.server.name), version: mask(listed.server.version) };
   const existing = new Map((await toolsOf(db, id)).map((t) => [t.name, t]));
   const seen = new Set<string>();
   const added: string[] = [];
@@ -469,7 +480,8 @@ export async function refreshTools(db: Db, id: string, pool: ConnectorPool = con
   const now = new Date();
   await db.transaction(async (tx) => {
     for (const live of tools) {
-      const t = definitionOf(live);
+      // Stored with the connector's secrets masked: what is stored is what models are shown.
+      const t = definitionOf(live, secrets);
       if (seen.has(t.name)) continue;
       seen.add(t.name);
       const { description, inputSchema, annotations, hash } = t;

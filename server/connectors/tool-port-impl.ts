@@ -58,11 +58,24 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         .orderBy(asc(connector.name), asc(connectorTool.name));
       const wanted = refs ? new Set(refs) : null;
       const out: ToolInfo[] = [];
+      const secretsByConnector = new Map<string, string[]>();
       for (const { c, t } of rows) {
         const ref = `${c.name}.${t.name}`;
         const policy = effectivePolicy(t.annotations, t.policyOverride);
         if (policy === "disallowed" || (wanted && !wanted.has(ref))) continue;
-        out.push({ ref, connector: c.name, name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations, policy });
+        let secrets = secretsByConnector.get(c.id);
+        if (!secrets) secretsByConnector.set(c.id, (secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }])));
+        // Stored definitions are masked already (refreshTools); masked again here for rows stored
+        // before they were, since this is what Workers show their model.
+        out.push({
+          ref,
+          connector: c.name,
+          name: t.name,
+          description: redactText(t.description, secrets),
+          inputSchema: redactDeepExcept(t.inputSchema, secrets),
+          annotations: redactDeepExcept(t.annotations, secrets),
+          policy,
+        });
       }
       return out;
     },
@@ -88,6 +101,7 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         throw new ConnectorError("tool_unreviewed", `${ref} is ${t.status === "approved" ? "changed" : t.status} and has not been approved by an admin`, c.name, t.name);
       }
 
+      const secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }]);
       const live = await pool.liveTool(c, t.name, opts.signal);
       const now = new Date();
       const where = and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, t.name));
@@ -95,7 +109,7 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         await db.update(connectorTool).set({ status: "removed", updatedAt: now }).where(where);
         throw new ConnectorError("not_found", `${ref} is no longer offered by the server`, c.name, t.name);
       }
-      const def = definitionOf(live);
+      const def = definitionOf(live, secrets);
       if (def.hash !== t.approvedHash) {
         // Record what the server now says, so the admin can review the change in settings.
         await db
@@ -105,7 +119,6 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         throw new ConnectorError("tool_unreviewed", `${ref} changed on the server since it was approved; an admin must review it`, c.name, t.name);
       }
 
-      const secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }]);
       try {
         const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
         return redactDeepExcept(toToolCallResult(res), secrets);

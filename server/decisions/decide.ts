@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { formatBytes, jsonBytes } from "@/lib/bounded";
 import { zodProblems, type FieldProblem } from "@/lib/errors";
 import type { GovernedRules } from "@/lib/governance/policy";
 import { valueRuleEffect, type ValueRuleCheck } from "@/lib/governance/value-rules";
@@ -9,17 +10,35 @@ import type { DecisionField, DecisionStatus } from "@/server/db/schema";
 import { getEngineDeps } from "@/server/engine/deps";
 import { DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
 import { recordObservation } from "@/server/observations/record";
-import { recordAudit } from "@/server/audit/record";
+import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { DecisionConflictError, DecisionError } from "./errors";
 import { pgTextArray } from "./lifecycle";
 import { checkEdits } from "./values";
+
+/** The largest edited value a vote may carry (its JSON), so a vote and the event it sends stay small. */
+export const MAX_DECISION_VALUE_BYTES = 16_000;
+/** The largest `decision/made` event values sent in full; the engine reads the values from the decision row anyway. */
+const MAX_EVENT_VALUES_BYTES = 64_000;
+
+/** Edited values: at most 100, each at most MAX_DECISION_VALUE_BYTES, the field named in the problem. */
+const editedValues = z
+  .record(z.string().max(200), z.unknown())
+  .refine((v) => Object.keys(v).length <= 100, "must have at most 100 values")
+  .superRefine((values, ctx) => {
+    for (const [name, value] of Object.entries(values)) {
+      const bytes = jsonBytes(value);
+      if (bytes > MAX_DECISION_VALUE_BYTES) {
+        ctx.addIssue({ code: "custom", path: [name], message: `is ${formatBytes(bytes)}; a decision value may be at most ${formatBytes(MAX_DECISION_VALUE_BYTES)}` });
+      }
+    }
+  });
 
 export const decideInputSchema = z.object({
   decisionId: z.string().min(1, "must not be empty").max(100),
   userId: z.string().min(1, "must not be empty").max(200),
   userRoles: z.array(z.string()).max(20),
   approve: z.boolean(),
-  values: z.record(z.string(), z.unknown()).optional(),
+  values: editedValues.optional(),
   reason: z.string().max(2_000, "must be at most 2000 characters").optional(),
 });
 export type DecideInput = z.input<typeof decideInputSchema>;
@@ -67,9 +86,17 @@ interface LockedDecision {
  * commit. If the engine's wait does not exist yet, the event matches nothing; the embedded
  * executor then re-sends it when the wait appears (see redeliverDecision), so early votes are safe.
  */
-export async function decide(database: Database, raw: DecideInput, opts: { send?: SendEvents } = {}): Promise<DecideResult> {
+export async function decide(
+  database: Database,
+  raw: DecideInput,
+  /** `actor`: who voted, for the audit log (e.g. `api key stw_… of …`); the voter's user id otherwise. */
+  opts: { send?: SendEvents; actor?: AuditActor } = {},
+): Promise<DecideResult> {
   const parsed = decideInputSchema.safeParse(raw);
-  if (!parsed.success) throw new DecisionError("invalid_values", "Invalid decision", zodProblems(parsed.error.issues));
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error.issues);
+    throw new DecisionError("invalid_values", `Invalid decision: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
+  }
   const input = parsed.data;
   const reason = input.reason?.trim() || null;
 
@@ -163,7 +190,7 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
     // Last in the transaction: the audit lock is held until commit.
     await recordAudit(tx, {
       action: status === "pending" ? "decision.voted" : "decision.decided",
-      actor: { id: input.userId },
+      actor: opts.actor?.id === input.userId ? opts.actor : { id: input.userId },
       targetType: "decision",
       targetId: d.id,
       runId: d.run_id,
@@ -187,7 +214,13 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
     return { status, approvals, required, event };
   });
 
-  if (outcome.event) await deliver(database, outcome.event, opts.send);
+  if (outcome.event) {
+    // The vote is committed: answer it as such. An event that does not reach the engine now stays
+    // unsent (decision.event_sent false) and the sweeper sends it again until it does.
+    await deliver(database, outcome.event, opts.send).catch((e: unknown) => {
+      console.error(`[decisions] ${input.decisionId} is ${outcome.status}; telling the engine failed, the sweeper retries:`, e instanceof Error ? e.message : e);
+    });
+  }
   return {
     decisionId: input.decisionId,
     status: outcome.status,
@@ -197,9 +230,14 @@ export async function decide(database: Database, raw: DecideInput, opts: { send?
   };
 }
 
-/** Sends `decision/made` and remembers that it went out (the sweeper re-sends unsent ones). */
+/**
+ * Sends `decision/made` and remembers that it went out (the sweeper re-sends unsent ones). The
+ * event only wakes the run, which reads the outcome from the decision row; values too large for an
+ * event (proposed by a run, or stored before votes were bounded) are left out (`valuesOmitted`).
+ */
 export async function deliver(database: Database, event: DecisionMadeData, send?: SendEvents): Promise<void> {
-  await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data: { ...event } });
+  const data = jsonBytes(event.values) > MAX_EVENT_VALUES_BYTES ? { ...event, values: {}, valuesOmitted: true } : { ...event };
+  await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data });
   await database.db.execute(sql`update decision set event_sent = true where id = ${event.decisionId}`);
 }
 

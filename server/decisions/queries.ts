@@ -194,10 +194,19 @@ export async function resendUnsentDecisions(database: Database, send: SendEvents
   const rows = await database.rows<{ id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }>(
     sql`select id, run_id, status, proposed, final_values, reason, decided_by from decision
         where status in ('approved', 'rejected') and not event_sent and decided_at < now() - ${olderThanMs} * interval '1 millisecond'
-        limit 100`,
+        order by decided_at limit 100`,
   );
-  for (const d of rows) await deliver(database, toEvent(d), send);
-  return rows.length;
+  // Each on its own: one the engine keeps refusing must not hold back the others.
+  let sent = 0;
+  for (const d of rows) {
+    try {
+      await deliver(database, toEvent(d), send);
+      sent++;
+    } catch (e) {
+      console.error(`[decisions] re-sending ${d.id} failed; the next sweep tries again:`, e instanceof Error ? e.message : e);
+    }
+  }
+  return sent;
 }
 
 function toEvent(d: { id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }): DecisionMadeData {

@@ -3,13 +3,18 @@ import { sql, type SQL } from "drizzle-orm";
 import type { NodeStatus } from "@/server/db/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { auditCtes, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditEntry } from "@/server/audit/record";
+import { formatBytes, jsonBytes } from "@/lib/bounded";
+import { boundError, boundObservationText, boundRecordData, boundVerdict, NODE_OUTPUT_MAX_BYTES } from "@/server/observations/bounds";
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
+import { PermanentError } from "./step-port";
 
 // Run and node state as the UI sees it (run, run_node, status Observations). Called from inside
 // steps, so every write must be safe to repeat: a transition only happens from the states listed
 // for it, an Observation is written only when the row really changed, and nothing changes once
-// the run has ended (a cancelled run stays cancelled even if a step still finishes).
+// the run has ended (a cancelled run stays cancelled even if a step still finishes). What is stored
+// is bounded (server/observations/bounds.ts): Observation text and data, audit data, errors and the
+// verdict's summary are cut with a marker; a node's output over NODE_OUTPUT_MAX_BYTES fails the node.
 
 /** A run that makes no progress for this long is failed by the sweeper (waits extend it). */
 export const PROGRESS_WINDOW_MS = 60 * 60_000;
@@ -83,13 +88,14 @@ export async function setNodeStateIn(
   change: NodeChange = {},
 ): Promise<number | null> {
   const terminal = TERMINAL_NODE.includes(to);
+  if (change.output !== undefined) assertOutputFits(nodeId, change.output);
   const sets = [
     sql`status = ${to}`,
     to === "skipped" ? sql`started_at = started_at` : sql`started_at = coalesce(started_at, now())`,
     terminal ? sql`ended_at = now()` : sql`ended_at = null`,
   ];
   if (change.output !== undefined) sets.push(sql`output = ${json(change.output)}`);
-  if (change.error !== undefined) sets.push(sql`error = ${change.error}`);
+  if (change.error !== undefined) sets.push(sql`error = ${boundError(change.error)}`);
   if (change.attempt !== undefined) sets.push(sql`attempt = ${change.attempt}`);
   if (change.tokensIn !== undefined) sets.push(sql`tokens_in = ${change.tokensIn}`);
   if (change.tokensOut !== undefined) sets.push(sql`tokens_out = ${change.tokensOut}`);
@@ -113,7 +119,7 @@ export async function setNodeStateIn(
   const runUpdate = runSets.length
     ? sql`, run_upd as (update run set ${sql.join(runSets, sql`, `)} where id = ${runId} and status in ${LIVE_RUN} and exists (select 1 from upd) returning 1)`
     : sql``;
-  const data = { status: to, ...(change.error ? { error: change.error } : {}), ...change.data };
+  const data = boundRecordData({ status: to, ...(change.error ? { error: change.error } : {}), ...change.data });
   const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
@@ -123,12 +129,23 @@ export async function setNodeStateIn(
           returning node_id)${runUpdate},
         obs as (
           insert into observation (run_id, node_id, attempt, kind, text, data)
-          select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${change.text ?? `${nodeId} ${to}`}, ${json(data)} from upd
+          select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${boundObservationText(change.text ?? `${nodeId} ${to}`)}, ${json(data)} from upd
           returning id)${note.cte}
         select (select id from obs) as id, 0${note.count}${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
     tx,
   );
   return row?.id === null || row?.id === undefined ? null : Number(row.id);
+}
+
+/**
+ * A node's output is what later nodes compute with, so it is never cut: one too large to store
+ * fails the node (retrying would give the same output).
+ */
+function assertOutputFits(nodeId: string, output: unknown): void {
+  const bytes = jsonBytes(output);
+  if (bytes > NODE_OUTPUT_MAX_BYTES) {
+    throw new PermanentError(`${nodeId}: its output is ${formatBytes(bytes)}; a node's output may be at most ${formatBytes(NODE_OUTPUT_MAX_BYTES)}`);
+  }
 }
 
 /**
@@ -167,7 +184,7 @@ export interface DirectChange {
 function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; observations: SQL } {
   const rows = changes.map(
     (c, i) =>
-      sql`(${i}::int, ${c.nodeId}::text, ${c.to}::text, ${c.output !== undefined}::boolean, ${json(c.output)}, ${c.attempt ?? null}::int, ${c.text}::text, ${json({ status: c.to, ...c.data })})`,
+      sql`(${i}::int, ${c.nodeId}::text, ${c.to}::text, ${c.output !== undefined}::boolean, ${json(c.output)}, ${c.attempt ?? null}::int, ${boundObservationText(c.text)}::text, ${json(boundRecordData({ status: c.to, ...c.data }))})`,
   );
   return {
     ctes: sql`direct_v (ord, node_id, status, has_output, output, attempt, text, data) as (values ${sql.join(rows, sql`, `)}),
@@ -240,7 +257,8 @@ export interface QueuedRun {
  */
 export async function insertQueuedRun(database: Database, r: QueuedRun, audit: AuditEntry): Promise<number | null> {
   const note = notifyObs(database, r.runId);
-  const append = auditCtes(audit, sql`exists (select 1 from ins)`);
+  // The run keeps its whole input; its audit entry and first Observation keep a bounded copy.
+  const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
           insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
@@ -251,7 +269,7 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
           insert into run_node (run_id, node_id, status)
           select ins.id, n.node_id, 'pending' from ins, jsonb_array_elements_text(${JSON.stringify(r.nodeIds)}::jsonb) as n(node_id)),
         obs as (
-          insert into observation (run_id, kind, text, data) select ins.id, 'status', ${r.text}, ${json(r.data)} from ins returning id)${note.cte},
+          insert into observation (run_id, kind, text, data) select ins.id, 'status', ${boundObservationText(r.text)}, ${json(boundRecordData(r.data))} from ins returning id)${note.cte},
         ${append.ctes}
         select (select id from obs) as id, 0${note.count} as n`,
   );
@@ -286,10 +304,12 @@ export async function markRunStarted(database: Database, runId: string): Promise
 export async function setRunVerdict(
   database: Database,
   runId: string,
-  verdict: { outcome: string; summary: string },
+  unbounded: { outcome: string; summary: string },
   node?: DirectChange,
   on?: DbOrTx,
 ): Promise<{ set: boolean; ids: number[] }> {
+  // A re-run may copy a verdict stored before summaries were bounded.
+  const verdict = boundVerdict(unbounded);
   const direct = node ? directChanges(runId, [node]) : null;
   const obs = direct ? statusObservations(database, runId, direct.observations) : null;
   const append = auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, sql`exists (select 1 from verdict_upd)`);
@@ -332,11 +352,12 @@ export async function endRunWith(
   database: Database,
   runId: string,
   status: "failed" | "cancelled",
-  reason: string,
+  fullReason: string,
   on?: DbOrTx,
   /** Who ended it, for the audit log (a canceller); the engine otherwise. */
   actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<boolean> {
+  const reason = boundError(fullReason);
   const body = async (tx: DbOrTx) => {
     const changed = await database.rows(
       sql`update run set status = ${status}, error = ${reason}, ended_at = now(), deadline_at = null

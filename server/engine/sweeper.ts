@@ -30,7 +30,12 @@ export const RETENTION = {
  *   lost); the event id is the run id, so an engine that already has it ignores the repeat;
  * - re-sends `decision/made` for decisions resolved but never announced.
  */
-export async function sweepOnce(database: Database, send: SendEvents, opts: { queuedGraceMs?: number } = {}): Promise<SweepResult> {
+export async function sweepOnce(
+  database: Database,
+  send: SendEvents,
+  /** How long a run may stay queued, and a resolved decision unannounced, before the sweeper sends again. */
+  opts: { queuedGraceMs?: number; decisionGraceMs?: number } = {},
+): Promise<SweepResult> {
   const stalled = await database.rows<{ id: string; deadline: string }>(
     sql`select id, deadline_at::text as deadline from run
         where status in ('queued', 'running', 'waiting') and deadline_at is not null and deadline_at < now()
@@ -57,7 +62,7 @@ export async function sweepOnce(database: Database, send: SendEvents, opts: { qu
       // the engine is unreachable: the next sweep tries again, the deadline bounds it
     }
   }
-  const decisionsResent = await resendUnsentDecisions(database, send).catch(() => 0);
+  const decisionsResent = await resendUnsentDecisions(database, send, opts.decisionGraceMs).catch(() => 0);
   const pruned = await pruneEngineState(database);
   return { failed, requeued, decisionsResent, pruned };
 }

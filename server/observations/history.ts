@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type RunStatus } from "@/server/db/schema";
+import { boundError, boundVerdict } from "./bounds";
 
 // The run history list: what the run service's listRuns filters by (mission, status, dates) plus
 // verdict, who started it and free-text search, and the starter's name for display. Read-only.
@@ -102,8 +103,9 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
       missionName: r.mission_name,
       versionNumber: Number(r.version_number),
       status: r.status,
-      verdict: r.verdict,
-      error: r.error,
+      // Bounded for runs stored before verdicts and errors were.
+      verdict: r.verdict ? boundVerdict(r.verdict) : null,
+      error: r.error === null ? null : boundError(r.error),
       channel: r.channel,
       startedBy: r.started_by,
       startedByName: r.started_by_name,

@@ -4,6 +4,9 @@ import { z } from "zod";
 import { zodProblems, AppError } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import { OBSERVATION_KINDS, observation, type ObservationKind } from "@/server/db/schema";
+import { capValue } from "@/lib/bounded";
+import { boundObservationText, RUN_VALUE_MAX_BYTES } from "./bounds";
+import { runValueLink } from "./run-values";
 
 /** An Observation as clients see it (the `at` timestamp as ISO text, so JSON keeps it exact). */
 export interface ObservationView {
@@ -21,15 +24,17 @@ export interface ObservationView {
 
 type Row = typeof observation.$inferSelect;
 
+/** An Observation row as shipped; rows stored before Observations were bounded are bounded here (the whole stays downloadable). */
 export function toView(row: Row): ObservationView {
+  const id = Number(row.id);
   return {
-    id: Number(row.id),
+    id,
     runId: row.runId,
     nodeId: row.nodeId,
     attempt: row.attempt,
     kind: row.kind,
-    text: row.text,
-    data: row.data,
+    text: boundObservationText(row.text),
+    data: capValue(row.data, RUN_VALUE_MAX_BYTES, runValueLink(row.runId, `observation.${id}`)),
     tokensIn: row.tokensIn,
     tokensOut: row.tokensOut,
     at: row.at.toISOString(),

@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import { getTableColumns } from "drizzle-orm";
 import { observation, type ObservationKind } from "@/server/db/schema";
 import { notify, type Database, type DbOrTx } from "@/server/db/database";
+import { boundObservationText, boundRecordData } from "./bounds";
 
 export interface NewObservation {
   runId: string;
@@ -34,7 +35,7 @@ export const OBSERVATION_CHANNEL = "steward_observation";
 
 /**
  * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others
- * (PostgreSQL).
+ * (PostgreSQL). Its text and data are bounded (bounds.ts): an Observation is a log line.
  * Subscribers read rows by id, so the published payload is only `<runId>:<id>`.
  */
 export async function recordObservation(database: Database, obs: NewObservation, on?: DbOrTx): Promise<Observation> {
@@ -45,8 +46,8 @@ export async function recordObservation(database: Database, obs: NewObservation,
       nodeId: obs.nodeId ?? null,
       attempt: obs.attempt ?? 0,
       kind: obs.kind,
-      text: obs.text ?? "",
-      data: obs.data ?? null,
+      text: boundObservationText(obs.text ?? ""),
+      data: boundRecordData(obs.data ?? null),
       tokensIn: obs.tokensIn ?? 0,
       tokensOut: obs.tokensOut ?? 0,
     })

@@ -3,7 +3,10 @@ import { sql } from "drizzle-orm";
 import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
 import type { DecisionStatus } from "@/server/db/schema";
+import { capValue } from "@/lib/bounded";
 import { getRun, type RunView } from "@/server/runs";
+import { boundVerdict, RUN_VALUE_MAX_BYTES } from "./bounds";
+import { runValueLink } from "./run-values";
 
 /** A decision of the run, as the run view links to it. */
 export interface RunDecisionLink {
@@ -23,9 +26,23 @@ export interface RunPageData {
   decisions: RunDecisionLink[];
 }
 
-/** The run (from the run service), the graph of the version it is pinned to, and every decision it opened. */
+/**
+ * A run as it is shipped (run page, REST): its input, verdict and node outputs each at most
+ * RUN_VALUE_MAX_BYTES; a larger one stands in as a TruncatedValue linking to the whole of it.
+ */
+export function boundRunView<T extends Pick<RunView, "id" | "input" | "verdict" | "nodes">>(run: T): T {
+  return {
+    ...run,
+    input: capValue(run.input, RUN_VALUE_MAX_BYTES, runValueLink(run.id, "input")) as RunView["input"],
+    // Verdicts stored before summaries were bounded can be huge; the whole stays downloadable.
+    verdict: run.verdict ? boundVerdict(run.verdict) : null,
+    nodes: run.nodes.map((n) => ({ ...n, output: capValue(n.output, RUN_VALUE_MAX_BYTES, runValueLink(run.id, `node.${n.nodeId}`)) })),
+  };
+}
+
+/** The run (from the run service, bounded), the graph of the version it is pinned to, and every decision it opened. */
 export async function getRunPageData(database: Database, runId: string): Promise<RunPageData> {
-  const { pendingDecisions, ...run } = await getRun(database, runId);
+  const { pendingDecisions, ...run } = boundRunView(await getRun(database, runId));
   const [version] = await database.rows<{ graph: unknown }>(sql`select graph from mission_version where id = ${run.versionId}`);
   const graph = missionGraphSchema.parse(version?.graph);
   const [starter] = run.startedBy ? await database.rows<{ name: string }>(sql`select name from "user" where id = ${run.startedBy}`) : [];

@@ -23,7 +23,7 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: "Steward REST API",
       version: "1.0.0",
-      description: "Integrations API. Authenticate with an API key created by an admin in Settings → API keys: `Authorization: Bearer <key>`. The key acts with its owner's roles.",
+      description: "Integrations API. Authenticate with an API key you created under Your API keys (/account/api-keys): `Authorization: Bearer <key>`. The key acts as you, with your roles, and the audit log names it.",
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
@@ -105,7 +105,14 @@ export function openApiDocument(serverUrl: string) {
         get: { summary: "List the mission's runs", parameters: [idParam], responses: { "200": { description: "`{ items, nextCursor }`" }, "404": error, ...auth } },
       },
       "/api/v1/runs/{id}": {
-        get: { summary: "A run: status, verdict, per-node states, times, tokens and cost (USD), pending decisions", parameters: [idParam], responses: { "200": { description: "The run" }, "404": error, ...auth } },
+        get: { summary: "A run: status, verdict, per-node states, times, tokens and cost (USD), pending decisions", description: "A value over 64 KB (the input, a node's output) is `{ \"$truncated\": { bytes, preview, download } }`; `download` links to the whole of it.", parameters: [idParam], responses: { "200": { description: "The run" }, "404": error, ...auth } },
+      },
+      "/api/v1/runs/{id}/values": {
+        get: {
+          summary: "The whole of one of the run's values, as a JSON file",
+          parameters: [idParam, { name: "part", in: "query", required: true, description: "`input`, `verdict`, `node.<nodeId>` (its output) or `observation.<id>` (its data)", schema: { type: "string" } }],
+          responses: { "200": { description: "The value" }, "400": error, "404": error, ...auth },
+        },
       },
       "/api/v1/runs/{id}/cancel": {
         post: { summary: "Cancel a run (builder)", parameters: [idParam], responses: { "200": { description: "Cancelled" }, "404": error, "409": { ...error, description: "The run already ended" }, ...auth } },

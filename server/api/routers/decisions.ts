@@ -9,7 +9,7 @@ import { checkValues, rulesFromSchema, type ValueRule } from "@/lib/decisions/va
 import { describeProblems, zodProblems } from "@/lib/errors";
 import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/schema";
 import { upstreamOf } from "@/lib/mission/graph";
-import { userActor } from "@/server/audit/record";
+import { requestActor, userActor } from "@/server/audit/record";
 import type { SessionUser } from "@/server/auth/users";
 import type { Database } from "@/server/db/database";
 import { DECISION_KINDS, observation, type DecisionField, type DecisionKind, type DecisionStatus, type RunStatus } from "@/server/db/schema";
@@ -454,14 +454,19 @@ export async function decideAs(database: Database, user: SessionUser, decisionId
     if (problems.length) throw new DecisionError("invalid_values", `Invalid values: ${describeProblems(problems)}`, problems);
   }
   try {
-    const result = await decide(database, {
-      decisionId,
-      userId: user.id,
-      userRoles: user.roles,
-      approve: input.approve,
-      ...(input.values ? { values: input.values } : {}),
-      ...(input.reason !== undefined ? { reason: input.reason } : {}),
-    });
+    const result = await decide(
+      database,
+      {
+        decisionId,
+        userId: user.id,
+        userRoles: user.roles,
+        approve: input.approve,
+        ...(input.values ? { values: input.values } : {}),
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+      },
+      // A vote cast with an API key is audited as that key of its owner.
+      { actor: requestActor(user) },
+    );
     const message = !result.resolved
       ? `Your approval is recorded: ${result.approvals} of ${result.requiredApprovals} approvals. Another approver must approve it too.`
       : result.status === "approved"

@@ -32,7 +32,9 @@ describe.each(testDatabases())("models router on $name", (tdb) => {
   let fake: FakeLlmServer;
   let admin: ReturnType<typeof createCaller>;
   let builder: ReturnType<typeof createCaller>;
-  const audits = async (action: string) => h.database.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(asc(auditLog.id));
+  const entries = async (action: string) => h.database.db.select().from(auditLog).where(eq(auditLog.action, action)).orderBy(asc(auditLog.id));
+  // The harness calls with API keys, which each entry names (data.apiKeyId, checked once below); the rest is compared whole.
+  const audits = async (action: string) => (await entries(action)).map(({ data: { apiKeyId: _key, ...data }, ...a }) => ({ ...a, data }));
 
   beforeAll(async () => {
     h = await openHarness(tdb);
@@ -79,6 +81,7 @@ describe.each(testDatabases())("models router on $name", (tdb) => {
     const updated = await admin.models.updateModel({ id: "fake-1", label: "Fake first", priceOutPerMtok: 2 });
     expect(updated).toMatchObject({ label: "Fake first", priceOutPerMtok: 2 });
     expect((await audits("model.updated"))[0]?.data).toEqual({ changed: { label: { from: "Fake one", to: "Fake first" }, priceOutPerMtok: { from: 1.5, to: 2 } } });
+    expect((await entries("model.updated"))[0]).toMatchObject({ actorLabel: expect.stringMatching(/^api key stw_\S+ of admin@test\.local$/), data: { apiKeyId: expect.any(String) } });
     expect((await audits("model.default_changed")).map((a) => a.data)).toEqual([
       { from: null, to: "fake-1" },
       { from: "fake-1", to: "second" },

@@ -1,4 +1,5 @@
 import "server-only";
+import { boundVerdict } from "@/server/observations/bounds";
 import { publish, setRunVerdict } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
@@ -18,8 +19,9 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
       throw new PermanentError(`${node.id}.outcome: gave ${JSON.stringify(outcome)}, which is not one of ${outcomes.join(", ")}`);
     }
     const raw = node.data.summary.trim() ? evaluateField(node.id, "summary", node.data.summary, scope) : "";
-    const summary = typeof raw === "string" ? raw : JSON.stringify(raw);
-    const value = { outcome, summary };
+    // A summary is a sentence for people: one that repeats a large value is cut, with a marker.
+    const value = boundVerdict({ outcome, summary: typeof raw === "string" ? raw : (JSON.stringify(raw) ?? "") });
+    const { summary } = value;
     const { ids } = await setRunVerdict(run.database, run.runId, value, {
       nodeId: node.id,
       to: "succeeded",

@@ -4,5 +4,5 @@ import { ApiKeysSettings } from "@/components/settings/api-keys-settings";
 export const metadata: Metadata = { title: "API keys" };
 
 export default function ApiKeysPage() {
-  return <ApiKeysSettings />;
+  return <ApiKeysSettings scope="all" />;
 }

@@ -14,6 +14,8 @@ import { publishForTest } from "@/test/publishing";
 import { decisionsRouter } from "@/server/api/routers/decisions";
 import { createCallerFactory, createContext } from "@/server/api/trpc";
 import { stopNotificationLoop } from "@/server/notifications/loop";
+import type { SendEvents } from "@/server/engine/events";
+import { sweepOnce } from "@/server/engine/sweeper";
 import * as list from "./route";
 import * as one from "./[id]/route";
 
@@ -22,6 +24,11 @@ process.env.STEWARD_SECRET_KEY ??= "c".repeat(64);
 interface ErrorBody {
   error: { code: string; reason?: string; message: string; problems: { path: string; message: string }[] };
 }
+
+const REFUND_PROPOSED = [
+  { name: "amount", label: "Amount", type: "number" as const, expression: "42.5", editable: true },
+  { name: "currency", label: "Currency", type: "string" as const, expression: "'EUR'", editable: false },
+];
 
 /** A refund approval (amount editable) that leads straight to the refund tool, then a verdict. */
 function refundGraph(name: string, approval: Record<string, unknown> = {}): MissionGraph {
@@ -32,10 +39,7 @@ function refundGraph(name: string, approval: Record<string, unknown> = {}): Miss
       node.approval("refund", {
         label: "Approve refund",
         title: "Refund for order",
-        proposed: [
-          { name: "amount", label: "Amount", type: "number", expression: "42.5", editable: true },
-          { name: "currency", label: "Currency", type: "string", expression: "'EUR'", editable: false },
-        ],
+        proposed: REFUND_PROPOSED,
         ...approval,
       }),
       node.action("pay", { label: "Issue refund", tool: "shop.issue_refund", args: { orderId: "trigger.orderId", amount: "refund.values.amount", currency: "refund.values.currency" } }),
@@ -175,6 +179,119 @@ describe.each(testDatabases())("decisions REST and tRPC on $name", (tdb) => {
       actor_id: h.userId("approver"),
       data: { status: "approved", before: { amount: 42.5, currency: "EUR" }, after: { amount: 40, currency: "EUR" }, edited: { amount: { from: 42.5, to: 40 } } },
     });
+  });
+
+  it("audits a vote cast with an API key as that key of its owner, with the key's id (REST and tRPC)", async () => {
+    const keyOf = async (userId: string) => (await h.database.rows<{ id: string; prefix: string }>(sql`select id, prefix from api_key where user_id = ${userId} order by created_at limit 1`))[0]!;
+    const missionId = await missionOf(refundGraph("Refunds by key", { requiredApprovals: 2 }));
+    const { decisionId } = await runAndWait(missionId, "refund");
+    expect((await post(decisionId, "approver", { approve: true })).status).toBe(200);
+    const trpc = createCallerFactory(decisionsRouter)(await createContext({ headers: headersFor({ key: secondApprover.key }), database: h.database }));
+    await trpc.decide({ decisionId, approve: true });
+    const audit = await h.database.rows<{ action: string; actor_id: string; actor_label: string; data: Record<string, unknown> }>(
+      sql`select action, actor_id, actor_label, data from audit_log where target_id = ${decisionId} and action in ('decision.voted', 'decision.decided') order by id`,
+    );
+    const first = await keyOf(h.userId("approver"));
+    const second = await keyOf(secondApprover.id);
+    expect(audit).toMatchObject([
+      { action: "decision.voted", actor_id: h.userId("approver"), actor_label: `api key ${first.prefix} of approver@test.local`, data: { apiKeyId: first.id } },
+      { action: "decision.decided", actor_id: secondApprover.id, actor_label: `api key ${second.prefix} of approver2@test.local`, data: { apiKeyId: second.id, status: "approved" } },
+    ]);
+  });
+
+  it("refuses an oversized value up front with a 400 naming it, on REST and tRPC, and commits nothing", async () => {
+    // Finding 8 of #18: a 1.9 MB rationale answered 500, yet the vote was committed and the run waited forever.
+    const missionId = await missionOf(refundGraph("Refunds big rationale", { proposed: [...REFUND_PROPOSED, { name: "rationale", label: "Rationale", type: "string" as const, expression: "'Opened set'", editable: true }] }));
+    const { runId, decisionId } = await runAndWait(missionId, "refund");
+    const huge = "x".repeat(1_900_000);
+    const res = await post(decisionId, "approver", { approve: true, values: { rationale: huge } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorBody).error).toMatchObject({
+      reason: "invalid_values",
+      problems: [{ path: "values.rationale", message: "is 1.9 MB; a decision value may be at most 16 KB" }],
+    });
+    const trpc = createCallerFactory(decisionsRouter)(await createContext({ headers: headersFor("approver"), database: h.database }));
+    await expect(trpc.decide({ decisionId, approve: true, values: { rationale: huge } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      cause: { problems: [{ path: "values.rationale", message: expect.stringContaining("at most 16 KB") }] },
+    });
+    const [state] = await h.database.rows<{ status: string; votes: number }>(
+      sql`select status, (select count(*)::int from decision_vote where decision_id = d.id) as votes from decision d where id = ${decisionId}`,
+    );
+    expect(state).toEqual({ status: "pending", votes: 0 });
+    // A value of a sane size goes through, and the run finishes.
+    expect((await post(decisionId, "approver", { approve: true, values: { rationale: "y".repeat(10_000) } })).status).toBe(200);
+    expect(await waitForRun(h.database, runId, ["succeeded", "failed"])).toBe("succeeded");
+  });
+
+  it("resumes a run whose decision was committed with an oversized value before votes were bounded", async () => {
+    const missionId = await missionOf(refundGraph("Refunds stuck", { proposed: [...REFUND_PROPOSED, { name: "rationale", label: "Rationale", type: "string" as const, expression: "'Opened set'", editable: true }] }));
+    const { runId, decisionId } = await runAndWait(missionId, "refund");
+    // What the old code left behind: approved with a 1.9 MB rationale, its event refused as too large.
+    const finalValues = { amount: 42.5, currency: "EUR", rationale: "x".repeat(1_900_000) };
+    await h.database.db.execute(
+      sql`update decision set status = 'approved', final_values = ${JSON.stringify(finalValues)}::jsonb, decided_by = ${h.userId("approver")},
+            decided_at = now() - interval '1 minute', event_sent = false where id = ${decisionId}`,
+    );
+    const sent: number[] = [];
+    const measuring: SendEvents = async (events) => {
+      for (const e of [events].flat()) if (e.name === "decision/made") sent.push(JSON.stringify(e).length);
+      await engine.send(events);
+    };
+    expect((await sweepOnce(h.database, measuring, { decisionGraceMs: 0 })).decisionsResent).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toBeLessThan(1_000);
+    expect(await waitForRun(h.database, runId, ["succeeded", "failed"])).toBe("succeeded");
+  });
+
+  it("answers a committed vote as decided even when telling the engine fails, and the sweeper delivers it later", async () => {
+    const missionId = await missionOf(refundGraph("Refunds lost event"));
+    const { runId, decisionId } = await runAndWait(missionId, "refund");
+    const down: SendEvents = async (events) => {
+      if ([events].flat().some((e) => e.name === "decision/made")) throw new Error("engine unreachable");
+      await engine.send(events);
+    };
+    setEngineDeps({ send: down, tools });
+    try {
+      const res = await post(decisionId, "approver", { approve: true });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "approved", resolved: true });
+    } finally {
+      setEngineDeps({ send: engine.send, tools });
+    }
+    const [unsent] = await h.database.rows<{ event_sent: boolean }>(sql`select event_sent from decision where id = ${decisionId}`);
+    expect(unsent?.event_sent).toBe(false);
+    expect((await h.database.rows<{ status: string }>(sql`select status from run where id = ${runId}`))[0]?.status).toBe("waiting");
+    const swept = await sweepOnce(h.database, engine.send, { decisionGraceMs: 0 });
+    expect(swept.decisionsResent).toBeGreaterThanOrEqual(1);
+    expect(await waitForRun(h.database, runId, ["succeeded", "failed"])).toBe("succeeded");
+  });
+
+  it("one decision the engine refuses does not stop the sweeper delivering the others", async () => {
+    const missionId = await missionOf(refundGraph("Refunds poison"));
+    const a = await runAndWait(missionId, "refund");
+    const b = await runAndWait(missionId, "refund");
+    const refusing = (bad: string): SendEvents => async (events) => {
+      if ([events].flat().some((e) => e.name === "decision/made" && e.data.decisionId === bad)) throw new Error("refused");
+      if ([events].flat().some((e) => e.name === "decision/made")) throw new Error("engine unreachable");
+      await engine.send(events);
+    };
+    setEngineDeps({ send: refusing(a.decisionId), tools });
+    try {
+      expect((await post(a.decisionId, "approver", { approve: true })).status).toBe(200);
+      expect((await post(b.decisionId, "approver", { approve: true })).status).toBe(200);
+    } finally {
+      setEngineDeps({ send: engine.send, tools });
+    }
+    // Oldest first: a's delivery fails again; b's must still go out in the same sweep.
+    const onlyA: SendEvents = async (events) => {
+      if ([events].flat().some((e) => e.name === "decision/made" && e.data.decisionId === a.decisionId)) throw new Error("refused");
+      await engine.send(events);
+    };
+    await sweepOnce(h.database, onlyA, { decisionGraceMs: 0 });
+    expect(await waitForRun(h.database, b.runId, ["succeeded", "failed"])).toBe("succeeded");
+    await sweepOnce(h.database, engine.send, { decisionGraceMs: 0 });
+    expect(await waitForRun(h.database, a.runId, ["succeeded", "failed"])).toBe("succeeded");
   });
 
   it("two approvers at once: one wins, the other gets 409 naming the winner, and the refund happens once", async () => {
