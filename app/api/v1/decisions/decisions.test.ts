@@ -233,6 +233,10 @@ describe.each(testDatabases())("decisions REST and tRPC on $name", (tdb) => {
       sql`update decision set status = 'approved', final_values = ${JSON.stringify(finalValues)}::jsonb, decided_by = ${h.userId("approver")},
             decided_at = now() - interval '1 minute', event_sent = false where id = ${decisionId}`,
     );
+    // …and the approver's vote, which the action's check of the tool's policies reads.
+    await h.database.db.execute(
+      sql`insert into decision_vote (decision_id, user_id, approve, values) values (${decisionId}, ${h.userId("approver")}, true, ${JSON.stringify({ rationale: finalValues.rationale })}::jsonb)`,
+    );
     const sent: number[] = [];
     const measuring: SendEvents = async (events) => {
       for (const e of [events].flat()) if (e.name === "decision/made") sent.push(JSON.stringify(e).length);
