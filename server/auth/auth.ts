@@ -9,6 +9,8 @@ import { getDb } from "@/server/db/client";
 import * as schema from "@/server/db/schema";
 import type { Db } from "@/server/db/database";
 import { recordAudit } from "@/server/audit/record";
+import { APIError, createAuthMiddleware } from "better-auth/api";
+import { findUnstorableText } from "@/lib/storable-text";
 
 /** Session signing secret: env, else derived from the secret key, else kept in the embedded data dir. */
 function authSecret(): string {
@@ -27,8 +29,23 @@ function authSecret(): string {
   }
 }
 
+/** The origins the app's pages are served from: sign-in and every cookie request must come from one. */
+export function trustedOrigins(baseURL: string = appUrl()): string[] {
+  const url = new URL(baseURL);
+  const port = url.port ? `:${url.port}` : "";
+  return [...new Set([url.origin, `http://localhost${port}`, `http://127.0.0.1${port}`])];
+}
+
+/**
+ * Before any better-auth endpoint runs: text PostgreSQL cannot store is a 400 naming the field
+ * (not a 500 from the database).
+ */
+const guardInput = createAuthMiddleware(async (ctx) => {
+  const bad = findUnstorableText(ctx.body);
+  if (bad) throw new APIError("BAD_REQUEST", { message: `${bad.path} ${bad.message}`, code: "INVALID_TEXT" });
+});
+
 export function createAuth(db: Db, baseURL: string, secret: string) {
-  const port = new URL(baseURL).port;
   return betterAuth({
     appName: "Steward",
     baseURL,
@@ -37,7 +54,8 @@ export function createAuth(db: Db, baseURL: string, secret: string) {
     // Accounts are created by admins (and the first-admin link), never by open sign-up.
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
-    trustedOrigins: [baseURL, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    trustedOrigins: trustedOrigins(baseURL),
+    hooks: { before: guardInput },
     telemetry: { enabled: false },
     // Slows password guessing; the limit is configurable because automated suites sign in often.
     rateLimit: {
