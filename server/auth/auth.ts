@@ -11,6 +11,7 @@ import type { Db } from "@/server/db/database";
 import { recordAudit } from "@/server/audit/record";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { findUnstorableText } from "@/lib/storable-text";
+import { CLIENT_ADDRESS_HEADER } from "@/server/portal/client-address";
 
 /** Session signing secret: env, else derived from the secret key, else kept in the embedded data dir. */
 function authSecret(): string {
@@ -55,6 +56,10 @@ export function createAuth(db: Db, baseURL: string, secret: string) {
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     trustedOrigins: trustedOrigins(baseURL),
+    // The client address the server stamped on the request (the socket's, or behind a trusted
+    // proxy the one it added), never a client's own x-forwarded-for: rate limits, sessions and the
+    // sign-in audit record it. Without the stamp there is none: limits share one bucket.
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
     hooks: { before: guardInput },
     telemetry: { enabled: false },
     // Slows password guessing; the limit is configurable because automated suites sign in often.

@@ -5,7 +5,7 @@ import type { InputField } from "@/lib/mission/schema";
 import { inputFieldSchema } from "@/lib/mission/schema";
 import { parseRunInput } from "@/server/runs/input";
 import { formProblems, type PortalField } from "@/components/portal/form-rules";
-import { clientAddress, installPeerAddressStamp, normaliseAddress, PEER_HEADER } from "./client-address";
+import { CLIENT_ADDRESS_HEADER, clientAddress, installPeerAddressStamp, normaliseAddress, PEER_HEADER } from "./client-address";
 import { portalProblems } from "./messages";
 import { hashStatusToken, newStatusToken, STATUS_TOKEN_PATTERN } from "./tokens";
 
@@ -59,18 +59,21 @@ describe("client address", () => {
     const h = new Headers({ "x-forwarded-for": "1.1.1.1, 198.51.100.7", [PEER_HEADER]: "10.0.0.2" });
     expect(clientAddress(h, { trustProxy: true })).toBe("198.51.100.7");
     expect(clientAddress(h, { trustProxy: false })).toBe("10.0.0.2");
-    // Before the socket stamp is installed: what Next.js put in x-forwarded-for.
-    expect(clientAddress(new Headers({ "x-forwarded-for": "127.0.0.1" }), { trustProxy: false })).toBe("127.0.0.1");
+    // Without a trusted proxy a client's own x-forwarded-for is never believed, even where no
+    // socket stamp is present: such requests share one "unknown" allowance.
+    expect(clientAddress(new Headers({ "x-forwarded-for": "127.0.0.1" }), { trustProxy: false })).toBe("unknown");
   });
 
   describe("the socket stamp", () => {
     let server: http.Server;
     let seen: string | undefined;
+    let seenClient: string | undefined;
     beforeAll(async () => {
       installPeerAddressStamp();
       installPeerAddressStamp();
       server = http.createServer((req, res) => {
         seen = req.headers[PEER_HEADER] as string | undefined;
+        seenClient = req.headers[CLIENT_ADDRESS_HEADER] as string | undefined;
         res.end("ok");
       });
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -79,8 +82,10 @@ describe("client address", () => {
 
     it("overwrites whatever the client sent with the real socket address", async () => {
       const { port } = server.address() as { port: number };
-      await fetch(`http://127.0.0.1:${port}/`, { headers: { [PEER_HEADER]: "6.6.6.6", "x-forwarded-for": "6.6.6.6" } });
+      await fetch(`http://127.0.0.1:${port}/`, { headers: { [PEER_HEADER]: "6.6.6.6", [CLIENT_ADDRESS_HEADER]: "6.6.6.6", "x-forwarded-for": "6.6.6.6" } });
       expect(seen).toBe("127.0.0.1");
+      // STEWARD_TRUST_PROXY is off here: the client address is the socket's too.
+      expect(seenClient).toBe("127.0.0.1");
     });
   });
 });
