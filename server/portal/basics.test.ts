@@ -3,10 +3,9 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InputField } from "@/lib/mission/schema";
 import { inputFieldSchema } from "@/lib/mission/schema";
-import { parseRunInput } from "@/server/runs/input";
 import { formProblems, type PortalField } from "@/components/portal/form-rules";
 import { CLIENT_ADDRESS_HEADER, clientAddress, installPeerAddressStamp, normaliseAddress, PEER_HEADER } from "./client-address";
-import { portalProblems } from "./messages";
+import { checkPortalValues } from "./values";
 import { hashStatusToken, newStatusToken, STATUS_TOKEN_PATTERN } from "./tokens";
 
 describe("status tokens", () => {
@@ -107,12 +106,14 @@ describe("form messages: the browser and the server agree", () => {
     { orderId: "1", email: " dana@example.com ", reason: "ok", items: "1e3", opened: "true" },
     { orderId: "1", email: "dana@example", reason: "ok", items: "Infinity", opened: "" },
     { orderId: "1", email: "a..b@example.com", reason: "é".repeat(2001), items: "", opened: "true" },
+    { orderId: "\t \n", email: "dana@example.com", reason: "nul \u0000 here", opened: "true" },
+    { orderId: "lone \ud800", email: "dana@example.com", reason: "fine 😀", items: "2", opened: "true" },
   ];
 
   it.each(cases.map((c, i) => [i, c] as const))("case %i", (_, values) => {
     const browser = formProblems(fields as PortalField[], values);
-    const checked = parseRunInput(fields, values);
-    const server = checked.ok ? [] : portalProblems(fields, checked.problems, values);
+    const checked = checkPortalValues(fields, values);
+    const server = checked.ok ? [] : checked.problems;
     expect(Object.fromEntries(server.map((p) => [p.field, p.message]))).toEqual(browser);
   });
 
