@@ -10,6 +10,23 @@ const config: NextConfig = {
   devIndicators: false,
   // `npm test` runs tsc over the whole tree (app, tests, scripts); the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
+  // On every page and API answer. No page may be framed by another site (clickjacking a decision);
+  // no answer is sniffed into another type; no full URL (status links carry tokens) leaves the site.
+  async headers() {
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "same-origin" },
+        ],
+      },
+      // A header set here replaces the route's own: the uploaded logo keeps its stricter policy
+      // (app/api/v1/portal/logo/route.ts), which forbids framing too.
+      { source: "/((?!api/v1/portal/logo$).*)", headers: [{ key: "Content-Security-Policy", value: "frame-ancestors 'none'" }] },
+    ];
+  },
 };
 
 export default config;

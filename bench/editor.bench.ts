@@ -110,7 +110,7 @@ export async function run(): Promise<BenchResult[]> {
   });
   try {
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 } });
-    const signIn = await context.request.post("/api/auth/sign-in/email", { data: { email: "builder@steward.local", password: "steward-builder" } });
+    const signIn = await context.request.post("/api/auth/sign-in/email", { data: { email: "builder@steward.local", password: "ben-draws-missions" } });
     if (!signIn.ok()) throw new Error(`sign-in failed: ${signIn.status()} ${await signIn.text()}`);
     const graph = largeMission(1_000, 1_200);
     const created = await context.request.post("/api/v1/missions", { data: graph });

@@ -50,7 +50,7 @@ async function signedInPage(baseUrl: string): Promise<{ page: Page; close(): Pro
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1440, height: 900 } });
-  const res = await context.request.post("/api/auth/sign-in/email", { data: { email: "viewer@steward.local", password: "steward-viewer" } });
+  const res = await context.request.post("/api/auth/sign-in/email", { data: { email: "viewer@steward.local", password: "vic-only-reads" } });
   if (!res.ok()) throw new Error(`sign-in failed: ${res.status()} ${await res.text()}`);
   return { page: await context.newPage(), close: () => browser.close() };
 }

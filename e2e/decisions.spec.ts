@@ -228,8 +228,8 @@ test("separation of duties keeps the requester out; four-eyes needs two differen
   await admin.getByRole("button", { name: "Done" }).click();
   await expect(admin.getByTestId("webhook-row")).toContainText("#approvals channel");
 
-  const sam = { email: "sam@steward.local", password: "steward-sam-both", name: "Sam Both" };
-  const robin = { email: "robin@steward.local", password: "steward-robin-rev", name: "Robin Reviewer" };
+  const sam = { email: "sam@steward.local", password: "two-roles-one-person", name: "Sam Both" };
+  const robin = { email: "robin@steward.local", password: "second-pair-of-eyes", name: "Robin Reviewer" };
   await trpcMutation(admin, "users.create", { ...sam, roles: ["builder", "approver"] });
   await trpcMutation(admin, "users.create", { ...robin, roles: ["approver"] });
 
@@ -303,7 +303,7 @@ test("two approvers deciding at once: one wins, the other is told who decided", 
 
   const avery = await newSignedIn(browser, "approver");
   const id = await openFromInbox(avery, "Team dinner");
-  const robin = await newSignedIn(browser, { email: "robin@steward.local", password: "steward-robin-rev" }, `/decisions/${id}`);
+  const robin = await newSignedIn(browser, { email: "robin@steward.local", password: "second-pair-of-eyes" }, `/decisions/${id}`);
   await expect(robin.getByTestId("decision-panel")).toHaveAttribute("data-can-decide", "true");
 
   // Both have the confirmation open; Avery confirms first, then Robin.

@@ -3,10 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 
 export const USERS = {
-  admin: { email: "admin@steward.local", password: "steward-admin" },
-  builder: { email: "builder@steward.local", password: "steward-builder" },
-  approver: { email: "approver@steward.local", password: "steward-approver" },
-  viewer: { email: "viewer@steward.local", password: "steward-viewer" },
+  admin: { email: "admin@steward.local", password: "ada-keeps-the-keys" },
+  builder: { email: "builder@steward.local", password: "ben-draws-missions" },
+  approver: { email: "approver@steward.local", password: "avery-decides" },
+  viewer: { email: "viewer@steward.local", password: "vic-only-reads" },
 } as const;
 export type DemoUser = keyof typeof USERS;
 

@@ -1,4 +1,5 @@
 import { regexes } from "zod";
+import { unstorableTextReason } from "@/lib/storable-text";
 
 // The portal form's rules in the browser: the same checks, in the same words, as the server's
 // (server/runs/input.ts via server/portal/messages.ts). A test compares the two on many inputs.
@@ -21,13 +22,14 @@ export function labelOf(f: Pick<PortalField, "name" | "label">): string {
 const tooLong = (label: string, max: number, value: string) =>
   `${label} must be at most ${max.toLocaleString("en")} characters (now ${value.length.toLocaleString("en")}).`;
 
-/** The problem with one field's value, or null. Absent and empty are the same. */
+/** The problem with one field's value, or null. Absent, empty and blank (only spaces) are the same. */
 export function fieldProblem(f: PortalField, value: string | undefined): string | null {
   const label = labelOf(f);
-  if (value === undefined || value === "") {
+  if (value === undefined || value.trim() === "") {
     if (!f.required) return null;
     return f.type === "boolean" ? "Please choose yes or no." : `${label} is required.`;
   }
+  if (unstorableTextReason(value)) return `${label} contains a character that can't be sent (a NUL or a broken character). Please remove it.`;
   switch (f.type) {
     case "number":
       return value.trim() !== "" && Number.isFinite(Number(value)) ? null : `${label} must be a number.`;

@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Dialog } from "@/components/ui/dialog";
 import { FieldError, Input, Label } from "@/components/ui/input";
+import { PASSWORD_HINT } from "@/lib/password-rules";
 
 function RoleToggles({ value, onChange, idPrefix }: { value: Role[]; onChange: (roles: Role[]) => void; idPrefix: string }) {
   return (
@@ -104,6 +105,7 @@ export function UsersSettings() {
               <Label htmlFor={`user-${f}`}>{f[0]!.toUpperCase() + f.slice(1)}</Label>
               <Input id={`user-${f}`} type={f === "password" ? "password" : f === "email" ? "email" : "text"} value={form[f]} onChange={(e) => setForm({ ...form, [f]: e.target.value })} aria-invalid={!!err(f)} />
               <FieldError>{err(f)}</FieldError>
+              {f === "password" && !err(f) ? <p className="text-xs text-slate-500">{PASSWORD_HINT}</p> : null}
             </div>
           ))}
           <div className="space-y-1.5">

@@ -7,6 +7,7 @@ import { useTRPC } from "@/components/trpc-provider";
 import { errorProblems } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
 import { FieldError, Input, Label } from "@/components/ui/input";
+import { PASSWORD_HINT } from "@/lib/password-rules";
 
 export function FirstAdminForm({ token }: { token: string }) {
   const trpc = useTRPC();
@@ -28,6 +29,7 @@ export function FirstAdminForm({ token }: { token: string }) {
           <Label htmlFor={`admin-${f}`}>{f[0]!.toUpperCase() + f.slice(1)}</Label>
           <Input id={`admin-${f}`} type={f === "password" ? "password" : f === "email" ? "email" : "text"} value={form[f]} onChange={(e) => setForm({ ...form, [f]: e.target.value })} aria-invalid={!!err(f)} />
           <FieldError>{err(f)}</FieldError>
+          {f === "password" && !err(f) ? <p className="text-xs text-slate-500">{PASSWORD_HINT}</p> : null}
         </div>
       ))}
       {create.error && !problems.some((p) => p.path !== "token") ? <FieldError>{create.error.message}</FieldError> : null}

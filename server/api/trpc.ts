@@ -5,6 +5,9 @@ import { AppError, ERROR_CODES, isAppError, zodProblems, type FieldProblem } fro
 import type { Role } from "@/lib/mission/schema";
 import { getDatabase } from "@/server/db/client";
 import type { Database } from "@/server/db/database";
+import { findUnstorableText } from "@/lib/storable-text";
+import { trustedOrigins } from "@/server/auth/auth";
+import { refuseCrossSiteCookieRequest } from "@/server/auth/browser-requests";
 import { resolveCaller, type Caller } from "@/server/auth/caller";
 import type { SessionUser } from "@/server/auth/users";
 
@@ -13,10 +16,18 @@ export interface Context {
   caller: Caller;
 }
 
-export async function createContext(opts: { headers: Headers; database?: Database }): Promise<Context> {
+/** `method` is the HTTP request's: a state-changing one signed in by cookie must come from the app's own pages. */
+export async function createContext(opts: { headers: Headers; method?: string; database?: Database }): Promise<Context> {
   const database = opts.database ?? (await getDatabase());
-  return { database, caller: await resolveCaller(database.db, opts.headers) };
+  const caller = await resolveCaller(database.db, opts.headers);
+  if (caller.via === "session" && opts.method) {
+    const refused = refuseCrossSiteCookieRequest({ method: opts.method, headers: opts.headers }, trustedOrigins());
+    if (refused) throw new TRPCError({ code: ERROR_CODES[refused.code].trpc, message: refused.message, cause: refused });
+  }
+  return { database, caller };
 }
+
+const INTERNAL_MESSAGE = "Something went wrong on our side. The error was logged.";
 
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
@@ -24,7 +35,12 @@ const t = initTRPC.context<Context>().create({
     let problems: FieldProblem[] = [];
     if (cause instanceof ZodError) problems = zodProblems(cause.issues);
     else if (isAppError(cause)) problems = cause.problems;
-    return { ...shape, data: { ...shape.data, problems, appCode: isAppError(cause) ? cause.code : null } };
+    // An unexpected error's message is for the log (the route logs it), not the client: it can
+    // quote SQL and the values in it.
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? INTERNAL_MESSAGE : shape.message;
+    const data = { ...shape.data, problems, appCode: isAppError(cause) ? cause.code : null };
+    if (error.code === "INTERNAL_SERVER_ERROR") delete (data as { stack?: string }).stack;
+    return { ...shape, message, data };
   },
 });
 
@@ -38,9 +54,23 @@ const appErrors = t.middleware(async ({ next }) => {
   return res;
 });
 
+/**
+ * Every procedure's raw input, before its parser sees it: text PostgreSQL cannot store (NUL, a lone
+ * surrogate) or absurd nesting is a 400 naming the field, not a 500 from a write.
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const raw = await getRawInput();
+  const bad = findUnstorableText(raw instanceof FormData ? Object.fromEntries([...raw].filter(([, v]) => typeof v === "string")) : raw, [], "input");
+  if (bad) {
+    const cause = new AppError("bad_request", `${bad.path} ${bad.message}`, [bad]);
+    throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  }
+  return next();
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(appErrors);
+export const publicProcedure = t.procedure.use(appErrors).use(storableInput);
 
 /** Any signed-in user (session or API key) who holds at least one role. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -9,6 +9,10 @@ import { getDb } from "@/server/db/client";
 import * as schema from "@/server/db/schema";
 import type { Db } from "@/server/db/database";
 import { recordAudit } from "@/server/audit/record";
+import { APIError, createAuthMiddleware, getSessionFromCtx } from "better-auth/api";
+import { findUnstorableText } from "@/lib/storable-text";
+import { CLIENT_ADDRESS_HEADER } from "@/server/portal/client-address";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from "./password-policy";
 
 /** Session signing secret: env, else derived from the secret key, else kept in the embedded data dir. */
 function authSecret(): string {
@@ -27,17 +31,43 @@ function authSecret(): string {
   }
 }
 
+/** The origins the app's pages are served from: sign-in and every cookie request must come from one. */
+export function trustedOrigins(baseURL: string = appUrl()): string[] {
+  const url = new URL(baseURL);
+  const port = url.port ? `:${url.port}` : "";
+  return [...new Set([url.origin, `http://localhost${port}`, `http://127.0.0.1${port}`])];
+}
+
+/**
+ * Before any better-auth endpoint runs: text PostgreSQL cannot store is a 400 naming the field
+ * (not a 500 from the database), and a new password meets the policy (createUser applies the same
+ * one to accounts admins create).
+ */
+const guardInput = createAuthMiddleware(async (ctx) => {
+  const bad = findUnstorableText(ctx.body);
+  if (bad) throw new APIError("BAD_REQUEST", { message: `${bad.path} ${bad.message}`, code: "INVALID_TEXT" });
+  if (ctx.path === "/change-password" && typeof ctx.body?.newPassword === "string") {
+    const session = await getSessionFromCtx(ctx);
+    const problem = passwordProblem(ctx.body.newPassword, session?.user.email ?? "");
+    if (problem) throw new APIError("BAD_REQUEST", { message: `The new password ${problem}`, code: "PASSWORD_REFUSED" });
+  }
+});
+
 export function createAuth(db: Db, baseURL: string, secret: string) {
-  const port = new URL(baseURL).port;
   return betterAuth({
     appName: "Steward",
     baseURL,
     secret,
     database: drizzleAdapter(db, { provider: "pg", schema }),
     // Accounts are created by admins (and the first-admin link), never by open sign-up.
-    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 10 },
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: MIN_PASSWORD_LENGTH, maxPasswordLength: MAX_PASSWORD_LENGTH },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
-    trustedOrigins: [baseURL, `http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    trustedOrigins: trustedOrigins(baseURL),
+    // The client address the server stamped on the request (the socket's, or behind a trusted
+    // proxy the one it added), never a client's own x-forwarded-for: rate limits, sessions and the
+    // sign-in audit record it. Without the stamp there is none: limits share one bucket.
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
+    hooks: { before: guardInput },
     telemetry: { enabled: false },
     // Slows password guessing; the limit is configurable because automated suites sign in often.
     rateLimit: {

@@ -8,6 +8,7 @@ import { roleSchema, type Role } from "@/lib/mission/schema";
 import type { Db, DbOrTx } from "@/server/db/database";
 import { account, user, userRole } from "@/server/db/schema";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
+import { passwordProblem } from "./password-policy";
 
 export interface SessionUser {
   id: string;
@@ -25,12 +26,21 @@ export interface ApiKeyIdentity {
   name: string;
 }
 
-export const createUserInput = z.object({
-  email: z.string().trim().toLowerCase().email("must be an email address"),
-  name: z.string().trim().min(1, "must not be empty").max(120),
-  password: z.string().min(10, "must be at least 10 characters").max(200),
-  roles: z.array(roleSchema).min(1, "give at least one role"),
-});
+export const createUserInput = z
+  .object({
+    email: z.string().trim().toLowerCase().email("must be an email address"),
+    name: z.string().trim().min(1, "must not be empty").max(120),
+    password: z.string().superRefine((password, ctx) => {
+      const problem = passwordProblem(password, "");
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    roles: z.array(roleSchema).min(1, "give at least one role"),
+  })
+  // The rules that need the email, once the password passes those that do not.
+  .superRefine((u, ctx) => {
+    const problem = passwordProblem(u.password, "") ? null : passwordProblem(u.password, u.email);
+    if (problem) ctx.addIssue({ code: "custom", path: ["password"], message: problem });
+  });
 export type CreateUserInput = z.input<typeof createUserInput>;
 
 /** Creates a user with an email/password account in better-auth's tables, plus roles. */

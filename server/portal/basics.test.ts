@@ -3,10 +3,9 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InputField } from "@/lib/mission/schema";
 import { inputFieldSchema } from "@/lib/mission/schema";
-import { parseRunInput } from "@/server/runs/input";
 import { formProblems, type PortalField } from "@/components/portal/form-rules";
-import { clientAddress, installPeerAddressStamp, normaliseAddress, PEER_HEADER } from "./client-address";
-import { portalProblems } from "./messages";
+import { CLIENT_ADDRESS_HEADER, clientAddress, installPeerAddressStamp, normaliseAddress, PEER_HEADER } from "./client-address";
+import { checkPortalValues } from "./values";
 import { hashStatusToken, newStatusToken, STATUS_TOKEN_PATTERN } from "./tokens";
 
 describe("status tokens", () => {
@@ -59,18 +58,21 @@ describe("client address", () => {
     const h = new Headers({ "x-forwarded-for": "1.1.1.1, 198.51.100.7", [PEER_HEADER]: "10.0.0.2" });
     expect(clientAddress(h, { trustProxy: true })).toBe("198.51.100.7");
     expect(clientAddress(h, { trustProxy: false })).toBe("10.0.0.2");
-    // Before the socket stamp is installed: what Next.js put in x-forwarded-for.
-    expect(clientAddress(new Headers({ "x-forwarded-for": "127.0.0.1" }), { trustProxy: false })).toBe("127.0.0.1");
+    // Without a trusted proxy a client's own x-forwarded-for is never believed, even where no
+    // socket stamp is present: such requests share one "unknown" allowance.
+    expect(clientAddress(new Headers({ "x-forwarded-for": "127.0.0.1" }), { trustProxy: false })).toBe("unknown");
   });
 
   describe("the socket stamp", () => {
     let server: http.Server;
     let seen: string | undefined;
+    let seenClient: string | undefined;
     beforeAll(async () => {
       installPeerAddressStamp();
       installPeerAddressStamp();
       server = http.createServer((req, res) => {
         seen = req.headers[PEER_HEADER] as string | undefined;
+        seenClient = req.headers[CLIENT_ADDRESS_HEADER] as string | undefined;
         res.end("ok");
       });
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -79,8 +81,10 @@ describe("client address", () => {
 
     it("overwrites whatever the client sent with the real socket address", async () => {
       const { port } = server.address() as { port: number };
-      await fetch(`http://127.0.0.1:${port}/`, { headers: { [PEER_HEADER]: "6.6.6.6", "x-forwarded-for": "6.6.6.6" } });
+      await fetch(`http://127.0.0.1:${port}/`, { headers: { [PEER_HEADER]: "6.6.6.6", [CLIENT_ADDRESS_HEADER]: "6.6.6.6", "x-forwarded-for": "6.6.6.6" } });
       expect(seen).toBe("127.0.0.1");
+      // STEWARD_TRUST_PROXY is off here: the client address is the socket's too.
+      expect(seenClient).toBe("127.0.0.1");
     });
   });
 });
@@ -102,12 +106,14 @@ describe("form messages: the browser and the server agree", () => {
     { orderId: "1", email: " dana@example.com ", reason: "ok", items: "1e3", opened: "true" },
     { orderId: "1", email: "dana@example", reason: "ok", items: "Infinity", opened: "" },
     { orderId: "1", email: "a..b@example.com", reason: "é".repeat(2001), items: "", opened: "true" },
+    { orderId: "\t \n", email: "dana@example.com", reason: "nul \u0000 here", opened: "true" },
+    { orderId: "lone \ud800", email: "dana@example.com", reason: "fine 😀", items: "2", opened: "true" },
   ];
 
   it.each(cases.map((c, i) => [i, c] as const))("case %i", (_, values) => {
     const browser = formProblems(fields as PortalField[], values);
-    const checked = parseRunInput(fields, values);
-    const server = checked.ok ? [] : portalProblems(fields, checked.problems, values);
+    const checked = checkPortalValues(fields, values);
+    const server = checked.ok ? [] : checked.problems;
     expect(Object.fromEntries(server.map((p) => [p.field, p.message]))).toEqual(browser);
   });
 

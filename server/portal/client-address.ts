@@ -4,6 +4,12 @@ import { env } from "@/server/env";
 
 /** Set by the server itself from the socket on every request; a client cannot supply it. */
 export const PEER_HEADER = "x-steward-peer-address";
+/**
+ * Set by the server itself on every request: the client's address as `clientAddress` chooses it
+ * (un-normalised). better-auth reads its client address from here (server/auth/auth.ts), so sign-in
+ * rate limits, sessions and the audit see the same address as the portal's rate limit.
+ */
+export const CLIENT_ADDRESS_HEADER = "x-steward-client-address";
 
 declare global {
   var __stewardPeerStamp: boolean | undefined;
@@ -11,9 +17,10 @@ declare global {
 
 /**
  * Next.js gives route handlers and actions no socket address, and it keeps an `x-forwarded-for`
- * the client sent. So the Node server is asked to stamp each request with its socket address
- * (overwriting anything a client sent under that name) before Next sees it. Idempotent; call at
- * start, before requests arrive.
+ * the client sent (it fills the header in from the socket only when it is absent). So the Node
+ * server is asked to stamp each request with its socket address and the client address derived
+ * from it (overwriting anything a client sent under those names) before Next sees it. Idempotent;
+ * call at start, before requests arrive.
  */
 export function installPeerAddressStamp(): void {
   if (globalThis.__stewardPeerStamp) return;
@@ -22,7 +29,10 @@ export function installPeerAddressStamp(): void {
   http.Server.prototype.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]) {
     if (event === "request") {
       const req = args[0] as http.IncomingMessage;
-      req.headers[PEER_HEADER] = req.socket?.remoteAddress ?? "";
+      const peer = req.socket?.remoteAddress ?? "";
+      req.headers[PEER_HEADER] = peer;
+      const forwarded = req.headers["x-forwarded-for"];
+      req.headers[CLIENT_ADDRESS_HEADER] = pickAddress(Array.isArray(forwarded) ? forwarded.join(",") : forwarded, peer, trustProxy()) ?? "";
     }
     return Reflect.apply(emit, this, [event, ...args]) as boolean;
   } as typeof emit;
@@ -54,13 +64,17 @@ export function normaliseAddress(raw: string): string {
 }
 
 /**
- * The client's address. Behind a trusted proxy: the last `x-forwarded-for` entry, the one that
- * proxy appended. Otherwise: the socket address stamped by installPeerAddressStamp, or, before
- * that is installed, the `x-forwarded-for` Next.js fills in from the socket.
+ * The client's address, un-normalised. Behind a trusted proxy: the last `x-forwarded-for` entry,
+ * the one that proxy appended. Otherwise only the socket address: a client's own
+ * `x-forwarded-for` is never believed, so without the stamp there is no address (null).
  */
+function pickAddress(forwardedFor: string | null | undefined, peer: string | null | undefined, trust: boolean): string | null {
+  const forwarded = (forwardedFor ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const socket = peer?.trim() || null;
+  return trust ? (forwarded.at(-1) ?? socket) : socket;
+}
+
+/** The client's address for rate limits (normalised: IPv6 per /64); "unknown" when there is none. */
 export function clientAddress(headers: Headers, opts: { trustProxy: boolean }): string {
-  const forwarded = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const peer = headers.get(PEER_HEADER)?.trim();
-  const raw = opts.trustProxy ? (forwarded.at(-1) ?? peer) : peer || forwarded.at(-1);
-  return normaliseAddress(raw ?? "unknown");
+  return normaliseAddress(pickAddress(headers.get("x-forwarded-for"), headers.get(PEER_HEADER), opts.trustProxy) ?? "unknown");
 }

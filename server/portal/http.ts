@@ -2,10 +2,7 @@ import "server-only";
 import type { Database } from "@/server/db/database";
 import { clientAddress, trustProxy } from "./client-address";
 import { getPortalStatus } from "./status";
-import { submitPortalRequest, type SubmitOptions } from "./submit";
-
-/** A portal form is a few fields; anything larger is not a form submission. */
-export const MAX_PORTAL_BODY_BYTES = 64 * 1024;
+import { countPortalAttempt, MAX_PORTAL_BODY_BYTES, submitPortalRequest, type SubmitOptions } from "./submit";
 
 export interface PortalHttpDeps extends SubmitOptions {
   database: Database;
@@ -20,11 +17,15 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   });
 }
 
+const tooLarge = () => json(413, { error: `The request is larger than ${MAX_PORTAL_BODY_BYTES / 1024} KB` });
+const tooMany = (retryAfterSeconds: number) =>
+  json(429, { error: "Too many requests from this address: try again later", retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
+
 async function readValues(req: Request): Promise<{ ok: true; values: unknown } | { ok: false; response: Response }> {
   const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > MAX_PORTAL_BODY_BYTES) return { ok: false, response: json(413, { error: `The request is larger than ${MAX_PORTAL_BODY_BYTES / 1024} KB` }) };
+  if (declared > MAX_PORTAL_BODY_BYTES) return { ok: false, response: tooLarge() };
   const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_PORTAL_BODY_BYTES) return { ok: false, response: json(413, { error: `The request is larger than ${MAX_PORTAL_BODY_BYTES / 1024} KB` }) };
+  if (Buffer.byteLength(text) > MAX_PORTAL_BODY_BYTES) return { ok: false, response: tooLarge() };
   const type = (req.headers.get("content-type") ?? "").toLowerCase();
   if (type.startsWith("application/x-www-form-urlencoded")) return { ok: true, values: Object.fromEntries(new URLSearchParams(text)) };
   if (type.startsWith("application/json") || !type) {
@@ -48,9 +49,13 @@ async function readValues(req: Request): Promise<{ ok: true; values: unknown } |
  */
 export async function handleSubmission(req: Request, slug: string, deps: PortalHttpDeps): Promise<Response> {
   try {
-    const body = await readValues(req);
-    if (!body.ok) return body.response;
     const address = clientAddress(req.headers, { trustProxy: deps.trustProxy ?? trustProxy() });
+    const body = await readValues(req);
+    if (!body.ok) {
+      // A body that cannot be read counts against the limit too (submitPortalRequest counts the rest).
+      const limit = await countPortalAttempt(deps.database, address, deps.rule);
+      return limit.allowed ? body.response : tooMany(limit.retryAfterSeconds);
+    }
     const res = await submitPortalRequest(deps.database, { slug, values: body.values, clientAddress: address }, deps);
     if (res.ok) return json(201, { reference: res.reference, statusUrl: res.statusPath });
     switch (res.reason) {
@@ -58,8 +63,10 @@ export async function handleSubmission(req: Request, slug: string, deps: PortalH
         return json(404, { error: `There is no form at /p/${slug}` });
       case "invalid":
         return json(400, { error: "Some fields need attention", problems: res.problems });
+      case "too_large":
+        return tooLarge();
       case "rate_limited":
-        return json(429, { error: "Too many requests from this address: try again later", retryAfterSeconds: res.retryAfterSeconds }, { "retry-after": String(res.retryAfterSeconds) });
+        return tooMany(res.retryAfterSeconds);
       case "unavailable":
         return json(409, { error: "This form is not accepting requests right now" });
     }

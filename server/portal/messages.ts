@@ -37,6 +37,7 @@ export function portalProblems(fields: InputField[], problems: FieldProblem[], v
     else if (max) message = `${label} must be at most ${Number(max).toLocaleString("en")} characters (now ${String(values[name] ?? "").length.toLocaleString("en")}).`;
     else if (/^must be a (finite )?number$/.test(p.message)) message = `${label} must be a number.`;
     else if (p.message === "must be true or false") message = "Please choose yes or no.";
+    else if (/^contains an? /.test(p.message)) message = `${label} contains a character that can't be sent (a NUL or a broken character). Please remove it.`;
     else message = `${label} ${p.message}.`;
     out.push({ field: name, message });
   }

@@ -156,7 +156,8 @@ describe.each(testDatabases())("portal submissions on $name", (tdb) => {
     for (let i = 0; i < 11; i++) results.push(await submitPortalRequest(database, { slug: "refunds", values: good, clientAddress: "198.51.100.50" }, { send }));
     expect(results.slice(0, 10).every((r) => r.ok)).toBe(true);
     expect(results[10]).toMatchObject({ ok: false, reason: "rate_limited", retryAfterSeconds: expect.any(Number) });
-    // Bad input is answered without counting against the limit.
-    expect(await submitPortalRequest(database, { slug: "refunds", values: {}, clientAddress: "198.51.100.50" }, { send })).toMatchObject({ reason: "invalid" });
+    // Every attempt counts, bad input too (issue #18, finding 10): probing the form is limited.
+    expect(await submitPortalRequest(database, { slug: "refunds", values: {}, clientAddress: "198.51.100.50" }, { send })).toMatchObject({ reason: "rate_limited" });
+    expect(await submitPortalRequest(database, { slug: "refunds", values: {}, clientAddress: "198.51.100.51" }, { send })).toMatchObject({ reason: "invalid" });
   });
 });

@@ -4,10 +4,11 @@ import { sql } from "drizzle-orm";
 import { recordAudit } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import type { SendEvents } from "@/server/engine/events";
-import { parseRunInput, RunError, startRun } from "@/server/runs";
+import { RunError, startRun } from "@/server/runs";
 import { portalProblems, type PortalProblem } from "./messages";
+import { checkPortalValues } from "./values";
 import { findPortal } from "./portals";
-import { PORTAL_RATE_RULE, rateKey, takeRateLimit, type RateRule } from "./rate-limit";
+import { PORTAL_RATE_RULE, rateKey, takeRateLimit, type RateDecision, type RateRule } from "./rate-limit";
 import { hashStatusToken, newStatusToken } from "./tokens";
 
 export interface PortalSubmission {
@@ -28,8 +29,12 @@ export type SubmitResult =
   | { ok: true; token: string; reference: string; statusPath: string; runId: string }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "invalid"; problems: PortalProblem[] }
+  | { ok: false; reason: "too_large" }
   | { ok: false; reason: "rate_limited"; retryAfterSeconds: number }
   | { ok: false; reason: "unavailable" };
+
+/** A portal form is a few fields; anything larger is not a form submission. */
+export const MAX_PORTAL_BODY_BYTES = 64 * 1024;
 
 /** What the customer quotes: the first 8 characters of the submission id. Not a secret. */
 export function referenceOf(submissionId: string): string {
@@ -37,20 +42,29 @@ export function referenceOf(submissionId: string): string {
 }
 
 /**
- * A portal request: checks the values against the trigger's fields, counts it against the
- * client's rate limit, starts a run on the portal channel (no user), and records the submission
- * with the hash of a fresh status token. Bad input and refusals start nothing.
+ * Counts one submission attempt from this address against the rate limit, whatever it holds:
+ * sending a malformed or invalid request costs a try too, so probing the form is limited.
+ */
+export function countPortalAttempt(database: Database, clientAddress: string, rule: RateRule = PORTAL_RATE_RULE): Promise<RateDecision> {
+  return takeRateLimit(database, rateKey("portal", clientAddress), rule);
+}
+
+/**
+ * A portal request, as the JSON endpoint or the form action read it. Counts against the client's
+ * rate limit (valid or not), refuses more than 64 KB of values, checks the values against the
+ * trigger's fields (a blank value is an absent one), starts a run on the portal channel (no user),
+ * and records the submission with the hash of a fresh status token. Refusals start nothing.
  */
 export async function submitPortalRequest(database: Database, req: PortalSubmission, opts: SubmitOptions = {}): Promise<SubmitResult> {
+  const limit = await countPortalAttempt(database, req.clientAddress, opts.rule);
+  if (!limit.allowed) return { ok: false, reason: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
+  if (valuesSize(req.values) > MAX_PORTAL_BODY_BYTES) return { ok: false, reason: "too_large" };
+
   const portal = await findPortal(database, req.slug);
   if (!portal) return { ok: false, reason: "not_found" };
 
-  const values = req.values && typeof req.values === "object" && !Array.isArray(req.values) ? (req.values as Record<string, unknown>) : {};
-  const checked = parseRunInput(portal.fields, req.values ?? {});
-  if (!checked.ok) return { ok: false, reason: "invalid", problems: portalProblems(portal.fields, checked.problems, values) };
-
-  const limit = await takeRateLimit(database, rateKey("portal", req.clientAddress), opts.rule ?? PORTAL_RATE_RULE);
-  if (!limit.allowed) return { ok: false, reason: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
+  const checked = checkPortalValues(portal.fields, req.values);
+  if (!checked.ok) return { ok: false, reason: "invalid", problems: checked.problems };
 
   let runId: string;
   try {
@@ -61,7 +75,7 @@ export async function submitPortalRequest(database: Database, req: PortalSubmiss
     ));
   } catch (e) {
     if (e instanceof RunError && e.reason === "invalid_input") {
-      return { ok: false, reason: "invalid", problems: portalProblems(portal.fields, e.problems, values) };
+      return { ok: false, reason: "invalid", problems: portalProblems(portal.fields, e.problems, checked.input) };
     }
     // The version cannot run (or was archived a moment ago): nothing the customer can fix.
     if (e instanceof RunError) {
@@ -88,4 +102,12 @@ export async function submitPortalRequest(database: Database, req: PortalSubmiss
     });
   });
   return { ok: true, token, reference, statusPath: `/p/${req.slug}/status/${token}`, runId };
+}
+
+/** The bytes of the field names and text values: what a form of a few fields carries. */
+function valuesSize(values: unknown): number {
+  if (!values || typeof values !== "object") return 0;
+  let bytes = 0;
+  for (const [name, value] of Object.entries(values)) bytes += Buffer.byteLength(name) + (typeof value === "string" ? Buffer.byteLength(value) : 8);
+  return bytes;
 }

@@ -4,6 +4,9 @@ import { AppError, isAppError, zodProblems } from "@/lib/errors";
 import type { Role } from "@/lib/mission/schema";
 import { getDatabase } from "@/server/db/client";
 import type { Database } from "@/server/db/database";
+import { findUnstorableText } from "@/lib/storable-text";
+import { trustedOrigins } from "@/server/auth/auth";
+import { refuseCrossSiteCookieRequest } from "@/server/auth/browser-requests";
 import { resolveCaller } from "@/server/auth/caller";
 import type { SessionUser } from "@/server/auth/users";
 
@@ -39,11 +42,20 @@ export async function readJson(req: Request, limit = MAX_BODY_BYTES): Promise<un
   const text = await req.text();
   if (Buffer.byteLength(text) > limit) throw new AppError("payload_too_large", `The request body is larger than ${limit} bytes`, [{ path: "body", message: `larger than ${limit} bytes` }]);
   if (!text.trim()) throw new AppError("bad_request", "The request body is empty; send JSON", [{ path: "body", message: "is empty" }]);
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (e) {
     throw new AppError("bad_request", `The request body is not valid JSON: ${(e as Error).message}`, [{ path: "body", message: "is not valid JSON" }]);
   }
+  refuseUnstorable(body, []);
+  return body;
+}
+
+/** Text PostgreSQL cannot store (NUL, a lone surrogate) or absurd nesting: 400 naming where. */
+function refuseUnstorable(value: unknown, root: string[]): void {
+  const bad = findUnstorableText(value, root);
+  if (bad) throw new AppError("bad_request", `${bad.path} ${bad.message}`, [bad]);
 }
 
 type Params = { params: Promise<Record<string, string>> };
@@ -60,10 +72,17 @@ export function rest(role: Role | null, fn: (ctx: RestContext) => Promise<Respon
       if (!caller.user) {
         return json({ error: { code: "unauthorized", message: "Send an API key as `Authorization: Bearer <key>`" } }, 401, { "www-authenticate": "Bearer" });
       }
+      if (caller.via === "session") {
+        const refused = refuseCrossSiteCookieRequest(req, trustedOrigins());
+        if (refused) return errorResponse(refused);
+      }
       if (!caller.user.roles.length || (role && !caller.user.roles.includes(role))) {
         return json({ error: { code: "forbidden", message: role ? `This needs the ${role} role` : "This user has no role yet: an admin must grant one" } }, 403);
       }
       const params = (await route?.params) ?? {};
+      // Path parameters and the query string reach queries as text too.
+      refuseUnstorable(params, []);
+      for (const [name, value] of new URL(req.url).searchParams) refuseUnstorable({ [name]: value }, ["query"]);
       return await fn({ database, user: caller.user, req, params });
     } catch (e) {
       return errorResponse(e);

@@ -4,6 +4,7 @@ import { builderProcedure, publisherProcedure, reviewerProcedure, router, viewer
 import * as missions from "@/server/missions/service";
 import * as publishing from "@/server/missions/publishing";
 import { listTemplates } from "@/lib/mission/templates";
+import { refuseUnstorableDocument } from "@/lib/storable-text";
 
 const id = z.object({ id: z.string().min(1) });
 const versionRef = { id: z.string().min(1), number: z.number().int().positive() };
@@ -37,7 +38,7 @@ export const missionsRouter = router({
     .input(z.object({ id: z.string().min(1), from: z.number().int().positive(), to: z.union([z.number().int().positive(), z.literal("draft")]) }))
     .query(({ ctx, input }) => missions.diffVersions(ctx.database.db, input.id, input.from, input.to)),
   import: builderProcedure
-    .input(z.object({ document: z.string().max(2_000_000, "document is larger than 2 MB") }))
+    .input(z.object({ document: z.string().max(2_000_000, "document is larger than 2 MB").superRefine(refuseUnstorableDocument) }))
     .mutation(({ ctx, input }) => missions.importMission(ctx.database.db, input.document, ctx.user.id)),
   export: viewerProcedure
     .input(z.object({ id: z.string().min(1), version: z.number().int().positive().optional() }))

@@ -13,7 +13,7 @@ export async function GET(req: Request) {
     "cache-control": "public, max-age=300",
     "x-content-type-options": "nosniff",
     // An SVG opened on its own must not run scripts or load anything.
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'none'",
   };
   if (req.headers.get("if-none-match") === logo.etag) return new Response(null, { status: 304, headers });
   return new Response(new Uint8Array(logo.bytes), { status: 200, headers });
