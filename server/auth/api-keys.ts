@@ -10,7 +10,7 @@ import { recordAudit, type AuditActor } from "@/server/audit/record";
 
 // A key acts as the user who created it, with that user's roles as they are at each request, and
 // nothing more: nobody can mint a key that acts as someone else. (Admins once could, which let
-// one admin cast both votes of a four-eyes decision; see docs/security-keys-values.md.)
+// one admin cast both votes of a four-eyes decision; see docs/security.md, finding 6.)
 
 const KEY_PREFIX = "stw_";
 /** How many characters of a key are kept in clear: `stw_` and 6 more, enough to tell keys apart. */
