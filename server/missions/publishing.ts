@@ -7,7 +7,7 @@ import { AppError, zodProblems } from "@/lib/errors";
 import { diffMissions, type MissionDiff } from "@/lib/mission/diff";
 import { governanceChanges, governanceJson, governsNothing } from "@/lib/mission/governance";
 import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/schema";
-import { recordAudit, type AuditActor } from "@/server/audit/record";
+import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
 import type { Db, DbOrTx } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
 
@@ -27,6 +27,9 @@ export function governanceHash(graph: MissionGraph): string {
 export interface ReviewActor {
   id: string | null;
   roles: readonly Role[];
+  /** A signed-in user's email and the API key they used, so the audit names the key. */
+  email?: string;
+  apiKey?: { id: string; prefix: string };
 }
 
 /** The outcome of saving a version, for the person who saved it. */
@@ -67,6 +70,7 @@ async function graphOf(tx: DbOrTx, missionId: string, number: number | null): Pr
 }
 
 const actorOf = (id: string | null): AuditActor => (id ? { id } : { id: null, label: "system" });
+const reviewerActor = (a: ReviewActor): AuditActor => (a.id && a.email ? userActor({ id: a.id, email: a.email, ...(a.apiKey ? { apiKey: a.apiKey } : {}) }) : actorOf(a.id));
 
 /**
  * Records whether a version just saved runs at once or waits for review. Call it in the
@@ -234,7 +238,7 @@ export async function publishVersion(db: Db, req: { missionId: string; number: n
     await tx.update(mission).set({ publishedVersion: req.number, updatedAt: new Date() }).where(eq(mission.id, m.id));
     await recordAudit(tx, {
       action: "mission.version_published",
-      actor: actorOf(req.actor.id),
+      actor: reviewerActor(req.actor),
       targetType: "mission",
       targetId: m.id,
       data: { version: req.number, versionId: v.id, previous: m.publishedVersion, reviewed: !rollback, rollback, changes: r?.changes ?? [], note: note.data.trim() || null },
@@ -256,7 +260,7 @@ export async function rejectVersion(db: Db, req: { missionId: string; number: nu
     await tx.update(versionReview).set({ status: "rejected", decidedBy: req.actor.id, decidedAt: new Date(), note: note.data }).where(eq(versionReview.versionId, v.id));
     await recordAudit(tx, {
       action: "mission.version_rejected",
-      actor: actorOf(req.actor.id),
+      actor: reviewerActor(req.actor),
       targetType: "mission",
       targetId: m.id,
       data: { version: req.number, versionId: v.id, note: note.data, changes: r?.changes ?? [] },

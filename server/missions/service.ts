@@ -11,7 +11,7 @@ import { parseMissionDocument, validateMission } from "@/lib/mission/validate";
 import { getTemplate } from "@/lib/mission/templates";
 import type { Db } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
-import { recordAudit } from "@/server/audit/record";
+import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { requestPublication, type PublicationRequest } from "./publishing";
 
 export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
@@ -160,7 +160,8 @@ export async function saveDraft(db: Db, id: string, graphInput: unknown) {
  * identical to the latest version returns that version instead of a duplicate. `review` says
  * whether it was published at once or awaits review (server/missions/publishing.ts).
  */
-export async function saveVersion(db: Db, id: string, input: { graph?: unknown; message?: string }, userId: string | null) {
+/** `opts.actor` names who did it in the audit (an API key, say); defaults to the user. */
+export async function saveVersion(db: Db, id: string, input: { graph?: unknown; message?: string }, userId: string | null, opts: { actor?: AuditActor } = {}) {
   const message = z.string().max(500, "must be at most 500 characters").safeParse(input.message ?? "");
   if (!message.success) throw new AppError("bad_request", "Invalid message", zodProblems(message.error.issues, "message"));
   const m = await requireMission(db, id);
@@ -192,7 +193,7 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
       .update(mission)
       .set({ latestVersion: number, draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now })
       .where(eq(mission.id, id));
-    await recordAudit(tx, { action: "mission.version_saved", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { version: number, versionId: row.id, contentHash: hash, message: message.data } });
+    await recordAudit(tx, { action: "mission.version_saved", actor: opts.actor ?? (userId ? { id: userId } : null), targetType: "mission", targetId: id, data: { version: number, versionId: row.id, contentHash: hash, message: message.data } });
     const review = await requestPublication(tx, { missionId: id, versionId: row.id, number, graph, authorId: userId, publishedVersion: locked.publishedVersion });
     const [r] = await tx.select().from(versionReview).where(eq(versionReview.versionId, row.id));
     return { ...toVersionSummary(row, null, r ?? null, review.publishedVersion), unchanged: false, review };
@@ -250,7 +251,7 @@ export async function diffVersions(db: Db, missionId: string, from: number, to: 
 }
 
 /** Imports a mission document: invalid input lists every problem and writes nothing. */
-export async function importMission(db: Db, document: string | unknown, userId: string | null, opts: { message?: string } = {}) {
+export async function importMission(db: Db, document: string | unknown, userId: string | null, opts: { message?: string; actor?: AuditActor } = {}) {
   const result = typeof document === "string" ? parseMissionDocument(document) : validateMission(document);
   if (!result.graph || result.problems.length) {
     throw new AppError(
@@ -274,7 +275,7 @@ export async function importMission(db: Db, document: string | unknown, userId: 
       message: opts.message ?? "Imported",
       authorId: userId,
     });
-    await recordAudit(tx, { action: "mission.imported", actor: userId ? { id: userId } : null, targetType: "mission", targetId: id, data: { name: graph.name, version: 1, contentHash: contentHash(graph), nodes: graph.nodes.length } });
+    await recordAudit(tx, { action: "mission.imported", actor: opts.actor ?? (userId ? { id: userId } : null), targetType: "mission", targetId: id, data: { name: graph.name, version: 1, contentHash: contentHash(graph), nodes: graph.nodes.length } });
     await requestPublication(tx, { missionId: id, versionId, number: 1, graph, authorId: userId, publishedVersion: null });
   });
   return getMission(db, id);

@@ -6,7 +6,7 @@ import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
 import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
-import type { AuditEntry } from "@/server/audit/record";
+import type { AuditActor, AuditEntry } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
@@ -21,6 +21,8 @@ import { parseRunInput } from "./input";
 export interface RunServiceOptions {
   /** Where events go (default: the registered engine). */
   send?: SendEvents;
+  /** Who did it, for the audit (an API key names itself); defaults to the user. */
+  actor?: AuditActor;
 }
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
@@ -126,7 +128,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
   const audit: AuditEntry = {
     action: "run.started",
-    actor: req.userId ? { id: req.userId } : { id: null, label: req.channel },
+    actor: opts.actor ?? (req.userId ? { id: req.userId } : { id: null, label: req.channel }),
     targetType: "run",
     targetId: runId,
     runId,
@@ -182,7 +184,7 @@ export async function cancelRun(database: Database, runId: string, userId: strin
   if (TERMINAL.includes(r.status)) throw new RunError("conflict", `Run ${runId} already ${r.status}: nothing to cancel`);
   // The reason is shown on the run: the canceller's name, not their id.
   const [who] = userId ? await database.rows<{ name: string }>(sql`select name from "user" where id = ${userId}`) : [];
-  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${who?.name || userId}` : "Cancelled", undefined, userId ? { id: userId } : undefined);
+  const ended = await endRunWith(database, runId, "cancelled", userId ? `Cancelled by ${who?.name || userId}` : "Cancelled", undefined, opts.actor ?? (userId ? { id: userId } : undefined));
   if (!ended) {
     const [now] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
     throw new RunError("conflict", `Run ${runId} already ${now?.status ?? "ended"}: nothing to cancel`);

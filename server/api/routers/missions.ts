@@ -1,4 +1,5 @@
 import "server-only";
+import { userActor } from "@/server/audit/record";
 import { z } from "zod";
 import { builderProcedure, publisherProcedure, reviewerProcedure, router, viewerProcedure } from "../trpc";
 import * as missions from "@/server/missions/service";
@@ -29,7 +30,7 @@ export const missionsRouter = router({
     .mutation(({ ctx, input }) => missions.saveDraft(ctx.database.db, input.id, input.graph)),
   saveVersion: builderProcedure
     .input(z.object({ id: z.string().min(1), graph: z.unknown().optional(), message: z.string().optional() }))
-    .mutation(({ ctx, input }) => missions.saveVersion(ctx.database.db, input.id, input, ctx.user.id)),
+    .mutation(({ ctx, input }) => missions.saveVersion(ctx.database.db, input.id, input, ctx.user.id, { actor: userActor(ctx.user) })),
   versions: viewerProcedure.input(id).query(({ ctx, input }) => missions.listVersions(ctx.database.db, input.id)),
   version: viewerProcedure
     .input(z.object({ id: z.string().min(1), number: z.number().int().positive() }))
@@ -39,7 +40,7 @@ export const missionsRouter = router({
     .query(({ ctx, input }) => missions.diffVersions(ctx.database.db, input.id, input.from, input.to)),
   import: builderProcedure
     .input(z.object({ document: z.string().max(2_000_000, "document is larger than 2 MB").superRefine(refuseUnstorableDocument) }))
-    .mutation(({ ctx, input }) => missions.importMission(ctx.database.db, input.document, ctx.user.id)),
+    .mutation(({ ctx, input }) => missions.importMission(ctx.database.db, input.document, ctx.user.id, { actor: userActor(ctx.user) })),
   export: viewerProcedure
     .input(z.object({ id: z.string().min(1), version: z.number().int().positive().optional() }))
     .query(({ ctx, input }) => missions.exportMission(ctx.database.db, input.id, input.version)),

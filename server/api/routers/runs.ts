@@ -1,4 +1,5 @@
 import "server-only";
+import { userActor } from "@/server/audit/record";
 import { z } from "zod";
 import { cancelRun, rerun, rerunInput, startRun } from "@/server/runs";
 import { listRunHistory, runHistoryFacets, runHistoryInput } from "@/server/observations/history";
@@ -26,9 +27,9 @@ export const runsRouter = router({
         input: input.input,
         channel: "manual",
         userId: ctx.user.id,
-      }),
+      }, { actor: userActor(ctx.user) }),
     ),
-  cancel: builderProcedure.input(runId).mutation(({ ctx, input }) => cancelRun(ctx.database, input.runId, ctx.user.id)),
+  cancel: builderProcedure.input(runId).mutation(({ ctx, input }) => cancelRun(ctx.database, input.runId, ctx.user.id, { actor: userActor(ctx.user) })),
   /** A new run of the same version with the same input; with `fromNodeId`, reusing everything before that node. */
   rerun: builderProcedure.input(rerunInput).mutation(({ ctx, input }) => rerun(ctx.database, input, ctx.user.id)),
   /** The run with per-node state, its pinned graph, who started it and its decisions. */

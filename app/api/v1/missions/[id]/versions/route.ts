@@ -1,3 +1,4 @@
+import { userActor } from "@/server/audit/record";
 import { AppError } from "@/lib/errors";
 import { getMission, listVersions, saveVersion } from "@/server/missions/service";
 import { json, param, readJson, rest } from "@/server/rest/handler";
@@ -21,6 +22,6 @@ export const POST = rest("builder", async (ctx) => {
   if (message !== undefined && typeof message !== "string") {
     throw new AppError("bad_request", "message must be a string", [{ path: "message", message: "must be a string" }]);
   }
-  const v = await saveVersion(ctx.database.db, param(ctx, "id"), { graph, message }, ctx.user.id);
+  const v = await saveVersion(ctx.database.db, param(ctx, "id"), { graph, message }, ctx.user.id, { actor: userActor(ctx.user) });
   return json(v, v.unchanged ? 200 : 201);
 });
