@@ -63,6 +63,9 @@ export function createAuth(db: Db, baseURL: string, secret: string) {
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: MIN_PASSWORD_LENGTH, maxPasswordLength: MAX_PASSWORD_LENGTH },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     trustedOrigins: trustedOrigins(baseURL),
+    // Names and emails are set by admins: a user who renamed themselves "Avery Approver" would be
+    // shown under that name on decision pages and in the audit. Accounts are removed by admins too.
+    disabledPaths: ["/update-user", "/change-email", "/delete-user"],
     // The client address the server stamped on the request (the socket's, or behind a trusted
     // proxy the one it added), never a client's own x-forwarded-for: rate limits, sessions and the
     // sign-in audit record it. Without the stamp there is none: limits share one bucket.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { isAppError } from "@/lib/errors";
 import { testDatabases } from "@/test/databases";
 import { openHarness, type Harness } from "@/test/app-harness";
@@ -83,5 +84,21 @@ describe.each(testDatabases())("where passwords are set, on $name", (tdb) => {
     expect(await change("eleven-char")).toEqual({ status: 400, message: expect.stringMatching(/at least 12 characters/) });
     expect(await change("the-viewer-password")).toEqual({ status: 400, message: "The new password must not contain “viewer” from the email address" });
     expect((await change("blue-kettle-on-a-hill")).status).toBe(200);
+  });
+
+  it("refuses a user renaming themselves or changing their email: admins set who people are", async () => {
+    const cookie = await sessionCookie("approver@test.local");
+    for (const [path, body] of [
+      ["/api/auth/update-user", { name: "Ada Admin" }],
+      ["/api/auth/change-email", { newEmail: "admin2@test.local" }],
+      ["/api/auth/delete-user", {}],
+    ] as const) {
+      const res = await (await getAuth()).handler(
+        new Request(`${appUrl()}${path}`, { method: "POST", headers: { cookie, origin: new URL(appUrl()).origin, "content-type": "application/json" }, body: JSON.stringify(body) }),
+      );
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+    }
+    const [me] = await h.database.rows<{ name: string; email: string }>(sql`select name, email from "user" where email = 'approver@test.local'`);
+    expect(me).toEqual({ name: "approver", email: "approver@test.local" });
   });
 });

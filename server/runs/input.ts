@@ -1,7 +1,13 @@
 import "server-only";
 import { z } from "zod";
+import { formatBytes, jsonBytes } from "@/lib/bounded";
 import { formatPath, type FieldProblem } from "@/lib/errors";
 import type { InputField } from "@/lib/mission/schema";
+
+/** The largest run input (its JSON): it is stored as the trigger's output and fed to every expression. */
+export const MAX_RUN_INPUT_BYTES = 256_000;
+/** A text field without its own maxLength holds at most this many characters. */
+export const DEFAULT_TEXT_MAX = 100_000;
 
 // Forms (the portal) send strings; the API sends JSON. Numbers and booleans accept both.
 const fromFormNumber = (v: unknown) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v);
@@ -15,12 +21,12 @@ export function fieldSchema(f: InputField): z.ZodType {
     case "boolean":
       return z.preprocess(fromFormBoolean, z.boolean({ error: "must be true or false" }));
     case "email": {
-      const text = z.string({ error: "must be text" }).trim();
-      return (f.maxLength ? text.max(f.maxLength, `must be at most ${f.maxLength} characters`) : text).pipe(z.email("must be an email address"));
+      const max = f.maxLength ?? 320;
+      return z.string({ error: "must be text" }).trim().max(max, `must be at most ${max} characters`).pipe(z.email("must be an email address"));
     }
     default: {
-      const text = z.string({ error: "must be text" });
-      return f.maxLength ? text.max(f.maxLength, `must be at most ${f.maxLength} characters`) : text;
+      const max = f.maxLength ?? DEFAULT_TEXT_MAX;
+      return z.string({ error: "must be text" }).max(max, `must be at most ${max} characters`);
     }
   }
 }
@@ -38,6 +44,10 @@ export function parseRunInput(
     return { ok: false, problems: [{ path: "input", message: "must be an object of field values" }] };
   }
   const values = (raw ?? {}) as Record<string, unknown>;
+  const bytes = jsonBytes(values);
+  if (bytes > MAX_RUN_INPUT_BYTES) {
+    return { ok: false, problems: [{ path: "input", message: `is ${formatBytes(bytes)}; a run input may be at most ${formatBytes(MAX_RUN_INPUT_BYTES)}` }] };
+  }
   const problems: FieldProblem[] = [];
   const known = new Set(fields.map((f) => f.name));
   for (const key of Object.keys(values)) {
