@@ -6,6 +6,7 @@ import { createMission, saveVersion } from "@/server/missions/service";
 import { startRun } from "@/server/runs/service";
 import { stopNotificationLoop } from "@/server/notifications/loop";
 import { openHarness, type Harness } from "./app-harness";
+import { publishForTest } from "./publishing";
 import type { TestDatabase } from "./databases";
 
 /** trigger (orderId) → an approval proposing an editable `note` → verdict: the smallest mission that waits for a decision. */
@@ -36,6 +37,7 @@ export async function openDecisionHarness(tdb: TestDatabase): Promise<DecisionHa
   const builder = h.userId("builder");
   const m = await createMission(h.database.db, { name: approvalMission.name }, builder);
   await saveVersion(h.database.db, m.id, { graph: approvalMission, message: "test" }, builder);
+  await publishForTest(h.database.db, m.id, h.userId("approver"));
   return {
     ...h,
     missionId: m.id,
