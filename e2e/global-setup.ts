@@ -12,5 +12,7 @@ export default async function globalSetup() {
     await server.stop();
     fs.writeFileSync(serverLogPath(port), server.output());
     fs.rmSync(server.dataDir, { recursive: true, force: true });
+    // The audit anchor file lives beside the data dir (STEWARD_AUDIT_ANCHOR's default).
+    fs.rmSync(`${server.dataDir}-audit-anchors.jsonl`, { force: true });
   };
 }

@@ -130,3 +130,25 @@ test("an admin adding a user sees the password rule, and a password naming the e
   await dialog.getByRole("button", { name: "Create user" }).click();
   await expect(page.getByTestId("user-row").filter({ hasText: "dana.lopez@example.com" })).toBeVisible();
 });
+
+test("text the database cannot store is named under its field in the admins' forms, not a server error", async ({ page }) => {
+  // A NUL pasted from a binary file: the browser sends it, PostgreSQL cannot store it. Set as a
+  // person's paste would be (React hears the input event); a keyboard cannot type it.
+  const paste = (el: HTMLInputElement | HTMLTextAreaElement, value: string) => {
+    const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, "value")?.set?.call(el, value);
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  };
+  await signIn(page, "admin", "/settings/knowledge");
+  await page.getByRole("tab", { name: "Paste text" }).click();
+  await page.locator("#knowledge-title").fill("Bad bytes");
+  await page.locator("#knowledge-content").evaluate(paste, "## REF-9.1 Broken\nA NUL \u0000 inside");
+  await page.getByTestId("knowledge-upload-submit").click();
+  await expect(page.getByTestId("knowledge-upload")).toContainText("The text contains a NUL character");
+
+  await page.goto("/settings/organisation");
+  await page.getByTestId("org-name").evaluate(paste, "Acme\u0000Corp");
+  await page.getByTestId("org-save").click();
+  await expect(page.locator("form").filter({ has: page.getByTestId("org-name") })).toContainText("The name contains a NUL character");
+  await shot(page, "security-http-06-unstorable-org-name");
+});

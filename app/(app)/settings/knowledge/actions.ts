@@ -7,6 +7,7 @@ import { userActor } from "@/server/audit/record";
 import { can, requirePageUser } from "@/server/auth/page-user";
 import { getDatabase } from "@/server/db/client";
 import { deleteDocument, KnowledgeError, uploadDocument } from "@/server/knowledge";
+import { unstorableTextReason } from "@/lib/storable-text";
 
 // Server actions are public endpoints: each checks the caller is an admin, as the tRPC
 // procedures do (server/api/routers/knowledge.ts).
@@ -36,6 +37,13 @@ export async function uploadKnowledge(_prev: UploadFormState, form: FormData): P
     format = form.get("format") === "text" ? "text" : "markdown";
     if (!title && !/^\s*#\s+\S/m.test(content)) return { message: null, problems: { title: "Give the document a title." } };
   }
+
+  // Text the database cannot store (a NUL, a lone surrogate) is the person's to fix, not a 500.
+  const field = mode === "file" ? "file" : "content";
+  const badContent = unstorableTextReason(content);
+  if (badContent) return { message: null, problems: { [field]: `${mode === "file" ? "This document" : "The text"} ${badContent}.` } };
+  const badTitle = title ? unstorableTextReason(title) : null;
+  if (badTitle) return { message: null, problems: { title: `The title ${badTitle}.` } };
 
   let target: string;
   try {

@@ -6,11 +6,17 @@ import { userActor } from "@/server/audit/record";
 import { can, requirePageUser } from "@/server/auth/page-user";
 import { getDatabase } from "@/server/db/client";
 import { LOGO_TYPES, PortalError, updateOrganisation, type LogoType, type UpdateOrganisationInput } from "@/server/portal";
+import { unstorableTextReason } from "@/lib/storable-text";
 
 export async function saveOrganisation(_prev: OrganisationFormState, form: FormData): Promise<OrganisationFormState> {
   const user = await requirePageUser("/settings/organisation");
   if (!can(user, "admin")) throw new Error("Organisation settings need the admin role");
 
+  // Text the database cannot store (a NUL, a lone surrogate) is the person's to fix, not a 500.
+  for (const [field, subject] of [["name", "The name"], ["colour", "The colour"], ["logoUrl", "The logo"]] as const) {
+    const bad = unstorableTextReason(String(form.get(field) ?? ""));
+    if (bad) return { status: "error", message: null, problems: { [field === "logoUrl" ? "logo" : field]: `${subject} ${bad}.` } };
+  }
   const mode = String(form.get("logoMode") ?? "none");
   let logo: UpdateOrganisationInput["logo"] = { kind: "none" };
   if (mode === "url") logo = { kind: "url", url: String(form.get("logoUrl") ?? "") };
