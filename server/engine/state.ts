@@ -120,10 +120,10 @@ export async function setNodeStateIn(
           update run_node set ${sql.join(sets, sql`, `)}
           where run_id = ${runId} and node_id = ${nodeId} and status in (${list(FROM[to])})
             and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})
-          returning node_id)${runUpdate},
+          returning node_id, attempt)${runUpdate},
         obs as (
           insert into observation (run_id, node_id, attempt, kind, text, data)
-          select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${change.text ?? `${nodeId} ${to}`}, ${json(data)} from upd
+          select ${runId}, ${nodeId}, upd.attempt, 'status', ${change.text ?? `${nodeId} ${to}`}, ${json(data)} from upd
           returning id)${note.cte}
         select (select id from obs) as id, 0${note.count}${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
     tx,
