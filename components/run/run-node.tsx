@@ -4,7 +4,7 @@ import { memo, useState } from "react";
 import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
-import { DEFAULT_PORT, getNodeKind, nodeOutputs, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { DEFAULT_PORT, getNodeKind, nodeOutputs, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { nodeSummary } from "@/components/editor/nodes/summary";
@@ -37,7 +37,12 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   const now = useNow(live && active);
   const tone = kindTone(node.kind);
   // A step the run never got to before it failed or was cancelled: not "pending", nothing waits.
-  const status = state.notReached ? { ...STATUS_TONES.skipped, label: "Not reached" } : STATUS_TONES[state.status];
+  // A step that went on through its "rejected" port did not do what it asks for: it says so.
+  const status = state.notReached
+    ? { ...STATUS_TONES.skipped, label: "Not reached" }
+    : state.status === "succeeded" && state.port === REJECTED_PORT_ID
+      ? { ...STATUS_TONES.succeeded, label: "Rejected", pill: "bg-slate-100 text-slate-700 ring-slate-300" }
+      : STATUS_TONES[state.status];
   const ports = nodeOutputs(node);
   const rows = portRows(ports);
   const single = !rows.length && ports.some((p) => p.handle === undefined);
@@ -87,7 +92,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               title={status.label}
               data-testid={`node-status-${node.id}`}
             >
-              <StatusIcon status={state.notReached ? "skipped" : state.status} className="size-3" />
+              <StatusIcon status={state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status} className="size-3" />
               {state.status === "waiting" ? "Waiting" : status.label}
             </span>
           </div>

@@ -314,7 +314,7 @@ export async function markRunSucceeded(database: Database, runId: string): Promi
         obs as (
           insert into observation (run_id, kind, text, data)
           select ${runId}, 'status',
-                 case when upd.verdict is null then 'Run succeeded' else 'Run succeeded: ' || (upd.verdict->>'outcome') end,
+                 case when upd.verdict is null then 'Run completed, with no verdict' else 'Run completed: ' || (upd.verdict->>'outcome') end,
                  jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
           from upd returning id)${note.cte}
         select (select id from obs) as id, 0${note.count} as n`,
