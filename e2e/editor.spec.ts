@@ -610,3 +610,44 @@ test("Run starts the latest saved version from a form built from the trigger's i
   await page.getByTestId("run-cancel").click();
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "cancelled");
 });
+
+test("deleting the steps after an approval shows that its Approved output leads nowhere; an unknown tool is a warning, not a problem", async ({ page }) => {
+  await signIn(page, "builder");
+  await newMission(page, "Approval into nothing", "refund");
+  await page.getByTestId("tab-problems").click();
+  await expect(page.getByTestId("no-problems")).toBeVisible();
+  await expect(page.getByTestId("problem-count")).toHaveText("0");
+
+  // Delete what follows the approval: the refund and the CRM note.
+  await page.getByTestId("tab-inspect").click();
+  for (const id of ["issue_refund", "crm_note"]) {
+    await focusCanvas(page);
+    await select(page, id);
+    await page.keyboard.press("Backspace");
+    await expect(node(page, id)).toHaveCount(0);
+  }
+  await page.getByTestId("tab-problems").click();
+  const problems = page.getByTestId("problem");
+  await expect(problems).toHaveCount(1);
+  await expect(problems.first()).toContainText('the "Approved" output of "refund" leads nowhere');
+  await expect(page.getByTestId("problem-count")).toHaveText("1");
+  await expect(node(page, "refund")).toHaveAttribute("data-problems", "1");
+  await shot(page, "editor-24-approval-leads-nowhere");
+
+  // An action naming a tool no connector offers, put after the approval: no problem is left, and
+  // the unknown tool is a warning (the mission can run; a connector may be added later).
+  const graph = await exported(page);
+  graph.nodes.push({ id: "notify", kind: "action", position: { x: 1400, y: 260 }, data: { label: "Notify", tool: "nope.nothing", args: {} } });
+  graph.edges.push({ id: "e-refund-notify", source: "refund", sourceHandle: "approved", target: "notify" }, { id: "e-notify-verdict", source: "notify", target: "verdict" });
+  await page.getByTestId("editor-import").click();
+  await page.getByTestId("editor-import-text").fill(JSON.stringify(graph));
+  await page.getByTestId("import-replace").click();
+  await page.getByTestId("tab-problems").click();
+  await expect(page.getByTestId("no-problems")).toBeVisible();
+  const warnings = page.getByTestId("warning");
+  await expect(warnings).toHaveCount(1);
+  await expect(warnings.first()).toContainText("Warning");
+  await expect(warnings.first()).toContainText('unknown tool "nope.nothing": no enabled connector offers it yet');
+  await expect(page.getByTestId("warning-count")).toHaveText("1");
+  await shot(page, "editor-25-unknown-tool-warning");
+});

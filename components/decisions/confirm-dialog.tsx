@@ -13,6 +13,7 @@ export function ConfirmDecision({
   changes,
   reason,
   progress,
+  whenRejected,
   pending,
   onCancel,
   onConfirm,
@@ -24,6 +25,8 @@ export function ConfirmDecision({
   reason: string;
   /** "This is approval 1 of 2" when more approvals are needed, else null. */
   progress: string | null;
+  /** What a rejection does to the run, as drawn: "the run takes its rejected path", "… the run fails …". */
+  whenRejected: string;
   pending: boolean;
   onCancel: () => void;
   onConfirm: () => void;
@@ -90,13 +93,15 @@ export function ConfirmDecision({
             <p className="text-sm text-slate-700">You approve the values exactly as proposed.</p>
           )
         ) : (
-          <p className="text-sm text-slate-700">Nothing proposed will happen; the run takes its rejected path.</p>
+          <p className="text-sm text-slate-700" data-testid="confirm-when-rejected">
+            Nothing proposed will happen: {whenRejected}.
+          </p>
         )}
         {reason.trim() ? (
           <blockquote className="rounded-md border-l-4 border-slate-300 bg-slate-50 px-3 py-2 text-sm text-slate-700">“{reason.trim()}”</blockquote>
         ) : null}
         <p className="rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900">
-          {progress ?? (approve ? "The run continues right after you confirm." : "The run continues on its rejected path right after you confirm.")}
+          {progress ?? (approve ? "The run continues right after you confirm." : "This takes effect right after you confirm.")}
         </p>
       </div>
     </Dialog>

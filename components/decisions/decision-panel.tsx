@@ -322,6 +322,7 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
         changes={confirm === "approve" ? changes : []}
         reason={reason}
         progress={progressAfter}
+        whenRejected={detail.rules.whenRejected}
         pending={decide.isPending}
         onCancel={() => setConfirm(null)}
         onConfirm={submit}

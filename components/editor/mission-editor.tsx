@@ -93,6 +93,7 @@ function SidePanel() {
   const store = useEditorStoreApi();
   const panel = useEditor((s) => s.panel);
   const problemCount = useEditor((s) => s.problems.length);
+  const warningCount = useEditor((s) => s.warnings.length);
   return (
     <aside className="flex w-[340px] shrink-0 flex-col border-l border-slate-200 bg-white" aria-label="Side panel">
       <div role="tablist" className="flex shrink-0 gap-1 border-b border-slate-200 px-2 pt-2">
@@ -116,6 +117,11 @@ function SidePanel() {
                 className={cn("rounded-full px-1.5 text-[11px] font-semibold", problemCount ? "bg-red-100 text-red-700" : "bg-emerald-100 text-emerald-700")}
               >
                 {problemCount}
+              </span>
+            ) : null}
+            {t.id === "problems" && warningCount ? (
+              <span data-testid="warning-count" title={`${warningCount} warning${warningCount === 1 ? "" : "s"}`} className="rounded-full bg-amber-100 px-1.5 text-[11px] font-semibold text-amber-800">
+                {warningCount}
               </span>
             ) : null}
           </button>

@@ -3,6 +3,7 @@
 import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import Link from "next/link";
 import { ArrowDownToLine, ArrowRight, X } from "lucide-react";
+import { STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { ObservationKind } from "@/server/db/schema";
 import type { RunObservation } from "./types";
@@ -234,7 +235,11 @@ const ObservationRow = memo(function ObservationRow({
           <span className={cn("truncate font-medium", o.kind === "error" ? "text-red-700" : "text-slate-700")}>{title}</span>
           <span aria-hidden>·</span>
           <span className="truncate">{label}</span>
-          {o.attempt > 0 ? <span className="rounded bg-slate-100 px-1 text-[10px] font-medium text-slate-600">attempt {o.attempt + 1}</span> : null}
+          {o.attempt > 0 ? (
+            <span className="rounded bg-slate-100 px-1 text-[10px] font-medium text-slate-600" data-testid="obs-attempt">
+              attempt {o.attempt + 1} of {STEP_ATTEMPTS}
+            </span>
+          ) : null}
           <span className="ml-auto shrink-0 font-mono tabular-nums text-slate-400">{time}</span>
         </span>
         <span className={cn("block truncate text-xs", o.kind === "error" ? "text-red-700" : o.kind === "tool_call" ? "font-mono text-slate-700" : "text-slate-800")}>{line || "—"}</span>
@@ -256,7 +261,7 @@ function ObservationDetail({ o, all, label, onClose }: { o: RunObservation; all:
           <div className="text-sm font-semibold text-slate-900">{meta.label}</div>
           <div className="truncate text-[11px] text-slate-500">
             {label} · {new Date(o.at).toLocaleTimeString(undefined, { hour12: false })}.{String(new Date(o.at).getMilliseconds()).padStart(3, "0")} · #{o.id}
-            {o.attempt > 0 ? ` · attempt ${o.attempt + 1}` : ""}
+            {o.attempt > 0 ? ` · attempt ${o.attempt + 1} of ${STEP_ATTEMPTS}` : ""}
           </div>
         </div>
         <button type="button" onClick={onClose} className="rounded p-1 text-slate-500 hover:bg-slate-100" aria-label="Close details">
@@ -334,9 +339,9 @@ function DetailBody({ o, data, all }: { o: RunObservation; data: Record<string, 
               return (
                 <li key={e.id} className={cn("rounded-md border px-3 py-2 text-xs", e.id === o.id ? "border-red-300 bg-red-50" : "border-slate-200 bg-white")}>
                   <div className="mb-0.5 flex items-center gap-2 font-medium text-slate-700">
-                    Attempt {e.attempt + 1}
+                    Attempt {e.attempt + 1} of {STEP_ATTEMPTS}
                     {typeof d.code === "string" ? <code className="font-mono text-[11px] text-slate-500">{d.code}</code> : null}
-                    {d.retriable === true ? <span className="text-[11px] text-slate-500">· will retry</span> : null}
+                    <span className="text-[11px] text-slate-500">· {d.retriable === true ? "will retry" : "not retried"}</span>
                     <span className="ml-auto font-mono text-[11px] text-slate-400">{new Date(e.at).toLocaleTimeString(undefined, { hour12: false })}</span>
                   </div>
                   <p className="whitespace-pre-wrap break-words text-red-800">{e.text}</p>

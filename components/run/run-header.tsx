@@ -71,7 +71,14 @@ export function RunHeader({
         <span className="rounded-md bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700" data-testid="run-version" title={`Pinned to version ${run.versionNumber}`}>
           v{run.versionNumber}
         </span>
-        <StatusPill status={figures.status} testId="run-status" className="text-[13px]" />
+        {/* A run that "succeeded" only finished its path; what it decided is the verdict below, so
+            its status reads "Completed", in a neutral tone beside a verdict that may be a "deny". */}
+        <StatusPill
+          status={figures.status}
+          testId="run-status"
+          className={cn("text-[13px]", figures.status === "succeeded" && "bg-slate-100 text-slate-700 ring-slate-200")}
+          {...(figures.status === "succeeded" ? { label: "Completed" } : {})}
+        />
         {replaying ? (
           <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="replay-badge">
             <History className="size-3.5" /> Replay
@@ -100,6 +107,28 @@ export function RunHeader({
           ) : null}
         </div>
       </div>
+
+      {figures.verdict ? (
+        <div className="mt-3 flex items-center gap-3 rounded-lg border border-slate-200 bg-slate-50 px-4 py-2.5" data-testid="run-verdict">
+          <span className="shrink-0 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Verdict</span>
+          <VerdictPill outcome={figures.verdict.outcome} className="shrink-0 px-2.5 py-1 text-sm" />
+          <div className="min-w-0 text-[15px] font-medium text-slate-900" data-testid="run-summary">
+            {/* A summary can be long (up to 4,000 characters): the start, then "Show all". */}
+            <TruncatedText text={figures.verdict.summary || "No summary."} />
+          </div>
+        </div>
+      ) : figures.status === "failed" || figures.status === "cancelled" ? (
+        <div
+          className={cn("mt-3 rounded-lg border px-3 py-2 text-sm", figures.status === "failed" ? "border-red-200 bg-red-50 text-red-800" : "border-slate-200 bg-slate-50 text-slate-700")}
+          data-testid="run-reason"
+        >
+          {figures.reason ?? run.error ?? (figures.status === "failed" ? "The run failed." : "The run was cancelled.")}
+        </div>
+      ) : figures.status === "succeeded" ? (
+        <div className="mt-3 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="run-no-verdict">
+          Completed without a verdict: the path the run took has no Verdict step.
+        </div>
+      ) : null}
 
       <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
         <Meta icon={<User className="size-3.5" />} label="Started by">
@@ -132,22 +161,6 @@ export function RunHeader({
         </Meta>
       </dl>
 
-      {figures.verdict ? (
-        <div className="mt-3 flex items-start gap-3 rounded-lg border border-slate-200 bg-slate-50 px-3 py-2" data-testid="run-verdict">
-          <VerdictPill outcome={figures.verdict.outcome} className="mt-0.5" />
-          <div className="min-w-0 text-sm text-slate-800" data-testid="run-summary">
-            {/* A summary can be long (up to 4,000 characters): the start, then "Show all". */}
-            <TruncatedText text={figures.verdict.summary || "No summary."} />
-          </div>
-        </div>
-      ) : figures.status === "failed" || figures.status === "cancelled" ? (
-        <div
-          className={cn("mt-3 rounded-lg border px-3 py-2 text-sm", figures.status === "failed" ? "border-red-200 bg-red-50 text-red-800" : "border-slate-200 bg-slate-50 text-slate-700")}
-          data-testid="run-reason"
-        >
-          {figures.reason ?? run.error ?? (figures.status === "failed" ? "The run failed." : "The run was cancelled.")}
-        </div>
-      ) : null}
     </header>
   );
 }

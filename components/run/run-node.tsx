@@ -3,11 +3,12 @@
 import { memo, useState } from "react";
 import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, Timer, TriangleAlert } from "lucide-react";
-import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
+import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
+import { DEFAULT_PORT, getNodeKind, nodeOutputs, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { nodeSummary } from "@/components/editor/nodes/summary";
+import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
 import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
 import { STATUS_TONES, StatusIcon } from "./status-style";
@@ -35,13 +36,21 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   const active = state.status === "running" || state.status === "waiting";
   const now = useNow(live && active);
   const tone = kindTone(node.kind);
-  const status = STATUS_TONES[state.status];
+  // A step the run never got to before it failed or was cancelled: not "pending", nothing waits.
+  // A step that went on through its "rejected" port did not do what it asks for: it says so.
+  const status = state.notReached
+    ? { ...STATUS_TONES.skipped, label: "Not reached" }
+    : state.status === "succeeded" && state.port === REJECTED_PORT_ID
+      ? { ...STATUS_TONES.succeeded, label: "Rejected", pill: "bg-slate-100 text-slate-700 ring-slate-300" }
+      : STATUS_TONES[state.status];
   const ports = nodeOutputs(node);
-  const named = ports.filter((p) => p.handle !== undefined);
-  const single = ports.some((p) => p.handle === undefined);
+  const rows = portRows(ports);
+  const single = !rows.length && ports.some((p) => p.handle === undefined);
   // A reused node took no time in this run.
   const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const tokens = state.tokensIn + state.tokensOut;
+  // The port it left through: its recorded one, or for a step that finished the usual way, its default.
+  const taken = state.port ?? (state.status === "succeeded" && rows.some((p) => p.handle === undefined) ? DEFAULT_PORT.id : null);
   const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
 
   return (
@@ -50,13 +59,14 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       data-status={state.status}
       data-kind={node.kind}
       data-reused={state.reusedFrom ? "true" : undefined}
+      data-not-reached={state.notReached ? "true" : undefined}
       style={{ width: RUN_NODE_WIDTH }}
       className={cn(
         "run-node relative rounded-xl border bg-white text-left shadow-sm transition-[border-color,box-shadow,opacity] duration-300",
         status.card,
         state.status === "running" && "run-node-running",
         state.status === "waiting" && "run-node-waiting",
-        state.status === "skipped" && "opacity-50 saturate-0",
+        (state.status === "skipped" || state.notReached) && "opacity-50 saturate-0",
         state.status === "pending" && "opacity-90",
         // Reused results are drawn dashed: this run did not execute them.
         state.reusedFrom && "border-dashed",
@@ -82,7 +92,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               title={status.label}
               data-testid={`node-status-${node.id}`}
             >
-              <StatusIcon status={state.status} className="size-3" />
+              <StatusIcon status={state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status} className="size-3" />
               {state.status === "waiting" ? "Waiting" : status.label}
             </span>
           </div>
@@ -109,7 +119,13 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </div>
       ) : (
         <p className="truncate border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-500" title={nodeSummary(node)}>
-          {state.status === "failed" && state.error ? <span className="text-red-700">{state.error}</span> : nodeSummary(node)}
+          {state.status === "failed" && state.error ? (
+            <span className="text-red-700">{state.error}</span>
+          ) : state.notReached ? (
+            <span data-testid={`node-not-reached-${node.id}`}>Not reached: the run ended before this step</span>
+          ) : (
+            nodeSummary(node)
+          )}
         </p>
       )}
 
@@ -139,7 +155,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </div>
       ) : null}
 
-      {duration !== null || tokens > 0 || state.errors > 0 ? (
+      {duration !== null || tokens > 0 || state.errors > 0 || state.attempt > 0 ? (
         <div className="flex items-center gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50/70 px-3.5 py-1 text-[11px] text-slate-600" data-testid={`node-metrics-${node.id}`}>
           {duration !== null ? (
             <span className="inline-flex items-center gap-1" title={state.endedAt ? "Duration" : "Elapsed"}>
@@ -153,6 +169,16 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               {formatTokens(tokens)} tokens
             </span>
           ) : null}
+          {state.attempt > 0 ? (
+            <span
+              className={cn("inline-flex items-center gap-1 font-medium", state.status === "failed" ? "text-red-700" : "text-amber-700")}
+              title="The engine tries a failing step again, up to this many times"
+              data-testid={`node-attempt-${node.id}`}
+            >
+              <RotateCw className="size-3" aria-hidden />
+              Attempt {state.attempt + 1} of {STEP_ATTEMPTS}
+            </span>
+          ) : null}
           {state.errors > 0 ? (
             <span className="ml-auto inline-flex items-center gap-1 text-red-700" title="Failed attempts">
               <TriangleAlert className="size-3" aria-hidden />
@@ -162,14 +188,16 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </div>
       ) : null}
 
-      {named.length ? (
+      {rows.length ? (
         <div className="border-t border-slate-100 py-0.5">
-          {named.map((port) => (
+          {rows.map((port) => (
             <div
               key={port.id}
+              data-testid={`node-port-${node.id}-${port.id}`}
+              data-taken={taken === null ? undefined : String(taken === port.id)}
               className={cn(
                 "relative flex h-5 items-center justify-end pr-3.5 text-[11px] font-medium",
-                state.port === null ? "text-slate-500" : state.port === port.id ? "text-slate-900" : "text-slate-400 line-through",
+                taken === null ? "text-slate-500" : taken === port.id ? "text-slate-900" : "text-slate-400 line-through",
               )}
             >
               <span className="truncate">{port.label}</span>

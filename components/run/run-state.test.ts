@@ -60,6 +60,46 @@ describe("deriveRunState", () => {
     expect(s.edges["e-approval-rejected-verdict"]).toBe("pruned");
   });
 
+  it("counts the attempts of a node whose step failed and was tried again", () => {
+    nextId = 300;
+    const s = deriveRunState(graph, [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "running" } }),
+      obs({ at: t(2), nodeId: "approval", kind: "error", attempt: 0, text: "Attempt 1 of 4 failed, trying again: refused", data: { retriable: true } }),
+      obs({ at: t(3), nodeId: "approval", kind: "error", attempt: 1, text: "Attempt 2 of 4 failed, trying again: refused", data: { retriable: true } }),
+    ]);
+    // Two attempts failed and will be retried: it is on its third.
+    expect(s.nodes.approval).toMatchObject({ status: "running", errors: 2, attempt: 2 });
+    const ended = deriveRunState(graph, [
+      obs({ at: t(2), nodeId: "approval", kind: "error", attempt: 3, text: "Attempt 4 of 4 failed: refused", data: { retriable: false } }),
+      obs({ at: t(2), nodeId: "approval", attempt: 3, data: { status: "failed", error: "refused" } }),
+      obs({ at: t(3), text: "Run failed: approval: refused", data: { status: "failed", reason: "approval: refused" } }),
+    ]);
+    expect(ended.nodes.approval).toMatchObject({ status: "failed", attempt: 3, error: "refused" });
+    // Never reached: shown as such, not as pending.
+    expect(ended.nodes.verdict).toMatchObject({ status: "pending", notReached: true });
+    expect(ended.nodes.trigger?.notReached).toBe(true);
+    expect(deriveRunState(graph, approvedRun(), t(2)).nodes.verdict?.notReached).toBe(false);
+  });
+
+  it("follows an action's rejected port when its decision was rejected, and its other port otherwise", () => {
+    const g = {
+      ...graph,
+      nodes: [
+        ...graph.nodes,
+        { id: "send", kind: "action" as const, position: { x: 0, y: 0 }, data: { label: "", tool: "mail.send", args: {} } },
+        { id: "held", kind: "verdict" as const, position: { x: 0, y: 0 }, data: {} as never },
+      ],
+      edges: [...graph.edges, { id: "s-ok", source: "send", target: "verdict" }, { id: "s-no", source: "send", sourceHandle: "rejected", target: "held" }],
+    } as MissionGraph;
+    nextId = 400;
+    const rejected = deriveRunState(g, [obs({ at: t(1), nodeId: "send", data: { status: "succeeded", decision: "rejected", port: "rejected" } })]);
+    expect(rejected.nodes.send?.port).toBe("rejected");
+    expect([rejected.edges["s-ok"], rejected.edges["s-no"]]).toEqual(["pruned", "taken"]);
+    const called = deriveRunState(g, [obs({ at: t(1), nodeId: "send", data: { status: "succeeded", tool: "mail.send" } })]);
+    expect([called.edges["s-ok"], called.edges["s-no"]]).toEqual(["taken", "pruned"]);
+  });
+
   it("shows exactly the moment asked for when replaying", () => {
     const s = deriveRunState(graph, approvedRun(), t(2));
     expect(s.status).toBe("waiting");

@@ -1,4 +1,4 @@
-import { APPROVED_PORT_ID, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import { APPROVED_PORT_ID, edgeTaken, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph } from "@/lib/mission/schema";
 import type { NodeStatus, RunStatus } from "@/server/db/schema";
 import type { RunObservation } from "./types";
@@ -28,6 +28,10 @@ export interface NodeRunState {
   error: string | null;
   /** Error Observations (each retry attempt that failed). */
   errors: number;
+  /** The attempt it is on, or ended on (0-based): above 0 once a step of it failed and was tried again. */
+  attempt: number;
+  /** Still pending when the run failed or was cancelled: it was never reached (shown as such, not as pending). */
+  notReached: boolean;
   /** Reasoning and text of the latest model step, as streamed. */
   reasoning: string;
   /** A re-run from a later node took this node's result from that run instead of executing it. */
@@ -57,7 +61,21 @@ export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
 }
 
 export function emptyNodeState(): NodeRunState {
-  return { status: "pending", startedAt: null, endedAt: null, tokensIn: 0, tokensOut: 0, port: null, decisionId: null, error: null, errors: 0, reasoning: "", reusedFrom: null };
+  return {
+    status: "pending",
+    startedAt: null,
+    endedAt: null,
+    tokensIn: 0,
+    tokensOut: 0,
+    port: null,
+    decisionId: null,
+    error: null,
+    errors: 0,
+    attempt: 0,
+    notReached: false,
+    reasoning: "",
+    reusedFrom: null,
+  };
 }
 
 function record(v: unknown): Record<string, unknown> {
@@ -103,6 +121,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
     }
     node.tokensIn += o.tokensIn;
     node.tokensOut += o.tokensOut;
+    node.attempt = Math.max(node.attempt, o.attempt);
     switch (o.kind) {
       case "status": {
         if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
@@ -119,6 +138,8 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         if (status === "succeeded") {
           if (typeof data.branch === "string") node.port = data.branch;
           if (typeof data.decision === "string") node.port = data.decision === "approved" ? APPROVED_PORT_ID : REJECTED_PORT_ID;
+          // An action that took its rejected port names it.
+          if (typeof data.port === "string") node.port = data.port;
         }
         break;
       }
@@ -127,6 +148,8 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         break;
       case "error":
         node.errors++;
+        // The engine tries the step again: the node is on its next attempt.
+        if (data.retriable === true) node.attempt = Math.max(node.attempt, o.attempt + 1);
         break;
       case "reasoning":
       case "text": {
@@ -146,9 +169,19 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
     if (states.includes("running")) runStatus = "running";
     else if (states.includes("waiting")) runStatus = "waiting";
   }
+  markNotReached(nodes, runStatus);
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
   return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
+}
+
+/**
+ * A node still pending once the run failed or was cancelled will never run: the engine leaves it
+ * pending (nothing happened to it), and the view says "not reached" rather than "pending".
+ */
+function markNotReached(nodes: Record<string, NodeRunState>, status: RunStatus): void {
+  if (status !== "failed" && status !== "cancelled") return;
+  for (const n of Object.values(nodes)) if (n.status === "pending") n.notReached = true;
 }
 
 function edgeState(e: MissionEdge, nodes: Record<string, NodeRunState>, graph: MissionGraph): EdgeState {
@@ -158,10 +191,9 @@ function edgeState(e: MissionEdge, nodes: Record<string, NodeRunState>, graph: M
   if (source.status === "skipped" || target.status === "skipped") return "pruned";
   if (source.status !== "succeeded") return "idle";
   const kind = graph.nodes.find((n) => n.id === e.source)?.kind;
-  let taken = true;
-  if (kind === "condition") taken = source.port !== null && e.sourceHandle === source.port;
-  if (kind === "approval") taken = source.port !== null && (e.sourceHandle ?? APPROVED_PORT_ID) === source.port;
-  if (!taken) return "pruned";
+  // A condition or approval whose port is not known yet (the run row alone) takes nothing.
+  if ((kind === "condition" || kind === "approval") && source.port === null) return "pruned";
+  if (kind && !edgeTaken(kind, e.sourceHandle, source.port ?? undefined)) return "pruned";
   return target.status === "running" || target.status === "waiting" ? "active" : "taken";
 }
 
@@ -187,6 +219,7 @@ export function stateFromRun(
       tokensIn: number;
       tokensOut: number;
       error: string | null;
+      attempt?: number;
       reusedFrom?: string | null;
     }[];
   },
@@ -196,8 +229,18 @@ export function stateFromRun(
   for (const n of run.nodes) {
     const node = nodes[n.nodeId];
     if (!node) continue;
-    Object.assign(node, { status: n.status, startedAt: n.startedAt, endedAt: n.endedAt, tokensIn: n.tokensIn, tokensOut: n.tokensOut, error: n.error, reusedFrom: n.reusedFrom ?? null });
+    Object.assign(node, {
+      status: n.status,
+      startedAt: n.startedAt,
+      endedAt: n.endedAt,
+      tokensIn: n.tokensIn,
+      tokensOut: n.tokensOut,
+      error: n.error,
+      attempt: n.attempt ?? 0,
+      reusedFrom: n.reusedFrom ?? null,
+    });
   }
+  markNotReached(nodes, run.status);
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeProposal, formatMoney, referenceNoun, toolName } from "./describe";
-import { approvalProgress, atExpiry, durationWords } from "./rules";
+import { missionGraphSchema } from "@/lib/mission/schema";
+import { afterRejection, approvalProgress, atExpiry, durationWords, whenRejected } from "./rules";
 import { checkValue, checkValues, diffValues, inputText, parseInput, rulesFromSchema, showValue } from "./value-rules";
 
 describe("describeProposal", () => {
@@ -112,6 +113,41 @@ describe("rules in words", () => {
     );
     expect(atExpiry({ onTimeout: "escalate", escalateTo: "admin", timeout: "2h", escalated: true })).toMatch(/rejected automatically/);
     expect(durationWords("1d")).toBe("1 day");
+  });
+
+  it("says what a rejection does to the run, as the graph is drawn", () => {
+    const graph = missionGraphSchema.parse({
+      format: "steward.mission/v1",
+      name: "m",
+      nodes: [
+        { id: "start", kind: "trigger", position: { x: 0, y: 0 }, data: {} },
+        { id: "review", kind: "approval", position: { x: 0, y: 0 }, data: {} },
+        { id: "lonely", kind: "approval", position: { x: 0, y: 0 }, data: {} },
+        { id: "send", kind: "action", position: { x: 0, y: 0 }, data: { tool: "mail.send" } },
+        { id: "post", kind: "action", position: { x: 0, y: 0 }, data: { tool: "mail.post" } },
+        { id: "agent", kind: "worker", position: { x: 0, y: 0 }, data: {} },
+        { id: "done", kind: "verdict", position: { x: 0, y: 0 }, data: {} },
+      ],
+      edges: [
+        { id: "e1", source: "review", sourceHandle: "rejected", target: "done" },
+        { id: "e2", source: "lonely", sourceHandle: "approved", target: "done" },
+        { id: "e3", source: "send", sourceHandle: "rejected", target: "done" },
+        { id: "e4", source: "post", target: "done" },
+      ],
+    });
+    expect(afterRejection(graph, "review")).toBe("rejected_path");
+    expect(afterRejection(graph, "lonely")).toBe("dead_end");
+    expect(afterRejection(graph, "send")).toBe("action_rejected_path");
+    expect(afterRejection(graph, "post")).toBe("run_fails");
+    expect(afterRejection(graph, "agent")).toBe("worker_told");
+    expect(afterRejection(null, "review")).toBe("rejected_path");
+    expect(atExpiry({ onTimeout: "reject", timeout: "24h", escalated: false, rejected: "run_fails" })).toBe(
+      "it is rejected automatically: the tool is not called and the run fails (the action has no rejected path)",
+    );
+    expect(atExpiry({ onTimeout: "reject", timeout: "24h", escalated: false, rejected: "action_rejected_path" })).toBe(
+      "it is rejected automatically: the tool is not called and the run takes the action's rejected path",
+    );
+    expect(whenRejected("worker_told")).toMatch(/Worker is told/);
     expect(durationWords("soon")).toBe("soon");
     expect(approvalProgress(1, 2)).toBe("1 of 2 approvals");
     expect(approvalProgress(0, 1)).toBe("0 of 1 approval");

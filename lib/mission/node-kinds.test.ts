@@ -1,6 +1,6 @@
 import * as lucide from "lucide-react";
 import { describe, expect, it } from "vitest";
-import { createNode, getNodeKind, isNodeKind, nextNodeId, nodeExprFields, nodeKinds, nodeOutputs } from "./node-kinds";
+import { createNode, edgeTaken, getNodeKind, isNodeKind, nextNodeId, nodeExprFields, nodeKinds, nodeOutputs } from "./node-kinds";
 import { missionNodeSchema, type NodeKind } from "./schema";
 
 const ALL: NodeKind[] = ["trigger", "worker", "action", "condition", "approval", "verdict"];
@@ -49,9 +49,24 @@ describe("the node-kind registry", () => {
     ]);
     expect(nodeOutputs(createNode("approval", "a", { x: 0, y: 0 })).map((p) => p.handle)).toEqual(["approved", "rejected"]);
     expect(nodeOutputs(createNode("verdict", "v", { x: 0, y: 0 }))).toEqual([]);
-    for (const kind of ["trigger", "worker", "action"] as const) {
+    for (const kind of ["trigger", "worker"] as const) {
       expect(nodeOutputs(createNode(kind, "x", { x: 0, y: 0 }))).toEqual([{ id: "out", label: "Next", handle: undefined }]);
     }
+    // An action goes on when its tool was called, and may go elsewhere when its decision is rejected.
+    expect(nodeOutputs(createNode("action", "x", { x: 0, y: 0 }))).toEqual([
+      { id: "out", label: "Done", handle: undefined },
+      { id: "rejected", label: "Rejected", handle: "rejected" },
+    ]);
+  });
+
+  it("says which edges a node takes, by the port it completed through", () => {
+    // An action that called its tool takes its default edges, not the rejected one; a rejected one only that.
+    expect([edgeTaken("action", undefined, undefined), edgeTaken("action", "rejected", undefined)]).toEqual([true, false]);
+    expect([edgeTaken("action", undefined, "rejected"), edgeTaken("action", "rejected", "rejected")]).toEqual([false, true]);
+    // An approval edge drawn without a port is the approved path.
+    expect([edgeTaken("approval", undefined, "approved"), edgeTaken("approval", undefined, "rejected"), edgeTaken("approval", "rejected", "rejected")]).toEqual([true, false, true]);
+    expect([edgeTaken("condition", "big", "big"), edgeTaken("condition", "else", "big")]).toEqual([true, false]);
+    expect(edgeTaken("worker", undefined, undefined)).toBe(true);
   });
 
   it("lists the expressions each node evaluates", () => {

@@ -51,6 +51,11 @@ export interface NodeKindSpec<K extends NodeKind> {
   /** Whether the node accepts incoming edges. */
   inputs: boolean;
   outputs(data: NodeData<K>): OutputPort[];
+  /**
+   * Whether an edge leaving from `handle` (undefined: the default port) is taken when the node
+   * completed through `port` (undefined: its default port).
+   */
+  takes(handle: string | undefined, port: string | undefined): boolean;
   /** Needs a human decision before it changes anything outside Steward. */
   stateChanging: boolean;
   /** The expressions this node evaluates (empty ones are left out: `check` reports required ones). */
@@ -61,10 +66,22 @@ export interface NodeKindSpec<K extends NodeKind> {
 
 export type AnyNodeKindSpec = { [K in NodeKind]: NodeKindSpec<K> }[NodeKind];
 
+/**
+ * How often the engine tries a node's step before the node fails: 1 + 3 retries. A failure that
+ * another try cannot cure (a bad expression, a rejected or withheld tool) is not retried.
+ */
+export const STEP_RETRIES = 3;
+export const STEP_ATTEMPTS = STEP_RETRIES + 1;
+
 export const DEFAULT_PORT: OutputPort = { id: "out", label: "Next", handle: undefined };
 export const ELSE_PORT_ID = "else";
 export const APPROVED_PORT_ID = "approved";
 export const REJECTED_PORT_ID = "rejected";
+
+/** Every edge is taken: the node has one way on. */
+const everyEdge = () => true;
+/** The edge of the port chosen, by its handle (a condition's branch). */
+const edgeOfPort = (handle: string | undefined, port: string | undefined) => port === undefined || handle === port;
 
 function duplicates<T>(items: readonly T[], key: (item: T) => string, path: (index: number) => DataPath, what: string): DataProblem[] {
   const first = new Map<string, number>();
@@ -88,6 +105,7 @@ const trigger: NodeKindSpec<"trigger"> = {
   defaultData: () => triggerDataSchema.parse({}),
   inputs: false,
   outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
   stateChanging: false,
   exprFields: () => [],
   check(data) {
@@ -114,6 +132,7 @@ const worker: NodeKindSpec<"worker"> = {
   defaultData: () => workerDataSchema.parse({}),
   inputs: true,
   outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
   stateChanging: false,
   exprFields: () => [],
   check(data) {
@@ -138,7 +157,9 @@ const action: NodeKindSpec<"action"> = {
   schema: actionDataSchema,
   defaultData: () => actionDataSchema.parse({}),
   inputs: true,
-  outputs: () => [DEFAULT_PORT],
+  // "rejected" is taken when the action's decision is rejected or expires; unconnected, that fails the run.
+  outputs: () => [{ ...DEFAULT_PORT, label: "Done" }, { id: REJECTED_PORT_ID, label: "Rejected", handle: REJECTED_PORT_ID }],
+  takes: (handle, port) => (port === REJECTED_PORT_ID ? handle === REJECTED_PORT_ID : handle !== REJECTED_PORT_ID),
   stateChanging: true,
   exprFields: (data) =>
     Object.entries(data.args)
@@ -167,6 +188,7 @@ const condition: NodeKindSpec<"condition"> = {
     ...data.branches.map((b) => ({ id: b.id, label: b.label || b.id, handle: b.id })),
     { id: ELSE_PORT_ID, label: "Else", handle: ELSE_PORT_ID },
   ],
+  takes: edgeOfPort,
   stateChanging: false,
   exprFields: (data) =>
     data.branches
@@ -196,6 +218,8 @@ const approval: NodeKindSpec<"approval"> = {
     { id: APPROVED_PORT_ID, label: "Approved", handle: APPROVED_PORT_ID },
     { id: REJECTED_PORT_ID, label: "Rejected", handle: REJECTED_PORT_ID },
   ],
+  // An approval edge drawn without a port counts as the approved path.
+  takes: (handle, port) => port === undefined || (handle ?? APPROVED_PORT_ID) === port,
   stateChanging: true,
   exprFields: (data) =>
     data.proposed
@@ -223,6 +247,7 @@ const verdict: NodeKindSpec<"verdict"> = {
   defaultData: () => verdictDataSchema.parse({}),
   inputs: true,
   outputs: () => [],
+  takes: everyEdge,
   stateChanging: false,
   exprFields: (data) =>
     (["outcome", "summary"] as const)
@@ -274,6 +299,11 @@ function loose(node: MissionNode): LooseSpec {
 
 export function nodeOutputs(node: MissionNode): OutputPort[] {
   return loose(node).outputs(node.data);
+}
+
+/** Whether an edge leaving `kind`'s port `handle` is taken when the node completed through `port` (undefined: the default port). */
+export function edgeTaken(kind: NodeKind, handle: string | undefined, port: string | undefined): boolean {
+  return byKind[kind].takes(handle, port);
 }
 
 export function nodeExprFields(node: MissionNode): ExprField[] {

@@ -252,11 +252,41 @@ describe("validateMission", () => {
     ]);
   });
 
-  it("reports unknown tools when told which tools exist", () => {
+  it("warns about unknown tools when told which tools exist, without making them problems (a connector may come later)", () => {
     const tools = ["commerce.get_order", "commerce.get_payment", "knowledge.search_policies", "crm.get_history", "commerce.issue_refund"];
-    const ps = validateMission(refundMission(), { tools }).problems;
-    expect(ps).toEqual([{ nodeId: "crm_note", path: "nodes[6].data.tool", message: 'unknown tool "crm.add_note": no enabled connector offers it' }]);
-    expect(validateMission(refundMission(), { tools: [...tools, "crm.add_note"] }).problems).toEqual([]);
+    const result = validateMission(refundMission(), { tools });
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toEqual([
+      { nodeId: "crm_note", path: "nodes[6].data.tool", message: 'unknown tool "crm.add_note": no enabled connector offers it yet, so a run fails when it gets here' },
+    ]);
+    expect(validateMission(refundMission(), { tools: [...tools, "crm.add_note"] }).warnings).toEqual([]);
+    expect(validateMission(refundMission()).warnings).toEqual([]);
+  });
+
+  it("reports an approval whose approved output leads nowhere (the step after it was deleted)", () => {
+    const ps = problems(
+      refundWith((g) => {
+        g.nodes = g.nodes.filter((n) => n.id !== "issue_refund" && n.id !== "crm_note");
+        g.edges = g.edges.filter((e) => !["issue_refund", "crm_note"].includes(e.source) && !["issue_refund", "crm_note"].includes(e.target));
+      }),
+    );
+    expect(ps).toEqual([
+      {
+        nodeId: "refund",
+        path: "nodes[4]",
+        message: 'the "Approved" output of "refund" leads nowhere: connect it to the step that should follow an approval, or the run ends there without a verdict',
+      },
+    ]);
+    // Its rejected output may end the run; only approving into nothing is a mistake.
+    const noRejected = problems(refundWith((g) => (g.edges = g.edges.filter((e) => e.id !== "e-refund-rejected-verdict"))));
+    expect(noRejected).toEqual([]);
+  });
+
+  it("accepts an action's rejected output, and no other named output", () => {
+    const withRejected = refundWith((g) => g.edges.push({ id: "e-note-rejected", source: "crm_note", sourceHandle: "rejected", target: "verdict" }));
+    expect(problems(withRejected)).toEqual([]);
+    const ps = problems(refundWith((g) => g.edges.push({ id: "e-note-maybe", source: "crm_note", sourceHandle: "maybe", target: "verdict" })));
+    expect(ps).toEqual([{ edgeId: "e-note-maybe", nodeId: "crm_note", path: "edges[9].sourceHandle", message: '"crm_note" has no output port "maybe"; its ports are the default one (no port named), rejected' }]);
   });
 
   it("reports every problem at once, structural ones included when the shape is broken", () => {

@@ -2,7 +2,7 @@ import { formatPath, type FieldProblem } from "@/lib/errors";
 import { expressionCostProblem, expressionReferences, parseExpression, RESERVED_IDENTIFIERS, SCOPE_SKIPPED, SCOPE_TRIGGER } from "./expressions";
 import { locateJsonError } from "./json-position";
 import { findCycles, indexGraph, reachableFrom, upstreamQuery, type GraphEdgeLike, type GraphIndex } from "./graph";
-import { checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs } from "./node-kinds";
+import { APPROVED_PORT_ID, checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs } from "./node-kinds";
 import { MAX_DOCUMENT_BYTES, missionEdgeSchema, missionGraphSchema, missionNodeSchema, type MissionEdge, type MissionGraph, type MissionNode, type NodeKind } from "./schema";
 
 /** One problem, naming where it is: `path` like `nodes[3].data.fields[0].name` or `edges[2].target`. */
@@ -12,10 +12,15 @@ export interface ValidationResult {
   /** The parsed graph (defaults filled) when the document has the format's shape, even if it has other problems. */
   graph?: MissionGraph;
   problems: Problem[];
+  /**
+   * Worth knowing, but no reason to refuse the document or a run: a tool no enabled connector
+   * offers yet (an admin may add the connector later; a run that reaches it fails then).
+   */
+  warnings: Problem[];
 }
 
 export interface ValidateOptions {
-  /** Tool refs (`connector.tool`) that exist; when given, workers and actions naming others are reported. */
+  /** Tool refs (`connector.tool`) that exist; when given, workers and actions naming others get a warning. */
   tools?: Iterable<string>;
 }
 
@@ -30,7 +35,7 @@ type Issue = { path: readonly PropertyKey[]; message: string; code?: string; inp
  */
 export function validateMission(input: unknown, options: ValidateOptions = {}): ValidationResult {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return { problems: [{ path: "", message: `a mission document must be a JSON object, not ${describeValue(input)}` }] };
+    return { problems: [{ path: "", message: `a mission document must be a JSON object, not ${describeValue(input)}` }], warnings: [] };
   }
   const raw = input as Record<string, unknown>;
   const rawNodes = Array.isArray(raw.nodes) ? (raw.nodes as unknown[]) : [];
@@ -46,7 +51,7 @@ export function validateMission(input: unknown, options: ValidateOptions = {}): 
   } else {
     problems.push(...shapeProblems(parsed.error.issues, rawNodes, rawEdges));
     // Without a node list there is no structure to check.
-    if (!Array.isArray(raw.nodes)) return { problems };
+    if (!Array.isArray(raw.nodes)) return { problems, warnings: [] };
     // Keep checking what did parse, so one typo does not hide the structural problems.
     nodes = rawNodes.map((n) => {
       const r = missionNodeSchema.safeParse(n);
@@ -58,8 +63,9 @@ export function validateMission(input: unknown, options: ValidateOptions = {}): 
     });
   }
 
-  problems.push(...structureProblems(rawNodes, nodes, rawEdges, edges, Array.isArray(raw.edges), options));
-  return parsed.success ? { graph: parsed.data, problems } : { problems };
+  const warnings: Problem[] = [];
+  problems.push(...structureProblems(rawNodes, nodes, rawEdges, edges, Array.isArray(raw.edges), options, warnings));
+  return parsed.success ? { graph: parsed.data, problems, warnings } : { problems, warnings };
 }
 
 /** Problems that block running a graph: all of them (drafts may hold problems; runs may not). */
@@ -78,15 +84,16 @@ export function parseMissionDocument(text: string, options: ValidateOptions = {}
           message: `the document is too large: ${bytes.toLocaleString("en-US")} bytes, and the limit is ${MAX_DOCUMENT_BYTES.toLocaleString("en-US")} bytes`,
         },
       ],
+      warnings: [],
     };
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === "") return { problems: [{ path: "", message: "the document is empty: expected a mission JSON object" }] };
+  if (body.trim() === "") return { problems: [{ path: "", message: "the document is empty: expected a mission JSON object" }], warnings: [] };
   let value: unknown;
   try {
     value = JSON.parse(body);
   } catch (e) {
-    return { problems: [{ path: "", message: `the document is not valid JSON: ${jsonErrorText(body, e)}` }] };
+    return { problems: [{ path: "", message: `the document is not valid JSON: ${jsonErrorText(body, e)}` }], warnings: [] };
   }
   return validateMission(value, options);
 }
@@ -154,6 +161,7 @@ function structureProblems(
   edges: (MissionEdge | undefined)[],
   haveEdges: boolean,
   options: ValidateOptions,
+  warnings: Problem[],
 ): Problem[] {
   const problems: Problem[] = [];
   const tools = options.tools ? new Set(options.tools) : undefined;
@@ -250,7 +258,7 @@ function structureProblems(
             ? `choose which output of "${e.source}" this connection leaves from: ${named.join(", ")}`
             : named.length === 0
               ? `"${e.source}" has a single output; port "${e.sourceHandle}" does not exist`
-              : `"${e.source}" has no output port "${e.sourceHandle}"; its ports are ${named.join(", ")}`;
+              : `"${e.source}" has no output port "${e.sourceHandle}"; its ports are ${[...(ports.some((p) => p.handle === undefined) ? ["the default one (no port named)"] : []), ...named].join(", ")}`;
         problems.push({ ...base, nodeId: e.source, path: `edges[${i}].sourceHandle`, message });
       }
     }
@@ -280,6 +288,20 @@ function structureProblems(
     }
   }
 
+  // An approval whose "approved" output leads nowhere: approving would do nothing and the run
+  // would end without a verdict (usually the step after it was deleted).
+  for (const s of skeleton) {
+    if (s.kind !== "approval") continue;
+    const onward = edges.some((e) => e?.source === s.id && (e.sourceHandle ?? APPROVED_PORT_ID) === APPROVED_PORT_ID);
+    if (!onward) {
+      problems.push({
+        nodeId: s.id,
+        path: `nodes[${s.index}]`,
+        message: `the "Approved" output of "${s.id}" leads nowhere: connect it to the step that should follow an approval, or the run ends there without a verdict`,
+      });
+    }
+  }
+
   // Per node: data rules, tools, expressions and what they may read.
   const isUpstream = upstreamQuery(index);
   for (const s of skeleton) {
@@ -291,7 +313,9 @@ function structureProblems(
       const used: [string, (string | number)[]][] =
         node.kind === "worker" ? node.data.tools.map((t, i) => [t, ["tools", i]]) : node.kind === "action" && node.data.tool ? [[node.data.tool, ["tool"]]] : [];
       for (const [tool, path] of used) {
-        if (!tools.has(tool)) problems.push({ nodeId: s.id, path: at(path), message: `unknown tool "${tool}": no enabled connector offers it` });
+        if (!tools.has(tool)) {
+          warnings.push({ nodeId: s.id, path: at(path), message: `unknown tool "${tool}": no enabled connector offers it yet, so a run fails when it gets here` });
+        }
       }
     }
     for (const field of nodeExprFields(node)) {

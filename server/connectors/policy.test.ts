@@ -54,10 +54,12 @@ describe("tool refs and results", () => {
     expect(parseToolRef("x.")).toBeNull();
   });
 
-  it("prefers structured content, else parses JSON text, else gives null", () => {
+  it("prefers structured content, else parses JSON text, else gives the text (docs/mission-format.md)", () => {
     expect(toToolCallResult({ content: [{ type: "text", text: "{}" }], structuredContent: { a: 1 } }).value).toEqual({ a: 1 });
     expect(toToolCallResult({ content: [{ type: "text", text: '{"b":2}' }] }).value).toEqual({ b: 2 });
     const plain = toToolCallResult({ content: [{ type: "text", text: "line 1" }, { type: "text", text: "line 2" }], isError: true });
-    expect(plain).toMatchObject({ isError: true, text: "line 1\nline 2", value: null });
+    expect(plain).toMatchObject({ isError: true, text: "line 1\nline 2", value: "line 1\nline 2" });
+    expect(toToolCallResult({ content: [{ type: "text", text: "The sum of 2 and 3 is 5." }] }).value).toBe("The sum of 2 and 3 is 5.");
+    expect(toToolCallResult({ content: [] }).value).toBe("");
   });
 });

@@ -111,6 +111,10 @@ async function listAllTools(client: Client, timeoutMs: number): Promise<Tool[]> 
   return out;
 }
 
+function toolMap(tools: Promise<Tool[]>): Promise<Map<string, Tool>> {
+  return tools.then((list) => new Map(list.map((t) => [t.name, t])));
+}
+
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -147,19 +151,24 @@ export class ConnectorPool {
   async listTools(spec: ConnectorSpec, signal?: AbortSignal): Promise<{ tools: Tool[]; server: ServerInfo }> {
     return this.use(spec, undefined, signal, async (live) => {
       const tools = await listAllTools(live.client, spec.timeoutMs);
-      live.tools = Promise.resolve(new Map(tools.map((t) => [t.name, t])));
+      live.tools = toolMap(Promise.resolve(tools));
       return { tools, server: live.server };
     });
   }
 
-  /** The running server's current definition of one tool (cached per connection), or null. */
-  async liveTool(spec: ConnectorSpec, name: string, signal?: AbortSignal): Promise<Tool | null> {
+  /**
+   * The running server's current definition of one tool, or null. The list is cached per
+   * connection and reloaded after a list_changed notification; `fresh` lists the tools again now
+   * (a server may change a definition without notifying).
+   */
+  async liveTool(spec: ConnectorSpec, name: string, signal?: AbortSignal, opts: { fresh?: boolean } = {}): Promise<Tool | null> {
     return this.use(spec, name, signal, async (live) => {
-      live.tools ??= listAllTools(live.client, spec.timeoutMs).then((tools) => new Map(tools.map((t) => [t.name, t])));
+      if (opts.fresh || !live.tools) live.tools = toolMap(listAllTools(live.client, spec.timeoutMs));
+      const tools = live.tools;
       try {
-        return (await live.tools).get(name) ?? null;
+        return (await tools).get(name) ?? null;
       } catch (e) {
-        live.tools = undefined;
+        if (live.tools === tools) live.tools = undefined;
         throw e;
       }
     });

@@ -189,7 +189,7 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
       ]);
 
       const res = await port.callTool("everything.echo", { message: "approved" }, { idempotencyKey: "run:node" });
-      expect(res).toMatchObject({ isError: false, text: "Echo: approved", value: null });
+      expect(res).toMatchObject({ isError: false, text: "Echo: approved", value: "Echo: approved" });
 
       const unknown = await appError(approveTools(database.db, id, null, ["echo", "nope"]));
       expect(unknown.problems).toEqual([{ path: "names[1]", message: "no tool nope on this connector (refresh the tools first)" }]);

@@ -16,13 +16,14 @@ export function parseToolRef(ref: string): { connector: string; tool: string } |
   return { connector: ref.slice(0, dot), tool: ref.slice(dot + 1) };
 }
 
-function parseJson(text: string): unknown {
+/** The value a text answer carries: its JSON when it is JSON, else the text itself (docs/mission-format.md, action). */
+function valueOfText(text: string): unknown {
   const t = text.trim();
-  if (!t) return null;
+  if (!t) return text;
   try {
     return JSON.parse(t) as unknown;
   } catch {
-    return null;
+    return text;
   }
 }
 
@@ -35,9 +36,43 @@ export function toToolCallResult(res: CallToolResult): ToolCallResult {
   return {
     isError: res.isError === true,
     text,
-    value: res.structuredContent ?? parseJson(text),
+    value: res.structuredContent ?? valueOfText(text),
     raw: res,
   };
+}
+
+type ConnectorRow = typeof connector.$inferSelect;
+type ToolRow = typeof connectorTool.$inferSelect;
+
+/**
+ * The connector and tool behind `ref` when an admin lets it be called as approved, or the
+ * ConnectorError that says why not: the same reasons for a call and for a person asking why a
+ * tool is not offered.
+ */
+async function callable(db: Database["db"], ref: string): Promise<{ c: ConnectorRow; t: ToolRow } | ConnectorError> {
+  const parsed = parseToolRef(ref);
+  if (!parsed) return new ConnectorError("not_found", `${ref} is not a tool reference (expected <connector>.<tool>)`);
+  const [c] = await db.select().from(connector).where(eq(connector.name, parsed.connector));
+  if (!c) return new ConnectorError("not_found", `No connector named ${parsed.connector}`, parsed.connector, parsed.tool);
+  if (!c.enabled) return new ConnectorError("disabled", `Connector ${c.name} is disabled`, c.name, parsed.tool);
+  const [t] = await db
+    .select()
+    .from(connectorTool)
+    .where(and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, parsed.tool)));
+  if (!t) return new ConnectorError("not_found", `Connector ${c.name} has no tool ${parsed.tool}`, c.name, parsed.tool);
+  if (effectivePolicy(t.annotations, t.policyOverride) === "disallowed") {
+    return new ConnectorError("tool_not_allowed", `${ref} is disallowed by an admin`, c.name, t.name);
+  }
+  if (t.status === "removed") {
+    return new ConnectorError("not_found", `${ref} is no longer offered by the server (removed at the last refresh)`, c.name, t.name);
+  }
+  if (t.status === "new" || !t.approvedHash) return new ConnectorError("tool_unreviewed", `${ref} is new and has not been approved by an admin`, c.name, t.name);
+  if (t.status !== "approved" || t.definitionHash !== t.approvedHash) return changedError(ref, c.name, t.name);
+  return { c, t };
+}
+
+function changedError(ref: string, connectorName: string, tool: string): ConnectorError {
+  return new ConnectorError("tool_unreviewed", `${ref} changed on the server since it was approved; an admin must review it`, connectorName, tool);
 }
 
 /**
@@ -81,28 +116,15 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
     },
 
     async callTool(ref: string, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolCallResult> {
-      const parsed = parseToolRef(ref);
-      if (!parsed) throw new ConnectorError("not_found", `${ref} is not a tool reference (expected <connector>.<tool>)`);
-      const [c] = await db.select().from(connector).where(eq(connector.name, parsed.connector));
-      if (!c) throw new ConnectorError("not_found", `No connector named ${parsed.connector}`, parsed.connector, parsed.tool);
-      if (!c.enabled) throw new ConnectorError("disabled", `Connector ${c.name} is disabled`, c.name, parsed.tool);
-      const [t] = await db
-        .select()
-        .from(connectorTool)
-        .where(and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, parsed.tool)));
-      if (!t) throw new ConnectorError("not_found", `Connector ${c.name} has no tool ${parsed.tool}`, c.name, parsed.tool);
-      if (effectivePolicy(t.annotations, t.policyOverride) === "disallowed") {
-        throw new ConnectorError("tool_not_allowed", `${ref} is disallowed by an admin`, c.name, t.name);
-      }
-      if (t.status === "removed") {
-        throw new ConnectorError("not_found", `${ref} is no longer offered by the server (removed at the last refresh)`, c.name, t.name);
-      }
-      if (t.status !== "approved" || !t.approvedHash || t.definitionHash !== t.approvedHash) {
-        throw new ConnectorError("tool_unreviewed", `${ref} is ${t.status === "approved" ? "changed" : t.status} and has not been approved by an admin`, c.name, t.name);
-      }
+      const found = await callable(db, ref);
+      if (found instanceof ConnectorError) throw found;
+      const { c, t } = found;
 
       const secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }]);
-      const live = await pool.liveTool(c, t.name, opts.signal);
+      // A gated call changes something: the server's definition is listed again right before it,
+      // so a change made on a live connection without a list_changed notification is caught.
+      const recheck = opts.recheck === true || effectivePolicy(t.annotations, t.policyOverride) === "gated";
+      const live = await pool.liveTool(c, t.name, opts.signal, { fresh: recheck });
       const now = new Date();
       const where = and(eq(connectorTool.connectorId, c.id), eq(connectorTool.name, t.name));
       if (!live) {
@@ -116,7 +138,7 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
           .update(connectorTool)
           .set({ description: def.description, inputSchema: def.inputSchema, annotations: def.annotations, definitionHash: def.hash, status: "changed", updatedAt: now })
           .where(where);
-        throw new ConnectorError("tool_unreviewed", `${ref} changed on the server since it was approved; an admin must review it`, c.name, t.name);
+        throw changedError(ref, c.name, t.name);
       }
 
       try {
@@ -126,6 +148,11 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
         if (e instanceof ConnectorError && secrets.length) throw new ConnectorError(e.code, redactText(e.message, secrets), e.connector, e.tool);
         throw e;
       }
+    },
+
+    async unavailableReason(ref: string): Promise<string | null> {
+      const found = await callable(db, ref);
+      return found instanceof ConnectorError ? found.message : null;
     },
   };
 }

@@ -28,7 +28,7 @@ export interface ToolCallResult {
   isError: boolean;
   /** Concatenated text content, for models and display. */
   text: string;
-  /** Structured content when the server returns it, else the parsed JSON of `text` when it is JSON. */
+  /** Structured content when the server returns it, else the parsed JSON of `text` when it is JSON, else `text`. */
   value: unknown;
   /** The raw MCP result, stored whole in Observations. */
   raw: unknown;
@@ -38,6 +38,12 @@ export interface ToolCallOptions {
   /** `<runId>:<nodeId>`: sent as `_meta["steward/idempotency-key"]` so retried side effects happen once. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /**
+   * List the server's tools again before the call, so a definition changed on a live connection
+   * without a `tools/list_changed` notification is caught now, not at the next reconnect. The port
+   * does it anyway for gated tools; the engine asks for it on every action call.
+   */
+  recheck?: boolean;
 }
 
 /** What the engine and Workers need from the connector layer. */
@@ -45,4 +51,6 @@ export interface ToolPort {
   /** Tools offered to Workers: enabled connectors, pinned (reviewed) definitions, not disallowed. */
   listTools(refs?: string[]): Promise<ToolInfo[]>;
   callTool(ref: string, args: Record<string, unknown>, opts?: ToolCallOptions): Promise<ToolCallResult>;
+  /** Why `listTools` does not offer `ref` (changed since approval, disabled, unknown…), for people to read; null when it is offered. */
+  unavailableReason?(ref: string): Promise<string | null>;
 }

@@ -5,7 +5,7 @@ import type { Database } from "@/server/db/database";
 import type { ToolCallOptions, ToolCallResult, ToolPort } from "@/server/connectors/tool-port";
 import type { WorkerRunInput, WorkerRunner } from "@/server/workers/types";
 import { decide } from "@/server/decisions/decide";
-import { getRun, startRun } from "@/server/runs/service";
+import { getRun, rerun, startRun } from "@/server/runs/service";
 import { edges, mission, node } from "./testing/missions";
 import { eventually, FakeTools, nodeStates, scriptedWorker, seedMission, testEngine, usage, waitForRun, waitingDecision } from "./testing/harness";
 import { checkRunInvariants } from "./testing/reliability";
@@ -375,6 +375,97 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     expect(String(audit[3]?.data.reason)).toContain("not today");
   });
 
+  it("takes a gated action's rejected port when its decision is rejected: the run goes on, the tool is not called", async () => {
+    tools.add("mail.send_rejectable", { policy: "gated" });
+    const graph = mission(
+      "rejected port",
+      [
+        node.trigger("start"),
+        node.action("send", { tool: "mail.send_rejectable", args: { to: "'ops@example.test'" } }),
+        node.verdict("sent", { outcomes: ["sent"], outcome: "'sent'" }),
+        node.verdict("held", { outcomes: ["held"], outcome: "'held'", summary: "'not sent: ' + send.reason" }),
+      ],
+      edges("start->send", "send->sent", "send:rejected->held"),
+    );
+    const { runId, approvers } = await run(graph);
+    const decisionId = await waitingDecision(database, runId, "send");
+    await decide(database, { decisionId, userId: approvers[0] as string, userRoles: ["approver"], approve: false, reason: "wrong list" }, { send: engine.send });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const view = await getRun(database, runId);
+    expect(view.verdict).toEqual({ outcome: "held", summary: "not sent: wrong list" });
+    expect(await nodeStates(database, runId)).toEqual({ start: "succeeded", send: "succeeded", sent: "skipped", held: "succeeded" });
+    expect(view.nodes.find((n) => n.nodeId === "send")?.output).toEqual({ rejected: true, reason: "wrong list", decidedBy: approvers[0] });
+    expect(tools.callsTo("mail.send_rejectable")).toHaveLength(0);
+    const [said] = await database.rows<{ text: string; data: Record<string, unknown> }>(
+      sql`select text, data from observation where run_id = ${runId} and node_id = 'send' and kind = 'status' and data->>'status' = 'succeeded'`,
+    );
+    expect(said?.text).toBe(`send: mail.send_rejectable was not called (Rejected by ${approvers[0]}: wrong list); taking the rejected path`);
+    expect(said?.data).toMatchObject({ port: "rejected", decision: "rejected" });
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+
+    // A re-run from the verdict reuses the action with the port it took: no decision, no call, the same path.
+    const again = await rerun(database, { runId, fromNodeId: "held" }, approvers[0] as string, { send: engine.send });
+    expect(await waitForRun(database, again.runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect(await nodeStates(database, again.runId)).toEqual({ start: "succeeded", send: "succeeded", sent: "skipped", held: "succeeded" });
+    expect((await getRun(database, again.runId)).verdict).toEqual({ outcome: "held", summary: "not sent: wrong list" });
+    expect(await database.rows(sql`select 1 from decision where run_id = ${again.runId}`)).toHaveLength(0);
+  });
+
+  it("shows every attempt of a step that keeps failing: the attempt on the node, an error Observation and a step.retried audit entry each", async () => {
+    tools.add("pay.down", {
+      handle: () => {
+        throw new Error("connection refused");
+      },
+    });
+    const graph = mission(
+      "always down",
+      [node.trigger("start"), node.action("charge", { tool: "pay.down", args: { amount: "42" } }), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+      edges("start->charge", "charge->done"),
+    );
+    const { runId } = await run(graph);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    expect(tools.callsTo("pay.down")).toHaveLength(4);
+    const errors = await database.rows<{ attempt: number; text: string; data: Record<string, unknown> }>(
+      sql`select attempt, text, data from observation where run_id = ${runId} and node_id = 'charge' and kind = 'error' order by id`,
+    );
+    expect(errors.map((e) => [e.attempt, e.data.attempt, e.data.attempts, e.data.retriable])).toEqual([
+      [0, 1, 4, true],
+      [1, 2, 4, true],
+      [2, 3, 4, true],
+      [3, 4, 4, false],
+    ]);
+    expect(errors[0]?.text).toBe("Attempt 1 of 4 failed, trying again: connection refused");
+    expect(errors[3]?.text).toBe("Attempt 4 of 4 failed: connection refused");
+    const view = await getRun(database, runId);
+    expect(view.nodes.find((n) => n.nodeId === "charge")).toMatchObject({ status: "failed", attempt: 3, error: "connection refused" });
+    const [failed] = await database.rows<{ attempt: number }>(
+      sql`select attempt from observation where run_id = ${runId} and node_id = 'charge' and kind = 'status' and data->>'status' = 'failed'`,
+    );
+    expect(failed?.attempt).toBe(3);
+    const audit = await database.rows<{ action: string; data: Record<string, unknown> }>(sql`select action, data from audit_log where run_id = ${runId} order by id`);
+    expect(audit.map((a) => a.action)).toEqual(["run.started", "step.retried", "step.retried", "step.retried", "run.failed"]);
+    expect(audit[1]?.data).toMatchObject({ node: "charge", step: "node:charge:call", attempt: 1, attempts: 4, error: "connection refused" });
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("does not retry a failure another try cannot cure, and says it will not", async () => {
+    const graph = mission(
+      "bad expression",
+      [node.trigger("start"), node.action("charge", { tool: "pay.never", args: { amount: "trigger.nothing.deeper" } }), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+      edges("start->charge", "charge->done"),
+    );
+    tools.add("pay.never", {});
+    const { runId } = await run(graph);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    const errors = await database.rows<{ attempt: number; data: Record<string, unknown> }>(
+      sql`select attempt, data from observation where run_id = ${runId} and node_id = 'charge' and kind = 'error'`,
+    );
+    expect(errors.map((e) => [e.attempt, e.data.retriable])).toEqual([[0, false]]);
+    expect(tools.callsTo("pay.never")).toHaveLength(0);
+    const audit = await database.rows<{ action: string }>(sql`select action from audit_log where run_id = ${runId} order by id`);
+    expect(audit.map((a) => a.action)).toEqual(["run.started", "run.failed"]);
+  });
+
   it("retries an action whose response was lost: one effect, the same idempotency key", async () => {
     tools.add("pay.charge", { handle: (a) => ({ charged: a.amount }) });
     flaky.add("pay.charge");
@@ -392,6 +483,11 @@ describe.each(testDatabases())("interpreter on $name", (tdb) => {
     expect((await getRun(database, runId)).nodes.find((n) => n.nodeId === "charge")?.output).toEqual({ charged: 42 });
     const audited = await database.rows(sql`select 1 from audit_log where run_id = ${runId} and action = 'tool.called'`);
     expect(audited).toHaveLength(1);
+    // The lost answer was an attempt: seen on the node, in the rail and in the audit log.
+    expect((await getRun(database, runId)).nodes.find((n) => n.nodeId === "charge")?.attempt).toBe(1);
+    const errors = await database.rows<{ attempt: number; text: string }>(sql`select attempt, text from observation where run_id = ${runId} and kind = 'error'`);
+    expect(errors).toEqual([{ attempt: 0, text: "Attempt 1 of 4 failed, trying again: connection reset after the call was made" }]);
+    expect(await database.rows(sql`select 1 from audit_log where run_id = ${runId} and action = 'step.retried'`)).toHaveLength(1);
   });
 
   it("gates a worker's state-changing proposal, runs the approved call, and resumes the worker with the result", async () => {

@@ -2,12 +2,13 @@ import "server-only";
 import { indexGraph, type GraphIndex } from "@/lib/mission/graph";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
-import { APPROVED_PORT_ID } from "@/lib/mission/node-kinds";
+import { APPROVED_PORT_ID, edgeTaken } from "@/lib/mission/node-kinds";
 import type { EngineDeps } from "./deps";
 import { nodeHandlers } from "./nodes";
 import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
+import { recordFailedAttempt } from "./attempts";
 import { flushHeldStates, setDirectStatesSoon } from "./held-states";
 import { endRunWith, markRunStarted, markRunSucceeded, publish, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
@@ -151,7 +152,7 @@ class Walk {
       runId: this.ctx.runId,
       node,
       plan: this.plan,
-      step: QUICK_KINDS.has(node.kind) ? this.ctx.step : this.flushingFirst,
+      step: this.stepsFor(node),
       attempt: this.ctx.attempt,
       deps: this.ctx.deps,
       database: this.database,
@@ -167,6 +168,29 @@ class Walk {
         (error: unknown) => ({ key, nodeId, error: error ?? new Error("unknown failure") }),
       ),
     );
+  }
+
+  /**
+   * The step port a node's handler uses: quick kinds' as is, the others' flushing held changes
+   * first; and every failed attempt of a step is recorded on the node (attempts.ts) before the
+   * engine retries it or gives up.
+   */
+  private stepsFor(node: MissionNode): StepPort {
+    const base = QUICK_KINDS.has(node.kind) ? this.ctx.step : this.flushingFirst;
+    const { runId, attempt } = this.ctx;
+    return {
+      ...base,
+      run: (id, fn) =>
+        base.run(id, async () => {
+          try {
+            return await fn();
+          } catch (error) {
+            // Recording must not hide the failure it records.
+            await recordFailedAttempt(this.database, { runId, nodeId: node.id, kind: node.kind, stepId: id, attempt, error }).catch(() => {});
+            throw error;
+          }
+        }),
+    };
   }
 
   /** Resolves the node's outgoing edges, then skips and starts whatever that decides. */
@@ -209,10 +233,7 @@ class Walk {
   }
 
   private takes(node: MissionNode | undefined, e: MissionEdge, outcome: NodeOutcome): boolean {
-    if (outcome.port === undefined) return true;
-    // An approval edge drawn without a port counts as the approved path.
-    if (node?.kind === "approval" && e.sourceHandle === undefined) return outcome.port === APPROVED_PORT_ID;
-    return e.sourceHandle === outcome.port;
+    return node ? edgeTaken(node.kind, e.sourceHandle, outcome.port) : true;
   }
 
   /** Records the node and the run as failed (in a step), then stops the run for good. */
@@ -221,7 +242,8 @@ class Walk {
     const reason = message.startsWith(`${nodeId}`) ? message : `${nodeId}: ${message}`;
     await this.flushingFirst.run(`node:${nodeId}:failed`, async () => {
       const id = await this.database.db.transaction(async (tx) => {
-        const obs = await setNodeStateIn(this.database, tx, this.ctx.runId, nodeId, "failed", { error: message, attempt: this.ctx.attempt, text: `${nodeId} failed: ${message}` });
+        // The node's attempt is the last one its steps recorded (attempts.ts), not this call's.
+        const obs = await setNodeStateIn(this.database, tx, this.ctx.runId, nodeId, "failed", { error: message, text: `${nodeId} failed: ${message}` });
         await endRunWith(this.database, this.ctx.runId, "failed", reason, tx);
         return obs;
       });

@@ -16,7 +16,7 @@ import { setNodeStateIn, setRunVerdict } from "./state";
 export interface ReusedNode {
   status: "succeeded" | "skipped";
   output: unknown;
-  /** The port it took (a condition branch, approved / rejected); undefined = its only port. */
+  /** The port it took (a condition branch, approved / rejected, an action's rejected); undefined = its default port. */
   port?: string;
 }
 
@@ -60,6 +60,17 @@ async function readPlan(database: Database, rerunOf: { runId: string; fromNodeId
     sql`select node_id, status, output from run_node where run_id = ${rerunOf.runId} and status in ('succeeded', 'skipped')`,
   );
   const recorded = new Map(rows.map((r) => [r.node_id, r]));
+  // An action's output does not say which port it took (a tool may answer anything): its status
+  // Observation does.
+  const rejectedActions = graph.edges.some((e) => e.sourceHandle === REJECTED_PORT_ID && graph.nodes.some((n) => n.id === e.source && n.kind === "action"))
+    ? new Set(
+        (
+          await database.rows<{ node_id: string }>(
+            sql`select node_id from observation where run_id = ${rerunOf.runId} and kind = 'status' and data->>'status' = 'succeeded' and data->>'port' = ${REJECTED_PORT_ID}`,
+          )
+        ).map((r) => r.node_id),
+      )
+    : new Set<string>();
   const nodes = new Map<string, ReusedNode>();
   for (const n of graph.nodes) {
     // The trigger's result is the run input, which a re-run copies: the first step records it.
@@ -70,7 +81,16 @@ async function readPlan(database: Database, rerunOf: { runId: string; fromNodeId
       nodes.set(n.id, { status: "skipped", output: null });
       continue;
     }
-    const port = n.kind === "condition" ? branchOf(r.output) : n.kind === "approval" ? (approvedIn(r.output) ? APPROVED_PORT_ID : REJECTED_PORT_ID) : undefined;
+    const port =
+      n.kind === "condition"
+        ? branchOf(r.output)
+        : n.kind === "approval"
+          ? approvedIn(r.output)
+            ? APPROVED_PORT_ID
+            : REJECTED_PORT_ID
+          : n.kind === "action" && rejectedActions.has(n.id)
+            ? REJECTED_PORT_ID
+            : undefined;
     nodes.set(n.id, { status: "succeeded", output: r.output, ...(port !== undefined ? { port } : {}) });
   }
   return { sourceRunId: rerunOf.runId, fromNodeId: rerunOf.fromNodeId, nodes };
@@ -105,6 +125,7 @@ export async function recordReuse(database: Database, tx: DbOrTx, runId: string,
     const data: Record<string, unknown> = { reusedFrom: from };
     if (n.kind === "condition" && reused.port) data.branch = reused.port;
     if (n.kind === "approval") data.decision = reused.port === APPROVED_PORT_ID ? "approved" : "rejected";
+    if (n.kind === "action" && reused.port === REJECTED_PORT_ID) Object.assign(data, { decision: "rejected", port: REJECTED_PORT_ID });
     if (n.kind === "verdict" && reused.output && typeof reused.output === "object") {
       // The first verdict wins, as in a run: a reused one was reached before anything fresh ran.
       await setRunVerdict(database, runId, reused.output as { outcome: string; summary: string }, undefined, tx);

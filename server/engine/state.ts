@@ -126,10 +126,10 @@ export async function setNodeStateIn(
           update run_node set ${sql.join(sets, sql`, `)}
           where run_id = ${runId} and node_id = ${nodeId} and status in (${list(FROM[to])})
             and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})
-          returning node_id)${runUpdate},
+          returning node_id, attempt)${runUpdate},
         obs as (
           insert into observation (run_id, node_id, attempt, kind, text, data)
-          select ${runId}, ${nodeId}, ${change.attempt ?? 0}, 'status', ${boundObservationText(change.text ?? `${nodeId} ${to}`)}, ${json(data)} from upd
+          select ${runId}, ${nodeId}, upd.attempt, 'status', ${boundObservationText(change.text ?? `${nodeId} ${to}`)}, ${json(data)} from upd
           returning id)${note.cte}
         select (select id from obs) as id, 0${note.count}${runSets.length ? sql` + (select count(*) from run_upd)` : sql``} as n`,
     tx,
@@ -334,7 +334,7 @@ export async function markRunSucceeded(database: Database, runId: string): Promi
         obs as (
           insert into observation (run_id, kind, text, data)
           select ${runId}, 'status',
-                 case when upd.verdict is null then 'Run succeeded' else 'Run succeeded: ' || (upd.verdict->>'outcome') end,
+                 case when upd.verdict is null then 'Run completed, with no verdict' else 'Run completed: ' || (upd.verdict->>'outcome') end,
                  jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
           from upd returning id)${note.cte}
         select (select id from obs) as id, 0${note.count} as n`,

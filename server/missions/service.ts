@@ -12,6 +12,7 @@ import { getTemplate } from "@/lib/mission/templates";
 import type { Db } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
+import { listToolsForBuilder } from "@/server/connectors/service";
 import { requestPublication, type PublicationRequest } from "./publishing";
 
 export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
@@ -250,9 +251,13 @@ export async function diffVersions(db: Db, missionId: string, from: number, to: 
   return diffMissions(a.graph, b);
 }
 
-/** Imports a mission document: invalid input lists every problem and writes nothing. */
+/**
+ * Imports a mission document: invalid input lists every problem and writes nothing. The answer
+ * carries `warnings`: tools no enabled connector offers yet (a connector may be added later).
+ */
 export async function importMission(db: Db, document: string | unknown, userId: string | null, opts: { message?: string; actor?: AuditActor } = {}) {
-  const result = typeof document === "string" ? parseMissionDocument(document) : validateMission(document);
+  const tools = (await listToolsForBuilder(db)).filter((t) => t.connectorEnabled).map((t) => t.ref);
+  const result = typeof document === "string" ? parseMissionDocument(document, { tools }) : validateMission(document, { tools });
   if (!result.graph || result.problems.length) {
     throw new AppError(
       typeof document === "string" && result.problems.some((p) => /too large|exceeds/i.test(p.message)) ? "payload_too_large" : "unprocessable",
@@ -278,7 +283,7 @@ export async function importMission(db: Db, document: string | unknown, userId: 
     await recordAudit(tx, { action: "mission.imported", actor: opts.actor ?? (userId ? { id: userId } : null), targetType: "mission", targetId: id, data: { name: graph.name, version: 1, contentHash: contentHash(graph), nodes: graph.nodes.length } });
     await requestPublication(tx, { missionId: id, versionId, number: 1, graph, authorId: userId, publishedVersion: null });
   });
-  return getMission(db, id);
+  return { ...(await getMission(db, id)), warnings: result.warnings };
 }
 
 export async function exportMission(db: Db, missionId: string, version?: number): Promise<MissionGraph> {

@@ -249,10 +249,17 @@ async function buildTools(
         inputSchema,
       });
     } else {
+      // The first call of each tool in a turn lists the server's tools again: a definition changed
+      // since approval is caught even when the server sent no list_changed notification.
+      let listed = false;
       toolset[name] = tool({
         description: info.description || info.ref,
         inputSchema,
-        execute: (args, { abortSignal }) => tools.callTool(info.ref, (args ?? {}) as Record<string, unknown>, { signal: abortSignal }),
+        execute: (args, { abortSignal }) => {
+          const recheck = !listed;
+          listed = true;
+          return tools.callTool(info.ref, (args ?? {}) as Record<string, unknown>, { signal: abortSignal, recheck });
+        },
         toModelOutput: ({ output }) => {
           const r = output as ToolCallResult;
           const text = r.text || JSON.stringify(r.value ?? null);

@@ -22,8 +22,8 @@ export function useLiveValidation(tools?: readonly string[]) {
     let timer: ReturnType<typeof setTimeout> | null = null;
     let idle: number | null = null;
     const validate = (graph: MissionGraph) => {
-      const { problems } = validateMission(graph, tools ? { tools } : {});
-      store.getState().setProblems(graph, problems);
+      const { problems, warnings } = validateMission(graph, tools ? { tools } : {});
+      store.getState().setProblems(graph, problems, warnings);
     };
     const cancel = () => {
       if (timer) clearTimeout(timer);

@@ -9,6 +9,7 @@ const nodes = missionGraphSchema.parse({
     { id: "trigger", kind: "trigger", position: { x: 0, y: 0 }, data: {} },
     { id: "check", kind: "condition", position: { x: 0, y: 0 }, data: { branches: [{ id: "big", label: "Big", expression: "1 > 0" }, { id: "b2", label: "", expression: "2 > 1" }] } },
     { id: "gate", kind: "approval", position: { x: 0, y: 0 }, data: {} },
+    { id: "act", kind: "action", position: { x: 0, y: 0 }, data: { tool: "crm.add_note" } },
     { id: "verdict", kind: "verdict", position: { x: 0, y: 0 }, data: {} },
   ],
   edges: [],
@@ -38,6 +39,16 @@ describe("card geometry", () => {
     const gate = cardGeometry(byId("gate"));
     expect(gate.height).toBe(147);
     expect(gate.handles.map((h) => h.id)).toEqual([null, "approved", "rejected"]);
+  });
+
+  it("lists an action's default output as a row too, above its rejected one", () => {
+    const act = cardGeometry(byId("act"));
+    expect(act.height).toBe(147);
+    expect(act.handles.map((h) => [h.id, h.type, h.y])).toEqual([
+      [null, "target", 67.25],
+      [null, "source", 99.5],
+      ["rejected", "source", 123.5],
+    ]);
   });
 
   it("grows by the problem line only when a step with problems is selected", () => {

@@ -1,5 +1,5 @@
 import { Position, type NodeHandle } from "@xyflow/react";
-import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
+import { getNodeKind, nodeOutputs, type OutputPort } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 
 /**
@@ -29,6 +29,15 @@ const PORT_ROW = 24;
 /** The first problem, shown under a selected card. */
 export const PROBLEM_LINE = 25.5;
 
+/**
+ * The outputs a card lists as labelled rows, each with its handle: every port once any is named
+ * (an action's "Done" and "Rejected"); none for a step with only its default port, whose one
+ * handle sits in the middle of its right side.
+ */
+export function portRows(ports: readonly OutputPort[]): readonly OutputPort[] {
+  return ports.some((p) => p.handle !== undefined) ? ports : [];
+}
+
 export interface CardGeometry {
   /** What the DOM reports (offsetWidth/offsetHeight, whole pixels). */
   width: number;
@@ -38,21 +47,21 @@ export interface CardGeometry {
 
 export function cardGeometry(node: Pick<MissionNode, "kind" | "data">, marks: { selected?: boolean; problems?: number } = {}): CardGeometry {
   const ports = nodeOutputs(node as MissionNode);
-  const named = ports.filter((p) => p.handle !== undefined);
+  const rows = portRows(ports);
   // The output list starts where the summary ends, above the card's bottom border.
   const rowsTop = BASE_HEIGHT - BORDER + PORTS_ABOVE;
   let height = BASE_HEIGHT;
-  if (named.length) height += PORTS_ABOVE + PORTS_BELOW + PORT_ROW * named.length;
+  if (rows.length) height += PORTS_ABOVE + PORTS_BELOW + PORT_ROW * rows.length;
   if (marks.selected && marks.problems) height += PROBLEM_LINE;
   const middle = height / 2 - HANDLE / 2;
   const left = BORDER - HANDLE / 2;
   const right = NODE_WIDTH - BORDER - HANDLE / 2;
   const handles: NodeHandle[] = [];
   if (getNodeKind(node.kind).inputs) handles.push({ id: null, type: "target", position: Position.Left, x: left, y: middle, width: HANDLE, height: HANDLE });
-  named.forEach((port, i) => {
+  rows.forEach((port, i) => {
     const y = rowsTop + i * PORT_ROW + PORT_ROW / 2 - HANDLE / 2;
     handles.push({ id: port.handle ?? null, type: "source", position: Position.Right, x: right, y, width: HANDLE, height: HANDLE });
   });
-  if (ports.some((p) => p.handle === undefined)) handles.push({ id: null, type: "source", position: Position.Right, x: right, y: middle, width: HANDLE, height: HANDLE });
+  if (!rows.length && ports.length) handles.push({ id: null, type: "source", position: Position.Right, x: right, y: middle, width: HANDLE, height: HANDLE });
   return { width: NODE_WIDTH, height: Math.round(height), handles };
 }

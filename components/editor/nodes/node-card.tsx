@@ -8,7 +8,7 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
-import { HEAD_HEIGHT, NODE_WIDTH, PROBLEM_LINE } from "./card-geometry";
+import { HEAD_HEIGHT, NODE_WIDTH, portRows, PROBLEM_LINE } from "./card-geometry";
 import { nodeSummary } from "./summary";
 
 const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
@@ -52,8 +52,8 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
   const ports = useMemo(() => nodeOutputs(node), [node]);
   const inputs = getNodeKind(kind).inputs;
   const tone = kindTone(node.kind);
-  const named = ports.filter((p) => p.handle !== undefined);
-  const single = ports.find((p) => p.handle === undefined);
+  const rows = portRows(ports);
+  const single = rows.length ? undefined : ports.find((p) => p.handle === undefined);
   const removed = diff === "removed";
   const diffStyle = diff ? DIFF_STYLES[diff] : null;
   return (
@@ -120,9 +120,9 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
           </p>
         </>
       )}
-      {named.length ? (
+      {rows.length ? (
         <div className="border-t border-slate-100 py-1">
-          {named.map((port) => (
+          {rows.map((port) => (
             <div key={port.id} className="relative flex h-6 items-center justify-end pr-3.5 text-[11px] font-medium text-slate-600">
               {far ? null : <span className="truncate">{port.label}</span>}
               <Handle

@@ -46,6 +46,8 @@ export interface EditorState {
   selectedEdges: ReadonlySet<string>;
   measured: Readonly<Record<string, Size>>;
   problems: readonly FieldProblem[];
+  /** Not problems: worth knowing, but no reason not to run (a tool no enabled connector offers yet). */
+  warnings: readonly FieldProblem[];
   problemsByNode: ReadonlyMap<string, readonly string[]>;
   problemsByEdge: ReadonlyMap<string, readonly string[]>;
   /** The graph the problems were computed for (lets the UI tell stale from current). */
@@ -78,7 +80,7 @@ export interface EditorState {
 
   select(nodes: Iterable<string>, edges?: Iterable<string>): void;
   selectAll(): void;
-  setProblems(graph: MissionGraph, problems: readonly FieldProblem[]): void;
+  setProblems(graph: MissionGraph, problems: readonly FieldProblem[], warnings?: readonly FieldProblem[]): void;
   setDiff(diff: DiffView | null): void;
   setPanel(panel: Panel): void;
   focusOn(target: { nodeId?: string; edgeId?: string }): void;
@@ -136,6 +138,7 @@ export function createEditorStore(init: EditorInit) {
       selectedEdges: EMPTY,
       measured: {},
       problems: [],
+      warnings: [],
       problemsByNode: new Map(),
       problemsByEdge: new Map(),
       validatedGraph: null,
@@ -281,14 +284,14 @@ export function createEditorStore(init: EditorInit) {
         set({ selectedNodes: new Set(s.graph.nodes.map((n) => n.id)), selectedEdges: new Set(s.graph.edges.map((e) => e.id)) });
       },
 
-      setProblems(graph, problems) {
+      setProblems(graph, problems, warnings = []) {
         const byNode = new Map<string, string[]>();
         const byEdge = new Map<string, string[]>();
         for (const p of problems) {
           if (p.nodeId) byNode.set(p.nodeId, [...(byNode.get(p.nodeId) ?? []), p.message]);
           if (p.edgeId) byEdge.set(p.edgeId, [...(byEdge.get(p.edgeId) ?? []), p.message]);
         }
-        set({ problems, problemsByNode: byNode, problemsByEdge: byEdge, validatedGraph: graph });
+        set({ problems, warnings, problemsByNode: byNode, problemsByEdge: byEdge, validatedGraph: graph });
       },
 
       setDiff(diff) {

@@ -2,7 +2,7 @@ import "server-only";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { describeProposal } from "@/lib/decisions/describe";
-import { atExpiry, type TimeoutOutcome } from "@/lib/decisions/rules";
+import { afterRejection, atExpiry, whenRejected, type TimeoutOutcome } from "@/lib/decisions/rules";
 import type { AppliedPolicy } from "@/lib/governance/policy";
 import { checkValueRules, describeCheck, type ValueRuleCheck } from "@/lib/governance/value-rules";
 import { checkValues, rulesFromSchema, type ValueRule } from "@/lib/decisions/value-rules";
@@ -290,6 +290,8 @@ export interface DecisionRules {
   escalated: boolean;
   /** Completes "If nobody decides by <due>, …". */
   atExpiry: string;
+  /** What a rejection does to the run, as its graph is drawn: "the run takes its rejected path", "… the run fails …". */
+  whenRejected: string;
   dueAt: string | null;
   /** The admin policies that apply, and why. */
   policies: AppliedPolicy[];
@@ -369,7 +371,8 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
     onTimeout,
     escalateTo,
     escalated,
-    atExpiry: atExpiry({ onTimeout, escalateTo, timeout: timeout ?? "24h", escalated }),
+    atExpiry: atExpiry({ onTimeout, escalateTo, timeout: timeout ?? "24h", escalated, rejected: afterRejection(graph, d.nodeId) }),
+    whenRejected: whenRejected(afterRejection(graph, d.nodeId)),
     dueAt: d.dueAt,
     policies: g?.applied ?? [],
     tightened: g?.tightened ?? [],
@@ -419,6 +422,13 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
     findings,
     viewer: { canDecide: blocked === null, blocked, voted },
   };
+}
+
+/** The graph a run is pinned to, or null when it cannot be read. */
+async function pinnedGraph(database: Database, runId: string): Promise<MissionGraph | null> {
+  const [row] = await database.rows<{ graph: unknown }>(sql`select v.graph from run r join mission_version v on v.id = r.version_id where r.id = ${runId}`);
+  const parsed = missionGraphSchema.safeParse(row?.graph);
+  return parsed.success ? parsed.data : null;
 }
 
 export const decideRequest = z.object({
@@ -471,7 +481,7 @@ export async function decideAs(database: Database, user: SessionUser, decisionId
       ? `Your approval is recorded: ${result.approvals} of ${result.requiredApprovals} approvals. Another approver must approve it too.`
       : result.status === "approved"
         ? "Approved. The run continues with these values."
-        : "Rejected. The run takes its rejected path.";
+        : `Rejected: ${whenRejected(afterRejection(await pinnedGraph(database, before.runId), before.nodeId))}.`;
     return { ...result, runId: before.runId, message };
   } catch (e) {
     if (e instanceof DecisionConflictError) {

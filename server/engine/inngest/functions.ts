@@ -1,6 +1,7 @@
 import "server-only";
 import { NonRetriableError } from "inngest";
 import { z } from "zod";
+import { STEP_RETRIES } from "@/lib/mission/node-kinds";
 import type { EngineDeps } from "../deps";
 import { RUN_CANCEL_REQUESTED, RUN_REQUESTED } from "../events";
 import { runMission } from "../interpreter";
@@ -15,7 +16,7 @@ const runRequestedData = z.object({ runId: z.string().min(1, "must not be empty"
 
 /**
  * The one Inngest function: `mission-run`, triggered by `mission/run.requested { runId }`,
- * cancelled by `mission/run.cancel.requested` with the same runId, 3 retries per step, and an
+ * cancelled by `mission/run.cancel.requested` with the same runId, STEP_RETRIES retries per step, and an
  * onFailure that records the reason on the run when the engine gives up.
  */
 export function createMissionFunctions(client: EngineClient, deps: () => EngineDeps) {
@@ -23,7 +24,7 @@ export function createMissionFunctions(client: EngineClient, deps: () => EngineD
     {
       id: MISSION_RUN_FUNCTION,
       name: "Mission run",
-      retries: 3,
+      retries: STEP_RETRIES,
       triggers: [{ event: RUN_REQUESTED }],
       cancelOn: [{ event: RUN_CANCEL_REQUESTED, match: "data.runId" }],
       onFailure: async ({ event, error }) => {

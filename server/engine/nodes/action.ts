@@ -1,21 +1,27 @@
 import "server-only";
 import type { ToolCallResult } from "@/server/connectors/tool-port";
+import { REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
 import { decisionResolution } from "@/server/decisions/lifecycle";
 import { auditToolCall } from "../audit-trail";
 import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import { deciderName, openedGate, openToolDecision, rejectionText, upstreamApprovalShortfall, waitForDecision, type OpenedGate } from "./gate";
+import { callToolOnce, toolOutput, unavailableText } from "./tool-call";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
 type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string; timeout?: string };
+/** What the step after a decision did: called the tool, or not (why; and the output when the rejected port is taken). */
+type AfterDecision = { output: unknown } | { rejected: string; output?: unknown };
 
 /**
  * One tool call with arguments from expressions, idempotency key `<runId>:<nodeId>`. A tool whose
  * policy is not autonomous (state-changing) is gated by a decision first, unless an approved
  * approval node leads straight to this action and its agreement meets the tool's admin policies
  * for these arguments: that approval is the gate, so nobody is asked twice. A rejected or
- * timed-out gate fails the node (and so the run) with the approver's reason.
+ * timed-out gate takes the action's `rejected` port when an edge leaves it (output
+ * `{ rejected: true, reason, decidedBy }`); otherwise it fails the node (and so the run) with the
+ * approver's reason.
  */
 export const actionNode: NodeHandler<"action"> = async (run) => {
   const { node, step } = run;
@@ -28,7 +34,7 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     const args: Record<string, unknown> = {};
     for (const [name, src] of Object.entries(node.data.args)) args[name] = evaluateField(node.id, `args.${name}`, src, scope);
     const [info] = await run.deps.tools.listTools([tool]);
-    if (!info) throw new PermanentError(`${node.id}: tool ${tool} is not available (unknown tool, or its connector is disabled)`);
+    if (!info) throw new PermanentError(`${node.id}: ${await unavailableText(run, tool)}`);
     if (info.policy === "disallowed") throw new PermanentError(`${node.id}: tool ${tool} is disallowed by an administrator`);
     if (info.policy === "gated") {
       const shortfall = run.approvedUpstream ? await upstreamApprovalShortfall(run, tool, info, args) : "";
@@ -45,15 +51,30 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
 
   const gate = openedGate(prepared.timeout ? { decisionId: prepared.decisionId, timeout: prepared.timeout } : prepared.decisionId);
   const settled = await waitForDecision(run, base, gate.decisionId, gate.timeout);
-  const after = await step.run(`${base}:call:approved`, async () => {
+  const rejectedPath = run.plan.graph.edges.some((e) => e.source === node.id && e.sourceHandle === REJECTED_PORT_ID);
+  const after = await step.run<AfterDecision>(`${base}:call:approved`, async () => {
     const r = settled ?? (await decisionResolution(run.database, prepared.decisionId));
     if (r.status === "pending") throw new PermanentError(`${node.id}: decision ${prepared.decisionId} was reported as made but is still pending`);
-    if (!r.approved) return { rejected: await rejectionText(run.database, r) };
+    if (!r.approved) {
+      const rejected = await rejectionText(run.database, r);
+      if (!rejectedPath) return { rejected };
+      const output = { rejected: true, reason: r.reason, decidedBy: r.decidedBy };
+      await setNodeState(run.database, run.runId, node.id, "succeeded", {
+        output,
+        attempt: run.attempt,
+        text: `${node.id}: ${tool} was not called (${rejected}); taking the rejected path`,
+        data: { tool, decisionId: prepared.decisionId, decision: r.status, port: REJECTED_PORT_ID },
+      });
+      return { rejected, output };
+    }
     const who = await deciderName(run.database, r.decidedBy);
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}${who ? ` (approved by ${who})` : ""}` });
     return { output: await callAndRecord(run, tool, r.values, r.decidedBy) };
   });
-  if ("rejected" in after) throw new NodeFailure(`${tool} was not called. ${after.rejected}`);
+  if ("rejected" in after) {
+    if (rejectedPath && after.output !== undefined) return { output: after.output, port: REJECTED_PORT_ID };
+    throw new NodeFailure(`${tool} was not called. ${after.rejected}`);
+  }
   return { output: after.output };
 };
 
@@ -61,10 +82,10 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
 async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>, approvedBy: string | null = null): Promise<unknown> {
   const idempotencyKey = `${run.runId}:${run.node.id}`;
   if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${run.node.id}: ${tool} was not called: the run has ended`);
-  const result: ToolCallResult = await run.deps.tools.callTool(tool, args, { idempotencyKey });
+  const result: ToolCallResult = await callToolOnce(run, tool, args, idempotencyKey);
   await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
   if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);
-  const output = result.value !== undefined ? result.value : result.text;
+  const output = toolOutput(result);
   await setNodeState(run.database, run.runId, run.node.id, "succeeded", {
     output,
     attempt: run.attempt,

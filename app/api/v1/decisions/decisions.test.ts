@@ -362,6 +362,31 @@ describe.each(testDatabases())("decisions REST and tRPC on $name", (tdb) => {
     expect(tools.calls.find((c) => c.key === `${runId}:note`)?.args).toEqual({ amount: 99, note: "refund noted" });
   });
 
+  it("says what a rejection will do to this run: the action's rejected path when it is drawn, else the run fails", async () => {
+    const withPath = mission(
+      "gated note, rejected path",
+      [
+        node.trigger("trigger", { channels: ["manual", "api"], fields: [{ name: "orderId", label: "Order", type: "string", required: true }] }),
+        node.action("note", { label: "Note it", tool: "shop.add_note", args: { amount: "12", note: "'refund noted'" } }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+        node.verdict("held", { outcomes: ["held"], outcome: "'held'" }),
+      ],
+      edges("trigger->note", "note->done", "note:rejected->held"),
+    );
+    for (const [graph, expected, status] of [
+      [gatedGraph, "the tool is not called and the run fails (the action has no rejected path)", "failed"],
+      [withPath, "the tool is not called and the run takes the action's rejected path", "succeeded"],
+    ] as const) {
+      const { runId, decisionId } = await runAndWait(await missionOf(graph), "note");
+      const detail = (await (await get(decisionId, "approver")).json()) as { rules: { atExpiry: string; whenRejected: string } };
+      expect(detail.rules).toMatchObject({ whenRejected: expected, atExpiry: `it is rejected automatically: ${expected}` });
+      const res = await post(decisionId, "approver", { approve: false, reason: "not now" });
+      expect(await res.json()).toMatchObject({ status: "rejected", message: `Rejected: ${expected}.` });
+      // …and that is what happens.
+      expect(await waitForRun(h.database, runId, ["succeeded", "failed"])).toBe(status);
+    }
+  });
+
   it("tRPC: the inbox, the badge count, the detail with reasoning, and a clear conflict", async () => {
     const caller = async (who: Persona | { key: string }) => createCallerFactory(decisionsRouter)(await createContext({ headers: headersFor(who), database: h.database }));
     const missionId = await missionOf(refundGraph("Refunds tRPC", { requiredApprovals: 1, timeout: "2h", onTimeout: "escalate", escalateTo: "admin" }));
