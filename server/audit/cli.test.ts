@@ -126,7 +126,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("npm run audit:verify on Postgre
     u.pathname = `/${name}`;
     return u.toString();
   })();
+  const anchorDir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-audit-cli-pg-"));
   afterAll(async () => {
+    fs.rmSync(anchorDir, { recursive: true, force: true });
     const admin = postgres(base, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
@@ -139,11 +141,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("npm run audit:verify on Postgre
     const database = await openDatabase({ driver: "postgres", url, max: 2 });
     try {
       await fill(database);
-      const intact = await cli({ DATABASE_URL: url });
+      // Its own anchor file, never the checkout's default beside ./.steward.
+      const anchorFile = path.join(anchorDir, "anchors.jsonl");
+      const intact = await cli({ DATABASE_URL: url, STEWARD_AUDIT_ANCHOR: anchorFile });
       expect(intact.output).toContain("Audit chain intact: 4 entries verified.");
       expect(intact.code).toBe(0);
       const third = await alterThird(database);
-      const res = await cli({ DATABASE_URL: url });
+      const res = await cli({ DATABASE_URL: url, STEWARD_AUDIT_ANCHOR: anchorFile });
       expect(res.output).toContain(`Audit chain broken at entry ${third.id} (decision.decided, ${third.at.toISOString()})`);
       expect(res.code).toBe(1);
     } finally {

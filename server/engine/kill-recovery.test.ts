@@ -49,11 +49,15 @@ function pgliteTarget(): Target {
     name: "pglite",
     env: { STEWARD_DATA_DIR: dir },
     open: () => openDatabase({ driver: "pglite", dataDir: dir }),
-    drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    drop: async () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(`${dir}-audit-anchors.jsonl`, { force: true });
+    },
   };
 }
 
 async function postgresTarget(url: string): Promise<Target> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-kill-pg-"));
   const dbName = `steward_kill_${crypto.randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${dbName}`);
@@ -64,12 +68,16 @@ async function postgresTarget(url: string): Promise<Target> {
     name: "postgres",
     // Several replicas may share PostgreSQL, so a restart cannot release leases at once: a short
     // lease keeps the test quick.
-    env: { DATABASE_URL: u.toString(), STEWARD_ENGINE_LEASE_MS: "3000" },
+    // Its own dir for what the server keeps beside the database (the engine's signing key, the
+    // audit anchor file next to it), never the checkout's ./.steward.
+    env: { DATABASE_URL: u.toString(), STEWARD_ENGINE_LEASE_MS: "3000", STEWARD_DATA_DIR: dir },
     open: () => openDatabase({ driver: "postgres", url: u.toString(), max: 2 }),
     async drop() {
       const again = postgres(url, { max: 1, onnotice: () => {} });
       await again.unsafe(`drop database if exists ${dbName} with (force)`);
       await again.end();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(`${dir}-audit-anchors.jsonl`, { force: true });
     },
   };
 }

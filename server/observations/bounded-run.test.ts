@@ -49,8 +49,9 @@ describe.each(testDatabases())("a run's stored values and its run page are bound
   const get = (route: typeof runRoute.GET, path: string, runId: string) =>
     route(new Request(`http://localhost${path}`, { headers: h.headers("viewer") }), { params: Promise.resolve({ id: runId }) });
 
-  it("stores a bounded verdict and audit row for a verdict that repeats a 2 MB input, and ships a run page under 256 KB", async () => {
-    const big = "x".repeat(2_000_000);
+  it("stores a bounded verdict and audit row for a verdict that repeats the largest input a field takes, and ships a run page under 256 KB", async () => {
+    // A text field holds at most 100,000 characters (a larger run input is refused: server/runs/input.test.ts).
+    const big = "x".repeat(100_000);
     const graph = mission(
       "Echo",
       [
@@ -64,7 +65,7 @@ describe.each(testDatabases())("a run's stored values and its run page are bound
 
     const [stored] = await h.database.rows<{ verdict: { outcome: string; summary: string } }>(sql`select verdict from run where id = ${runId}`);
     expect(jsonBytes(stored!.verdict)).toBeLessThan(5_000);
-    expect(stored!.verdict.summary.slice(3990)).toBe("xxxxxxxxxx… [truncated: 2 MB in all]");
+    expect(stored!.verdict.summary.slice(3990)).toBe("xxxxxxxxxx… [truncated: 100 KB in all]");
     const audit = await h.database.rows<{ action: string; bytes: number }>(sql`select action, octet_length(data::text) as bytes from audit_log where run_id = ${runId} order by id`);
     expect(audit.map((a) => a.action)).toEqual(["run.started", "run.verdict"]);
     // The verdict's entry holds the cut summary; the start's a bounded copy of the input (the run row keeps all of it).
@@ -84,7 +85,7 @@ describe.each(testDatabases())("a run's stored values and its run page are bound
     const observations = await viewer.observations.list({ runId });
     expect(jsonBytes(page) + jsonBytes(observations)).toBeLessThan(RUN_PAGE_LIMIT);
     expect(isTruncated(page.run.input)).toBe(true);
-    expect(page.run.input).toMatchObject({ $truncated: { bytes: 2_000_011, download: `/api/v1/runs/${runId}/values?part=input` } });
+    expect(page.run.input).toMatchObject({ $truncated: { bytes: 100_011, download: `/api/v1/runs/${runId}/values?part=input` } });
     expect(page.run.nodes.find((n) => n.nodeId === "trigger")?.output).toMatchObject({ $truncated: { download: `/api/v1/runs/${runId}/values?part=node.trigger` } });
 
     const rest = await get(runRoute.GET, `/api/v1/runs/${runId}`, runId);
