@@ -9,7 +9,7 @@ import type { Database } from "@/server/db/database";
 import { connector, user } from "@/server/db/schema";
 import { testDatabases } from "@/test/databases";
 import { ConnectorError } from "./errors";
-import { EVERYTHING_ENTRY, FILESYSTEM_ENTRY, setTestSecretKey } from "./fixtures/test-helpers";
+import { EVERYTHING_ENTRY, FILESYSTEM_ENTRY, setTestSecretKey, startEverythingHttp } from "./fixtures/test-helpers";
 import { ConnectorPool } from "./pool";
 import {
   PolicyLoosenError,
@@ -266,6 +266,24 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
       expect(res.error).toMatch(/command not found: \/nonexistent\/mcp-server-binary/);
       const err = await appError(refreshTools(database.db, c.id, pool));
       expect(err.code).toBe("unprocessable");
+    });
+
+    it("a run's call to an HTTP connector whose server went down names the URL and the cause", async () => {
+      const server = await startEverythingHttp("streamableHttp");
+      try {
+        const c = await createConnector(database.db, { name: "remote", transport: "http", http: { url: server.url } });
+        await refreshTools(database.db, c.id, pool);
+        await approveTools(database.db, c.id, null, ["echo"]);
+        const port = createToolPort(database, pool);
+        expect((await port.callTool("remote.echo", { message: "up" })).text).toBe("Echo: up");
+        await server.stop();
+        const err = await port.callTool("remote.echo", { message: "down" }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectorError);
+        expect((err as ConnectorError).code).toBe("transport");
+        expect((err as ConnectorError).message).toBe(`Tool remote.echo (${server.url}): connection refused (ECONNREFUSED): nothing is listening there; is the server running?`);
+      } finally {
+        await server.stop();
+      }
     });
 
     it("deletes a connector with its tools", async () => {
