@@ -148,9 +148,12 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
       id = (await createConnector(database.db, { name: "everything", transport: "stdio", stdio: { command: process.execPath, args: [EVERYTHING_ENTRY, "stdio"] } })).id;
     });
 
-    it("tests the connection: server info and tools with annotations", async () => {
+    it("tests the connection: server info and tools with annotations, recorded for review", async () => {
       const res = await testConnection(database.db, id, pool);
       expect(res.ok).toBe(true);
+      expect(res.recorded?.added).toContain("echo");
+      expect(res.tools.find((t) => t.name === "echo")).toMatchObject({ status: "new", hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect((await getConnector(database.db, id)).toolCounts.new).toBe(res.tools.length);
       expect(res.serverName).toBe("mcp-servers/everything");
       const echo = res.tools.find((t) => t.name === "echo");
       expect(echo).toMatchObject({
@@ -163,7 +166,7 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
     it("offers no tool until approved, then the approved ones with default policies", async () => {
       const port = createToolPort(database, pool);
       const refreshed = await refreshTools(database.db, id, pool);
-      expect(refreshed.added).toContain("echo");
+      expect(refreshed.added).toEqual([]); // the test recorded them
       expect(refreshed.tools.every((t) => t.status === "new")).toBe(true);
       expect((await port.listTools()).filter((t) => t.connector === "everything")).toEqual([]);
       const unreviewed = await port.callTool("everything.echo", { message: "x" }).catch((e: unknown) => e);
