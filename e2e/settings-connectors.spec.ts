@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "@playwright/test";
+import { closedPortUrl, startFailingServer } from "../server/connectors/fixtures/http-failures";
 import { test, expect, signIn, shot } from "./fixtures";
 import { binOf } from "./server";
 
@@ -40,6 +41,8 @@ async function addStdioConnector(page: Page, opts: { name: string; args: string[
 
 const tested = (page: Page, tool: string) => page.locator(`[data-testid="tested-tool"][data-tool="${tool}"]`);
 const row = (page: Page, tool: string) => page.locator(`[data-testid="tool-row"][data-tool="${tool}"]`);
+const review = (page: Page, tool: string) => page.locator(`[data-testid="review-item"][data-tool="${tool}"]`);
+const EVERYTHING_STATE_CHANGING = ["gzip-file-as-resource", "simulate-research-query", "toggle-simulated-logging", "toggle-subscriber-updates"];
 
 async function expectNoSecretIn(page: Page) {
   // The page as the server sends it, and as the browser shows it after every query has loaded.
@@ -80,14 +83,40 @@ test.describe.serial("Settings → Connectors", () => {
     await expect(tested(page, "get-sum").locator("pre")).toContainText('"a"');
     await expect(tested(page, "get-sum").locator("pre")).toContainText('"type": "number"');
 
-    // Recorded for review: nothing is offered to Workers yet.
-    await expect(page.getByTestId("review-new-tool")).toHaveCount(13);
+    // Recorded for review: nothing is offered to Workers yet. Each new tool is shown whole, in place.
+    await expect(page.getByTestId("review-item")).toHaveCount(13);
+    const sum = review(page, "get-sum");
+    await expect(sum).toHaveAttribute("data-status", "new");
+    await expect(sum.getByTestId("review-description")).toHaveText("Returns the sum of two numbers");
+    await expect(sum.getByTestId("annotations")).toHaveText(/read-only\s*idempotent/);
+    await expect(sum).toContainText("Get Sum Tool");
+    await expect(sum.locator('[data-testid="argument"][data-argument="a"]')).toHaveText(/a\s*required\s*number — First number/);
+    await expect(sum.locator('[data-testid="argument"][data-argument="b"]')).toHaveText(/b\s*required\s*number — Second number/);
+    await expect(review(page, "toggle-simulated-logging").getByTestId("arguments")).toHaveText("No arguments.");
+    await expect(review(page, "toggle-simulated-logging").getByTestId("annotations")).toHaveText("writes");
+    await expect(page.getByTestId("review-panel")).toContainText("13 new, 4 change state");
     await expect(page.getByTestId("tool-status").first()).toHaveText("new");
     await expect(page.getByTestId("stored-secret")).toHaveText(/SECRET_TOKEN\s*••••-123/);
     await shot(page, "settings-connectors-02-tested");
     await expectNoSecretIn(page);
 
+    // "Approve all" asks first, naming the tools that change state and how they will run.
     await page.getByTestId("approve-all").click();
+    const confirm = page.getByRole("dialog");
+    await expect(confirm).toContainText("Approve all 13 tools?");
+    await expect(confirm).toContainText("4 of them change state");
+    await expect(confirm.getByTestId("approve-all-tool")).toHaveCount(4);
+    for (const name of EVERYTHING_STATE_CHANGING) {
+      await expect(confirm.locator(`[data-testid="approve-all-tool"][data-tool="${name}"]`)).toContainText("each call waits for a decision");
+    }
+    await expect(confirm).toContainText("The other 9 are read-only");
+    await shot(page, "settings-connectors-03-approve-all-confirm");
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByTestId("review-item")).toHaveCount(13);
+    await expect(row(page, "echo").getByTestId("tool-status")).toHaveText("new");
+
+    await page.getByTestId("approve-all").click();
+    await page.getByTestId("confirm-action").click();
     await expect(page.getByTestId("review-panel")).toHaveCount(0);
     await expect(page.getByTestId("tool-row")).toHaveCount(13);
     for (const name of EVERYTHING_READ_ONLY) await expect(row(page, name)).toHaveAttribute("data-policy", "autonomous");
@@ -95,7 +124,7 @@ test.describe.serial("Settings → Connectors", () => {
       await expect(row(page, name)).toHaveAttribute("data-policy", "gated");
     }
     await expect(row(page, "echo").getByTestId("tool-status")).toHaveText("approved");
-    await shot(page, "settings-connectors-03-approved");
+    await shot(page, "settings-connectors-03b-approved");
   });
 
   test("loosening a state-changing tool asks first; tightening does not; a bad edit names its field and loses nothing", async ({ page }) => {
@@ -179,6 +208,17 @@ test.describe.serial("Settings → Connectors", () => {
     }
     await expect(row(page, "write_file").getByTestId("annotations")).toHaveText(/writes\s*destructive\s*idempotent/);
 
+    // Approving all would approve destructive tools: the confirmation lists them first.
+    await page.getByTestId("approve-all").click();
+    const confirm = page.getByRole("dialog");
+    await expect(confirm).toContainText("Approve all 14 tools?");
+    await expect(confirm.locator('[data-testid="approve-all-tool"][data-tool="write_file"]')).toContainText("destructive");
+    await expect(confirm.getByTestId("approve-all-tool").first()).toContainText("destructive");
+    await expect(confirm.getByRole("button", { name: "Approve all 14" })).toBeVisible();
+    await shot(page, "settings-connectors-07-approve-all-destructive");
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByTestId("review-item")).toHaveCount(14);
+
     // Unreviewed tools show on the list.
     await page.goto("/settings/connectors");
     const files = page.locator('[data-testid="connector-row"][data-connector="files"]');
@@ -196,5 +236,72 @@ test.describe.serial("Settings → Connectors", () => {
     await files.getByRole("switch", { name: "files enabled" }).click();
     await expect(files.getByText("disabled", { exact: true })).toHaveCount(0);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+test.describe.serial("Connectors through the REST API, and servers that are down", () => {
+  test("after a test through the API, settings show the tested state; an approval by name and hash shows too", async ({ page, baseURL }) => {
+    await signIn(page, "admin", "/settings/connectors");
+    const created = await page.request.post("/api/v1/connectors", { data: { name: "api-tested", transport: "stdio", stdio: { command: "node", args: [EVERYTHING, "stdio"] } }, headers: { origin: baseURL! } });
+    expect(created.status(), await created.text()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await page.reload();
+    const listRow = page.locator('[data-testid="connector-row"][data-connector="api-tested"]');
+    await expect(listRow.getByTestId("tool-count")).toHaveText("not tested yet");
+
+    const tested = await page.request.post(`/api/v1/connectors/${id}/test`, { data: {}, headers: { origin: baseURL! } });
+    expect(tested.status()).toBe(200);
+    const result = (await tested.json()) as { ok: boolean; tools: { name: string; hash: string }[]; recorded: { added: string[] } };
+    expect(result.ok).toBe(true);
+    expect(result.recorded.added).toHaveLength(13);
+
+    await page.reload();
+    await expect(listRow.getByTestId("tool-count")).toHaveText("13 tools");
+    await expect(listRow.getByTestId("server-info")).toContainText("mcp-servers/everything");
+    await expect(listRow.getByTestId("needs-review")).toHaveText(/needs review \(13\)/);
+    await shot(page, "settings-connectors-08-after-api-test");
+
+    const echo = result.tools.find((t) => t.name === "echo");
+    const approved = await page.request.post(`/api/v1/connectors/${id}/approve`, { data: { tools: [echo] }, headers: { origin: baseURL! } });
+    expect(approved.status(), await approved.text()).toBe(200);
+    await listRow.getByRole("link", { name: "api-tested", exact: true }).click();
+    await expect(page.getByTestId("server-info")).toContainText("mcp-servers/everything");
+    await expect(row(page, "echo").getByTestId("tool-status")).toHaveText("approved");
+    await expect(page.getByTestId("review-item")).toHaveCount(12);
+    await expect(page.getByTestId("test-result")).toHaveCount(0);
+  });
+
+  test("a down HTTP server: the error names the URL and the cause (refused, 401)", async ({ page, baseURL }) => {
+    const url = await closedPortUrl();
+    await signIn(page, "admin", "/settings/connectors");
+    await page.getByTestId("add-connector").first().click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name", { exact: true }).fill("down");
+    await dialog.getByRole("radio", { name: "Streamable HTTP" }).click();
+    await dialog.getByLabel("URL").fill(url);
+    await dialog.getByTestId("connector-save").click();
+    await page.waitForURL(/\/settings\/connectors\/[^/?]+$/);
+    const result = page.getByTestId("test-result");
+    await expect(result).toHaveAttribute("data-ok", "false", { timeout: 30_000 });
+    await expect(result).toContainText(`Connector down (${url}): connection refused (ECONNREFUSED): nothing is listening there; is the server running?`);
+    await expect(result).not.toContainText("fetch failed");
+    await shot(page, "settings-connectors-09-http-refused");
+
+    const locked = await startFailingServer({ token: "the-right-token" });
+    try {
+      const created = await page.request.post("/api/v1/connectors", {
+        data: { name: "locked", transport: "http", http: { url: locked.url, headers: { Authorization: "Bearer a-wrong-token" } } },
+        headers: { origin: baseURL! },
+      });
+      const { id } = (await created.json()) as { id: string };
+      await page.goto(`/settings/connectors/${id}`);
+      await page.getByTestId("test-connection").click();
+      await expect(result).toHaveAttribute("data-ok", "false");
+      await expect(result).toContainText(`Connector locked (${locked.url}): HTTP 401 Unauthorized: the server refused the credentials: check the connector's headers (e.g. Authorization)`);
+      await expect(result).not.toContainText("a-wrong-token");
+      await shot(page, "settings-connectors-10-http-401");
+    } finally {
+      await locked.close();
+    }
   });
 });

@@ -13,6 +13,9 @@ import * as runGet from "@/app/api/v1/runs/[id]/route";
 import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
 import * as runValues from "@/app/api/v1/runs/[id]/values/route";
 import * as connectorTest from "@/app/api/v1/connectors/[id]/test/route";
+import * as connector from "@/app/api/v1/connectors/[id]/route";
+import * as connectorRefresh from "@/app/api/v1/connectors/[id]/refresh/route";
+import * as connectorApprove from "@/app/api/v1/connectors/[id]/approve/route";
 import * as decisions from "@/app/api/v1/decisions/route";
 import * as decision from "@/app/api/v1/decisions/[id]/route";
 import * as policies from "@/app/api/v1/policies/route";
@@ -44,6 +47,9 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "POST", path: "/api/v1/runs/x/cancel", handler: runCancel.POST, rule: "builder" },
   { method: "POST", path: "/api/v1/connectors", handler: connectors.POST, rule: "admin", body: { name: "" } },
   { method: "POST", path: "/api/v1/connectors/x/test", handler: connectorTest.POST, rule: "admin" },
+  { method: "GET", path: "/api/v1/connectors/x", handler: connector.GET, rule: "admin" },
+  { method: "POST", path: "/api/v1/connectors/x/refresh", handler: connectorRefresh.POST, rule: "admin" },
+  { method: "POST", path: "/api/v1/connectors/x/approve", handler: connectorApprove.POST, rule: "admin", body: { tools: [] } },
   { method: "GET", path: "/api/v1/policies", handler: policies.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/policies", handler: policies.POST, rule: "admin", body: { name: "" } },
   { method: "GET", path: "/api/v1/policies/x", handler: policy.GET, rule: "signed-in" },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptJson } from "@/server/crypto/secrets";
 import { ConnectorError } from "./errors";
 import { ConnectorPool, type ConnectorSpec } from "./pool";
+import { closedPortUrl, startFailingServer, type TestHttpServer } from "./fixtures/http-failures";
 import { processAlive, startEverythingHttp, fixtureCommand, setTestSecretKey, waitFor, type RunningServer } from "./fixtures/test-helpers";
 
 setTestSecretKey();
@@ -166,7 +167,68 @@ describe("ConnectorPool against an unreachable URL", () => {
       pool.listTools({ id: "nowhere", name: "nowhere", transport: "http", config: { url: "http://127.0.0.1:9/mcp" }, secretEnv: null, secretHeaders: null, timeoutMs: 5_000 }),
     );
     expect(err.code).toBe("transport");
-    expect(err.message).toMatch(/^Connector nowhere: /);
+    expect(err.message).toBe("Connector nowhere (http://127.0.0.1:9/mcp): the port is one HTTP clients refuse to use (bad port): use another port");
     await pool.closeAll();
+  });
+});
+
+describe.each(["http", "sse"] as const)("ConnectorPool names the URL and the cause when an %s server fails", (transport) => {
+  const pool = new ConnectorPool();
+  let server: TestHttpServer;
+  beforeAll(async () => {
+    server = await startFailingServer({ token: "right-token-1234" });
+  });
+  afterAll(async () => {
+    await pool.closeAll();
+    await server?.close();
+  });
+
+  const spec = (url: string, token?: string): ConnectorSpec => ({
+    id: `failing-${transport}-${url}-${token ?? ""}`,
+    name: "remote",
+    transport,
+    config: { url },
+    secretEnv: null,
+    secretHeaders: token ? encryptJson({ Authorization: `Bearer ${token}` }) : null,
+    timeoutMs: 5_000,
+  });
+
+  it("a closed port: connection refused", async () => {
+    const url = await closedPortUrl();
+    const err = await rejection(pool.listTools(spec(url)));
+    expect(err.code).toBe("transport");
+    expect(err.message).toBe(`Connector remote (${url}): connection refused (ECONNREFUSED): nothing is listening there; is the server running?`);
+  });
+
+  it("https to a plain HTTP server: TLS", async () => {
+    const url = server.url.replace("http://", "https://");
+    const err = await rejection(pool.listTools(spec(url, "right-token-1234")));
+    expect(err.code).toBe("transport");
+    expect(err.message).toMatch(new RegExp(`^Connector remote \\(${url.replace(/[.?/]/g, "\\$&")}\\): TLS handshake failed \\(ERR_SSL_WRONG_VERSION_NUMBER\\): the server does not speak https there`));
+  });
+
+  it("a server answering 401: the status and what to check, without the query string", async () => {
+    const err = await rejection(pool.listTools(spec(`${server.url}?key=query-secret`, "wrong-token")));
+    expect(err.code).toBe("transport");
+    expect(err.message).toMatch(new RegExp(`^Connector remote \\(${server.url.replace(/[.?/]/g, "\\$&")}\\): HTTP 401 Unauthorized: the server refused the credentials: check the connector's headers`));
+    expect(err.message).not.toContain("query-secret");
+    if (transport === "http") expect(err.message).toContain("the server said: missing or wrong bearer token");
+  });
+});
+
+describe("ConnectorPool against an HTTP server that hangs past the timeout", () => {
+  it("times out naming the URL and the wait", async () => {
+    const server = await startFailingServer();
+    const pool = new ConnectorPool();
+    try {
+      const started = Date.now();
+      const err = await rejection(pool.listTools({ id: "hangs", name: "hangs", transport: "http", config: { url: server.url }, secretEnv: null, secretHeaders: null, timeoutMs: 500 }));
+      expect(err.code).toBe("timeout");
+      expect(err.message).toBe(`Connector hangs (${server.url}) did not answer within 500 ms`);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await pool.closeAll();
+      await server.close();
+    }
   });
 });

@@ -15,6 +15,7 @@ import {
 import { decryptJson } from "@/server/crypto/secrets";
 import type { ConnectorConfig, ConnectorTransport } from "@/server/db/schema";
 import { ConnectorError } from "./errors";
+import { httpFailureCause, shownUrl } from "./http-errors";
 
 /** `_meta` key carrying Steward's idempotency key on tools/call. */
 export const IDEMPOTENCY_META_KEY = "steward/idempotency-key";
@@ -292,12 +293,16 @@ export class ConnectorPool {
     entry: { stderr: { text: string } },
   ): ConnectorError {
     if (e instanceof ConnectorError) return e;
-    const what = tool ? `Tool ${spec.name}.${tool}` : `Connector ${spec.name}`;
+    const http = spec.transport !== "stdio";
+    // An HTTP server is named by its URL: "fetch failed" alone does not say which or why.
+    const what = `${tool ? `Tool ${spec.name}.${tool}` : `Connector ${spec.name}`}${http ? ` (${shownUrl(spec.config.url)})` : ""}`;
     if (signal?.aborted) return new ConnectorError("cancelled", `${what}: the call was cancelled`, spec.name, tool);
     const message = e instanceof Error ? e.message : String(e);
     if (e instanceof McpError) {
       if (e.code === ErrorCode.RequestTimeout) {
-        return new ConnectorError("timeout", `${what} did not answer within ${spec.timeoutMs} ms`, spec.name, tool);
+        // Starting a connection waits longer than a call; the error carries the wait that expired.
+        const ms = (e.data as { timeout?: unknown } | undefined)?.timeout;
+        return new ConnectorError("timeout", `${what} did not answer within ${typeof ms === "number" ? ms : spec.timeoutMs} ms`, spec.name, tool);
       }
       if (e.code === ErrorCode.ConnectionClosed) {
         return new ConnectorError("transport", `${what}: the server closed the connection${stderrHint(entry)}`, spec.name, tool);
@@ -308,7 +313,7 @@ export class ConnectorPool {
     if (code === "ENOENT" && spec.transport === "stdio") {
       return new ConnectorError("transport", `Connector ${spec.name}: command not found: ${spec.config.command}`, spec.name, tool);
     }
-    return new ConnectorError("transport", `${what}: ${message}${stderrHint(entry)}`, spec.name, tool);
+    return new ConnectorError("transport", `${what}: ${http ? httpFailureCause(e) : message}${stderrHint(entry)}`, spec.name, tool);
   }
 }
 

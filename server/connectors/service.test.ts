@@ -9,7 +9,7 @@ import type { Database } from "@/server/db/database";
 import { connector, user } from "@/server/db/schema";
 import { testDatabases } from "@/test/databases";
 import { ConnectorError } from "./errors";
-import { EVERYTHING_ENTRY, FILESYSTEM_ENTRY, setTestSecretKey } from "./fixtures/test-helpers";
+import { EVERYTHING_ENTRY, FILESYSTEM_ENTRY, setTestSecretKey, startEverythingHttp } from "./fixtures/test-helpers";
 import { ConnectorPool } from "./pool";
 import {
   PolicyLoosenError,
@@ -148,9 +148,12 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
       id = (await createConnector(database.db, { name: "everything", transport: "stdio", stdio: { command: process.execPath, args: [EVERYTHING_ENTRY, "stdio"] } })).id;
     });
 
-    it("tests the connection: server info and tools with annotations", async () => {
+    it("tests the connection: server info and tools with annotations, recorded for review", async () => {
       const res = await testConnection(database.db, id, pool);
       expect(res.ok).toBe(true);
+      expect(res.recorded?.added).toContain("echo");
+      expect(res.tools.find((t) => t.name === "echo")).toMatchObject({ status: "new", hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect((await getConnector(database.db, id)).toolCounts.new).toBe(res.tools.length);
       expect(res.serverName).toBe("mcp-servers/everything");
       const echo = res.tools.find((t) => t.name === "echo");
       expect(echo).toMatchObject({
@@ -163,7 +166,7 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
     it("offers no tool until approved, then the approved ones with default policies", async () => {
       const port = createToolPort(database, pool);
       const refreshed = await refreshTools(database.db, id, pool);
-      expect(refreshed.added).toContain("echo");
+      expect(refreshed.added).toEqual([]); // the test recorded them
       expect(refreshed.tools.every((t) => t.status === "new")).toBe(true);
       expect((await port.listTools()).filter((t) => t.connector === "everything")).toEqual([]);
       const unreviewed = await port.callTool("everything.echo", { message: "x" }).catch((e: unknown) => e);
@@ -266,6 +269,24 @@ describe.each(testDatabases())("connector service on $name", (tdb) => {
       expect(res.error).toMatch(/command not found: \/nonexistent\/mcp-server-binary/);
       const err = await appError(refreshTools(database.db, c.id, pool));
       expect(err.code).toBe("unprocessable");
+    });
+
+    it("a run's call to an HTTP connector whose server went down names the URL and the cause", async () => {
+      const server = await startEverythingHttp("streamableHttp");
+      try {
+        const c = await createConnector(database.db, { name: "remote", transport: "http", http: { url: server.url } });
+        await refreshTools(database.db, c.id, pool);
+        await approveTools(database.db, c.id, null, ["echo"]);
+        const port = createToolPort(database, pool);
+        expect((await port.callTool("remote.echo", { message: "up" })).text).toBe("Echo: up");
+        await server.stop();
+        const err = await port.callTool("remote.echo", { message: "down" }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConnectorError);
+        expect((err as ConnectorError).code).toBe("transport");
+        expect((err as ConnectorError).message).toBe(`Tool remote.echo (${server.url}): connection refused (ECONNREFUSED): nothing is listening there; is the server running?`);
+      } finally {
+        await server.stop();
+      }
     });
 
     it("deletes a connector with its tools", async () => {

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import canonicalize from "canonicalize";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import { AppError, zodProblems } from "@/lib/errors";
+import { AppError, zodProblems, type FieldProblem } from "@/lib/errors";
 import { decryptJson, encryptJson, maskSecret } from "@/server/crypto/secrets";
 import type { Db } from "@/server/db/database";
 import { CONNECTOR_TRANSPORTS, TOOL_POLICIES, connector, connectorTool, type ConnectorConfig, type ToolStatus } from "@/server/db/schema";
@@ -86,6 +86,26 @@ export const updateConnectorInput = z.object({
 
 export const toolPolicyInput = z.enum(TOOL_POLICIES).nullable();
 
+/**
+ * Tools to approve as the admin saw them: each name with the definition hash shown beside it, so
+ * an approval cannot pin a definition that changed after it was shown.
+ */
+export const seenToolsInput = z
+  .array(
+    z.object(
+      {
+        name: z.string("must be the tool's name").trim().min(1, "must not be empty").max(500, "must be at most 500 characters"),
+        hash: z.string("must be the tool's definition hash").regex(/^[0-9a-f]{64}$/, "must be the 64 hex digit definition hash shown with the tool"),
+      },
+      "must be { name, hash }",
+    ),
+    "must be a list of { name, hash }",
+  )
+  .min(1, "must list at least one tool")
+  .max(1_000, "must list at most 1000 tools");
+
+export type SeenTool = z.infer<typeof seenToolsInput>[number];
+
 export type CreateConnectorInput = z.input<typeof createConnectorInput>;
 export type UpdateConnectorInput = z.input<typeof updateConnectorInput>;
 
@@ -132,6 +152,8 @@ export interface ConnectorToolView {
   stateChanging: boolean;
   /** Offered to Workers: approved and unchanged since. */
   pinned: boolean;
+  /** sha256 of the current definition: what an approval names to pin exactly this definition. */
+  hash: string;
   firstSeenAt: string;
   updatedAt: string;
 }
@@ -154,12 +176,32 @@ export interface BuilderTool {
   stateChanging: boolean;
 }
 
+export interface TestedTool {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  annotations: ToolAnnotations;
+  /** The definition hash, for approving exactly this definition. */
+  hash: string;
+  /** Its review status, as the test recorded it. */
+  status: ToolStatus;
+}
+
 export interface TestConnectionResult {
   ok: boolean;
   serverName: string | null;
   serverVersion: string | null;
-  tools: { name: string; description: string; inputSchema: Record<string, unknown>; annotations: ToolAnnotations }[];
+  tools: TestedTool[];
   error?: string;
+  /** What a good test recorded: tools new, changed since approval, or gone since the last look. */
+  recorded?: { added: string[]; changed: string[]; removed: string[] };
+}
+
+export interface ApproveResult {
+  approved: string[];
+  /** Each approved tool with the definition hash now pinned. */
+  pinned: SeenTool[];
+  connector: ConnectorDetail;
 }
 
 export interface RefreshResult {
@@ -249,6 +291,7 @@ function toolView(connectorName: string, t: ToolRow): ConnectorToolView {
     defaultPolicy: defaultPolicy(t.annotations),
     stateChanging: isStateChanging(t.annotations),
     pinned: t.status === "approved" && t.approvedHash === t.definitionHash,
+    hash: t.definitionHash,
     firstSeenAt: t.firstSeenAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };
@@ -435,27 +478,35 @@ export async function setEnabled(db: Db, id: string, enabled: boolean, pool: Con
   return getConnector(db, id);
 }
 
+type Listing = Awaited<ReturnType<ConnectorPool["listTools"]>>;
+
 /**
- * Checks the stored configuration: connect, list tools, close. A client already running with
- * this configuration answers instead, so a stdio server that owns a data dir is not started twice.
+ * Checks the stored configuration (connect, list tools, close) and records what it found, as a
+ * refresh does: a good test is the moment tools become known for review. A client already running
+ * with this configuration answers instead, so a stdio server that owns a data dir is not started
+ * twice. A connection problem is `ok: false` with a readable error, never a throw.
  */
 export async function testConnection(db: Db, id: string, pool: ConnectorPool = connectorPool()): Promise<TestConnectionResult> {
   const row = await requireConnector(db, id);
+  let listed: Listing;
   try {
-    const res = pool.has(row) ? await pool.listTools(row) : await pool.probe(row);
-    const secrets = secretsOf(row);
-    return {
-      ok: true,
-      serverName: res.server.name,
-      serverVersion: res.server.version,
-      tools: res.tools.map((live) => {
-        const { name, description, inputSchema, annotations } = definitionOf(live, secrets);
-        return { name, description, inputSchema, annotations };
-      }),
-    };
+    listed = pool.has(row) ? await pool.listTools(row) : await pool.probe(row);
   } catch (e) {
     return { ok: false, serverName: null, serverVersion: null, tools: [], error: e instanceof Error ? e.message : String(e) };
   }
+  const recorded = await recordListing(db, row, listed);
+  const stored = new Map(recorded.tools.map((t) => [t.name, t]));
+  const secrets = secretsOf(row);
+  return {
+    ok: true,
+    serverName: recorded.serverName,
+    serverVersion: recorded.serverVersion,
+    tools: listed.tools.map((live) => {
+      const { name, description, inputSchema, annotations, hash } = definitionOf(live, secrets);
+      return { name, description, inputSchema, annotations, hash, status: stored.get(name)?.status ?? "new" };
+    }),
+    recorded: { added: recorded.added, changed: recorded.changed, removed: recorded.removed },
+  };
 }
 
 /**
@@ -468,6 +519,11 @@ export async function refreshTools(db: Db, id: string, pool: ConnectorPool = con
   const row = await requireConnector(db, id);
   // A disabled connector is only probed: nothing should keep running for it afterwards.
   const listed = await viaPool(() => (row.enabled ? pool.listTools(row) : pool.probe(row)));
+  return recordListing(db, row, listed);
+}
+
+async function recordListing(db: Db, row: ConnectorRow, listed: Listing): Promise<RefreshResult> {
+  const id = row.id;
   const secrets = secretsOf(row);
   const { tools } = listed;
   const mask = (v: string | null) => (v === null ? null : redactText(v, secrets));
@@ -515,9 +571,11 @@ export async function refreshTools(db: Db, id: string, pool: ConnectorPool = con
 
 /**
  * Pins the current definitions of the named tools (all listed ones when `names` is omitted): from
- * now on they are offered to Workers for as long as the server keeps them exactly so.
+ * now on they are offered to Workers for as long as the server keeps them exactly so. For code
+ * that approves what it just listed (the demo connectors, tests); an admin's approval goes through
+ * `approveSeenTools`, which names the definition too.
  */
-export async function approveTools(db: Db, id: string, userId: string | null, names?: string[]): Promise<{ approved: string[]; connector: ConnectorDetail }> {
+export async function approveTools(db: Db, id: string, userId: string | null, names?: string[]): Promise<ApproveResult> {
   await requireConnector(db, id);
   const rows = (await toolsOf(db, id)).filter((t) => t.status !== "removed");
   const byName = new Map(rows.map((t) => [t.name, t]));
@@ -526,17 +584,61 @@ export async function approveTools(db: Db, id: string, userId: string | null, na
     if (problems.length) throw new AppError("bad_request", `Unknown tools: ${problems.map((p) => p.message).join("; ")}`, problems);
   }
   const targets = names ? names.map((n) => byName.get(n)).filter((t): t is ToolRow => !!t) : rows;
+  return pin(db, id, userId, targets.map((t) => ({ name: t.name, hash: t.definitionHash })));
+}
+
+/**
+ * Pins tools as an admin saw them: each `{ name, hash }` must name a tool the server still lists
+ * whose definition hash is still `hash`. Anything else approves nothing: 400 for a malformed or
+ * unknown entry, 409 for a tool that changed or went away since it was shown (each problem names
+ * its `tools[i].name` or `tools[i].hash`).
+ */
+export async function approveSeenTools(db: Db, id: string, userId: string | null, raw: unknown): Promise<ApproveResult> {
+  const parsed = seenToolsInput.safeParse(raw);
+  if (!parsed.success) throw new AppError("bad_request", "Invalid tools to approve", zodProblems(parsed.error.issues, "tools"));
+  const seen = parsed.data;
+  const row = await requireConnector(db, id);
+  const byName = new Map((await toolsOf(db, id)).map((t) => [t.name, t]));
+  const unknown: FieldProblem[] = [];
+  const stale: FieldProblem[] = [];
+  const listed = new Set<string>();
+  seen.forEach((t, i) => {
+    const current = byName.get(t.name);
+    if (listed.has(t.name)) unknown.push({ path: `tools[${i}].name`, message: `${t.name} is listed twice` });
+    else if (!current) unknown.push({ path: `tools[${i}].name`, message: `no tool ${t.name} on connector ${row.name} (refresh the tools first)` });
+    else if (current.status === "removed") stale.push({ path: `tools[${i}].name`, message: `the server no longer lists ${t.name}` });
+    else if (current.definitionHash !== t.hash) {
+      stale.push({ path: `tools[${i}].hash`, message: `${t.name} changed since it was shown (its definition hash is now ${current.definitionHash}): review it again` });
+    }
+    listed.add(t.name);
+  });
+  if (unknown.length) throw new AppError("bad_request", problemText("Cannot approve", unknown), unknown);
+  if (stale.length) throw new AppError("conflict", problemText("Nothing was approved", stale), stale);
+  return pin(db, id, userId, seen);
+}
+
+function problemText(lead: string, problems: FieldProblem[]): string {
+  return `${lead}: ${problems.map((p) => p.message).join("; ")}`;
+}
+
+/** Approves exactly these definitions, all or none: a tool that changed meanwhile fails the lot. */
+async function pin(db: Db, id: string, userId: string | null, targets: SeenTool[]): Promise<ApproveResult> {
   const now = new Date();
   await db.transaction(async (tx) => {
-    for (const t of targets) {
-      await tx
+    for (const [i, t] of targets.entries()) {
+      const updated = await tx
         .update(connectorTool)
-        .set({ approvedHash: t.definitionHash, status: "approved", updatedAt: now })
-        .where(and(eq(connectorTool.connectorId, id), eq(connectorTool.name, t.name)));
+        .set({ approvedHash: t.hash, status: "approved", updatedAt: now })
+        .where(and(eq(connectorTool.connectorId, id), eq(connectorTool.name, t.name), eq(connectorTool.definitionHash, t.hash), ne(connectorTool.status, "removed")))
+        .returning({ name: connectorTool.name });
+      if (!updated.length) {
+        const message = `${t.name} changed while it was being approved: review it again`;
+        throw new AppError("conflict", `Nothing was approved: ${message}`, [{ path: `tools[${i}].hash`, message }]);
+      }
     }
     await tx.update(connector).set({ approvedAt: now, approvedBy: userId }).where(eq(connector.id, id));
   });
-  return { approved: targets.map((t) => t.name), connector: await getConnector(db, id) };
+  return { approved: targets.map((t) => t.name), pinned: targets.map(({ name, hash }) => ({ name, hash })), connector: await getConnector(db, id) };
 }
 
 /**

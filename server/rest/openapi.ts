@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { policyInputSchema } from "@/lib/governance/policy";
 import { missionGraphSchema } from "@/lib/mission/schema";
+import { connectorsOpenApiPaths } from "@/app/api/v1/connectors/openapi-paths";
 import { decisionsOpenApiPaths } from "@/app/api/v1/decisions/openapi-paths";
 
 const error = {
@@ -29,6 +30,7 @@ export function openApiDocument(serverUrl: string) {
     security: [{ bearer: [] }],
     paths: {
       ...decisionsOpenApiPaths,
+      ...connectorsOpenApiPaths,
       "/api/v1/missions": {
         get: {
           summary: "List missions",
@@ -122,13 +124,6 @@ export function openApiDocument(serverUrl: string) {
       },
       "/api/v1/audit": {
         get: { summary: "Export the audit log as JSON Lines (admin)", responses: { "200": { description: "application/x-ndjson" }, "400": error, ...auth } },
-      },
-      "/api/v1/connectors": {
-        get: { summary: "List MCP connectors (admin); secrets are masked", responses: { "200": { description: "Connectors" }, ...auth } },
-        post: { summary: "Register an MCP connector (admin)", responses: { "201": { description: "Created" }, "400": error, "409": error, ...auth } },
-      },
-      "/api/v1/connectors/{id}/test": {
-        post: { summary: "Connect and list the server's tools (admin)", parameters: [idParam], responses: { "200": { description: "Server name, version and tools" }, "404": error, ...auth } },
       },
       "/api/v1/policies": {
         get: { summary: "List approval policies (any role)", responses: { "200": { description: "`{ policies: Policy[] }`" }, ...auth } },

@@ -107,23 +107,19 @@ export function ConnectorDetail({ id, autoTest }: { id: string; autoTest: boolea
     void qc.invalidateQueries({ queryKey: trpc.connectors.list.queryKey() });
   };
 
-  const refresh = useMutation(
-    trpc.connectors.refresh.mutationOptions({
-      onSuccess: (r) => {
-        const news = r.added.length + r.changed.length;
-        if (news) toast.info(`${news} tool${news === 1 ? "" : "s"} to review`);
-        else if (r.removed.length) toast.info(`${r.removed.length} tool${r.removed.length === 1 ? "" : "s"} no longer offered by the server`);
-        invalidate();
-      },
-      onError: (e) => toast.error(e.message),
-    }),
-  );
+  const announce = (r: { added: string[]; changed: string[]; removed: string[] }) => {
+    const news = r.added.length + r.changed.length;
+    if (news) toast.info(`${news} tool${news === 1 ? "" : "s"} to review`);
+    else if (r.removed.length) toast.info(`${r.removed.length} tool${r.removed.length === 1 ? "" : "s"} no longer offered by the server`);
+    invalidate();
+  };
+  const refresh = useMutation(trpc.connectors.refresh.mutationOptions({ onSuccess: announce, onError: (e) => toast.error(e.message) }));
+  // A good test records the tools for review on the server (as the REST test does).
   const test = useMutation(
     trpc.connectors.test.mutationOptions({
       onSuccess: (r) => {
         setResult(r);
-        // A good connection is also the moment to record the tools for review.
-        if (r.ok) refresh.mutate({ id });
+        if (r.recorded) announce(r.recorded);
       },
       onError: (e) => toast.error(e.message),
     }),
@@ -262,7 +258,7 @@ export function ConnectorDetail({ id, autoTest }: { id: string; autoTest: boolea
 
       {result ? <TestResult result={result} onDismiss={() => setResult(null)} /> : null}
 
-      {c.reviews.length ? <ToolReviewPanel reviews={c.reviews} pending={approve.isPending} onApprove={(names) => approve.mutate({ id, names })} /> : null}
+      {c.reviews.length ? <ToolReviewPanel reviews={c.reviews} pending={approve.isPending} onApprove={(tools) => approve.mutate({ id, tools })} /> : null}
 
       <section className="space-y-3">
         <div className="flex flex-wrap items-end justify-between gap-2">
@@ -283,7 +279,7 @@ export function ConnectorDetail({ id, autoTest }: { id: string; autoTest: boolea
           ) : null}
         </div>
         {c.tools.length ? (
-          <ToolsTable connectorId={id} connectorName={c.name} tools={c.tools} approving={approve.isPending} onApprove={(name) => approve.mutate({ id, names: [name] })} />
+          <ToolsTable connectorId={id} connectorName={c.name} tools={c.tools} approving={approve.isPending} onApprove={(tool) => approve.mutate({ id, tools: [{ name: tool.name, hash: tool.hash }] })} />
         ) : (
           <EmptyState icon={<PlugZap />} title="No tools recorded yet">
             Test the connection to list the server&apos;s tools and review them.

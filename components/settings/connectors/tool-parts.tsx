@@ -22,6 +22,46 @@ export function SchemaDetails({ schema, label = "Input schema" }: { schema: Reco
   );
 }
 
+type Schema = Record<string, unknown>;
+
+/** A JSON schema's type in a few words: `string`, `integer`, `array of string`, `one of "a", "b"`. */
+export function schemaType(s: Schema): string {
+  if (Array.isArray(s.enum)) return `one of ${s.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  if ("const" in s) return `exactly ${JSON.stringify(s.const)}`;
+  const type = Array.isArray(s.type) ? s.type.join(" or ") : typeof s.type === "string" ? s.type : null;
+  if (type === "array" && s.items && typeof s.items === "object" && !Array.isArray(s.items)) return `array of ${schemaType(s.items as Schema)}`;
+  if (type) return type;
+  const options = (s.anyOf ?? s.oneOf) as Schema[] | undefined;
+  if (Array.isArray(options)) return options.map((o) => schemaType(o)).join(" or ");
+  return "any value";
+}
+
+/** The arguments a tool takes, one line each: what a model will be asked to fill in. */
+export function ArgumentList({ schema }: { schema: Schema }) {
+  const props = schema.properties && typeof schema.properties === "object" ? Object.entries(schema.properties as Record<string, Schema>) : [];
+  const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+  if (!props.length) return <p className="text-xs text-slate-500" data-testid="arguments">No arguments.</p>;
+  return (
+    <div>
+      <div className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">Arguments</div>
+      <ul className="divide-y divide-slate-100 rounded-md border border-slate-200 bg-white text-xs" data-testid="arguments">
+        {props.map(([name, prop]) => (
+          <li key={name} className="grid grid-cols-[minmax(7rem,auto)_minmax(0,1fr)] gap-x-3 px-3 py-1.5" data-testid="argument" data-argument={name}>
+            <div className="flex items-baseline gap-1.5">
+              <code className="font-mono font-semibold text-slate-900">{name}</code>
+              {required.has(name) ? <span className="text-[10px] font-medium uppercase text-amber-700">required</span> : <span className="text-[10px] uppercase text-slate-400">optional</span>}
+            </div>
+            <div className="min-w-0">
+              <span className="font-mono text-slate-500">{schemaType(prop)}</span>
+              {typeof prop.description === "string" && prop.description ? <span className="text-slate-700"> — {prop.description}</span> : null}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** One tool as a server lists it: name, title, description, hints and schema. */
 export function ToolSummary({
   name,

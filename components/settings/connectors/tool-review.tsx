@@ -1,5 +1,6 @@
 "use client";
 
+import { useState } from "react";
 import { ShieldCheck } from "lucide-react";
 import type { ToolDefinitionView, ToolReview } from "@/server/api/routers/connectors";
 import type { ToolAnnotations } from "@/server/connectors/tool-port";
@@ -7,8 +8,15 @@ import { Button } from "@/components/ui/button";
 import { Badge, Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { diffLines, stableJson } from "./line-diff";
-import { SchemaDetails } from "./tool-parts";
+import { ApproveAllDialog } from "./approve-all-dialog";
+import { ArgumentList, SchemaDetails } from "./tool-parts";
 import { AnnotationBadges } from "./tool-badges";
+
+/** A tool to approve, named with the definition the admin was shown. */
+export interface SeenTool {
+  name: string;
+  hash: string;
+}
 
 const HINT_KEYS = ["title", "readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const;
 
@@ -77,19 +85,26 @@ function AnnotationDiff({ before, after }: { before: ToolAnnotations; after: Too
   );
 }
 
+/** A whole definition, as a model would read it: hints, description, arguments (and the raw schema on request). */
 function Definition({ def }: { def: ToolDefinitionView }) {
   return (
-    <div className="space-y-2">
-      <AnnotationBadges annotations={def.annotations} />
-      <p className="whitespace-pre-line text-sm text-slate-700">{def.description || <span className="italic text-slate-400">No description.</span>}</p>
-      <SchemaDetails schema={def.inputSchema} />
+    <div className="space-y-2" data-testid="review-definition">
+      <div className="flex flex-wrap items-center gap-2">
+        <AnnotationBadges annotations={def.annotations} />
+        {def.annotations.title ? <span className="text-xs text-slate-500">{def.annotations.title}</span> : null}
+      </div>
+      <p className="whitespace-pre-line text-sm text-slate-700" data-testid="review-description">
+        {def.description || <span className="italic text-slate-400">No description.</span>}
+      </p>
+      <ArgumentList schema={def.inputSchema} />
+      <SchemaDetails schema={def.inputSchema} label="JSON schema" />
     </div>
   );
 }
 
 function ReviewItem({ review, onApprove, pending }: { review: ToolReview; onApprove: () => void; pending: boolean }) {
   return (
-    <li className="space-y-3 px-5 py-4" data-testid="review-item" data-tool={review.name}>
+    <li className="space-y-3 px-5 py-4" data-testid="review-item" data-tool={review.name} data-status={review.status}>
       <div className="flex flex-wrap items-center gap-2">
         <code className="font-mono text-sm font-semibold text-slate-900">{review.name}</code>
         <Badge tone="amber">{review.status === "new" ? "new tool" : "changed since approval"}</Badge>
@@ -120,12 +135,21 @@ function ReviewItem({ review, onApprove, pending }: { review: ToolReview; onAppr
 
 /**
  * New and changed tools, withheld from Workers until approved. A change is shown against what was
- * approved, so a description that quietly gained instructions stands out; new tools are listed by
- * name (their definitions are in the tool list below).
+ * approved, so a description that quietly gained instructions stands out; a new tool is shown
+ * whole. Every approval names the definition shown (its hash), so a tool that changes after the
+ * page loaded is not approved unseen. Approving all asks first when any of them change state.
  */
-export function ToolReviewPanel({ reviews, onApprove, pending }: { reviews: ToolReview[]; onApprove: (names?: string[]) => void; pending: boolean }) {
+export function ToolReviewPanel({ reviews, onApprove, pending }: { reviews: ToolReview[]; onApprove: (tools: SeenTool[]) => void; pending: boolean }) {
+  const [confirming, setConfirming] = useState(false);
   const changed = reviews.filter((r) => r.status === "changed");
   const added = reviews.filter((r) => r.status === "new");
+  const stateChanging = reviews.filter((r) => r.stateChanging).length;
+  const seen = (rs: ToolReview[]) => rs.map((r) => ({ name: r.name, hash: r.hash }));
+  const approveAll = () => {
+    setConfirming(false);
+    onApprove(seen(reviews));
+  };
+  const summary = [changed.length ? `${changed.length} changed since approval` : "", added.length ? `${added.length} new` : "", stateChanging ? `${stateChanging} change state` : ""].filter(Boolean);
   return (
     <Card className="overflow-hidden border-amber-200" data-testid="review-panel">
       <div className="flex flex-wrap items-center gap-3 bg-amber-50/70 px-5 py-3">
@@ -134,35 +158,18 @@ export function ToolReviewPanel({ reviews, onApprove, pending }: { reviews: Tool
           <h2 className="text-sm font-semibold text-slate-900">
             {reviews.length} tool{reviews.length === 1 ? "" : "s"} to review
           </h2>
-          <p className="text-xs text-slate-600">
-            {[changed.length ? `${changed.length} changed since approval` : "", added.length ? `${added.length} new` : ""].filter(Boolean).join(", ")}. Workers cannot use them until you approve them.
-          </p>
+          <p className="text-xs text-slate-600">{summary.join(", ")}. Workers cannot use them until you approve them.</p>
         </div>
-        <Button size="sm" disabled={pending} onClick={() => onApprove(reviews.map((r) => r.name))} data-testid="approve-all">
+        <Button size="sm" disabled={pending} onClick={() => (stateChanging ? setConfirming(true) : approveAll())} data-testid="approve-all">
           <ShieldCheck /> Approve all {reviews.length}
         </Button>
       </div>
-      {added.length ? (
-        <div className="border-t border-amber-100 px-5 py-3">
-          <div className="mb-1.5 text-xs font-medium uppercase tracking-wide text-slate-500">New</div>
-          <ul className="flex flex-wrap gap-1.5">
-            {added.map((r) => (
-              <li key={r.name} data-testid="review-new-tool" data-tool={r.name}>
-                <a href={`#tool-${r.name}`} className="inline-block rounded-md border border-amber-200 bg-white px-2 py-0.5 font-mono text-xs text-slate-800 hover:border-amber-400">
-                  {r.name}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {changed.length ? (
-        <ul className="divide-y divide-slate-100 border-t border-amber-100">
-          {changed.map((r) => (
-            <ReviewItem key={r.name} review={r} pending={pending} onApprove={() => onApprove([r.name])} />
-          ))}
-        </ul>
-      ) : null}
+      <ul className="divide-y divide-slate-100 border-t border-amber-100">
+        {[...changed, ...added].map((r) => (
+          <ReviewItem key={r.name} review={r} pending={pending} onApprove={() => onApprove(seen([r]))} />
+        ))}
+      </ul>
+      <ApproveAllDialog open={confirming} onOpenChange={setConfirming} reviews={reviews} pending={pending} onConfirm={approveAll} />
     </Card>
   );
 }

@@ -103,7 +103,7 @@ export function ToolsTable({
   connectorId: string;
   connectorName: string;
   tools: ConnectorToolView[];
-  onApprove: (name: string) => void;
+  onApprove: (tool: ConnectorToolView) => void;
   approving: boolean;
 }) {
   return (
@@ -137,7 +137,7 @@ export function ToolsTable({
             <div className="flex flex-col items-start gap-1.5 pt-0.5">
               <StatusBadge status={t.status} />
               {t.status === "new" || t.status === "changed" ? (
-                <Button size="sm" variant="secondary" className="h-7 px-2 text-xs" disabled={approving} onClick={() => onApprove(t.name)} aria-label={`Approve ${t.name}`}>
+                <Button size="sm" variant="secondary" className="h-7 px-2 text-xs" disabled={approving} onClick={() => onApprove(t)} aria-label={`Approve ${t.name}`}>
                   <ShieldCheck /> Approve
                 </Button>
               ) : null}

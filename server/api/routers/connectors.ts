@@ -5,9 +5,11 @@ import { AppError, isAppError } from "@/lib/errors";
 import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { TOOL_POLICIES, auditLog, connectorTool } from "@/server/db/schema";
+import { effectivePolicy, isStateChanging } from "@/server/connectors/policy";
 import { connectorSecretValues, redactDeepExcept, redactText } from "@/server/connectors/secret-scrub";
 import type { ToolAnnotations, ToolPolicy } from "@/server/connectors/tool-port";
 import {
+  approveSeenTools,
   approveTools,
   createConnector,
   createConnectorInput,
@@ -16,6 +18,7 @@ import {
   listConnectors,
   listToolsForBuilder,
   refreshTools,
+  seenToolsInput,
   setEnabled,
   setToolPolicy,
   testConnection,
@@ -77,6 +80,11 @@ export interface ToolDefinitionView {
 export interface ToolReview {
   name: string;
   status: "new" | "changed";
+  /** The current definition's hash: approving names it, so a later change is not approved unseen. */
+  hash: string;
+  /** The policy it would run under once approved, and whether it changes state (by its annotations). */
+  policy: ToolPolicy;
+  stateChanging: boolean;
   current: ToolDefinitionView;
   /** The definition an admin approved last; null for a new tool or an approval made before definitions were recorded. */
   approved: ToolDefinitionView | null;
@@ -113,6 +121,9 @@ async function reviewsOf(database: Database, id: string): Promise<ToolReview[]> 
     return {
       name: r.name,
       status: r.status as "new" | "changed",
+      hash: r.definitionHash,
+      policy: effectivePolicy(r.annotations, r.policyOverride),
+      stateChanging: isStateChanging(r.annotations),
       current: { description: r.description, inputSchema: r.inputSchema, annotations: r.annotations },
       approved: pinned ? { description: pinned.description, inputSchema: pinned.inputSchema, annotations: pinned.annotations } : null,
     };
@@ -224,19 +235,58 @@ async function setPolicyAudited(database: Database, input: { id: string; tool: s
   return res;
 }
 
-/** Tests the stored configuration; whatever the server said is scrubbed of its secrets. */
-export function testConnectorScrubbed(database: Database, id: string): Promise<TestConnectionResult> {
-  return scrubbed(database, [id], () => testConnection(database.db, id));
+/** What a test or a refresh recorded, audited when the server's tools changed. */
+async function auditRecorded(
+  database: Database,
+  id: string,
+  actor: AuditActor,
+  via: "test" | "refresh",
+  res: { serverName: string | null; serverVersion: string | null; added: string[]; changed: string[]; removed: string[] },
+): Promise<void> {
+  if (!res.added.length && !res.changed.length && !res.removed.length) return;
+  const name = (await getConnector(database.db, id)).name;
+  await recordAudit(database, {
+    action: "connector.tools_refreshed",
+    actor,
+    targetType: "connector",
+    targetId: id,
+    data: { name, via, serverName: res.serverName, serverVersion: res.serverVersion, added: res.added, changed: res.changed, removed: res.removed },
+  });
 }
 
-async function approveAudited(database: Database, id: string, names: string[] | undefined, actor: AuditActor) {
+/**
+ * Tests the stored configuration and records the tools it found for review (what settings show
+ * after a test); whatever the server said is scrubbed of its secrets.
+ */
+export async function testConnectorAudited(database: Database, id: string, actor: AuditActor): Promise<TestConnectionResult> {
+  const res = await scrubbed(database, [id], () => testConnection(database.db, id));
+  if (res.recorded) await auditRecorded(database, id, actor, "test", { serverName: res.serverName, serverVersion: res.serverVersion, ...res.recorded });
+  return res;
+}
+
+/** Reads the server's tools and records new, changed and removed ones for review. */
+export async function refreshAudited(database: Database, id: string, actor: AuditActor): Promise<RefreshResult> {
+  const res = await scrubbed(database, [id], () => refreshTools(database.db, id));
+  await auditRecorded(database, id, actor, "refresh", res);
+  return res;
+}
+
+/**
+ * Which tools to approve: as seen (`tools`: names and hashes, validated here, so a missing list is
+ * an error and never "all"), or by name with their current definitions (`names`; none: all listed).
+ */
+export type ApprovalSelection = { seen: unknown } | { names: string[] | undefined };
+
+/** Approves tools and audits each approved definition, for later diffs. */
+export async function approveAudited(database: Database, id: string, selection: ApprovalSelection, actor: AuditActor) {
   // Read the definitions first: the audit entry keeps what was approved, for later diffs.
   const rows = await database.db.select().from(connectorTool).where(eq(connectorTool.connectorId, id));
-  const result = await approveTools(database.db, id, actor.id, names);
+  const result = "seen" in selection ? await approveSeenTools(database.db, id, actor.id, selection.seen) : await approveTools(database.db, id, actor.id, selection.names);
   const byName = new Map(rows.map((r) => [r.name, r]));
-  const tools: ApprovedToolRecord[] = result.approved.flatMap((n) => {
-    const r = byName.get(n);
-    return r ? [{ name: n, hash: r.definitionHash, description: r.description, inputSchema: r.inputSchema, annotations: r.annotations }] : [];
+  const tools: (ApprovedToolRecord | { name: string; hash: string })[] = result.pinned.map(({ name, hash }) => {
+    const r = byName.get(name);
+    // A definition that changed between the read and the pin is named by its hash alone.
+    return r && r.definitionHash === hash ? { name, hash, description: r.description, inputSchema: r.inputSchema, annotations: r.annotations } : { name, hash };
   });
   if (tools.length) {
     await recordAudit(database, {
@@ -289,29 +339,25 @@ export const connectorsRouter = router({
     .input(idInput.extend({ enabled: z.boolean() }))
     .mutation(({ ctx, input }) => scrubbed(ctx.database, [input.id], () => setEnabledAudited(ctx.database, input.id, input.enabled, userActor(ctx.user)))),
 
-  /** Connects with the stored configuration and lists the tools; nothing is recorded. */
-  test: adminProcedure.input(idInput).mutation(({ ctx, input }) => testConnectorScrubbed(ctx.database, input.id)),
+  /** Connects with the stored configuration, lists the tools and records them for review. */
+  test: adminProcedure.input(idInput).mutation(({ ctx, input }) => testConnectorAudited(ctx.database, input.id, userActor(ctx.user))),
 
   /** Reads the server's tools and records new, changed and removed ones for review. */
-  refresh: adminProcedure.input(idInput).mutation(async ({ ctx, input }): Promise<RefreshResult> => {
-    const res = await scrubbed(ctx.database, [input.id], () => refreshTools(ctx.database.db, input.id));
-    if (res.added.length || res.changed.length || res.removed.length) {
-      const name = (await getConnector(ctx.database.db, input.id)).name;
-      await recordAudit(ctx.database, {
-        action: "connector.tools_refreshed",
-        actor: userActor(ctx.user),
-        targetType: "connector",
-        targetId: input.id,
-        data: { name, serverName: res.serverName, serverVersion: res.serverVersion, added: res.added, changed: res.changed, removed: res.removed },
-      });
-    }
-    return res;
-  }),
+  refresh: adminProcedure.input(idInput).mutation(({ ctx, input }) => refreshAudited(ctx.database, input.id, userActor(ctx.user))),
 
-  /** Pins the named tools (all current ones without `names`): from now on they are offered to Workers. */
+  /**
+   * Pins tools: `tools` as the admin saw them (name and definition hash; a tool changed since is
+   * refused), or `names` / nothing for the current definitions of those / all listed tools.
+   */
   approve: adminProcedure
-    .input(idInput.extend({ names: z.array(z.string().min(1)).max(1_000).optional() }))
-    .mutation(({ ctx, input }) => approveAudited(ctx.database, input.id, input.names, userActor(ctx.user))),
+    .input(
+      idInput
+        .extend({ names: z.array(z.string().min(1)).max(1_000).optional(), tools: seenToolsInput.optional() })
+        .refine((v) => !(v.names && v.tools), { path: ["names"], message: "send either names or tools, not both" }),
+    )
+    .mutation(({ ctx, input }) =>
+      approveAudited(ctx.database, input.id, input.tools ? { seen: input.tools } : { names: input.names }, userActor(ctx.user)),
+    ),
 
   /**
    * Sets a tool's policy; `null` goes back to what its annotations imply. Making a state-changing

@@ -9,6 +9,9 @@ import { testDatabases } from "@/test/databases";
 import { startFakeOpenAI } from "@/test/fake-llm/openai";
 import type { FakeLlmServer } from "@/test/fake-llm/fake-server";
 import * as connectorsRoute from "@/app/api/v1/connectors/route";
+import * as oneRoute from "@/app/api/v1/connectors/[id]/route";
+import * as approveRoute from "@/app/api/v1/connectors/[id]/approve/route";
+import * as refreshRoute from "@/app/api/v1/connectors/[id]/refresh/route";
 import * as testRoute from "@/app/api/v1/connectors/[id]/test/route";
 import { createCallerFactory, createContext, router } from "../trpc";
 import { connectorsRouter } from "./connectors";
@@ -146,7 +149,13 @@ describe.each(testDatabases())("no secret leaves the server, on $name", (tdb) =>
     )) as { id: string; http: { headers: { name: string; value: string }[] } };
     expect(created.http.headers).toEqual([{ name: "X-Api-Key", value: "••••-456" }]);
     for (const id of [stdio!.id, remote!.id, created.id]) {
-      await restCall(`POST /api/v1/connectors/${id}/test`, await testRoute.POST(new Request(`http://localhost/api/v1/connectors/${id}/test`, { method: "POST", headers }), { params: Promise.resolve({ id }) }));
+      const params = { params: Promise.resolve({ id }) };
+      const url = `http://localhost/api/v1/connectors/${id}`;
+      await restCall(`POST /api/v1/connectors/${id}/test`, await testRoute.POST(new Request(`${url}/test`, { method: "POST", headers }), params));
+      await restCall(`POST /api/v1/connectors/${id}/refresh`, await refreshRoute.POST(new Request(`${url}/refresh`, { method: "POST", headers }), params));
+      const page = (await restCall(`GET /api/v1/connectors/${id}`, await oneRoute.GET(new Request(url, { headers }), params))) as { tools: { name: string; hash: string }[] };
+      const tools = page.tools.map(({ name, hash }) => ({ name, hash }));
+      if (tools.length) await restCall(`POST /api/v1/connectors/${id}/approve`, await approveRoute.POST(new Request(`${url}/approve`, { method: "POST", headers, body: JSON.stringify({ tools }) }), params));
     }
 
     // The secrets are stored (encrypted) and were used, so the checks below are not vacuous.
