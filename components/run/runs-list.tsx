@@ -135,7 +135,7 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
             <option value="">Any verdict</option>
             {(facets.data?.verdicts ?? []).map((v) => (
               <option key={v} value={v}>
-                {facets.data?.verdictLabels[v] ?? v}
+                {facets.data && Object.hasOwn(facets.data.verdictLabels, v) ? facets.data.verdictLabels[v] : v}
               </option>
             ))}
           </Select>

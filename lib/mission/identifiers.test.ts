@@ -89,6 +89,10 @@ describe("outcomesFromLabels", () => {
 
   it("is not fooled by labels named like object properties", () => {
     expect(outcomesFromLabels(["constructor", "toString"], { outcomes: [] }).outcomes).toEqual(["constructor", "to_string"]);
+    expect(outcomesFromLabels(["constructor", "deny"], { outcomes: ["constructor"], outcomeLabels: {} })).toEqual({ outcomes: ["constructor", "deny"], outcomeLabels: {} });
+    const kept = outcomesFromLabels(["Proto!"], { outcomes: ["__proto__"], outcomeLabels: JSON.parse('{"__proto__": "Proto!"}') as Record<string, string> });
+    expect(kept.outcomes).toEqual(["__proto__"]);
+    expect(Object.hasOwn(kept.outcomeLabels, "__proto__") && kept.outcomeLabels.__proto__).toBe("Proto!");
   });
 });
 

@@ -1,4 +1,5 @@
 import { RESERVED_IDENTIFIERS } from "./expressions";
+import { outcomeLabel } from "./schema";
 
 /**
  * Names people type and the identifiers expressions use. A trigger field labelled "Order number"
@@ -80,7 +81,7 @@ export interface LabelledOutcomes {
 export function outcomesFromLabels(typed: readonly string[], previous: { outcomes: readonly string[]; outcomeLabels?: Readonly<Record<string, string>> }): LabelledOutcomes {
   const known = new Map<string, string>();
   for (const id of previous.outcomes) {
-    const label = previous.outcomeLabels?.[id]?.trim() || id;
+    const label = outcomeLabel(previous, id);
     if (!known.has(label)) known.set(label, id);
   }
   for (const id of previous.outcomes) if (!known.has(id)) known.set(id, id);
@@ -89,7 +90,7 @@ export function outcomesFromLabels(typed: readonly string[], previous: { outcome
   const kept = new Set(labels.flatMap((l) => (known.has(l) ? [known.get(l) as string] : [])));
   const given = new Map<string, string>();
   const outcomes: string[] = [];
-  const outcomeLabels: Record<string, string> = {};
+  const differing: [string, string][] = [];
   for (const label of labels) {
     let id = given.get(label) ?? known.get(label);
     if (id === undefined || (outcomes.includes(id) && !given.has(label))) {
@@ -97,9 +98,10 @@ export function outcomesFromLabels(typed: readonly string[], previous: { outcome
     }
     given.set(label, id);
     outcomes.push(id);
-    if (label !== id) outcomeLabels[id] = label;
+    if (label !== id) differing.push([id, label]);
   }
-  return { outcomes, outcomeLabels };
+  // fromEntries defines own properties, so even an outcome called __proto__ keeps its label.
+  return { outcomes, outcomeLabels: Object.fromEntries(differing) };
 }
 
 /**

@@ -157,7 +157,7 @@ export async function runHistoryFacets(database: Database): Promise<{ missions: 
         select o.outcome, min(${outcomeLabelIn(sql`v.graph`, sql`o.outcome`)}) as label
         from o join mission_version v on v.id = o.version_id group by o.outcome order by 1`,
   );
-  const verdictLabels: Record<string, string> = {};
-  for (const v of verdicts) if (v.outcome && v.label?.trim()) verdictLabels[v.outcome] = v.label.trim().slice(0, LABEL_MAX_CHARS);
+  // Own properties even for outcomes named like Object's (__proto__, constructor).
+  const verdictLabels: Record<string, string> = Object.fromEntries(verdicts.flatMap((v) => (v.outcome && v.label?.trim() ? [[v.outcome, v.label.trim().slice(0, LABEL_MAX_CHARS)]] : [])));
   return { missions, verdicts: verdicts.map((v) => v.outcome).filter(Boolean), verdictLabels };
 }
