@@ -13,6 +13,7 @@ import { EmptyState } from "@/components/ui/card";
 import { RunDecisionColumn } from "@/components/decisions/run-decision-column";
 import { ExplainRail } from "./explain-rail";
 import { NodePanel } from "./node-panel";
+import { OutcomeLabelsProvider } from "./outcome-labels";
 import { ReplayScrubber } from "./replay-scrubber";
 import { canRerunFrom, RerunFromHere } from "./rerun-from-here";
 import { RunCanvas } from "./run-canvas";
@@ -23,15 +24,39 @@ import { useObservationStream } from "./use-observation-stream";
 
 const ENDED = ["succeeded", "failed", "cancelled"];
 
+interface RunViewProps {
+  runId: string;
+  canBuild: boolean;
+  initial?: RunPageData;
+}
+
+/** The run page, with the outcome labels of its pinned version for the verdict badges in it. */
+export function RunView(props: RunViewProps) {
+  // The body's query too (one request): the pinned graph is in it.
+  const page = useRunPage(props.runId, props.initial);
+  return (
+    <OutcomeLabelsProvider graph={page.data?.graph ?? NO_GRAPH}>
+      <RunViewBody {...props} />
+    </OutcomeLabelsProvider>
+  );
+}
+
+const NO_GRAPH = { nodes: [] };
+
+function useRunPage(runId: string, initial: RunPageData | undefined) {
+  const trpc = useTRPC();
+  return useQuery({ ...trpc.runs.get.queryOptions({ runId }), ...(initial ? { initialData: initial } : {}) });
+}
+
 /**
  * The run page: the pinned graph with each node's live state, the Explain rail, and for a finished
  * run a scrubber that replays it. Everything on screen is derived from the Observation stream;
  * the run query adds what Observations do not carry (names, version, decisions, input).
  */
-export function RunView({ runId, canBuild, initial }: { runId: string; canBuild: boolean; initial?: RunPageData }) {
+function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
   const trpc = useTRPC();
   const router = useRouter();
-  const page = useQuery({ ...trpc.runs.get.queryOptions({ runId }), ...(initial ? { initialData: initial } : {}) });
+  const page = useRunPage(runId, initial);
   const stream = useObservationStream(runId);
   const [scrubAt, setScrubAt] = useState<number | null>(null);
   const [selectedNode, setSelectedNode] = useState<string | null>(null);

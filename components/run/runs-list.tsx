@@ -135,7 +135,7 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
             <option value="">Any verdict</option>
             {(facets.data?.verdicts ?? []).map((v) => (
               <option key={v} value={v}>
-                {v}
+                {facets.data && Object.hasOwn(facets.data.verdictLabels, v) ? facets.data.verdictLabels[v] : v}
               </option>
             ))}
           </Select>
@@ -216,7 +216,7 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
                   <td className="px-4 py-3">
                     {r.verdict ? (
                       <div className="flex items-center gap-2">
-                        <VerdictPill outcome={r.verdict.outcome} />
+                        <VerdictPill outcome={r.verdict.outcome} label={r.verdict.label} />
                         <span className="truncate text-slate-700" title={r.verdict.summary}>
                           {r.verdict.summary}
                         </span>

@@ -1,6 +1,7 @@
 import { Ban, CheckCircle2, Circle, CircleDashed, Clock3, Hourglass, Loader2, XCircle } from "lucide-react";
 import type { NodeStatus, RunStatus } from "@/server/db/schema";
 import { cn } from "@/components/ui/cn";
+import { useOutcomeLabel } from "./outcome-labels";
 
 /** How each node and run state looks: one place, so the canvas, header, list and rail agree. */
 export interface StatusTone {
@@ -71,13 +72,17 @@ const VERDICT_TONES: Record<string, string> = {
   rejected: "bg-red-600 text-white",
 };
 
-export function VerdictPill({ outcome, className }: { outcome: string; className?: string }) {
+/** A verdict badge: the outcome's label as the builder typed it ("auto-approved"), not its identifier. */
+export function VerdictPill({ outcome, label, className }: { outcome: string; label?: string | null; className?: string }) {
+  const text = useOutcomeLabel(outcome, label);
   return (
     <span
       data-testid="verdict-outcome"
-      className={cn("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-semibold uppercase tracking-wide", VERDICT_TONES[outcome.toLowerCase()] ?? "bg-slate-700 text-white", className)}
+      data-outcome={outcome}
+      title={text === outcome ? undefined : `Outcome ${outcome}`}
+      className={cn("inline-flex items-center rounded-md px-2 py-0.5 text-xs font-semibold", VERDICT_TONES[outcome.toLowerCase()] ?? "bg-slate-700 text-white", className)}
     >
-      {outcome}
+      {text}
     </span>
   );
 }

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /**
  * The Mission graph: the JSON that builders draw, the API imports and exports, and runs pin.
- * One zod schema, the source of truth for the DB column type, the API and the editor forms.
+ * One zod schema, the source of truth for the DB column type, the API and the editor forms, in two
+ * strictnesses: a version's (every rule) and a draft's (the shape only; see Strictness below).
  */
 
 export const MISSION_FORMAT = "steward.mission/v1";
@@ -18,11 +19,7 @@ export const nodeIdSchema = z
   .max(64, "must be at most 64 characters")
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must start with a letter or _ and contain only letters, digits and _");
 
-const identifier = z
-  .string()
-  .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an identifier (letters, digits, _; not starting with a digit)");
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A CEL expression. Syntax is checked by the validator, not the schema, so drafts can hold broken ones. */
 export const expressionSchema = z.string().max(4_000, "must be at most 4000 characters");
@@ -44,129 +41,202 @@ export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const FIELD_TYPES = ["string", "text", "number", "boolean", "email"] as const;
-export const inputFieldSchema = z.object({
-  name: identifier,
-  label: z.string().max(200).default(""),
-  type: z.enum(FIELD_TYPES),
-  required: z.boolean().default(true),
-  description: z.string().max(1_000).default(""),
-  maxLength: z.number().int().positive().max(100_000).optional(),
-});
-export type InputField = z.infer<typeof inputFieldSchema>;
-
 export const OUTPUT_TYPES = ["string", "number", "boolean", "enum"] as const;
-export const outputFieldSchema = z.object({
-  name: identifier,
-  type: z.enum(OUTPUT_TYPES),
-  description: z.string().max(1_000).default(""),
-  /** Allowed values when type is enum. */
-  values: z.array(z.string().min(1).max(100)).max(50).optional(),
-});
+
+/**
+ * How strictly values are checked. A **version** (saved, imported, run) must follow every rule of
+ * the format. A **draft** is what the editor has while a person works: it keeps the format's shape
+ * (objects, kinds, types, the choices of enums) but not its content rules (patterns, lengths, counts,
+ * ranges), so one bad value does not make a save lose every other edit; the validator shows that
+ * value in Problems, and saving a version is refused until it is fixed. A draft is still untrusted
+ * input: each string is at most DRAFT_MAX_TEXT characters and the whole at most MAX_DRAFT_BYTES.
+ */
+type Strictness = "version" | "draft";
+
+/** The longest string a draft keeps; a version's limits are lower (and shown in Problems). */
+export const DRAFT_MAX_TEXT = 100_000;
+/** The largest draft saved, in bytes of JSON (as large as a document the API accepts). */
+export const MAX_DRAFT_BYTES = 2_000_000;
+
+/** Why a draft is too large to save, or null. */
+export function draftSizeProblem(graph: unknown): string | null {
+  const json = JSON.stringify(graph) ?? "";
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so most drafts are decided without encoding them.
+  if (json.length * 3 <= MAX_DRAFT_BYTES) return null;
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes <= MAX_DRAFT_BYTES) return null;
+  return `is too large: ${bytes.toLocaleString("en-US")} bytes of JSON, and a draft may have at most ${MAX_DRAFT_BYTES.toLocaleString("en-US")}`;
+}
+
+function missionSchemas(strictness: Strictness) {
+  const draft = strictness === "draft";
+  const anyText = z.string().max(DRAFT_MAX_TEXT, `must be at most ${DRAFT_MAX_TEXT.toLocaleString("en-US")} characters`);
+  const text = (max: number) => (draft ? anyText : z.string().max(max, `must be at most ${max} characters`));
+  /** A string a version requires to match a pattern; a draft keeps any. */
+  const patterned = (version: z.ZodString) => (draft ? anyText : version);
+  const list = <T extends z.ZodType>(item: T, max: number, maxMessage?: string) => (draft ? z.array(item) : z.array(item).max(max, maxMessage));
+  const whole = (min: number, max: number) => (draft ? z.number() : z.number().int().min(min).max(max));
+
+  // The canvas needs every node and edge to have some id; a version needs identifiers.
+  const nodeId = draft ? anyText.min(1, "must not be empty") : nodeIdSchema;
+  const identifier = patterned(
+    z.string().min(1, "must not be empty").max(64, "must be at most 64 characters").regex(IDENTIFIER, "must be an identifier (letters, digits, _; not starting with a digit)"),
+  );
+  const label = text(120);
+  const expression = patterned(expressionSchema);
+  const toolRef = patterned(toolRefSchema);
+
+  const inputField = z.object({
+    name: identifier,
+    label: text(200).default(""),
+    type: z.enum(FIELD_TYPES),
+    required: z.boolean().default(true),
+    description: text(1_000).default(""),
+    maxLength: (draft ? z.number() : z.number().int().positive().max(100_000)).optional(),
+  });
+
+  const outputField = z.object({
+    name: identifier,
+    type: z.enum(OUTPUT_TYPES),
+    description: text(1_000).default(""),
+    /** Allowed values when type is enum. */
+    values: list(patterned(z.string().min(1).max(100)), 50).optional(),
+  });
+
+  const triggerData = z.object({
+    label: label.default("Trigger"),
+    fields: list(inputField, 50).default([]),
+    channels: (draft ? z.array(channelSchema) : z.array(channelSchema).min(1, "pick at least one channel")).default(["manual", "api"]),
+    portal: z
+      .object({
+        slug: patterned(z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2–63 lowercase letters, digits or dashes")).optional(),
+        title: text(200).default(""),
+        intro: text(2_000).default(""),
+      })
+      .optional(),
+  });
+
+  const workerData = z.object({
+    label: label.default("Worker"),
+    instructions: text(20_000).default(""),
+    /** A registered model id; empty means the default model. */
+    model: text(200).default(""),
+    tools: list(toolRef, 50).default([]),
+    outputs: list(outputField, 50).default([]),
+    maxSteps: whole(1, 50).default(8),
+  });
+
+  const actionData = z.object({
+    label: label.default("Action"),
+    tool: (draft ? anyText : toolRefSchema.or(z.literal(""))).default(""),
+    /** Tool argument name → expression giving its value. */
+    args: z.record(patterned(z.string().min(1).max(100)), expression).default({}),
+  });
+
+  const conditionBranch = z.object({
+    id: identifier,
+    label: label.default(""),
+    expression,
+  });
+  const conditionData = z.object({
+    label: label.default("Condition"),
+    /** Evaluated in order; the first that is true is taken, else the `else` port. */
+    branches: list(conditionBranch, 20).default([]),
+  });
+
+  const proposedValue = z.object({
+    name: identifier,
+    label: label.default(""),
+    type: z.enum(["string", "number", "boolean"]),
+    expression,
+    editable: z.boolean().default(false),
+  });
+  const approvalData = z.object({
+    label: label.default("Approval"),
+    title: text(300).default(""),
+    approverRole: roleSchema.default("approver"),
+    proposed: list(proposedValue, 30).default([]),
+    reasonRequiredOnReject: z.boolean().default(true),
+    requiredApprovals: whole(1, 10).default(1),
+    /** Whoever started the run or saved this version may not approve. */
+    separationOfDuties: z.boolean().default(false),
+    timeout: patterned(durationSchema).default("24h"),
+    onTimeout: z.enum(["reject", "approve", "escalate"]).default("reject"),
+    escalateTo: roleSchema.optional(),
+  });
+
+  const verdictFields = z.object({
+    label: label.default("Verdict"),
+    /** Identifiers: what the `outcome` expression gives and what the run records. */
+    outcomes: (draft ? z.array(identifier) : z.array(identifier).min(1, "list at least one outcome").max(20)).default(["approve", "deny"]),
+    /** What people read for an outcome, by identifier, where it differs from the identifier ("auto-approved"). */
+    outcomeLabels: z.record(identifier, label).optional(),
+    /** Expression evaluating to one of the outcomes. */
+    outcome: expression.default(""),
+    /** Expression evaluating to a human summary string. */
+    summary: expression.default(""),
+  });
+  const verdictData = draft
+    ? verdictFields
+    : verdictFields.superRefine((data, ctx) => {
+        for (const id of Object.keys(data.outcomeLabels ?? {})) {
+          if (!data.outcomes.includes(id)) {
+            ctx.addIssue({ code: "custom", path: ["outcomeLabels", id], message: `labels "${id}", which is not one of the outcomes: ${data.outcomes.join(", ")}` });
+          }
+        }
+      });
+
+  const position = z.object({ x: z.number().finite(), y: z.number().finite() });
+  const nodeBase = { id: nodeId, position };
+  const node = z.discriminatedUnion("kind", [
+    z.object({ ...nodeBase, kind: z.literal("trigger"), data: triggerData }),
+    z.object({ ...nodeBase, kind: z.literal("worker"), data: workerData }),
+    z.object({ ...nodeBase, kind: z.literal("action"), data: actionData }),
+    z.object({ ...nodeBase, kind: z.literal("condition"), data: conditionData }),
+    z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
+    z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
+  ]);
+
+  const edge = z.object({
+    id: z.string().min(1, "must not be empty").max(draft ? DRAFT_MAX_TEXT : 128),
+    source: nodeId,
+    target: nodeId,
+    /** Which output port of the source: a condition branch id or `else`, an approval's `approved` / `rejected`. */
+    sourceHandle: (draft ? anyText : z.string().max(64)).optional(),
+  });
+
+  const graph = z.object({
+    format: z.literal(MISSION_FORMAT, { error: `must be "${MISSION_FORMAT}"` }),
+    // The mission's name in every list, so a draft needs a sound one too (the editor never clears it).
+    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+    description: text(5_000).default(""),
+    nodes: list(node, MAX_NODES, `at most ${MAX_NODES} nodes`),
+    edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
+  });
+
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, verdictData, node, edge, graph };
+}
+
+const version = missionSchemas("version");
+
+export const inputFieldSchema = version.inputField;
+export type InputField = z.infer<typeof inputFieldSchema>;
+export const outputFieldSchema = version.outputField;
 export type OutputField = z.infer<typeof outputFieldSchema>;
-
-const label = z.string().max(120, "must be at most 120 characters");
-
-export const triggerDataSchema = z.object({
-  label: label.default("Trigger"),
-  fields: z.array(inputFieldSchema).max(50).default([]),
-  channels: z.array(channelSchema).min(1, "pick at least one channel").default(["manual", "api"]),
-  portal: z
-    .object({
-      slug: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2–63 lowercase letters, digits or dashes")
-        .optional(),
-      title: z.string().max(200).default(""),
-      intro: z.string().max(2_000).default(""),
-    })
-    .optional(),
-});
-
-export const workerDataSchema = z.object({
-  label: label.default("Worker"),
-  instructions: z.string().max(20_000).default(""),
-  /** A registered model id; empty means the default model. */
-  model: z.string().max(200).default(""),
-  tools: z.array(toolRefSchema).max(50).default([]),
-  outputs: z.array(outputFieldSchema).max(50).default([]),
-  maxSteps: z.number().int().min(1).max(50).default(8),
-});
-
-export const actionDataSchema = z.object({
-  label: label.default("Action"),
-  tool: toolRefSchema.or(z.literal("")).default(""),
-  /** Tool argument name → expression giving its value. */
-  args: z.record(z.string().min(1).max(100), expressionSchema).default({}),
-});
-
-export const conditionBranchSchema = z.object({
-  id: identifier,
-  label: label.default(""),
-  expression: expressionSchema,
-});
-export const conditionDataSchema = z.object({
-  label: label.default("Condition"),
-  /** Evaluated in order; the first that is true is taken, else the `else` port. */
-  branches: z.array(conditionBranchSchema).max(20).default([]),
-});
-
-export const proposedValueSchema = z.object({
-  name: identifier,
-  label: label.default(""),
-  type: z.enum(["string", "number", "boolean"]),
-  expression: expressionSchema,
-  editable: z.boolean().default(false),
-});
-export const approvalDataSchema = z.object({
-  label: label.default("Approval"),
-  title: z.string().max(300).default(""),
-  approverRole: roleSchema.default("approver"),
-  proposed: z.array(proposedValueSchema).max(30).default([]),
-  reasonRequiredOnReject: z.boolean().default(true),
-  requiredApprovals: z.number().int().min(1).max(10).default(1),
-  /** Whoever started the run or saved this version may not approve. */
-  separationOfDuties: z.boolean().default(false),
-  timeout: durationSchema.default("24h"),
-  onTimeout: z.enum(["reject", "approve", "escalate"]).default("reject"),
-  escalateTo: roleSchema.optional(),
-});
-
-export const verdictDataSchema = z.object({
-  label: label.default("Verdict"),
-  outcomes: z.array(identifier).min(1, "list at least one outcome").max(20).default(["approve", "deny"]),
-  /** Expression evaluating to one of the outcomes. */
-  outcome: expressionSchema.default(""),
-  /** Expression evaluating to a human summary string. */
-  summary: expressionSchema.default(""),
-});
-
-const position = z.object({ x: z.number().finite(), y: z.number().finite() });
-const nodeBase = { id: nodeIdSchema, position };
-
-export const missionNodeSchema = z.discriminatedUnion("kind", [
-  z.object({ ...nodeBase, kind: z.literal("trigger"), data: triggerDataSchema }),
-  z.object({ ...nodeBase, kind: z.literal("worker"), data: workerDataSchema }),
-  z.object({ ...nodeBase, kind: z.literal("action"), data: actionDataSchema }),
-  z.object({ ...nodeBase, kind: z.literal("condition"), data: conditionDataSchema }),
-  z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalDataSchema }),
-  z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictDataSchema }),
-]);
-
-export const missionEdgeSchema = z.object({
-  id: z.string().min(1, "must not be empty").max(128),
-  source: nodeIdSchema,
-  target: nodeIdSchema,
-  /** Which output port of the source: a condition branch id or `else`, an approval's `approved` / `rejected`. */
-  sourceHandle: z.string().max(64).optional(),
-});
-
-export const missionGraphSchema = z.object({
-  format: z.literal(MISSION_FORMAT, { error: `must be "${MISSION_FORMAT}"` }),
-  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  description: z.string().max(5_000).default(""),
-  nodes: z.array(missionNodeSchema).max(MAX_NODES, `at most ${MAX_NODES} nodes`),
-  edges: z.array(missionEdgeSchema).max(MAX_EDGES, `at most ${MAX_EDGES} edges`),
-});
+export const triggerDataSchema = version.triggerData;
+export const workerDataSchema = version.workerData;
+export const actionDataSchema = version.actionData;
+export const conditionBranchSchema = version.conditionBranch;
+export const conditionDataSchema = version.conditionData;
+export const proposedValueSchema = version.proposedValue;
+export const approvalDataSchema = version.approvalData;
+export const verdictDataSchema = version.verdictData;
+export const missionNodeSchema = version.node;
+export const missionEdgeSchema = version.edge;
+/** A mission as saved in a version, imported and run: every rule of the format. */
+export const missionGraphSchema = version.graph;
+/** A mission as the editor autosaves it: the format's shape, with any values (see Strictness). */
+export const missionDraftSchema = missionSchemas("draft").graph;
 
 export type MissionGraph = z.infer<typeof missionGraphSchema>;
 export type MissionNode = z.infer<typeof missionNodeSchema>;
@@ -179,6 +249,22 @@ export type ActionData = NodeData<"action">;
 export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
 export type VerdictData = NodeData<"verdict">;
+
+/** What people read for a verdict outcome: its label, else the identifier itself. */
+export function outcomeLabel(data: { outcomeLabels?: Readonly<Record<string, string>> | undefined }, outcome: string): string {
+  const labels = data.outcomeLabels;
+  return (labels && Object.hasOwn(labels, outcome) ? labels[outcome]?.trim() : "") || outcome;
+}
+
+/** The labels of every verdict outcome in a mission, by identifier (the first verdict that labels one wins). */
+export function outcomeLabelsOf(graph: Pick<MissionGraph, "nodes">): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const n of graph.nodes) {
+    if (n.kind !== "verdict") continue;
+    for (const id of n.data.outcomes) if (!labels.has(id) || labels.get(id) === id) labels.set(id, outcomeLabel(n.data, id));
+  }
+  return labels;
+}
 
 export function emptyMission(name: string): MissionGraph {
   return { format: MISSION_FORMAT, name, description: "", nodes: [], edges: [] };

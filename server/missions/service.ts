@@ -3,10 +3,10 @@ import crypto from "node:crypto";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { AppError, zodProblems } from "@/lib/errors";
+import { AppError, describeProblems, zodProblems } from "@/lib/errors";
 import { canonicalJson } from "@/lib/mission/canonical";
 import { diffMissions } from "@/lib/mission/diff";
-import { missionGraphSchema, emptyMission, type MissionGraph } from "@/lib/mission/schema";
+import { draftSizeProblem, missionDraftSchema, missionGraphSchema, emptyMission, type MissionGraph } from "@/lib/mission/schema";
 import { parseMissionDocument, validateMission } from "@/lib/mission/validate";
 import { getTemplate } from "@/lib/mission/templates";
 import type { Db } from "@/server/db/database";
@@ -63,9 +63,23 @@ export function contentHash(graph: MissionGraph): string {
   return crypto.createHash("sha256").update(canonicalJson(graph)).digest("hex");
 }
 
+/** A graph for a version: every rule of the format. `field` names where it came from (`graph`, or `draft` when saving the draft). */
 function parseGraph(graph: unknown, field = "graph"): MissionGraph {
   const parsed = missionGraphSchema.safeParse(graph);
-  if (!parsed.success) throw new AppError("bad_request", "The mission graph is not valid", zodProblems(parsed.error.issues, field));
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error.issues, field);
+    const what = field === "draft" ? "The draft" : "The mission graph";
+    throw new AppError("bad_request", `${what} cannot be saved as a version until it is fixed: ${describeProblems(problems, 3)}`, problems);
+  }
+  return parsed.data;
+}
+
+/** A draft: the format's shape, any values, bounded in size (missionDraftSchema). */
+function parseDraft(graph: unknown): MissionGraph {
+  const tooLarge = draftSizeProblem(graph);
+  if (tooLarge) throw new AppError("payload_too_large", `The draft ${tooLarge}`, [{ path: "graph", message: tooLarge }]);
+  const parsed = missionDraftSchema.safeParse(graph);
+  if (!parsed.success) throw new AppError("bad_request", "The draft does not have the shape of a mission", zodProblems(parsed.error.issues, "graph"));
   return parsed.data;
 }
 
@@ -147,9 +161,14 @@ export async function setArchived(db: Db, id: string, archived: boolean) {
   return getMission(db, id);
 }
 
-/** Drafts may hold validation problems (a half-drawn graph), but must have the format's shape. */
+/**
+ * Saves what the editor has. A draft may hold values a version refuses (an outcome typed as
+ * `auto-approved`, a half-typed duration) besides validation problems: they are shown in Problems,
+ * and refused only when the draft is saved as a version, so one bad value never costs the other
+ * edits. It must still have the format's shape, a mission name, and a bounded size.
+ */
 export async function saveDraft(db: Db, id: string, graphInput: unknown) {
-  const graph = parseGraph(graphInput);
+  const graph = parseDraft(graphInput);
   await requireMission(db, id);
   const now = new Date();
   await db.update(mission).set({ draft: graph, name: graph.name, description: graph.description, draftUpdatedAt: now, updatedAt: now }).where(eq(mission.id, id));
@@ -166,7 +185,8 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
   const message = z.string().max(500, "must be at most 500 characters").safeParse(input.message ?? "");
   if (!message.success) throw new AppError("bad_request", "Invalid message", zodProblems(message.error.issues, "message"));
   const m = await requireMission(db, id);
-  const graph = input.graph === undefined ? m.draft : parseGraph(input.graph);
+  // The draft may hold values a version refuses: it is checked like a graph sent with the request.
+  const graph = input.graph === undefined ? parseGraph(m.draft, "draft") : parseGraph(input.graph);
   const hash = contentHash(graph);
   return db.transaction(async (tx) => {
     // Lock the mission row so two concurrent saves get consecutive numbers.

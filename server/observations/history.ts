@@ -31,7 +31,8 @@ export interface RunHistoryItem {
   missionName: string;
   versionNumber: number;
   status: RunStatus;
-  verdict: { outcome: string; summary: string } | null;
+  /** `label` is what people read for the outcome, from the run's version (null: the outcome itself). */
+  verdict: { outcome: string; summary: string; label: string | null } | null;
   error: string | null;
   channel: string;
   startedBy: string | null;
@@ -50,6 +51,7 @@ interface Row {
   version_number: number;
   status: RunStatus;
   verdict: { outcome: string; summary: string } | null;
+  verdict_label: string | null;
   error: string | null;
   channel: string;
   started_by: string | null;
@@ -60,6 +62,12 @@ interface Row {
   started_at: string | null;
   ended_at: string | null;
 }
+
+/** The label a mission version's verdict gives an outcome (`outcomeLabels`, docs/mission-format.md), or null. */
+const outcomeLabelIn = (graph: SQL, outcome: SQL) =>
+  sql`(select n->'data'->'outcomeLabels'->>(${outcome}) from jsonb_array_elements(${graph}->'nodes') n
+       where n->>'kind' = 'verdict' and n->'data'->'outcomeLabels'->>(${outcome}) is not null limit 1)`;
+const LABEL_MAX_CHARS = 200;
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
 /** `%` and `_` typed by a person are literal characters, not wildcards. */
@@ -86,7 +94,8 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
     where.push(sql`(r.created_at, r.id) < (${c.at}::timestamptz, ${c.id})`);
   }
   const rows = await database.rows<Row>(
-    sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict, r.error, r.channel,
+    sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict,
+               ${outcomeLabelIn(sql`v.graph`, sql`r.verdict->>'outcome'`)} as verdict_label, r.error, r.channel,
                r.started_by, u.name as started_by_name, r.tokens_in, r.tokens_out, r.created_at::text as created_at,
                r.started_at::text as started_at, r.ended_at::text as ended_at
         from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
@@ -104,7 +113,7 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
       versionNumber: Number(r.version_number),
       status: r.status,
       // Bounded for runs stored before verdicts and errors were.
-      verdict: r.verdict ? boundVerdict(r.verdict) : null,
+      verdict: r.verdict ? { ...boundVerdict(r.verdict), label: r.verdict_label?.trim().slice(0, LABEL_MAX_CHARS) || null } : null,
       error: r.error === null ? null : boundError(r.error),
       channel: r.channel,
       startedBy: r.started_by,
@@ -134,13 +143,21 @@ function decodeCursor(cursor: string): { at: string; id: string } {
   throw new AppError("bad_request", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by the runs list" }]);
 }
 
-/** Distinct verdict outcomes and missions seen in runs, for the list's filter menus. */
-export async function runHistoryFacets(database: Database): Promise<{ missions: { id: string; name: string }[]; verdicts: string[] }> {
+/**
+ * Distinct verdict outcomes and missions seen in runs, for the list's filter menus; `verdictLabels`
+ * holds what people read for an outcome where a version labels it (the first label found).
+ */
+export async function runHistoryFacets(database: Database): Promise<{ missions: { id: string; name: string }[]; verdicts: string[]; verdictLabels: Record<string, string> }> {
   const missions = await database.rows<{ id: string; name: string }>(
     sql`select m.id, m.name from mission m where exists (select 1 from run r where r.mission_id = m.id) order by m.name`,
   );
-  const verdicts = await database.rows<{ outcome: string }>(
-    sql`select distinct r.verdict->>'outcome' as outcome from run r where r.verdict is not null order by 1`,
+  // Labels are read once per outcome and version, not per run.
+  const verdicts = await database.rows<{ outcome: string; label: string | null }>(
+    sql`with o as (select distinct r.verdict->>'outcome' as outcome, r.version_id from run r where r.verdict is not null)
+        select o.outcome, min(${outcomeLabelIn(sql`v.graph`, sql`o.outcome`)}) as label
+        from o join mission_version v on v.id = o.version_id group by o.outcome order by 1`,
   );
-  return { missions, verdicts: verdicts.map((v) => v.outcome).filter(Boolean) };
+  // Own properties even for outcomes named like Object's (__proto__, constructor).
+  const verdictLabels: Record<string, string> = Object.fromEntries(verdicts.flatMap((v) => (v.outcome && v.label?.trim() ? [[v.outcome, v.label.trim().slice(0, LABEL_MAX_CHARS)]] : [])));
+  return { missions, verdicts: verdicts.map((v) => v.outcome).filter(Boolean), verdictLabels };
 }

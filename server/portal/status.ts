@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import type { MissionGraph } from "@/lib/mission/schema";
+import { outcomeLabelsOf, type MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
 import type { RunStatus } from "@/server/db/schema";
 import { findPortal, PORTAL_SLUG_PATTERN } from "./portals";
@@ -149,6 +149,9 @@ export async function getPortalStatus(database: Database, slug: string, token: s
   }
   if (s.status === "succeeded" && s.verdict?.outcome) {
     const outcome = OUTCOMES[s.verdict.outcome.toLowerCase()] ?? "resolved";
+    // An outcome the customer language has no words for reads as the builder labelled it ("auto-approved").
+    const named = outcomeLabelsOf(s.graph ?? { nodes: [] }).get(s.verdict.outcome);
+    const said = named && named !== s.verdict.outcome ? named : humanise(s.verdict.outcome);
     const amount = outcome === "approved" || outcome === "partial" ? await approvedAmount(database, s.run_id, s.graph) : null;
     const decidedAt = s.ended_at ? new Date(s.ended_at).toISOString() : null;
     const texts: Record<PortalOutcome, [string, string]> = {
@@ -158,7 +161,7 @@ export async function getPortalStatus(database: Database, slug: string, token: s
         "We couldn't approve your request",
         "We reviewed your request carefully against our policy and can't approve it. If you think we've missed something, contact us and quote your reference.",
       ],
-      resolved: ["Your request has been decided", `The outcome: ${humanise(s.verdict.outcome)}.`],
+      resolved: ["Your request has been decided", `The outcome: ${said}.`],
     };
     const [headline, message] = texts[outcome];
     return {
@@ -169,7 +172,7 @@ export async function getPortalStatus(database: Database, slug: string, token: s
       message,
       decision: {
         outcome,
-        label: outcome === "resolved" ? humanise(s.verdict.outcome) : LABELS[outcome],
+        label: outcome === "resolved" ? said : LABELS[outcome],
         amount: amount ? { ...amount, formatted: formatAmount(amount.value, amount.currency) } : null,
         decidedAt,
       },

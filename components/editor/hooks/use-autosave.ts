@@ -1,9 +1,10 @@
 "use client";
 
 import { useCallback, useEffect, useRef } from "react";
-import type { MissionGraph } from "@/lib/mission/schema";
+import { draftSizeProblem, type MissionGraph } from "@/lib/mission/schema";
 import { useTRPCClient } from "@/components/trpc-provider";
 import { errorMessage, errorProblems } from "@/components/trpc-errors";
+import { problemPlace } from "../problem-place";
 import { useEditorStoreApi } from "../store/editor-context";
 
 export const AUTOSAVE_IDLE_MS = 2_000;
@@ -12,6 +13,10 @@ export const AUTOSAVE_IDLE_MS = 2_000;
  * Saves the draft after the builder has been idle for a moment. One save at a time; changes made
  * while a save is under way are saved by the next one. `flush` saves now (before a version save or
  * leaving the page) and tells whether the graph is saved.
+ *
+ * The server keeps a draft with any values of the right shape (missionDraftSchema), problems and
+ * all, so saving fails only for a draft too large (checked here first, without sending it), a
+ * lost connection or a refused session; the header then says what, and where.
  */
 export function useAutosave(): { flush: () => Promise<boolean> } {
   const store = useEditorStoreApi();
@@ -26,13 +31,15 @@ export function useAutosave(): { flush: () => Promise<boolean> } {
     const { graph, savedGraph, readOnly, missionId } = store.getState();
     if (readOnly || graph === savedGraph) return;
     const run = (async (sent: MissionGraph) => {
+      const tooLarge = draftSizeProblem(sent);
+      if (tooLarge) return store.getState().markSaveFailed(`the draft ${tooLarge}: remove steps or shorten long texts`);
       store.getState().markSaving();
       try {
         await client.missions.saveDraft.mutate({ id: missionId, graph: sent });
         store.getState().markSaved(sent);
       } catch (e) {
         const first = errorProblems(e)[0];
-        store.getState().markSaveFailed(first ? `${first.path}: ${first.message}` : errorMessage(e));
+        store.getState().markSaveFailed(first ? `${problemPlace(sent, first.path)}: ${first.message}` : errorMessage(e));
       }
     })(graph);
     inFlight.current = run;

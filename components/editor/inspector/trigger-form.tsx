@@ -1,6 +1,9 @@
 "use client";
 
-import { CHANNELS, FIELD_TYPES, type InputField, type TriggerData } from "@/lib/mission/schema";
+import { expressionsRead, followsLabel, identifierFromLabel } from "@/lib/mission/identifiers";
+import { nodeExprFields } from "@/lib/mission/node-kinds";
+import { CHANNELS, FIELD_TYPES, type InputField, type MissionGraph, type TriggerData } from "@/lib/mission/schema";
+import { useEditorStoreApi } from "../store/editor-context";
 import { AddButton, CheckboxField, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
 import type { FormProps } from "./form-props";
 
@@ -16,10 +19,30 @@ function uniqueName(fields: readonly InputField[]): string {
   for (let i = fields.length + 1; ; i++) if (!fields.some((f) => f.name === `field${i}`)) return `field${i}`;
 }
 
-export function TriggerForm({ data, update }: FormProps<"trigger">) {
+/** The name a new input has until it gets a label (uniqueName's, or the fallback of an emptied label). */
+const PLACEHOLDER_NAME = /^field\d*(_\d+)?$/;
+
+/**
+ * The name of input `i` once its label reads `label`: derived from the label ("Order number" →
+ * `order_number`) while it still follows the label, kept once typed by hand or read by an
+ * expression (renaming it then would break that expression).
+ */
+function nameForLabel(graph: MissionGraph, triggerId: string, fields: readonly InputField[], i: number, label: string): string {
+  const f = fields[i] as InputField;
+  const taken = fields.filter((_, j) => j !== i).map((o) => o.name);
+  const options = { taken, fallback: "field" };
+  if (!followsLabel({ id: f.name, label: f.label }, { ...options, placeholder: PLACEHOLDER_NAME })) return f.name;
+  const expressions = graph.nodes.flatMap((n) => nodeExprFields(n).map((e) => e.expression));
+  if (expressionsRead(expressions, [triggerId, "trigger"], f.name)) return f.name;
+  return identifierFromLabel(label, options);
+}
+
+export function TriggerForm({ nodeId, data, update }: FormProps<"trigger">) {
+  const store = useEditorStoreApi();
   const channelProblem = useFieldProblem("channels*");
   const setField = (i: number, patch: Partial<InputField>, key: string) =>
     update({ fields: data.fields.map((f, j) => (j === i ? { ...f, ...patch } : f)) }, `fields.${i}.${key}`);
+  const setLabel = (i: number, label: string) => setField(i, { label, name: nameForLabel(store.getState().graph, nodeId, data.fields, i, label) }, "label");
   const setChannel = (channel: TriggerData["channels"][number], on: boolean) => {
     const channels = CHANNELS.filter((c) => (c === channel ? on : data.channels.includes(c)));
     const patch: Partial<TriggerData> = { channels };
@@ -75,7 +98,7 @@ export function TriggerForm({ data, update }: FormProps<"trigger">) {
           render={(f, i) => (
             <>
               <div className="grid grid-cols-[1fr_8.5rem] gap-2">
-                <TextField label="Name" mono value={f.name} path={`fields[${i}].name`} onChange={(v) => setField(i, { name: v }, "name")} />
+                <TextField label="Label" value={f.label} path={`fields[${i}].label`} placeholder="e.g. Order number" onChange={(v) => setLabel(i, v)} />
                 <SelectField
                   label="Type"
                   value={f.type}
@@ -84,7 +107,19 @@ export function TriggerForm({ data, update }: FormProps<"trigger">) {
                   onChange={(v) => setField(i, { type: v, ...(TEXT_TYPES.has(v) ? {} : { maxLength: undefined }) }, "type")}
                 />
               </div>
-              <TextField label="Label" value={f.label} path={`fields[${i}].label`} placeholder="Shown on forms" onChange={(v) => setField(i, { label: v }, "label")} />
+              <TextField
+                label="Name"
+                mono
+                value={f.name}
+                path={`fields[${i}].name`}
+                testId={`input-name-${i}`}
+                hint={
+                  <>
+                    Read as <code className="font-mono text-slate-700">trigger.{f.name || "…"}</code> in expressions, and the key API calls send.
+                  </>
+                }
+                onChange={(v) => setField(i, { name: v }, "name")}
+              />
               <CheckboxField label="Required" checked={f.required} onChange={(v) => setField(i, { required: v }, "required")} />
               {TEXT_TYPES.has(f.type) ? (
                 <NumberField

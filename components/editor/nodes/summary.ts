@@ -1,4 +1,4 @@
-import type { MissionNode } from "@/lib/mission/schema";
+import { outcomeLabel, type MissionNode } from "@/lib/mission/schema";
 
 const CHANNEL_LABELS: Record<string, string> = { manual: "manual", portal: "portal", api: "API" };
 
@@ -33,6 +33,6 @@ export function nodeSummary(node: MissionNode): string {
       return node.data.tool ? `${node.data.tool}(${plural(args, "arg")})` : "No tool chosen";
     }
     case "verdict":
-      return node.data.outcomes.join(" / ") || "No outcomes";
+      return node.data.outcomes.map((o) => outcomeLabel(node.data, o)).join(" / ") || "No outcomes";
   }
 }

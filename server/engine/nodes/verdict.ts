@@ -1,4 +1,5 @@
 import "server-only";
+import { outcomeLabel } from "@/lib/mission/schema";
 import { boundVerdict } from "@/server/observations/bounds";
 import { publish, setRunVerdict } from "../state";
 import { PermanentError } from "../step-port";
@@ -27,7 +28,8 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
       to: "succeeded",
       output: value,
       attempt: run.attempt,
-      text: `Verdict: ${outcome}${summary ? ` — ${summary}` : ""}`,
+      // People read the rail: the outcome's label ("auto-approved"); the run records its identifier.
+      text: `Verdict: ${outcomeLabel(node.data, outcome)}${summary ? ` — ${summary}` : ""}`,
       data: value,
     });
     publish(run.runId, ...ids);
