@@ -1,4 +1,5 @@
 import "server-only";
+import { outcomeLabelsOf } from "@/lib/mission/schema";
 import { indexGraph, type GraphIndex } from "@/lib/mission/graph";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
@@ -130,7 +131,7 @@ class Walk {
     // outcome (docs/mission-format.md, "How a run flows").
     await step.run("run:finish", async () => {
       await flushHeldStates();
-      return markRunSucceeded(this.database, runId);
+      return markRunSucceeded(this.database, runId, Object.fromEntries(outcomeLabelsOf(this.plan.graph)));
     });
     return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
   }

@@ -324,8 +324,11 @@ export async function setRunVerdict(
   return { set: row?.set === true, ids: idsOf(row) };
 }
 
-/** The walk finished. Returns false when the run had already ended (cancelled meanwhile). */
-export async function markRunSucceeded(database: Database, runId: string): Promise<boolean> {
+/**
+ * The walk finished. Returns false when the run had already ended (cancelled meanwhile). The last
+ * line reads the outcome's label (`labels`: identifier → label) where the mission gives one.
+ */
+export async function markRunSucceeded(database: Database, runId: string, labels: Readonly<Record<string, string>> = {}): Promise<boolean> {
   const note = notifyObs(database, runId);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
@@ -334,7 +337,8 @@ export async function markRunSucceeded(database: Database, runId: string): Promi
         obs as (
           insert into observation (run_id, kind, text, data)
           select ${runId}, 'status',
-                 case when upd.verdict is null then 'Run completed, with no verdict' else 'Run completed: ' || (upd.verdict->>'outcome') end,
+                 case when upd.verdict is null then 'Run completed, with no verdict'
+                      else 'Run completed: ' || coalesce(${json(labels)} ->> (upd.verdict->>'outcome'), upd.verdict->>'outcome') end,
                  jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
           from upd returning id)${note.cte}
         select (select id from obs) as id, 0${note.count} as n`,

@@ -62,6 +62,9 @@ describe.each(testDatabases())("verdict outcome labels where people read them, o
 
     const [said] = await database.rows<{ text: string }>(sql`select text from observation where run_id = ${res.runId} and node_id = 'done' and kind = 'status' and text like 'Verdict:%'`);
     expect(said?.text).toBe("Verdict: auto-approved — Order 1042");
+    await waitForRun(database, res.runId, ["succeeded"]);
+    const [last] = await database.rows<{ text: string }>(sql`select text from observation where run_id = ${res.runId} and node_id is null and text like 'Run completed%'`);
+    expect(last?.text).toBe("Run completed: auto-approved");
 
     const status = await getPortalStatus(database, "labelled", res.token);
     expect(status?.decision).toMatchObject({ outcome: "resolved", label: "auto-approved" });
