@@ -10,7 +10,7 @@ import { cn } from "@/components/ui/cn";
 import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
 import { StatusPill } from "./status-style";
 import { ToolCallView } from "./tool-call-view";
-import { toolCallsOf } from "./tool-calls";
+import { record, toolCallsOf } from "./tool-calls";
 import type { RunObservation, RunPageData } from "./types";
 import { useNow } from "./use-now";
 
@@ -51,6 +51,13 @@ export function NodePanel({
   const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
   const lastCall = calls.at(-1);
+  const showInRail = onShowObservation
+    ? (id: number) => {
+        const o = observations.find((x) => x.id === id);
+        if (o) onShowObservation(o);
+      }
+    : null;
+  const wide = !!lastCall && node.kind === "action";
 
   if (state.status === "waiting") {
     return (
@@ -91,7 +98,7 @@ export function NodePanel({
 
   return (
     <div
-      className={cn("flex max-h-[min(72vh,680px)] flex-col rounded-xl border border-slate-200 bg-white shadow-xl", lastCall ? "w-96" : "w-80")}
+      className={cn("flex max-h-[min(72vh,680px)] flex-col rounded-xl border border-slate-200 bg-white shadow-xl", wide ? "w-96" : "w-80")}
       data-testid="node-panel"
       data-node={node.id}
     >
@@ -125,25 +132,25 @@ export function NodePanel({
             : not executed in this run.
           </p>
         ) : null}
-        {lastCall ? (
+        {lastCall && node.kind === "action" ? (
           <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">
             {calls.length > 1 ? (
-              <p className="mb-1.5 text-[11px] text-slate-500">
-                The last of {calls.length} tool calls{node.kind === "action" ? " (one per attempt)" : ""}; every one is in Explain.
-              </p>
+              <p className="mb-1.5 text-[11px] text-slate-500">The last of {calls.length} attempts; every one is in Explain.</p>
             ) : null}
-            <ToolCallView
-              pair={lastCall}
-              {...(onShowObservation
-                ? {
-                    onDetails: (id: number) => {
-                      const o = observations.find((x) => x.id === id);
-                      if (o) onShowObservation(o);
-                    },
-                  }
-                : {})}
-            />
+            <ToolCallView pair={lastCall} {...(showInRail ? { onDetails: showInRail } : {})} />
           </div>
+        ) : lastCall ? (
+          // A Worker calls many tools while it thinks: the rail lists them, the panel points there.
+          <p className="flex items-center justify-between gap-2 border-t border-slate-100 pt-2.5" data-testid="node-tool-calls">
+            <span>
+              {calls.length === 1 ? "1 tool call" : `${calls.length} tool calls`}, the last to <code className="font-mono text-[11px]">{String(record(lastCall.call.data).tool ?? lastCall.call.text)}</code>
+            </span>
+            {showInRail ? (
+              <button type="button" onClick={() => showInRail(lastCall.result?.id ?? lastCall.call.id)} className="shrink-0 font-medium text-brand-700 hover:underline">
+                In Explain
+              </button>
+            ) : null}
+          </p>
         ) : null}
         {mine.length ? (
           <ul className="space-y-1">

@@ -80,7 +80,7 @@ function NamedValues({ value, edits, testId, tone = "plain" }: { value: unknown;
             {name}
           </dt>
           <dd className="min-w-0">
-            <span className="line-clamp-4 whitespace-pre-wrap break-words">{inline(v)}</span>
+            <span className="line-clamp-3 whitespace-pre-wrap break-words" title={inline(v).length > 120 ? clip(inline(v), 2_000) : undefined}>{inline(v)}</span>
             {edits?.has(name) ? (
               <span className="mt-0.5 block text-[11px] text-slate-500" data-testid="tool-call-edited">
                 was <span className="text-red-800 line-through decoration-red-400">{clip(inline(edits.get(name)), 160)}</span>, changed by the approver
