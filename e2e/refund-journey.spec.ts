@@ -151,6 +151,12 @@ test("a refund request from the portal to the verdict, as Dana and an approver l
     await expect(approver.getByTestId("verdict-outcome")).toHaveText("partial");
     await expect(approver.getByTestId("run-summary")).toContainText(`Refunded ${LOWERED} EUR for order 1042`);
     await expect(approver.getByTestId("decisions-badge")).toHaveCount(0);
+    // The note, still selected, now shows what it sent and what the CRM answered; close it to read the verdict.
+    const notePanelDone = approver.getByTestId("node-panel");
+    await expect(notePanelDone).toHaveAttribute("data-node", "crm_note");
+    await expect(notePanelDone.getByTestId("call-args").locator('[data-arg="note"]')).toHaveText(`noteRefund of ${LOWERED} EUR issued for order 1042`);
+    await expect(notePanelDone.getByTestId("tool-call-outcome")).toHaveText("Answered");
+    await notePanelDone.getByRole("button", { name: "Close" }).click();
     await approver.getByTestId("node-verdict").click();
     await expect(approver.getByTestId("node-panel")).toHaveAttribute("data-node", "verdict");
     await step(approver, "5-verdict");

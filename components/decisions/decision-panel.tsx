@@ -14,6 +14,7 @@ import { FieldError, Textarea } from "@/components/ui/input";
 import { cn } from "@/components/ui/cn";
 import { useNow } from "@/components/run/use-now";
 import { ConfirmDecision } from "./confirm-dialog";
+import { DecisionContext } from "./decision-context";
 import { AskerIcon } from "./decision-inbox";
 import { DecisionReasoning } from "./decision-reasoning";
 import { DecisionRules } from "./decision-rules";
@@ -26,8 +27,8 @@ import { useDecisionsTrpc, type DecideOutcomeData as DecideOutcome, type Decisio
 const POLL_MS = 4_000;
 
 /**
- * One decision, ready to decide: what is proposed and who asked, the rules, the reasoning that led
- * here, the values as a form, approve or reject with a reason, and a confirmation showing every
+ * One decision, ready to decide: what is proposed and who asked, the request that started the run
+ * and what the Workers found, the rules, the reasoning that led here, the values as a form, approve or reject with a reason, and a confirmation showing every
  * edit before the vote is cast. Read-only, with the reason why, for anyone who may not decide it.
  * Mounted by /decisions/[id] and, `compact`, beside the run view.
  */
@@ -234,6 +235,8 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
           </div>
         </div>
       ) : null}
+
+      <DecisionContext request={detail.request} findings={detail.findings} compact={compact} />
 
       <div className={cn("grid items-start gap-4", !compact && "lg:grid-cols-[minmax(0,1fr)_340px]")}>
         <Card className="p-5">

@@ -2,13 +2,16 @@
 
 import { useState, type ReactNode } from "react";
 import { BookOpen, ChevronDown } from "lucide-react";
-import { showValue } from "@/lib/decisions/value-rules";
 import { KIND_META, ObservationKindIcon } from "@/components/run/observation-kinds";
+import { CallApproval } from "@/components/run/tool-call-view";
 import { cn } from "@/components/ui/cn";
 import { citationsOf, clip, joinChunks, record } from "./reasoning";
 import type { ReasoningObservation as ObservationView } from "./trpc";
 
-/** What the upstream Workers concluded, then the Observations that led here, grouped by step. */
+/**
+ * The Observations that led here, grouped by step (what the Workers concluded is shown above it,
+ * with the request: decision-context.tsx).
+ */
 export function DecisionReasoning({
   observations,
   findings,
@@ -16,7 +19,8 @@ export function DecisionReasoning({
   citations: showCitations = true,
 }: {
   observations: readonly ObservationView[];
-  findings: { nodeId: string; label: string; output?: unknown }[];
+  /** The Workers whose conclusions the page shows: their final text is not repeated here. */
+  findings: readonly { nodeId: string }[];
   labels: Record<string, string>;
   /** List the cited clauses here (off when the caller shows them already). */
   citations?: boolean;
@@ -48,29 +52,6 @@ export function DecisionReasoning({
               </li>
             ))}
           </ul>
-        </div>
-      ) : null}
-
-      {findings.length ? (
-        <div>
-          <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">What the Workers concluded</h3>
-          <div className="grid gap-3 @2xl:grid-cols-2">
-            {findings.map((f) => (
-              <div key={f.nodeId} className="rounded-lg border border-slate-200 bg-slate-50/60 p-3" data-testid="decision-finding">
-                <div className="mb-1.5 text-xs font-semibold text-slate-700">{f.label}</div>
-                <dl className="space-y-1 text-sm">
-                  {Object.entries(record(f.output)).map(([k, v]) => (
-                    <div key={k} className="grid grid-cols-[130px_minmax(0,1fr)] gap-2">
-                      <dt className="truncate text-slate-500" title={k}>
-                        {k}
-                      </dt>
-                      <dd className="break-words text-slate-900">{clip(showValue(v), 400)}</dd>
-                    </div>
-                  ))}
-                </dl>
-              </div>
-            ))}
-          </div>
         </div>
       ) : null}
 
@@ -115,7 +96,9 @@ function ReasoningItem({ o }: { o: ObservationView }) {
         <span>
           Called <code className="font-mono text-xs font-semibold">{String(d.tool ?? o.text)}</code>
           {d.args !== undefined ? <code className="ml-1.5 break-all font-mono text-xs text-slate-500">{clip(JSON.stringify(d.args), 160)}</code> : null}
-          {d.gated ? <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[10px] font-semibold text-amber-800">needs a decision</span> : null}
+          <span className="ml-2 align-middle">
+            <CallApproval data={d} />
+          </span>
         </span>
       );
       break;

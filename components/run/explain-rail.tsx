@@ -11,13 +11,11 @@ import { cn } from "@/components/ui/cn";
 import { Select } from "@/components/ui/input";
 import { JsonView, TruncatedText } from "./json-view";
 import { KIND_META, OBSERVATION_KIND_ORDER, ObservationKindIcon } from "./observation-kinds";
+import { CallApproval, EditedArgs } from "./tool-call-view";
+import { callOf, record, resultValue } from "./tool-calls";
 import { VirtualList, type VirtualListHandle } from "./virtual-list";
 
 const ROW_HEIGHT = 52;
-
-function record(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
 function offset(at: string, start: number | null): string {
   if (start === null) return new Date(at).toLocaleTimeString();
@@ -275,34 +273,47 @@ function ObservationDetail({ o, all, label, onClose }: { o: RunObservation; all:
 
 function DetailBody({ o, data, all }: { o: RunObservation; data: Record<string, unknown>; all: readonly RunObservation[] }) {
   switch (o.kind) {
-    case "tool_call":
+    case "tool_call": {
+      const answer = all.find((r) => r.kind === "tool_result" && r.id > o.id && callOf(r, all)?.id === o.id);
       return (
         <div className="space-y-2">
           <Field name="Tool">
-            <code className="font-mono text-xs">{String(data.tool ?? o.text)}</code>
-            {data.gated ? <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 text-[10px] font-semibold text-amber-800">needs a decision</span> : null}
+            <span className="flex flex-wrap items-center gap-2">
+              <code className="font-mono text-xs">{String(data.tool ?? o.text)}</code>
+              <CallApproval data={data} />
+            </span>
           </Field>
           <Field name="Arguments">
+            <EditedArgs data={data} />
             <JsonView value={data.args ?? {}} testId="tool-args" />
           </Field>
+          {answer ? (
+            <Field name="Result">
+              <JsonView value={resultValue(answer)} openDepth={1} />
+            </Field>
+          ) : null}
         </div>
       );
+    }
     case "tool_result": {
-      const call = all.find((c) => c.kind === "tool_call" && record(c.data).toolCallId === data.toolCallId && data.toolCallId !== undefined);
-      const value = data.value !== undefined && data.value !== null ? data.value : data.error !== undefined ? data.error : o.text;
+      const call = callOf(o, all);
       return (
         <div className="space-y-2">
           <Field name="Tool">
-            <code className="font-mono text-xs">{String(data.tool ?? "")}</code>
-            {data.isError ? <span className="ml-2 rounded bg-red-100 px-1.5 py-0.5 text-[10px] font-semibold text-red-700">error</span> : null}
+            <span className="flex flex-wrap items-center gap-2">
+              <code className="font-mono text-xs">{String(data.tool ?? "")}</code>
+              {data.isError ? <span className="rounded bg-red-100 px-1.5 py-0.5 text-[10px] font-semibold text-red-700">error</span> : null}
+              {call ? <CallApproval data={record(call.data)} /> : null}
+            </span>
           </Field>
           {call ? (
             <Field name="Arguments">
+              <EditedArgs data={record(call.data)} />
               <JsonView value={record(call.data).args ?? {}} openDepth={1} />
             </Field>
           ) : null}
           <Field name="Result">
-            <JsonView value={value} openDepth={1} testId="tool-result" />
+            <JsonView value={resultValue(o)} openDepth={1} testId="tool-result" />
           </Field>
         </div>
       );

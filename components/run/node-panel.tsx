@@ -1,36 +1,46 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { useMemo, type ReactNode } from "react";
 import { ArrowRight, Hourglass, X } from "lucide-react";
+import { approvalProgress } from "@/lib/decisions/rules";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
 import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
 import { StatusPill } from "./status-style";
-import type { RunPageData } from "./types";
+import { ToolCallView } from "./tool-call-view";
+import { record, toolCallsOf } from "./tool-calls";
+import type { RunObservation, RunPageData } from "./types";
 import { useNow } from "./use-now";
 
 type RunDecisionLink = RunPageData["decisions"][number];
 
 /**
  * What the canvas shows about the selected node: a clear "Waiting for a decision" card with the
- * way to the decision while it waits, otherwise its state, duration, tokens and decisions.
+ * way to the decision while it waits, otherwise its state, duration, tokens, decisions and, for a
+ * step that called a tool, what it sent and what the system answered.
  */
 export function NodePanel({
   node,
   state,
   decisions,
+  observations,
   at,
   onClose,
+  onShowObservation,
   footer,
 }: {
   node: MissionNode;
   state: NodeRunState;
   decisions: readonly RunDecisionLink[];
+  /** The run's Observations up to the moment shown: the node's tool calls come from them. */
+  observations: readonly RunObservation[];
   /** The moment shown; null = now (live). */
   at: number | null;
   onClose: () => void;
+  /** Selects an Observation in the rail (the whole of a tool call). */
+  onShowObservation?: (o: RunObservation) => void;
   /** Below the details, e.g. "Re-run from here". */
   footer?: ReactNode;
 }) {
@@ -39,6 +49,15 @@ export function NodePanel({
   const mine = decisions.filter((d) => d.nodeId === node.id);
   const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
   const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
+  const lastCall = calls.at(-1);
+  const showInRail = onShowObservation
+    ? (id: number) => {
+        const o = observations.find((x) => x.id === id);
+        if (o) onShowObservation(o);
+      }
+    : null;
+  const wide = !!lastCall && node.kind === "action";
 
   if (state.status === "waiting") {
     return (
@@ -53,6 +72,11 @@ export function NodePanel({
               <span className="font-medium">{node.data.label || node.id}</span> is paused until an approver decides
               {formatDuration(duration) !== "—" ? ` (waiting ${formatDuration(duration)})` : ""}.
             </p>
+            {state.approvals ? (
+              <p className="mt-1 text-xs font-semibold text-amber-950" data-testid="decision-card-approvals">
+                {approvalProgress(state.approvals.count, state.approvals.required)}: {state.approvals.required - state.approvals.count === 1 ? "one more approver" : `${state.approvals.required - state.approvals.count} more approvers`} must approve.
+              </p>
+            ) : null}
           </div>
           <CloseButton onClose={onClose} />
         </div>
@@ -73,7 +97,11 @@ export function NodePanel({
   }
 
   return (
-    <div className="w-80 rounded-xl border border-slate-200 bg-white shadow-xl" data-testid="node-panel" data-node={node.id}>
+    <div
+      className={cn("flex max-h-[min(72vh,680px)] flex-col rounded-xl border border-slate-200 bg-white shadow-xl", wide ? "w-96" : "w-80")}
+      data-testid="node-panel"
+      data-node={node.id}
+    >
       <div className="flex items-start gap-3 px-4 py-3">
         <span className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
           <KindIcon kind={node.kind} className="size-4" />
@@ -86,7 +114,7 @@ export function NodePanel({
         </div>
         <CloseButton onClose={onClose} />
       </div>
-      <div className="space-y-2 border-t border-slate-100 px-4 py-3 text-xs text-slate-700">
+      <div className="min-h-0 space-y-2 overflow-y-auto border-t border-slate-100 px-4 py-3 text-xs text-slate-700">
         <div className="flex items-center justify-between">
           <StatusPill status={state.status} />
           <span className="tabular-nums text-slate-600">
@@ -102,6 +130,26 @@ export function NodePanel({
               {state.reusedFrom.slice(0, 8)}
             </Link>
             : not executed in this run.
+          </p>
+        ) : null}
+        {lastCall && node.kind === "action" ? (
+          <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">
+            {calls.length > 1 ? (
+              <p className="mb-1.5 text-[11px] text-slate-500">The last of {calls.length} attempts; every one is in Explain.</p>
+            ) : null}
+            <ToolCallView pair={lastCall} {...(showInRail ? { onDetails: showInRail } : {})} />
+          </div>
+        ) : lastCall ? (
+          // A Worker calls many tools while it thinks: the rail lists them, the panel points there.
+          <p className="flex items-center justify-between gap-2 border-t border-slate-100 pt-2.5" data-testid="node-tool-calls">
+            <span>
+              {calls.length === 1 ? "1 tool call" : `${calls.length} tool calls`}, the last to <code className="font-mono text-[11px]">{String(record(lastCall.call.data).tool ?? lastCall.call.text)}</code>
+            </span>
+            {showInRail ? (
+              <button type="button" onClick={() => showInRail(lastCall.result?.id ?? lastCall.call.id)} className="shrink-0 font-medium text-brand-700 hover:underline">
+                In Explain
+              </button>
+            ) : null}
           </p>
         ) : null}
         {mine.length ? (

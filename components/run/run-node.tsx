@@ -4,6 +4,7 @@ import { memo, useState } from "react";
 import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
+import { approvalProgress } from "@/lib/decisions/rules";
 import { DEFAULT_PORT, getNodeKind, nodeOutputs, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
@@ -146,7 +147,17 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
             <span className="absolute inline-flex size-full animate-ping rounded-full bg-amber-400 opacity-75" />
             <span className="relative inline-flex size-2 rounded-full bg-amber-500" />
           </span>
-          Waiting for a decision
+          {state.approvals ? (
+            // Several approvers must agree: how far it is says more than "waiting".
+            <span>
+              <span className="tabular-nums" data-testid={`node-approvals-${node.id}`}>
+                {approvalProgress(state.approvals.count, state.approvals.required)}
+              </span>
+              <span className="font-normal"> so far</span>
+            </span>
+          ) : (
+            "Waiting for a decision"
+          )}
           {state.decisionId ? (
             <Link href={`/decisions/${state.decisionId}`} className="nodrag ml-auto inline-flex items-center gap-0.5 text-amber-800 hover:underline" onClick={(e) => e.stopPropagation()}>
               Open <ArrowRight className="size-3" />

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { deriveRunState, formatDuration, mergeObservations, replayMarkers } from "./run-state";
+import { deriveRunState, formatDuration, mergeObservations, replayMarkers, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -28,6 +28,42 @@ function approvedRun(): RunObservation[] {
     obs({ at: t(7), text: "Run succeeded: approved", data: { status: "succeeded", verdict: { outcome: "approved", summary: "Approved: x" } } }),
   ];
 }
+
+describe("withApprovalProgress", () => {
+  /** A four-eyes approval: requested, one vote, then (later) the second. */
+  function fourEyes(): RunObservation[] {
+    nextId = 600;
+    return [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "trigger", data: { status: "succeeded" } }),
+      obs({ at: t(2), nodeId: "approval", kind: "decision", data: { decisionId: "d2", event: "requested" } }),
+      obs({ at: t(2), nodeId: "approval", data: { status: "waiting", decisionId: "d2" } }),
+      obs({ at: t(5), nodeId: "approval", kind: "decision", text: 'Approval 1 of 2 for "x"', data: { decisionId: "d2", event: "vote", userId: "u1", approve: true } }),
+    ];
+  }
+  const decision = (approvals: number) => [{ id: "d2", nodeId: "approval", status: "pending", approvals, requiredApprovals: 2 }];
+
+  it("puts the decision's approvals on the waiting node, live", () => {
+    const s = deriveRunState(graph, fourEyes());
+    expect(s.nodes.approval?.approvals).toBeNull();
+    expect(withApprovalProgress(s, decision(0)).nodes.approval?.approvals).toEqual({ count: 0, required: 2 });
+    expect(withApprovalProgress(s, decision(1)).nodes.approval?.approvals).toEqual({ count: 1, required: 2 });
+    // One approval is all it needs: no progress to show, and the state is the same object.
+    expect(withApprovalProgress(s, [{ ...decision(0)[0]!, requiredApprovals: 1 }])).toBe(s);
+  });
+
+  it("counts the approving votes recorded up to the moment a replay shows", () => {
+    const rows = fourEyes();
+    const before = rows.filter((o) => Date.parse(o.at) <= Date.parse(t(3)));
+    expect(withApprovalProgress(deriveRunState(graph, before), decision(2), before).nodes.approval?.approvals).toEqual({ count: 0, required: 2 });
+    expect(withApprovalProgress(deriveRunState(graph, rows), decision(2), rows).nodes.approval?.approvals).toEqual({ count: 1, required: 2 });
+  });
+
+  it("leaves nodes that do not wait alone", () => {
+    const s = deriveRunState(graph, approvedRun());
+    expect(withApprovalProgress(s, [{ id: "d1", nodeId: "approval", status: "approved", approvals: 2, requiredApprovals: 2 }])).toBe(s);
+  });
+});
 
 describe("deriveRunState", () => {
   it("folds node and run states, verdict, times and the edges taken", () => {

@@ -36,6 +36,8 @@ export interface NodeRunState {
   reasoning: string;
   /** A re-run from a later node took this node's result from that run instead of executing it. */
   reusedFrom: string | null;
+  /** While it waits for a decision that needs several approvals: the approvals so far and needed ("1 of 2"). */
+  approvals: { count: number; required: number } | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -54,9 +56,13 @@ export interface RunState {
   lastId: number | null;
 }
 
-/** Same state, field by field (the fields are all plain values). */
+/** Same state, field by field (the fields are plain values, and the approvals' two numbers). */
 export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
-  for (const k of Object.keys(a) as (keyof NodeRunState)[]) if (a[k] !== b[k]) return false;
+  for (const k of Object.keys(a) as (keyof NodeRunState)[]) {
+    if (k === "approvals") {
+      if (a.approvals?.count !== b.approvals?.count || a.approvals?.required !== b.approvals?.required) return false;
+    } else if (a[k] !== b[k]) return false;
+  }
   return true;
 }
 
@@ -75,6 +81,7 @@ export function emptyNodeState(): NodeRunState {
     notReached: false,
     reasoning: "",
     reusedFrom: null,
+    approvals: null,
   };
 }
 
@@ -255,6 +262,33 @@ export function stateFromRun(
     endedAt: run.endedAt,
     lastId: null,
   };
+}
+
+/** What the run page knows of a decision's votes (runs.get). */
+export interface DecisionProgress {
+  id: string;
+  nodeId: string;
+  status: string;
+  approvals: number;
+  requiredApprovals: number;
+}
+
+/**
+ * Puts the progress of each waiting node's decision on it when that decision needs more than one
+ * approval: live, the decision's own count (refetched as each vote's Observation arrives); when
+ * replaying a moment, the approving votes recorded up to it (`replayed`: the Observations shown).
+ */
+export function withApprovalProgress(state: RunState, decisions: readonly DecisionProgress[], replayed: readonly RunObservation[] | null = null): RunState {
+  let nodes: Record<string, NodeRunState> | null = null;
+  for (const [id, node] of Object.entries(state.nodes)) {
+    if (node.status !== "waiting") continue;
+    const d = decisions.find((x) => x.id === node.decisionId) ?? decisions.find((x) => x.nodeId === id && x.status === "pending");
+    if (!d || d.requiredApprovals <= 1) continue;
+    const count = replayed ? replayed.filter((o) => o.kind === "decision" && record(o.data).decisionId === d.id && record(o.data).event === "vote" && record(o.data).approve === true).length : d.approvals;
+    nodes ??= { ...state.nodes };
+    nodes[id] = { ...node, approvals: { count, required: d.requiredApprovals } };
+  }
+  return nodes ? { ...state, nodes } : state;
 }
 
 /** Milliseconds between two ISO times, or from `from` to `now` while still open. */

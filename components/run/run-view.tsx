@@ -18,7 +18,7 @@ import { ReplayScrubber } from "./replay-scrubber";
 import { canRerunFrom, RerunFromHere } from "./rerun-from-here";
 import { RunCanvas } from "./run-canvas";
 import { RunHeader } from "./run-header";
-import { deriveRunState, replayMarkers, stateFromRun } from "./run-state";
+import { deriveRunState, replayMarkers, stateFromRun, withApprovalProgress } from "./run-state";
 import type { RunPageData } from "./types";
 import { useObservationStream } from "./use-observation-stream";
 
@@ -72,11 +72,13 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
   );
   const ended = !!full && ENDED.includes(full.status);
   const replayAt = ended ? scrubAt : null;
-  const shown = useMemo(
-    () => (graph && full && replayAt !== null ? deriveRunState(graph, observations, new Date(replayAt).toISOString()) : full),
-    [graph, full, observations, replayAt],
-  );
   const railRows = useMemo(() => (replayAt === null ? observations : observations.filter((o) => Date.parse(o.at) <= replayAt)), [observations, replayAt]);
+  const decisions = page.data?.decisions;
+  const shown = useMemo(() => {
+    const at = graph && full && replayAt !== null ? deriveRunState(graph, observations, new Date(replayAt).toISOString()) : full;
+    // A waiting card reads "1 of 2 approvals" from its decision's votes.
+    return at && decisions ? withApprovalProgress(at, decisions, replayAt !== null ? railRows : null) : at;
+  }, [graph, full, observations, replayAt, railRows, decisions]);
   const markers = useMemo(() => (ended ? replayMarkers(observations) : []), [ended, observations]);
 
   // The run row changes with the run's own status and each decision: refresh what it adds.
@@ -187,8 +189,10 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
                   node={selectedMissionNode}
                   state={selectedState}
                   decisions={page.data.decisions}
+                  observations={railRows}
                   at={replayAt ?? (ended ? end : null)}
                   onClose={() => setSelectedNode(null)}
+                  onShowObservation={selectObservation}
                   footer={
                     canBuild && ended && canRerunFrom(selectedMissionNode, full.nodes[selectedMissionNode.id]) ? (
                       <RerunFromHere runId={runId} graph={graph} node={selectedMissionNode} states={full.nodes} />

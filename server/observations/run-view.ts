@@ -16,6 +16,9 @@ export interface RunDecisionLink {
   status: DecisionStatus;
   title: string;
   createdAt: string;
+  /** Approving votes so far, and how many it needs (four-eyes: 2): the waiting card's "1 of 2 approvals". */
+  approvals: number;
+  requiredApprovals: number;
 }
 
 /** What the run page shows besides the Observation stream: the run, its pinned graph and its decisions. */
@@ -46,13 +49,32 @@ export async function getRunPageData(database: Database, runId: string): Promise
   const [version] = await database.rows<{ graph: unknown }>(sql`select graph from mission_version where id = ${run.versionId}`);
   const graph = missionGraphSchema.parse(version?.graph);
   const [starter] = run.startedBy ? await database.rows<{ name: string }>(sql`select name from "user" where id = ${run.startedBy}`) : [];
-  const decisions = await database.rows<{ id: string; node_id: string; kind: string; status: DecisionStatus; title: string; created_at: string }>(
-    sql`select id, node_id, kind, status, title, created_at::text as created_at from decision
-        where run_id = ${runId} and status <> 'pending' order by created_at, id`,
+  const decisions = await database.rows<{ id: string; node_id: string; kind: string; status: DecisionStatus; title: string; created_at: string; approvals: number; required_approvals: number }>(
+    sql`select d.id, d.node_id, d.kind, d.status, d.title, d.created_at::text as created_at, d.required_approvals,
+               (select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve) as approvals
+        from decision d where d.run_id = ${runId} and d.status <> 'pending' order by d.created_at, d.id`,
   );
-  const settled = decisions.map((d) => ({ id: d.id, nodeId: d.node_id, kind: d.kind, status: d.status, title: d.title, createdAt: new Date(d.created_at).toISOString() }));
+  const settled = decisions.map((d) => ({
+    id: d.id,
+    nodeId: d.node_id,
+    kind: d.kind,
+    status: d.status,
+    title: d.title,
+    createdAt: new Date(d.created_at).toISOString(),
+    approvals: Number(d.approvals),
+    requiredApprovals: Number(d.required_approvals),
+  }));
   // Pending ones come from the run service (the same list its REST and tRPC answers carry).
-  const pending = pendingDecisions.map((d) => ({ id: d.id, nodeId: d.nodeId, kind: d.kind, status: d.status, title: d.title, createdAt: d.createdAt }));
+  const pending = pendingDecisions.map((d) => ({
+    id: d.id,
+    nodeId: d.nodeId,
+    kind: d.kind,
+    status: d.status,
+    title: d.title,
+    createdAt: d.createdAt,
+    approvals: d.approvals,
+    requiredApprovals: d.requiredApprovals,
+  }));
   return {
     run,
     graph,

@@ -1,6 +1,7 @@
 import "server-only";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { capValue } from "@/lib/bounded";
 import { describeProposal } from "@/lib/decisions/describe";
 import { afterRejection, atExpiry, whenRejected, type TimeoutOutcome } from "@/lib/decisions/rules";
 import type { AppliedPolicy } from "@/lib/governance/policy";
@@ -17,6 +18,9 @@ import { decide, DecisionConflictError, DecisionError, getDecision, type DecideR
 import { createWebhook, createWebhookInput, deleteWebhook, listDeliveries, listWebhooks, setWebhookEnabled } from "@/server/notifications/webhooks";
 import { startNotificationLoop } from "@/server/notifications/loop";
 import { toView, type ObservationView } from "@/server/observations/query";
+import { RUN_VALUE_MAX_BYTES } from "@/server/observations/bounds";
+import { runValueLink } from "@/server/observations/run-values";
+import { decisionFinding, decisionRequest, type DecisionFinding, type DecisionRequest } from "@/server/decisions/context";
 import { adminProcedure, authedProcedure, router, viewerProcedure } from "../trpc";
 
 // The Decision Queue as people and integrations see it: the inbox, one decision with everything
@@ -305,7 +309,10 @@ export interface DecisionDetail {
   decision: DecisionView;
   summary: string;
   asker: DecisionAsker;
+  /** The run's input, at most RUN_VALUE_MAX_BYTES (larger: a stand-in linking to the whole). */
   run: { id: string; status: RunStatus; input: Record<string, unknown>; versionNumber: number };
+  /** What was asked: the run's input by the trigger's field labels, each value bounded for display. */
+  request: DecisionRequest;
   /** Everyone the page names, by id: requester, version author, decider, voters. */
   people: Record<string, DecisionPerson>;
   rules: DecisionRules;
@@ -314,8 +321,8 @@ export interface DecisionDetail {
   toolDescription: string | null;
   /** The Observations that led here: this node's and its upstream Workers', in order. */
   reasoning: ObservationView[];
-  /** What the upstream Workers concluded (their typed outputs). */
-  findings: { nodeId: string; label: string; output: unknown }[];
+  /** What the upstream Workers concluded: their typed outputs, bounded for display, with their fields' labels. */
+  findings: DecisionFinding[];
   viewer: { canDecide: boolean; blocked: DecisionBlock | null; voted: boolean };
 }
 
@@ -383,7 +390,8 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
 
   // The reasoning: this node's Observations and those of the Workers upstream of it.
   const upstream = graph ? upstreamOf(graph, d.nodeId) : [];
-  const workers = graph ? graph.nodes.filter((n) => n.kind === "worker" && upstream.includes(n.id)) : [];
+  // In run order: the farthest upstream first (upstreamOf is nearest first).
+  const workers = graph ? graph.nodes.filter((n) => n.kind === "worker" && upstream.includes(n.id)).sort((a, b) => upstream.indexOf(b.id) - upstream.indexOf(a.id)) : [];
   const nodeIds = [d.nodeId, ...workers.map((w) => w.id)];
   const obsRows = await database.db
     .select()
@@ -398,10 +406,8 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
       )
     : [];
   const findings = workers
-    .map((w) => ({ nodeId: w.id, label: w.data.label || w.id, output: outputs.find((o) => o.node_id === w.id)?.output }))
-    .filter((f) => f.output !== undefined && f.output !== null)
-    // Nearest first in upstreamOf; the page reads best in run order.
-    .reverse();
+    .map((w) => ({ id: w.id, output: outputs.find((o) => o.node_id === w.id)?.output }))
+    .flatMap((f) => (graph && f.output !== undefined && f.output !== null ? [decisionFinding(graph, f.id, f.output, d.runId)] : []));
 
   const people = await peopleById(database, [d.requestedBy, d.versionAuthor, d.decidedBy, ...d.votes.map((v) => v.userId)]);
   const name = (pid: string | null) => (pid ? (people.get(pid)?.name ?? pid) : "someone");
@@ -413,7 +419,13 @@ export async function getDecisionDetail(database: Database, id: string, user: Se
     decision: d,
     summary: describeProposal({ kind: d.kind, title: d.title, proposed: decidedValues(d.status, d.proposed, d.finalValues), runInput: run?.input ?? {} }),
     asker: askerOf(d.kind, d.title, d.context, d.nodeId, node),
-    run: { id: d.runId, status: run?.status ?? "queued", input: run?.input ?? {}, versionNumber: Number(run?.number ?? 0) },
+    run: {
+      id: d.runId,
+      status: run?.status ?? "queued",
+      input: capValue(run?.input ?? {}, RUN_VALUE_MAX_BYTES, runValueLink(d.runId, "input")) as Record<string, unknown>,
+      versionNumber: Number(run?.number ?? 0),
+    },
+    request: decisionRequest(graph, run?.input ?? {}, d.runId),
     people: Object.fromEntries(people),
     rules,
     valueRules,

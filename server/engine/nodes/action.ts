@@ -7,7 +7,7 @@ import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import { deciderName, openedGate, openToolDecision, rejectionText, upstreamApprovalShortfall, waitForDecision, type OpenedGate } from "./gate";
-import { callToolOnce, toolOutput, unavailableText } from "./tool-call";
+import { callApproval, callToolOnce, toolOutput, unavailableText, upstreamCallApproval, type CallApproval } from "./tool-call";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
 type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string; timeout?: string };
@@ -36,6 +36,7 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     const [info] = await run.deps.tools.listTools([tool]);
     if (!info) throw new PermanentError(`${node.id}: ${await unavailableText(run, tool)}`);
     if (info.policy === "disallowed") throw new PermanentError(`${node.id}: tool ${tool} is disallowed by an administrator`);
+    let approval: CallApproval | null = null;
     if (info.policy === "gated") {
       const shortfall = run.approvedUpstream ? await upstreamApprovalShortfall(run, tool, info, args) : "";
       if (shortfall !== null) {
@@ -43,9 +44,11 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
         const gate: OpenedGate = await openToolDecision(run, { key: node.id, tool, args, info, context: { description: info.description }, ...(because ? { because } : {}) });
         return { called: false, args, ...gate };
       }
+      // The Approval step before it let the call through: its approvers are on the call's record.
+      approval = await upstreamCallApproval(run);
     }
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}` });
-    return { called: true, output: await callAndRecord(run, tool, args) };
+    return { called: true, output: await callAndRecord(run, tool, args, approval) };
   });
   if (prepared.called) return { output: prepared.output };
 
@@ -69,7 +72,7 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     }
     const who = await deciderName(run.database, r.decidedBy);
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}${who ? ` (approved by ${who})` : ""}` });
-    return { output: await callAndRecord(run, tool, r.values, r.decidedBy) };
+    return { output: await callAndRecord(run, tool, r.values, await callApproval(run.database, prepared.decisionId), r.decidedBy) };
   });
   if ("rejected" in after) {
     if (rejectedPath && after.output !== undefined) return { output: after.output, port: REJECTED_PORT_ID };
@@ -78,11 +81,20 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
   return { output: after.output };
 };
 
-/** Calls the tool once per run and node (retries reuse the key) and records the result and the act. */
-async function callAndRecord(run: NodeRun<"action">, tool: string, args: Record<string, unknown>, approvedBy: string | null = null): Promise<unknown> {
+/**
+ * Calls the tool once per run and node (retries reuse the key) and records the act: what was sent
+ * and what came back as Observations (with who approved it), the call in the audit log.
+ */
+async function callAndRecord(
+  run: NodeRun<"action">,
+  tool: string,
+  args: Record<string, unknown>,
+  approval: CallApproval | null,
+  approvedBy: string | null = null,
+): Promise<unknown> {
   const idempotencyKey = `${run.runId}:${run.node.id}`;
   if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${run.node.id}: ${tool} was not called: the run has ended`);
-  const result: ToolCallResult = await callToolOnce(run, tool, args, idempotencyKey);
+  const result: ToolCallResult = await callToolOnce(run, tool, args, idempotencyKey, { approval });
   await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
   if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);
   const output = toolOutput(result);

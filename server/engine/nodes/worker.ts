@@ -7,7 +7,7 @@ import { auditToolCall } from "../audit-trail";
 import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { openedGate, openToolDecision, rejectionText, waitForDecision } from "./gate";
-import { callToolOnce, toolOutput } from "./tool-call";
+import { callApproval, callToolOnce, toolOutput } from "./tool-call";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
 
 /**
@@ -75,7 +75,7 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
       if (rejected !== null) return { toolCallId: turn.toolCallId, output: rejected, isError: true };
       const idempotencyKey = `${run.runId}:${node.id}:${i}`;
       if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${node.id}: ${turn.tool} was not called: the run has ended`);
-      const res = await callToolOnce(run, turn.tool, r.values, idempotencyKey);
+      const res = await callToolOnce(run, turn.tool, r.values, idempotencyKey, { toolCallId: turn.toolCallId, approval: await callApproval(run.database, decisionId) });
       await auditToolCall(run.database, { runId: run.runId, nodeId: node.id, tool: turn.tool, idempotencyKey, args: r.values, result: res, approvedBy: r.decidedBy });
       return { toolCallId: turn.toolCallId, output: toolOutput(res), isError: res.isError };
     });
