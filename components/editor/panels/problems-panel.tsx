@@ -8,7 +8,7 @@ function fieldOf(path: string): string {
   return path.replace(/^nodes\[\d+\]\.?(data\.)?/, "").replace(/^edges\[\d+\]\.?/, "");
 }
 
-/** Every problem the validator reports; clicking one selects and shows its step or connection. */
+/** Every problem the validator reports; clicking one selects and shows its step or connection, and puts the cursor in its field. */
 export function ProblemsPanel() {
   const store = useEditorStoreApi();
   const problems = useEditor((s) => s.problems);
@@ -30,7 +30,7 @@ export function ProblemsPanel() {
       </p>
       <ul className="divide-y divide-slate-100" data-testid="problems">
         {problems.map((p, i) => {
-          const target = p.nodeId ? { nodeId: p.nodeId } : p.edgeId ? { edgeId: p.edgeId } : null;
+          const target = p.nodeId ? { nodeId: p.nodeId, path: p.path, message: p.message } : p.edgeId ? { edgeId: p.edgeId } : null;
           const field = fieldOf(p.path);
           const body = (
             <>
