@@ -37,7 +37,7 @@ function crossed(graph: MissionGraph, edgeId: string, lane: number): string[] {
   const s = nodeRect(source);
   const t = nodeRect(target);
   const out = cardGeometry(source).handles.find((h) => h.type === "source" && (h.id ?? undefined) === edge.sourceHandle);
-  const sy = out && out.id !== null ? s.y + out.y + 6 : s.y + s.height / 2;
+  const sy = out ? s.y + out.y + 6 : s.y + s.height / 2;
   const { path } = lanePath(s.x + s.width + 6, sy, t.x - 6, t.y + t.height / 2, lane);
   const points = sample(path).slice(3, -3);
   return graph.nodes

@@ -37,11 +37,10 @@ function inside(r: Rect, p: { x: number; y: number }, pad: number): boolean {
   return p.x > r.x - pad && p.x < r.x + r.width + pad && p.y > r.y - pad && p.y < r.y + r.height + pad;
 }
 
-/** Where a connection leaves its source: the middle of the right side, or its named output's row. */
+/** Where a connection leaves its source: its output's handle (a row of the card, or the middle of its side). */
 function sourceY(card: Rect, geometry: CardGeometry, handle: string | undefined): number {
   const out = geometry.handles.find((h) => h.type === "source" && (h.id ?? undefined) === handle);
-  if (!out || out.id === null) return card.y + card.height / 2;
-  return card.y + out.y + (out.height ?? 0) / 2;
+  return out ? card.y + out.y + (out.height ?? 0) / 2 : card.y + card.height / 2;
 }
 
 /**
