@@ -94,13 +94,13 @@ test("a 1,000-step mission opens with only the steps in view, far out as titles 
   const pane = page.locator(".react-flow__pane");
   const box = await pane.boundingBox();
   if (!box) throw new Error("no pane");
-  await page.getByRole("button", { name: "Zoom In" }).click();
-  await page.getByRole("button", { name: "Zoom In" }).click();
+  // Zoom In scales by 1.2: four steps from 35 % pass the 70 % where details come back.
+  for (let i = 0; i < 4; i++) await page.getByRole("button", { name: "Zoom In" }).click();
   await expect(page.getByTestId("node-trigger").getByTestId("node-far")).toHaveCount(0);
   await expect(page.getByTestId("node-n2")).toContainText("A branch label");
   await expect(page.getByTestId("node-n2")).toContainText("Condition");
   const near = await drawnSteps(page);
-  expect(near.zoom).toBeGreaterThanOrEqual(0.45);
+  expect(near.zoom).toBeGreaterThanOrEqual(0.7);
   expectComputedGeometry(graph, near.steps);
   await shot(page, "editor-large-near");
 

@@ -1,5 +1,6 @@
-import type { Locator, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
+import { canvas, clearCanvas, connect, dragNodeBy, dropFromPalette, exported, fitView, focusCanvas, inspector, newMission, node, overlaps, pileUp, problemCount, select, setNodeId } from "./editor-helpers";
 import { publishAsApprover } from "./publishing";
 import { refundMission } from "../lib/mission/templates/refund";
 import type { MissionEdge, MissionGraph, MissionNode } from "../lib/mission/schema";
@@ -12,85 +13,6 @@ import type { MissionEdge, MissionGraph, MissionNode } from "../lib/mission/sche
 // Generous: these walk long journeys, and a shared 2-core machine can be slow.
 test.describe.configure({ mode: "serial", timeout: 180_000 });
 test.use({ actionTimeout: 15_000 });
-
-async function newMission(page: Page, name: string, template?: "refund" | "approval"): Promise<string> {
-  await page.goto("/missions");
-  await page.getByTestId("new-mission").click();
-  await page.getByLabel("Name").fill(name);
-  if (template) await page.getByTestId(`template-${template}`).check();
-  await page.getByTestId("create-mission-submit").click();
-  await page.waitForURL(/\/missions\/[^/]+$/);
-  await expect(page.getByTestId("mission-editor")).toBeVisible();
-  return new URL(page.url()).pathname.split("/").pop() as string;
-}
-
-/** Reads the graph the way a person can: Export shows the mission JSON. */
-async function exported(page: Page): Promise<MissionGraph> {
-  await page.getByTestId("editor-export").click();
-  const text = await page.getByTestId("export-json").inputValue();
-  await page.keyboard.press("Escape");
-  await expect(page.getByTestId("export-json")).toBeHidden();
-  return JSON.parse(text) as MissionGraph;
-}
-
-function canvas(page: Page): Locator {
-  return page.locator(".react-flow__pane");
-}
-
-function node(page: Page, id: string): Locator {
-  return page.getByTestId(`node-${id}`);
-}
-
-function inspector(page: Page): Locator {
-  return page.getByTestId("inspector");
-}
-
-async function dropFromPalette(page: Page, kind: MissionNode["kind"], at: { x: number; y: number }) {
-  await page.getByTestId(`palette-${kind}`).dragTo(canvas(page), { targetPosition: at });
-}
-
-/**
- * Drags from one handle to another with the mouse, as a person connects two steps. With `onBody`
- * the drag ends on the target step's title instead of its input handle.
- */
-async function connect(page: Page, from: string, to: string, handle?: string, onBody = false) {
-  const source = node(page, from).locator(handle ? `.react-flow__handle.source[data-handleid="${handle}"]` : ".react-flow__handle.source").first();
-  const target = onBody ? node(page, to) : node(page, to).locator(".react-flow__handle.target");
-  const a = await source.boundingBox();
-  const b = await target.boundingBox();
-  const pane = await canvas(page).boundingBox();
-  const inside = (r: { x: number; y: number } | null) => !!r && !!pane && r.x >= pane.x && r.y >= pane.y && r.x <= pane.x + pane.width && r.y <= pane.y + pane.height;
-  if (!a || !b || !inside(a) || !inside(b)) throw new Error(`handles of ${from} → ${to} are not on the visible canvas`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 10, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  // Settle on the target before letting go, as a hand does: pointer moves are delivered with
-  // animation frames, and on a busy machine a frame can take a while.
-  await page.mouse.move(b.x + b.width / 2 + 1, b.y + b.height / 2);
-  await page.waitForTimeout(150);
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  await page.waitForTimeout(50);
-  await page.mouse.up();
-}
-
-/** The Controls' "fit view" button: brings every step on screen. */
-async function fitView(page: Page) {
-  await page.locator(".react-flow__controls-fitview").click();
-  await page.waitForTimeout(250);
-}
-
-async function select(page: Page, id: string) {
-  await node(page, id).click();
-  await expect(inspector(page)).toHaveAttribute("data-node", id);
-}
-
-async function setNodeId(page: Page, to: string) {
-  const field = page.getByTestId("inspector-id");
-  await field.fill(to);
-  await field.press("Enter");
-  await expect(inspector(page)).toHaveAttribute("data-node", to);
-}
 
 async function fillNode(page: Page, n: MissionNode, opts: { skipVerdictOutcome?: boolean } = {}) {
   const panel = inspector(page);
@@ -189,16 +111,13 @@ function shape(graph: MissionGraph) {
   };
 }
 
-async function problemCount(page: Page): Promise<number> {
-  return Number(await page.getByTestId("problem-count").textContent());
-}
-
 test("a builder draws the refund mission from an empty canvas, fixes every problem, saves and gets the identical graph back", async ({ page }) => {
   test.setTimeout(240_000);
   const refund = refundMission();
   await signIn(page, "builder");
   await newMission(page, "Refund, drawn by hand");
-  await expect(page.getByText("An empty canvas")).toBeVisible();
+  // A blank mission starts with a trigger and a verdict: this journey draws every step itself.
+  await clearCanvas(page);
   await shot(page, "editor-01-empty-canvas");
 
   // Zoom out so two rows of four steps fit on screen.
@@ -263,28 +182,12 @@ test("a builder draws the refund mission from an empty canvas, fixes every probl
   await expect(page.getByTestId("version-1")).toContainText("Drawn by hand");
 });
 
-async function focusCanvas(page: Page) {
-  // An empty spot of the pane: clicking it clears the selection and takes focus off any input.
-  const box = await canvas(page).boundingBox();
-  if (!box) throw new Error("no canvas");
-  await page.mouse.click(box.x + box.width - 260, box.y + 20);
-}
-
-async function dragNodeBy(page: Page, id: string, dx: number, dy: number) {
-  const b = await node(page, id).boundingBox();
-  if (!b) throw new Error(`node ${id} is not on screen`);
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(b.x + b.width / 2 + dx / 2, b.y + b.height / 2 + dy / 2, { steps: 4 });
-  await page.mouse.move(b.x + b.width / 2 + dx, b.y + b.height / 2 + dy, { steps: 4 });
-  await page.mouse.up();
-}
-
 test("undo and redo walk through 20 edits, returning exactly to each earlier state", async ({ page }) => {
   // 61 reads of the graph through the Export dialog: about a minute idle, several on a busy 2-core machine.
   test.setTimeout(480_000);
   await signIn(page, "builder");
   await newMission(page, "Undo journey");
+  await clearCanvas(page);
   const states: MissionGraph[] = [await exported(page)];
   const edit = async (what: () => Promise<unknown>) => {
     await what();
@@ -353,55 +256,41 @@ test("steps copied in one mission paste into another, with their connection", as
   await expect(page.getByTestId("inspector")).toContainText("2 steps selected");
   await shot(page, "editor-10-two-selected");
   await page.keyboard.press("Control+c");
-  await expect(page.getByText("Copied 2 nodes")).toBeVisible();
+  await expect(page.getByText("Copied 2 steps")).toBeVisible();
 
   await newMission(page, "Copy target");
   await focusCanvas(page);
   await page.keyboard.press("Control+v");
   await expect(node(page, "ground")).toBeVisible();
   await expect(node(page, "reason")).toBeVisible();
-  await expect(page.locator(".react-flow__edge")).toHaveCount(1);
+  // The blank mission's own trigger → verdict connection, and the pasted one.
+  await expect(page.locator(".react-flow__edge")).toHaveCount(2);
   await shot(page, "editor-11-pasted-into-other-mission");
   const pasted = await exported(page);
-  expect(pasted.nodes.map((n) => ({ id: n.id, kind: n.kind, data: n.data }))).toEqual(
+  const copies = (g: MissionGraph) => g.nodes.filter((n) => n.id !== "trigger" && n.id !== "verdict");
+  // Where the ids are free the steps keep them, and their labels.
+  expect(copies(pasted).map((n) => ({ id: n.id, kind: n.kind, data: n.data }))).toEqual(
     refund.nodes.filter((n) => n.id === "ground" || n.id === "reason").map((n) => ({ id: n.id, kind: n.kind, data: n.data })),
   );
-  expect(pasted.edges).toEqual([{ id: "ground->reason", source: "ground", target: "reason" }]);
+  expect(pasted.edges.filter((e) => e.source !== "trigger")).toEqual([{ id: "ground->reason", source: "ground", target: "reason" }]);
 
-  // Pasting again in the same mission makes copies with fresh ids, offset from the originals.
+  // Pasting again in the same mission makes copies with fresh ids, clear of the originals, that say they are copies.
   await page.keyboard.press("Control+v");
   await expect(node(page, "ground_2")).toBeVisible();
   await expect(node(page, "reason_2")).toBeVisible();
   const again = await exported(page);
   const reason2 = again.nodes.find((n) => n.id === "reason_2");
   expect(again.edges.map((e) => `${e.source}->${e.target}`)).toContain("ground_2->reason_2");
-  expect(reason2?.data).toEqual(refund.nodes.find((n) => n.id === "reason")?.data);
+  const reason = refund.nodes.find((n) => n.id === "reason");
+  expect(reason2?.data).toEqual({ ...reason?.data, label: `${reason?.data.label} (copy)` });
+  expect(await overlaps(page)).toEqual([]);
 });
-
-async function overlaps(page: Page): Promise<string[]> {
-  const boxes = await page.locator(".react-flow__node").evaluateAll((els) =>
-    els.map((el) => {
-      const r = el.getBoundingClientRect();
-      return { id: el.getAttribute("data-id") ?? "", x: r.x, y: r.y, w: r.width, h: r.height };
-    }),
-  );
-  const found: string[] = [];
-  boxes.forEach((a, i) =>
-    boxes.slice(i + 1).forEach((b) => {
-      const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
-      if (!apart) found.push(`${a.id}/${b.id}`);
-    }),
-  );
-  return found;
-}
 
 test("auto-layout arranges overlapping steps so that none overlap", async ({ page }) => {
   await signIn(page, "builder");
   await newMission(page, "Layout", "refund");
-  await focusCanvas(page);
-  await page.keyboard.press("Control+a");
-  await page.keyboard.press("Control+d");
-  await expect(page.locator(".react-flow__node")).toHaveCount(16);
+  await pileUp(page, 3, 2, 50);
+  await fitView(page);
   expect((await overlaps(page)).length).toBeGreaterThan(0);
   await shot(page, "editor-12-overlapping");
   await page.getByTestId("auto-layout").click();
@@ -471,7 +360,7 @@ test("bad input: garbage paste, a file that is not a mission, refused connection
   await page.keyboard.press("Escape");
   await focusCanvas(page);
   await page.keyboard.press("Control+v");
-  await expect(page.getByText("The clipboard does not hold Steward nodes")).toBeVisible();
+  await expect(page.getByText("The clipboard does not hold Steward steps")).toBeVisible();
   await shot(page, "editor-15-garbage-paste");
 
   // A dropped file that is not a mission.
@@ -510,7 +399,7 @@ test("bad input: garbage paste, a file that is not a mission, refused connection
   await expect(node(page, "ground")).toHaveCount(0);
   await expect(node(page, "refund")).not.toHaveAttribute("data-problems", "0");
   await page.getByTestId("tab-problems").click();
-  await expect(page.getByTestId("problems")).toContainText('refers to "ground", which is not a node in this mission');
+  await expect(page.getByTestId("problems")).toContainText('refers to "ground", which is not a step in this mission');
   await shot(page, "editor-17-dangling-reference");
 });
 
@@ -520,7 +409,7 @@ test("shortcuts help, leaving with unsaved changes, and read-only viewers", asyn
   await focusCanvas(page);
   await page.keyboard.press("?");
   await expect(page.getByTestId("shortcuts")).toContainText("Undo");
-  await expect(page.getByTestId("shortcuts")).toContainText("Duplicate the selected nodes");
+  await expect(page.getByTestId("shortcuts")).toContainText("Duplicate the selected steps");
   await shot(page, "editor-18-shortcuts");
   await page.keyboard.press("Escape");
 

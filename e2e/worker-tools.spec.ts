@@ -25,21 +25,6 @@ async function trpc<T>(request: APIRequestContext, procedure: string, input: unk
 
 const node = (page: Page, id: string): Locator => page.getByTestId(`node-${id}`);
 
-/** Drags from one step's output handle to another's input, as a person connects them. */
-async function connect(page: Page, from: string, to: string) {
-  const a = await node(page, from).locator(".react-flow__handle.source").first().boundingBox();
-  const b = await node(page, to).locator(".react-flow__handle.target").boundingBox();
-  if (!a || !b) throw new Error(`handles of ${from} → ${to} are not visible`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 10, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2 + 1, b.y + b.height / 2, { steps: 5 });
-  await page.waitForTimeout(150);
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
-  await page.waitForTimeout(50);
-  await page.mouse.up();
-}
-
 let missionId = "";
 
 test("an admin registers server-everything, tests it, sees its 13 tools and approves them", async ({ page }) => {
@@ -73,12 +58,11 @@ test("a builder gives a Worker the read-only echo tool and the replay model, and
   missionId = new URL(page.url()).pathname.split("/").pop()!;
   await expect(page.getByTestId("mission-editor")).toBeVisible();
 
-  // Draw trigger → Worker → verdict: click each kind in the palette, then drag the connections.
-  for (const kind of ["trigger", "worker", "verdict"]) await page.getByTestId(`palette-${kind}`).click();
-  await page.locator(".react-flow__controls-fitview").click();
-  await page.waitForTimeout(300);
-  await connect(page, "trigger", "worker");
-  await connect(page, "worker", "verdict");
+  // A blank mission is a trigger and a verdict: the "+" on the trigger's output puts a Worker between them.
+  await node(page, "trigger").hover();
+  await page.getByTestId("add-next-trigger").click();
+  await page.getByTestId("add-next-menu").getByRole("menuitem", { name: "AI Worker" }).click();
+  await expect(node(page, "worker")).toBeVisible();
   await expect(page.locator(".react-flow__edge")).toHaveCount(2);
 
   const inspector = page.getByTestId("inspector");

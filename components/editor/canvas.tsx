@@ -9,6 +9,7 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  useStoreApi,
   type Connection,
   type FinalConnectionState,
   type IsValidConnection,
@@ -21,14 +22,19 @@ import {
 import { useShallow } from "zustand/react/shallow";
 import { toast } from "sonner";
 import { isNodeKind } from "@/lib/mission/node-kinds";
+import { AddNextContext, AddNextMenu, type AddNextRequest } from "./add-next";
+import { createLaneCache } from "./edge-routes";
+import { edgeTypes } from "./edges/routed-edge";
 import { checkConnection, parseClipboard } from "./graph-ops";
 import { createFlowMapper, REMOVED_PREFIX, type CanvasEdge, type CanvasNode } from "./graph-mapping";
-import { initialViewport } from "./initial-viewport";
+import { FIT_PADDING, initialFit } from "./initial-viewport";
 import { nodeTypes } from "./nodes";
 import { OverviewMap } from "./overview-map";
 import { useEditor, useEditorStoreApi } from "./store/editor-context";
-import { NODE_WIDTH } from "./nodes/card-geometry";
+import { cardGeometry, NODE_WIDTH } from "./nodes/card-geometry";
+import { InverseZoom } from "./inverse-zoom";
 import { FarContext } from "./nodes/node-card";
+import { bounds } from "./rect-index";
 
 export const PALETTE_MIME = "application/x-steward-node-kind";
 
@@ -38,7 +44,7 @@ const MINIMAP_COLORS: Record<string, string> = {
   condition: "#64748b",
   approval: "#10b981",
   action: "#f59e0b",
-  verdict: "#f43f5e",
+  verdict: "#27272a",
   removed: "#fca5a5",
 };
 
@@ -46,17 +52,24 @@ function minimapColor(node: Node): string {
   return MINIMAP_COLORS[node.type ?? ""] ?? "#94a3b8";
 }
 
-const FIT_VIEW_OPTIONS = { padding: 0.2, maxZoom: 1 };
+/** Fitting leaves room for the minimap and the zoom controls at the bottom, so no card hides under them. */
+export const FIT_VIEW_OPTIONS = {
+  padding: { top: `${FIT_PADDING.top}px`, right: `${FIT_PADDING.right}px`, bottom: `${FIT_PADDING.bottom}px`, left: `${FIT_PADDING.left}px` },
+  maxZoom: 1,
+} as const;
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
-const DEFAULT_EDGE_OPTIONS = { type: "default" };
 const MINIMAP_STYLE = { width: 168, height: 112 };
-/** Below this zoom step cards show only a large title (less to draw, and still readable): FarContext. */
-export const LOD_ZOOM = 0.45;
+/**
+ * Below this zoom, cards show only a title sized to stay readable (editor.css, --inv-zoom): their
+ * 11–14 px details would be under 10 px on screen. FarContext.
+ */
+export const LOD_ZOOM = 0.7;
 /** Null until React Flow has applied the opening viewport (its store starts at zoom 1). */
 const farSelector = (s: ReactFlowState) => (s.panZoom ? s.transform[2] < LOD_ZOOM : null);
-
+const paneSizeSelector = (s: ReactFlowState) => `${s.width}x${s.height}`;
+const NO_LANES: ReadonlyMap<string, number> = new Map();
 /** The React Flow canvas: a view of the store's domain graph, mapped through graph-mapping. */
 export function Canvas() {
   const store = useEditorStoreApi();
@@ -78,17 +91,41 @@ export function Canvas() {
   // mission renders only what is in view and nothing jumps after load.
   const wrapper = useRef<HTMLDivElement>(null);
   const [openAt, setOpenAt] = useState<Viewport | null>(null);
+  // Whether the view shows the whole graph as fitted, and so should be fitted again when the pane
+  // changes size (a notice opens above it); the person's own pan or zoom ends that.
+  const fitted = useRef(false);
   useLayoutEffect(() => {
     const rect = wrapper.current?.getBoundingClientRect();
-    setOpenAt(initialViewport(store.getState().graph, rect?.width ?? 0, rect?.height ?? 0));
+    const fit = initialFit(store.getState().graph, rect?.width ?? 0, rect?.height ?? 0);
+    fitted.current = fit.whole;
+    setOpenAt(fit.viewport);
   }, [store]);
-  // The first frame already knows the opening zoom: drawing edge labels only to drop them a frame
-  // later costs a text measurement per label.
-  const far = useStore(farSelector) ?? (openAt ? openAt.zoom < LOD_ZOOM : false);
-  const { nodes, edges } = useMemo(() => mapper({ ...input, edgeLabels: !far }), [mapper, input, far]);
-  const readOnly = input.readOnly;
   // Past this size only what is in view is rendered, and the minimap is drawn on a canvas.
   const large = input.graph.nodes.length > 150;
+  // The first frame already knows the opening zoom: drawing edge labels only to drop them a frame
+  // later costs a layout per label. Zoomed far out, a big mission leaves its labels out.
+  const far = useStore(farSelector) ?? (openAt ? openAt.zoom < LOD_ZOOM : false);
+  // Connections that would pass behind cards go around them; not worked out on every drag frame.
+  // A big mission draws its first view with plain curves and routes them once the browser is idle.
+  const laneCache = useMemo(() => createLaneCache(), []);
+  const dragging = useEditor((s) => s.dragOrigin !== null);
+  const [routeNow, setRouteNow] = useState(() => store.getState().graph.nodes.length <= 150);
+  useEffect(() => {
+    if (routeNow) return;
+    const done = () => setRouteNow(true);
+    if (typeof requestIdleCallback !== "function") {
+      const timer = setTimeout(done, 500);
+      return () => clearTimeout(timer);
+    }
+    const idle = requestIdleCallback(done, { timeout: 1_500 });
+    return () => cancelIdleCallback(idle);
+  }, [routeNow]);
+  const lanes = useMemo(
+    () => (routeNow ? laneCache(input.graph, dragging ? input.selectedNodes : null) : NO_LANES),
+    [routeNow, laneCache, input.graph, input.selectedNodes, dragging],
+  );
+  const { nodes, edges } = useMemo(() => mapper({ ...input, edgeLabels: !(far && large), lanes }), [mapper, input, far, large, lanes]);
+  const readOnly = input.readOnly;
 
   // Mouse moves can outnumber frames; while dragging, positions are applied once per frame.
   const dragBatch = useRef<{ pending: NodeChange<CanvasNode>[]; frame: number | null }>({ pending: [], frame: null });
@@ -176,7 +213,7 @@ export function Canvas() {
       const kind = e.dataTransfer.getData(PALETTE_MIME);
       if (kind) {
         if (!isNodeKind(kind)) {
-          toast.error(`Unknown node kind "${kind}".`);
+          toast.error(`Unknown kind of step "${kind}".`);
           return;
         }
         store.getState().addNode(kind, { x: at.x - NODE_WIDTH / 2, y: at.y - 40 });
@@ -194,7 +231,7 @@ export function Canvas() {
         return;
       }
       const ids = store.getState().paste(parsed, { at });
-      toast.success(`Added ${ids.length} node${ids.length === 1 ? "" : "s"} from ${file.name}`);
+      toast.success(`Added ${ids.length} step${ids.length === 1 ? "" : "s"} from ${file.name}`);
     },
     [flow, readOnly, store],
   );
@@ -209,18 +246,71 @@ export function Canvas() {
     if (ids.length) void flow.fitView({ nodes: ids.map((id) => ({ id })), duration: 300, maxZoom: 1.1, padding: 0.6 });
   }, [focus, flow, store]);
 
-  // A new comparison zooms to what changed, so the highlights are readable, not specks.
+  // A new comparison zooms to what changed, so the highlights are readable, not specks; a restored
+  // version is shown whole (what changed is highlighted in it).
   const diffBase = useEditor((s) => s.diff?.base ?? null);
   useEffect(() => {
     if (!diffBase) return;
     const timer = setTimeout(() => {
-      const overlay = store.getState().diff?.overlay;
-      if (!overlay) return;
+      const diff = store.getState().diff;
+      if (!diff) return;
+      if (diff.show === "all") {
+        fitted.current = true;
+        void flow.fitView({ ...FIT_VIEW_OPTIONS, duration: 300 });
+        return;
+      }
+      const overlay = diff.overlay;
       const ids = [...overlay.added, ...overlay.changed, ...overlay.removedNodes.map((n) => `${REMOVED_PREFIX}${n.id}`)];
       if (ids.length) void flow.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.35, maxZoom: 1, duration: 300 });
     }, 60);
     return () => clearTimeout(timer);
   }, [diffBase, flow, store]);
+
+  // Fit the whole graph (after auto-layout), or bring steps just added into view: the whole graph
+  // again while it fits, else the new steps if they are not in view.
+  const flowStore = useStoreApi<CanvasNode, CanvasEdge>();
+  const view = useEditor((s) => s.view);
+  useEffect(() => {
+    if (!view) return;
+    if (view.kind === "fit") {
+      fitted.current = true;
+      void flow.fitView({ ...FIT_VIEW_OPTIONS, duration: 300 });
+      return;
+    }
+    const graph = store.getState().graph;
+    const { width, height, transform } = flowStore.getState();
+    // A view that shows the whole mission keeps showing it, as long as it still fits readably.
+    if (fitted.current && initialFit(graph, width, height).whole) {
+      void flow.fitView({ ...FIT_VIEW_OPTIONS, duration: 250 });
+      return;
+    }
+    fitted.current = false;
+    const rects = graph.nodes.filter((n) => view.ids.includes(n.id)).map((n) => ({ x: n.position.x, y: n.position.y, width: NODE_WIDTH, height: cardGeometry(n).height }));
+    if (!rects.length) return;
+    const r = bounds(rects);
+    const [tx, ty, zoom] = transform;
+    const left = (FIT_PADDING.left - tx) / zoom;
+    const top = (FIT_PADDING.top - ty) / zoom;
+    const right = (width - FIT_PADDING.right - tx) / zoom;
+    const bottom = (height - FIT_PADDING.bottom - ty) / zoom;
+    if (r.x >= left && r.y >= top && r.x + r.width <= right && r.y + r.height <= bottom) return;
+    void flow.setCenter(r.x + r.width / 2, r.y + r.height / 2, { zoom, duration: 250 });
+  }, [view, flow, flowStore, store]);
+
+  // A fitted view stays fitted when the pane changes size (a notice opening above it, the window).
+  const paneSize = useStore(paneSizeSelector);
+  useEffect(() => {
+    if (fitted.current && paneSize !== "0x0") void flow.fitView(FIT_VIEW_OPTIONS);
+  }, [paneSize, flow]);
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    // Only a person's pan or zoom has an event; the canvas's own moves do not.
+    if (event) fitted.current = false;
+  }, []);
+
+  // The "+" beside a step's output opens one menu, owned here.
+  const [addNext, setAddNext] = useState<AddNextRequest | null>(null);
+  const openAddNext = useCallback((request: AddNextRequest) => setAddNext(request), []);
+  const closeAddNext = useCallback(() => setAddNext(null), []);
 
   const onPaneClick = useCallback(() => store.getState().select([]), [store]);
 
@@ -236,10 +326,13 @@ export function Canvas() {
     <div ref={wrapper} className="h-full w-full" onDragOver={onDragOver} onDrop={onDrop} onMouseDownCapture={onMouseDownCapture} data-testid="canvas">
       {openAt ? (
         <FarContext.Provider value={far}>
+          <AddNextContext.Provider value={readOnly ? null : openAddNext}>
           <ReactFlow<CanvasNode, CanvasEdge>
             nodes={nodes}
             edges={edges}
             nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onMoveStart={onMoveStart}
             onNodesChange={actions.onNodesChange}
             onEdgesChange={actions.onEdgesChange}
             onNodeDragStart={actions.onNodeDragStart}
@@ -263,9 +356,9 @@ export function Canvas() {
             maxZoom={2}
             onlyRenderVisibleElements={large}
             proOptions={PRO_OPTIONS}
-            defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
             className="bg-slate-50"
           >
+            <InverseZoom target={wrapper} />
             <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
             {large ? (
               <OverviewMap colors={MINIMAP_COLORS} />
@@ -274,8 +367,10 @@ export function Canvas() {
             )}
             <Controls showInteractive={false} className="!rounded-lg !border !border-slate-200 !shadow-sm" />
           </ReactFlow>
+          </AddNextContext.Provider>
         </FarContext.Provider>
       ) : null}
+      {addNext ? <AddNextMenu request={addNext} onClose={closeAddNext} /> : null}
     </div>
   );
 }

@@ -56,8 +56,9 @@ describe("graph mapping", () => {
       ["e3", "check", "verdict", "else", null],
       ["e4", "gate", "verdict", "approved", null],
     ]);
-    // Branch edges are labelled with the branch's label, so the canvas reads like the graph.
-    expect(edges.map((e) => e.label)).toEqual([undefined, "Big refund", "else", "approved"]);
+    // Branch edges are labelled as their port is on the card, so the canvas reads like the graph.
+    expect(edges.map((e) => e.label)).toEqual([undefined, "Big refund", "Else", "Approved"]);
+    expect(edges.every((e) => e.type === "routed" && e.data?.lane === null)).toBe(true);
     // Zoomed far out the labels are left off.
     expect(toFlow(input(graph, { edgeLabels: false })).edges.map((e) => e.label)).toEqual([undefined, undefined, undefined, undefined]);
   });
@@ -215,5 +216,12 @@ describe("graph mapping under many changes", () => {
     // A data change after the fast path re-labels edges through the general pass.
     graph = { ...graph, nodes: graph.nodes.map((n) => (n.kind === "condition" ? { ...n, data: { ...n.data, branches: [{ id: "big", label: "Huge", expression: "true" }] } } : n)) };
     expect(mapper({ ...view, graph, measured }).edges.find((e) => e.id === "e2")?.label).toBe("Huge");
+    // New lanes after a move re-create only the connections whose lane changed.
+    const before = mapper({ ...view, graph, measured });
+    const lanes = new Map([["e3", 420]]);
+    const relaned = mapper({ ...view, graph, measured, lanes });
+    expect(relaned).toEqual(toFlow({ ...view, graph, measured, lanes }));
+    expect(relaned.edges.find((e) => e.id === "e3")?.data?.lane).toBe(420);
+    expect(relaned.edges.filter((e, i) => e !== before.edges[i]).map((e) => e.id)).toEqual(["e3"]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
+import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
 import { cardGeometry } from "./nodes/card-geometry";
 
@@ -31,8 +32,16 @@ export type MissionFlowNode = Node<MissionFlowNodeData, NodeKind>;
 export type RemovedFlowNode = Node<RemovedFlowNodeData, typeof REMOVED_NODE_TYPE>;
 export type CanvasNode = MissionFlowNode | RemovedFlowNode;
 
-export type MissionFlowEdgeData = { problems: readonly string[]; diff: "added" | "removed" | null };
+export type MissionFlowEdgeData = {
+  problems: readonly string[];
+  diff: "added" | "removed" | null;
+  /** The `y` of the lane a connection takes around the cards in its way (edge-routes.ts); null: a plain curve. */
+  lane: number | null;
+};
 export type CanvasEdge = Edge<MissionFlowEdgeData>;
+
+/** Every connection is drawn by edges/routed-edge.tsx. */
+export const ROUTED_EDGE_TYPE = "routed";
 
 export interface Size {
   width: number;
@@ -58,21 +67,18 @@ export interface MappingInput {
   problemsByEdge: ReadonlyMap<string, readonly string[]>;
   diff: DiffOverlay | null;
   readOnly: boolean;
-  /** Whether edges carry their port's label; zoomed far out they are unreadable and cost to draw. */
+  /** Whether edges carry their port's label; a big mission zoomed far out leaves them out (they cost to draw). */
   edgeLabels?: boolean;
+  /** Lanes of the connections that go around cards (edge-routes.ts); the rest are plain curves. */
+  lanes?: ReadonlyMap<string, number>;
 }
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
-/** Edge label for a named output port (condition branches, approval outcomes). */
+/** Edge label for a named output port: the port's label on the card (a branch's, "Else", "Approved"…). */
 function handleLabel(source: MissionNode | undefined, handle: string | undefined): string | undefined {
   if (!source || !handle) return undefined;
-  if (source.kind === "condition") {
-    if (handle === "else") return "else";
-    const branch = source.data.branches.find((b) => b.id === handle);
-    return branch ? branch.label || branch.id : handle;
-  }
-  return handle;
+  return nodeOutputs(source).find((p) => p.handle === handle)?.label ?? handle;
 }
 
 function sameMessages(a: readonly string[], b: readonly string[]): boolean {
@@ -138,19 +144,20 @@ export function toFlowNode(
 export function toFlowEdge(
   edge: MissionEdge,
   source: MissionNode | undefined,
-  marks: { selected?: boolean; problems?: readonly string[]; diff?: "added" | "removed" | null; readOnly?: boolean; label?: boolean } = {},
+  marks: { selected?: boolean; problems?: readonly string[]; diff?: "added" | "removed" | null; readOnly?: boolean; label?: boolean; lane?: number } = {},
 ): CanvasEdge {
   const problems = marks.problems ?? NO_PROBLEMS;
   const diff = marks.diff ?? null;
   const classes = [problems.length ? "has-problems" : "", diff ? `diff-${diff}` : ""].filter(Boolean).join(" ");
   const flow: CanvasEdge = {
     id: edge.id,
+    type: ROUTED_EDGE_TYPE,
     source: edge.source,
     target: edge.target,
     sourceHandle: edge.sourceHandle ?? null,
     targetHandle: null,
     selected: marks.selected ?? false,
-    data: { problems, diff },
+    data: { problems, diff, lane: marks.lane ?? null },
   };
   const label = marks.label === false ? undefined : handleLabel(source, edge.sourceHandle);
   if (label) flow.label = label;
@@ -197,6 +204,7 @@ interface NodeCacheEntry {
 interface EdgeCacheEntry {
   edge: MissionEdge;
   label: string | undefined;
+  lane: number | undefined;
   selected: boolean;
   problems: readonly string[];
   diff: "added" | "removed" | null;
@@ -234,6 +242,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
       p.readOnly === input.readOnly &&
       p.edgeLabels === input.edgeLabels;
     if (!viewSame || p.graph.edges !== input.graph.edges || p.graph.nodes.length !== input.graph.nodes.length) return null;
+    if (p.lanes !== input.lanes) relane(input);
     const measuredChanged = p.measured !== input.measured;
     const offset = input.diff ? input.diff.removedNodes.length : 0;
     let nodes: CanvasNode[] | null = null;
@@ -256,6 +265,21 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
     if (measuredChanged && input.diff?.removedNodes.some((n) => input.measured[`${REMOVED_PREFIX}${n.id}`] !== p.measured[`${REMOVED_PREFIX}${n.id}`])) return null;
     if (nodes) lastNodes = nodes;
     return { nodes: lastNodes, edges: lastEdges };
+  };
+
+  /** Lanes changed (steps were moved): re-creates just the connections whose lane did. */
+  const relane = (input: MappingInput) => {
+    let edges: CanvasEdge[] | null = null;
+    input.graph.edges.forEach((edge, i) => {
+      const entry = edgeCache.get(edge.id);
+      const lane = input.lanes?.get(edge.id);
+      if (!entry || entry.lane === lane) return;
+      const flow: CanvasEdge = { ...entry.flow, data: { ...(entry.flow.data as MissionFlowEdgeData), lane: lane ?? null } };
+      edgeCache.set(edge.id, { ...entry, lane, flow });
+      edges ??= lastEdges.slice();
+      edges[i] = flow;
+    });
+    if (edges) lastEdges = edges;
   };
 
   return (input) => {
@@ -296,6 +320,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
       const source = byId.get(edge.source);
       const label = input.edgeLabels === false ? undefined : handleLabel(source, edge.sourceHandle);
       const selected = input.selectedEdges.has(edge.id);
+      const lane = input.lanes?.get(edge.id);
       let problems = input.problemsByEdge.get(edge.id) ?? NO_PROBLEMS;
       const diff = input.diff?.addedEdges.has(edge.id) ? "added" : null;
       const prev = edgeCache.get(edge.id);
@@ -305,12 +330,13 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
         prev &&
         prev.edge === edge &&
         prev.label === label &&
+        prev.lane === lane &&
         prev.selected === selected &&
         prev.problems === problems &&
         prev.diff === diff &&
         prev.readOnly === input.readOnly;
-      const flow = reuse ? prev.flow : toFlowEdge(edge, source, { selected, problems, diff, readOnly: input.readOnly, label: input.edgeLabels !== false });
-      nextEdgeCache.set(edge.id, { edge, label, selected, problems, diff, readOnly: input.readOnly, flow });
+      const flow = reuse ? prev.flow : toFlowEdge(edge, source, { selected, problems, diff, readOnly: input.readOnly, label: input.edgeLabels !== false, lane });
+      nextEdgeCache.set(edge.id, { edge, label, lane, selected, problems, diff, readOnly: input.readOnly, flow });
       edges.push(flow);
     }
     if (input.diff) {

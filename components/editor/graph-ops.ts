@@ -11,25 +11,102 @@ import {
   type NodeKind,
 } from "@/lib/mission/schema";
 import { renameRootIdentifier } from "./expression-rename";
-import { newEdgeId } from "./graph-mapping";
+import { newEdgeId, type Size } from "./graph-mapping";
+import { cardGeometry } from "./nodes/card-geometry";
+import { freeOffset, freeSpot, graphRects, nodeRect, type XY } from "./placement";
+
+export type { XY };
 
 /**
  * Pure operations on the domain graph, one per editor command. Each returns a new graph (or the
  * same object when nothing changed) so the store can keep snapshots for undo.
  */
 
-export interface XY {
-  x: number;
-  y: number;
-}
+/** Card sizes the canvas has measured, by step id; steps it has not get their computed size. */
+export type Measured = Readonly<Record<string, Size>>;
 
-export function addNode(graph: MissionGraph, kind: NodeKind, position: XY): { graph: MissionGraph; id: string } {
+// `|| 0` turns -0 (from rounding -0.4) into 0, which is what a person would write.
+const round = (p: XY): XY => ({ x: Math.round(p.x) || 0, y: Math.round(p.y) || 0 });
+
+/** Adds a step of `kind` at the free spot nearest to `position` (its card's top-left corner). */
+export function addNode(graph: MissionGraph, kind: NodeKind, position: XY, measured: Measured = {}): { graph: MissionGraph; id: string } {
   const id = nextNodeId(
     graph.nodes.map((n) => n.id),
     kind,
   );
-  const node = createNode(kind, id, { x: Math.round(position.x), y: Math.round(position.y) });
+  const fresh = createNode(kind, id, { x: 0, y: 0 });
+  const at = freeSpot(graphRects(graph, measured), cardGeometry(fresh), round(position));
+  const node = { ...fresh, position: round(at) };
   return { graph: { ...graph, nodes: [...graph.nodes, node] }, id };
+}
+
+/** Space between a step and the one it leads to, as auto-layout leaves it. */
+export const LAYER_GAP = 90;
+/** A step added after another stays at least this far right of it. */
+const PLACEMENT_GAP_AFTER = 40;
+
+/** The port a step added between two others continues through: its default one, else its first. */
+function throughPort(node: MissionNode): string | undefined | null {
+  const ports = nodeOutputs(node);
+  if (!ports.length) return null;
+  return ports.some((p) => p.handle === undefined) ? undefined : (ports[0]?.handle ?? null);
+}
+
+/**
+ * The "+" on a step's output: adds a step of `kind` after it, already connected from that output.
+ * When the output already leads somewhere and the new step has an output of its own, the new step
+ * goes in between (what followed now follows it, through its default or first output) and the
+ * steps from there rightwards move right to make room. Otherwise it is placed right of the step, in free space.
+ */
+export function addNodeAfter(
+  graph: MissionGraph,
+  sourceId: string,
+  handle: string | undefined,
+  kind: NodeKind,
+  measured: Measured = {},
+): { graph: MissionGraph; id: string } | { error: string } {
+  const source = graph.nodes.find((n) => n.id === sourceId);
+  if (!source) return { error: `There is no step ${sourceId}.` };
+  if (kind === "trigger") return { error: "A trigger cannot follow another step: it is where a run starts." };
+  const port = nodeOutputs(source).find((p) => p.handle === handle);
+  if (!port) return { error: `${sourceId} has no output called ${handle ?? "(default)"}.` };
+  const id = nextNodeId(
+    graph.nodes.map((n) => n.id),
+    kind,
+  );
+  const fresh = createNode(kind, id, { x: 0, y: 0 });
+  const size = cardGeometry(fresh);
+  const from = nodeRect(source, measured);
+  // Level with the output it hangs from: that output's handle centre meets the new card's middle.
+  const out = cardGeometry(source).handles.find((h) => h.type === "source" && (h.id ?? undefined) === handle);
+  const portY = out ? out.y + (out.height ?? 0) / 2 : from.height / 2;
+  const wanted = { x: from.x + from.width + LAYER_GAP, y: from.y + portY - size.height / 2 };
+
+  const leaving = graph.edges.filter((e) => e.source === sourceId && e.sourceHandle === handle);
+  const through = throughPort(fresh);
+  const insert = leaving.length > 0 && through !== null;
+  let nodes = graph.nodes;
+  let edges = graph.edges;
+  if (insert) {
+    // Make room: every step from the first that followed the output rightwards moves right by
+    // what the new step needs. Moving all of them together keeps them apart from each other.
+    const targets = new Set(leaving.map((e) => e.target));
+    const firstX = Math.min(...graph.nodes.filter((n) => targets.has(n.id)).map((n) => n.position.x));
+    const shift = firstX > source.position.x ? Math.max(0, wanted.x + size.width + LAYER_GAP - firstX) : 0;
+    if (shift) nodes = nodes.map((n) => (n.id !== sourceId && n.position.x >= firstX ? { ...n, position: { x: n.position.x + shift, y: n.position.y } } : n));
+    edges = edges.filter((e) => !leaving.includes(e));
+    for (const target of targets) {
+      const edge: MissionEdge = { id: newEdgeId({ edges }, id, target, through), source: id, target };
+      if (through) edge.sourceHandle = through;
+      edges = [...edges, edge];
+    }
+  }
+  const right = from.x + from.width + PLACEMENT_GAP_AFTER;
+  const at = freeSpot(graphRects({ nodes }, measured), size, round(wanted), (p) => p.x >= right);
+  const node = { ...fresh, position: round(at) };
+  const edge: MissionEdge = { id: newEdgeId({ edges }, sourceId, id, handle), source: sourceId, target: id };
+  if (handle) edge.sourceHandle = handle;
+  return { graph: { ...graph, nodes: [...nodes, node], edges: [...edges, edge] }, id };
 }
 
 /** Removes nodes (with every edge touching them) and edges. */
@@ -55,8 +132,8 @@ export type ConnectionCheck = { ok: true } | { ok: false; reason: string };
 export function checkConnection(graph: MissionGraph, c: ConnectionRequest): ConnectionCheck {
   const source = graph.nodes.find((n) => n.id === c.source);
   const target = graph.nodes.find((n) => n.id === c.target);
-  if (!source || !target) return { ok: false, reason: "Both ends of a connection must be nodes on the canvas." };
-  if (source.id === target.id) return { ok: false, reason: `A node cannot lead into itself (${source.id}).` };
+  if (!source || !target) return { ok: false, reason: "Both ends of a connection must be steps on the canvas." };
+  if (source.id === target.id) return { ok: false, reason: `A step cannot lead into itself (${source.id}).` };
   if (target.kind === "trigger") return { ok: false, reason: "Nothing can lead into a trigger: it is where a run starts." };
   if (source.kind === "verdict") return { ok: false, reason: "Nothing can follow a verdict: it is where a run ends." };
   if (!getNodeKind(target.kind)?.inputs) return { ok: false, reason: `${target.id} takes no inputs.` };
@@ -139,9 +216,9 @@ function renameReferences(node: MissionNode, from: string, to: string): MissionN
 export function renameNode(graph: MissionGraph, from: string, to: string): { graph: MissionGraph } | { error: string } {
   if (from === to) return { graph };
   const parsed = nodeIdSchema.safeParse(to);
-  if (!parsed.success) return { error: `Node id ${parsed.error.issues[0]?.message ?? "is not valid"}` };
-  if (graph.nodes.some((n) => n.id === to)) return { error: `Another node is already called ${to}` };
-  if (!graph.nodes.some((n) => n.id === from)) return { error: `No node ${from}` };
+  if (!parsed.success) return { error: `Step id ${parsed.error.issues[0]?.message ?? "is not valid"}` };
+  if (graph.nodes.some((n) => n.id === to)) return { error: `Another step is already called ${to}` };
+  if (!graph.nodes.some((n) => n.id === from)) return { error: `No step ${from}` };
   const nodes = graph.nodes.map((n) => renameReferences(n.id === from ? { ...n, id: to } : n, from, to));
   const edges = graph.edges.map((e) =>
     e.source === from || e.target === from ? { ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target } : e,
@@ -170,15 +247,24 @@ function freshId(taken: Set<string>, id: string): string {
   }
 }
 
+/** A copy's label says it is one, so it is not mistaken for the step it was copied from. */
+function copyLabel(node: MissionNode): string {
+  const label = node.data.label.trim() || getNodeKind(node.kind).label;
+  return / \(copy\)$/.test(label) ? label : `${label.slice(0, 113)} (copy)`;
+}
+
 /**
  * Adds a subgraph's nodes and edges to the graph. Ids that are taken get fresh ones, and
- * expressions inside the pasted nodes follow the renames. `at` puts the subgraph's top-left
- * corner there; otherwise it lands `offset` from where it was.
+ * expressions inside the pasted nodes follow the renames; a step whose id was taken is a copy of
+ * one on the canvas, and its label ends in "(copy)". `at` asks for the subgraph's top-left corner
+ * there, otherwise `offset` from where it was; either way it lands at the nearest spot where none
+ * of its cards touches one already on the canvas.
  */
 export function pasteSubgraph(
   graph: MissionGraph,
   sub: Pick<MissionGraph, "nodes" | "edges">,
   place: { at?: XY; offset?: XY } = {},
+  measured: Measured = {},
 ): { graph: MissionGraph; nodeIds: string[]; edgeIds: string[] } {
   if (!sub.nodes.length) return { graph, nodeIds: [], edgeIds: [] };
   const taken = new Set(graph.nodes.map((n) => n.id));
@@ -191,14 +277,18 @@ export function pasteSubgraph(
   }
   const minX = Math.min(...sub.nodes.map((n) => n.position.x));
   const minY = Math.min(...sub.nodes.map((n) => n.position.y));
-  const dx = place.at ? place.at.x - minX : (place.offset?.x ?? 40);
-  const dy = place.at ? place.at.y - minY : (place.offset?.y ?? 40);
+  const wanted = place.at ? { x: place.at.x - minX, y: place.at.y - minY } : { x: place.offset?.x ?? 40, y: place.offset?.y ?? 40 };
+  // Each card is measured by the size its original has on the canvas (a copy looks the same).
+  const shapes = sub.nodes.map((n) => nodeRect(n, measured));
+  const { x: dx, y: dy } = freeOffset(graphRects(graph, measured), shapes, round(wanted));
   const seen = new Set<string>();
   const added: MissionNode[] = [];
   for (const n of sub.nodes) {
     if (seen.has(n.id)) continue;
     seen.add(n.id);
-    let node: MissionNode = { ...n, id: renames.get(n.id) as string, position: { x: Math.round(n.position.x + dx), y: Math.round(n.position.y + dy) } };
+    const id = renames.get(n.id) as string;
+    const data = id === n.id ? n.data : { ...n.data, label: copyLabel(n) };
+    let node = { ...n, id, data, position: { x: Math.round(n.position.x + dx), y: Math.round(n.position.y + dy) } } as MissionNode;
     for (const [from, to] of renames) if (from !== to) node = renameReferences(node, from, to);
     added.push(node);
   }
@@ -230,7 +320,7 @@ export function parseClipboard(text: string): ClipboardParse {
   try {
     value = JSON.parse(trimmed);
   } catch {
-    return { ok: false, reason: "The clipboard does not hold Steward nodes (it is not JSON). Copy nodes in a mission editor first." };
+    return { ok: false, reason: "The clipboard does not hold Steward steps (it is not JSON). Copy steps in a mission editor first." };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, reason: "The clipboard holds JSON, but not a Steward mission." };
@@ -239,14 +329,14 @@ export function parseClipboard(text: string): ClipboardParse {
   if (doc.format !== MISSION_FORMAT) {
     return { ok: false, reason: `The clipboard holds JSON, but not a Steward mission (expected "format": "${MISSION_FORMAT}").` };
   }
-  if (!Array.isArray(doc.nodes)) return { ok: false, reason: "The pasted mission has no nodes list." };
+  if (!Array.isArray(doc.nodes)) return { ok: false, reason: "The pasted mission has no list of steps (nodes)." };
   const nodes: MissionNode[] = [];
   for (const [i, raw] of doc.nodes.entries()) {
     const parsed = missionNodeSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : `#${i + 1}`;
-      return { ok: false, reason: `Pasted node ${id} is not valid: ${issue ? `${issue.path.join(".") || "node"} ${issue.message}` : "unknown problem"}.` };
+      return { ok: false, reason: `Pasted step ${id} is not valid: ${issue ? `${issue.path.join(".") || "step"} ${issue.message}` : "unknown problem"}.` };
     }
     nodes.push(parsed.data);
   }
@@ -259,6 +349,6 @@ export function parseClipboard(text: string): ClipboardParse {
     }
     edges.push(parsed.data);
   }
-  if (!nodes.length) return { ok: false, reason: "The pasted mission has no nodes." };
+  if (!nodes.length) return { ok: false, reason: "The pasted mission has no steps." };
   return { ok: true, nodes, edges };
 }

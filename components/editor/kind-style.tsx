@@ -24,6 +24,8 @@ const TONES: Record<string, KindTone> = {
   slate: { tile: "bg-slate-200 text-slate-700", accent: "bg-slate-500", hover: "hover:border-slate-400" },
   emerald: { tile: "bg-emerald-100 text-emerald-700", accent: "bg-emerald-500", hover: "hover:border-emerald-300" },
   rose: { tile: "bg-rose-100 text-rose-700", accent: "bg-rose-500", hover: "hover:border-rose-300" },
+  // The verdict's: where a run ends, in dark ink, so it is not read as an error (problems are red).
+  zinc: { tile: "bg-zinc-800 text-white", accent: "bg-zinc-800", hover: "hover:border-zinc-500" },
 };
 
 /** The registry's lucide icon for a kind (a fixed set, so each is imported by name). */

@@ -6,7 +6,7 @@ import { useCallback, useMemo, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { ReactFlowProvider } from "@xyflow/react";
 import { AlertTriangle, Eye, GitCompare, X } from "lucide-react";
 import { toast } from "sonner";
 import { useTRPC, useTRPCClient } from "@/components/trpc-provider";
@@ -189,7 +189,6 @@ function EmptyCanvasHint() {
 function EditorLayout({ archived }: { archived: boolean }) {
   const store = useEditorStoreApi();
   const router = useRouter();
-  const flow = useReactFlow();
   const client = useTRPCClient();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -252,7 +251,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
       // The graph may have changed while elk worked; lay out only what is still current.
       if (store.getState().graph === s.graph) {
         store.getState().commit(next);
-        requestAnimationFrame(() => void flow.fitView({ padding: 0.2, maxZoom: 1, duration: 300 }));
+        store.getState().fitView();
       }
     } catch (e) {
       toast.error(`Auto-layout failed: ${errorMessage(e)}`);

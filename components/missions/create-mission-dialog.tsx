@@ -42,7 +42,7 @@ export function CreateMissionDialog({ open, onOpenChange }: { open: boolean; onO
           <Button
             data-testid="create-mission-submit"
             disabled={create.isPending}
-            onClick={() => create.mutate({ name, description, template: template === "blank" ? undefined : template })}
+            onClick={() => create.mutate({ name, description, template })}
           >
             {create.isPending ? "Creating…" : "Create mission"}
           </Button>

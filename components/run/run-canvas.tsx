@@ -1,11 +1,13 @@
 "use client";
 
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeChange } from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, type Edge, type NodeChange, type ReactFlowState } from "@xyflow/react";
 import { Crosshair } from "lucide-react";
 import { indexGraph } from "@/lib/mission/graph";
 import { cn } from "@/components/ui/cn";
 import type { MissionGraph } from "@/lib/mission/schema";
+import { edgeLanes } from "@/components/editor/edge-routes";
+import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
@@ -56,7 +58,9 @@ function createRunNodeMapper() {
   };
 }
 
-const FIT_VIEW_OPTIONS = { padding: 0.15, maxZoom: 1 };
+/** The whole graph, as large as fits: clear of the Follow button (top left) and the zoom controls (bottom left). */
+const FIT_VIEW_OPTIONS = { padding: { top: "56px", right: "24px", bottom: "24px", left: "56px" }, maxZoom: 1 } as const;
+const paneSizeSelector = (s: ReactFlowState) => `${s.width}x${s.height}`;
 const PRO_OPTIONS = { hideAttribution: true };
 
 const EDGE_COLORS: Record<EdgeState, string> = {
@@ -77,8 +81,9 @@ type RunCanvasProps = {
 
 /**
  * The pinned version's graph, read-only, painted with the run's state: nodes carry their state,
- * edges are idle, active (being taken: animated), taken or pruned (faded). While something is
- * running or waiting, the camera follows it (until the reader pans or zooms themselves).
+ * edges are idle, active (being taken: animated), taken or pruned (faded). The whole graph is in
+ * view (fitted again when the pane changes size) until the reader pans or zooms; "Follow" keeps
+ * the running or waiting step in view instead, until they pan or zoom.
  */
 export function RunCanvas(props: RunCanvasProps) {
   return (
@@ -97,7 +102,9 @@ function RunFlow({
   onSelectNode,
 }: RunCanvasProps) {
   const flow = useReactFlow();
-  const [follow, setFollow] = useState(true);
+  const [follow, setFollow] = useState(false);
+  // The reader's own pan or zoom: the view is theirs until they ask to follow or fit again.
+  const moved = useRef(false);
   // React Flow's measurements are the one thing the graph does not hold: kept across state updates.
   const [measured, setMeasured] = useState<Readonly<Record<string, Size>>>({});
 
@@ -106,10 +113,12 @@ function RunFlow({
   const mapNodes = useMemo(() => createRunNodeMapper(), []);
   const nodes = useMemo(() => mapNodes(graph, state.nodes, { live, at, selectedNode, measured }), [mapNodes, graph, state.nodes, live, at, selectedNode, measured]);
 
+  // Connections that would pass behind cards go around them.
+  const lanes = useMemo(() => edgeLanes(graph, measured), [graph, measured]);
   const edges = useMemo(() => {
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));
     return graph.edges.map((e): Edge => {
-      const flow = toFlowEdge(e, byId.get(e.source), { readOnly: true });
+      const flow = toFlowEdge(e, byId.get(e.source), { readOnly: true, lane: lanes.get(e.id) });
       const s = state.edges[e.id] ?? "idle";
       return {
         ...flow,
@@ -120,7 +129,7 @@ function RunFlow({
         data: { ...flow.data, runState: s },
       };
     });
-  }, [graph, state.edges]);
+  }, [graph, state.edges, lanes]);
 
   const onNodesChange = useCallback((changes: NodeChange<RunFlowNode>[]) => {
     // Only measurements matter: the canvas is read-only, and selection is the page's state.
@@ -155,11 +164,15 @@ function RunFlow({
   }, [graph, state.nodes]);
   const measuredAll = graph.nodes.every((n) => measured[n.id]);
 
+  const paneSize = useStore(paneSizeSelector);
   useEffect(() => {
-    if (!follow || !measuredAll) return;
-    const ids = focus ? focus.split(",") : null;
-    void flow.fitView({ ...(ids ? { nodes: ids.map((id) => ({ id })) } : {}), padding: ids ? 0.25 : 0.12, maxZoom: 1, duration: 450 });
-  }, [follow, focus, measuredAll, flow]);
+    if (!measuredAll) return;
+    if (follow && focus) {
+      void flow.fitView({ nodes: focus.split(",").map((id) => ({ id })), padding: 0.25, maxZoom: 1, duration: 450 });
+    } else if (!moved.current) {
+      void flow.fitView({ ...FIT_VIEW_OPTIONS, duration: follow ? 450 : 0 });
+    }
+  }, [follow, focus, measuredAll, paneSize, flow]);
 
   return (
     <div className="run-canvas relative h-full w-full" data-testid="run-canvas">
@@ -167,12 +180,15 @@ function RunFlow({
         nodes={nodes}
         edges={edges}
         nodeTypes={runNodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onNodeClick={(_, node) => onSelectNode(node.id)}
         onPaneClick={() => onSelectNode(null)}
         onMoveStart={(event) => {
           // Only a person's pan or zoom has an event; the camera's own moves do not.
-          if (event) setFollow(false);
+          if (!event) return;
+          moved.current = true;
+          setFollow(false);
         }}
         nodesDraggable={false}
         nodesConnectable={false}
@@ -189,7 +205,11 @@ function RunFlow({
       </ReactFlow>
       <button
         type="button"
-        onClick={() => setFollow((f) => !f)}
+        onClick={() => {
+          // Asking to follow, or to stop, hands the view back to the canvas: following, or the whole graph.
+          moved.current = false;
+          setFollow((f) => !f);
+        }}
         aria-pressed={follow}
         data-testid="canvas-follow"
         title={follow ? "The view follows the running step; pan or zoom to stop" : "Follow the running step"}

@@ -242,7 +242,7 @@ const verdict: NodeKindSpec<"verdict"> = {
   label: "Verdict",
   description: "Ends the run with one of the outcomes you list and a summary.",
   icon: "Flag",
-  color: "rose",
+  color: "zinc",
   schema: verdictDataSchema,
   defaultData: () => verdictDataSchema.parse({}),
   inputs: true,

@@ -74,7 +74,7 @@ const CASES: Case[] = [
   { name: "node id missing", text: refund((_, n) => delete (n("reason") as Partial<Loose>).id), path: "nodes[2].id", message: /^is required$/ },
   { name: "node id with a dash", text: refund((_, n) => (n("reason").id = "re-ason")), path: "nodes[2].id", nodeId: "re-ason", message: /letter or _/ },
   { name: "node id too long", text: refund((_, n) => (n("reason").id = "r".repeat(65))), path: "nodes[2].id", message: /64/ },
-  { name: "duplicate node id", text: refund((_, n) => (n("crm_note").id = "issue_refund")), path: "nodes[6].id", nodeId: "issue_refund", message: /duplicate node id "issue_refund" \(also nodes\[5\]\)/ },
+  { name: "duplicate node id", text: refund((_, n) => (n("crm_note").id = "issue_refund")), path: "nodes[6].id", nodeId: "issue_refund", message: /duplicate step id "issue_refund" \(also nodes\[5\]\)/ },
   { name: "reserved node id", text: refund((_, n) => (n("crm_note").id = "null")), path: "nodes[6].id", nodeId: "null", message: /reserved word/ },
   { name: "unknown kind", text: refund((_, n) => (n("reason").kind = "llm")), path: "nodes[2].kind", nodeId: "reason", message: /unknown kind "llm": the known kinds are trigger, worker, condition, approval, action, verdict/ },
   { name: "kind missing", text: refund((_, n) => delete (n("reason") as Partial<Loose>).kind), path: "nodes[2].kind", nodeId: "reason", message: /kind is required: one of trigger/ },
@@ -118,7 +118,7 @@ const CASES: Case[] = [
   // Action
   { name: "action tool blank", text: refund((_, n) => (n("issue_refund").data.tool = "")), path: "nodes[5].data.tool", nodeId: "issue_refund", message: /choose the tool/ },
   { name: "action args a list", text: refund((_, n) => (n("issue_refund").data.args = ["trigger.orderId"])), path: "nodes[5].data.args", nodeId: "issue_refund", message: /expected record|expected object/ },
-  { name: "action arg unknown node", text: refund((_, n) => ((n("issue_refund").data.args as Record<string, string>).orderId = "order.id")), path: "nodes[5].data.args.orderId", nodeId: "issue_refund", message: /"order", which is not a node/ },
+  { name: "action arg unknown node", text: refund((_, n) => ((n("issue_refund").data.args as Record<string, string>).orderId = "order.id")), path: "nodes[5].data.args.orderId", nodeId: "issue_refund", message: /"order", which is not a step/ },
   { name: "action arg unbalanced", text: refund((_, n) => ((n("crm_note").data.args as Record<string, string>).note = '("Refund" + trigger.orderId')), path: "nodes[6].data.args.note", nodeId: "crm_note", message: /does not parse/ },
 
   // Verdict
@@ -131,7 +131,7 @@ const CASES: Case[] = [
   // Edges and structure
   { name: "edge id empty", text: refund((g) => (g.edges[0]!.id = "")), path: "edges[0].id", message: /must not be empty/ },
   { name: "edge source a number", text: refund((g) => ((g.edges[1] as unknown as Record<string, unknown>).source = 3)), path: "edges[1].source", edgeId: "e-ground-reason", message: /expected string/ },
-  { name: "edge to nowhere", text: refund((g) => (g.edges[8]!.target = "archive")), path: "edges[8].target", edgeId: "e-crm_note-verdict", message: /connects to "archive", which is not a node/ },
+  { name: "edge to nowhere", text: refund((g) => (g.edges[8]!.target = "archive")), path: "edges[8].target", edgeId: "e-crm_note-verdict", message: /connects to "archive", which is not a step/ },
   { name: "edge from nowhere", text: refund((g) => (g.edges[0]!.source = "webhook")), path: "edges[0].source", edgeId: "e-trigger-ground", message: /connects from "webhook"/ },
   { name: "duplicate edge id", text: refund((g) => (g.edges[8]!.id = "e-ground-reason")), path: "edges[8].id", edgeId: "e-ground-reason", message: /duplicate edge id/ },
   { name: "edge into the trigger", text: refund((g) => g.edges.push({ id: "x", source: "gate", sourceHandle: "denied", target: "trigger" })), path: "edges[9].target", edgeId: "x", nodeId: "trigger", message: /cannot have incoming connections/ },

@@ -49,7 +49,7 @@ describe("validateMission", () => {
 
   it("reports duplicate node ids", () => {
     const ps = problems(refundWith((g) => g.nodes.push({ ...structuredClone(g.nodes[1]!), position: { x: 5, y: 5 } })));
-    expect(ps).toContainEqual({ nodeId: "ground", path: "nodes[8].id", message: 'duplicate node id "ground" (also nodes[1])' });
+    expect(ps).toContainEqual({ nodeId: "ground", path: "nodes[8].id", message: 'duplicate step id "ground" (also nodes[1])' });
   });
 
   it("reports duplicate edge ids", () => {
@@ -70,7 +70,7 @@ describe("validateMission", () => {
 
   it("reports dangling edges at the end that is missing", () => {
     const ps = problems(refundWith((g) => g.edges.push({ id: "e-x", source: "crm_note", target: "ghost" })));
-    expect(ps).toEqual([{ edgeId: "e-x", path: "edges[9].target", message: 'connects to "ghost", which is not a node in this mission' }]);
+    expect(ps).toEqual([{ edgeId: "e-x", path: "edges[9].target", message: 'connects to "ghost", which is not a step in this mission' }]);
   });
 
   it("reports edges into the trigger", () => {
@@ -106,7 +106,7 @@ describe("validateMission", () => {
     expect(ps).toContainEqual({
       nodeId: "reason",
       path: "nodes[2]",
-      message: "these nodes form a cycle, so none of them could ever run: reason → gate → refund → issue_refund → crm_note → reason",
+      message: "these steps form a cycle, so none of them could ever run: reason → gate → refund → issue_refund → crm_note → reason",
     });
   });
 
@@ -114,7 +114,7 @@ describe("validateMission", () => {
     const ps = problems(
       refundWith((g) => g.nodes.push({ id: "orphan", kind: "worker", position: { x: 0, y: 0 }, data: { label: "", instructions: "", model: "", tools: [], outputs: [], maxSteps: 8 } })),
     );
-    expect(ps).toEqual([{ nodeId: "orphan", path: "nodes[8]", message: "this node is disconnected and will never run: orphan" }]);
+    expect(ps).toEqual([{ nodeId: "orphan", path: "nodes[8]", message: "this step is disconnected and will never run: orphan" }]);
   });
 
   it("reports a mission with no trigger (and not every node as disconnected)", () => {
@@ -158,7 +158,7 @@ describe("validateMission", () => {
 
   it("reports expressions that refer to a node that does not exist", () => {
     const ps = problems(refundWith((_, node) => ((node("issue_refund").data.args as Record<string, string>).orderId = "checkout.orderId")));
-    expect(ps).toEqual([{ nodeId: "issue_refund", path: "nodes[5].data.args.orderId", message: 'refers to "checkout", which is not a node in this mission' }]);
+    expect(ps).toEqual([{ nodeId: "issue_refund", path: "nodes[5].data.args.orderId", message: 'refers to "checkout", which is not a step in this mission' }]);
   });
 
   it("reports expressions that read a node that is not upstream", () => {
@@ -167,19 +167,19 @@ describe("validateMission", () => {
       {
         nodeId: "refund",
         path: "nodes[4].data.proposed[0].expression",
-        message: 'refers to "crm_note", which does not run before "refund": an expression can read only the trigger and nodes upstream of it',
+        message: 'refers to "crm_note", which does not run before "refund": an expression can read only the trigger and steps upstream of it',
       },
     ]);
   });
 
   it("reports expressions that read their own node", () => {
     const ps = problems(refundWith((_, node) => ((node("gate").data.branches as { expression: string }[])[0]!.expression = 'gate.branch == "x"')));
-    expect(ps[0]?.message).toBe('refers to "gate", its own node: an expression can read only the trigger and nodes that run before it');
+    expect(ps[0]?.message).toBe('refers to "gate", its own step: an expression can read only the trigger and steps that run before it');
   });
 
   it("reports skipped checks on nodes that are not upstream", () => {
     const ps = problems(refundWith((_, node) => (node("verdict").data.summary = '"nothing" in skipped ? "a" : "b"')));
-    expect(ps).toEqual([{ nodeId: "verdict", path: "nodes[7].data.summary", message: 'checks whether "nothing" was skipped, which is not a node in this mission' }]);
+    expect(ps).toEqual([{ nodeId: "verdict", path: "nodes[7].data.summary", message: 'checks whether "nothing" was skipped, which is not a step in this mission' }]);
   });
 
   it("reports an action with no tool", () => {
@@ -219,7 +219,7 @@ describe("validateMission", () => {
     const reserved = problems(refundWith((_, node) => (node("crm_note").id = "int")));
     expect(reserved).toContainEqual({ nodeId: "int", path: "nodes[6].id", message: '"int" is a reserved word in expressions; choose another id' });
     const skipped = problems(refundWith((_, node) => (node("crm_note").id = "skipped")));
-    expect(skipped).toContainEqual({ nodeId: "skipped", path: "nodes[6].id", message: '"skipped" is the list of skipped nodes in expressions; choose another id' });
+    expect(skipped).toContainEqual({ nodeId: "skipped", path: "nodes[6].id", message: '"skipped" is the list of skipped steps in expressions; choose another id' });
     const trigger = problems(refundWith((_, node) => (node("trigger").id = "start", node("crm_note").id = "trigger")));
     expect(trigger).toContainEqual({ nodeId: "trigger", path: "nodes[6].id", message: '"trigger" names the run input in expressions; only the trigger may use it' });
   });

@@ -178,14 +178,14 @@ function structureProblems(
     if (id === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) return;
     const seen = nodeAt.get(id);
     if (seen !== undefined) {
-      problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `duplicate node id "${id}" (also nodes[${seen}])` });
+      problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `duplicate step id "${id}" (also nodes[${seen}])` });
       return;
     }
     nodeAt.set(id, i);
     if (RESERVED_IDENTIFIERS.has(id)) {
       problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `"${id}" is a reserved word in expressions; choose another id` });
     } else if (id === SCOPE_SKIPPED) {
-      problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `"${SCOPE_SKIPPED}" is the list of skipped nodes in expressions; choose another id` });
+      problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `"${SCOPE_SKIPPED}" is the list of skipped steps in expressions; choose another id` });
     } else if (id === SCOPE_TRIGGER && kind !== "trigger") {
       problems.push({ nodeId: id, path: `nodes[${i}].id`, message: `"${SCOPE_TRIGGER}" names the run input in expressions; only the trigger may use it` });
     }
@@ -233,11 +233,11 @@ function structureProblems(
     const sourceKind = kindOf.get(e.source);
     const targetKind = kindOf.get(e.target);
     if (!nodeAt.has(e.source)) {
-      problems.push({ ...base, path: `edges[${i}].source`, message: `connects from "${e.source}", which is not a node in this mission` });
+      problems.push({ ...base, path: `edges[${i}].source`, message: `connects from "${e.source}", which is not a step in this mission` });
       ok = false;
     }
     if (!nodeAt.has(e.target)) {
-      problems.push({ ...base, path: `edges[${i}].target`, message: `connects to "${e.target}", which is not a node in this mission` });
+      problems.push({ ...base, path: `edges[${i}].target`, message: `connects to "${e.target}", which is not a step in this mission` });
       ok = false;
     }
     if (targetKind === "trigger") {
@@ -278,13 +278,13 @@ function structureProblems(
     problems.push({
       nodeId: first,
       path: `nodes[${nodeAt.get(first)}]`,
-      message: `these nodes form a cycle, so none of them could ever run: ${[...cycle, first].join(" → ")}`,
+      message: `these steps form a cycle, so none of them could ever run: ${[...cycle, first].join(" → ")}`,
     });
   }
   if (triggers.length > 0 && haveEdges) {
     const reached = reachableFrom(index, skeleton.filter((s) => s.kind === "trigger").map((s) => s.id));
     for (const s of skeleton) {
-      if (!reached.has(s.id)) problems.push({ nodeId: s.id, path: `nodes[${s.index}]`, message: `this node is disconnected and will never run: ${s.id}` });
+      if (!reached.has(s.id)) problems.push({ nodeId: s.id, path: `nodes[${s.index}]`, message: `this step is disconnected and will never run: ${s.id}` });
     }
   }
 
@@ -349,10 +349,10 @@ function referenceProblem(
 ): string | undefined {
   if (!skippedCheck && (ref === SCOPE_TRIGGER || ref === SCOPE_SKIPPED)) return undefined;
   const what = skippedCheck ? `checks whether "${ref}" was skipped` : `refers to "${ref}"`;
-  if (!kindOf.has(ref)) return `${what}, which is not a node in this mission`;
-  if (ref === nodeId) return `${what}, its own node: an expression can read only the trigger and nodes that run before it`;
+  if (!kindOf.has(ref)) return `${what}, which is not a step in this mission`;
+  if (ref === nodeId) return `${what}, its own step: an expression can read only the trigger and steps that run before it`;
   if (!isUpstream(nodeId, ref)) {
-    return `${what}, which does not run before "${nodeId}": an expression can read only the trigger and nodes upstream of it`;
+    return `${what}, which does not run before "${nodeId}": an expression can read only the trigger and steps upstream of it`;
   }
   return undefined;
 }

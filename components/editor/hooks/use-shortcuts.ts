@@ -20,13 +20,13 @@ function plural(n: number, one: string): string {
 }
 
 export const SHORTCUTS: { keys: string[]; action: string }[] = [
-  { keys: ["Delete"], action: "Delete the selected nodes and connections (Backspace works too)" },
+  { keys: ["Delete"], action: "Delete the selected steps and connections (Backspace works too)" },
   { keys: ["Ctrl", "Z"], action: "Undo" },
   { keys: ["Ctrl", "Shift", "Z"], action: "Redo (Ctrl+Y works too)" },
-  { keys: ["Ctrl", "C"], action: "Copy the selected nodes as mission JSON" },
-  { keys: ["Ctrl", "X"], action: "Cut the selected nodes" },
-  { keys: ["Ctrl", "V"], action: "Paste nodes (also from another mission)" },
-  { keys: ["Ctrl", "D"], action: "Duplicate the selected nodes" },
+  { keys: ["Ctrl", "C"], action: "Copy the selected steps as mission JSON" },
+  { keys: ["Ctrl", "X"], action: "Cut the selected steps" },
+  { keys: ["Ctrl", "V"], action: "Paste steps (also from another mission)" },
+  { keys: ["Ctrl", "D"], action: "Duplicate the selected steps" },
   { keys: ["Ctrl", "A"], action: "Select everything" },
   { keys: ["Ctrl", "S"], action: "Save a version" },
   { keys: ["Shift", "drag"], action: "Select with a box" },
@@ -37,7 +37,7 @@ export const SHORTCUTS: { keys: string[]; action: string }[] = [
 
 /**
  * Editor keyboard shortcuts and the clipboard. Copy and paste use the browser's own copy/paste
- * events, which carry the clipboard without asking for permission, so nodes copied in one
+ * events, which carry the clipboard without asking for permission, so steps copied in one
  * mission paste into another (or into a text editor, as JSON).
  */
 export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: () => void }) {
@@ -79,7 +79,7 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
       const here = parsed.nodes.every((n) => s.graph.nodes.some((m) => m.id === n.id && m.position.x === n.position.x && m.position.y === n.position.y));
       pasteCount.current = here ? pasteCount.current + 1 : 0;
       const ids = s.paste(parsed, here ? { offset: { x: 40 * pasteCount.current, y: 40 * pasteCount.current } } : { at: viewportCenter() });
-      toast.success(`Pasted ${plural(ids.length, "node")}`);
+      toast.success(`Pasted ${plural(ids.length, "step")}`);
     };
 
     const onCopy = (e: ClipboardEvent) => {
@@ -89,7 +89,7 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
       e.clipboardData.setData("text/plain", text);
       e.preventDefault();
       pasteCount.current = 0;
-      toast.success(`Copied ${plural(store.getState().selectedNodes.size, "node")}`);
+      toast.success(`Copied ${plural(store.getState().selectedNodes.size, "step")}`);
     };
 
     const onCut = (e: ClipboardEvent) => {
@@ -100,7 +100,7 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
       e.preventDefault();
       const n = store.getState().selectedNodes.size;
       store.getState().deleteSelection();
-      toast.success(`Cut ${plural(n, "node")}`);
+      toast.success(`Cut ${plural(n, "step")}`);
     };
 
     const onPaste = (e: ClipboardEvent) => {
@@ -139,7 +139,7 @@ export function useShortcuts({ onHelp, onSave }: { onHelp: () => void; onSave: (
         e.preventDefault();
         if (!s.selectedNodes.size || s.readOnly) return;
         const ids = s.paste(extractSubgraph(s.graph, s.selectedNodes), { offset: { x: 40, y: 40 } });
-        toast.success(`Duplicated ${plural(ids.length, "node")}`);
+        toast.success(`Duplicated ${plural(ids.length, "step")}`);
       } else if (mod && key === "a") {
         e.preventDefault();
         s.selectAll();

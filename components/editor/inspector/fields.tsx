@@ -49,6 +49,7 @@ export function Field({
   htmlFor,
   hint,
   problem,
+  path,
   children,
   className,
 }: {
@@ -56,11 +57,13 @@ export function Field({
   htmlFor?: string;
   hint?: ReactNode;
   problem?: string | null;
+  /** The field's path in the step's data: a problem naming it puts the cursor here (inspector.tsx). */
+  path?: string;
   children: ReactNode;
   className?: string;
 }) {
   return (
-    <div className={cn("space-y-1", className)}>
+    <div className={cn("space-y-1", className)} data-field={path}>
       <Label htmlFor={htmlFor} className="text-xs">
         {label}
       </Label>
@@ -101,7 +104,7 @@ export function TextField({
   const { readOnly } = useContext(FormContext);
   const problem = useFieldProblem(path);
   return (
-    <Field label={label} htmlFor={id} hint={hint} problem={problem} className={className}>
+    <Field label={label} htmlFor={id} hint={hint} problem={problem} path={path} className={className}>
       <Input
         id={id}
         value={value}
@@ -137,7 +140,7 @@ export function TextAreaField({
   const { readOnly } = useContext(FormContext);
   const problem = useFieldProblem(path);
   return (
-    <Field label={label} htmlFor={id} hint={hint} problem={problem}>
+    <Field label={label} htmlFor={id} hint={hint} problem={problem} path={path}>
       <Textarea id={id} value={value} rows={rows} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} disabled={readOnly} aria-invalid={!!problem} />
     </Field>
   );
@@ -171,7 +174,7 @@ export function NumberField({
     setText(String(value));
   }
   return (
-    <Field label={label} htmlFor={id} hint={hint} problem={problem}>
+    <Field label={label} htmlFor={id} hint={hint} problem={problem} path={path}>
       <Input
         id={id}
         type="number"
@@ -233,7 +236,7 @@ export function SelectField<T extends string>({
   const { readOnly } = useContext(FormContext);
   const problem = useFieldProblem(path);
   return (
-    <Field label={label} htmlFor={id} hint={hint} problem={problem} className={className}>
+    <Field label={label} htmlFor={id} hint={hint} problem={problem} path={path} className={className}>
       <Select id={id} value={value} disabled={readOnly} onChange={(e) => onChange(e.target.value as T)} aria-invalid={!!problem} className="h-8 py-0">
         {options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -299,7 +302,7 @@ export function ExpressionField({
   }, [value]);
 
   return (
-    <Field label={label} htmlFor={id} hint={hint} problem={problem ?? syntaxError}>
+    <Field label={label} htmlFor={id} hint={hint} problem={problem ?? syntaxError} path={path}>
       <div className="relative">
         <Textarea
           ref={ref}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useId, useMemo, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { AlertTriangle, ArrowRight, Copy, MousePointerClick, Trash2 } from "lucide-react";
 import { getNodeKind } from "@/lib/mission/node-kinds";
 import type { MissionGraph, NodeData, NodeKind } from "@/lib/mission/schema";
@@ -10,6 +10,7 @@ import { cn } from "@/components/ui/cn";
 import { extractSubgraph } from "../graph-ops";
 import { KindIcon, kindTone } from "../kind-style";
 import { useEditor, useEditorStoreApi } from "../store/editor-context";
+import type { Focus } from "../store/editor-store";
 import { ActionForm } from "./action-form";
 import { ApprovalForm } from "./approval-form";
 import { ConditionForm } from "./condition-form";
@@ -20,6 +21,29 @@ import { VerdictForm } from "./verdict-form";
 import { WorkerForm } from "./worker-form";
 
 const DATA_PATH = /^nodes\[\d+\]\.data\.?/;
+const ID_PATH = /^nodes\[\d+\]\.id$/;
+
+/**
+ * The inspector's field for a problem's path, e.g. `nodes[4].data.outputs[1].name` → the Name box
+ * of the second output. Fields carry their data path (`data-field`); a path deeper than any field
+ * (`outcomes[0]`) falls back to the field that holds it, and then to the field showing the
+ * problem's message.
+ */
+export function fieldFor(root: HTMLElement, path: string, message?: string): HTMLElement | null {
+  let key: string | null = ID_PATH.test(path) ? "id" : DATA_PATH.test(path) ? path.replace(DATA_PATH, "") : null;
+  while (key) {
+    const field = root.querySelector<HTMLElement>(`[data-field="${CSS.escape(key)}"]`);
+    if (field) return field;
+    const shorter = key.replace(/(\[\d+\]|\.[^.[\]]+|^[^.[\]]+)$/, "");
+    key = shorter === key ? null : shorter;
+  }
+  if (!message) return null;
+  const shown = [...root.querySelectorAll<HTMLElement>("[role=alert]")].find((el) => el.textContent?.includes(message));
+  return shown?.parentElement ?? null;
+}
+
+/** Focus requests already acted on: the inspector re-mounts when selection changes, and must not move the cursor again. */
+const handled = new WeakSet<Focus>();
 
 function findNode(graph: MissionGraph, id: string) {
   return graph.nodes.find((n) => n.id === id);
@@ -57,6 +81,22 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
     return { general, byPath };
   }, [allProblems, nodeId]);
   const suggestions = useCallback(() => expressionSuggestions(store.getState().graph, nodeId), [store, nodeId]);
+  // A problem clicked in the Problems tab: the cursor goes to the field it names.
+  const root = useRef<HTMLDivElement>(null);
+  const focus = useEditor((s) => s.focus);
+  useEffect(() => {
+    if (!focus?.path || focus.nodeId !== nodeId || handled.has(focus)) return;
+    handled.add(focus);
+    // After the form has rendered with the step's problems (the panel may have just switched).
+    const frame = requestAnimationFrame(() => {
+      const field = root.current && fieldFor(root.current, focus.path as string, focus.message);
+      const control = field?.querySelector<HTMLElement>("input:not([type=checkbox]), textarea, select, input, button");
+      if (!field || !control) return;
+      field.scrollIntoView({ block: "center" });
+      control.focus({ preventScroll: true });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [focus, nodeId]);
   const context: FormContextValue = useMemo(() => ({ problems: byPath, readOnly, suggestions }), [byPath, readOnly, suggestions]);
   const update = useCallback(
     (patch: object, key: string) => {
@@ -72,7 +112,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const dataProblems = [...byPath.values()].reduce((n, v) => n + v.length, 0);
   return (
     <FormContext.Provider value={context}>
-      <div data-testid="inspector" data-node={nodeId}>
+      <div data-testid="inspector" data-node={nodeId} ref={root}>
         <div className="flex items-start gap-3 border-b border-slate-100 px-4 py-4">
           <span className={cn("flex size-9 shrink-0 items-center justify-center rounded-lg", kindTone(kind).tile)}>
             <KindIcon kind={kind} className="size-5" />
@@ -138,7 +178,7 @@ function NodeIdField({ nodeId, readOnly }: { nodeId: string; readOnly: boolean }
     setError(problem);
   };
   return (
-    <div className="space-y-1">
+    <div className="space-y-1" data-field="id">
       <Label htmlFor={id} className="text-xs">
         Id
       </Label>

@@ -42,7 +42,7 @@ export function expressionSuggestions(graph: MissionGraph, nodeId: string): Sugg
         break;
     }
   }
-  out.push({ text: SCOPE_SKIPPED, detail: "ids of upstream nodes that were skipped" });
+  out.push({ text: SCOPE_SKIPPED, detail: "ids of upstream steps that were skipped" });
   return out;
 }
 

@@ -210,7 +210,7 @@ function EnumValues({ values, path, onChange }: { values: readonly string[]; pat
   const id = useId();
   const { readOnly } = useContext(FormContext);
   return (
-    <Field label="Allowed values" htmlFor={id} hint="Separate with commas." problem={problem}>
+    <Field label="Allowed values" htmlFor={id} hint="Separate with commas." problem={problem} path={path}>
       <Input
         id={id}
         value={text}

@@ -1,11 +1,12 @@
 "use client";
 
-import { createContext, memo, useContext, useMemo } from "react";
+import { createContext, memo, useContext, useMemo, useState } from "react";
 import { Handle, Position } from "@xyflow/react";
 import { AlertTriangle } from "lucide-react";
 import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
+import { AddNextButtons } from "../add-next";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
 import { HEAD_HEIGHT, NODE_WIDTH, portRows, PROBLEM_LINE } from "./card-geometry";
@@ -56,6 +57,10 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
   const single = rows.length ? undefined : ports.find((p) => p.handle === undefined);
   const removed = diff === "removed";
   const diffStyle = diff ? DIFF_STYLES[diff] : null;
+  // The "+" buttons mount the first time the card is pointed at or focused: a thousand-step mission
+  // does not pay for buttons nobody has reached for.
+  const [armed, setArmed] = useState(false);
+  const arm = armed ? undefined : () => setArmed(true);
   return (
     <div
       data-testid={removed ? `removed-node-${node.id}` : `node-${node.id}`}
@@ -63,8 +68,10 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
       data-problems={problems.length}
       data-diff={diff ?? undefined}
       style={{ width: NODE_WIDTH }}
+      onPointerEnter={arm}
+      onFocus={arm}
       className={cn(
-        "relative rounded-xl border bg-white text-left shadow-sm transition-shadow",
+        "group/card relative rounded-xl border bg-white text-left shadow-sm transition-shadow",
         selected ? "border-brand-500 shadow-md ring-2 ring-brand-200" : "border-slate-200 hover:shadow-md",
         problems.length && !selected ? "border-red-400 ring-1 ring-red-300" : null,
         diffStyle?.ring,
@@ -76,10 +83,10 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
           {diffStyle.text}
         </span>
       ) : null}
-      <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent, removed && "opacity-40")} aria-hidden />
+      <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent, removed && "opacity-40")} data-accent aria-hidden />
       {far ? (
-        <div className="pointer-events-none absolute inset-0 flex items-center gap-2 py-2 pl-5 pr-4" aria-hidden data-testid="node-far">
-          <span className={cn("line-clamp-2 min-w-0 flex-1 text-[22px] font-semibold leading-[1.15] text-slate-900", removed && "line-through")}>
+        <div className="pointer-events-none absolute inset-0 flex items-center gap-2 py-2 pl-3 pr-2" aria-hidden data-testid="node-far">
+          <span className={cn("node-far-title line-clamp-2 min-w-0 flex-1 font-semibold leading-[1.15] text-slate-900", removed && "line-through")} data-testid="node-title">
             {node.data.label || kindLabel(node.kind)}
           </span>
           {problems.length ? <span className="shrink-0 rounded-full bg-red-500 px-2 text-[18px] font-semibold text-white">{problems.length}</span> : null}
@@ -96,7 +103,9 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
             </div>
             <div className="min-w-0 flex-1">
               <div className="flex items-center gap-1.5">
-                <span className={cn("truncate text-sm font-semibold text-slate-900", removed && "line-through")}>{node.data.label || kindLabel(node.kind)}</span>
+                <span className={cn("truncate text-sm font-semibold text-slate-900", removed && "line-through")} data-testid="node-title">
+                  {node.data.label || kindLabel(node.kind)}
+                </span>
                 {problems.length ? (
                   <span
                     className="ml-auto inline-flex shrink-0 items-center gap-0.5 rounded-full bg-red-100 px-1.5 py-px text-[11px] font-semibold text-red-700"
@@ -137,6 +146,7 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
         </div>
       ) : null}
       {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} /> : null}
+      {connectable && !removed && (armed || selected) ? <AddNextButtons node={node} selected={selected} problems={problems.length} /> : null}
       {problems.length && selected && far ? <div style={PROBLEM_STYLE} /> : null}
       {problems.length && selected && !far ? (
         <p className="flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>

@@ -10,7 +10,7 @@ import { KindIcon, kindTone } from "../kind-style";
 import { NODE_WIDTH } from "../nodes/card-geometry";
 import { useEditorStoreApi } from "../store/editor-context";
 
-/** Node kinds from the registry: drag one onto the canvas, or click to add it next to the selection. */
+/** Step kinds from the registry: drag one onto the canvas, or click to add it next to the selection. */
 export function Palette() {
   const store = useEditorStoreApi();
   const flow = useReactFlow();
@@ -28,19 +28,8 @@ export function Palette() {
       const center = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }) : { x: 0, y: 0 };
       position = { x: center.x - NODE_WIDTH / 2, y: center.y - 48 };
     }
-    // Nudge down until the spot is free, so repeated clicks do not stack nodes on top of each other.
-    const taken = (p: { x: number; y: number }) => s.graph.nodes.some((n) => Math.abs(n.position.x - p.x) < 40 && Math.abs(n.position.y - p.y) < 40);
-    while (taken(position)) position = { x: position.x, y: position.y + 130 };
+    // The store puts it in the nearest free spot and brings it into view.
     store.getState().addNode(kind, position);
-    // A step added beside the selection may land off screen: bring it into view.
-    const pane = document.querySelector(".react-flow")?.getBoundingClientRect();
-    if (pane) {
-      const topLeft = flow.flowToScreenPosition(position);
-      const bottomRight = flow.flowToScreenPosition({ x: position.x + NODE_WIDTH, y: position.y + 110 });
-      if (topLeft.x < pane.left || topLeft.y < pane.top || bottomRight.x > pane.right || bottomRight.y > pane.bottom) {
-        void flow.setCenter(position.x + NODE_WIDTH / 2, position.y + 55, { zoom: flow.getZoom(), duration: 200 });
-      }
-    }
   }
 
   function onDragStart(e: DragEvent, kind: NodeKind) {
@@ -49,7 +38,7 @@ export function Palette() {
   }
 
   return (
-    <aside className="flex w-52 shrink-0 flex-col border-r border-slate-200 bg-white" aria-label="Node palette">
+    <aside className="flex w-52 shrink-0 flex-col border-r border-slate-200 bg-white" aria-label="Steps to add">
       <div className="border-b border-slate-100 px-3 py-3">
         <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Add a step</h2>
         <p className="mt-0.5 text-xs text-slate-500">Drag onto the canvas, or click to add.</p>

@@ -19,7 +19,7 @@ const LOOK: Record<Severity, { icon: typeof AlertTriangle; iconClass: string; ba
 
 /**
  * Every problem the validator reports, then its warnings; clicking one selects and shows its step
- * or connection. Problems stop a version from running; warnings (a tool no connector offers yet)
+ * or connection, and puts the cursor in its field. Problems stop a version from running; warnings (a tool no connector offers yet)
  * do not, and look different so nobody mistakes one for the other.
  */
 export function ProblemsPanel() {
@@ -62,7 +62,7 @@ function ProblemList({ items, severity, testId }: { items: readonly FieldProblem
   return (
     <ul className="divide-y divide-slate-100" data-testid={testId}>
       {items.map((p, i) => {
-        const target = p.nodeId ? { nodeId: p.nodeId } : p.edgeId ? { edgeId: p.edgeId } : null;
+        const target = p.nodeId ? { nodeId: p.nodeId, path: p.path, message: p.message } : p.edgeId ? { edgeId: p.edgeId } : null;
         const field = fieldOf(p.path);
         const body = (
           <>

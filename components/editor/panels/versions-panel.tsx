@@ -90,7 +90,7 @@ export function VersionsPanel() {
     // The mission keeps its current name; everything drawn comes back as it was in that version.
     const restored: MissionGraph = { ...graph, name: before.name };
     s.commit(restored, { select: {} });
-    s.setDiff({ label: `the draft before restoring v${number}`, base: before, overlay: diffOverlay(before, restored) });
+    s.setDiff({ label: `the draft before restoring v${number}`, base: before, overlay: diffOverlay(before, restored), show: "all" });
     toast.success(`Restored v${number} into the draft. Undo with Ctrl+Z; save to keep it.`);
   }
 

@@ -24,14 +24,23 @@ export interface DiffView {
   /** The graph compared against. */
   base: MissionGraph;
   overlay: DiffOverlay;
+  /** What the canvas shows when it opens: what changed (a comparison), or everything (a restore). */
+  show?: "changes" | "all";
 }
 
 export interface Focus {
   nodeId?: string;
   edgeId?: string;
+  /** The field a problem names (`nodes[4].data.outcomes[0]`): the inspector puts the cursor there. */
+  path?: string;
+  /** The problem's message, to find the field by what it shows when its path has no field of its own. */
+  message?: string;
   /** Bumped on every request so asking twice for the same node still pans. */
   nonce: number;
 }
+
+/** Asks the canvas to move the view; `nonce` makes a repeated request a new one. */
+export type ViewRequest = { kind: "fit"; nonce: number } | { kind: "reveal"; ids: readonly string[]; nonce: number };
 
 export interface EditorState {
   missionId: string;
@@ -55,6 +64,7 @@ export interface EditorState {
   diff: DiffView | null;
   panel: Panel;
   focus: Focus | null;
+  view: ViewRequest | null;
 
   savedGraph: MissionGraph;
   saveStatus: SaveStatus;
@@ -65,7 +75,10 @@ export interface EditorState {
   undo(): void;
   redo(): void;
 
+  /** Adds a step at the free spot nearest to `position` and brings it into view. */
   addNode(kind: NodeKind, position: ops.XY): string | null;
+  /** The "+" on an output: a step of `kind` after it, connected (see graph-ops addNodeAfter). */
+  addAfter(nodeId: string, handle: string | undefined, kind: NodeKind): string | null;
   connect(c: ops.ConnectionRequest): string | null;
   deleteSelection(): void;
   updateNodeData(nodeId: string, data: MissionGraph["nodes"][number]["data"], coalesce?: string): void;
@@ -83,7 +96,9 @@ export interface EditorState {
   setProblems(graph: MissionGraph, problems: readonly FieldProblem[], warnings?: readonly FieldProblem[]): void;
   setDiff(diff: DiffView | null): void;
   setPanel(panel: Panel): void;
-  focusOn(target: { nodeId?: string; edgeId?: string }): void;
+  focusOn(target: Omit<Focus, "nonce">): void;
+  /** Fit the whole graph in view (after auto-layout, restoring a version). */
+  fitView(): void;
 
   markSaving(): void;
   markSaved(graph: MissionGraph): void;
@@ -126,6 +141,11 @@ export function createEditorStore(init: EditorInit) {
       });
     };
 
+    /** Asks the canvas to bring steps just added into view, if they are not. */
+    const reveal = (ids: readonly string[]) => {
+      if (ids.length) set({ view: { kind: "reveal", ids, nonce: (get().view?.nonce ?? 0) + 1 } });
+    };
+
     return {
       missionId: init.missionId,
       readOnly: init.readOnly,
@@ -145,6 +165,7 @@ export function createEditorStore(init: EditorInit) {
       diff: null,
       panel: "inspect",
       focus: null,
+      view: null,
       savedGraph: init.graph,
       saveStatus: "saved",
       saveError: null,
@@ -180,9 +201,21 @@ export function createEditorStore(init: EditorInit) {
       addNode(kind, position) {
         const s = get();
         if (s.readOnly) return null;
-        const { graph, id } = ops.addNode(s.graph, kind, position);
+        const { graph, id } = ops.addNode(s.graph, kind, position, s.measured);
         s.commit(graph, { select: { nodes: [id] } });
+        reveal([id]);
         return id;
+      },
+
+      addAfter(nodeId, handle, kind) {
+        const s = get();
+        if (s.readOnly) return "This mission is read-only for you.";
+        const result = ops.addNodeAfter(s.graph, nodeId, handle, kind, s.measured);
+        if ("error" in result) return result.error;
+        s.commit(result.graph, { select: { nodes: [result.id] } });
+        set({ panel: "inspect" });
+        reveal([result.id]);
+        return null;
       },
 
       connect(c) {
@@ -216,8 +249,9 @@ export function createEditorStore(init: EditorInit) {
       paste(sub, place) {
         const s = get();
         if (s.readOnly) return [];
-        const result = ops.pasteSubgraph(s.graph, sub, place);
+        const result = ops.pasteSubgraph(s.graph, sub, place, s.measured);
         s.commit(result.graph, { select: { nodes: result.nodeIds, edges: result.edgeIds } });
+        reveal(result.nodeIds);
         return result.nodeIds;
       },
 
@@ -300,6 +334,10 @@ export function createEditorStore(init: EditorInit) {
 
       setPanel(panel) {
         set({ panel });
+      },
+
+      fitView() {
+        set({ view: { kind: "fit", nonce: (get().view?.nonce ?? 0) + 1 } });
       },
 
       focusOn(target) {
