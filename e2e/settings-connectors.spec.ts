@@ -265,6 +265,7 @@ test.describe.serial("Connectors through the REST API, and servers that are down
     const approved = await page.request.post(`/api/v1/connectors/${id}/approve`, { data: { tools: [echo] }, headers: { origin: baseURL! } });
     expect(approved.status(), await approved.text()).toBe(200);
     await listRow.getByRole("link", { name: "api-tested", exact: true }).click();
+    await page.waitForURL(new RegExp(`/settings/connectors/${id}$`));
     await expect(page.getByTestId("server-info")).toContainText("mcp-servers/everything");
     await expect(row(page, "echo").getByTestId("tool-status")).toHaveText("approved");
     await expect(page.getByTestId("review-item")).toHaveCount(12);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { APIRequestContext, Browser } from "@playwright/test";
 import { test, expect, signIn, shot, USERS } from "./fixtures";
+import { publishAsApprover } from "./publishing";
 import { ROOT } from "./server";
 
 /**
@@ -94,6 +95,8 @@ test("an admin registers the fixture server; a builder imports two missions that
     missions[doc.name] = m.id;
   }
   await builder.close();
+  // Both call tools, so a second person publishes them before they run.
+  for (const id of Object.values(missions)) await publishAsApprover(browser, baseURL!, id);
 });
 
 test("a rejected decision on an action takes its rejected path, and the decision page says so before and after", async ({ page, browser, baseURL }) => {

@@ -44,6 +44,10 @@ test("an admin registers server-everything, tests it, sees its 13 tools and appr
   await expect(echo.getByTestId("annotations")).toHaveText(/read-only\s*idempotent/);
 
   await page.getByTestId("approve-all").click();
+  // Approving all asks first: four of these tools change state.
+  await expect(page.getByRole("dialog")).toContainText("Approve all 13 tools?");
+  await page.getByTestId("confirm-action").click();
+  await expect(page.getByTestId("review-panel")).toHaveCount(0);
   await expect(page.getByTestId("tool-row")).toHaveCount(13);
   await expect(page.locator('[data-testid="tool-row"][data-tool="echo"]')).toHaveAttribute("data-policy", "autonomous");
   await shot(page, "worker-tools-01-connector-approved");
