@@ -221,7 +221,7 @@ test("the run view fits the whole graph and follows the running step only when a
   await page.getByTestId("start-run-mission").selectOption("refund-adjudication");
   await page.getByLabel("Order number").fill("1042");
   await page.getByLabel("Email").fill("dana@example.com");
-  await page.getByLabel("Reason").fill("The blender arrived opened and I do not want it.");
+  await page.getByLabel("Reason").fill("The kettle arrived opened and I do not want it.");
   await page.getByTestId("start-run-submit").click();
   await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   const follow = page.getByTestId("canvas-follow");
