@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["**/*.test.ts"],
+    // Checks every REST answer against the OpenAPI document.
+    setupFiles: ["test/openapi-setup.ts"],
     exclude: ["**/node_modules/**", ".next*/**", "e2e/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

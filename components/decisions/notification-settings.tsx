@@ -70,7 +70,7 @@ export function NotificationSettings() {
             Approvers see waiting decisions in the <Link href="/decisions" className="font-medium text-brand-700 hover:underline">Decision Queue</Link> and the badge beside it. A webhook also tells another tool — a chat channel, a ticket queue — each time a decision starts waiting for a role, including after an escalation.
           </p>
           <p className="mt-1 text-xs text-slate-500">
-            Each POST carries <code className="font-mono">x-steward-signature: sha256=&lt;HMAC of the body&gt;</code>; failed deliveries are retried with exponential backoff, up to 5 attempts.
+            Each POST is signed the Standard Webhooks way (<code className="font-mono">webhook-id</code>, <code className="font-mono">webhook-timestamp</code>, <code className="font-mono">webhook-signature</code>); failed deliveries are retried with exponential backoff, up to 5 attempts.
           </p>
         </div>
         <Button
@@ -230,8 +230,8 @@ export function NotificationSettings() {
               </button>
             </div>
             <p className="text-xs text-slate-600">
-              To verify a delivery, compute HMAC-SHA256 of the raw request body with this secret and compare <code className="font-mono">sha256=&lt;hex&gt;</code> with the
-              <code className="font-mono"> x-steward-signature</code> header in constant time.
+              To verify a delivery, pass this secret, the raw request body and its headers to a Standard Webhooks library, e.g.
+              <code className="font-mono"> new Webhook(secret).verify(body, headers)</code> from the <code className="font-mono">standardwebhooks</code> npm package.
             </p>
           </div>
         ) : (

@@ -5,7 +5,7 @@ import { describeProposal } from "@/lib/decisions/describe";
 import { decryptSecret } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
 import type { DecisionKind } from "@/server/db/schema";
-import { SIGNATURE_HEADER, signBody } from "./sign";
+import { signatureHeaders } from "./sign";
 
 export const DECISION_PENDING = "decision.pending";
 
@@ -144,7 +144,7 @@ export interface DeliveryResult {
  * Sends the deliveries that are due. Each is claimed first by pushing its next attempt past the
  * request timeout (a lease), so several app processes on one PostgreSQL never send one twice at
  * the same moment; if a process dies mid-send the lease runs out and it is sent again, which is
- * why receivers should dedupe on `x-steward-delivery`.
+ * why receivers should dedupe on `webhook-id`.
  */
 export async function deliverDue(database: Database, partial: Partial<DeliveryOptions> = {}): Promise<DeliveryResult[]> {
   const opts = { ...DEFAULT_DELIVERY, ...partial };
@@ -177,9 +177,8 @@ async function sendOne(database: Database, row: ClaimedRow, opts: DeliveryOption
         "content-type": "application/json",
         "user-agent": "Steward-Webhooks/1",
         "x-steward-event": row.type,
-        "x-steward-delivery": row.id,
         "x-steward-attempt": String(attempts),
-        [SIGNATURE_HEADER]: signBody(secret, body),
+        ...signatureHeaders(secret, row.id, body),
       },
       body,
       redirect: "manual",

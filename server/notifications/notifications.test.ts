@@ -10,7 +10,9 @@ import { edges, mission, node } from "@/server/engine/testing/missions";
 import { seedMission, type SeededMission } from "@/server/engine/testing/harness";
 import { backoffMs, type DecisionPendingBody } from "./delivery";
 import { createNotificationLoop } from "./loop";
-import { SIGNATURE_HEADER, signBody, verifySignature } from "./sign";
+import { Webhook } from "standardwebhooks";
+import { encryptSecret } from "@/server/crypto/secrets";
+import { signatureHeaders, standardSecret } from "./sign";
 import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, setWebhookEnabled } from "./webhooks";
 
 process.env.STEWARD_SECRET_KEY ??= "d".repeat(64);
@@ -36,6 +38,11 @@ async function receiver(plan: number[]) {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   return { url, got, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Node's headers as a Standard Webhooks library takes them. */
+function asHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]));
 }
 
 const graph = mission("notify", [node.trigger("start"), node.approval("review"), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })], edges("start->review", "review:approved->done"));
@@ -111,15 +118,22 @@ describe.each(testDatabases())("decision notifications on $name", (tdb) => {
       expect(gaps[0]).toBeGreaterThanOrEqual(110);
       expect(gaps[1]).toBeGreaterThanOrEqual(230);
 
+      // A receiver verifies each attempt with a Standard Webhooks library and the secret it was shown.
+      const receiverSide = new Webhook(secret);
       for (const [i, r] of hook.got.entries()) {
-        expect(verifySignature(secret, r.body, r.headers[SIGNATURE_HEADER] as string)).toBe(true);
-        expect(verifySignature("whsec_wrong", r.body, r.headers[SIGNATURE_HEADER] as string)).toBe(false);
+        expect(receiverSide.verify(r.body, asHeaders(r.headers))).toEqual(JSON.parse(r.body));
+        expect(() => new Webhook(`whsec_${crypto.randomBytes(32).toString("base64")}`).verify(r.body, asHeaders(r.headers))).toThrow(/No matching signature/);
+        expect(() => receiverSide.verify(`${r.body} `, asHeaders(r.headers))).toThrow(/No matching signature/);
+        expect(r.headers["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+        expect(Math.abs(Number(r.headers["webhook-timestamp"]) - r.at / 1000)).toBeLessThan(5);
+        // A new secret gets only the standard headers.
+        expect(r.headers["x-steward-signature"]).toBeUndefined();
         expect(r.headers["x-steward-event"]).toBe("decision.pending");
         expect(r.headers["x-steward-attempt"]).toBe(String(i + 1));
         expect(r.headers["content-type"]).toBe("application/json");
       }
       // The same delivery, byte for byte, each time.
-      expect(new Set(hook.got.map((r) => r.headers["x-steward-delivery"])).size).toBe(1);
+      expect(new Set(hook.got.map((r) => r.headers["webhook-id"])).size).toBe(1);
       expect(new Set(hook.got.map((r) => r.body)).size).toBe(1);
       const body = JSON.parse(hook.got[0]!.body) as DecisionPendingBody;
       expect(body).toMatchObject({
@@ -137,6 +151,7 @@ describe.each(testDatabases())("decision notifications on $name", (tdb) => {
 
       const [delivery] = await listDeliveries(database);
       expect(delivery).toMatchObject({ decisionId, status: "delivered", attempts: 3, lastStatus: 200, lastError: null });
+      expect(hook.got[0]!.headers["webhook-id"]).toBe(delivery!.id);
       expect((await listWebhooks(database))[0]).toMatchObject({ deliveries: { delivered: 1, pending: 0, failed: 0 }, lastDelivery: { status: "delivered", lastStatus: 200 } });
     } finally {
       await hook.close();
@@ -213,13 +228,42 @@ describe.each(testDatabases())("decision notifications on $name", (tdb) => {
     expect(stored?.secret).not.toContain(secret.slice(6));
   });
 
-  it("backs off exponentially with a cap, and signs like a receiver checks", () => {
+  it("keeps a webhook created before Standard Webhooks working: the old header for its receiver, and the same secret's bytes for the library", async () => {
+    await clearWebhooks();
+    const hook = await receiver([200]);
+    try {
+      const { webhook } = await createWebhook(database, { role: "approver", url: hook.url }, admin);
+      // What createWebhook stored before: 24 random bytes in URL-safe base64, with both of its extra characters.
+      const legacy = `whsec_-_${crypto.randomBytes(24).toString("base64url").slice(2)}`;
+      await database.db.execute(sql`update notification_webhook set secret = ${encryptSecret(legacy)} where id = ${webhook.id}`);
+      await openOne();
+      const loop = createNotificationLoop(database, { intervalMs: 0, appUrl: "http://steward.test" });
+      await loop.tick();
+      await loop.stop();
+      expect(hook.got).toHaveLength(1);
+      const [got] = hook.got;
+      expect(got!.headers["x-steward-signature"]).toBe(`sha256=${crypto.createHmac("sha256", legacy).update(got!.body).digest("hex")}`);
+      expect(got!.headers["x-steward-delivery"]).toBe(got!.headers["webhook-id"]);
+      // The library cannot read the URL-safe alphabet; the same bytes in the standard one verify.
+      expect(() => new Webhook(legacy)).toThrow();
+      const converted = `whsec_${legacy.slice("whsec_".length).replaceAll("-", "+").replaceAll("_", "/")}`;
+      expect(standardSecret(legacy)).toBe(converted);
+      expect(new Webhook(converted).verify(got!.body, asHeaders(got!.headers))).toMatchObject({ type: "decision.pending" });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it("backs off exponentially with a cap, and signs so that a replayed delivery is refused", () => {
     expect([1, 2, 3, 4, 5].map((n) => backoffMs(n, { baseDelayMs: 1_000, maxDelayMs: 10_000 }))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000]);
+    const secret = `whsec_${crypto.randomBytes(32).toString("base64")}`;
     const body = '{"a":1}';
-    const sig = signBody("s3cret", body);
-    expect(sig).toBe(`sha256=${crypto.createHmac("sha256", "s3cret").update(body).digest("hex")}`);
-    expect(verifySignature("s3cret", body, sig)).toBe(true);
-    expect(verifySignature("s3cret", `${body} `, sig)).toBe(false);
-    expect(verifySignature("s3cret", body, null)).toBe(false);
+    const fresh = signatureHeaders(secret, "dlv_1", body);
+    expect(new Webhook(secret).verify(body, fresh)).toEqual({ a: 1 });
+    // Captured and sent again ten minutes later: the signed timestamp gives it away.
+    const old = signatureHeaders(secret, "dlv_1", body, new Date(Date.now() - 10 * 60_000));
+    expect(() => new Webhook(secret).verify(body, old)).toThrow(/too old/);
+    // Moving the timestamp forward breaks the signature.
+    expect(() => new Webhook(secret).verify(body, { ...old, "webhook-timestamp": fresh["webhook-timestamp"]! })).toThrow(/No matching signature/);
   });
 });

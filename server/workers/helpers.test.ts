@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { citedClauses, clausesIn } from "./citations";
 import { WorkerObserver } from "./observer";
-import { parseFinalAnswer } from "./output-schema";
+import { finalAnswerOutput, finalAnswerProblem } from "./output-schema";
 import { appendResumedResult, NOT_RUN_MESSAGE, pendingToolCalls } from "./transcript";
 
 const OUTPUTS = [
@@ -10,26 +10,28 @@ const OUTPUTS = [
   { name: "ok", type: "boolean" as const, description: "" },
 ];
 
-describe("parseFinalAnswer", () => {
-  it("accepts bare JSON, fenced JSON and JSON wrapped in prose", () => {
+describe("final answer output", () => {
+  const output = finalAnswerOutput(OUTPUTS)!;
+  const context = { response: { id: "r", modelId: "m", timestamp: new Date(0) }, usage: {} as never, finishReason: "stop" as const };
+  const problem = (text: string) => output.parseCompleteOutput({ text }, context).then(() => "parsed", finalAnswerProblem);
+
+  it("reads a JSON object with every declared field through the SDK", async () => {
     const want = { decision: "partial", amount: 42.5, ok: true };
-    expect(parseFinalAnswer(JSON.stringify(want), OUTPUTS)).toEqual({ ok: true, value: want });
-    expect(parseFinalAnswer("```json\n" + JSON.stringify(want) + "\n```", OUTPUTS)).toEqual({ ok: true, value: want });
-    expect(parseFinalAnswer(`Here you go: ${JSON.stringify(want)} — done.`, OUTPUTS)).toEqual({ ok: true, value: want });
+    await expect(output.parseCompleteOutput({ text: JSON.stringify({ ...want, extra: 1 }) }, context)).resolves.toEqual(want);
   });
 
-  it("names each wrong or missing field", () => {
-    const r = parseFinalAnswer('{"decision": "maybe", "amount": "42"}', OUTPUTS);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.problem).toContain('decision: must be one of "approve", "partial", "deny"');
-    expect(r.problem).toContain("amount: must be a number");
-    expect(r.problem).toContain("ok: must be true or false");
-    expect(parseFinalAnswer("[1, 2]", OUTPUTS)).toEqual({ ok: false, problem: "the final answer is not a JSON object" });
+  it("names each wrong or missing field, and says when there is no JSON object", async () => {
+    const r = await problem('{"decision": "maybe", "amount": "42"}');
+    expect(r).toContain('decision: must be one of "approve", "partial", "deny"');
+    expect(r).toContain("amount: must be a number");
+    expect(r).toContain("ok: must be true or false");
+    expect(await problem("[1, 2]")).toBe("the final answer is not a JSON object");
+    expect(await problem("I think a partial refund is fair.")).toBe("the final answer is not a JSON object");
+    expect(finalAnswerProblem(new Error("network down"))).toBeUndefined();
   });
 
-  it("returns the text when the Worker declares no outputs", () => {
-    expect(parseFinalAnswer("  All good.  ", [])).toEqual({ ok: true, value: { text: "All good." } });
+  it("is not used for a Worker that declares no fields", () => {
+    expect(finalAnswerOutput([])).toBeUndefined();
   });
 });
 

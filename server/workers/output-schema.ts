@@ -1,7 +1,10 @@
 import "server-only";
+import { NoObjectGeneratedError, Output, TypeValidationError } from "ai";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import type { OutputField } from "@/lib/mission/schema";
+
+const NOT_AN_OBJECT = "the final answer is not a JSON object";
 
 /** The zod object a Worker's final answer must satisfy: every declared field, required. */
 export function buildOutputSchema(outputs: OutputField[]): z.ZodObject<Record<string, z.ZodType>> {
@@ -9,7 +12,7 @@ export function buildOutputSchema(outputs: OutputField[]): z.ZodObject<Record<st
   for (const f of outputs) {
     switch (f.type) {
       case "number":
-        shape[f.name] = z.number({ error: "must be a number" }).finite("must be a finite number");
+        shape[f.name] = z.number({ error: "must be a number" });
         break;
       case "boolean":
         shape[f.name] = z.boolean({ error: "must be true or false" });
@@ -23,8 +26,33 @@ export function buildOutputSchema(outputs: OutputField[]): z.ZodObject<Record<st
         shape[f.name] = z.string({ error: "must be a string" });
         break;
     }
+    if (f.description) shape[f.name] = shape[f.name]!.describe(f.description);
   }
-  return z.object(shape);
+  return z.object(shape, { error: NOT_AN_OBJECT });
+}
+
+/**
+ * The AI SDK's structured output for a Worker's final answer, or none when it declares no fields
+ * (then the answer is plain text). The SDK sends the schema to providers that constrain their
+ * answer to it (OpenAI's JSON schema format, Anthropic's output format or its JSON tool), and
+ * parses and validates the last step's text against it.
+ */
+export function finalAnswerOutput(outputs: OutputField[]) {
+  if (!outputs.length) return undefined;
+  return Output.object({ schema: buildOutputSchema(outputs), name: "final_answer", description: "The Worker's final answer: every declared output field." });
+}
+
+/**
+ * What was wrong with a final answer the SDK could not read, in the words the repair message and
+ * the `invalid_output` error use ("amount: must be a number"); undefined for any other error.
+ */
+export function finalAnswerProblem(error: unknown): string | undefined {
+  if (!NoObjectGeneratedError.isInstance(error)) return undefined;
+  const cause = error.cause;
+  if (TypeValidationError.isInstance(cause) && cause.cause instanceof z.ZodError) {
+    return describeProblems(zodProblems(cause.cause.issues), 10);
+  }
+  return NOT_AN_OBJECT;
 }
 
 /** One line per field, for the system prompt and the repair message. */
@@ -35,37 +63,4 @@ export function describeOutputs(outputs: OutputField[]): string {
       return `- ${f.name} (${type})${f.description ? `: ${f.description}` : ""}`;
     })
     .join("\n");
-}
-
-export type ParsedAnswer = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
-
-/**
- * Reads the final answer: a JSON object, tolerating a code fence or prose around it (models add
- * them even when told not to), then checks it against the declared fields.
- */
-export function parseFinalAnswer(text: string, outputs: OutputField[]): ParsedAnswer {
-  if (!outputs.length) return { ok: true, value: { text: text.trim() } };
-  const json = extractJsonObject(text);
-  if (json === undefined) return { ok: false, problem: "the final answer is not a JSON object" };
-  const parsed = buildOutputSchema(outputs).safeParse(json);
-  if (!parsed.success) return { ok: false, problem: describeProblems(zodProblems(parsed.error.issues), 10) };
-  return { ok: true, value: parsed.data };
-}
-
-function extractJsonObject(text: string): Record<string, unknown> | undefined {
-  const candidates = [text.trim()];
-  const fence = /```(?:json)?\s*([\s\S]*?)```/i.exec(text);
-  if (fence?.[1]) candidates.push(fence[1].trim());
-  const first = text.indexOf("{");
-  const last = text.lastIndexOf("}");
-  if (first >= 0 && last > first) candidates.push(text.slice(first, last + 1));
-  for (const c of candidates) {
-    try {
-      const v: unknown = JSON.parse(c);
-      if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return undefined;
 }

@@ -17,11 +17,24 @@ import type { WorkerRunInput } from "./types";
 process.env.STEWARD_SECRET_KEY ??= "b".repeat(64);
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-const variants: Array<{ name: string; kind: ModelProviderKind; start: () => Promise<FakeLlmServer> }> = [
-  { name: "OpenAI Responses", kind: "openai", start: startFakeOpenAI },
-  { name: "OpenAI-compatible Chat Completions", kind: "openai-compatible", start: startFakeOpenAI },
-  { name: "Anthropic Messages", kind: "anthropic", start: startFakeAnthropic },
+type Body = Record<string, unknown>;
+const ANSWER_SCHEMA = { type: "object", properties: { total: { type: "number" } }, required: ["total"], additionalProperties: false };
+
+// `finalAnswerRequest` is how each wire format asks for the final answer in the declared shape.
+const variants: Array<{ name: string; kind: ModelProviderKind; start: () => Promise<FakeLlmServer>; finalAnswerRequest: (body: Body) => unknown }> = [
+  { name: "OpenAI Responses", kind: "openai", start: startFakeOpenAI, finalAnswerRequest: (b) => (b.text as Body | undefined)?.format },
+  { name: "OpenAI-compatible Chat Completions", kind: "openai-compatible", start: startFakeOpenAI, finalAnswerRequest: (b) => b.response_format },
+  // A model the SDK does not know gets Anthropic's JSON tool (a known Claude model, the native output format).
+  { name: "Anthropic Messages", kind: "anthropic", start: startFakeAnthropic, finalAnswerRequest: (b) => (b.tools as Body[] | undefined)?.find((t) => t.name === "json") },
 ];
+
+const expectedFinalAnswerRequest: Record<ModelProviderKind, unknown> = {
+  openai: { type: "json_schema", strict: true, name: "final_answer", schema: ANSWER_SCHEMA },
+  // Chat Completions servers are not assumed to take a schema: JSON mode, and the SDK validates.
+  "openai-compatible": { type: "json_object" },
+  anthropic: { name: "json", input_schema: ANSWER_SCHEMA },
+  replay: undefined,
+};
 
 let database: Database;
 beforeAll(async () => {
@@ -104,6 +117,30 @@ describe.each(variants)("a Worker on $name", (v) => {
     expect(resumedBody).toContain("R-9");
     expect(resumedBody).toContain("call_gated_1");
   });
+
+  it("asks the provider for the final answer in the declared shape, and sends none for a plain-text Worker", async () => {
+    server.enqueue({ kind: "text", text: '{"total": 85}' }, { kind: "text", text: "All done." });
+    const before = server.requests.length;
+    await expect(createWorkerRunner(database, createFakeToolPort())(input())).resolves.toMatchObject({ kind: "completed", output: { total: 85 } });
+    expect(v.finalAnswerRequest(server.requests[before]!.body as Body)).toMatchObject(expectedFinalAnswerRequest[v.kind] as Body);
+
+    const plain = workerDataSchema.parse({ instructions: "Say done.", model: modelId, tools: ["commerce.get_order"], outputs: [] });
+    await expect(createWorkerRunner(database, createFakeToolPort())(input({ data: plain }))).resolves.toMatchObject({ kind: "completed", output: { text: "All done." } });
+    expect([undefined, { type: "text" }]).toContainEqual(v.finalAnswerRequest(server.requests[before + 1]!.body as Body));
+  });
+
+  if (v.kind === "anthropic") {
+    it("takes the answer a model gives through Anthropic's JSON tool as the final answer", async () => {
+      const tools = createFakeToolPort();
+      server.enqueue(
+        { kind: "tool-call", name: "commerce_get_order", args: { orderId: "1042" } },
+        { kind: "tool-call", name: "json", args: { total: 85 } },
+      );
+      const result = await createWorkerRunner(database, tools)(input());
+      expect(result).toMatchObject({ kind: "completed", output: { total: 85 } });
+      expect(tools.calls).toEqual([{ ref: "commerce.get_order", args: { orderId: "1042" } }]);
+    });
+  }
 
   it("fails the Worker with the provider's clear error", async () => {
     const boom = { kind: "status", status: 500, message: "meltdown" } as const;

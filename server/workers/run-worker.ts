@@ -1,5 +1,5 @@
 import "server-only";
-import { APICallError, jsonSchema, stepCountIs, streamText, tool, type ModelMessage, type StepResult, type ToolSet } from "ai";
+import { APICallError, extractJsonMiddleware, jsonSchema, stepCountIs, streamText, tool, wrapLanguageModel, type ModelMessage, type StepResult, type ToolSet } from "ai";
 import type { ToolCallResult, ToolInfo, ToolPort } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import { costOf, resolveModel, type ResolvedModel, type ResolveOptions } from "@/server/models/registry";
@@ -10,7 +10,7 @@ import { modelToolName } from "@/server/models/tool-names";
 import { citedClauses, clausesIn, type Clause } from "./citations";
 import { forEngine, WorkerError, isWorkerError, type WorkerErrorCode } from "./errors";
 import { WorkerObserver, type ObserverOptions } from "./observer";
-import { parseFinalAnswer } from "./output-schema";
+import { finalAnswerOutput, finalAnswerProblem } from "./output-schema";
 import { buildSystemPrompt, repairMessage, START_MESSAGE } from "./prompt";
 import { appendResumedResult, modelCallCount, parseTranscript, pendingToolCalls } from "./transcript";
 import type { TokenUsage, WorkerRunInput, WorkerRunner, WorkerStepResult } from "./types";
@@ -77,6 +77,9 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
     const gatedRefs = [...byName.values()].filter((t) => t.info.policy === "gated").map((t) => t.info.ref);
     const system = buildSystemPrompt(data, input.context, gatedRefs);
     const citationNames = new Set((opts.citationTools ?? DEFAULT_CITATION_TOOLS).map(modelToolName));
+    const output = finalAnswerOutput(data.outputs);
+    // Models without a native JSON mode still fence their answer in ```json … ```.
+    const model = output ? wrapLanguageModel({ model: resolved.model, middleware: extractJsonMiddleware() }) : resolved.model;
     let said = "";
     let repaired = false;
 
@@ -88,7 +91,8 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
 
       const spentBefore = usage.tokensIn + usage.tokensOut;
       const result = streamText({
-        model: resolved.model,
+        model,
+        output,
         system,
         messages: [{ role: "user", content: START_MESSAGE }, ...transcript],
         tools: toolset,
@@ -199,7 +203,8 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
       }
       if (last.toolCalls.length) throw fail("step_limit", `${who} reached its step limit (${data.maxSteps}) without a final answer`);
 
-      const answer = parseFinalAnswer(last.text, data.outputs);
+      // A Worker without output fields answers in plain text.
+      const answer: FinalAnswer = output ? await structuredAnswer(result.output) : { ok: true, value: { text: last.text.trim() } };
       if (answer.ok) {
         const cited = citedClauses(clausesFrom(transcript, citationNames), `${JSON.stringify(answer.value)}\n${said}`);
         for (const c of cited) {
@@ -222,6 +227,19 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
     observer.record({ kind: "error", text: err.message, data: { code: err.code, retriable: err.retriable } });
     await observer.close().catch(() => undefined);
     throw err;
+  }
+}
+
+type FinalAnswer = { ok: true; value: Record<string, unknown> } | { ok: false; problem: string };
+
+/** The SDK's parsed and validated final answer, or what was wrong with it. */
+async function structuredAnswer(parsed: PromiseLike<unknown>): Promise<FinalAnswer> {
+  try {
+    return { ok: true, value: (await parsed) as Record<string, unknown> };
+  } catch (e) {
+    const problem = finalAnswerProblem(e);
+    if (problem === undefined) throw e;
+    return { ok: false, problem };
   }
 }
 
