@@ -3,7 +3,7 @@ import type { GovernedRules } from "@/lib/governance/policy";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
-import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
+import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/contracts/events";
 import { executorMode } from "@/server/env";
 import { deliver } from "./decide";
 import { DecisionError } from "./errors";

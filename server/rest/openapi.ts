@@ -2,8 +2,8 @@ import "server-only";
 import { z } from "zod";
 import { policyInputSchema } from "@/lib/governance/policy";
 import { missionGraphSchema } from "@/lib/mission/schema";
-import { connectorsOpenApiPaths } from "@/app/api/v1/connectors/openapi-paths";
-import { decisionsOpenApiPaths } from "@/app/api/v1/decisions/openapi-paths";
+import { connectorsOpenApiPaths } from "./openapi-connectors";
+import { decisionsOpenApiPaths } from "./openapi-decisions";
 
 const error = {
   description: "Error with the problems that caused it",

@@ -11,7 +11,7 @@ import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
 import { getEngineDeps } from "@/server/engine/deps";
-import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/engine/events";
+import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/contracts/events";
 import { versionGraph } from "@/server/engine/plan";
 import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
 import type { VersionReviewStatus } from "@/server/db/schema";

@@ -14,6 +14,7 @@ import type { SessionUser } from "@/server/auth/users";
 import type { Database } from "@/server/db/database";
 import { DECISION_KINDS, observation, type DecisionField, type DecisionKind, type DecisionStatus, type RunStatus } from "@/server/db/schema";
 import { decide, DecisionConflictError, DecisionError, getDecision, type DecideResult, type DecisionView } from "@/server/decisions";
+import { getEngineDeps } from "@/server/engine/deps";
 import { createWebhook, createWebhookInput, deleteWebhook, listDeliveries, listWebhooks, setWebhookEnabled } from "@/server/notifications/webhooks";
 import { startNotificationLoop } from "@/server/notifications/loop";
 import { toView, type ObservationView } from "@/server/observations/query";
@@ -475,7 +476,7 @@ export async function decideAs(database: Database, user: SessionUser, decisionId
         ...(input.reason !== undefined ? { reason: input.reason } : {}),
       },
       // A vote cast with an API key is audited as that key of its owner.
-      { actor: requestActor(user) },
+      { send: getEngineDeps().send, actor: requestActor(user) },
     );
     const message = !result.resolved
       ? `Your approval is recorded: ${result.approvals} of ${result.requiredApprovals} approvals. Another approver must approve it too.`

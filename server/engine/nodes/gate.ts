@@ -10,7 +10,7 @@ import type { DecisionField } from "@/server/db/schema";
 import { decisionIdFor, openDecision, settleTimedOut, type DecisionResolution, type TimeoutAction } from "@/server/decisions/lifecycle";
 import { fieldTypeOf } from "@/server/decisions/values";
 import { governDecision } from "@/server/governance/policies";
-import { DECISION_MADE, decisionWaitExpression } from "../events";
+import { DECISION_MADE, decisionWaitExpression } from "@/server/contracts/events";
 import { publish, setNodeStateIn } from "../state";
 import type { NodeRun } from "./types";
 

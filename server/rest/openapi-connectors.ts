@@ -1,7 +1,8 @@
 import "server-only";
 
 // The connectors routes for the OpenAPI document (server/rest/openapi.ts spreads these into its
-// `paths`), kept beside the routes they describe. Every route needs the admin role.
+// `paths`; moved here from app/api/v1/connectors/ because server/ never imports app/). Every route
+// needs the admin role.
 
 const error = { description: "Error: `code`, `message`, `problems` (each naming its field)", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
 const auth = { "401": { ...error, description: "No or unknown API key" }, "403": { ...error, description: "The key's user is not an admin" } };
