@@ -13,7 +13,7 @@ import type { SessionUser } from "@/server/auth/users";
 import type { Database } from "@/server/db/database";
 import { DECISION_KINDS, observation, type DecisionKind, type DecisionStatus, type RunStatus } from "@/server/db/schema";
 import { DecisionError } from "./errors";
-import { getDecision, type DecisionView } from "./queries";
+import { decisionRoleScope, getDecision, type DecisionView } from "./queries";
 import { toView, type ObservationView } from "@/server/observations/query";
 
 // The Decision Queue as people and integrations see it (its read model): the inbox, the badge's
@@ -128,13 +128,6 @@ function deciderRoles(user: SessionUser): boolean {
   return user.roles.includes("approver") || user.roles.includes("admin");
 }
 
-/** Decisions this user's roles may decide; admins may decide any. */
-function roleScope(user: SessionUser): SQL {
-  if (user.roles.includes("admin")) return sql`true`;
-  if (!user.roles.length) return sql`false`;
-  return sql`d.approver_role in (${sql.join(user.roles.map((r) => sql`${r}`), sql`, `)})`;
-}
-
 /** The same rules decide() enforces, answered ahead so the page can say why instead of offering a button that fails. */
 export function whyCannotDecide(
   user: SessionUser,
@@ -213,7 +206,7 @@ export async function listDecisionInbox(database: Database, user: SessionUser, r
   const parsed = listDecisionsInput.safeParse(raw);
   if (!parsed.success) throw new DecisionError("invalid_values", `Invalid filter: ${describeProblems(zodProblems(parsed.error.issues))}`, zodProblems(parsed.error.issues));
   const q = parsed.data;
-  const scope = q.scope === "mine" ? roleScope(user) : sql`true`;
+  const scope = q.scope === "mine" ? decisionRoleScope(user.roles) : sql`true`;
   const where: SQL[] = [scope];
   if (q.status === "decided") where.push(sql`d.status in ('approved', 'rejected', 'expired', 'cancelled')`);
   else if (q.status !== "all") where.push(sql`d.status = ${q.status}`);
@@ -269,7 +262,7 @@ export async function countPendingFor(database: Database, user: SessionUser): Pr
   if (!deciderRoles(user) && !user.roles.length) return 0;
   const [row] = await database.rows<{ n: number }>(sql`
     select count(*)::int as n from decision d
-    where d.status = 'pending' and ${roleScope(user)}
+    where d.status = 'pending' and ${decisionRoleScope(user.roles)}
       and not exists (select 1 from decision_vote v where v.decision_id = d.id and v.user_id = ${user.id})
       and not (d.separation_of_duties and (d.requested_by is not distinct from ${user.id} or d.version_author is not distinct from ${user.id}))`);
   return Number(row?.n ?? 0);

@@ -1,9 +1,9 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { rulesFromSchema } from "@/lib/decisions/value-rules";
-import { missionDurationMs, type GovernedRules, type RequestedRules } from "@/lib/governance/policy";
+import type { GovernedRules, RequestedRules } from "@/lib/governance/policy";
 import { valueRuleEffect } from "@/lib/governance/value-rules";
-import type { NodeKind } from "@/lib/mission/schema";
+import { missionDurationMs, type NodeKind } from "@/lib/mission/schema";
 import type { ToolInfo } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import type { DecisionField } from "@/server/db/schema";
