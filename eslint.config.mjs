@@ -1,5 +1,6 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
+import { layerRules } from "./eslint.layers.mjs";
 
 const config = [
   ...nextVitals,
@@ -13,5 +14,6 @@ const config = [
       "no-restricted-syntax": ["error", { selector: "CallExpression[callee.name='eval']", message: "never eval" }, { selector: "NewExpression[callee.name='Function']", message: "never new Function" }],
     },
   },
+  ...layerRules,
 ];
 export default config;

@@ -1,8 +1,11 @@
 // `npm test`: typecheck, lint, unit + integration (Vitest), then Playwright against a production build.
-// Ends with one line `N passed, N failed` summing every suite.
+// `npm test -- unit lint` runs only those. Ends with one line `N passed, N failed` summing every
+// suite; before it, the tests skipped, the suites that did not run, and (loudly) whether the
+// PostgreSQL half of the integration tests ran (TEST_DATABASE_URL).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { playwrightCounts, postgresStatus, reportLines, vitestCounts } from "./test-report.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -26,7 +29,17 @@ function readJson(file) {
 }
 
 const only = process.argv.slice(2);
-const want = (s) => only.length === 0 || only.includes(s);
+const notRun = [];
+const want = (s) => {
+  const yes = only.length === 0 || only.includes(s);
+  if (!yes) notRun.push({ suite: s, why: `not asked for (npm test -- ${only.join(" ")})` });
+  return yes;
+};
+let skippedFiles = [];
+let postgres;
+if ((only.length === 0 || only.includes("unit")) && !process.env.TEST_DATABASE_URL) {
+  console.log("\n!! TEST_DATABASE_URL is not set: the integration tests run on PGlite only, not on PostgreSQL.");
+}
 
 if (want("typecheck")) {
   const r = run("typecheck", bin("tsc"), ["--noEmit", "-p", "."]);
@@ -41,22 +54,24 @@ if (want("unit")) {
   fs.rmSync(path.join(root, out), { force: true });
   const r = run("unit + integration (vitest)", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${out}`]);
   const j = readJson(out);
-  const passed = j?.numPassedTests ?? 0;
-  const failed = (j?.numFailedTests ?? 0) + (j ? 0 : 1) + (r.status !== 0 && j && !j.numFailedTests ? 1 : 0);
-  results.push({ suite: "vitest", passed, failed, seconds: r.seconds });
+  const counts = vitestCounts(j, root);
+  const failed = counts.failed + (j ? 0 : 1) + (r.status !== 0 && j && !j.numFailedTests ? 1 : 0);
+  results.push({ suite: "vitest", passed: counts.passed, failed, skipped: counts.skipped, seconds: r.seconds });
+  skippedFiles = counts.skippedFiles;
+  postgres = postgresStatus(process.env.TEST_DATABASE_URL, counts.postgresTests);
 }
 if (want("e2e")) {
   const out = `test-results/e2e-${process.env.E2E_PORT ?? 3210}.json`;
   fs.rmSync(path.join(root, out), { force: true });
   const r = run("end-to-end (playwright)", bin("playwright"), ["test"]);
   const j = readJson(out);
-  const passed = j?.stats?.expected ?? 0;
-  const failed = (j?.stats?.unexpected ?? 0) + (j?.stats?.flaky ?? 0) + (j ? 0 : 1) + (r.status !== 0 && j && !j.stats?.unexpected ? 1 : 0);
-  results.push({ suite: "playwright", passed, failed, seconds: r.seconds });
+  const counts = playwrightCounts(j);
+  const failed = counts.failed + (j ? 0 : 1) + (r.status !== 0 && j && !j.stats?.unexpected ? 1 : 0);
+  results.push({ suite: "playwright", passed: counts.passed, failed, skipped: counts.skipped, seconds: r.seconds });
 }
 
 console.log("\n━━ summary ━━");
-for (const s of results) console.log(`${s.suite.padEnd(12)} ${String(s.passed).padStart(5)} passed ${String(s.failed).padStart(4)} failed  (${s.seconds}s)`);
+for (const line of reportLines({ results, notRun, skippedFiles, postgres })) console.log(line);
 const passed = results.reduce((n, s) => n + s.passed, 0);
 const failed = results.reduce((n, s) => n + s.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useMemo, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { ArrowRight, Bot, Inbox, Lock, Stamp, Users, Wrench } from "lucide-react";
-import type { ListDecisionsQuery } from "@/server/api/routers/decisions";
+import type { ListDecisionsQuery } from "@/server/decisions/inbox";
 import { approvalProgress } from "@/lib/decisions/rules";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { Select } from "@/components/ui/input";

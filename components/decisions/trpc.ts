@@ -1,18 +1,14 @@
 "use client";
 
 import type { inferRouterOutputs } from "@trpc/server";
-import type { TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { useTRPC } from "@/components/trpc-provider";
-import type { DecisionPagesRouter } from "@/server/api/routers/decisions";
+import type { AppRouter } from "@/server/api/root";
 
-// The decision pages' procedures live under `decisions` in the root router. This hook is the app's
-// one tRPC client, typed with just that router.
-export function useDecisionsTrpc(): TRPCOptionsProxy<DecisionPagesRouter> {
-  return useTRPC() as unknown as TRPCOptionsProxy<DecisionPagesRouter>;
-}
+/** The app's one tRPC client; the decision pages use its `decisions` procedures. */
+export const useDecisionsTrpc = useTRPC;
 
 /** What the decision procedures answer, as the client receives it (after JSON). */
-export type DecisionOutputs = inferRouterOutputs<DecisionPagesRouter>["decisions"];
+export type DecisionOutputs = inferRouterOutputs<AppRouter>["decisions"];
 export type DecisionDetailData = DecisionOutputs["get"];
 export type DecideOutcomeData = DecisionOutputs["decide"];
 export type DecisionListItemData = DecisionOutputs["list"]["items"][number];

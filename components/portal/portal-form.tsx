@@ -3,13 +3,8 @@
 import { startTransition, useActionState, useRef, useState, type FormEvent } from "react";
 import { AlertCircle, ArrowRight, Loader2 } from "lucide-react";
 import { cn } from "@/components/ui/cn";
+import type { PortalFormState } from "@/server/portal/form-action";
 import { fieldProblem, formProblems, labelOf, type PortalField } from "./form-rules";
-
-export interface PortalFormState {
-  problems: Record<string, string>;
-  formError: string | null;
-  values: Record<string, string>;
-}
 
 export const EMPTY_PORTAL_FORM: PortalFormState = { problems: {}, formError: null, values: {} };
 

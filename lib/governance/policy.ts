@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { durationSchema, toolRefSchema } from "@/lib/mission/schema";
+import { durationSchema, missionDurationMs, toolRefSchema } from "@/lib/mission/schema";
 
 /**
  * Admin-owned approval policies: who must agree before a gated act happens. A mission document
@@ -172,15 +172,6 @@ export interface GovernedRules {
   requested: RequestedRules;
   /** Human lines: "Approvers: approver → admin (policy Refunds)". Empty when nothing was tightened. */
   tightened: string[];
-}
-
-const DURATION_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds in a mission duration (`30s`, `15m`, `24h`, `7d`). */
-export function missionDurationMs(d: string): number {
-  const m = /^(\d+)([smhd])$/.exec(d);
-  if (!m?.[1] || !m[2]) throw new Error(`Invalid duration ${JSON.stringify(d)}: expected e.g. 30s, 15m, 24h or 7d`);
-  return Number(m[1]) * (DURATION_MS[m[2]] ?? 0);
 }
 
 /**

@@ -29,8 +29,19 @@ export const toolRefSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_.:/-]+$/, "must be <connector>.<tool>, e.g. commerce.get_order");
 
+/** The mission duration grammar, the only one: `30s`, `15m`, `24h`, `7d`. */
+const DURATION = /^(\d+)([smhd])$/;
+const DURATION_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
 /** Durations like `30s`, `15m`, `24h`, `7d`. */
-export const durationSchema = z.string().regex(/^\d+(s|m|h|d)$/, "must be a duration like 30s, 15m, 24h or 7d");
+export const durationSchema = z.string().regex(DURATION, "must be a duration like 30s, 15m, 24h or 7d");
+
+/** Milliseconds in a mission duration (`30s`, `15m`, `24h`, `7d`). */
+export function missionDurationMs(d: string): number {
+  const m = DURATION.exec(d);
+  if (!m?.[1] || !m[2]) throw new Error(`Invalid duration ${JSON.stringify(d)}: expected e.g. 30s, 15m, 24h or 7d`);
+  return Number(m[1]) * (DURATION_MS[m[2]] ?? 0);
+}
 
 export const ROLES = ["admin", "builder", "approver", "viewer"] as const;
 export const roleSchema = z.enum(ROLES);

@@ -73,7 +73,7 @@ async function run(): Promise<void> {
   const { startKnowledgeSync } = await import("@/server/knowledge/export");
   await startKnowledgeSync(database);
   await wireEngine(database);
-  const { startEngine } = await import("@/server/engine/start");
+  const { startEngine } = await import("./engine-start");
   const engine = await startEngine();
   const { startNotificationLoop } = await import("@/server/notifications/loop");
   void startNotificationLoop()?.catch((err: unknown) => console.error("[notifications] could not start:", err));

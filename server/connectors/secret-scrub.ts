@@ -65,3 +65,15 @@ export function redactDeepExcept<T>(value: T, secrets: readonly string[], keep: 
   };
   return walk(value) as T;
 }
+
+/** The admin's own connector configuration, shown as entered (see redactDeep). */
+const ADMIN_CONFIG_KEYS = new Set(["stdio", "http"]);
+
+/**
+ * Every string inside `value` (keys included) with the secrets masked, except under `stdio` and
+ * `http`: that is the admin's own configuration (command, args, URL, masked entries), shown as
+ * entered even where an argument happens to equal a secret.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  return redactDeepExcept(value, secrets, ADMIN_CONFIG_KEYS);
+}

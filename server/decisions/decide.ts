@@ -7,8 +7,7 @@ import type { GovernedRules } from "@/lib/governance/policy";
 import { valueRuleEffect, type ValueRuleCheck } from "@/lib/governance/value-rules";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionStatus } from "@/server/db/schema";
-import { getEngineDeps } from "@/server/engine/deps";
-import { DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
+import { DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/contracts/events";
 import { recordObservation } from "@/server/observations/record";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { DecisionConflictError, DecisionError } from "./errors";
@@ -89,8 +88,12 @@ interface LockedDecision {
 export async function decide(
   database: Database,
   raw: DecideInput,
-  /** `actor`: who voted, for the audit log (e.g. `api key stw_… of …`); the voter's user id otherwise. */
-  opts: { send?: SendEvents; actor?: AuditActor } = {},
+  /**
+   * `send`: where `decision/made` goes (the engine's, injected by the caller so the decisions
+   * core does not reach into the engine). `actor`: who voted, for the audit log (e.g. `api key
+   * stw_… of …`); the voter's user id otherwise.
+   */
+  opts: { send: SendEvents; actor?: AuditActor },
 ): Promise<DecideResult> {
   const parsed = decideInputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -235,9 +238,9 @@ export async function decide(
  * event only wakes the run, which reads the outcome from the decision row; values too large for an
  * event (proposed by a run, or stored before votes were bounded) are left out (`valuesOmitted`).
  */
-export async function deliver(database: Database, event: DecisionMadeData, send?: SendEvents): Promise<void> {
+export async function deliver(database: Database, event: DecisionMadeData, send: SendEvents): Promise<void> {
   const data = jsonBytes(event.values) > MAX_EVENT_VALUES_BYTES ? { ...event, values: {}, valuesOmitted: true } : { ...event };
-  await (send ?? getEngineDeps().send)({ name: DECISION_MADE, data });
+  await send({ name: DECISION_MADE, data });
   await database.db.execute(sql`update decision set event_sent = true where id = ${event.decisionId}`);
 }
 

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
-import type { EngineEvent } from "@/server/engine/events";
+import type { EngineEvent } from "@/server/contracts/events";
 import { edges, mission, node } from "@/server/engine/testing/missions";
 import { seedMission, testEngine, waitForRun, type SeededMission } from "@/server/engine/testing/harness";
 import { startRun } from "@/server/runs/service";

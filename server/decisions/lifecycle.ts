@@ -6,7 +6,7 @@ import type { Role } from "@/lib/mission/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
 import { recordObservation } from "@/server/observations/record";
-import { PROGRESS_WINDOW_MS } from "@/server/engine/state";
+import { PROGRESS_WINDOW_MS } from "@/server/contracts/run-window";
 import { recordAudit } from "@/server/audit/record";
 
 // The engine's side of decisions: open one (idempotently, inside a step), settle it when its wait

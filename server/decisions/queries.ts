@@ -3,7 +3,7 @@ import type { GovernedRules } from "@/lib/governance/policy";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
-import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/engine/events";
+import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/contracts/events";
 import { executorMode } from "@/server/env";
 import { deliver } from "./decide";
 import { DecisionError } from "./errors";
@@ -157,14 +157,21 @@ export interface ListDecisionsInput {
   engine?: "embedded" | "inngest";
 }
 
+/** Decisions these roles may decide (over `decision d`); admins may decide any. The inbox scopes by it too. */
+export function decisionRoleScope(roles: readonly string[]): SQL {
+  if (roles.includes("admin")) return sql`true`;
+  if (!roles.length) return sql`false`;
+  return sql`d.approver_role in (${sql.join(roles.map((r) => sql`${r}`), sql`, `)})`;
+}
+
 /** Newest first; votes are not included (getDecision has them). */
 export async function listDecisions(database: Database, input: ListDecisionsInput = {}): Promise<DecisionView[]> {
   const where: SQL[] = [];
   if (input.status) where.push(sql`d.status = ${input.status}`);
   if (input.runId) where.push(sql`d.run_id = ${input.runId}`);
-  if (input.roles && !input.roles.includes("admin")) {
+  if (input.roles) {
     if (!input.roles.length) return [];
-    where.push(sql`d.approver_role in (${sql.join(input.roles.map((r) => sql`${r}`), sql`, `)})`);
+    where.push(decisionRoleScope(input.roles));
   }
   const limit = Math.min(Math.max(input.limit ?? 100, 1), 500);
   const rows = await database.rows<Row>(

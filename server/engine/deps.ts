@@ -2,7 +2,7 @@ import "server-only";
 import type { ToolPort } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import type { WorkerRunner } from "@/server/workers/types";
-import type { SendEvents } from "./events";
+import type { SendEvents } from "@/server/contracts/events";
 import { PermanentError } from "./step-port";
 
 /** What runs need from the rest of the app. The connector and worker layers register theirs. */
@@ -40,9 +40,9 @@ function defaults(): EngineDeps {
     },
     tools: missingTools,
     runWorker: missingWorker,
-    async send(events) {
-      const { sendToEngine } = await import("./runtime");
-      await sendToEngine(events);
+    // The composition root (server/boot/engine-root.ts) registers the real one at boot.
+    async send() {
+      throw new Error("The embedded executor is not running yet: the engine is not wired (server/boot has not run)");
     },
   };
 }

@@ -8,7 +8,8 @@ import { publish, setDirectStates, type DirectChange } from "./state";
  * written together: one statement for a stretch of quick steps instead of one each.
  *
  * Only an engine that stores the steps' results itself may hold them, and it must flush before it
- * stores any result of the call (the embedded executor does): then a change is never lost while
+ * stores any result of the call (the embedded executor does, through the `holdWrites` hook the
+ * composition root registers with `() => new HeldStates()`; it knows nothing of node states): then a change is never lost while
  * its step's result is kept, and a step whose result is lost runs again and writes it again (the
  * writes are guarded no-ops the second time). The walk flushes before any node that writes on its
  * own (a Worker, an action, an approval, a verdict) and before the run's end, so the run's
@@ -17,6 +18,11 @@ import { publish, setDirectStates, type DirectChange } from "./state";
 export class HeldStates {
   private pending: { database: Database; runId: string; change: DirectChange }[] = [];
   private chain: Promise<void> = Promise.resolve();
+
+  /** Runs `fn` (an engine call) with its direct changes held here. */
+  run<T>(fn: () => T): T {
+    return scope.run(this, fn);
+  }
 
   add(database: Database, runId: string, changes: DirectChange[]): void {
     for (const change of changes) this.pending.push({ database, runId, change });
@@ -67,7 +73,7 @@ const scope = (globalThis.__stewardHeldStates ??= new AsyncLocalStorage<HeldStat
 
 /** Runs `fn` (an engine call) with its direct changes held in `held`. */
 export function holdingStates<T>(held: HeldStates, fn: () => T): T {
-  return scope.run(held, fn);
+  return held.run(fn);
 }
 
 /** Records direct changes: held when the engine call holds them, else written now. */

@@ -8,6 +8,7 @@ import { boundError, boundObservationText, boundRecordData, boundVerdict, NODE_O
 import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 import { PermanentError } from "./step-port";
+import { PROGRESS_WINDOW_MS } from "@/server/contracts/run-window";
 
 // Run and node state as the UI sees it (run, run_node, status Observations). Called from inside
 // steps, so every write must be safe to repeat: a transition only happens from the states listed
@@ -16,8 +17,6 @@ import { PermanentError } from "./step-port";
 // is bounded (server/observations/bounds.ts): Observation text and data, audit data, errors and the
 // verdict's summary are cut with a marker; a node's output over NODE_OUTPUT_MAX_BYTES fails the node.
 
-/** A run that makes no progress for this long is failed by the sweeper (waits extend it). */
-export const PROGRESS_WINDOW_MS = 60 * 60_000;
 
 const FROM: Record<NodeStatus, NodeStatus[]> = {
   pending: [],

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import { resendUnsentDecisions } from "@/server/decisions/queries";
-import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "./events";
+import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/contracts/events";
 import { endRunWith } from "./state";
 
 export interface SweepResult {

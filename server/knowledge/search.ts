@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
+import { LEXEME_QUERY_AROUND_TEXT, roundScore } from "./full-text";
 
 export interface KnowledgeHit {
   id: string;
@@ -16,12 +17,13 @@ export interface KnowledgeHit {
  * Full-text search over clauses, best first (ts_rank over the GIN-indexed tsvector; titles weigh
  * more than text). Any word of the query may match: a question should find the clauses that
  * mention some of its words, rather than only one that has them all. A query of stop words only
- * (or empty) lists clauses in document order. The same rules as the knowledge connector's search.
+ * (or empty) lists clauses in document order. The same rules as the knowledge connector's search
+ * (full-text.ts holds what they share).
  */
 export async function searchKnowledge(database: Database, query: string, limit = 5): Promise<KnowledgeHit[]> {
   const n = Math.min(Math.max(Math.trunc(limit), 1), 100);
   const [lex] = await database.rows<{ q: string | null }>(
-    sql`select string_agg(quote_literal(l), ' | ') as q from unnest(tsvector_to_array(to_tsvector('english'::regconfig, ${query.slice(0, 1_000)}))) as l`,
+    sql`${sql.raw(LEXEME_QUERY_AROUND_TEXT[0])}${query.slice(0, 1_000)}${sql.raw(LEXEME_QUERY_AROUND_TEXT[1])}`,
   );
   const tsquery = lex?.q ?? "";
   type Row = { id: string; title: string; text: string; document_id: string; document_title: string; score: number | string };
@@ -44,6 +46,6 @@ export async function searchKnowledge(database: Database, query: string, limit =
     text: r.text,
     documentId: r.document_id,
     documentTitle: r.document_title,
-    score: Math.round(Number(r.score) * 10_000) / 10_000,
+    score: roundScore(r.score),
   }));
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { STATUS_CODES } from "node:http";
+import { backoffMs } from "@/lib/backoff";
 
 export interface RetryOptions {
   /** Retries after the first attempt (so attempts = maxRetries + 1). */
@@ -91,10 +92,7 @@ export function retryingFetch(label: string, options: RetryOptions = {}): typeof
   const base = options.fetch ?? globalThis.fetch;
   const attempts = o.maxRetries + 1;
 
-  const backoff = (attempt: number) => {
-    const d = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(d * (0.8 + Math.random() * 0.4));
-  };
+  const backoff = (attempt: number) => Math.round(backoffMs(attempt, { baseMs: o.baseDelayMs, maxMs: o.maxDelayMs, jitter: 0.2 }));
 
   return async (input, init) => {
     const callerSignal = init?.signal ?? undefined;

@@ -1,6 +1,7 @@
 import "server-only";
 import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
+import { backoffMs as backoff } from "@/lib/backoff";
 import { describeProposal } from "@/lib/decisions/describe";
 import { decryptSecret } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
@@ -54,7 +55,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 
 /** The wait after the n-th failed attempt (n ≥ 1): base, 2·base, 4·base… capped. */
 export function backoffMs(failedAttempts: number, opts: Pick<DeliveryOptions, "baseDelayMs" | "maxDelayMs"> = DEFAULT_DELIVERY): number {
-  return Math.min(opts.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1), opts.maxDelayMs);
+  return backoff(failedAttempts, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs });
 }
 
 interface PendingRow {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type RunStatus } from "@/server/db/schema";
+import { RUN_LIST_ORDER, runListPage, runListWhere } from "@/server/runs/list-page";
 import { boundError, boundVerdict } from "./bounds";
 
 // The run history list: what the run service's listRuns filters by (mission, status, dates) plus
@@ -78,20 +79,12 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
   const parsed = runHistoryInput.safeParse(raw);
   if (!parsed.success) throw new AppError("bad_request", "Invalid run filter", zodProblems(parsed.error.issues));
   const q = parsed.data;
-  const where: SQL[] = [];
-  if (q.missionId) where.push(sql`r.mission_id = ${q.missionId}`);
-  if (q.status) where.push(sql`r.status = ${q.status}`);
+  const where = runListWhere(q, () => new AppError("bad_request", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by the runs list" }]));
   if (q.verdict) where.push(sql`lower(r.verdict->>'outcome') = lower(${q.verdict})`);
   if (q.startedBy) where.push(sql`(u.name ilike ${contains(q.startedBy)} or u.email ilike ${contains(q.startedBy)})`);
   if (q.search) {
     const s = contains(q.search);
     where.push(sql`(r.id ilike ${s} or m.name ilike ${s} or r.input::text ilike ${s} or coalesce(r.verdict->>'summary', '') ilike ${s} or coalesce(r.error, '') ilike ${s})`);
-  }
-  if (q.from) where.push(sql`r.created_at >= ${q.from.toISOString()}::timestamptz`);
-  if (q.to) where.push(sql`r.created_at < ${q.to.toISOString()}::timestamptz`);
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    where.push(sql`(r.created_at, r.id) < (${c.at}::timestamptz, ${c.id})`);
   }
   const rows = await database.rows<Row>(
     sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict,
@@ -101,10 +94,9 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
         from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
         left join "user" u on u.id = r.started_by
         ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-        order by r.created_at desc, r.id desc limit ${q.limit + 1}`,
+        ${RUN_LIST_ORDER} limit ${q.limit + 1}`,
   );
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
+  const { page, nextCursor } = runListPage(rows, q.limit);
   return {
     items: page.map((r) => ({
       id: r.id,
@@ -124,23 +116,8 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
       startedAt: iso(r.started_at),
       endedAt: iso(r.ended_at),
     })),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
+    nextCursor,
   };
-}
-
-// The cursor keeps the database's own timestamp text: microseconds survive, so no row is skipped or repeated.
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof at === "string" && typeof id === "string" && !Number.isNaN(new Date(at).getTime())) return { at, id };
-  } catch {
-    // reported below
-  }
-  throw new AppError("bad_request", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by the runs list" }]);
 }
 
 /**

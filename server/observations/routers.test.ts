@@ -7,7 +7,7 @@ import { createCallerFactory, createContext, router } from "@/server/api/trpc";
 import { runsRouter } from "@/server/api/routers/runs";
 import { observationsRouter } from "@/server/api/routers/observations";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
-import type { EngineEvent } from "@/server/engine/events";
+import type { EngineEvent } from "@/server/contracts/events";
 import { createMission, saveVersion } from "@/server/missions/service";
 import { publishForTest } from "@/test/publishing";
 import { recordObservation } from "./record";

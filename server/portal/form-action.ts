@@ -1,7 +1,13 @@
 import "server-only";
-import type { PortalFormState } from "@/components/portal/portal-form";
 import type { Database } from "@/server/db/database";
 import { MAX_PORTAL_BODY_BYTES, submitPortalRequest, type SubmitOptions } from "./submit";
+
+/** What the portal form shows after a submission: problems by field, a form-wide error, the values sent. */
+export interface PortalFormState {
+  problems: Record<string, string>;
+  formError: string | null;
+  values: Record<string, string>;
+}
 
 function minutes(seconds: number): string {
   const m = Math.ceil(seconds / 60);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
-import type { EngineEvent } from "@/server/engine/events";
+import type { EngineEvent } from "@/server/contracts/events";
 import { seedMission } from "@/server/engine/testing/harness";
 import { edges, mission, node } from "@/server/engine/testing/missions";
 import { getRun } from "@/server/runs";

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import { recordAudit } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
-import type { SendEvents } from "@/server/engine/events";
+import type { SendEvents } from "@/server/contracts/events";
 import { RunError, startRun } from "@/server/runs";
 import { portalProblems, type PortalProblem } from "./messages";
 import { checkPortalValues } from "./values";

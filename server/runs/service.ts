@@ -1,6 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
@@ -11,11 +11,12 @@ import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
 import { listDecisions, type DecisionView } from "@/server/decisions/queries";
 import { getEngineDeps } from "@/server/engine/deps";
-import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/engine/events";
+import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/contracts/events";
 import { versionGraph } from "@/server/engine/plan";
 import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
 import type { VersionReviewStatus } from "@/server/db/schema";
 import { RunError } from "./errors";
+import { RUN_LIST_ORDER, runListPage, runListWhere } from "./list-page";
 import { parseRunInput } from "./input";
 
 export interface RunServiceOptions {
@@ -471,38 +472,11 @@ export async function listRuns(database: Database, raw: ListRunsInput = {}): Pro
   const parsed = listRunsInput.safeParse(raw);
   if (!parsed.success) throw new RunError("invalid_input", "Invalid run filter", zodProblems(parsed.error.issues));
   const q = parsed.data;
-  const where: SQL[] = [];
-  if (q.missionId) where.push(sql`r.mission_id = ${q.missionId}`);
-  if (q.status) where.push(sql`r.status = ${q.status}`);
-  if (q.from) where.push(sql`r.created_at >= ${q.from.toISOString()}::timestamptz`);
-  if (q.to) where.push(sql`r.created_at < ${q.to.toISOString()}::timestamptz`);
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    where.push(sql`(r.created_at, r.id) < (${c.at}::timestamptz, ${c.id})`);
-  }
+  const where = runListWhere(q, () => new RunError("invalid_input", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by listRuns" }]));
   const rows = await database.rows<RunRow>(
     sql`${RUN_SELECT} ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-        order by r.created_at desc, r.id desc limit ${q.limit + 1}`,
+        ${RUN_LIST_ORDER} limit ${q.limit + 1}`,
   );
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(summary),
-    nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null,
-  };
-}
-
-// The cursor keeps the database's own timestamp text: microseconds survive, so no row is skipped or repeated.
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof at === "string" && typeof id === "string" && !Number.isNaN(new Date(at).getTime())) return { at, id };
-  } catch {
-    // reported below
-  }
-  throw new RunError("invalid_input", "Invalid cursor", [{ path: "cursor", message: "is not a cursor returned by listRuns" }]);
+  const { page, nextCursor } = runListPage(rows, q.limit);
+  return { items: page.map(summary), nextCursor };
 }

@@ -2,7 +2,7 @@
 
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import type { PortalFormState } from "@/components/portal/portal-form";
+import type { PortalFormState } from "@/server/portal/form-action";
 import { getDatabase } from "@/server/db/client";
 import { clientAddress, installPeerAddressStamp, submitPortalForm as submit, trustProxy } from "@/server/portal";
 

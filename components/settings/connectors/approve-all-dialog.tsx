@@ -1,6 +1,6 @@
 "use client";
 
-import type { ToolReview } from "@/server/api/routers/connectors";
+import type { ToolReview } from "@/server/connectors/admin";
 import type { ToolPolicy } from "@/server/connectors/tool-port";
 import { Badge } from "@/components/ui/card";
 import { ConfirmDialog } from "./confirm-dialog";

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { ShieldCheck } from "lucide-react";
-import type { ToolDefinitionView, ToolReview } from "@/server/api/routers/connectors";
+import type { ToolDefinitionView, ToolReview } from "@/server/connectors/admin";
 import type { ToolAnnotations } from "@/server/connectors/tool-port";
 import { Button } from "@/components/ui/button";
 import { Badge, Card } from "@/components/ui/card";

@@ -1,3 +1,4 @@
+import { lexemeQuery, roundScore } from "../../../server/knowledge/full-text";
 import type { Sql } from "./demo-db";
 
 /** One numbered clause of a policy document, e.g. REF-1.1. */
@@ -33,10 +34,11 @@ export async function insertClauses(sql: Sql, clauses: Clause[]): Promise<void> 
  * Full-text search over clauses, ranked with ts_rank. Any query word may match (OR of its
  * lexemes): a question like "refund for an opened item after 20 days" should find the clauses
  * that mention any of those, best first, rather than only one clause containing every word.
- * An empty query (or one of stop words only) lists every clause in document order.
+ * An empty query (or one of stop words only) lists every clause in document order. The rules the
+ * app's knowledge search shares are in server/knowledge/full-text.ts.
  */
 export async function searchClauses(sql: Sql, query: string, limit: number): Promise<ScoredClause[]> {
-  const lexemes = await sql.query<{ q: string }>(`select string_agg(quote_literal(l), ' | ') as q from unnest(tsvector_to_array(to_tsvector('english', $1))) as l`, [query]);
+  const lexemes = await sql.query<{ q: string }>(lexemeQuery("$1"), [query]);
   const tsquery = lexemes.rows[0]?.q ?? "";
   if (!tsquery) {
     const all = await sql.query<Clause>(`select id, title, text from clauses order by position limit $1`, [limit]);
@@ -50,5 +52,5 @@ export async function searchClauses(sql: Sql, query: string, limit: number): Pro
       order by score desc, position limit $2`,
     [tsquery, limit],
   );
-  return res.rows.map((c) => ({ id: c.id, title: c.title, text: c.text, score: Math.round(Number(c.score) * 10_000) / 10_000 }));
+  return res.rows.map((c) => ({ id: c.id, title: c.title, text: c.text, score: roundScore(c.score) }));
 }

@@ -9,7 +9,8 @@ import { auditLog } from "@/server/db/schema";
 import { openHarness, type Harness } from "@/test/app-harness";
 import { testDatabases } from "@/test/databases";
 import { createCallerFactory, createContext, router } from "../trpc";
-import { connectorsRouter, redactDeep, redactText } from "./connectors";
+import { redactDeep, redactText } from "@/server/connectors/secret-scrub";
+import { connectorsRouter } from "./connectors";
 
 setTestSecretKey();
 

@@ -5,6 +5,9 @@ import { Inngest, type Logger } from "inngest";
 import { dataDir, env } from "@/server/env";
 import { generateSigningKey } from "./signing";
 
+/** The SDK's logger, for callers outside this adapter (only it imports inngest). */
+export type EngineLogger = Logger;
+
 export const APP_ID = "steward";
 /** Never resolved: in embedded mode the client's `fetch` is routed to the executor in-process. */
 export const EMBEDDED_BASE_URL = "http://embedded.invalid";

@@ -1,4 +1,5 @@
 import "server-only";
+import { backoffMs } from "@/lib/backoff";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
@@ -43,7 +44,6 @@ export function retryAt(attempt: number, retryAfter: string | null, baseMs: numb
       // an unreadable header falls back to backoff below
     }
   }
-  const capped = Math.min(baseMs * 2 ** attempt, 10 * 60_000);
-  // Jitter keeps many failing runs from retrying in lockstep.
-  return new Date(now + capped * (0.8 + Math.random() * 0.4));
+  // `attempt` counts from 0: the first retry waits baseMs.
+  return new Date(now + backoffMs(attempt + 1, { baseMs, maxMs: 10 * 60_000, jitter: 0.2 }));
 }

@@ -27,7 +27,6 @@ import {
   type OutgoingOp,
   type StepResult,
 } from "./protocol";
-import { HeldStates, holdingStates } from "../held-states";
 import { CheckpointedCall } from "./checkpointed-call";
 import { signatureHeader } from "./signing";
 
@@ -82,8 +81,25 @@ export interface EmbeddedExecutorOptions {
   writeBehindMs?: number;
   /** Called after a new event wait is stored (committed): lets callers re-send events it must see. */
   onWaitCreated?: (wait: WaitCreated) => void | Promise<void>;
+  /**
+   * Writes the functions make during one chained call that they may hold back, registered by
+   * the engine (its direct node changes): the call runs inside `run`, and `flush` writes them
+   * before any of the call's step results is stored. Without it nothing is held.
+   */
+  holdWrites?: () => HeldWrites;
   logger?: Pick<Console, "error" | "warn">;
 }
+
+/** One call's held writes (see EmbeddedExecutorOptions.holdWrites). */
+export interface HeldWrites {
+  run<T>(fn: () => T): T;
+  /** Writes what is held; rejects when that failed (it stays held). */
+  flush(): Promise<void>;
+  /** The call was abandoned: nothing it held is written (its steps run again). */
+  discard(): void;
+}
+
+const NOTHING_HELD: HeldWrites = { run: (fn) => fn(), flush: async () => {}, discard() {} };
 
 export class ExecutorError extends Error {
   constructor(
@@ -120,8 +136,8 @@ const MAX_CHAIN = 100;
 export class EmbeddedExecutor {
   private readonly store: ExecutorStore;
   private readonly events: ExecutorStore;
-  private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">> &
-    Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive">;
+  private readonly opts: Required<Omit<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive" | "holdWrites">> &
+    Pick<EmbeddedExecutorOptions, "onWaitCreated" | "serveUrl" | "exclusive" | "holdWrites">;
   private fns: FunctionConfig[] = [];
   private slots: Promise<void>[] = [];
   private sleepers = new Set<Sleeper>();
@@ -499,7 +515,7 @@ export class EmbeddedExecutor {
     // A discovery call that may chain lets the SDK run the following steps in the same call,
     // checkpointing each result (no call per step).
     // Its steps' direct node changes are held and written in one statement before their results.
-    const held = mayChain && !disableImmediateExecution && !this.stopping ? new HeldStates() : undefined;
+    const held = mayChain && !disableImmediateExecution && !this.stopping ? (this.opts.holdWrites?.() ?? NOTHING_HELD) : undefined;
     const call = held
       ? new CheckpointedCall(
           job.id,
@@ -528,7 +544,7 @@ export class EmbeddedExecutor {
     let res: Response;
     try {
       const request = () => this.request("POST", { fnId: run.fn_id, stepId: job.step_id }, body);
-      res = await (held ? holdingStates(held, request) : request());
+      res = await (held ? held.run(request) : request());
     } catch (e) {
       res = Response.json(toJsonError(e), { status: 500 });
     } finally {

@@ -3,7 +3,7 @@ import { NonRetriableError } from "inngest";
 import { z } from "zod";
 import { STEP_RETRIES } from "@/lib/mission/node-kinds";
 import type { EngineDeps } from "../deps";
-import { RUN_CANCEL_REQUESTED, RUN_REQUESTED } from "../events";
+import { RUN_CANCEL_REQUESTED, RUN_REQUESTED } from "@/server/contracts/events";
 import { runMission } from "../interpreter";
 import { endRunWith } from "../state";
 import { MissionFailedError } from "../step-port";

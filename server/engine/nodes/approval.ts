@@ -1,8 +1,8 @@
 import "server-only";
-import { missionDurationMs, type PolicySubject } from "@/lib/governance/policy";
+import type { PolicySubject } from "@/lib/governance/policy";
 import { valueRuleEffect } from "@/lib/governance/value-rules";
 import { APPROVED_PORT_ID, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
-import type { Role } from "@/lib/mission/schema";
+import { missionDurationMs, type Role } from "@/lib/mission/schema";
 import { decisionResolution, openDecision, type DecisionResolution } from "@/server/decisions/lifecycle";
 import { governDecision } from "@/server/governance/policies";
 import { publish, setNodeState, setNodeStateIn } from "../state";

@@ -1,16 +1,16 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { rulesFromSchema } from "@/lib/decisions/value-rules";
-import { missionDurationMs, type GovernedRules, type RequestedRules } from "@/lib/governance/policy";
+import type { GovernedRules, RequestedRules } from "@/lib/governance/policy";
 import { valueRuleEffect } from "@/lib/governance/value-rules";
-import type { NodeKind } from "@/lib/mission/schema";
+import { missionDurationMs, type NodeKind } from "@/lib/mission/schema";
 import type { ToolInfo } from "@/server/connectors/tool-port";
 import type { Database } from "@/server/db/database";
 import type { DecisionField } from "@/server/db/schema";
 import { decisionIdFor, openDecision, settleTimedOut, type DecisionResolution, type TimeoutAction } from "@/server/decisions/lifecycle";
 import { fieldTypeOf } from "@/server/decisions/values";
 import { governDecision } from "@/server/governance/policies";
-import { DECISION_MADE, decisionWaitExpression } from "../events";
+import { DECISION_MADE, decisionWaitExpression } from "@/server/contracts/events";
 import { publish, setNodeStateIn } from "../state";
 import type { NodeRun } from "./types";
 

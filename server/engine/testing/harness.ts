@@ -6,10 +6,10 @@ import type { Database } from "@/server/db/database";
 import type { RunStatus } from "@/server/db/schema";
 import type { WorkerRunInput, WorkerRunner, WorkerStepResult } from "@/server/workers/types";
 import { getEngineDeps, type EngineDeps } from "../deps";
-import type { EngineEvent } from "../events";
+import type { EngineEvent } from "@/server/contracts/events";
 import type { EmbeddedExecutorOptions } from "../inngest/embedded-executor";
 import { generateSigningKey } from "../inngest/signing";
-import { createMissionEngine } from "../mission-engine";
+import { createMissionEngine } from "@/server/boot/engine-root";
 
 // Test and benchmark scaffolding for the engine: real database, real SDK, real executor; only
 // the connector and worker layers are stand-ins.
@@ -113,7 +113,7 @@ export const usage = (tokensIn = 10, tokensOut = 5) => ({ tokensIn, tokensOut, c
 export interface TestEngineOptions {
   tools?: ToolPort;
   runWorker?: WorkerRunner;
-  executor?: Omit<EmbeddedExecutorOptions, "database" | "handler" | "signingKey" | "onWaitCreated">;
+  executor?: Omit<EmbeddedExecutorOptions, "database" | "handler" | "signingKey" | "onWaitCreated" | "holdWrites">;
 }
 
 /** A mission engine on `database` with the given stand-ins; events go to its own executor. */

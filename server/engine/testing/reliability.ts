@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
-import { RUN_REQUESTED } from "../events";
+import { RUN_REQUESTED } from "@/server/contracts/events";
 
 // Invariants that must hold for a run however often the process died under it. Written for the
 // crash tests here and for a later kill -9 test: start the app, start runs, kill -9 it at random,

@@ -1,7 +1,8 @@
 import "server-only";
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
-import { listDecisionsInput, decideRequest } from "@/server/api/routers/decisions";
+import { decideRequest } from "@/server/decisions/decide-as";
+import { listDecisionsInput } from "@/server/decisions/inbox";
 import { auditFiltersSchema } from "@/server/audit/query";
 import { createConnectorInput, seenToolsInput } from "@/server/connectors/service";
 import { createMissionInput } from "@/server/missions/service";

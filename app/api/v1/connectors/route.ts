@@ -1,6 +1,6 @@
 import { requestActor } from "@/server/audit/record";
 import type { CreateConnectorInput } from "@/server/connectors/service";
-import { createConnectorAudited, listConnectorsScrubbed } from "@/server/api/routers/connectors";
+import { createConnectorAudited, listConnectorsScrubbed } from "@/server/connectors/admin";
 import { json, readJson, rest } from "@/server/rest/handler";
 
 export const dynamic = "force-dynamic";

@@ -14,7 +14,7 @@ import { publishForTest } from "@/test/publishing";
 import { decisionsRouter } from "@/server/api/routers/decisions";
 import { createCallerFactory, createContext } from "@/server/api/trpc";
 import { stopNotificationLoop } from "@/server/notifications/loop";
-import type { SendEvents } from "@/server/engine/events";
+import type { SendEvents } from "@/server/contracts/events";
 import { sweepOnce } from "@/server/engine/sweeper";
 import * as list from "./route";
 import * as one from "./[id]/route";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
-import { listDecisionInbox, listDecisionsInput } from "@/server/api/routers/decisions";
+import { listDecisionInbox, listDecisionsInput } from "@/server/decisions/inbox";
 import { json, rest } from "@/server/rest/handler";
 import { withDecisionErrors } from "./respond";
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import { openHarness, type Harness } from "@/test/app-harness";
-import type { EngineEvent } from "@/server/engine/events";
+import type { EngineEvent } from "@/server/contracts/events";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
 import { seedMission } from "@/server/engine/testing/harness";
 import { PEER_HEADER } from "@/server/portal/client-address";

@@ -1,4 +1,4 @@
-import { connectorPage } from "@/server/api/routers/connectors";
+import { connectorPage } from "@/server/connectors/admin";
 import { json, param, rest } from "@/server/rest/handler";
 
 export const dynamic = "force-dynamic";

@@ -1,4 +1,6 @@
-import { decideAs, getDecisionDetail } from "@/server/api/routers/decisions";
+import { decideAs } from "@/server/decisions/decide-as";
+import { getDecisionDetail } from "@/server/decisions/inbox";
+import { getEngineDeps } from "@/server/engine/deps";
 import { json, param, readJson, rest } from "@/server/rest/handler";
 import { withDecisionErrors } from "../respond";
 
@@ -16,7 +18,7 @@ export const GET = rest(null, async (ctx) => withDecisionErrors(async () => json
 export const POST = rest(null, async (ctx) =>
   withDecisionErrors(async () => {
     const body = await readJson(ctx.req);
-    const outcome = await decideAs(ctx.database, ctx.user, param(ctx, "id"), body);
+    const outcome = await decideAs(ctx.database, ctx.user, param(ctx, "id"), body, getEngineDeps().send);
     return json(outcome);
   }),
 );

@@ -1,6 +1,6 @@
 import { AppError } from "@/lib/errors";
 import { requestActor } from "@/server/audit/record";
-import { approveAudited } from "@/server/api/routers/connectors";
+import { approveAudited } from "@/server/connectors/admin";
 import { json, param, readJson, rest } from "@/server/rest/handler";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { requestActor } from "@/server/audit/record";
-import { refreshAudited } from "@/server/api/routers/connectors";
+import { refreshAudited } from "@/server/connectors/admin";
 import { json, param, rest } from "@/server/rest/handler";
 
 export const dynamic = "force-dynamic";

@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { openDatabase, type Database } from "@/server/db/database";
-import { resetEngineDeps, setEngineDeps } from "./deps";
-import { engineRuntime, inngestHandler, sendToEngine, startEmbeddedExecutor } from "./runtime";
-import { startEngine } from "./start";
-import { eventually } from "./testing/harness";
+import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
+import { eventually } from "@/server/engine/testing/harness";
+import { engineRuntime, inngestHandler, sendToEngine, startEmbeddedExecutor } from "./engine-root";
+import { startEngine } from "./engine-start";
 
 // The process-wide wiring the app uses (route handler, instrumentation): embedded mode by default.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-runtime-"));

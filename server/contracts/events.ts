@@ -1,5 +1,9 @@
 import "server-only";
 
+// The contract between the engine and the services that talk to it (runs, decisions, portal):
+// event names, their payloads and the decision wait expression. Neutral ground: the engine and
+// those services both import it and neither imports the other for it.
+
 /** Event names the engine uses: one place, so senders and listeners agree. */
 export const RUN_REQUESTED = "mission/run.requested";
 export const RUN_CANCEL_REQUESTED = "mission/run.cancel.requested";

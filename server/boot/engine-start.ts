@@ -1,9 +1,9 @@
 import "server-only";
 import { executorMode } from "@/server/env";
-import { getEngineDeps } from "./deps";
-import type { EmbeddedExecutor } from "./inngest/embedded-executor";
-import { engineRuntime, startEmbeddedExecutor } from "./runtime";
-import { sweepOnce } from "./sweeper";
+import { getEngineDeps } from "@/server/engine/deps";
+import type { EmbeddedExecutor } from "@/server/engine/inngest/embedded-executor";
+import { sweepOnce } from "@/server/engine/sweeper";
+import { engineRuntime, startEmbeddedExecutor, wireEngineRoot } from "./engine-root";
 
 export interface StartedEngine {
   mode: "embedded" | "inngest" | "off";
@@ -32,6 +32,8 @@ export function startEngine(): Promise<StartedEngine> {
 }
 
 async function start(): Promise<StartedEngine> {
+  // In every mode: with runs off, senders are told so and the route still answers.
+  wireEngineRoot();
   const mode = executorMode();
   if (mode === "off") return { mode, executor: null, stop: async () => {} };
   engineRuntime();
