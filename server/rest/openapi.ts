@@ -4,6 +4,7 @@ import { policyInputSchema } from "@/lib/governance/policy";
 import { missionGraphSchema } from "@/lib/mission/schema";
 import { connectorsOpenApiPaths } from "@/app/api/v1/connectors/openapi-paths";
 import { decisionsOpenApiPaths } from "@/app/api/v1/decisions/openapi-paths";
+import { hooksOpenApiPaths } from "@/app/api/v1/hooks/openapi-paths";
 
 const error = {
   description: "Error with the problems that caused it",
@@ -31,6 +32,7 @@ export function openApiDocument(serverUrl: string) {
     paths: {
       ...decisionsOpenApiPaths,
       ...connectorsOpenApiPaths,
+      ...hooksOpenApiPaths,
       "/api/v1/missions": {
         get: {
           summary: "List missions",

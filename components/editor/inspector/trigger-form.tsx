@@ -11,6 +11,8 @@ const CHANNEL_TEXT: Record<(typeof CHANNELS)[number], { label: string; hint: str
   manual: { label: "Manual", hint: "Started by a builder from the mission page" },
   portal: { label: "Portal", hint: "A public form at /p/<address>" },
   api: { label: "API", hint: "POST /api/v1/missions/<id>/runs with an API key" },
+  schedule: { label: "Schedule", hint: "Runs by itself at the times you set (a cron in a time zone)" },
+  webhook: { label: "Webhook", hint: "Another system POSTs signed JSON to this mission's URL" },
 };
 
 const TEXT_TYPES = new Set(["string", "text", "email"]);
