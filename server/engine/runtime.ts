@@ -67,6 +67,8 @@ export async function startEmbeddedExecutor(): Promise<EmbeddedExecutor> {
     leaseMs: env().STEWARD_ENGINE_LEASE_MS,
     // PGlite's data dir is locked to this process: any lease in it is a dead process's.
     exclusive: database.driver === "pglite",
+    // The schedules' tick (mission-schedules) and any other cron trigger, as an Inngest server would.
+    cron: true,
     onWaitCreated: async (wait) => {
       if (wait.eventName === DECISION_MADE) await redeliverDecision(database, wait.expr, sendToEngine);
     },

@@ -81,6 +81,11 @@ export interface EmbeddedExecutorOptions {
    * each step before the SDK goes on.
    */
   writeBehindMs?: number;
+  /**
+   * Fire the functions' cron triggers on a clock (the app's engine does; tests leave it off and
+   * fire ticks with fireCron(), so no tick runs in the middle of what they count).
+   */
+  cron?: boolean;
   /** Called after a new event wait is stored (committed): lets callers re-send events it must see. */
   onWaitCreated?: (wait: WaitCreated) => void | Promise<void>;
   logger?: Pick<Console, "error" | "warn">;
@@ -104,6 +109,7 @@ const DEFAULTS = {
   maxEventBytes: 512 * 1024,
   maxStepOutputBytes: 4 * 1024 * 1024,
   writeBehindMs: 20,
+  cron: false,
 };
 
 const SERVE_URL = "http://embedded.invalid/api/inngest";
@@ -162,8 +168,10 @@ export class EmbeddedExecutor {
     this.started = true;
     if (opts.workers === false) return;
     for (let i = 0; i < this.opts.concurrency; i++) this.slots.push(this.workLoop(i));
-    this.cronClock = new CronClock(this.fns, (fn, cron, at) => this.fireCron(fn.id, cron, at), this.opts.logger);
-    this.cronClock.start();
+    if (this.opts.cron) {
+      this.cronClock = new CronClock(this.fns, (fn, cron, at) => this.fireCron(fn.id, cron, at), this.opts.logger);
+      this.cronClock.start();
+    }
   }
 
   /** Graceful: stops claiming and waits for jobs in flight. */
