@@ -52,6 +52,15 @@ async function countRefusal(database: Database, hookId: string, why: string): Pr
  * nothing; those after the hook is known are counted on it.
  */
 export async function handleHookRequest(req: Request, hookId: string, deps: HookRequestDeps): Promise<Response> {
+  try {
+    return await answerHookRequest(req, hookId, deps);
+  } catch (e) {
+    console.error(`[hooks] request to ${hookId.slice(0, 40)} failed:`, e);
+    return refusal(500, "internal", "Something went wrong on our side: deliver the message again later");
+  }
+}
+
+async function answerHookRequest(req: Request, hookId: string, deps: HookRequestDeps): Promise<Response> {
   const { database } = deps;
   const address = clientAddress(req.headers, { trustProxy: deps.trustProxy ?? trustProxy() });
   const limit = await takeRateLimit(database, rateKey("hook", `${hookId}\n${address}`), deps.rule ?? HOOK_RATE_RULE);
