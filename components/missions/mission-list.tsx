@@ -11,6 +11,7 @@ import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { CreateMissionDialog } from "./create-mission-dialog";
 import { ImportMissionDialog } from "./import-mission-dialog";
 import { downloadJson, slugify } from "./download";
+import { ScheduleBadge, useSchedules } from "./schedule-badge";
 
 function timeAgo(iso: string): string {
   const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
@@ -28,6 +29,7 @@ export function MissionList({ canBuild }: { canBuild: boolean }) {
   const [creating, setCreating] = useState(false);
   const [importing, setImporting] = useState(false);
   const list = useQuery(trpc.missions.list.queryOptions({ includeArchived: showArchived }));
+  const schedules = useSchedules();
   const archive = useMutation(
     trpc.missions.setArchived.mutationOptions({
       onSuccess: (m) => {
@@ -106,6 +108,7 @@ export function MissionList({ canBuild }: { canBuild: boolean }) {
               </div>
               <div className="hidden shrink-0 items-center gap-2 sm:flex">
                 {m.archivedAt ? <Badge tone="amber">Archived</Badge> : null}
+                {schedules.get(m.id) ? <ScheduleBadge schedule={schedules.get(m.id)!} canBuild={canBuild} /> : null}
                 {m.awaitingReview ? (
                   <Link href={`/missions/${m.id}/review/${m.awaitingReview}`} data-testid="mission-awaiting-review" title="An approver or admin must review it before runs use it">
                     <Badge tone="amber">v{m.awaitingReview} awaits review</Badge>

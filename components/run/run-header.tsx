@@ -132,7 +132,7 @@ export function RunHeader({
 
       <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
         <Meta icon={<User className="size-3.5" />} label="Started by">
-          <span data-testid="run-started-by">{data.startedByName ?? (run.channel === "manual" ? "Unknown" : `the ${run.channel}`)}</span>
+          <span data-testid="run-started-by">{data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null)}</span>
           <span className="text-slate-400"> · </span>
           <time dateTime={started.toISOString()} title={started.toLocaleString()}>
             {started.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })}
@@ -191,4 +191,11 @@ function ConnectionBadge({ connection, live }: { connection: StreamConnection; l
       {look.text}
     </span>
   );
+}
+
+/** Who started a run that no person started: "the portal", "schedule (firing of …)", "webhook hk_…". */
+function startedByChannel(channel: string, via: string | null): string {
+  if (channel === "manual") return "Unknown";
+  if ((channel === "schedule" || channel === "webhook") && via) return via;
+  return `the ${channel}`;
 }

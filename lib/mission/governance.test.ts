@@ -139,3 +139,39 @@ describe("governsNothing", () => {
     expect(governsNothing(withData<"worker">(withWorker, "ground", () => ({ tools: ["crm.get_history"] })))).toBe(false);
   });
 });
+
+describe("automatic channels (schedule, webhook)", () => {
+  const inert: MissionGraph = {
+    format: refund.format,
+    name: "Digest",
+    description: "",
+    nodes: [
+      { id: "trigger", kind: "trigger", position: { x: 0, y: 0 }, data: { label: "Trigger", fields: [], channels: ["manual"] } },
+      { id: "verdict", kind: "verdict", position: { x: 200, y: 0 }, data: { label: "Verdict", outcomes: ["done"], outcome: '"done"', summary: '"ok"' } },
+    ],
+    edges: [{ id: "e", source: "trigger", target: "verdict" }],
+  };
+  const on = (g: MissionGraph, data: Partial<NodeData<"trigger">>) => withData<"trigger">(g, "trigger", () => data);
+
+  it("a trigger that gains a schedule or a webhook governs something: a second person publishes it", () => {
+    expect(governsNothing(inert)).toBe(true);
+    const scheduled = on(inert, { channels: ["manual", "schedule"], schedule: { cron: "0 8 * * 1-5", timezone: "Europe/Paris", input: {} } });
+    const hooked = on(inert, { channels: ["manual", "webhook"], webhook: { mapping: {} } });
+    expect(governsNothing(scheduled)).toBe(false);
+    expect(governsNothing(hooked)).toBe(false);
+    expect(governanceChanges(inert, scheduled)).toEqual(["Trigger: now on a schedule (0 8 * * 1-5 Europe/Paris)"]);
+    expect(governanceChanges(inert, hooked)).toEqual(["Trigger: now on an inbound webhook (each field from body.<field>)"]);
+  });
+
+  it("when a schedule fires, with what input, and how a webhook's body is mapped are governance; off, they are not in the view", () => {
+    const scheduled = on(inert, { channels: ["schedule"], schedule: { cron: "0 8 * * 1-5", timezone: "Europe/Paris", input: {} } });
+    const hourly = on(inert, { channels: ["schedule"], schedule: { cron: "0 * * * *", timezone: "Europe/Paris", input: { queue: "billing" } } });
+    expect(governanceChanges(scheduled, hourly)).toEqual(['Trigger: schedule 0 8 * * 1-5 Europe/Paris → 0 * * * * Europe/Paris with input {"queue":"billing"}']);
+    const mapped = on(inert, { channels: ["webhook"], webhook: { mapping: { ticket: "body.data.id" } } });
+    expect(governanceChanges(on(inert, { channels: ["webhook"], webhook: { mapping: {} } }), mapped)).toEqual(["Trigger: webhook mapping each field from body.<field> → ticket = body.data.id"]);
+    // A schedule kept in the document while its channel is off changes nothing, and old views keep their shape.
+    const dormant = on(inert, { schedule: { cron: "* * * * *", timezone: "UTC", input: {} } });
+    expect(governanceJson(dormant)).toBe(governanceJson(inert));
+    expect(governanceView(inert).triggers.trigger).toEqual({ channels: ["manual"], portalSlug: null });
+  });
+});

@@ -13,8 +13,11 @@ import type { Channel, MissionGraph, MissionNode, NodeData, Role } from "./schem
  * approvals in its way and the rules of those approvals are all in the view.
  */
 export interface GovernanceView {
-  /** By node id. `portalSlug` is set only when the portal channel is on. */
-  triggers: Record<string, { channels: Channel[]; portalSlug: string | null }>;
+  /**
+   * By node id. `portalSlug`, `schedule` and `webhook` are set only when their channel is on: when a
+   * mission runs by itself and with what input, and what an outside system may feed it, are governance.
+   */
+  triggers: Record<string, TriggerView>;
   /** Tool refs, sorted: the order a Worker lists them in changes nothing. */
   workers: Record<string, { tools: string[] }>;
   actions: Record<string, { tool: string; args: Record<string, string> }>;
@@ -23,6 +26,15 @@ export interface GovernanceView {
   approvals: Record<string, ApprovalRules>;
   /** `source|sourceHandle|target`, sorted and unique (edge ids are not content). */
   edges: string[];
+}
+
+export interface TriggerView {
+  channels: Channel[];
+  portalSlug: string | null;
+  /** `<cron> <zone>` and the input of each scheduled run. */
+  schedule?: { when: string; input: Record<string, string | number | boolean> };
+  /** Trigger field → the expression over the request body (none: `body.<field>`). */
+  webhook?: { mapping: Record<string, string> };
 }
 
 export interface ApprovalRules {
@@ -62,7 +74,14 @@ export function governanceView(graph: MissionGraph): GovernanceView {
     switch (n.kind) {
       case "trigger": {
         const channels = sorted(n.data.channels);
-        view.triggers[n.id] = { channels, portalSlug: channels.includes("portal") ? (n.data.portal?.slug ?? null) : null };
+        const schedule = n.data.schedule;
+        // Left out when off, so the views (and hashes) of versions older than these channels stay the same.
+        view.triggers[n.id] = {
+          channels,
+          portalSlug: channels.includes("portal") ? (n.data.portal?.slug ?? null) : null,
+          ...(channels.includes("schedule") && schedule ? { schedule: { when: `${schedule.cron.trim()} ${schedule.timezone}`, input: { ...schedule.input } } } : {}),
+          ...(channels.includes("webhook") ? { webhook: { mapping: { ...n.data.webhook?.mapping } } } : {}),
+        };
         break;
       }
       case "worker":
@@ -92,10 +111,13 @@ export function governanceJson(graph: MissionGraph): string {
   return json;
 }
 
+/** Channels that start runs without a person of this installation asking: the public and the automatic ones. */
+const GOVERNED_CHANNELS: readonly Channel[] = ["portal", "schedule", "webhook"];
+
 /**
  * True when the mission can act on nothing outside Steward: no Worker or Action has a tool, there
- * is no approval to loosen, and it is not on the public portal. Such a version is published by its
- * author at once, whatever changed.
+ * is no approval to loosen, and nothing starts it by itself (the public portal, a schedule, an
+ * inbound webhook). Such a version is published by its author at once, whatever changed.
  */
 export function governsNothing(graph: MissionGraph): boolean {
   const v = governanceView(graph);
@@ -103,7 +125,7 @@ export function governsNothing(graph: MissionGraph): boolean {
     Object.values(v.workers).every((w) => w.tools.length === 0) &&
     Object.values(v.actions).every((a) => a.tool === "") &&
     Object.keys(v.approvals).length === 0 &&
-    Object.values(v.triggers).every((t) => !t.channels.includes("portal"))
+    Object.values(v.triggers).every((t) => !t.channels.some((c) => GOVERNED_CHANNELS.includes(c)))
   );
 }
 
@@ -179,14 +201,26 @@ function newApprovalLines(r: ApprovalRules): string[] {
   return [rules.join(", "), ...r.proposed.map((p) => `proposed value ${p.name} = ${shown(p.expression)}${p.editable ? " (editable)" : ""}`)];
 }
 
-function channelLines(before: GovernanceView["triggers"][string] | undefined, after: GovernanceView["triggers"][string]): string[] {
+const scheduleText = (s: NonNullable<TriggerView["schedule"]>) => `${s.when}${Object.keys(s.input).length ? ` with input ${JSON.stringify(s.input)}` : ""}`;
+const mappingText = (m: Record<string, string>) => Object.entries(m).map(([k, e]) => `${k} = ${e}`).join(", ") || "each field from body.<field>";
+
+function channelLines(before: TriggerView | undefined, after: TriggerView): string[] {
   const out: string[] = [];
   const had = new Set(before?.channels ?? []);
   const has = new Set(after.channels);
-  const portal = (slug: string | null) => `the public portal${slug ? ` (${slug})` : ""}`;
-  for (const c of after.channels) if (!had.has(c)) out.push(`now on ${c === "portal" ? portal(after.portalSlug) : `the ${c} channel`}`);
+  const named = (c: Channel, v: TriggerView) => {
+    if (c === "portal") return `the public portal${v.portalSlug ? ` (${v.portalSlug})` : ""}`;
+    if (c === "schedule" && v.schedule) return `a schedule (${shown(scheduleText(v.schedule))})`;
+    if (c === "webhook" && v.webhook) return `an inbound webhook (${shown(mappingText(v.webhook.mapping))})`;
+    return `the ${c} channel`;
+  };
+  for (const c of after.channels) if (!had.has(c)) out.push(`now on ${named(c, after)}`);
   for (const c of had) if (!has.has(c)) out.push(`no longer on ${c === "portal" ? "the public portal" : `the ${c} channel`}`);
   if (had.has("portal") && has.has("portal") && before?.portalSlug !== after.portalSlug) out.push(`portal address ${from(before?.portalSlug, after.portalSlug)}`);
+  if (before?.schedule && after.schedule && scheduleText(before.schedule) !== scheduleText(after.schedule)) out.push(`schedule ${from(scheduleText(before.schedule), scheduleText(after.schedule))}`);
+  if (before?.webhook && after.webhook && mappingText(before.webhook.mapping) !== mappingText(after.webhook.mapping)) {
+    out.push(`webhook mapping ${from(mappingText(before.webhook.mapping), mappingText(after.webhook.mapping))}`);
+  }
   return out;
 }
 

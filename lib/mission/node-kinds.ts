@@ -11,6 +11,7 @@ import {
   type NodeData,
   type NodeKind,
 } from "./schema";
+import { triggerChannelProblems } from "./trigger-channels";
 
 /**
  * THE node-kind registry: the palette, inspector forms, validator, engine handler map and run
@@ -98,7 +99,7 @@ function duplicates<T>(items: readonly T[], key: (item: T) => string, path: (ind
 const trigger: NodeKindSpec<"trigger"> = {
   kind: "trigger",
   label: "Trigger",
-  description: "Starts a run from a manual start, a portal form or an API call, with the inputs you define.",
+  description: "Starts a run from a manual start, a portal form, an API call, a schedule or a webhook, with the inputs you define.",
   icon: "Zap",
   color: "sky",
   schema: triggerDataSchema,
@@ -118,6 +119,7 @@ const trigger: NodeKindSpec<"trigger"> = {
     if (data.channels.includes("portal") && !data.portal?.slug) {
       problems.push({ path: ["portal", "slug"], message: "set a portal address (slug) to offer this trigger on the portal" });
     }
+    problems.push(...triggerChannelProblems(data));
     return problems;
   },
 };

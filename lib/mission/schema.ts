@@ -47,7 +47,7 @@ export const ROLES = ["admin", "builder", "approver", "viewer"] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
-export const CHANNELS = ["manual", "portal", "api"] as const;
+export const CHANNELS = ["manual", "portal", "api", "schedule", "webhook"] as const;
 export const channelSchema = z.enum(CHANNELS);
 export type Channel = z.infer<typeof channelSchema>;
 
@@ -125,6 +125,16 @@ function missionSchemas(strictness: Strictness) {
         intro: text(2_000).default(""),
       })
       .optional(),
+    /** The `schedule` channel: when it fires (5-field cron in an IANA zone) and the input of each run. */
+    schedule: z
+      .object({
+        cron: text(200).default(""),
+        timezone: text(100).default("UTC"),
+        input: z.record(identifier, z.union([text(10_000), z.number(), z.boolean()])).default({}),
+      })
+      .optional(),
+    /** The `webhook` channel: trigger field → CEL expression over the request's JSON `body` (default `body.<field>`). */
+    webhook: z.object({ mapping: z.record(identifier, expression).default({}) }).optional(),
   });
 
   const workerData = z.object({

@@ -92,6 +92,12 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | "session" | Ro
   "policies.create": "admin",
   "policies.update": "admin",
   "policies.remove": "admin",
+  "triggers.schedules": "signed-in",
+  "triggers.status": "signed-in",
+  "triggers.setPaused": "builder",
+  "triggers.createHook": "builder",
+  "triggers.rotateHook": "builder",
+  "triggers.revokeHook": "builder",
   "connectors.toolsForBuilder": "builder",
   "models.listForBuilder": "builder",
 };

@@ -13,6 +13,7 @@ import { runsRouter } from "./routers/runs";
 import { observationsRouter } from "./routers/observations";
 import { decisionsRouter } from "./routers/decisions";
 import { policiesRouter } from "./routers/policies";
+import { triggersRouter } from "./routers/triggers";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -28,6 +29,7 @@ export const appRouter = router({
   observations: observationsRouter,
   decisions: decisionsRouter,
   policies: policiesRouter,
+  triggers: triggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -55,7 +55,7 @@ describe("engine runtime (embedded mode)", () => {
     );
     const executor = await startEmbeddedExecutor();
     expect((await startEmbeddedExecutor()) === executor).toBe(true);
-    expect(executor.functions.map((f) => f.id).sort()).toEqual(["steward-mission-run", "steward-mission-run-failure"]);
+    expect(executor.functions.map((f) => f.id).sort()).toEqual(["steward-mission-run", "steward-mission-run-failure", "steward-mission-schedules"]);
     await sendToEngine({ name: "mission/run.requested", data: { runId: "missing" } });
     await eventually(async () => {
       const rows = await database.rows<{ status: string }>(sql`select status from engine_run where fn_id = 'steward-mission-run'`);

@@ -95,6 +95,8 @@ export async function startEmbeddedExecutor(): Promise<EmbeddedExecutor> {
     // PGlite's data dir is locked to this process: any lease in it is a dead process's.
     exclusive: database.driver === "pglite",
     ...missionHooks(database, () => sendToEngine),
+    // The schedules' tick (mission-schedules) and any other cron trigger, as an Inngest server would.
+    cron: true,
   });
   // Published only once started: sendToEngine must not hand events to an executor still syncing.
   rt.starting ??= executor.start().then(

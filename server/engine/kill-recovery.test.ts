@@ -299,7 +299,7 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
         // payments are retries after a kill: the ledger saw the same key again).
         expect(ledger.calls.filter((c) => !c.key)).toEqual([]);
         expect(ledger.payments.size).toBe(rows.filter((r) => r.decision === "approved").length);
-        const [live] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_run where status = 'running'`);
+        const [live] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_run where status = 'running' and fn_id <> 'steward-mission-schedules'`); // the schedules' tick may be mid-minute
         expect(Number(live?.n)).toBe(0);
       } finally {
         await database.close();

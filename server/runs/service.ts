@@ -24,6 +24,13 @@ export interface RunServiceOptions {
   send?: SendEvents;
   /** Who did it, for the audit (an API key names itself); defaults to the user. */
   actor?: AuditActor;
+  /**
+   * The run's id when the caller claimed it beforehand (a schedule's firing): starting it twice is
+   * then refused by the run's primary key.
+   */
+  runId?: string;
+  /** What started it beyond the channel, on the run's first Observation and audit entry (`webhook hk_…`). */
+  via?: string;
 }
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
@@ -125,7 +132,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   const input = parseRunInput(trigger.data.fields, req.input);
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
 
-  const runId = crypto.randomUUID();
+  const runId = opts.runId ?? crypto.randomUUID();
   const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
   const audit: AuditEntry = {
     action: "run.started",
@@ -133,7 +140,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -148,7 +155,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       tokenBudget: req.tokenBudget ?? null,
       rerunOf,
       nodeIds: graph.nodes.map((n) => n.id),
-      text: `Run queued (version ${v.number}, ${req.channel}${from})`,
+      text: `Run queued (version ${v.number}, ${opts.via ?? req.channel}${from})`,
       data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
     },
     audit,
@@ -314,6 +321,8 @@ export interface RunView {
   deadlineAt: string | null;
   /** A re-run from a node: the run it reuses results of, and the node it ran from. */
   rerunOf: { runId: string; fromNodeId: string } | null;
+  /** What started it beyond the channel, from its audit entry: `webhook hk_…`, `schedule, firing of …`. */
+  startedVia?: string | null;
   /** In graph order. */
   nodes: RunNodeView[];
   pendingDecisions: DecisionView[];
@@ -431,8 +440,9 @@ export async function getRun(database: Database, runId: string): Promise<RunView
     })
     .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
   const pendingDecisions = await listDecisions(database, { runId, status: "pending" });
+  const [via] = await database.rows<{ via: string | null }>(sql`select data->>'via' as via from audit_log where run_id = ${runId} and action = 'run.started' order by id limit 1`);
   // The run's totals already count the ledger (RUN_SELECT).
-  return { ...summary(r), nodes, pendingDecisions };
+  return { ...summary(r), startedVia: via?.via ?? null, nodes, pendingDecisions };
 }
 
 interface Spend {

@@ -6,11 +6,14 @@ import { CHANNELS, FIELD_TYPES, type InputField, type MissionGraph, type Trigger
 import { useEditorStoreApi } from "../store/editor-context";
 import { AddButton, CheckboxField, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
 import type { FormProps } from "./form-props";
+import { browserTimeZone, ScheduleSection, WebhookSection } from "./trigger-channels";
 
 const CHANNEL_TEXT: Record<(typeof CHANNELS)[number], { label: string; hint: string }> = {
   manual: { label: "Manual", hint: "Started by a builder from the mission page" },
   portal: { label: "Portal", hint: "A public form at /p/<address>" },
   api: { label: "API", hint: "POST /api/v1/missions/<id>/runs with an API key" },
+  schedule: { label: "Schedule", hint: "Runs by itself at the times you set (a cron in a time zone)" },
+  webhook: { label: "Webhook", hint: "Another system POSTs signed JSON to this mission's URL" },
 };
 
 const TEXT_TYPES = new Set(["string", "text", "email"]);
@@ -47,6 +50,8 @@ export function TriggerForm({ nodeId, data, update }: FormProps<"trigger">) {
     const channels = CHANNELS.filter((c) => (c === channel ? on : data.channels.includes(c)));
     const patch: Partial<TriggerData> = { channels };
     if (channel === "portal" && on && !data.portal) patch.portal = { title: "", intro: "" };
+    if (channel === "schedule" && on && !data.schedule) patch.schedule = { cron: "0 8 * * 1-5", timezone: browserTimeZone(), input: {} };
+    if (channel === "webhook" && on && !data.webhook) patch.webhook = { mapping: {} };
     update(patch, "channels");
   };
   return (
@@ -73,6 +78,8 @@ export function TriggerForm({ nodeId, data, update }: FormProps<"trigger">) {
             <TextAreaField label="Portal intro" rows={2} value={data.portal?.intro ?? ""} path="portal.intro" onChange={(v) => update({ portal: { title: "", ...data.portal, intro: v } }, "portal.intro")} />
           </div>
         ) : null}
+        {data.channels.includes("schedule") ? <ScheduleSection data={data} update={update} /> : null}
+        {data.channels.includes("webhook") ? <WebhookSection data={data} update={update} /> : null}
       </Section>
       <Section
         title="Inputs"

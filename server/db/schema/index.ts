@@ -11,3 +11,4 @@ export * from "./notifications";
 export * from "./knowledge";
 export * from "./portal";
 export * from "./governance";
+export * from "./triggers";

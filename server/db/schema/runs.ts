@@ -19,7 +19,7 @@ export const run = pgTable(
       .references(() => missionVersion.id),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
     input: jsonb("input").$type<Record<string, unknown>>().notNull(),
-    channel: text("channel", { enum: ["manual", "portal", "api"] }).notNull().default("manual"),
+    channel: text("channel", { enum: ["manual", "portal", "api", "schedule", "webhook"] }).notNull().default("manual"),
     verdict: jsonb("verdict").$type<{ outcome: string; summary: string } | null>(),
     error: text("error"),
     startedBy: text("started_by").references(() => user.id, { onDelete: "set null" }),

@@ -24,7 +24,11 @@ interface Probe {
   prepared: number;
   chained: string[];
   afterStale: number;
+  ticks: { name: string; cron: string }[];
 }
+
+/** A cron that does not come round while the tests run: its ticks are fired by hand. */
+const NEW_YEAR_IN_PARIS = "TZ=Europe/Paris 0 0 1 1 *";
 
 function contractFunctions(client: EngineClient, probe: Probe, cancel: (runId: string) => Promise<unknown>) {
   const child = client.createFunction({ id: "double", triggers: [{ event: "contract/double.requested" }] }, async ({ event }) => ({
@@ -119,13 +123,19 @@ function contractFunctions(client: EngineClient, probe: Probe, cancel: (runId: s
     const big = await step.run("big", () => "x".repeat(80 * 1024));
     return { small, big: big.length };
   });
-  return [child, flow, notified, fatal, politeRetry, cancellable, unsupported, chain, stale, bulky];
+  // A cron trigger, as the schedules' tick uses one (server/triggers/schedule-function.ts).
+  const ticker = client.createFunction({ id: "ticker", triggers: [{ cron: NEW_YEAR_IN_PARIS }] }, async ({ event, step }) => {
+    await step.run("tick", () => {
+      probe.ticks.push({ name: event.name, cron: String((event.data as { cron?: unknown }).cron) });
+    });
+  });
+  return [child, flow, notified, fatal, politeRetry, cancellable, unsupported, chain, stale, bulky, ticker];
 }
 
 describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
   let database: Database;
   let engine: EmbeddedEngine;
-  const probe: Probe = { flakyCalls: 0, retryAfterCalls: [], notified: [], failures: [], afterCancel: 0, prepared: 0, chained: [], afterStale: 0 };
+  const probe: Probe = { flakyCalls: 0, retryAfterCalls: [], notified: [], failures: [], afterCancel: 0, prepared: 0, chained: [], afterStale: 0, ticks: [] };
   const signingKey = generateSigningKey();
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
@@ -206,12 +216,24 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
         "steward-notified",
         "steward-polite-retry",
         "steward-stale",
+        "steward-ticker",
         "steward-unsupported",
       ].sort(),
     );
     expect(fns.get("steward-flow")?.steps.step?.retries?.attempts).toBe(2);
     expect(fns.get("steward-cancellable")?.cancel).toEqual([{ event: "contract/cancel", if: "event.data.key == async.data.key" }]);
     expect(fns.get("steward-fatal-failure")?.triggers[0]?.event).toBe("inngest/function.failed");
+    expect(fns.get("steward-ticker")?.triggers).toEqual([{ cron: NEW_YEAR_IN_PARIS }]);
+  });
+
+  it("runs a cron-triggered function once per tick, with the event an Inngest server sends (inngest/scheduled.timer)", async () => {
+    const at = new Date("2027-01-01T00:00:00+01:00");
+    // Every replica's clock fires the same tick: one run.
+    await Promise.all([engine.executor.fireCron("steward-ticker", NEW_YEAR_IN_PARIS, at), engine.executor.fireCron("steward-ticker", NEW_YEAR_IN_PARIS, at)]);
+    await until(async () => (await runsOf("ticker"))[0]?.status === "completed");
+    expect(await runsOf("ticker")).toHaveLength(1);
+    expect(probe.ticks).toEqual([{ name: "inngest/scheduled.timer", cron: NEW_YEAR_IN_PARIS }]);
+    await expect(engine.executor.fireCron("steward-flow", NEW_YEAR_IN_PARIS, at)).rejects.toThrow(/has the cron trigger/);
   });
 
   it("rejects calls to serve() that are not signed with the local key", async () => {

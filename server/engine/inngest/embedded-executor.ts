@@ -28,6 +28,7 @@ import {
   type StepResult,
 } from "./protocol";
 import { CheckpointedCall } from "./checkpointed-call";
+import { CRON_EVENT, CronClock, cronEventId } from "./cron-clock";
 import { signatureHeader } from "./signing";
 
 /** The parts of `serve()`'s return value the executor calls, in-process. */
@@ -79,6 +80,11 @@ export interface EmbeddedExecutorOptions {
    * each step before the SDK goes on.
    */
   writeBehindMs?: number;
+  /**
+   * Fire the functions' cron triggers on a clock (the app's engine does; tests leave it off and
+   * fire ticks with fireCron(), so no tick runs in the middle of what they count).
+   */
+  cron?: boolean;
   /** Called after a new event wait is stored (committed): lets callers re-send events it must see. */
   onWaitCreated?: (wait: WaitCreated) => void | Promise<void>;
   /**
@@ -119,6 +125,7 @@ const DEFAULTS = {
   maxEventBytes: 512 * 1024,
   maxStepOutputBytes: 4 * 1024 * 1024,
   writeBehindMs: 20,
+  cron: false,
 };
 
 const SERVE_URL = "http://embedded.invalid/api/inngest";
@@ -150,6 +157,8 @@ export class EmbeddedExecutor {
   private dead = false;
   /** Calls in flight that the SDK may checkpoint into, by engine run id. */
   private checkpointing = new Map<string, CheckpointedCall>();
+  /** Fires the functions' cron triggers while the workers run. */
+  private cronClock: CronClock | null = null;
 
   constructor(options: EmbeddedExecutorOptions) {
     this.opts = { ...DEFAULTS, logger: console, ...options };
@@ -175,11 +184,16 @@ export class EmbeddedExecutor {
     this.started = true;
     if (opts.workers === false) return;
     for (let i = 0; i < this.opts.concurrency; i++) this.slots.push(this.workLoop(i));
+    if (this.opts.cron) {
+      this.cronClock = new CronClock(this.fns, (fn, cron, at) => this.fireCron(fn.id, cron, at), this.opts.logger);
+      this.cronClock.start();
+    }
   }
 
   /** Graceful: stops claiming and waits for jobs in flight. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.cronClock?.stop();
     this.wakeAll();
     await Promise.all(this.slots);
     await Promise.all([...this.inFlight]);
@@ -190,6 +204,7 @@ export class EmbeddedExecutor {
   kill(): void {
     this.dead = true;
     this.stopping = true;
+    this.cronClock?.stop();
     this.wakeAll();
   }
 
@@ -230,6 +245,23 @@ export class EmbeddedExecutor {
     }
     await this.afterCommit(fx);
     return events.map((e) => e.id);
+  }
+
+  /**
+   * One tick of a function's cron trigger, as an Inngest server delivers it (`inngest/scheduled.timer`
+   * with `data.cron`). The event id is the function, the trigger and the tick's time, so replicas
+   * that all tick store it, and start the function, once.
+   */
+  async fireCron(fnId: string, cron: string, at: Date): Promise<void> {
+    if (!this.started) throw new ExecutorError("The embedded executor has not started yet", 503);
+    const fn = this.fns.find((f) => f.id === fnId && f.triggers.some((t) => t.cron === cron));
+    if (!fn) throw new ExecutorError(`No function ${fnId} has the cron trigger ${cron}`, 404);
+    const evt: EngineEventPayload = { id: cronEventId(fnId, cron, at), name: CRON_EVENT, data: { cron }, ts: at.getTime() };
+    const fx = new TxEffects();
+    await this.events.db.transaction(async (tx) => {
+      await this.events.ingest(tx, [evt], [fn], fx);
+    });
+    await this.afterCommit(fx);
   }
 
   private normalize(e: SendableEvent): EngineEventPayload {

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { durationMs } from "./durations";
+import { CRON_EVENT } from "./cron-clock";
 import { equalityPaths, matches, valueAt } from "./matching";
 import { maxAttempts, type EngineEventPayload, type FunctionConfig, type MemoizedStep, type StepResult } from "./protocol";
 
@@ -533,9 +534,11 @@ export class ExecutorStore {
   }
 }
 
-/** The event's functions: those with a trigger on its name whose `if` matches. */
+/** The event's functions: those with a trigger on its name whose `if` matches, or the cron trigger a tick names. */
 function triggeredBy(fns: FunctionConfig[], evt: EngineEventPayload): FunctionConfig[] {
-  return fns.filter((fn) => fn.triggers.some((t) => t.event === evt.name && matches(t.expression, { event: evt })));
+  return fns.filter((fn) =>
+    fn.triggers.some((t) => (t.event === evt.name && matches(t.expression, { event: evt })) || (evt.name === CRON_EVENT && t.cron !== undefined && t.cron === evt.data.cron)),
+  );
 }
 
 /** CTE `ins`: memoizes `steps` (at least one) in order while CTE `live` yields a row; returns a row per step stored. */

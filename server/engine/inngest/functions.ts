@@ -7,6 +7,7 @@ import { RUN_CANCEL_REQUESTED, RUN_REQUESTED } from "@/server/contracts/events";
 import { runMission } from "../interpreter";
 import { endRunWith } from "../state";
 import { MissionFailedError } from "../step-port";
+import { createScheduleFunction } from "@/server/triggers/schedule-function";
 import type { EngineClient } from "./client";
 import { stepPort, type InngestStepTools } from "./step-adapter";
 
@@ -15,9 +16,10 @@ export const MISSION_RUN_FUNCTION = "mission-run";
 const runRequestedData = z.object({ runId: z.string().min(1, "must not be empty") });
 
 /**
- * The one Inngest function: `mission-run`, triggered by `mission/run.requested { runId }`,
+ * The Inngest functions: `mission-run`, triggered by `mission/run.requested { runId }`,
  * cancelled by `mission/run.cancel.requested` with the same runId, STEP_RETRIES retries per step, and an
- * onFailure that records the reason on the run when the engine gives up.
+ * onFailure that records the reason on the run when the engine gives up; and `mission-schedules`,
+ * the schedules' cron tick (server/triggers/schedule-function.ts).
  */
 export function createMissionFunctions(client: EngineClient, deps: () => EngineDeps) {
   const missionRun = client.createFunction(
@@ -47,5 +49,5 @@ export function createMissionFunctions(client: EngineClient, deps: () => EngineD
       }
     },
   );
-  return [missionRun];
+  return [missionRun, createScheduleFunction(client, deps)];
 }

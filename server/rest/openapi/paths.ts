@@ -200,4 +200,32 @@ export function registerPaths(r: OpenAPIRegistry): void {
     responses: { 200: json(s.Policy, "The policy"), ...notFound, ...tooLarge },
   });
   route(r, "delete", "/api/v1/policies/{id}", { summary: "Delete an approval policy (admin)", request: { params: id }, responses: { 204: { description: "Deleted" }, ...notFound } });
+
+  // No API key here: the Standard Webhooks signature is the proof (server/triggers/inbound.ts).
+  r.registerPath({
+    method: "post",
+    path: "/api/v1/hooks/{hookId}",
+    summary: "Start a run from a signed webhook (the mission's Webhook channel)",
+    description:
+      "Signed as Standard Webhooks describe (HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>` with the hook's `whsec_…` secret, shown once when the hook is created or rotated). The JSON body is mapped to the trigger's fields by the trigger's expressions (`body.<field>` by default). A timestamp more than 5 minutes from now, or a `webhook-id` already received, starts nothing. Body at most 64 KB; 120 requests per minute per hook and address.",
+    security: [],
+    request: {
+      params: z.object({ hookId: z.string() }),
+      headers: z.object({
+        "webhook-id": z.string().meta({ description: "the message's unique id: a second request with it is refused" }),
+        "webhook-timestamp": z.string().meta({ description: "seconds since the epoch" }),
+        "webhook-signature": z.string().meta({ description: "`v1,<base64 signature>`, several separated by spaces" }),
+      }),
+      body: jsonBody(z.record(z.string(), z.unknown())),
+    },
+    responses: {
+      202: json(s.RunStarted, "Queued"),
+      400: error("The body is not JSON or does not map to the trigger's fields (each problem names the field, `input.<name>`)"),
+      401: error("Missing or wrong signature, or a timestamp outside the tolerance"),
+      404: error("No such hook, or it was revoked"),
+      409: error("The message id was already received, the mission is archived, or its published version does not take webhooks"),
+      ...tooLarge,
+      429: error("Too many requests: see Retry-After"),
+    },
+  });
 }
