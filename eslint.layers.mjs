@@ -8,6 +8,8 @@
 //     drive the real routes);
 //   - only server/engine/inngest/ imports the `inngest` package; the engine outside it imports
 //     nothing from it, and the embedded executor's files import nothing of the engine;
+//   - server/decisions/ and server/contracts/ import nothing from server/engine/ (the engine uses
+//     them; the cycle between them is gone and stays gone);
 //   - nothing imports the composition root (server/boot/engine-root.ts) but server/boot/;
 //   - no import cycles (value imports, static or dynamic `import()`; `import type` erases at build).
 
@@ -45,6 +47,11 @@ export const layerRules = [
               target: ["./server/engine/*.ts", "./server/engine/nodes"],
               from: "./server/engine/inngest",
               message: "The engine runs behind its step port: only server/engine/inngest/ (the adapter) and the composition root know Inngest.",
+            },
+            {
+              target: ["./server/decisions", "./server/contracts"],
+              from: ["./server/engine", "./server/boot"],
+              message: "The engine uses decisions, not the other way round: share through server/contracts/, take `send` as a parameter.",
             },
             {
               target: executorFiles,

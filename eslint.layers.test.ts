@@ -62,6 +62,16 @@ describe("layer rules (eslint.layers.mjs)", { timeout: 180_000 }, () => {
     expect(await ruleIds("server/engine/inngest/matching.ts", `import { signatureHeader } from "./signing";\nexport const s = signatureHeader;\n`)).toEqual([]);
   });
 
+  it("decisions and the contracts import nothing of the engine", async () => {
+    expect(await ruleIds("server/decisions/probe.ts", `import { getEngineDeps } from "@/server/engine/deps";\nexport const g = getEngineDeps;\n`)).toContain(
+      "import/no-restricted-paths",
+    );
+    expect(await ruleIds("server/contracts/probe.ts", `import { PROGRESS_WINDOW_MS } from "../engine/state";\nexport const p = PROGRESS_WINDOW_MS;\n`)).toContain(
+      "import/no-restricted-paths",
+    );
+    expect(await ruleIds("server/decisions/probe.ts", `import { DECISION_MADE } from "@/server/contracts/events";\nexport const d = DECISION_MADE;\n`)).toEqual([]);
+  });
+
   it("only server/boot/ imports the composition root", async () => {
     const code = `import { engineRuntime } from "@/server/boot/engine-root";\nexport const r = engineRuntime;\n`;
     for (const file of ["server/engine/probe.ts", "server/runs/probe.ts", "app/api/probe.ts", "server/probe.ts", "test/probe.ts"]) {

@@ -14,7 +14,7 @@ import type { SessionUser } from "@/server/auth/users";
 import type { Database } from "@/server/db/database";
 import { DECISION_KINDS, observation, type DecisionKind, type DecisionStatus, type RunStatus } from "@/server/db/schema";
 import { DecisionError } from "./errors";
-import { decisionRoleScope, getDecision, type DecisionView } from "./queries";
+import { APPROVALS, DECISION_ROWS, decisionRoleScope, getDecision, type DecisionView } from "./queries";
 import { toView, type ObservationView } from "@/server/observations/query";
 import { RUN_VALUE_MAX_BYTES } from "@/server/observations/bounds";
 import { runValueLink } from "@/server/observations/run-values";
@@ -201,9 +201,9 @@ const LIST_SELECT = (userId: string) => sql`
   select d.id, d.run_id, r.status as run_status, r.mission_id, m.name as mission_name, r.version_id, r.input, d.node_id, d.kind, d.status,
          d.title, d.proposed, d.final_values, d.context, d.approver_role, d.required_approvals, d.separation_of_duties, d.requested_by,
          d.version_author, d.decided_by, d.reason, d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
-         (select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve) as approvals,
+         ${APPROVALS} as approvals,
          exists (select 1 from decision_vote v where v.decision_id = d.id and v.user_id = ${userId}) as voted
-  from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
+  ${DECISION_ROWS}`;
 
 /** The inbox: pending ones soonest-due first, decided ones newest first. */
 export async function listDecisionInbox(database: Database, user: SessionUser, raw: ListDecisionsQuery = {}): Promise<DecisionListResult> {
@@ -224,7 +224,7 @@ export async function listDecisionInbox(database: Database, user: SessionUser, r
   const graphs = await graphsFor(database, rows.map((r) => r.version_id));
   const people = await peopleById(database, rows.map((r) => r.decided_by));
   const missions = await database.rows<{ id: string; name: string }>(
-    sql`select distinct m.id, m.name from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id where ${scope} order by m.name, m.id`,
+    sql`select distinct m.id, m.name ${DECISION_ROWS} where ${scope} order by m.name, m.id`,
   );
   const items = rows.map((r): DecisionListItem => {
     const node = nodeInfo(graphs.get(r.version_id), r.node_id);

@@ -83,6 +83,11 @@ interface Row {
   approvals: number;
 }
 
+// What every list of decisions reads from (`d`, its run `r` and mission `m`) and how it counts
+// approvals: the run page's listDecisions and the inbox (inbox.ts) share them.
+export const DECISION_ROWS = sql`from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
+export const APPROVALS = sql`(select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve)`;
+
 // The wait expression is built by decisionWaitExpression(): the same text, so an exact match finds it.
 const SELECT = sql`
   select d.id, d.run_id, r.mission_id, m.name as mission_name, d.node_id, d.kind, d.status, d.title, d.proposed, d.fields,
@@ -91,8 +96,8 @@ const SELECT = sql`
          d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
          exists (select 1 from engine_wait w where w.kind = 'event' and w.event_name = ${DECISION_MADE}
                  and w.expr = 'async.data.decisionId == ''' || d.id || '''') as has_wait,
-         (select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve) as approvals
-  from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
+         ${APPROVALS} as approvals
+  ${DECISION_ROWS}`;
 
 function iso(v: string | null): string | null {
   return v === null ? null : new Date(v).toISOString();
