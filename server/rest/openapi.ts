@@ -99,10 +99,33 @@ export function openApiDocument(serverUrl: string) {
       "/api/v1/missions/{id}/runs": {
         post: {
           summary: "Start a run of the mission's published version",
-          description: "Body: the trigger input (an object with the trigger's fields). Needs the builder role. A mission with no published version (its version awaits review) is answered 400 saying so. Input that does not fit the trigger's fields is answered 400 naming each field; a version with validation problems 400 with its problems.",
-          parameters: [idParam],
+          description:
+            "Body: the trigger input (an object with the trigger's fields). Needs the builder role. A mission with no published version (its version awaits review) is answered 400 saying so. Input that does not fit the trigger's fields is answered 400 naming each field; a version with validation problems 400 with its problems. To get the result in the same request, ask to wait: `Prefer: wait=N` (RFC 7240, N seconds) or `?wait=5s`, at most 30 s. A run that ends within the wait is answered 200 with the finished run, the same body as `GET /api/v1/runs/{id}`; one still going (say, waiting for a decision) is answered 202 with its status when the wait runs out.",
+          parameters: [
+            idParam,
+            { name: "wait", in: "query", required: false, schema: { type: "string", pattern: "^[0-9]+(s|ms)?$", examples: ["5s", "1500ms"] }, description: "wait up to this long for the run to end (seconds, `5` or `5s`, or `1500ms`; capped at 30 s). Takes precedence over `Prefer: wait`. Malformed: 400 naming `query.wait`." },
+            { name: "Prefer", in: "header", required: false, schema: { type: "string", examples: ["wait=10", "respond-async, wait=10"] }, description: "RFC 7240 `wait=<seconds>`: wait up to that long (capped at 30 s) for the run to end. A value that is not whole seconds is ignored, as RFC 7240 asks, and the request is answered 202 at once." },
+          ],
           requestBody: { required: true, content: { "application/json": { schema: { type: "object", additionalProperties: true } } } },
-          responses: { "202": { description: "Queued: `{ runId, status, links }`" }, "400": error, "404": error, ...auth },
+          responses: {
+            "200": {
+              description: "Asked to wait, and the run ended within the wait: the finished run (status, verdict, per-node outputs) as `GET /api/v1/runs/{id}` answers it, values over 64 KB stood in for the same way",
+              headers: {
+                "Preference-Applied": { schema: { type: "string" }, description: "`wait=<seconds>` when `Prefer: wait` was honoured (the capped value)" },
+                "Content-Location": { schema: { type: "string" }, description: "`/api/v1/runs/{runId}`" },
+              },
+            },
+            "202": {
+              description: "Queued, or still going when the wait ran out: `{ runId, status, links: { run } }` (`status` is `queued` without a wait, the run's status after one)",
+              headers: {
+                Location: { schema: { type: "string" }, description: "`/api/v1/runs/{runId}`" },
+                "Preference-Applied": { schema: { type: "string" }, description: "`wait=<seconds>` when `Prefer: wait` was honoured" },
+              },
+            },
+            "400": error,
+            "404": error,
+            ...auth,
+          },
         },
         get: { summary: "List the mission's runs", parameters: [idParam], responses: { "200": { description: "`{ items, nextCursor }`" }, "404": error, ...auth } },
       },
