@@ -3,11 +3,14 @@ import { sql } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import type { RunStatus } from "@/server/db/schema";
-import { observationBus } from "@/server/observations/record";
+import { observationBus, RUN_ENDED } from "@/server/observations/record";
 import { ensureObservationListener } from "@/server/observations/subscribe";
 
 /** The longest a start request waits for its run (a longer request is capped to this). */
 export const MAX_RUN_WAIT_SECONDS = 30;
+
+/** How often a waiting request reads its run's status when nothing announced its end. */
+const SAFETY_READ_MS = 1000;
 
 const ENDED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
@@ -67,21 +70,22 @@ export function preferredWait(header: string | null): number | null {
  * aborts: the client went away) first; the caller then reads the run once, which also catches an
  * end written at the last moment.
  *
- * No polling: it listens to the run's Observations (the in-process bus, fed on PostgreSQL by the
- * NOTIFY of every replica as well), and a run's end is always its last Observation. Each new
- * Observation id is a hint to read the run's status; hints that arrive while a read is in flight
- * coalesce into one more read, and an id heard twice (in-process, then its NOTIFY) counts once.
- * Listening starts before the first read, so an end written at any moment is seen.
+ * No polling: it listens for the run's end (RUN_ENDED on the in-process bus, announced by this
+ * process once the end has committed, and on PostgreSQL by the NOTIFY of every replica as well).
+ * It used to read on each of the run's Observations, which made about as many statements as the
+ * run's own. Hints that arrive while a read is in flight coalesce into one more read. Listening
+ * starts before the first read, so an end written at any moment is seen; a read every
+ * SAFETY_READ_MS covers an end announced by no path (a replica whose LISTEN failed).
  */
 export async function waitForRunEnd(database: Database, runId: string, ms: number, signal?: AbortSignal): Promise<RunStatus | null> {
   const bus = observationBus();
-  const heard = new Set<number>();
   let reading = false;
   let again = false;
   let settle: (status: RunStatus | null) => void = () => {};
   const result = new Promise<RunStatus | null>((resolve) => (settle = resolve));
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let safety: ReturnType<typeof setInterval> | undefined;
 
   const finish = (status: RunStatus | null) => {
     if (finished) return;
@@ -89,6 +93,7 @@ export async function waitForRunEnd(database: Database, runId: string, ms: numbe
     bus.off(runId, onObservation);
     signal?.removeEventListener("abort", onAbort);
     clearTimeout(timer);
+    clearInterval(safety);
     settle(status);
   };
   const read = async (): Promise<RunStatus | null> => {
@@ -116,12 +121,8 @@ export async function waitForRunEnd(database: Database, runId: string, ms: numbe
       },
     );
   };
-  const onObservation = (id: unknown) => {
-    if (typeof id === "number") {
-      if (heard.has(id)) return;
-      heard.add(id);
-    }
-    check();
+  const onObservation = (_id: unknown, hint?: unknown) => {
+    if (hint === RUN_ENDED) check();
   };
   const onAbort = () => finish(null);
 
@@ -135,6 +136,9 @@ export async function waitForRunEnd(database: Database, runId: string, ms: numbe
     // Without LISTEN the in-process hints and the read at the deadline still answer.
   }
   check();
-  if (!finished) timer = setTimeout(() => finish(null), ms);
+  if (!finished) {
+    timer = setTimeout(() => finish(null), ms);
+    safety = setInterval(check, SAFETY_READ_MS);
+  }
   return result;
 }

@@ -132,6 +132,15 @@ describe.each(testDatabases())("POST /api/v1/missions/{id}/runs with a wait, on 
     expect(run.nodes.find((n) => n.nodeId === "done")?.output).toEqual({ outcome: "ok", summary: "req-1 63 hello" });
   });
 
+  it("reads the run's status when it starts waiting and when the run ends, not on each of its Observations", async () => {
+    // Each read is a statement beside the run's own ~12; under load they were a third of them. At
+    // most: when it starts listening, and at the end as this process announces it and (PostgreSQL) as NOTIFY does.
+    const { result: res, reads } = await statusReads(h.database, () => start(quickId, { prefer: "wait=20" }));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as RunBody).verdict?.summary).toBe("req-1 63 hello");
+    expect(reads).toBeLessThanOrEqual(3);
+  });
+
   it("waits as long as ?wait=…s says, without Preference-Applied (nothing was preferred)", async () => {
     const res = await start(quickId, { query: "?wait=20s" });
     expect(res.status).toBe(200);
