@@ -89,9 +89,9 @@ export function preparedStatements(client: PGlite, max = 200): PgliteClient {
    * and drizzle brings its own with every statement: that copy was 9% of the server's CPU under
    * load. Layered on the client's instead, the lookup (`parsers[oid]`) finds the same functions.
    */
-  function parsersFor(options: QueryOptions | undefined): QueryOptions["parsers"] {
+  function parsersFor(options: QueryOptions | undefined): PGlite["parsers"] {
     if (!options?.parsers) return client.parsers;
-    return Object.assign(Object.create(client.parsers) as NonNullable<QueryOptions["parsers"]>, options.parsers);
+    return Object.assign(Object.create(client.parsers) as PGlite["parsers"], options.parsers);
   }
 
   /** One statement under the query mutex, as PGlite runs its own. */
