@@ -17,7 +17,7 @@ import type { BenchResult } from "./types";
 // by a separate load client at several concurrencies; n8n's equivalent workflow in the same sitting
 // when N8N_BENCH_DIR points at an installed n8n (../shared/bench/n8n/install-n8n.sh).
 //
-// Settings (env): BENCH_API_SECONDS (10) per measured level, BENCH_API_WARMUP_SECONDS (3) before
+// Settings (env): BENCH_API_MODES ("wait poll"), BENCH_API_SECONDS (10) per measured level, BENCH_API_WARMUP_SECONDS (3) before
 // each, BENCH_API_COLD_SECONDS (10) right after "ready", BENCH_API_CONCURRENCY ("1 10 50"),
 // BENCH_API_PORT (3240, and the next ones for further servers), N8N_BENCH_PORT (5680),
 // BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_BEFORE=<distDir>: measure that
@@ -30,6 +30,7 @@ const WARMUP_SECONDS = Number(process.env.BENCH_API_WARMUP_SECONDS ?? 3);
 const COLD_SECONDS = Number(process.env.BENCH_API_COLD_SECONDS ?? 10);
 const CONCURRENCY = (process.env.BENCH_API_CONCURRENCY ?? "1 10 50").trim().split(/\s+/).map(Number);
 const PORT = Number(process.env.BENCH_API_PORT ?? 3240);
+const MODES = (process.env.BENCH_API_MODES ?? "wait poll").trim().split(/\s+/) as LoadMode[];
 const COLD_CONCURRENCY = 10;
 
 /** The request n8n's harness sends, and what the Steward mission's verdict must say about it. */
@@ -175,18 +176,25 @@ async function startTarget(t: Target): Promise<Running> {
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 
+/**
+ * The server's CPU time per completed run (its process tree: on PostgreSQL the database server's
+ * own work is not in it). On a machine others share, runs/s follows the CPU share the server got;
+ * this follows only what a run costs, so it is the steadier before/after comparison.
+ */
+export const cpuMsPerRun = (p: Phase): number => (p.server.cpuPct * 10) / p.result.runsPerSec;
+
 function latencyNote(p: Phase): string {
   const r = p.result;
   const l = r.latencyMs;
-  return `p50 ${fmt(l.p50, 0)} / p95 ${fmt(l.p95, 0)} / p99 ${fmt(l.p99, 0)} ms; errors ${r.errors.total}${r.waitRanOut ? `, wait ran out ${r.waitRanOut}` : ""}; server CPU ${fmt(p.server.cpuPct, 0)}%, RSS max ${fmt(p.server.rssMaxMb, 0)} MB, after ${fmt(p.server.rssAfterMb, 0)} MB; machine ${fmt(p.server.machineBusyPct, 0)}% busy`;
+  return `p50 ${fmt(l.p50, 0)} / p95 ${fmt(l.p95, 0)} / p99 ${fmt(l.p99, 0)} ms; errors ${r.errors.total}${r.waitRanOut ? `, wait ran out ${r.waitRanOut}` : ""}; server CPU ${fmt(p.server.cpuPct, 0)}% = ${fmt(cpuMsPerRun(p), 1)} CPU ms per run, RSS max ${fmt(p.server.rssMaxMb, 0)} MB, after ${fmt(p.server.rssAfterMb, 0)} MB; machine ${fmt(p.server.machineBusyPct, 0)}% busy`;
 }
 
 /** The table printed at the end: one row per concurrency, every engine side by side. */
 function printTable(sittings: Sitting[], n8n: Map<number, Phase> | null): void {
-  const head = ["c", ...(n8n ? ["n8n runs/s (p50)"] : [])];
+  const head = ["c", ...(n8n ? ["n8n runs/s (p50; CPU per run)"] : [])];
   for (const s of sittings) head.push(`${s.name} wait runs/s (p50)`, `${s.name} poll runs/s (p50)`, ...(n8n ? [`${s.name}/n8n`] : []));
   const rows = CONCURRENCY.map((c) => {
-    const cell = (p: Phase | undefined) => (p ? `${fmt(p.result.runsPerSec)} (${fmt(p.result.latencyMs.p50, 0)} ms)` : "–");
+    const cell = (p: Phase | undefined) => (p ? `${fmt(p.result.runsPerSec)} (${fmt(p.result.latencyMs.p50, 0)} ms; ${fmt(cpuMsPerRun(p), 0)} CPU ms/run)` : "–");
     const row = [String(c)];
     const peer = n8n?.get(c);
     if (n8n) row.push(cell(peer));
@@ -229,6 +237,7 @@ function rowsOf(s: Sitting, n8n: Map<number, Phase> | null): BenchResult[] {
       const ratio = peer ? `; ${fmt(poll.result.runsPerSec / peer.result.runsPerSec, 2)}× n8n` : "";
       rows.push({ name: `${s.name}: c=${c} runs/s, start + GET every 10 ms`, value: poll.result.runsPerSec, unit: "runs/s", better: "higher", notes: latencyNote(poll) + `; ${poll.result.requests} requests` + ratio });
     }
+    if (wait) rows.push({ name: `${s.name}: c=${c} server CPU per run (wait)`, value: cpuMsPerRun(wait), unit: "ms", better: "lower", notes: peer ? `n8n ${fmt(cpuMsPerRun(peer), 1)} ms; ${fmt(cpuMsPerRun(wait) / cpuMsPerRun(peer), 2)}× n8n` : "" });
     if (wait && peer) rows.push({ name: `${s.name}: c=${c} Steward/n8n runs/s (wait)`, value: wait.result.runsPerSec / peer.result.runsPerSec, unit: "×", better: "higher", ...(c === 10 ? { target: pg ? 1.5 : 2 } : {}) });
   }
   const c1 = level(1, "wait");
@@ -310,15 +319,15 @@ export async function run(): Promise<BenchResult[]> {
           { mode: "webhook", baseUrl: n8nPeer.url, path: n8nPeer.path, body: N8N_REQUEST, expect: N8N_EXPECTED, concurrency, warmupMs: WARMUP_SECONDS * 1000, durationMs: SECONDS * 1000 },
           n8nPeer.pid,
         );
-        console.log(`• n8n c=${concurrency}: ${phase.result.runsPerSec.toFixed(1)} runs/s, p50 ${phase.result.latencyMs.p50.toFixed(0)} ms, errors ${phase.result.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}%, RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`);
+        console.log(`• n8n c=${concurrency}: ${phase.result.runsPerSec.toFixed(1)} runs/s, p50 ${phase.result.latencyMs.p50.toFixed(0)} ms, errors ${phase.result.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}% (${cpuMsPerRun(phase).toFixed(1)} ms per run), RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`);
         n8n?.set(concurrency, phase);
       }
       for (const r of running) {
-        for (const mode of ["wait", "poll"] as const) {
+        for (const mode of MODES) {
           const phase = await runClient(r.load(mode, concurrency, WARMUP_SECONDS, SECONDS), r.pid);
           const x = phase.result;
           console.log(
-            `• ${r.target.name} c=${concurrency} ${mode}: ${x.runsPerSec.toFixed(1)} runs/s, p50 ${x.latencyMs.p50.toFixed(0)} ms, p99 ${x.latencyMs.p99.toFixed(0)} ms, errors ${x.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}%, RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`,
+            `• ${r.target.name} c=${concurrency} ${mode}: ${x.runsPerSec.toFixed(1)} runs/s, p50 ${x.latencyMs.p50.toFixed(0)} ms, p99 ${x.latencyMs.p99.toFixed(0)} ms, errors ${x.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}% (${cpuMsPerRun(phase).toFixed(1)} ms per run), RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`,
           );
           r.sitting.levels.push({ concurrency, mode, phase });
         }
