@@ -192,7 +192,7 @@ function latencyNote(p: Phase): string {
 /** The table printed at the end: one row per concurrency, every engine side by side. */
 function printTable(sittings: Sitting[], n8n: Map<number, Phase> | null): void {
   const head = ["c", ...(n8n ? ["n8n runs/s (p50; CPU per run)"] : [])];
-  for (const s of sittings) head.push(`${s.name} wait runs/s (p50)`, `${s.name} poll runs/s (p50)`, ...(n8n ? [`${s.name}/n8n`] : []));
+  for (const s of sittings) head.push(`${s.name} wait runs/s (p50; CPU per run)`, `${s.name} poll runs/s (p50; CPU per run)`, ...(n8n ? [`${s.name}/n8n`] : []));
   const rows = CONCURRENCY.map((c) => {
     const cell = (p: Phase | undefined) => (p ? `${fmt(p.result.runsPerSec)} (${fmt(p.result.latencyMs.p50, 0)} ms; ${fmt(cpuMsPerRun(p), 0)} CPU ms/run)` : "–");
     const row = [String(c)];
