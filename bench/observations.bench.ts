@@ -1,10 +1,10 @@
 import crypto from "node:crypto";
 import { chromium, type Page } from "@playwright/test";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { openDatabase, type Database } from "@/server/db/database";
 import { recordObservation } from "@/server/observations/record";
 import { seedRun } from "@/server/observations/testing/seed-run";
+import { createDatabase } from "./scratch-database";
 import type { BenchResult } from "./types";
 
 /**
@@ -25,23 +25,6 @@ const BIG_COUNT = 10_000;
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `steward_bench_${crypto.randomBytes(5).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists ${name} with (force)`);
-      await again.end();
-    },
-  };
 }
 
 async function signedInPage(baseUrl: string): Promise<{ page: Page; close(): Promise<void> }> {

@@ -7,6 +7,7 @@ import type { Db } from "@/server/db/database";
 import { apiKey, auditLog, user } from "@/server/db/schema";
 import { rolesOf, type SessionUser } from "./users";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
+import { cachedApiKeyUser, forgetApiKeys, lastUsedDue } from "./api-key-cache";
 
 // A key acts as the user who created it, with that user's roles as they are at each request, and
 // nothing more: nobody can mint a key that acts as someone else. (Admins once could, which let
@@ -116,17 +117,25 @@ export async function revokeApiKey(db: Db, id: string, actor?: AuditActor, opts:
     .where(and(eq(apiKey.id, id), isNull(apiKey.revokedAt), opts.ownerId ? eq(apiKey.userId, opts.ownerId) : undefined))
     .returning({ id: apiKey.id });
   if (!res.length) throw new AppError("not_found", `No active API key ${id}`);
+  forgetApiKeys();
   await recordAudit(db, { action: "api_key.revoked", actor, targetType: "api_key", targetId: id });
 }
 
-/** The user an API key acts as, with the key itself (for the audit log), or null for an unknown or revoked key. */
-export async function userForApiKey(db: Db, key: string): Promise<SessionUser | null> {
+/**
+ * The user an API key acts as, with the key itself (for the audit log), or null for an unknown or
+ * revoked key. Remembered for API_KEY_CACHE_MS (api-key-cache.ts); revoking a key here forgets it at once.
+ */
+export function userForApiKey(db: Db, key: string): Promise<SessionUser | null> {
+  return cachedApiKeyUser(db, hashApiKey(key), () => loadApiKeyUser(db, key));
+}
+
+async function loadApiKeyUser(db: Db, key: string): Promise<SessionUser | null> {
   const [row] = await db
     .select({ keyId: apiKey.id, prefix: apiKey.prefix, keyName: apiKey.name, id: user.id, email: user.email, name: user.name })
     .from(apiKey)
     .innerJoin(user, eq(user.id, apiKey.userId))
     .where(and(eq(apiKey.hash, hashApiKey(key)), isNull(apiKey.revokedAt)));
   if (!row) return null;
-  await db.update(apiKey).set({ lastUsedAt: new Date() }).where(eq(apiKey.id, row.keyId));
+  if (lastUsedDue(row.keyId)) await db.update(apiKey).set({ lastUsedAt: new Date() }).where(eq(apiKey.id, row.keyId));
   return { id: row.id, email: row.email, name: row.name, roles: await rolesOf(db, row.id), apiKey: { id: row.keyId, prefix: row.prefix, name: row.keyName } };
 }

@@ -9,6 +9,7 @@ import type { Db, DbOrTx } from "@/server/db/database";
 import { account, user, userRole } from "@/server/db/schema";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { passwordProblem } from "./password-policy";
+import { forgetApiKeys } from "./api-key-cache";
 
 export interface SessionUser {
   id: string;
@@ -74,6 +75,8 @@ export async function setRoles(db: Db, userId: string, roles: Role[], actor?: Au
     await tx.delete(userRole).where(eq(userRole.userId, userId));
     if (roles.length) await tx.insert(userRole).values([...new Set(roles)].map((role) => ({ userId, role })));
   });
+  // Keys act with their owner's roles as they are now.
+  forgetApiKeys();
 }
 
 export async function listUsers(db: Db): Promise<SessionUser[]> {

@@ -9,6 +9,7 @@ import { configuredAnchorSink, describeSink } from "@/server/audit/anchor-sink";
 import { DEMO_USERS } from "./demo-users";
 import { firstAdminLink, seedBootstrapKey, seedDemoUsers } from "./seed";
 import { seedDemoContent } from "./demo-content";
+import { warmUp } from "./warm-up";
 
 declare global {
   var __stewardBooted: Promise<void> | undefined;
@@ -102,5 +103,10 @@ async function run(): Promise<void> {
     const token = await firstAdminLink(database);
     if (token) lines.push(`  No users yet. Create the first admin (one-time link): ${url}/setup?token=${token}`);
   }
-  console.log(lines.join("\n") + "\n");
+  // Not awaited: Next.js serves requests only once this hook has returned, including the server's
+  // own warm-up requests; "ready" is said after them.
+  void warmUp(`http://127.0.0.1:${e.PORT}`).then((w) => {
+    lines.push(`  warmed up: ${w.requests} requests in ${(w.ms / 1000).toFixed(1)} s`);
+    console.log(lines.join("\n") + "\n");
+  });
 }

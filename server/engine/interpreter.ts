@@ -11,7 +11,7 @@ import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { recordFailedAttempt } from "./attempts";
 import { flushHeldStates, setDirectStatesSoon } from "./held-states";
-import { endRunWith, markRunStarted, markRunSucceeded, publish, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
+import { endRunWith, markRunStarted, markRunSucceeded, publish, publishRunEnd, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
 export interface InterpreterContext {
@@ -249,6 +249,7 @@ class Walk {
         return obs;
       });
       publish(this.ctx.runId, id);
+      publishRunEnd(this.ctx.runId);
     });
     throw new MissionFailedError(reason);
   }

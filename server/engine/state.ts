@@ -1,11 +1,11 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import type { NodeStatus } from "@/server/db/schema";
-import type { Database, DbOrTx } from "@/server/db/database";
+import { notify, type Database, type DbOrTx } from "@/server/db/database";
 import { auditCtes, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditEntry } from "@/server/audit/record";
 import { formatBytes, jsonBytes } from "@/lib/bounded";
 import { boundError, boundObservationText, boundRecordData, boundVerdict, NODE_OUTPUT_MAX_BYTES } from "@/server/observations/bounds";
-import { OBSERVATION_CHANNEL, observationBus, recordObservation } from "@/server/observations/record";
+import { OBSERVATION_CHANNEL, observationBus, recordObservation, RUN_ENDED, RUN_ENDED_CHANNEL } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 import { PermanentError } from "./step-port";
 import { PROGRESS_WINDOW_MS } from "@/server/contracts/run-window";
@@ -36,8 +36,15 @@ const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
  * the term that makes the statement evaluate it. On PGlite this process is the only one, and
  * publish() already tells it, so the statement is lighter there.
  */
-function notifyObs(database: Database, runId: string): { cte: SQL; count: SQL } {
+function notifyObs(database: Database, runId: string, ended = false): { cte: SQL; count: SQL } {
   if (database.driver !== "postgres") return { cte: sql``, count: sql`` };
+  if (ended) {
+    return {
+      cte: sql`, note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs),
+        ended_note as (select pg_notify(${RUN_ENDED_CHANNEL}, ${runId}) from obs)`,
+      count: sql` + (select count(*) from note) + (select count(*) from ended_note)`,
+    };
+  }
   return {
     cte: sql`, note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs)`,
     count: sql` + (select count(*) from note)`,
@@ -159,6 +166,14 @@ export async function runIsLive(database: Database, runId: string): Promise<bool
 /** Tells in-process subscribers about Observations, once their transaction has committed. */
 export function publish(runId: string, ...ids: (number | null)[]): void {
   for (const id of ids) if (id !== null) observationBus().emit(runId, id);
+}
+
+/**
+ * Tells in-process subscribers that the run has ended, once that has committed (`id`: its last
+ * Observation, when known): a request waiting for the run's result reads it then, not on every step.
+ */
+export function publishRunEnd(runId: string, id: number | null = null): void {
+  observationBus().emit(runId, id, RUN_ENDED);
 }
 
 /**
@@ -328,7 +343,7 @@ export async function setRunVerdict(
  * line reads the outcome's label (`labels`: identifier → label) where the mission gives one.
  */
 export async function markRunSucceeded(database: Database, runId: string, labels: Readonly<Record<string, string>> = {}): Promise<boolean> {
-  const note = notifyObs(database, runId);
+  const note = notifyObs(database, runId, true);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with upd as (
           update run set status = 'succeeded', ended_at = now(), deadline_at = null
@@ -343,7 +358,7 @@ export async function markRunSucceeded(database: Database, runId: string, labels
         select (select id from obs) as id, 0${note.count} as n`,
   );
   const id = row?.id === null || row?.id === undefined ? null : Number(row.id);
-  publish(runId, id);
+  if (id !== null) publishRunEnd(runId, id);
   return id !== null;
 }
 
@@ -390,9 +405,13 @@ export async function endRunWith(
       { runId, kind: "status", text: status === "failed" ? `Run failed: ${reason}` : `Run cancelled: ${reason}`, data: { status, reason } },
       tx,
     );
+    if (database.driver === "postgres") await notify(database, RUN_ENDED_CHANNEL, runId, tx);
     // Last: the audit writers' lock is held until this transaction ends.
     await recordAudit(tx, { action: status === "failed" ? "run.failed" : "run.cancelled", actor, targetType: "run", targetId: runId, runId, data: { reason } }, tx);
     return true;
   };
-  return on ? body(on) : database.db.transaction(body);
+  if (on) return body(on); // the caller publishes the end once its transaction has committed
+  const ended = await database.db.transaction(body);
+  if (ended) publishRunEnd(runId);
+  return ended;
 }

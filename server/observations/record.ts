@@ -33,6 +33,15 @@ export function observationBus(): EventEmitter {
 
 export const OBSERVATION_CHANNEL = "steward_observation";
 
+/** NOTIFY of a run that has ended (payload: its id), for requests waiting for its result on any replica. */
+export const RUN_ENDED_CHANNEL = "steward_run_ended";
+
+/**
+ * The bus carries `(id)` for each new Observation of a run (`(runId, id)`), and `(id, RUN_ENDED)`
+ * when the run has ended (`id` null when it came by NOTIFY): waiters for a run's result read it then.
+ */
+export const RUN_ENDED = "run-ended";
+
 /**
  * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others
  * (PostgreSQL). Its text and data are bounded (bounds.ts): an Observation is a log line.

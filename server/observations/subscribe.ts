@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
-import { OBSERVATION_CHANNEL, observationBus } from "./record";
+import { OBSERVATION_CHANNEL, observationBus, RUN_ENDED, RUN_ENDED_CHANNEL } from "./record";
 import { readObservations, type ObservationView } from "./query";
 
 declare global {
@@ -12,7 +12,7 @@ declare global {
 
 /**
  * Re-emits `steward_observation` NOTIFYs (from this replica or any other on the same database) on
- * the in-process bus as `(runId, id)`. Started once per database handle; resolves when the LISTEN
+ * the in-process bus as `(runId, id)`, and `steward_run_ended` as `(runId, null, RUN_ENDED)`. Started once per database handle; resolves when the LISTEN
  * is in place, so a subscriber that awaits it cannot miss a notification sent after that.
  */
 export function ensureObservationListener(database: Database): Promise<() => Promise<void>> {
@@ -22,6 +22,11 @@ export function ensureObservationListener(database: Database): Promise<() => Pro
     started = database.listen(OBSERVATION_CHANNEL, (payload) => {
       const parsed = parsePayload(payload);
       if (parsed) observationBus().emit(parsed.runId, parsed.id);
+    }).then(async (unlisten) => {
+      const unlistenEnded = await database.listen(RUN_ENDED_CHANNEL, (runId) => observationBus().emit(runId, null, RUN_ENDED));
+      return async () => {
+        await Promise.all([unlisten(), unlistenEnded()]);
+      };
     });
     // A failed LISTEN is retried by the next subscriber rather than cached.
     started.catch(() => listeners.delete(database));

@@ -396,11 +396,24 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
 }
 
 /** A run with every node's state, times and output, and its pending decisions. */
+/**
+ * The graph of a run's version, for its nodes' kinds, labels and order: from the engine's cache of
+ * immutable versions (a poll of a run read and parsed it every time), else as stored when the
+ * schema no longer reads it.
+ */
+async function runGraph(database: Database, versionId: string): Promise<MissionGraph | undefined> {
+  try {
+    return await versionGraph(database, versionId);
+  } catch {
+    const [row] = await database.rows<{ graph: MissionGraph }>(sql`select graph from mission_version where id = ${versionId}`);
+    return row?.graph;
+  }
+}
+
 export async function getRun(database: Database, runId: string): Promise<RunView> {
   const [r] = await database.rows<RunRow>(sql`${RUN_SELECT} where r.id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
-  const [graphRow] = await database.rows<{ graph: MissionGraph }>(sql`select graph from mission_version where id = ${r.version_id}`);
-  const graphNodes = graphRow?.graph.nodes ?? [];
+  const graphNodes = (await runGraph(database, r.version_id))?.nodes ?? [];
   const rows = await database.rows<{
     node_id: string;
     status: NodeStatus;

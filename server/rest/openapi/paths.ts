@@ -92,9 +92,39 @@ export function registerPaths(r: OpenAPIRegistry): void {
   route(r, "post", "/api/v1/missions/{id}/runs", {
     summary: "Start a run of the mission's published version",
     description:
-      "Body: the trigger input (an object with the trigger's fields). Needs the builder role. A mission with no published version (its version awaits review) is answered 400 saying so. Input that does not fit the trigger's fields is answered 400 naming each field.",
-    request: { params: id, body: jsonBody(z.record(z.string(), z.unknown())) },
-    responses: { 202: json(s.RunStarted, "Queued"), ...notFound, ...tooLarge },
+      "Body: the trigger input (an object with the trigger's fields). Needs the builder role. A mission with no published version (its version awaits review) is answered 400 saying so. Input that does not fit the trigger's fields is answered 400 naming each field. To get the result in the same request, ask to wait: `Prefer: wait=N` (RFC 7240, N seconds) or `?wait=5s`, at most 30 s. A run that ends within the wait is answered 200 with the finished run, the same body as `GET /api/v1/runs/{id}`; one still going (say, waiting for a decision) is answered 202 with its status when the wait runs out.",
+    request: {
+      params: id,
+      query: z.object({
+        wait: z
+          .string()
+          .regex(/^[0-9]+(s|ms)?$/)
+          .optional()
+          .meta({ description: "wait up to this long for the run to end (seconds, `5` or `5s`, or `1500ms`; capped at 30 s). Takes precedence over `Prefer: wait`. Malformed: 400 naming `query.wait`." }),
+      }),
+      headers: z.object({
+        prefer: z
+          .string()
+          .optional()
+          .meta({ description: "RFC 7240 `wait=<seconds>`: wait up to that long (capped at 30 s) for the run to end. A value that is not whole seconds is ignored, as RFC 7240 asks, and the request is answered 202 at once." }),
+      }),
+      body: jsonBody(z.record(z.string(), z.unknown())),
+    },
+    responses: {
+      200: {
+        ...json(s.Run, "Asked to wait, and the run ended within the wait: the finished run as `GET /api/v1/runs/{id}` answers it"),
+        headers: {
+          "Preference-Applied": { schema: { type: "string" }, description: "`wait=<seconds>` when `Prefer: wait` was honoured (the capped value)" },
+          "Content-Location": { schema: { type: "string" }, description: "`/api/v1/runs/{runId}`" },
+        },
+      },
+      202: {
+        ...json(s.RunAccepted, "Queued, or still going when the wait ran out (`status` is `queued` without a wait, the run's status after one)"),
+        headers: { Location: { schema: { type: "string" }, description: "`/api/v1/runs/{runId}`" } },
+      },
+      ...notFound,
+      ...tooLarge,
+    },
   });
   route(r, "get", "/api/v1/missions/{id}/runs", {
     summary: "List the mission's runs",

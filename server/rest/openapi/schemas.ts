@@ -174,6 +174,8 @@ export const Run = RunSummary.extend({ nodes: z.array(RunNode).meta({ descriptio
 
 export const RunList = z.object({ items: z.array(RunSummary), nextCursor: text.nullable() });
 export const RunStarted = z.object({ runId: text, status: z.literal("queued"), links: z.object({ run: text }) });
+/** A started run not yet ended: queued at once, or the status it had when a wait ran out. */
+export const RunAccepted = z.object({ runId: text, status: text, links: z.object({ run: text }) });
 export const RunCancelled = z.object({ runId: text, status: z.literal("cancelled") });
 
 export const RunAuditRecord = z.object({
