@@ -1,12 +1,12 @@
-import { Bot, Box, Flag, GitBranch, ShieldCheck, Wrench, Zap } from "lucide-react";
-import { getNodeKind } from "@/lib/mission/node-kinds";
+import { Box } from "lucide-react";
+import { getNodeKind, isNodeKind } from "@/lib/mission/node-kinds";
 import type { NodeKind } from "@/lib/mission/schema";
+import { kindViews } from "./kinds";
 
 /**
  * Visuals for the registry's icon and color names. Tailwind only ships classes it can see in the
  * source, so every color the registry may name is spelled out here.
  */
-
 
 export interface KindTone {
   /** Icon tile: background and foreground. */
@@ -28,25 +28,10 @@ const TONES: Record<string, KindTone> = {
   zinc: { tile: "bg-zinc-800 text-white", accent: "bg-zinc-800", hover: "hover:border-zinc-500" },
 };
 
-/** The registry's lucide icon for a kind (a fixed set, so each is imported by name). */
+/** The icon of a kind (components/editor/kinds.tsx), or a box for a kind this build does not know. */
 export function KindIcon({ kind, className }: { kind: NodeKind | string; className?: string }) {
-  const props = { className, "aria-hidden": true };
-  switch (getNodeKind(kind)?.icon) {
-    case "Bot":
-      return <Bot {...props} />;
-    case "Flag":
-      return <Flag {...props} />;
-    case "GitBranch":
-      return <GitBranch {...props} />;
-    case "ShieldCheck":
-      return <ShieldCheck {...props} />;
-    case "Wrench":
-      return <Wrench {...props} />;
-    case "Zap":
-      return <Zap {...props} />;
-    default:
-      return <Box {...props} />;
-  }
+  const Icon = isNodeKind(kind) ? kindViews[kind].Icon : Box;
+  return <Icon className={className} aria-hidden />;
 }
 
 export function kindTone(kind: NodeKind | string): KindTone {

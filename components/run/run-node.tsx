@@ -5,10 +5,9 @@ import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
-import { DEFAULT_PORT, getNodeKind, nodeOutputs, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { DEFAULT_PORT, getNodeKind, nodeOutputs, nodeSummary, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
-import { nodeSummary } from "@/components/editor/nodes/summary";
 import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
 import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
@@ -155,6 +154,10 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               </span>
               <span className="font-normal"> so far</span>
             </span>
+          ) : state.until ? (
+            <span data-testid={`node-until-${node.id}`} title={state.until}>
+              Wakes at {formatWake(state.until)}
+            </span>
           ) : (
             "Waiting for a decision"
           )}
@@ -221,6 +224,13 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
     </div>
   );
 });
+
+/** A wake-up time as people read it: the time of day today, with the date on another day. */
+function formatWake(iso: string): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(undefined, sameDay ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { dateStyle: "medium", timeStyle: "short" });
+}
 
 function tail(text: string, chars: number): string {
   return text.length > chars ? `…${text.slice(-chars)}` : text;

@@ -239,3 +239,16 @@ describe("checkRunInput", () => {
     });
   });
 });
+
+describe("a step waiting for a time", () => {
+  it("shows when it wakes up while it waits, and forgets it once it went on", () => {
+    nextId = 900;
+    const waiting = [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "waiting", until: "2026-01-01T13:00:00.000Z" } }),
+    ];
+    expect(deriveRunState(graph, waiting).nodes.approval?.until).toBe("2026-01-01T13:00:00.000Z");
+    const woke = [...waiting, obs({ at: t(9), nodeId: "approval", data: { status: "succeeded", decision: "approved" } })];
+    expect(deriveRunState(graph, woke).nodes.approval).toMatchObject({ until: null, status: "succeeded", port: "approved" });
+  });
+});

@@ -1,4 +1,4 @@
-import { APPROVED_PORT_ID, edgeTaken, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import { edgeTaken, recordedPort } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph } from "@/lib/mission/schema";
 import type { NodeStatus, RunStatus } from "@/server/db/schema";
 import type { RunObservation } from "./types";
@@ -38,6 +38,8 @@ export interface NodeRunState {
   reusedFrom: string | null;
   /** While it waits for a decision that needs several approvals: the approvals so far and needed ("1 of 2"). */
   approvals: { count: number; required: number } | null;
+  /** While it waits for a time (a Wait step): when it wakes up (ISO), from its waiting status Observation's `until`. */
+  until: string | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -82,6 +84,7 @@ export function emptyNodeState(): NodeRunState {
     reasoning: "",
     reusedFrom: null,
     approvals: null,
+    until: null,
   };
 }
 
@@ -136,18 +139,14 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
         const status = data.status as NodeStatus;
         node.status = status;
+        node.until = status === "waiting" && typeof data.until === "string" ? data.until : null;
         if ((status === "running" || status === "waiting") && !node.startedAt) node.startedAt = o.at;
         if (status === "succeeded" || status === "failed" || status === "skipped") {
           node.endedAt = o.at;
           node.startedAt ??= status === "skipped" ? null : o.at;
         }
         if (status === "failed") node.error = typeof data.error === "string" ? data.error : o.text;
-        if (status === "succeeded") {
-          if (typeof data.branch === "string") node.port = data.branch;
-          if (typeof data.decision === "string") node.port = data.decision === "approved" ? APPROVED_PORT_ID : REJECTED_PORT_ID;
-          // An action that took its rejected port names it.
-          if (typeof data.port === "string") node.port = data.port;
-        }
+        if (status === "succeeded") node.port = recordedPort(data) ?? node.port;
         break;
       }
       case "decision":
@@ -198,9 +197,8 @@ function edgeState(e: MissionEdge, nodes: Record<string, NodeRunState>, graph: M
   if (source.status === "skipped" || target.status === "skipped") return "pruned";
   if (source.status !== "succeeded") return "idle";
   const kind = graph.nodes.find((n) => n.id === e.source)?.kind;
-  // A condition or approval whose port is not known yet (the run row alone) takes nothing.
-  if ((kind === "condition" || kind === "approval") && source.port === null) return "pruned";
-  if (kind && !edgeTaken(kind, e.sourceHandle, source.port ?? undefined)) return "pruned";
+  // A port not known yet (the run row alone) is null: a kind that chooses its port then takes nothing.
+  if (kind && !edgeTaken(kind, e.sourceHandle, source.port)) return "pruned";
   return target.status === "running" || target.status === "waiting" ? "active" : "taken";
 }
 

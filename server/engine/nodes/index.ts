@@ -1,5 +1,5 @@
 import "server-only";
-import type { NodeKind } from "@/lib/mission/schema";
+import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { conditionNode } from "./condition";
@@ -17,3 +17,10 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   approval: approvalNode,
   verdict: verdictNode,
 };
+
+/**
+ * Kinds whose only write is a direct change (pending → succeeded in one statement), which may be
+ * held and written with the next step's (held-states.ts). Any other kind's steps flush what is
+ * held first, so the run's Observations keep the order things happened in.
+ */
+export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition"]);
