@@ -1,12 +1,13 @@
 "use client";
 
 import type { ComponentType } from "react";
-import { Bot, Flag, GitBranch, ShieldCheck, Wrench, Zap, type LucideIcon } from "lucide-react";
+import { Bot, Calculator, Flag, GitBranch, ShieldCheck, Wrench, Zap, type LucideIcon } from "lucide-react";
 import type { NodeKind } from "@/lib/mission/schema";
 import { ActionForm } from "./inspector/action-form";
 import { ApprovalForm } from "./inspector/approval-form";
 import { ConditionForm } from "./inspector/condition-form";
 import type { FormProps } from "./inspector/form-props";
+import { TransformForm } from "./inspector/transform-form";
 import { TriggerForm } from "./inspector/trigger-form";
 import { VerdictForm } from "./inspector/verdict-form";
 import { WorkerForm } from "./inspector/worker-form";
@@ -29,6 +30,7 @@ export const kindViews: { [K in NodeKind]: KindView<K> } = {
   condition: { Icon: GitBranch, Form: ConditionForm },
   approval: { Icon: ShieldCheck, Form: ApprovalForm },
   action: { Icon: Wrench, Form: ActionForm },
+  transform: { Icon: Calculator, Form: TransformForm },
   verdict: { Icon: Flag, Form: VerdictForm },
 };
 

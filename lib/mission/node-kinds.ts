@@ -5,6 +5,7 @@ import {
   actionDataSchema,
   approvalDataSchema,
   conditionDataSchema,
+  transformDataSchema,
   triggerDataSchema,
   verdictDataSchema,
   workerDataSchema,
@@ -324,6 +325,44 @@ const approval: NodeKindSpec<"approval"> = {
   },
 };
 
+const transform: NodeKindSpec<"transform"> = {
+  kind: "transform",
+  label: "Transform",
+  description: "Computes named values from expressions, typed like a Worker's outputs, for later steps to read.",
+  icon: "Calculator",
+  color: "teal",
+  schema: transformDataSchema,
+  defaultData: () => transformDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => (data.values.length ? data.values.map((v) => v.name).join(", ") : "No values yet"),
+  readable: (data) => data.values.map((v) => ({ path: v.name, detail: v.type === "enum" && v.values?.length ? v.values.join("|") : v.type })),
+  example: (upstream) => ({
+    label: `Transform after ${upstream}`,
+    values: [
+      { name: "doubled", type: "number", description: "", expression: "trigger.amount * 2.0" },
+      { name: "size", type: "enum", values: ["big", "small"], description: "", expression: 'trigger.amount > 100.0 ? "big" : "small"' },
+    ],
+  }),
+  stateChanging: false,
+  exprFields: (data) =>
+    data.values
+      .map((v, i) => ({ path: ["values", i, "expression"], expression: v.expression }))
+      .filter((f) => f.expression.trim() !== ""),
+  check(data) {
+    const problems = duplicates(data.values, (v) => v.name, (i) => ["values", i, "name"], "value name");
+    if (data.values.length === 0) problems.push({ path: ["values"], message: "add at least one value to compute" });
+    data.values.forEach((v, i) => {
+      if (v.expression.trim() === "") problems.push({ path: ["values", i, "expression"], message: "write the expression that computes this value" });
+      if (v.type === "enum" && !v.values?.length) problems.push({ path: ["values", i, "values"], message: "list the allowed values of this enum value" });
+      if (v.values) problems.push(...duplicates(v.values, (x) => x, (j) => ["values", i, "values", j], "value"));
+    });
+    return problems;
+  },
+};
+
 const verdict: NodeKindSpec<"verdict"> = {
   kind: "verdict",
   label: "Verdict",
@@ -362,9 +401,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, condition, approval, action, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 

@@ -165,6 +165,14 @@ function missionSchemas(strictness: Strictness) {
     escalateTo: roleSchema.optional(),
   });
 
+  /** A Transform's value: typed like a Worker's output, computed by an expression. */
+  const transformValue = outputField.extend({ expression });
+  const transformData = z.object({
+    label: label.default("Transform"),
+    /** Evaluated in order; the output has one key per name. */
+    values: list(transformValue, 50).default([]),
+  });
+
   const verdictFields = z.object({
     label: label.default("Verdict"),
     /** Identifiers: what the `outcome` expression gives and what the run records. */
@@ -194,6 +202,7 @@ function missionSchemas(strictness: Strictness) {
     z.object({ ...nodeBase, kind: z.literal("action"), data: actionData }),
     z.object({ ...nodeBase, kind: z.literal("condition"), data: conditionData }),
     z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
+    z.object({ ...nodeBase, kind: z.literal("transform"), data: transformData }),
     z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
   ]);
 
@@ -214,7 +223,7 @@ function missionSchemas(strictness: Strictness) {
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, verdictData, node, edge, graph };
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
@@ -230,6 +239,8 @@ export const conditionBranchSchema = version.conditionBranch;
 export const conditionDataSchema = version.conditionData;
 export const proposedValueSchema = version.proposedValue;
 export const approvalDataSchema = version.approvalData;
+export const transformValueSchema = version.transformValue;
+export const transformDataSchema = version.transformData;
 export const verdictDataSchema = version.verdictData;
 export const missionNodeSchema = version.node;
 export const missionEdgeSchema = version.edge;
@@ -248,6 +259,7 @@ export type WorkerData = NodeData<"worker">;
 export type ActionData = NodeData<"action">;
 export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
+export type TransformData = NodeData<"transform">;
 export type VerdictData = NodeData<"verdict">;
 
 /** What people read for a verdict outcome: its label, else the identifier itself. */

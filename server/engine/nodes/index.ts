@@ -3,6 +3,7 @@ import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { conditionNode } from "./condition";
+import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
 import { verdictNode } from "./verdict";
@@ -15,6 +16,7 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   action: actionNode,
   condition: conditionNode,
   approval: approvalNode,
+  transform: transformNode,
   verdict: verdictNode,
 };
 
@@ -23,4 +25,4 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
  * held and written with the next step's (held-states.ts). Any other kind's steps flush what is
  * held first, so the run's Observations keep the order things happened in.
  */
-export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition"]);
+export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition", "transform"]);
