@@ -1,7 +1,7 @@
 "use client";
 
 import type { ComponentType } from "react";
-import { Bot, Calculator, Flag, GitBranch, ShieldCheck, Wrench, Zap, type LucideIcon } from "lucide-react";
+import { Bot, Calculator, Flag, GitBranch, Hourglass, ShieldCheck, Wrench, Zap, type LucideIcon } from "lucide-react";
 import type { NodeKind } from "@/lib/mission/schema";
 import { ActionForm } from "./inspector/action-form";
 import { ApprovalForm } from "./inspector/approval-form";
@@ -10,6 +10,7 @@ import type { FormProps } from "./inspector/form-props";
 import { TransformForm } from "./inspector/transform-form";
 import { TriggerForm } from "./inspector/trigger-form";
 import { VerdictForm } from "./inspector/verdict-form";
+import { WaitForm } from "./inspector/wait-form";
 import { WorkerForm } from "./inspector/worker-form";
 
 /**
@@ -31,6 +32,7 @@ export const kindViews: { [K in NodeKind]: KindView<K> } = {
   approval: { Icon: ShieldCheck, Form: ApprovalForm },
   action: { Icon: Wrench, Form: ActionForm },
   transform: { Icon: Calculator, Form: TransformForm },
+  wait: { Icon: Hourglass, Form: WaitForm },
   verdict: { Icon: Flag, Form: VerdictForm },
 };
 

@@ -10,7 +10,7 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
-import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { elapsedMs, formatDuration, formatTokens, formatWake, type NodeRunState } from "./run-state";
 import { STATUS_TONES, StatusIcon } from "./status-style";
 import { useNow } from "./use-now";
 
@@ -224,13 +224,6 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
     </div>
   );
 });
-
-/** A wake-up time as people read it: the time of day today, with the date on another day. */
-function formatWake(iso: string): string {
-  const at = new Date(iso);
-  const sameDay = at.toDateString() === new Date().toDateString();
-  return at.toLocaleString(undefined, sameDay ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { dateStyle: "medium", timeStyle: "short" });
-}
 
 function tail(text: string, chars: number): string {
   return text.length > chars ? `…${text.slice(-chars)}` : text;

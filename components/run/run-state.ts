@@ -181,6 +181,20 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
 }
 
+/** A wake-up time as people read it: the time of day today, with the date on another day. */
+export function formatWake(iso: string): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(undefined, sameDay ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** When every step the run waits on waits for a time (a Wait step, not a decision): the earliest (ISO), else null. */
+export function wakesAt(state: Pick<RunState, "nodes">): string | null {
+  const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
+  if (!waiting.length || waiting.some((n) => !n.until)) return null;
+  return waiting.map((n) => n.until as string).sort()[0] ?? null;
+}
+
 /**
  * A node still pending once the run failed or was cancelled will never run: the engine leaves it
  * pending (nothing happened to it), and the view says "not reached" rather than "pending".

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { literalResults } from "./expressions";
+import { durationProblem } from "./kinds/wait";
 import {
   outcomeLabel,
   actionDataSchema,
@@ -8,6 +9,7 @@ import {
   transformDataSchema,
   triggerDataSchema,
   verdictDataSchema,
+  waitDataSchema,
   workerDataSchema,
   type MissionNode,
   type NodeData,
@@ -363,6 +365,33 @@ const transform: NodeKindSpec<"transform"> = {
   },
 };
 
+const wait: NodeKindSpec<"wait"> = {
+  kind: "wait",
+  label: "Wait",
+  description: "Waits for a while, or until a time computed from earlier steps, then goes on; restarts do not lose the wait.",
+  icon: "Hourglass",
+  color: "indigo",
+  schema: waitDataSchema,
+  defaultData: () => waitDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => (data.mode === "until" ? `Until ${data.until || "…"}` : `For ${data.duration}`),
+  readable: () => [
+    { path: "until", detail: "when it was to wake (ISO time)" },
+    { path: "wokeAt", detail: "when it went on (ISO time)" },
+  ],
+  example: (upstream) => ({ label: `Wait after ${upstream}`, mode: "duration", duration: "1h", until: "" }),
+  stateChanging: false,
+  exprFields: (data) => (data.mode === "until" && data.until.trim() !== "" ? [{ path: ["until"], expression: data.until }] : []),
+  check(data) {
+    if (data.mode === "until") return data.until.trim() === "" ? [{ path: ["until"], message: "write the expression that gives the time to wake up" }] : [];
+    const problem = durationProblem(data.duration);
+    return problem ? [{ path: ["duration"], message: problem }] : [];
+  },
+};
+
 const verdict: NodeKindSpec<"verdict"> = {
   kind: "verdict",
   label: "Verdict",
@@ -401,9 +430,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 

@@ -173,6 +173,15 @@ function missionSchemas(strictness: Strictness) {
     values: list(transformValue, 50).default([]),
   });
 
+  const waitData = z.object({
+    label: label.default("Wait"),
+    /** `duration`: wait that long after the step is reached; `until`: wait until the time `until` gives. */
+    mode: z.enum(["duration", "until"]).default("duration"),
+    duration: patterned(durationSchema).default("1h"),
+    /** An expression giving a timestamp or an ISO 8601 date string (mode `until`). */
+    until: expression.default(""),
+  });
+
   const verdictFields = z.object({
     label: label.default("Verdict"),
     /** Identifiers: what the `outcome` expression gives and what the run records. */
@@ -203,6 +212,7 @@ function missionSchemas(strictness: Strictness) {
     z.object({ ...nodeBase, kind: z.literal("condition"), data: conditionData }),
     z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
     z.object({ ...nodeBase, kind: z.literal("transform"), data: transformData }),
+    z.object({ ...nodeBase, kind: z.literal("wait"), data: waitData }),
     z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
   ]);
 
@@ -223,7 +233,7 @@ function missionSchemas(strictness: Strictness) {
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, verdictData, node, edge, graph };
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
@@ -241,6 +251,7 @@ export const proposedValueSchema = version.proposedValue;
 export const approvalDataSchema = version.approvalData;
 export const transformValueSchema = version.transformValue;
 export const transformDataSchema = version.transformData;
+export const waitDataSchema = version.waitData;
 export const verdictDataSchema = version.verdictData;
 export const missionNodeSchema = version.node;
 export const missionEdgeSchema = version.edge;
@@ -260,6 +271,7 @@ export type ActionData = NodeData<"action">;
 export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
 export type TransformData = NodeData<"transform">;
+export type WaitData = NodeData<"wait">;
 export type VerdictData = NodeData<"verdict">;
 
 /** What people read for a verdict outcome: its label, else the identifier itself. */

@@ -2,13 +2,13 @@ import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema
 
 /**
  * "Payment reminder": computes what to ask for and how firmly with a Transform, no Worker needed,
- * and ends with that reminder as the verdict.
+ * gives the payment a day to arrive with a Wait, and ends with that reminder as the verdict.
  */
 export function reminderMission(): MissionGraph {
   return missionGraphSchema.parse({
     format: MISSION_FORMAT,
     name: "Payment reminder",
-    description: "Works out the amount due with its late fee and how firm the reminder should be.",
+    description: "Works out the amount due with its late fee and how firm the reminder should be, then gives the payment a day to arrive.",
     nodes: [
       {
         id: "trigger",
@@ -38,9 +38,15 @@ export function reminderMission(): MissionGraph {
         },
       },
       {
+        id: "grace",
+        kind: "wait",
+        position: { x: 640, y: 80 },
+        data: { label: "Give it a day", mode: "duration", duration: "1d" },
+      },
+      {
         id: "verdict",
         kind: "verdict",
-        position: { x: 640, y: 80 },
+        position: { x: 960, y: 80 },
         data: {
           label: "Reminder",
           outcomes: ["gentle", "firm"],
@@ -51,7 +57,8 @@ export function reminderMission(): MissionGraph {
     ],
     edges: [
       { id: "e-trigger-terms", source: "trigger", target: "terms" },
-      { id: "e-terms-verdict", source: "terms", target: "verdict" },
+      { id: "e-terms-grace", source: "terms", target: "grace" },
+      { id: "e-grace-verdict", source: "grace", target: "verdict" },
     ],
   });
 }

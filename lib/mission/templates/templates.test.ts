@@ -187,8 +187,10 @@ describe("the refund mission's expressions along each path", () => {
 });
 
 describe("the payment reminder", () => {
-  it("computes the fee, total and tone with a Transform, and the verdict reads them", () => {
+  it("computes the fee, total and tone with a Transform, waits a day, and the verdict reads them", () => {
     const g = getTemplate("reminder")?.graph() as MissionGraph;
+    expect(g.nodes.map((n) => n.kind)).toEqual(["trigger", "transform", "wait", "verdict"]);
+    expect(node(g, "grace", "wait").data).toMatchObject({ mode: "duration", duration: "1d" });
     const terms = node(g, "terms", "transform");
     const scope = expressionScope(g, "terms", { input: { customer: "Ada", amount: 1000, days_late: 45 }, outputs: {}, skipped: [] });
     const values = Object.fromEntries(terms.data.values.map((v) => [v.name, evaluateExpression(v.expression, scope)]));

@@ -7,6 +7,7 @@ import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
 import { verdictNode } from "./verdict";
+import { waitNode } from "./wait";
 import { workerNode } from "./worker";
 
 /** The engine's handler per node kind (the kinds themselves are registered in lib/mission/node-kinds.ts). */
@@ -17,6 +18,7 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   condition: conditionNode,
   approval: approvalNode,
   transform: transformNode,
+  wait: waitNode,
   verdict: verdictNode,
 };
 
