@@ -1,12 +1,12 @@
-import { Bot, Box, Flag, GitBranch, ShieldCheck, Wrench, Zap } from "lucide-react";
-import { getNodeKind } from "@/lib/mission/node-kinds";
+import { Box } from "lucide-react";
+import { getNodeKind, isNodeKind } from "@/lib/mission/node-kinds";
 import type { NodeKind } from "@/lib/mission/schema";
+import { kindViews } from "./kinds";
 
 /**
  * Visuals for the registry's icon and color names. Tailwind only ships classes it can see in the
  * source, so every color the registry may name is spelled out here.
  */
-
 
 export interface KindTone {
   /** Icon tile: background and foreground. */
@@ -23,30 +23,19 @@ const TONES: Record<string, KindTone> = {
   amber: { tile: "bg-amber-100 text-amber-700", accent: "bg-amber-500", hover: "hover:border-amber-300" },
   slate: { tile: "bg-slate-200 text-slate-700", accent: "bg-slate-500", hover: "hover:border-slate-400" },
   emerald: { tile: "bg-emerald-100 text-emerald-700", accent: "bg-emerald-500", hover: "hover:border-emerald-300" },
+  teal: { tile: "bg-teal-100 text-teal-700", accent: "bg-teal-500", hover: "hover:border-teal-300" },
+  indigo: { tile: "bg-indigo-100 text-indigo-700", accent: "bg-indigo-500", hover: "hover:border-indigo-300" },
+  orange: { tile: "bg-orange-100 text-orange-700", accent: "bg-orange-500", hover: "hover:border-orange-300" },
+  cyan: { tile: "bg-cyan-100 text-cyan-700", accent: "bg-cyan-500", hover: "hover:border-cyan-300" },
   rose: { tile: "bg-rose-100 text-rose-700", accent: "bg-rose-500", hover: "hover:border-rose-300" },
   // The verdict's: where a run ends, in dark ink, so it is not read as an error (problems are red).
   zinc: { tile: "bg-zinc-800 text-white", accent: "bg-zinc-800", hover: "hover:border-zinc-500" },
 };
 
-/** The registry's lucide icon for a kind (a fixed set, so each is imported by name). */
+/** The icon of a kind (components/editor/kinds.tsx), or a box for a kind this build does not know. */
 export function KindIcon({ kind, className }: { kind: NodeKind | string; className?: string }) {
-  const props = { className, "aria-hidden": true };
-  switch (getNodeKind(kind)?.icon) {
-    case "Bot":
-      return <Bot {...props} />;
-    case "Flag":
-      return <Flag {...props} />;
-    case "GitBranch":
-      return <GitBranch {...props} />;
-    case "ShieldCheck":
-      return <ShieldCheck {...props} />;
-    case "Wrench":
-      return <Wrench {...props} />;
-    case "Zap":
-      return <Zap {...props} />;
-    default:
-      return <Box {...props} />;
-  }
+  const Icon = isNodeKind(kind) ? kindViews[kind].Icon : Box;
+  return <Icon className={className} aria-hidden />;
 }
 
 export function kindTone(kind: NodeKind | string): KindTone {

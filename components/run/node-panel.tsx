@@ -59,6 +59,25 @@ export function NodePanel({
     : null;
   const wide = !!lastCall && node.kind === "action";
 
+  if (state.status === "waiting" && state.until) {
+    return (
+      <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" data-testid="waiting-card" data-until={state.until}>
+        <div className="flex items-start gap-3 rounded-xl bg-amber-50 px-4 py-3">
+          <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
+            <Hourglass className="size-5" aria-hidden />
+          </span>
+          <div className="min-w-0 flex-1">
+            <h3 className="text-sm font-semibold text-amber-950">Waiting until {new Date(state.until).toLocaleString()}</h3>
+            <p className="mt-0.5 text-xs text-amber-900">
+              <span className="font-medium">{node.data.label || node.id}</span> goes on by itself then; a restart does not change the time.
+            </p>
+          </div>
+          <CloseButton onClose={onClose} />
+        </div>
+      </div>
+    );
+  }
+
   if (state.status === "waiting") {
     return (
       <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" data-testid="decision-card" data-decision={waitingFor ?? ""}>

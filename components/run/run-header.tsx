@@ -8,7 +8,7 @@ import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { JsonView, TruncatedText } from "./json-view";
-import { elapsedMs, formatDuration, formatTokens } from "./run-state";
+import { elapsedMs, formatDuration, formatTokens, formatWake } from "./run-state";
 import { StatusPill, VerdictPill } from "./status-style";
 import type { StreamConnection } from "./use-observation-stream";
 import { useNow } from "./use-now";
@@ -20,6 +20,8 @@ export interface HeaderFigures {
   tokens: number;
   startedAt: string | null;
   endedAt: string | null;
+  /** While the run waits only for a time (Wait steps): the earliest wake-up (ISO). */
+  wakesAt?: string | null;
 }
 
 /** Mission and version, the run's status, verdict and summary, who started it, duration and tokens; Cancel and Re-run. */
@@ -77,7 +79,7 @@ export function RunHeader({
           status={figures.status}
           testId="run-status"
           className={cn("text-[13px]", figures.status === "succeeded" && "bg-slate-100 text-slate-700 ring-slate-200")}
-          {...(figures.status === "succeeded" ? { label: "Completed" } : {})}
+          {...(figures.status === "succeeded" ? { label: "Completed" } : figures.status === "waiting" && figures.wakesAt ? { label: `Waiting until ${formatWake(figures.wakesAt)}` } : {})}
         />
         {replaying ? (
           <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="replay-badge">

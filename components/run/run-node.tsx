@@ -5,13 +5,12 @@ import Link from "next/link";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
-import { DEFAULT_PORT, getNodeKind, nodeOutputs, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { DEFAULT_PORT, getNodeKind, nodeOutputs, nodeSummary, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
-import { nodeSummary } from "@/components/editor/nodes/summary";
 import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
-import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { elapsedMs, formatDuration, formatTokens, formatWake, type NodeRunState } from "./run-state";
 import { STATUS_TONES, StatusIcon } from "./status-style";
 import { useNow } from "./use-now";
 
@@ -154,6 +153,10 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
                 {approvalProgress(state.approvals.count, state.approvals.required)}
               </span>
               <span className="font-normal"> so far</span>
+            </span>
+          ) : state.until ? (
+            <span data-testid={`node-until-${node.id}`} title={state.until}>
+              Wakes at {formatWake(state.until)}
             </span>
           ) : (
             "Waiting for a decision"

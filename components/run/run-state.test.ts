@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { deriveRunState, formatDuration, mergeObservations, replayMarkers, withApprovalProgress } from "./run-state";
+import { deriveRunState, formatDuration, mergeObservations, replayMarkers, wakesAt, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -237,5 +237,33 @@ describe("checkRunInput", () => {
       input: { title: "ok", amount: 12.5, email: "a@b.co", urgent: true },
       errors: {},
     });
+  });
+});
+
+describe("a step waiting for a time", () => {
+  it("shows when it wakes up while it waits, and forgets it once it went on", () => {
+    nextId = 900;
+    const waiting = [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "waiting", until: "2026-01-01T13:00:00.000Z" } }),
+    ];
+    expect(deriveRunState(graph, waiting).nodes.approval?.until).toBe("2026-01-01T13:00:00.000Z");
+    expect(wakesAt(deriveRunState(graph, waiting))).toBe("2026-01-01T13:00:00.000Z");
+    const woke = [...waiting, obs({ at: t(9), nodeId: "approval", data: { status: "succeeded", decision: "approved" } })];
+    expect(wakesAt(deriveRunState(graph, woke))).toBeNull();
+    expect(deriveRunState(graph, woke).nodes.approval).toMatchObject({ until: null, status: "succeeded", port: "approved" });
+  });
+});
+
+describe("what a waiting run waits for", () => {
+  it("is a time only when every waiting step waits for one: a decision waited on says nothing of a time", () => {
+    nextId = 950;
+    const both = [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "waiting", decisionId: "d9" } }),
+      obs({ at: t(1), nodeId: "trigger", data: { status: "waiting", until: "2026-01-01T13:00:00.000Z" } }),
+    ];
+    expect(wakesAt(deriveRunState(graph, both))).toBeNull();
+    expect(wakesAt(deriveRunState(graph, both.slice(0, 1)))).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { APPROVED_PORT_ID, edgeTaken, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import { edgeTaken, recordedPort } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph } from "@/lib/mission/schema";
 import type { NodeStatus, RunStatus } from "@/server/db/schema";
 import type { RunObservation } from "./types";
@@ -38,6 +38,8 @@ export interface NodeRunState {
   reusedFrom: string | null;
   /** While it waits for a decision that needs several approvals: the approvals so far and needed ("1 of 2"). */
   approvals: { count: number; required: number } | null;
+  /** While it waits for a time (a Wait step): when it wakes up (ISO), from its waiting status Observation's `until`. */
+  until: string | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -82,6 +84,7 @@ export function emptyNodeState(): NodeRunState {
     reasoning: "",
     reusedFrom: null,
     approvals: null,
+    until: null,
   };
 }
 
@@ -136,18 +139,14 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
         const status = data.status as NodeStatus;
         node.status = status;
+        node.until = status === "waiting" && typeof data.until === "string" ? data.until : null;
         if ((status === "running" || status === "waiting") && !node.startedAt) node.startedAt = o.at;
         if (status === "succeeded" || status === "failed" || status === "skipped") {
           node.endedAt = o.at;
           node.startedAt ??= status === "skipped" ? null : o.at;
         }
         if (status === "failed") node.error = typeof data.error === "string" ? data.error : o.text;
-        if (status === "succeeded") {
-          if (typeof data.branch === "string") node.port = data.branch;
-          if (typeof data.decision === "string") node.port = data.decision === "approved" ? APPROVED_PORT_ID : REJECTED_PORT_ID;
-          // An action that took its rejected port names it.
-          if (typeof data.port === "string") node.port = data.port;
-        }
+        if (status === "succeeded") node.port = recordedPort(data) ?? node.port;
         break;
       }
       case "decision":
@@ -182,6 +181,20 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
 }
 
+/** A wake-up time as people read it: the time of day today, with the date on another day. */
+export function formatWake(iso: string): string {
+  const at = new Date(iso);
+  const sameDay = at.toDateString() === new Date().toDateString();
+  return at.toLocaleString(undefined, sameDay ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** When every step the run waits on waits for a time (a Wait step, not a decision): the earliest (ISO), else null. */
+export function wakesAt(state: Pick<RunState, "nodes">): string | null {
+  const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
+  if (!waiting.length || waiting.some((n) => !n.until)) return null;
+  return waiting.map((n) => n.until as string).sort()[0] ?? null;
+}
+
 /**
  * A node still pending once the run failed or was cancelled will never run: the engine leaves it
  * pending (nothing happened to it), and the view says "not reached" rather than "pending".
@@ -198,9 +211,8 @@ function edgeState(e: MissionEdge, nodes: Record<string, NodeRunState>, graph: M
   if (source.status === "skipped" || target.status === "skipped") return "pruned";
   if (source.status !== "succeeded") return "idle";
   const kind = graph.nodes.find((n) => n.id === e.source)?.kind;
-  // A condition or approval whose port is not known yet (the run row alone) takes nothing.
-  if ((kind === "condition" || kind === "approval") && source.port === null) return "pruned";
-  if (kind && !edgeTaken(kind, e.sourceHandle, source.port ?? undefined)) return "pruned";
+  // A port not known yet (the run row alone) is null: a kind that chooses its port then takes nothing.
+  if (kind && !edgeTaken(kind, e.sourceHandle, source.port)) return "pruned";
   return target.status === "running" || target.status === "waiting" ? "active" : "taken";
 }
 

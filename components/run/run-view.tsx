@@ -18,7 +18,7 @@ import { ReplayScrubber } from "./replay-scrubber";
 import { canRerunFrom, RerunFromHere } from "./rerun-from-here";
 import { RunCanvas } from "./run-canvas";
 import { RunHeader } from "./run-header";
-import { deriveRunState, replayMarkers, stateFromRun, withApprovalProgress } from "./run-state";
+import { deriveRunState, replayMarkers, stateFromRun, wakesAt, withApprovalProgress } from "./run-state";
 import type { RunPageData } from "./types";
 import { useObservationStream } from "./use-observation-stream";
 
@@ -165,6 +165,7 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
           tokens: replayAt === null ? Math.max(shown.tokensIn + shown.tokensOut, run.tokensIn + run.tokensOut) : shown.tokensIn + shown.tokensOut,
           startedAt: full.startedAt,
           endedAt: replayAt === null ? full.endedAt : new Date(replayAt).toISOString(),
+          wakesAt: wakesAt(shown),
         }}
         connection={stream.connection}
         replaying={replayAt !== null}

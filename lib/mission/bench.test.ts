@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { benchmarkValidation, largeMission } from "./bench";
+import { NODE_KIND_NAMES } from "./node-kinds";
 import { validateMission } from "./validate";
 
 describe("largeMission", () => {
@@ -7,7 +8,7 @@ describe("largeMission", () => {
     const g = largeMission(1_000, 1_200);
     expect(g.nodes).toHaveLength(1_000);
     expect(g.edges).toHaveLength(1_200);
-    expect(new Set(g.nodes.map((n) => n.kind))).toEqual(new Set(["trigger", "worker", "action", "condition", "approval", "verdict"]));
+    expect(new Set(g.nodes.map((n) => n.kind))).toEqual(new Set(NODE_KIND_NAMES));
     expect(validateMission(g).problems).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { clearExpressionCache } from "./expressions";
-import { MISSION_FORMAT, type MissionEdge, type MissionGraph, type MissionNode } from "./schema";
+import { exampleNode, NODE_KIND_NAMES, nodeOutputs } from "./node-kinds";
+import { MISSION_FORMAT, type MissionEdge, type MissionGraph, type MissionNode, type NodeKind } from "./schema";
 import { validateMission } from "./validate";
 
 /**
@@ -10,37 +11,18 @@ import { validateMission } from "./validate";
 export function largeMission(nodeCount = 1_000, edgeCount = 1_200): MissionGraph {
   if (nodeCount < 3) throw new Error("largeMission: nodeCount must be at least 3");
   const nodes: MissionNode[] = [];
-  const kindAt = (i: number) => (i === 0 ? "trigger" : i === nodeCount - 1 ? "verdict" : (["worker", "action", "condition", "approval"] as const)[i % 4]);
+  // Every kind of the registry between the trigger and the verdict, in turn; the first four keep
+  // the places they always had (e2e/editor-large.spec.ts edits n2, a condition).
+  const first: NodeKind[] = ["worker", "action", "condition", "approval"];
+  const middle = [...first, ...NODE_KIND_NAMES.filter((k) => k !== "trigger" && k !== "verdict" && !first.includes(k))];
+  const kindAt = (i: number) => (i === 0 ? "trigger" : i === nodeCount - 1 ? "verdict" : (middle[i % middle.length] as NodeKind));
   const id = (i: number) => (i === 0 ? "trigger" : i === nodeCount - 1 ? "verdict" : `n${i}`);
   const position = (i: number) => ({ x: (i % 20) * 260, y: Math.floor(i / 20) * 160 });
-  for (let i = 0; i < nodeCount; i++) {
-    const prev = id(Math.max(i - 1, 0));
-    switch (kindAt(i)) {
-      case "trigger":
-        nodes.push({ id: id(i), kind: "trigger", position: position(i), data: { label: "Start", channels: ["api"], fields: [{ name: "orderId", label: "", type: "string", required: true, description: "" }, { name: "amount", label: "", type: "number", required: true, description: "" }] } });
-        break;
-      case "worker":
-        nodes.push({ id: id(i), kind: "worker", position: position(i), data: { label: `Worker ${i}`, instructions: "Look it up.", model: "", tools: ["commerce.get_order"], outputs: [{ name: "amount", type: "number", description: "" }], maxSteps: 8 } });
-        break;
-      case "action":
-        nodes.push({ id: id(i), kind: "action", position: position(i), data: { label: `Action ${i}`, tool: "crm.add_note", args: { orderId: "trigger.orderId", note: `"amount " + string(${prev}.amount + 1)` } } });
-        break;
-      case "condition":
-        nodes.push({ id: id(i), kind: "condition", position: position(i), data: { label: `Condition ${i}`, branches: [{ id: "big", label: "Big", expression: `${prev}.amount > 10 && trigger.amount < 500.0` }] } });
-        break;
-      case "approval":
-        nodes.push({ id: id(i), kind: "approval", position: position(i), data: { label: `Approval ${i}`, title: "Approve?", approverRole: "approver", proposed: [{ name: "amount", label: "", type: "number", expression: "trigger.amount * 2", editable: true }], reasonRequiredOnReject: true, requiredApprovals: 1, separationOfDuties: false, timeout: "24h", onTimeout: "reject" } });
-        break;
-      case "verdict":
-        nodes.push({ id: id(i), kind: "verdict", position: position(i), data: { label: "Verdict", outcomes: ["approve", "deny"], outcome: `"${id(2)}" in skipped ? "deny" : "approve"`, summary: "" } });
-        break;
-    }
-  }
+  for (let i = 0; i < nodeCount; i++) nodes.push(exampleNode(kindAt(i), id(i), position(i), id(Math.max(i - 1, 0))));
+  // The chain leaves each node through its first port; the extra edges through its last.
   const handle = (i: number, alternative: boolean) => {
-    const kind = kindAt(i);
-    if (kind === "condition") return alternative ? "big" : "else";
-    if (kind === "approval") return alternative ? "rejected" : "approved";
-    return undefined;
+    const ports = nodeOutputs(nodes[i] as MissionNode);
+    return (alternative ? ports[ports.length - 1] : ports[0])?.handle;
   };
   const edges: MissionEdge[] = [];
   const edge = (s: number, t: number, alternative: boolean) => {

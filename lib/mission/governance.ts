@@ -1,4 +1,5 @@
 import canonicalize from "canonicalize";
+import { getNodeKind } from "./node-kinds";
 import type { Channel, MissionGraph, MissionNode, NodeData, Role } from "./schema";
 
 /**
@@ -131,7 +132,8 @@ export function governsNothing(graph: MissionGraph): boolean {
 
 // ---- What changed, for people -------------------------------------------------------------
 
-const KIND_NAME: Record<MissionNode["kind"], string> = {
+/** The kinds the governance view covers, as a reviewer reads them (a kind it leaves out is named by the registry). */
+const KIND_NAME: Partial<Record<MissionNode["kind"], string>> = {
   trigger: "Trigger",
   worker: "Worker",
   action: "Action",
@@ -169,7 +171,7 @@ const from = (a: unknown, b: unknown) => `${shown(a)} → ${shown(b)}`;
 function namer(graph: MissionGraph | null): (kind: MissionNode["kind"], id: string) => string {
   const labels = new Map((graph?.nodes ?? []).map((n) => [`${n.kind}:${n.id}`, n.data.label?.trim()]));
   // A mission has one trigger: its label says nothing a reviewer needs.
-  return (kind, id) => (kind === "trigger" ? "Trigger" : `${KIND_NAME[kind]} "${labels.get(`${kind}:${id}`) || id}"`);
+  return (kind, id) => (kind === "trigger" ? "Trigger" : `${KIND_NAME[kind] ?? getNodeKind(kind).label} "${labels.get(`${kind}:${id}`) || id}"`);
 }
 
 function edgeText(key: string): string {

@@ -1,13 +1,15 @@
 import * as lucide from "lucide-react";
 import { describe, expect, it } from "vitest";
-import { createNode, edgeTaken, getNodeKind, isNodeKind, nextNodeId, nodeExprFields, nodeKinds, nodeOutputs } from "./node-kinds";
-import { missionNodeSchema, type NodeKind } from "./schema";
+import { createNode, edgeTaken, exampleNode, getNodeKind, isNodeKind, nextNodeId, nodeExprFields, nodeKinds, nodeOutputs, portRecord, readableValues, recordedPort } from "./node-kinds";
+import { validateMission } from "./validate";
+import { MISSION_FORMAT, missionNodeSchema, type NodeKind } from "./schema";
 
-const ALL: NodeKind[] = ["trigger", "worker", "action", "condition", "approval", "verdict"];
+/** The kinds of the schema's union: the registry must have exactly these. */
+const ALL: NodeKind[] = missionNodeSchema.options.map((o) => o.shape.kind.value);
 
 describe("the node-kind registry", () => {
   it("has one entry per kind in the schema, in palette order", () => {
-    expect(nodeKinds.map((k) => k.kind)).toEqual(["trigger", "worker", "condition", "approval", "action", "verdict"]);
+    expect(nodeKinds.map((k) => k.kind)).toEqual(["trigger", "worker", "transform", "condition", "approval", "action", "wait", "verdict"]);
     expect([...nodeKinds.map((k) => k.kind)].sort()).toEqual([...ALL].sort());
     for (const kind of ALL) expect(getNodeKind(kind).kind).toBe(kind);
   });
@@ -20,7 +22,7 @@ describe("the node-kind registry", () => {
       // A real lucide-react export, so the palette can render it by name.
       expect(typeof (lucide as Record<string, unknown>)[k.icon], `${k.kind} icon ${k.icon}`).toBe("object");
     }
-    expect(nodeKinds.map((k) => k.icon)).toEqual(["Zap", "Bot", "GitBranch", "ShieldCheck", "Wrench", "Flag"]);
+    expect(nodeKinds.map((k) => k.icon)).toEqual(["Zap", "Bot", "Calculator", "GitBranch", "ShieldCheck", "Wrench", "Hourglass", "Flag"]);
   });
 
   it("gives default data that the schema accepts", () => {
@@ -67,6 +69,31 @@ describe("the node-kind registry", () => {
     expect([edgeTaken("approval", undefined, "approved"), edgeTaken("approval", undefined, "rejected"), edgeTaken("approval", "rejected", "rejected")]).toEqual([true, false, true]);
     expect([edgeTaken("condition", "big", "big"), edgeTaken("condition", "else", "big")]).toEqual([true, false]);
     expect(edgeTaken("worker", undefined, undefined)).toBe(true);
+  });
+
+  it("takes nothing from a node that chooses its port while the record does not say which (the run overlay before its Observations)", () => {
+    expect([edgeTaken("condition", "big", null), edgeTaken("condition", "else", null), edgeTaken("approval", undefined, null)]).toEqual([false, false, false]);
+    // A kind with a default port goes on through it.
+    expect([edgeTaken("action", undefined, null), edgeTaken("action", "rejected", null), edgeTaken("worker", undefined, null)]).toEqual([true, false, true]);
+  });
+
+  it("reads the port a node took from its status Observation, as every run since the first wrote it", () => {
+    expect(recordedPort({ status: "succeeded", branch: "big" })).toBe("big");
+    expect(recordedPort({ status: "succeeded", decision: "approved", decisionId: "d" })).toBe("approved");
+    expect(recordedPort({ status: "succeeded", decision: "expired" })).toBe("rejected");
+    expect(recordedPort({ status: "succeeded", decision: "rejected", port: "rejected", tool: "crm.add_note" })).toBe("rejected");
+    expect(recordedPort({ status: "succeeded", tool: "crm.add_note" })).toBeUndefined();
+    // What a re-run copies is only what names the port: no decision id of another run.
+    expect(portRecord({ status: "succeeded", decision: "approved", decisionId: "d" })).toEqual({ decision: "approved" });
+  });
+
+  it("gives every kind a summary, readable values and an example that validates", () => {
+    const nodes = nodeKinds.map((k, i) => exampleNode(k.kind, `n${i}`, { x: i * 300, y: 0 }, i ? `n${i - 1}` : "n0"));
+    for (const node of nodes) expect(getNodeKind(node.kind).summary(node.data as never), node.kind).not.toBe("");
+    const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]?.id as string, target: n.id, ...(nodeOutputs(nodes[i] as never)[0]?.handle ? { sourceHandle: nodeOutputs(nodes[i] as never)[0]?.handle } : {}) }));
+    expect(validateMission({ format: MISSION_FORMAT, name: "Every kind", description: "", nodes, edges }).problems).toEqual([]);
+    const worker = exampleNode("worker", "w", { x: 0, y: 0 }, "trigger");
+    expect(readableValues(worker)).toEqual([{ path: "amount", detail: "number" }]);
   });
 
   it("lists the expressions each node evaluates", () => {

@@ -1,11 +1,15 @@
 import type { z } from "zod";
 import { literalResults } from "./expressions";
+import { durationProblem } from "./kinds/wait";
 import {
+  outcomeLabel,
   actionDataSchema,
   approvalDataSchema,
   conditionDataSchema,
+  transformDataSchema,
   triggerDataSchema,
   verdictDataSchema,
+  waitDataSchema,
   workerDataSchema,
   type MissionNode,
   type NodeData,
@@ -14,8 +18,12 @@ import {
 import { triggerChannelProblems } from "./trigger-channels";
 
 /**
- * THE node-kind registry: the palette, inspector forms, validator, engine handler map and run
- * overlay all read it. Adding a kind = one entry here + one engine handler + one React node.
+ * THE node-kind registry: what every surface needs to know about a kind, written once. The palette,
+ * canvas card (summary, ports), validator, expression autocomplete, engine (which edges a node
+ * takes), re-run reuse and run overlay (which port a node took) all read it. The React parts (the
+ * inspector form, the icon) are in components/editor/kinds.tsx, keyed by kind the same way; the
+ * engine's handler in server/engine/nodes/index.ts. docs/architecture.md lists every file a new
+ * kind touches.
  */
 
 export type DataPath = (string | number)[];
@@ -38,12 +46,20 @@ export interface DataProblem {
   message: string;
 }
 
+/** Something later steps can read from a node's output, offered as autocomplete. */
+export interface ReadableValue {
+  /** Below the node's id: `amount` for `reason.amount`; "" for the whole output. */
+  path: string;
+  /** Its type or what it is, shown beside it. */
+  detail: string;
+}
+
 export interface NodeKindSpec<K extends NodeKind> {
   kind: K;
   label: string;
   /** One plain sentence for builders. */
   description: string;
-  /** A lucide-react icon name. */
+  /** A lucide-react icon name (components/editor/kinds.tsx draws it; docs/mission-format.md lists it). */
   icon: string;
   /** A Tailwind color name. */
   color: string;
@@ -57,6 +73,17 @@ export interface NodeKindSpec<K extends NodeKind> {
    * completed through `port` (undefined: its default port).
    */
   takes(handle: string | undefined, port: string | undefined): boolean;
+  /**
+   * The node chooses among its ports (a condition's branches, an approval's decision): until the
+   * port it took is known, none of its edges counts as taken.
+   */
+  choosesPort: boolean;
+  /** The one line its canvas card (and the run overlay's) shows under its title: what it is set up to do. */
+  summary(data: NodeData<K>): string;
+  /** What later steps can read from its output (the engine's output shape), for autocomplete. */
+  readable(data: NodeData<K>): ReadableValue[];
+  /** A filled-in step that reads `upstream`'s output and validates: the benchmark's large mission is made of these. */
+  example(upstream: string): NodeData<K>;
   /** Needs a human decision before it changes anything outside Steward. */
   stateChanging: boolean;
   /** The expressions this node evaluates (empty ones are left out: `check` reports required ones). */
@@ -84,6 +111,12 @@ const everyEdge = () => true;
 /** The edge of the port chosen, by its handle (a condition's branch). */
 const edgeOfPort = (handle: string | undefined, port: string | undefined) => port === undefined || handle === port;
 
+const CHANNEL_LABELS: Record<string, string> = { manual: "manual", portal: "portal", api: "API" };
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function duplicates<T>(items: readonly T[], key: (item: T) => string, path: (index: number) => DataPath, what: string): DataProblem[] {
   const first = new Map<string, number>();
   const out: DataProblem[] = [];
@@ -107,6 +140,18 @@ const trigger: NodeKindSpec<"trigger"> = {
   inputs: false,
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => `${plural(data.fields.length, "input")} · ${data.channels.map((c) => CHANNEL_LABELS[c] ?? c).join(", ") || "no channel"}`,
+  // The trigger's fields are offered as `trigger.<field>` (SCOPE_TRIGGER), whatever its id.
+  readable: () => [],
+  example: () => ({
+    label: "Start",
+    channels: ["api"],
+    fields: [
+      { name: "orderId", label: "", type: "string", required: true, description: "" },
+      { name: "amount", label: "", type: "number", required: true, description: "" },
+    ],
+  }),
   stateChanging: false,
   exprFields: () => [],
   check(data) {
@@ -135,6 +180,17 @@ const worker: NodeKindSpec<"worker"> = {
   inputs: true,
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => [plural(data.outputs.length, "output"), plural(data.tools.length, "tool"), ...(data.model ? [data.model] : [])].join(" · "),
+  readable: (data) => data.outputs.map((o) => ({ path: o.name, detail: o.type === "enum" && o.values?.length ? o.values.join("|") : o.type })),
+  example: (upstream) => ({
+    label: `Worker after ${upstream}`,
+    instructions: "Look it up.",
+    model: "",
+    tools: ["commerce.get_order"],
+    outputs: [{ name: "amount", type: "number", description: "" }],
+    maxSteps: 8,
+  }),
   stateChanging: false,
   exprFields: () => [],
   check(data) {
@@ -162,6 +218,10 @@ const action: NodeKindSpec<"action"> = {
   // "rejected" is taken when the action's decision is rejected or expires; unconnected, that fails the run.
   outputs: () => [{ ...DEFAULT_PORT, label: "Done" }, { id: REJECTED_PORT_ID, label: "Rejected", handle: REJECTED_PORT_ID }],
   takes: (handle, port) => (port === REJECTED_PORT_ID ? handle === REJECTED_PORT_ID : handle !== REJECTED_PORT_ID),
+  choosesPort: false,
+  summary: (data) => (data.tool ? `${data.tool}(${plural(Object.keys(data.args).length, "arg")})` : "No tool chosen"),
+  readable: (data) => [{ path: "", detail: `result of ${data.tool || "the tool"}` }],
+  example: (upstream) => ({ label: `Action after ${upstream}`, tool: "crm.add_note", args: { orderId: "trigger.orderId", note: `"amount " + string(${upstream}.amount + 1)` } }),
   stateChanging: true,
   exprFields: (data) =>
     Object.entries(data.args)
@@ -191,6 +251,15 @@ const condition: NodeKindSpec<"condition"> = {
     { id: ELSE_PORT_ID, label: "Else", handle: ELSE_PORT_ID },
   ],
   takes: edgeOfPort,
+  choosesPort: true,
+  summary(data) {
+    const first = data.branches[0];
+    if (!first) return "No branches yet";
+    const more = data.branches.length > 1 ? ` (+${data.branches.length - 1} more)` : "";
+    return `If ${first.expression || "…"}${more}`;
+  },
+  readable: () => [],
+  example: (upstream) => ({ label: `Condition after ${upstream}`, branches: [{ id: "big", label: "Big", expression: `${upstream}.amount > 10 && trigger.amount < 500.0` }] }),
   stateChanging: false,
   exprFields: (data) =>
     data.branches
@@ -222,6 +291,27 @@ const approval: NodeKindSpec<"approval"> = {
   ],
   // An approval edge drawn without a port counts as the approved path.
   takes: (handle, port) => port === undefined || (handle ?? APPROVED_PORT_ID) === port,
+  choosesPort: true,
+  summary(data) {
+    const who = data.requiredApprovals > 1 ? `${data.requiredApprovals} ${data.approverRole}s` : `an ${data.approverRole}`;
+    return `${data.title || "Untitled decision"} · ${who} · ${data.timeout}`;
+  },
+  readable: (data) => [
+    { path: "approved", detail: "boolean" },
+    { path: "reason", detail: "approver's reason" },
+    ...data.proposed.map((p) => ({ path: `values.${p.name}`, detail: `decided ${p.type}` })),
+  ],
+  example: (upstream) => ({
+    label: `Approval after ${upstream}`,
+    title: "Approve?",
+    approverRole: "approver",
+    proposed: [{ name: "amount", label: "", type: "number", expression: "trigger.amount * 2", editable: true }],
+    reasonRequiredOnReject: true,
+    requiredApprovals: 1,
+    separationOfDuties: false,
+    timeout: "24h",
+    onTimeout: "reject",
+  }),
   stateChanging: true,
   exprFields: (data) =>
     data.proposed
@@ -239,6 +329,71 @@ const approval: NodeKindSpec<"approval"> = {
   },
 };
 
+const transform: NodeKindSpec<"transform"> = {
+  kind: "transform",
+  label: "Transform",
+  description: "Computes named values from expressions, typed like a Worker's outputs, for later steps to read.",
+  icon: "Calculator",
+  color: "teal",
+  schema: transformDataSchema,
+  defaultData: () => transformDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => (data.values.length ? data.values.map((v) => v.name).join(", ") : "No values yet"),
+  readable: (data) => data.values.map((v) => ({ path: v.name, detail: v.type === "enum" && v.values?.length ? v.values.join("|") : v.type })),
+  example: (upstream) => ({
+    label: `Transform after ${upstream}`,
+    values: [
+      { name: "doubled", type: "number", description: "", expression: "trigger.amount * 2.0" },
+      { name: "size", type: "enum", values: ["big", "small"], description: "", expression: 'trigger.amount > 100.0 ? "big" : "small"' },
+    ],
+  }),
+  stateChanging: false,
+  exprFields: (data) =>
+    data.values
+      .map((v, i) => ({ path: ["values", i, "expression"], expression: v.expression }))
+      .filter((f) => f.expression.trim() !== ""),
+  check(data) {
+    const problems = duplicates(data.values, (v) => v.name, (i) => ["values", i, "name"], "value name");
+    if (data.values.length === 0) problems.push({ path: ["values"], message: "add at least one value to compute" });
+    data.values.forEach((v, i) => {
+      if (v.expression.trim() === "") problems.push({ path: ["values", i, "expression"], message: "write the expression that computes this value" });
+      if (v.type === "enum" && !v.values?.length) problems.push({ path: ["values", i, "values"], message: "list the allowed values of this enum value" });
+      if (v.values) problems.push(...duplicates(v.values, (x) => x, (j) => ["values", i, "values", j], "value"));
+    });
+    return problems;
+  },
+};
+
+const wait: NodeKindSpec<"wait"> = {
+  kind: "wait",
+  label: "Wait",
+  description: "Waits for a while, or until a time computed from earlier steps, then goes on; restarts do not lose the wait.",
+  icon: "Hourglass",
+  color: "indigo",
+  schema: waitDataSchema,
+  defaultData: () => waitDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => (data.mode === "until" ? `Until ${data.until || "…"}` : `For ${data.duration}`),
+  readable: () => [
+    { path: "until", detail: "when it was to wake (ISO time)" },
+    { path: "wokeAt", detail: "when it went on (ISO time)" },
+  ],
+  example: (upstream) => ({ label: `Wait after ${upstream}`, mode: "duration", duration: "1h", until: "" }),
+  stateChanging: false,
+  exprFields: (data) => (data.mode === "until" && data.until.trim() !== "" ? [{ path: ["until"], expression: data.until }] : []),
+  check(data) {
+    if (data.mode === "until") return data.until.trim() === "" ? [{ path: ["until"], message: "write the expression that gives the time to wake up" }] : [];
+    const problem = durationProblem(data.duration);
+    return problem ? [{ path: ["duration"], message: problem }] : [];
+  },
+};
+
 const verdict: NodeKindSpec<"verdict"> = {
   kind: "verdict",
   label: "Verdict",
@@ -250,6 +405,10 @@ const verdict: NodeKindSpec<"verdict"> = {
   inputs: true,
   outputs: () => [],
   takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => data.outcomes.map((o) => outcomeLabel(data, o)).join(" / ") || "No outcomes",
+  readable: () => [],
+  example: (upstream) => ({ label: "Verdict", outcomes: ["approve", "deny"], outcome: `"${upstream}" in skipped ? "deny" : "approve"`, summary: "" }),
   stateChanging: false,
   exprFields: (data) =>
     (["outcome", "summary"] as const)
@@ -273,9 +432,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, condition, approval, action, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 
@@ -294,6 +453,8 @@ type LooseSpec = {
   outputs(data: unknown): OutputPort[];
   exprFields(data: unknown): ExprField[];
   check(data: unknown): DataProblem[];
+  summary(data: unknown): string;
+  readable(data: unknown): ReadableValue[];
 };
 function loose(node: MissionNode): LooseSpec {
   return byKind[node.kind] as unknown as LooseSpec;
@@ -303,9 +464,53 @@ export function nodeOutputs(node: MissionNode): OutputPort[] {
   return loose(node).outputs(node.data);
 }
 
-/** Whether an edge leaving `kind`'s port `handle` is taken when the node completed through `port` (undefined: the default port). */
-export function edgeTaken(kind: NodeKind, handle: string | undefined, port: string | undefined): boolean {
-  return byKind[kind].takes(handle, port);
+/**
+ * Whether an edge leaving `kind`'s port `handle` is taken when the node completed through `port`
+ * (undefined: the default port; null: the record does not say, and then a kind that chooses its
+ * port takes nothing). The one rule the interpreter, re-run reuse and the run overlay follow.
+ */
+export function edgeTaken(kind: NodeKind, handle: string | undefined, port: string | undefined | null): boolean {
+  const spec = byKind[kind];
+  if (port === null) return !spec.choosesPort && spec.takes(handle, undefined);
+  return spec.takes(handle, port);
+}
+
+/**
+ * The port a node took, from the data of the status Observation that recorded it succeeding:
+ * `port` (how every kind names one), or as runs before it wrote: a condition's `branch`, an
+ * approval's `decision`. Undefined: its default port.
+ */
+export function recordedPort(data: Readonly<Record<string, unknown>>): string | undefined {
+  if (typeof data.port === "string") return data.port;
+  if (typeof data.branch === "string") return data.branch;
+  if (typeof data.decision === "string") return data.decision === "approved" ? APPROVED_PORT_ID : REJECTED_PORT_ID;
+  return undefined;
+}
+
+/** The part of a status Observation's data that recordedPort reads: what a re-run copies onto a node it reuses. */
+export function portRecord(data: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ["port", "branch", "decision"] as const) {
+    const value = data[key];
+    if (typeof value === "string") out[key] = value;
+  }
+  return out;
+}
+
+/** The one line a node's card shows under its title: what this node is set up to do. */
+export function nodeSummary(node: MissionNode): string {
+  return loose(node).summary(node.data);
+}
+
+/** What later steps can read from this node's output. */
+export function readableValues(node: MissionNode): ReadableValue[] {
+  return loose(node).readable(node.data);
+}
+
+/** A filled-in node of `kind` reading `upstream`'s output (see NodeKindSpec.example). */
+export function exampleNode<K extends NodeKind>(kind: K, id: string, position: { x: number; y: number }, upstream: string): Extract<MissionNode, { kind: K }> {
+  const node: MissionNode = { id, kind, position, data: byKind[kind].example(upstream) } as MissionNode;
+  return node as Extract<MissionNode, { kind: K }>;
 }
 
 export function nodeExprFields(node: MissionNode): ExprField[] {

@@ -186,6 +186,23 @@ function missionSchemas(strictness: Strictness) {
     escalateTo: roleSchema.optional(),
   });
 
+  /** A Transform's value: typed like a Worker's output, computed by an expression. */
+  const transformValue = outputField.extend({ expression });
+  const transformData = z.object({
+    label: label.default("Transform"),
+    /** Evaluated in order; the output has one key per name. */
+    values: list(transformValue, 50).default([]),
+  });
+
+  const waitData = z.object({
+    label: label.default("Wait"),
+    /** `duration`: wait that long after the step is reached; `until`: wait until the time `until` gives. */
+    mode: z.enum(["duration", "until"]).default("duration"),
+    duration: patterned(durationSchema).default("1h"),
+    /** An expression giving a timestamp or an ISO 8601 date string (mode `until`). */
+    until: expression.default(""),
+  });
+
   const verdictFields = z.object({
     label: label.default("Verdict"),
     /** Identifiers: what the `outcome` expression gives and what the run records. */
@@ -215,6 +232,8 @@ function missionSchemas(strictness: Strictness) {
     z.object({ ...nodeBase, kind: z.literal("action"), data: actionData }),
     z.object({ ...nodeBase, kind: z.literal("condition"), data: conditionData }),
     z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
+    z.object({ ...nodeBase, kind: z.literal("transform"), data: transformData }),
+    z.object({ ...nodeBase, kind: z.literal("wait"), data: waitData }),
     z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
   ]);
 
@@ -235,7 +254,7 @@ function missionSchemas(strictness: Strictness) {
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, verdictData, node, edge, graph };
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
@@ -251,6 +270,9 @@ export const conditionBranchSchema = version.conditionBranch;
 export const conditionDataSchema = version.conditionData;
 export const proposedValueSchema = version.proposedValue;
 export const approvalDataSchema = version.approvalData;
+export const transformValueSchema = version.transformValue;
+export const transformDataSchema = version.transformData;
+export const waitDataSchema = version.waitData;
 export const verdictDataSchema = version.verdictData;
 export const missionNodeSchema = version.node;
 export const missionEdgeSchema = version.edge;
@@ -269,6 +291,8 @@ export type WorkerData = NodeData<"worker">;
 export type ActionData = NodeData<"action">;
 export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
+export type TransformData = NodeData<"transform">;
+export type WaitData = NodeData<"wait">;
 export type VerdictData = NodeData<"verdict">;
 
 /** What people read for a verdict outcome: its label, else the identifier itself. */

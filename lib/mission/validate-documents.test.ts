@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NODE_KIND_NAMES } from "./node-kinds";
 import { MAX_DOCUMENT_BYTES, MISSION_FORMAT, type MissionGraph } from "./schema";
 import { refundMission } from "./templates/refund";
 import { parseMissionDocument } from "./validate";
@@ -76,7 +77,7 @@ const CASES: Case[] = [
   { name: "node id too long", text: refund((_, n) => (n("reason").id = "r".repeat(65))), path: "nodes[2].id", message: /64/ },
   { name: "duplicate node id", text: refund((_, n) => (n("crm_note").id = "issue_refund")), path: "nodes[6].id", nodeId: "issue_refund", message: /duplicate step id "issue_refund" \(also nodes\[5\]\)/ },
   { name: "reserved node id", text: refund((_, n) => (n("crm_note").id = "null")), path: "nodes[6].id", nodeId: "null", message: /reserved word/ },
-  { name: "unknown kind", text: refund((_, n) => (n("reason").kind = "llm")), path: "nodes[2].kind", nodeId: "reason", message: /unknown kind "llm": the known kinds are trigger, worker, condition, approval, action, verdict/ },
+  { name: "unknown kind", text: refund((_, n) => (n("reason").kind = "llm")), path: "nodes[2].kind", nodeId: "reason", message: new RegExp(`unknown kind "llm": the known kinds are ${NODE_KIND_NAMES.join(", ")}`) },
   { name: "kind missing", text: refund((_, n) => delete (n("reason") as Partial<Loose>).kind), path: "nodes[2].kind", nodeId: "reason", message: /kind is required: one of trigger/ },
   { name: "position not numbers", text: refund((_, n) => (n("gate").position = { x: "1", y: 0 })), path: "nodes[3].position.x", nodeId: "gate", message: /expected number/ },
   { name: "position infinite", text: refund((_, n) => (n("gate").position = { x: 1e400, y: 0 })), path: "nodes[3].position.x", nodeId: "gate", message: /./ },

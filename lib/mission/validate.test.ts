@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { NODE_KIND_NAMES } from "./node-kinds";
 import { MAX_DOCUMENT_BYTES, type MissionGraph } from "./schema";
 import { refundMission } from "./templates/refund";
 import { parseMissionDocument, validateForRun, validateMission, type Problem } from "./validate";
@@ -63,7 +64,7 @@ describe("validateMission", () => {
       {
         path: "nodes[3].kind",
         nodeId: "gate",
-        message: 'unknown kind "switch": the known kinds are trigger, worker, condition, approval, action, verdict',
+        message: `unknown kind "switch": the known kinds are ${NODE_KIND_NAMES.join(", ")}`,
       },
     ]);
   });

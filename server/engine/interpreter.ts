@@ -5,7 +5,7 @@ import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
 import { APPROVED_PORT_ID, edgeTaken } from "@/lib/mission/node-kinds";
 import type { EngineDeps } from "./deps";
-import { nodeHandlers } from "./nodes";
+import { nodeHandlers, QUICK_KINDS } from "./nodes";
 import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
@@ -27,9 +27,6 @@ export interface MissionResult {
   status: "succeeded" | "already-ended";
   verdict?: { outcome: string; summary: string } | null;
 }
-
-/** Kinds whose only write is a direct change, which may be held (held-states.ts). */
-const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition"]);
 
 type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true; reused?: true };
 

@@ -16,7 +16,8 @@ import type { KillSetup } from "./testing/kill-server";
 // server's state-changing tool → verdict. The test starts runs and decides approvals over REST
 // while SIGKILLing the process at seeded random moments, restarting it on the same data each time.
 // Afterwards: every run ended exactly once, every approved payment was booked exactly once on the
-// receiving side and no rejected one was, no decision was lost, nothing is left running.
+// receiving side and no rejected one was, no decision was lost, nothing is left running. Each run
+// first sleeps 2 s in a Wait step: kills land during waits, which must wake once after a restart.
 // Reproduce a failure with KILL_SEED=<the printed seed>.
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -186,6 +187,8 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
       const acknowledged = new Map<string, string>();
       /** What we asked for per decision; the API may or may not have answered before the kill. */
       const votes = new Map<string, boolean>();
+      /** When each SIGKILL was sent. */
+      const kills: number[] = [];
       let attempts = 0;
 
       /** Starts runs and decides approvals until the server dies or `done` says stop. */
@@ -238,7 +241,11 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
           const after = Math.round(200 + random() * 2_800);
           // Counted from the first answer: by then the process is warm and runs are in flight.
           let timer: NodeJS.Timeout | undefined;
-          const arm = () => (timer ??= setTimeout(() => s.child.kill("SIGKILL"), after));
+          const arm = () =>
+            (timer ??= setTimeout(() => {
+              kills.push(Date.now());
+              s.child.kill("SIGKILL");
+            }, after));
           await drive(s, setup, async () => s.child.exitCode !== null || s.child.signalCode !== null, arm);
           clearTimeout(timer);
           s.child.kill("SIGKILL");
@@ -299,6 +306,18 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
         // payments are retries after a kill: the ledger saw the same key again).
         expect(ledger.calls.filter((c) => !c.key)).toEqual([]);
         expect(ledger.payments.size).toBe(rows.filter((r) => r.decision === "approved").length);
+        // Every Wait woke once and went on; some were asleep when the process was killed.
+        const waits = await database.rows<{ run_id: string; started_at: string; ended_at: string; waiting: number; woke: number }>(
+          sql`select n.run_id, n.started_at::text as started_at, n.ended_at::text as ended_at,
+                     (select count(*)::int from observation o where o.run_id = n.run_id and o.node_id = 'pause' and o.kind = 'status' and o.data->>'status' = 'waiting') as waiting,
+                     (select count(*)::int from observation o where o.run_id = n.run_id and o.node_id = 'pause' and o.kind = 'status' and o.data->>'status' = 'succeeded') as woke
+              from run_node n where n.node_id = 'pause' and n.status = 'succeeded'`,
+        );
+        expect(waits).toHaveLength(reports.length);
+        for (const w of waits) expect([w.waiting, w.woke], `run ${w.run_id}`).toEqual([1, 1]);
+        const slept = waits.filter((w) => kills.some((k) => Date.parse(w.started_at) < k && k < Date.parse(w.ended_at)));
+        console.log(`[kill test] ${target.name}: ${slept.length} of ${waits.length} waits spanned a kill`);
+        expect(slept.length).toBeGreaterThan(0);
         const [live] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_run where status = 'running' and fn_id <> 'steward-mission-schedules'`); // the schedules' tick may be mid-minute
         expect(Number(live?.n)).toBe(0);
       } finally {

@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { reachableFrom } from "@/lib/mission/graph";
-import { APPROVED_PORT_ID, REJECTED_PORT_ID } from "@/lib/mission/node-kinds";
+import { portRecord, recordedPort } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Database, DbOrTx } from "@/server/db/database";
 import type { NodeStatus } from "@/server/db/schema";
@@ -18,6 +18,8 @@ export interface ReusedNode {
   output: unknown;
   /** The port it took (a condition branch, approved / rejected, an action's rejected); undefined = its default port. */
   port?: string;
+  /** How the source run's status Observation named that port (node-kinds.ts portRecord), for this run's record. */
+  portData?: Record<string, string>;
 }
 
 export interface ReusePlan {
@@ -60,17 +62,14 @@ async function readPlan(database: Database, rerunOf: { runId: string; fromNodeId
     sql`select node_id, status, output from run_node where run_id = ${rerunOf.runId} and status in ('succeeded', 'skipped')`,
   );
   const recorded = new Map(rows.map((r) => [r.node_id, r]));
-  // An action's output does not say which port it took (a tool may answer anything): its status
-  // Observation does.
-  const rejectedActions = graph.edges.some((e) => e.sourceHandle === REJECTED_PORT_ID && graph.nodes.some((n) => n.id === e.source && n.kind === "action"))
-    ? new Set(
-        (
-          await database.rows<{ node_id: string }>(
-            sql`select node_id from observation where run_id = ${rerunOf.runId} and kind = 'status' and data->>'status' = 'succeeded' and data->>'port' = ${REJECTED_PORT_ID}`,
-          )
-        ).map((r) => r.node_id),
-      )
-    : new Set<string>();
+  // The port each node took is in the status Observation that recorded it succeeding (an output
+  // need not say: a tool may answer anything), read as the run overlay reads it.
+  const statuses = await database.rows<{ node_id: string; data: Record<string, unknown> | null }>(
+    sql`select distinct on (node_id) node_id, data from observation
+        where run_id = ${rerunOf.runId} and kind = 'status' and node_id is not null and data->>'status' = 'succeeded'
+        order by node_id, id desc`,
+  );
+  const ports = new Map(statuses.map((r) => [r.node_id, portRecord(r.data ?? {})]));
   const nodes = new Map<string, ReusedNode>();
   for (const n of graph.nodes) {
     // The trigger's result is the run input, which a re-run copies: the first step records it.
@@ -81,28 +80,11 @@ async function readPlan(database: Database, rerunOf: { runId: string; fromNodeId
       nodes.set(n.id, { status: "skipped", output: null });
       continue;
     }
-    const port =
-      n.kind === "condition"
-        ? branchOf(r.output)
-        : n.kind === "approval"
-          ? approvedIn(r.output)
-            ? APPROVED_PORT_ID
-            : REJECTED_PORT_ID
-          : n.kind === "action" && rejectedActions.has(n.id)
-            ? REJECTED_PORT_ID
-            : undefined;
-    nodes.set(n.id, { status: "succeeded", output: r.output, ...(port !== undefined ? { port } : {}) });
+    const portData = ports.get(n.id) ?? {};
+    const port = recordedPort(portData);
+    nodes.set(n.id, { status: "succeeded", output: r.output, ...(port !== undefined ? { port, portData } : {}) });
   }
   return { sourceRunId: rerunOf.runId, fromNodeId: rerunOf.fromNodeId, nodes };
-}
-
-function branchOf(output: unknown): string | undefined {
-  const branch = output !== null && typeof output === "object" ? (output as { branch?: unknown }).branch : undefined;
-  return typeof branch === "string" ? branch : undefined;
-}
-
-function approvedIn(output: unknown): boolean {
-  return output !== null && typeof output === "object" && (output as { approved?: unknown }).approved === true;
 }
 
 /**
@@ -122,10 +104,7 @@ export async function recordReuse(database: Database, tx: DbOrTx, runId: string,
       ids.push(await setNodeStateIn(database, tx, runId, n.id, "skipped", { text: `${n.id} skipped (reused from run ${short})`, data: { because, reusedFrom: from }, direct: true, reusedFrom: from }));
       continue;
     }
-    const data: Record<string, unknown> = { reusedFrom: from };
-    if (n.kind === "condition" && reused.port) data.branch = reused.port;
-    if (n.kind === "approval") data.decision = reused.port === APPROVED_PORT_ID ? "approved" : "rejected";
-    if (n.kind === "action" && reused.port === REJECTED_PORT_ID) Object.assign(data, { decision: "rejected", port: REJECTED_PORT_ID });
+    const data: Record<string, unknown> = { ...reused.portData, reusedFrom: from };
     if (n.kind === "verdict" && reused.output && typeof reused.output === "object") {
       // The first verdict wins, as in a run: a reused one was reached before anything fresh ran.
       await setRunVerdict(database, runId, reused.output as { outcome: string; summary: string }, undefined, tx);

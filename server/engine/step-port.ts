@@ -11,6 +11,8 @@ export interface StepPort {
   /** Waits for an event matching `if` (CEL: `event` = trigger, `async` = incoming); null on timeout. */
   waitForEvent(id: string, opts: { event: string; if: string; timeout: string }): Promise<ReceivedEvent | null>;
   sleep(id: string, duration: string): Promise<void>;
+  /** Sleeps until an ISO time (Inngest's `step.sleepUntil`): durable, a restart wakes it at the same moment. */
+  sleepUntil(id: string, until: string): Promise<void>;
   sendEvent(id: string, events: OutgoingEvent | OutgoingEvent[]): Promise<void>;
 }
 

@@ -3,22 +3,17 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { AlertTriangle, ArrowRight, Copy, MousePointerClick, Trash2 } from "lucide-react";
 import { getNodeKind } from "@/lib/mission/node-kinds";
-import type { MissionGraph, NodeData, NodeKind } from "@/lib/mission/schema";
+import type { MissionGraph } from "@/lib/mission/schema";
 import { Button } from "@/components/ui/button";
 import { Input, Label } from "@/components/ui/input";
 import { cn } from "@/components/ui/cn";
 import { extractSubgraph } from "../graph-ops";
 import { KindIcon, kindTone } from "../kind-style";
+import { kindView } from "../kinds";
 import { useEditor, useEditorStoreApi } from "../store/editor-context";
 import type { Focus } from "../store/editor-store";
-import { ActionForm } from "./action-form";
-import { ApprovalForm } from "./approval-form";
-import { ConditionForm } from "./condition-form";
 import { FormContext, Section, TextAreaField, TextField, type FormContextValue } from "./fields";
 import { expressionSuggestions } from "./suggestions";
-import { TriggerForm } from "./trigger-form";
-import { VerdictForm } from "./verdict-form";
-import { WorkerForm } from "./worker-form";
 
 const DATA_PATH = /^nodes\[\d+\]\.data\.?/;
 const ID_PATH = /^nodes\[\d+\]\.id$/;
@@ -109,6 +104,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
 
   if (!kind || !data) return <MissionInspector />;
   const spec = getNodeKind(kind);
+  const Form = kindView(kind).Form;
   const dataProblems = [...byPath.values()].reduce((n, v) => n + v.length, 0);
   return (
     <FormContext.Provider value={context}>
@@ -142,28 +138,10 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
           <TextField label="Name" value={data.label} path="label" placeholder={spec.label} testId="inspector-label" onChange={(v) => update({ label: v }, "label")} />
           <NodeIdField nodeId={nodeId} readOnly={readOnly} />
         </Section>
-        <KindForm kind={kind} nodeId={nodeId} data={data} update={update} />
+        <Form nodeId={nodeId} data={data} update={update} />
       </div>
     </FormContext.Provider>
   );
-}
-
-function KindForm({ kind, nodeId, data, update }: { kind: NodeKind; nodeId: string; data: NodeData<NodeKind>; update: (patch: object, key: string) => void }) {
-  // The kind and data come from the same node, so these casts only restate what the store holds.
-  switch (kind) {
-    case "trigger":
-      return <TriggerForm nodeId={nodeId} data={data as NodeData<"trigger">} update={update} />;
-    case "worker":
-      return <WorkerForm nodeId={nodeId} data={data as NodeData<"worker">} update={update} />;
-    case "condition":
-      return <ConditionForm nodeId={nodeId} data={data as NodeData<"condition">} update={update} />;
-    case "approval":
-      return <ApprovalForm nodeId={nodeId} data={data as NodeData<"approval">} update={update} />;
-    case "action":
-      return <ActionForm nodeId={nodeId} data={data as NodeData<"action">} update={update} />;
-    case "verdict":
-      return <VerdictForm nodeId={nodeId} data={data as NodeData<"verdict">} update={update} />;
-  }
 }
 
 /** The node id is its name in expressions; renaming it rewrites the references, so it commits on Enter or blur. */

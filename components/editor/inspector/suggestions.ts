@@ -1,5 +1,6 @@
 import { SCOPE_SKIPPED, SCOPE_TRIGGER } from "@/lib/mission/expressions";
 import { upstreamOf } from "@/lib/mission/graph";
+import { readableValues } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 
 export interface Suggestion {
@@ -24,23 +25,7 @@ export function expressionSuggestions(graph: MissionGraph, nodeId: string): Sugg
     const node = byId.get(id);
     if (!node || id === nodeId) continue;
     const from = node.data.label || id;
-    switch (node.kind) {
-      case "worker":
-        for (const o of node.data.outputs) {
-          out.push({ text: `${id}.${o.name}`, detail: `${from} · ${o.type === "enum" && o.values?.length ? o.values.join("|") : o.type}` });
-        }
-        break;
-      case "approval":
-        out.push({ text: `${id}.approved`, detail: `${from} · boolean` });
-        out.push({ text: `${id}.reason`, detail: `${from} · approver's reason` });
-        for (const p of node.data.proposed) out.push({ text: `${id}.values.${p.name}`, detail: `${from} · decided ${p.type}` });
-        break;
-      case "action":
-        out.push({ text: id, detail: `${from} · result of ${node.data.tool || "the tool"}` });
-        break;
-      default:
-        break;
-    }
+    for (const v of readableValues(node)) out.push({ text: v.path ? `${id}.${v.path}` : id, detail: `${from} · ${v.detail}` });
   }
   out.push({ text: SCOPE_SKIPPED, detail: "ids of upstream steps that were skipped" });
   return out;

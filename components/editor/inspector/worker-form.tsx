@@ -199,7 +199,7 @@ export function WorkerForm({ nodeId, data, update }: FormProps<"worker">) {
 }
 
 /** Comma-separated values, kept as typed until the field loses focus. */
-function EnumValues({ values, path, onChange }: { values: readonly string[]; path: string; onChange: (values: string[]) => void }) {
+export function EnumValues({ values, path, onChange }: { values: readonly string[]; path: string; onChange: (values: string[]) => void }) {
   const [text, setText] = useState(values.join(", "));
   const [shown, setShown] = useState(values);
   if (shown !== values && shown.join(",") !== values.join(",")) {

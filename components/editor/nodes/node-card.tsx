@@ -3,14 +3,13 @@
 import { createContext, memo, useContext, useMemo, useState } from "react";
 import { Handle, Position } from "@xyflow/react";
 import { AlertTriangle } from "lucide-react";
-import { getNodeKind, nodeOutputs } from "@/lib/mission/node-kinds";
+import { getNodeKind, nodeOutputs, nodeSummary } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { cn } from "@/components/ui/cn";
 import { AddNextButtons } from "../add-next";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
 import { HEAD_HEIGHT, NODE_WIDTH, portRows, PROBLEM_LINE } from "./card-geometry";
-import { nodeSummary } from "./summary";
 
 const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
   added: { ring: "ring-2 ring-emerald-500 ring-offset-2", pill: "bg-emerald-600 text-white", text: "Added" },

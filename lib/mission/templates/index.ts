@@ -1,5 +1,6 @@
 import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema";
 import { refundMission } from "./refund";
+import { reminderMission } from "./reminder";
 
 /** A starting point for "New mission from template". `graph()` returns a fresh, fully defaulted copy. */
 export interface MissionTemplate {
@@ -84,6 +85,7 @@ const TEMPLATES: readonly MissionTemplate[] = [
     description: "AI Workers ground and propose a refund decision; an approver signs off before the refund is issued.",
     graph: refundMission,
   },
+  { id: "reminder", name: "Payment reminder", description: "A Transform works out the amount due and how firm to be, a Wait gives the payment a day; no AI needed.", graph: reminderMission },
 ];
 
 export function listTemplates(): readonly MissionTemplate[] {

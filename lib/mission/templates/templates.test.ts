@@ -14,8 +14,8 @@ function node<K extends MissionNode["kind"]>(g: MissionGraph, id: string, kind: 
 }
 
 describe("templates", () => {
-  it("lists blank, approval and refund, each validating with zero problems", () => {
-    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund"]);
+  it("lists blank, approval, refund and reminder, each validating with zero problems", () => {
+    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder"]);
     for (const t of listTemplates()) {
       expect(validateMission(t.graph()).problems, t.id).toEqual([]);
       // Fully defaulted: parsing again changes nothing, so an export re-imports identically.
@@ -183,5 +183,20 @@ describe("the refund mission's expressions along each path", () => {
     const refund = { approved: false, values: { amount: 120, currency: "EUR", rationale: "Damaged." }, reason: "Photos show no damage.", decidedBy: ["a"] };
     const verdict = evaluateNode("verdict", { ground, reason, gate: { branch: "else" }, refund }, ["issue_refund", "crm_note"]);
     expect(verdict).toEqual({ outcome: "deny", summary: "Refund for order A-1001 rejected by the approver: Photos show no damage." });
+  });
+});
+
+describe("the payment reminder", () => {
+  it("computes the fee, total and tone with a Transform, waits a day, and the verdict reads them", () => {
+    const g = getTemplate("reminder")?.graph() as MissionGraph;
+    expect(g.nodes.map((n) => n.kind)).toEqual(["trigger", "transform", "wait", "verdict"]);
+    expect(node(g, "grace", "wait").data).toMatchObject({ mode: "duration", duration: "1d" });
+    const terms = node(g, "terms", "transform");
+    const scope = expressionScope(g, "terms", { input: { customer: "Ada", amount: 1000, days_late: 45 }, outputs: {}, skipped: [] });
+    const values = Object.fromEntries(terms.data.values.map((v) => [v.name, evaluateExpression(v.expression, scope)]));
+    expect(values).toEqual({ fee: 20, total: 1020, tone: "firm" });
+    const verdict = node(g, "verdict", "verdict");
+    const after = expressionScope(g, "verdict", { input: { customer: "Ada", amount: 1000, days_late: 45 }, outputs: { terms: values }, skipped: [] });
+    expect([evaluateExpression(verdict.data.outcome, after), evaluateExpression(verdict.data.summary, after)]).toEqual(["firm", "Ada owes 1020"]);
   });
 });

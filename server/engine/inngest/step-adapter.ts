@@ -8,6 +8,7 @@ export interface InngestStepTools {
   run(id: string, fn: () => unknown): Promise<unknown>;
   waitForEvent(id: string, opts: { event: string; if?: string; timeout: string }): Promise<unknown>;
   sleep(id: string, duration: string): Promise<unknown>;
+  sleepUntil(id: string, time: string): Promise<unknown>;
   sendEvent(id: string, payload: OutgoingEvent | OutgoingEvent[]): Promise<unknown>;
 }
 
@@ -32,6 +33,9 @@ export function stepPort(step: InngestStepTools): StepPort {
     },
     async sleep(id, duration) {
       await step.sleep(id, duration);
+    },
+    async sleepUntil(id, until) {
+      await step.sleepUntil(id, until);
     },
     async sendEvent(id, events) {
       await step.sendEvent(id, events);

@@ -1,11 +1,13 @@
 import "server-only";
-import type { NodeKind } from "@/lib/mission/schema";
+import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { conditionNode } from "./condition";
+import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
 import { verdictNode } from "./verdict";
+import { waitNode } from "./wait";
 import { workerNode } from "./worker";
 
 /** The engine's handler per node kind (the kinds themselves are registered in lib/mission/node-kinds.ts). */
@@ -15,5 +17,14 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   action: actionNode,
   condition: conditionNode,
   approval: approvalNode,
+  transform: transformNode,
+  wait: waitNode,
   verdict: verdictNode,
 };
+
+/**
+ * Kinds whose only write is a direct change (pending → succeeded in one statement), which may be
+ * held and written with the next step's (held-states.ts). Any other kind's steps flush what is
+ * held first, so the run's Observations keep the order things happened in.
+ */
+export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition", "transform"]);

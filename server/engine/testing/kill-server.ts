@@ -16,6 +16,7 @@ import { createUser } from "@/server/auth/users";
 import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
 import { getDatabase } from "@/server/db/client";
 import { createMission, saveVersion } from "@/server/missions/service";
+import { waitDataSchema } from "@/lib/mission/schema";
 import { publishForTest } from "@/test/publishing";
 import * as decisionList from "@/app/api/v1/decisions/route";
 import * as decisionOne from "@/app/api/v1/decisions/[id]/route";
@@ -33,11 +34,13 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "POST", pattern: /^\/api\/v1\/decisions\/(?<id>[^/]+)$/, handler: decisionOne.POST },
 ];
 
-/** Payment approval → the ledger's state-changing `post` (gated by that approval) → verdict. */
+/** A 2-second Wait → payment approval → the ledger's state-changing `post` (gated by that approval) → verdict. */
 export const killMission = mission(
   "Kill test payments",
   [
     node.trigger("trigger", { channels: ["manual", "api"], fields: [{ name: "orderId", label: "Order", type: "string", required: true }] }),
+    // Kills land while runs sleep here: a restart must wake them once, and not redo what came before.
+    { id: "pause", kind: "wait", position: { x: 100, y: 0 }, data: waitDataSchema.parse({ mode: "duration", duration: "2s" }) },
     node.approval("review", {
       label: "Approve payment",
       title: "Payment",
@@ -46,7 +49,7 @@ export const killMission = mission(
     node.action("pay", { label: "Book payment", tool: "ledger.post", args: { orderId: "trigger.orderId", amount: "review.values.amount" } }),
     node.verdict("done", { outcomes: ["paid", "denied"], outcome: 'review.approved ? "paid" : "denied"' }),
   ],
-  edges("trigger->review", "review:approved->pay", "review:rejected->done", "pay->done"),
+  edges("trigger->pause", "pause->review", "review:approved->pay", "review:rejected->done", "pay->done"),
 );
 
 export interface KillSetup {

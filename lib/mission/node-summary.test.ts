@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { refundMission } from "@/lib/mission/templates";
-import { nodeSummary } from "./summary";
+import { nodeSummary } from "./node-kinds";
+import { refundMission } from "./templates";
 
 describe("nodeSummary", () => {
   it("describes each refund node in one line", () => {

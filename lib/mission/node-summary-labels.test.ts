@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createNode } from "@/lib/mission/node-kinds";
-import { nodeSummary } from "./summary";
+import { createNode, nodeSummary } from "./node-kinds";
 
 describe("nodeSummary of a verdict", () => {
   it("lists the outcomes as people read them: labels, else identifiers", () => {

@@ -1,0 +1,60 @@
+import { test, expect, signIn, shot } from "./fixtures";
+import { connect, dropFromPalette, fitView, inspector, newMission, node, select } from "./editor-helpers";
+
+// A Wait step as a builder uses it (issue #13): added from the palette, its duration set, saved and
+// run; the run page shows it waiting with its wake-up time, then going on, and the rail says both.
+
+test.describe.configure({ timeout: 180_000 });
+test.use({ actionTimeout: 15_000 });
+
+test("a builder adds a Wait, runs the mission and sees it wait until its wake-up time, then go on", async ({ page }) => {
+  await signIn(page, "builder");
+  await newMission(page, `Cooling-off ${Date.now().toString(36)}`);
+
+  // Dropped from the palette above the trigger and the verdict, then connected between them.
+  await dropFromPalette(page, "wait", { x: 420, y: 120 });
+  await expect(node(page, "wait")).toBeVisible();
+  await fitView(page);
+  await connect(page, "trigger", "wait");
+  await connect(page, "wait", "verdict");
+  await expect(page.locator(".react-flow__edge")).toHaveCount(3);
+  await select(page, "wait");
+  const panel = inspector(page);
+  await expect(panel.getByLabel("Wait", { exact: true })).toHaveValue("duration");
+  await panel.getByLabel("Duration").fill("forever");
+  await expect(panel.getByText("must be a duration like 30s, 15m, 24h or 7d").first()).toBeVisible();
+  await panel.getByLabel("Duration").fill("20s");
+  await expect(panel.getByText("20 seconds after the step is reached")).toBeVisible();
+  await expect(node(page, "wait")).toContainText("For 20s");
+  await select(page, "verdict");
+  await inspector(page).getByLabel("Summary").fill('"waited until " + wait.until');
+  await expect(node(page, "verdict")).toHaveAttribute("data-problems", "0");
+  await expect(page.getByTestId("problem-count")).toHaveText("0");
+  await shot(page, "wait-01-form");
+
+  await page.getByTestId("save-version").click();
+  await page.getByTestId("save-version-submit").click();
+  await expect(page.getByText("Saved v1")).toBeVisible();
+  await page.getByTestId("editor-run").click();
+  await page.getByTestId("start-run-submit").click();
+  await page.waitForURL(/\/runs\/[^/]+$/);
+
+  // Waiting, with the time it wakes up on its card and in the rail.
+  await expect(page.getByTestId("node-wait")).toHaveAttribute("data-status", "waiting", { timeout: 60_000 });
+  await expect(page.getByTestId("node-until-wait")).toContainText("Wakes at");
+  await expect(page.getByTestId("run-status")).toContainText("Waiting until");
+  const until = await page.getByTestId("node-until-wait").getAttribute("title");
+  expect(Date.parse(until ?? "")).toBeGreaterThan(Date.now() - 20_000);
+  await expect(page.getByTestId("explain-rail")).toContainText(`wait waiting until ${until}`);
+  // Its panel says what it waits for: a time, not a decision.
+  await page.getByTestId("node-wait").click();
+  await expect(page.getByTestId("waiting-card")).toContainText("Waiting until");
+  await expect(page.getByTestId("waiting-card")).toHaveAttribute("data-until", until ?? "");
+  await shot(page, "wait-02-waiting");
+
+  // Then it goes on by itself.
+  await expect(page.getByTestId("node-wait")).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
+  await expect(page.getByTestId("run-summary")).toHaveText(`waited until ${until}`);
+  await expect(page.getByTestId("explain-rail")).toContainText(`wait woke up (it waited until ${until})`);
+  await shot(page, "wait-03-woke");
+});
