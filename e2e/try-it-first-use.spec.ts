@@ -81,6 +81,14 @@ test("the decision page, the finished run and the editor as a new approver and b
     const findings = approver.getByTestId("decision-findings");
     await expect(findings.locator('[data-testid="decision-finding"][data-node="ground"] [data-field="policyClause"]')).toContainText("REF-1.2");
     await expect(findings.locator('[data-testid="decision-finding"][data-node="reason"] [data-field="decision"]')).toContainText("partial");
+    // Money reads as in the title; what the proposing Worker found is not repeated beside its proposal.
+    await expect(findings.locator('[data-node="ground"] [data-field="orderTotal"]')).toContainText("85.00 EUR");
+    await expect(findings.locator('[data-node="reason"] [data-field="rationale"]')).toHaveCount(0);
+    await expect(findings.locator('[data-node="reason"] [data-testid="finding-proposed"]')).toContainText("Rationale");
+    // On a 1440×900 screen the decision is in reach without scrolling, the request beside it.
+    await expect(request.locator('[data-field="reason"]')).toBeInViewport({ ratio: 1 });
+    await expect(panel.getByTestId("decision-reason")).toBeInViewport({ ratio: 1 });
+    await expect(panel.getByTestId("approve-decision")).toBeInViewport({ ratio: 1 });
     await screen(approver, "decision");
 
     // The approver approves the refund as proposed, on that page.
