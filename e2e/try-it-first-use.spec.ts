@@ -31,6 +31,19 @@ interface Pending {
   kind: string;
 }
 
+/** The branch labels that lie over a step's card, as "label over step". */
+async function labelsOverCards(page: Page): Promise<string[]> {
+  return page.getByTestId("canvas").evaluate((root) => {
+    const cards = [...root.querySelectorAll(".react-flow__node")].map((n) => ({ id: n.getAttribute("data-id") ?? "?", r: n.getBoundingClientRect() }));
+    const out: string[] = [];
+    for (const label of root.querySelectorAll("[data-testid=edge-label]")) {
+      const l = label.getBoundingClientRect();
+      for (const c of cards) if (l.left < c.r.right && c.r.left < l.right && l.top < c.r.bottom && c.r.top < l.bottom) out.push(`${label.textContent} over ${c.id}`);
+    }
+    return out;
+  });
+}
+
 /** The pending decisions the signed-in page's user may decide, through the REST API. */
 async function pending(page: Page): Promise<Pending[]> {
   const res = await page.request.get("/api/v1/decisions?status=pending");
@@ -141,6 +154,9 @@ test("the decision page, the finished run and the editor as a new approver and b
     await expect(builder.getByTestId("auto-layout")).toBeEnabled();
     // Arranged, the whole graph is in view: no step off the canvas or under the minimap.
     await expect.poll(() => hiddenSteps(builder), { timeout: 10_000 }).toEqual([]);
+    // Each branch's label fits between the steps it joins: it covers no card.
+    await expect(builder.getByTestId("edge-label")).toHaveCount(4);
+    await expect.poll(() => labelsOverCards(builder), { timeout: 5_000 }).toEqual([]);
     // The arranged draft saves by itself: the screen as it settles.
     await expect(builder.getByTestId("save-status")).toHaveText("Saved", { timeout: 15_000 });
     await builder.mouse.move(viewport.width - 5, viewport.height - 5);
