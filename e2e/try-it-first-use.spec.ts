@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { hiddenSteps } from "./editor-helpers";
+import { hiddenSteps, screenFontPx, zoomOf } from "./editor-helpers";
 import { test, expect, signIn } from "./fixtures";
 import { ROOT, startServer, type StartedServer } from "./server";
 
@@ -128,6 +128,12 @@ test("the decision page, the finished run and the editor as a new approver and b
     // The run page: the finished run, its CRM note clicked.
     await approver.goto(`/runs/${runId}`);
     await expect(approver.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
+    // At the zoom that fits the whole graph, every step's name can be read.
+    await expect.poll(() => hiddenSteps(approver, "run-canvas"), { timeout: 10_000 }).toEqual([]);
+    expect(await zoomOf(approver, "run-canvas")).toBeLessThan(0.7);
+    const titles = approver.getByTestId("run-canvas").getByTestId("run-node-title");
+    await expect(titles).toHaveCount(8);
+    for (const title of await titles.all()) expect(await screenFontPx(title), (await title.textContent()) ?? "").toBeGreaterThanOrEqual(11);
     await approver.getByTestId("node-crm_note").click();
     const note = approver.getByTestId("node-panel");
     await expect(note).toHaveAttribute("data-node", "crm_note");

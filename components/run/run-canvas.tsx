@@ -9,6 +9,7 @@ import type { MissionGraph } from "@/lib/mission/schema";
 import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
+import { InverseZoom } from "@/components/editor/inverse-zoom";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
@@ -102,6 +103,7 @@ function RunFlow({
   onSelectNode,
 }: RunCanvasProps) {
   const flow = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(false);
   // The reader's own pan or zoom: the view is theirs until they ask to follow or fit again.
   const moved = useRef(false);
@@ -175,7 +177,7 @@ function RunFlow({
   }, [follow, focus, measuredAll, paneSize, flow]);
 
   return (
-    <div className="run-canvas relative h-full w-full" data-testid="run-canvas">
+    <div ref={wrapper} className="run-canvas relative h-full w-full" data-testid="run-canvas">
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -202,6 +204,7 @@ function RunFlow({
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
         <Controls showInteractive={false} position="bottom-left" />
+        <InverseZoom target={wrapper} />
       </ReactFlow>
       <button
         type="button"
