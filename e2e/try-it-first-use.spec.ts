@@ -31,6 +31,12 @@ interface Pending {
   kind: string;
 }
 
+type Rect = { x: number; y: number; width: number; height: number };
+
+function intersects(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
 /** The branch labels that lie over a step's card, as "label over step". */
 async function labelsOverCards(page: Page): Promise<string[]> {
   return page.getByTestId("canvas").evaluate((root) => {
@@ -137,6 +143,19 @@ test("the decision page, the finished run and the editor as a new approver and b
     await approver.getByTestId("node-crm_note").click();
     const note = approver.getByTestId("node-panel");
     await expect(note).toHaveAttribute("data-node", "crm_note");
+    // The clicked step stays in sight, whole, beside its panel rather than under it.
+    await expect
+      .poll(
+        async () => {
+          const [card, over, canvas] = await Promise.all([approver.getByTestId("node-crm_note").boundingBox(), note.boundingBox(), approver.getByTestId("run-canvas").boundingBox()]);
+          if (!card || !over || !canvas) return "not on screen";
+          if (intersects(card, over)) return "under the panel";
+          const inside = card.x >= canvas.x && card.y >= canvas.y && card.x + card.width <= canvas.x + canvas.width && card.y + card.height <= canvas.y + canvas.height;
+          return inside ? "in sight" : "off the canvas";
+        },
+        { timeout: 5_000 },
+      )
+      .toBe("in sight");
     // What it sent, who said yes, and what the CRM answered.
     const sent = note.getByTestId("tool-call-sent");
     await expect(sent).toContainText("crm.add_note");
