@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { hiddenSteps } from "./editor-helpers";
+import { hiddenSteps, screenFontPx, zoomOf } from "./editor-helpers";
 import { test, expect, signIn } from "./fixtures";
 import { ROOT, startServer, type StartedServer } from "./server";
 
@@ -29,6 +29,25 @@ interface Pending {
   missionId: string;
   nodeId: string;
   kind: string;
+}
+
+type Rect = { x: number; y: number; width: number; height: number };
+
+function intersects(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** The branch labels that lie over a step's card, as "label over step". */
+async function labelsOverCards(page: Page): Promise<string[]> {
+  return page.getByTestId("canvas").evaluate((root) => {
+    const cards = [...root.querySelectorAll(".react-flow__node")].map((n) => ({ id: n.getAttribute("data-id") ?? "?", r: n.getBoundingClientRect() }));
+    const out: string[] = [];
+    for (const label of root.querySelectorAll("[data-testid=edge-label]")) {
+      const l = label.getBoundingClientRect();
+      for (const c of cards) if (l.left < c.r.right && c.r.left < l.right && l.top < c.r.bottom && c.r.top < l.bottom) out.push(`${label.textContent} over ${c.id}`);
+    }
+    return out;
+  });
 }
 
 /** The pending decisions the signed-in page's user may decide, through the REST API. */
@@ -81,6 +100,14 @@ test("the decision page, the finished run and the editor as a new approver and b
     const findings = approver.getByTestId("decision-findings");
     await expect(findings.locator('[data-testid="decision-finding"][data-node="ground"] [data-field="policyClause"]')).toContainText("REF-1.2");
     await expect(findings.locator('[data-testid="decision-finding"][data-node="reason"] [data-field="decision"]')).toContainText("partial");
+    // Money reads as in the title; what the proposing Worker found is not repeated beside its proposal.
+    await expect(findings.locator('[data-node="ground"] [data-field="orderTotal"]')).toContainText("85.00 EUR");
+    await expect(findings.locator('[data-node="reason"] [data-field="rationale"]')).toHaveCount(0);
+    await expect(findings.locator('[data-node="reason"] [data-testid="finding-proposed"]')).toContainText("Rationale");
+    // On a 1440×900 screen the decision is in reach without scrolling, the request beside it.
+    await expect(request.locator('[data-field="reason"]')).toBeInViewport({ ratio: 1 });
+    await expect(panel.getByTestId("decision-reason")).toBeInViewport({ ratio: 1 });
+    await expect(panel.getByTestId("approve-decision")).toBeInViewport({ ratio: 1 });
     await screen(approver, "decision");
 
     // The approver approves the refund as proposed, on that page.
@@ -107,9 +134,28 @@ test("the decision page, the finished run and the editor as a new approver and b
     // The run page: the finished run, its CRM note clicked.
     await approver.goto(`/runs/${runId}`);
     await expect(approver.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
+    // At the zoom that fits the whole graph, every step's name can be read.
+    await expect.poll(() => hiddenSteps(approver, "run-canvas"), { timeout: 10_000 }).toEqual([]);
+    expect(await zoomOf(approver, "run-canvas")).toBeLessThan(0.7);
+    const titles = approver.getByTestId("run-canvas").getByTestId("run-node-title");
+    await expect(titles).toHaveCount(8);
+    for (const title of await titles.all()) expect(await screenFontPx(title), (await title.textContent()) ?? "").toBeGreaterThanOrEqual(11);
     await approver.getByTestId("node-crm_note").click();
     const note = approver.getByTestId("node-panel");
     await expect(note).toHaveAttribute("data-node", "crm_note");
+    // The clicked step stays in sight, whole, beside its panel rather than under it.
+    await expect
+      .poll(
+        async () => {
+          const [card, over, canvas] = await Promise.all([approver.getByTestId("node-crm_note").boundingBox(), note.boundingBox(), approver.getByTestId("run-canvas").boundingBox()]);
+          if (!card || !over || !canvas) return "not on screen";
+          if (intersects(card, over)) return "under the panel";
+          const inside = card.x >= canvas.x && card.y >= canvas.y && card.x + card.width <= canvas.x + canvas.width && card.y + card.height <= canvas.y + canvas.height;
+          return inside ? "in sight" : "off the canvas";
+        },
+        { timeout: 5_000 },
+      )
+      .toBe("in sight");
     // What it sent, who said yes, and what the CRM answered.
     const sent = note.getByTestId("tool-call-sent");
     await expect(sent).toContainText("crm.add_note");
@@ -133,6 +179,9 @@ test("the decision page, the finished run and the editor as a new approver and b
     await expect(builder.getByTestId("auto-layout")).toBeEnabled();
     // Arranged, the whole graph is in view: no step off the canvas or under the minimap.
     await expect.poll(() => hiddenSteps(builder), { timeout: 10_000 }).toEqual([]);
+    // Each branch's label fits between the steps it joins: it covers no card.
+    await expect(builder.getByTestId("edge-label")).toHaveCount(4);
+    await expect.poll(() => labelsOverCards(builder), { timeout: 5_000 }).toEqual([]);
     // The arranged draft saves by itself: the screen as it settles.
     await expect(builder.getByTestId("save-status")).toHaveText("Saved", { timeout: 15_000 });
     await builder.mouse.move(viewport.width - 5, viewport.height - 5);

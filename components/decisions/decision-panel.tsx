@@ -28,9 +28,11 @@ const POLL_MS = 4_000;
 
 /**
  * One decision, ready to decide: what is proposed and who asked, the request that started the run
- * and what the Workers found, the rules, the reasoning that led here, the values as a form, approve or reject with a reason, and a confirmation showing every
- * edit before the vote is cast. Read-only, with the reason why, for anyone who may not decide it.
- * Mounted by /decisions/[id] and, `compact`, beside the run view.
+ * and what the Workers found, the rules, the reasoning that led here, the values as a form, approve
+ * or reject with a reason, and a confirmation showing every edit before the vote is cast. Read-only,
+ * with the reason why, for anyone who may not decide it. Mounted by /decisions/[id] (on a wide
+ * screen the form is a column of its own beside the request, in view without scrolling) and,
+ * `compact`, beside the run view.
  */
 export function DecisionPanel({ decisionId, compact = false, onDecided }: { decisionId: string; compact?: boolean; onDecided?: (outcome: DecideOutcome) => void }) {
   const trpc = useDecisionsTrpc();
@@ -236,87 +238,91 @@ function DecisionBody({ detail, compact, now, onDecided }: { detail: DecisionDet
         </div>
       ) : null}
 
-      <DecisionContext request={detail.request} findings={detail.findings} compact={compact} />
-
-      <div className={cn("grid items-start gap-4", !compact && "lg:grid-cols-[minmax(0,1fr)_340px]")}>
-        <Card className="p-5">
-          <div className={cn("mb-1 flex gap-x-2 gap-y-0.5", compact ? "flex-col" : "items-center justify-between")}>
-            <h2 className="text-base font-semibold text-slate-900">{pending ? (canDecide ? "Proposed values" : "Proposed") : d.status === "approved" ? "Approved values" : "Proposed values"}</h2>
-            {pending && canDecide && d.editable.length ? <span className="text-xs text-slate-500">You may change the values marked with a pencil.</span> : null}
-          </div>
-          {pending ? (
-            <ProposedValues
-              fields={d.fields}
-              proposed={d.proposed}
-              editable={d.editable}
-              rules={detail.valueRules}
-              texts={texts}
-              errors={shownErrors}
-              readOnly={!canDecide}
-              changed={changed}
-              onChange={(name, text) => {
-                setTexts((t) => ({ ...t, [name]: text }));
-                setServerErrors((e) => {
-                  const { [name]: _dropped, ...rest } = e;
-                  return rest;
-                });
-              }}
-              onReset={(name) => {
-                const f = d.fields.find((x) => x.name === name);
-                if (f) setTexts((t) => ({ ...t, [name]: inputText(f, d.proposed[name]) }));
-              }}
-            />
-          ) : (
-            <FinalValues fields={d.fields} values={d.finalValues ?? d.proposed} changes={decidedChanges} approved={d.status === "approved"} />
-          )}
-
-          {pending && canDecide ? (
-            <div className="mt-4 border-t border-slate-100 pt-4">
-              <label htmlFor="decision-reason" className="text-sm font-medium text-slate-800">
-                Reason{" "}
-                <span className="font-normal text-slate-500">{detail.rules.reasonRequired ? "(required to reject, optional to approve)" : "(optional)"}</span>
-              </label>
-              <Textarea
-                id="decision-reason"
-                className="mt-1.5"
-                rows={2}
-                maxLength={2000}
-                placeholder={detail.rules.reasonRequired ? "Why you decide this way — shown in the run and the audit log" : "Anything the requester should know"}
-                value={reason}
-                aria-invalid={reasonError ? true : undefined}
-                onChange={(e) => {
-                  setReason(e.target.value);
-                  if (e.target.value.trim()) setReasonError(null);
-                }}
-                data-testid="decision-reason"
-              />
-              <FieldError>{reasonError}</FieldError>
-              <div className="mt-4 flex flex-wrap items-center justify-end gap-2">
-                {changes.length ? (
-                  <span className="mr-auto text-xs font-medium text-amber-800" data-testid="decision-changed-count">
-                    {changes.length === 1 ? "1 value changed" : `${changes.length} values changed`}
-                  </span>
-                ) : null}
-                <Button variant="secondary" className="text-red-700 hover:bg-red-50" onClick={() => ask(false)} disabled={decide.isPending} data-testid="reject-decision">
-                  <XCircle /> Reject…
-                </Button>
-                <Button variant="success" onClick={() => ask(true)} disabled={decide.isPending || Object.keys(errors).length > 0} data-testid="approve-decision">
-                  <CheckCircle2 /> {changes.length ? "Approve with changes…" : "Approve…"}
-                </Button>
-              </div>
+      {/* On a wide screen the decision sits beside what it is about, reachable without scrolling. */}
+      <div className={cn("grid items-start gap-4", !compact && "lg:grid-cols-[minmax(0,1fr)_420px]")}>
+        <div className={cn("@container min-w-0", !compact && "lg:col-start-1 lg:row-start-1")}>
+          <DecisionContext request={detail.request} findings={detail.findings} proposed={d.proposed} compact={compact} />
+        </div>
+        <div className={cn("@container min-w-0 space-y-4", !compact && "lg:sticky lg:top-4 lg:col-start-2 lg:row-span-2 lg:row-start-1")} data-testid="decision-form">
+          <Card className="p-5">
+            <div className="mb-1 flex flex-col gap-x-2 gap-y-0.5 @md:flex-row @md:flex-wrap @md:items-center @md:justify-between">
+              <h2 className="text-base font-semibold text-slate-900">{pending ? (canDecide ? "Proposed values" : "Proposed") : d.status === "approved" ? "Approved values" : "Proposed values"}</h2>
+              {pending && canDecide && d.editable.length ? <span className="text-xs text-slate-500">You may change the values marked with a pencil.</span> : null}
             </div>
-          ) : null}
-        </Card>
+            {pending ? (
+              <ProposedValues
+                fields={d.fields}
+                proposed={d.proposed}
+                editable={d.editable}
+                rules={detail.valueRules}
+                texts={texts}
+                errors={shownErrors}
+                readOnly={!canDecide}
+                changed={changed}
+                onChange={(name, text) => {
+                  setTexts((t) => ({ ...t, [name]: text }));
+                  setServerErrors((e) => {
+                    const { [name]: _dropped, ...rest } = e;
+                    return rest;
+                  });
+                }}
+                onReset={(name) => {
+                  const f = d.fields.find((x) => x.name === name);
+                  if (f) setTexts((t) => ({ ...t, [name]: inputText(f, d.proposed[name]) }));
+                }}
+              />
+            ) : (
+              <FinalValues fields={d.fields} values={d.finalValues ?? d.proposed} changes={decidedChanges} approved={d.status === "approved"} />
+            )}
 
-        <Card className="px-5 py-2">
-          <DecisionRules detail={detail} now={now} />
+            {pending && canDecide ? (
+              <div className="mt-4 border-t border-slate-100 pt-4">
+                <label htmlFor="decision-reason" className="text-sm font-medium text-slate-800">
+                  Reason{" "}
+                  <span className="font-normal text-slate-500">{detail.rules.reasonRequired ? "(required to reject, optional to approve)" : "(optional)"}</span>
+                </label>
+                <Textarea
+                  id="decision-reason"
+                  className="mt-1.5"
+                  rows={2}
+                  maxLength={2000}
+                  placeholder={detail.rules.reasonRequired ? "Why you decide this way — shown in the run and the audit log" : "Anything the requester should know"}
+                  value={reason}
+                  aria-invalid={reasonError ? true : undefined}
+                  onChange={(e) => {
+                    setReason(e.target.value);
+                    if (e.target.value.trim()) setReasonError(null);
+                  }}
+                  data-testid="decision-reason"
+                />
+                <FieldError>{reasonError}</FieldError>
+                <div className="mt-4 flex flex-wrap items-center justify-end gap-2">
+                  {changes.length ? (
+                    <span className="mr-auto text-xs font-medium text-amber-800" data-testid="decision-changed-count">
+                      {changes.length === 1 ? "1 value changed" : `${changes.length} values changed`}
+                    </span>
+                  ) : null}
+                  <Button variant="secondary" className="text-red-700 hover:bg-red-50" onClick={() => ask(false)} disabled={decide.isPending} data-testid="reject-decision">
+                    <XCircle /> Reject…
+                  </Button>
+                  <Button variant="success" onClick={() => ask(true)} disabled={decide.isPending || Object.keys(errors).length > 0} data-testid="approve-decision">
+                    <CheckCircle2 /> {changes.length ? "Approve with changes…" : "Approve…"}
+                  </Button>
+                </div>
+              </div>
+            ) : null}
+          </Card>
+
+          <Card className="px-5 py-2">
+            <DecisionRules detail={detail} now={now} />
+          </Card>
+        </div>
+
+        <Card className={cn("min-w-0 p-5", !compact && "lg:col-start-1 lg:row-start-2")}>
+          <h2 className="mb-3 text-base font-semibold text-slate-900">The reasoning behind it</h2>
+          <DecisionReasoning observations={detail.reasoning} findings={detail.findings} labels={labels} citations={!compact} />
         </Card>
       </div>
-
-      <Card className="p-5">
-        <h2 className="mb-3 text-base font-semibold text-slate-900">The reasoning behind it</h2>
-        <DecisionReasoning observations={detail.reasoning} findings={detail.findings} labels={labels} citations={!compact} />
-      </Card>
 
       <ConfirmDecision
         open={confirm !== null}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
-import { autoLayout, DEFAULT_NODE_SIZE } from "./auto-layout";
+import { autoLayout, DEFAULT_NODE_SIZE, labelGap } from "./auto-layout";
 
 function overlaps(graph: MissionGraph, size = DEFAULT_NODE_SIZE): string[] {
   const found: string[] = [];
@@ -62,5 +62,32 @@ describe("autoLayout", () => {
     const tall = { width: 300, height: 400 };
     const laid = await autoLayout(g, { a: tall, b: tall, c: tall });
     expect(overlaps(laid, tall)).toEqual([]);
+  });
+
+  it("leaves room for a branch's label between the two steps it joins, and only there", async () => {
+    const g = missionGraphSchema.parse({
+      format: "steward.mission/v1",
+      name: "Labels",
+      nodes: [
+        { id: "start", kind: "trigger", position: { x: 0, y: 0 }, data: {} },
+        { id: "gate", kind: "approval", position: { x: 0, y: 0 }, data: {} },
+        { id: "pay", kind: "action", position: { x: 0, y: 0 }, data: {} },
+        { id: "end", kind: "verdict", position: { x: 0, y: 0 }, data: {} },
+      ],
+      edges: [
+        { id: "1", source: "start", target: "gate" },
+        { id: "2", source: "gate", target: "pay", sourceHandle: "approved" },
+        { id: "3", source: "pay", target: "end" },
+      ],
+    });
+    const laid = await autoLayout(g);
+    const x = (id: string) => laid.nodes.find((n) => n.id === id)?.position.x ?? NaN;
+    const gap = (a: string, b: string) => x(b) - (x(a) + DEFAULT_NODE_SIZE.width);
+    // "Approved" at the label's largest size is wider than the usual gap between columns…
+    expect(labelGap("Approved")).toBeGreaterThan(gap("start", "gate"));
+    expect(gap("gate", "pay")).toBeGreaterThanOrEqual(labelGap("Approved"));
+    // …and unlabelled connections keep the usual gap.
+    expect(gap("pay", "end")).toBe(gap("start", "gate"));
+    expect(overlaps(laid)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { MissionGraph } from "@/lib/mission/schema";
 import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
+import { InverseZoom } from "@/components/editor/inverse-zoom";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
@@ -61,6 +62,8 @@ function createRunNodeMapper() {
 /** The whole graph, as large as fits: clear of the Follow button (top left) and the zoom controls (bottom left). */
 const FIT_VIEW_OPTIONS = { padding: { top: "56px", right: "24px", bottom: "24px", left: "56px" }, maxZoom: 1 } as const;
 const paneSizeSelector = (s: ReactFlowState) => `${s.width}x${s.height}`;
+/** Space kept between the selected step and the pane's edges or the panel beside it. */
+const SELECTED_MARGIN = 32;
 const PRO_OPTIONS = { hideAttribution: true };
 
 const EDGE_COLORS: Record<EdgeState, string> = {
@@ -77,13 +80,17 @@ type RunCanvasProps = {
   at: number | null;
   selectedNode: string | null;
   onSelectNode: (nodeId: string | null) => void;
+  /** How much of the pane's right side the selected step's panel covers, in px (0 without one). */
+  coveredRight: number;
 };
 
 /**
  * The pinned version's graph, read-only, painted with the run's state: nodes carry their state,
  * edges are idle, active (being taken: animated), taken or pruned (faded). The whole graph is in
  * view (fitted again when the pane changes size) until the reader pans or zooms; "Follow" keeps
- * the running or waiting step in view instead, until they pan or zoom.
+ * the running or waiting step in view instead, until they pan or zoom. A selected step is moved
+ * into view beside its panel when the panel would cover it, and the whole graph comes back when
+ * the panel closes (unless the reader has moved the view).
  */
 export function RunCanvas(props: RunCanvasProps) {
   return (
@@ -100,8 +107,10 @@ function RunFlow({
   at,
   selectedNode,
   onSelectNode,
+  coveredRight,
 }: RunCanvasProps) {
   const flow = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(false);
   // The reader's own pan or zoom: the view is theirs until they ask to follow or fit again.
   const moved = useRef(false);
@@ -174,8 +183,37 @@ function RunFlow({
     }
   }, [follow, focus, measuredAll, paneSize, flow]);
 
+  // The clicked step stays in sight: if the panel (or the pane's edge) hides any of it, the view
+  // moves just enough to show it whole left of the panel, and zooms out only if it cannot fit there.
+  const shown = useRef(false);
+  useEffect(() => {
+    if (!measuredAll) return;
+    if (!selectedNode) {
+      if (shown.current && !moved.current && !follow) void flow.fitView({ ...FIT_VIEW_OPTIONS, duration: 300 });
+      shown.current = false;
+      return;
+    }
+    const node = flow.getInternalNode(selectedNode);
+    const pane = wrapper.current?.getBoundingClientRect();
+    if (!node || !pane) return;
+    const viewport = flow.getViewport();
+    const { x, y } = node.internals.positionAbsolute;
+    const w = node.measured.width ?? 0;
+    const h = node.measured.height ?? 0;
+    const free = pane.width - coveredRight;
+    const zoom = Math.min(viewport.zoom, (free - 2 * SELECTED_MARGIN) / w, (pane.height - 2 * SELECTED_MARGIN) / h);
+    const into = (start: number, size: number, end: number) => Math.max(SELECTED_MARGIN - start, Math.min(0, end - SELECTED_MARGIN - (start + size)));
+    const left = x * zoom + (zoom === viewport.zoom ? viewport.x : free / 2 - (x + w / 2) * zoom);
+    const top = y * zoom + (zoom === viewport.zoom ? viewport.y : pane.height / 2 - (y + h / 2) * zoom);
+    const dx = into(left, w * zoom, free);
+    const dy = into(top, h * zoom, pane.height);
+    if (zoom === viewport.zoom && !dx && !dy) return;
+    shown.current = true;
+    void flow.setViewport({ x: left + dx - x * zoom, y: top + dy - y * zoom, zoom }, { duration: 300 });
+  }, [selectedNode, coveredRight, measuredAll, follow, flow]);
+
   return (
-    <div className="run-canvas relative h-full w-full" data-testid="run-canvas">
+    <div ref={wrapper} className="run-canvas relative h-full w-full" data-testid="run-canvas">
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -202,6 +240,7 @@ function RunFlow({
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
         <Controls showInteractive={false} position="bottom-left" />
+        <InverseZoom target={wrapper} />
       </ReactFlow>
       <button
         type="button"

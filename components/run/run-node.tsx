@@ -2,7 +2,7 @@
 
 import { memo, useState } from "react";
 import Link from "next/link";
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore, type Node, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import { ArrowRight, ChevronDown, ChevronUp, Coins, Recycle, RotateCw, Timer, TriangleAlert } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
 import { DEFAULT_PORT, getNodeKind, nodeOutputs, nodeSummary, REJECTED_PORT_ID, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
@@ -29,6 +29,14 @@ export type RunFlowNode = Node<RunNodeData, typeof RUN_NODE_TYPE>;
 
 const handleClass = "!size-2.5 !min-h-0 !min-w-0 !border-2 !border-white !bg-slate-300";
 
+/**
+ * Below this zoom (the editor's LOD_ZOOM), a card's 11–14 px print would be under 10 px on screen:
+ * it shows its title at a size that stays readable (run-view.css, --inv-zoom) and its state as an
+ * icon, over the details it hides, so the card keeps its size and its connections their places.
+ */
+const FAR_ZOOM = 0.7;
+const farSelector = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
+
 /** A mission node on the run canvas: its kind, its live state, and what it is doing right now. */
 export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
   const { node, state, live, at } = data;
@@ -52,6 +60,9 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   // The port it left through: its recorded one, or for a step that finished the usual way, its default.
   const taken = state.port ?? (state.status === "succeeded" && rows.some((p) => p.handle === undefined) ? DEFAULT_PORT.id : null);
   const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
+  const far = useStore(farSelector);
+  const title = node.data.label || kindLabel(node.kind);
+  const statusIcon = state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status;
 
   return (
     <div
@@ -60,6 +71,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
       data-kind={node.kind}
       data-reused={state.reusedFrom ? "true" : undefined}
       data-not-reached={state.notReached ? "true" : undefined}
+      data-far={far ? "true" : undefined}
       style={{ width: RUN_NODE_WIDTH }}
       className={cn(
         "run-node relative rounded-xl border bg-white text-left shadow-sm transition-[border-color,box-shadow,opacity] duration-300",
@@ -73,15 +85,25 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         selected && "outline outline-2 outline-offset-4 outline-brand-500",
       )}
     >
-      <span className={cn("absolute inset-y-3 left-0 w-1 rounded-r", tone.accent)} aria-hidden />
+      <span className={cn("run-accent absolute inset-y-3 left-0 w-1 rounded-r", tone.accent)} aria-hidden />
+      {far ? (
+        <div className="run-far pointer-events-none absolute inset-0 flex items-center gap-2 py-2 pl-3.5 pr-3" title={`${title}: ${status.label}`}>
+          <span className="run-far-title line-clamp-2 min-w-0 flex-1 font-semibold leading-[1.15] text-slate-900" data-testid="run-node-title">
+            {title}
+          </span>
+          <span className={cn("run-far-status flex shrink-0 items-center justify-center rounded-full ring-1 ring-inset", status.pill)} aria-label={status.label}>
+            <StatusIcon status={statusIcon} className="size-[60%]" />
+          </span>
+        </div>
+      ) : null}
       {getNodeKind(node.kind).inputs ? <Handle type="target" position={Position.Left} isConnectable={false} className={handleClass} /> : null}
       <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
         <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
           <KindIcon kind={node.kind} className="size-4" />
         </div>
         <div className="min-w-0 flex-1">
-          <div className="truncate text-sm font-semibold text-slate-900" title={node.data.label || kindLabel(node.kind)}>
-            {node.data.label || kindLabel(node.kind)}
+          <div className="truncate text-sm font-semibold text-slate-900" title={title} data-testid={far ? undefined : "run-node-title"}>
+            {title}
           </div>
           <div className="mt-0.5 flex items-center gap-1 text-[11px] text-slate-500">
             <span className="shrink-0">{kindLabel(node.kind)}</span>
@@ -92,7 +114,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               title={status.label}
               data-testid={`node-status-${node.id}`}
             >
-              <StatusIcon status={state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status} className="size-3" />
+              <StatusIcon status={statusIcon} className="size-3" />
               {state.status === "waiting" ? "Waiting" : status.label}
             </span>
           </div>

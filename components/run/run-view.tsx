@@ -23,6 +23,8 @@ import type { RunPageData } from "./types";
 import { useObservationStream } from "./use-observation-stream";
 
 const ENDED = ["succeeded", "failed", "cancelled"];
+/** The node panel's distance from the canvas's right edge (right-3). */
+const PANEL_INSET = 12;
 
 interface RunViewProps {
   runId: string;
@@ -61,6 +63,17 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
   const [scrubAt, setScrubAt] = useState<number | null>(null);
   const [selectedNode, setSelectedNode] = useState<string | null>(null);
   const [selectedObs, setSelectedObs] = useState<number | null>(null);
+  // The selected step's panel lies over the canvas's right side: the canvas keeps the step clear of it.
+  const [panelWidth, setPanelWidth] = useState(0);
+  const panelRef = useCallback((el: HTMLDivElement | null) => {
+    if (!el) return;
+    const observer = new ResizeObserver(() => setPanelWidth(el.offsetWidth));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      setPanelWidth(0);
+    };
+  }, []);
 
   const graph = page.data?.graph ?? null;
   const observations = stream.observations;
@@ -178,14 +191,22 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
       <div className="flex min-h-0 flex-1">
         <div className="relative flex min-w-0 flex-1 flex-col bg-slate-50">
           <div className="relative min-h-0 flex-1">
-            <RunCanvas graph={graph} state={shown} live={replayAt === null && !ended} at={replayAt ?? (ended ? end : null)} selectedNode={selectedNode} onSelectNode={selectNode} />
+            <RunCanvas
+              graph={graph}
+              state={shown}
+              live={replayAt === null && !ended}
+              at={replayAt ?? (ended ? end : null)}
+              selectedNode={selectedNode}
+              onSelectNode={selectNode}
+              coveredRight={panelWidth ? panelWidth + PANEL_INSET : 0}
+            />
             {replayAt !== null ? (
               <div className="pointer-events-none absolute left-1/2 top-3 -translate-x-1/2 rounded-full bg-slate-900/85 px-3 py-1 text-xs font-medium text-white shadow" data-testid="replay-banner">
                 Replaying · {new Date(replayAt).toLocaleTimeString(undefined, { hour12: false })}
               </div>
             ) : null}
             {selectedMissionNode && selectedState ? (
-              <div className="absolute right-3 top-3 z-10">
+              <div ref={panelRef} className="absolute right-3 top-3 z-10">
                 <NodePanel
                   node={selectedMissionNode}
                   state={selectedState}
