@@ -105,7 +105,8 @@ export async function rotateHook(database: Database, missionId: string, hookId: 
   await liveHook(database, missionId, hookId);
   const secret = newSecret();
   await database.db.transaction(async (tx) => {
-    await tx.execute(sql`update mission_hook set secret = ${encryptSecret(secret)}, rotated_at = now() where id = ${hookId} and revoked_at is null`);
+    // created_by names who holds the secret now: the requester of the runs the hook starts.
+    await tx.execute(sql`update mission_hook set secret = ${encryptSecret(secret)}, rotated_at = now(), created_by = ${actor.id} where id = ${hookId} and revoked_at is null`);
     await recordAudit(tx, { action: "hook.rotated", actor, targetType: "mission", targetId: missionId, data: { hookId } });
   });
   const hook = await getHook(database, missionId);

@@ -37,6 +37,8 @@ interface HookTarget {
   secret: string;
   archived: boolean;
   version_id: string | null;
+  /** Who holds the secret (created the hook or last rotated it): the requester of the runs it starts. */
+  holder: string | null;
 }
 
 /** Counts a refused request on the hook, for the builder to see in the editor. */
@@ -73,7 +75,7 @@ async function answerHookRequest(req: Request, hookId: string, deps: HookRequest
   if (Buffer.byteLength(payload) > MAX_HOOK_BODY_BYTES) return tooLarge();
 
   const [hook] = await database.rows<HookTarget>(
-    sql`select h.mission_id, h.secret, m.archived_at is not null as archived, v.id as version_id
+    sql`select h.mission_id, h.secret, m.archived_at is not null as archived, v.id as version_id, h.created_by as holder
         from mission_hook h join mission m on m.id = h.mission_id
         left join mission_version v on v.mission_id = m.id and v.number = m.published_version
         where h.id = ${hookId} and h.revoked_at is null`,
@@ -127,8 +129,10 @@ async function answerHookRequest(req: Request, hookId: string, deps: HookRequest
   try {
     const { runId } = await startRun(
       database,
-      { missionId: hook.mission_id, versionId: hook.version_id, input: mapped.input, channel: "webhook", userId: null },
-      { actor: { id: null, label: `webhook ${hookId}` }, via: `webhook ${hookId}`, ...(deps.send ? { send: deps.send } : {}) },
+      // Started for the person holding the secret, so separation of duties bars them from approving
+      // what they sent, as it would had they started the run by hand.
+      { missionId: hook.mission_id, versionId: hook.version_id, input: mapped.input, channel: "webhook", userId: hook.holder },
+      { actor: { id: hook.holder, label: `webhook ${hookId}` }, via: `webhook ${hookId}`, ...(deps.send ? { send: deps.send } : {}) },
     );
     await database.db.execute(sql`update mission_hook set accepted = accepted + 1 where id = ${hookId}`);
     return json(202, { runId, status: "queued", links: { run: `/runs/${runId}` } });

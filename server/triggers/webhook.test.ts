@@ -70,7 +70,8 @@ describe.each(testDatabases())("inbound webhooks on $name", (tdb) => {
   beforeAll(async () => {
     database = await tdb.open();
     m = await seedMission(database, ticketMission());
-    const hook = await createHook(database, m.missionId, { id: m.author });
+    // Created by the starter, not the version's author: separation of duties bars the author anyway.
+    const hook = await createHook(database, m.missionId, { id: m.starter });
     hookId = hook.id;
     secret = hook.secret;
   });
@@ -96,7 +97,9 @@ describe.each(testDatabases())("inbound webhooks on $name", (tdb) => {
     expect(body.status).toBe("queued");
     expect(await runCount()).toBe(before + 1);
     const run = await getRun(database, body.runId);
-    expect(run).toMatchObject({ channel: "webhook", versionId: m.versionId, startedBy: null, startedVia: `webhook ${hookId}` });
+    // Started for the person holding the secret: a decision's requester is the run's starter
+    // (decisions/lifecycle.ts), so separation of duties bars them from approving what they sent.
+    expect(run).toMatchObject({ channel: "webhook", versionId: m.versionId, startedBy: m.starter, startedVia: `webhook ${hookId}` });
     expect(run.input).toEqual({ ticket: "T-1001", priority: 2, note: "Printer on fire (helpdesk)" });
     expect(sent.some((e) => e.id === body.runId)).toBe(true);
     const [audit] = await database.rows<{ actor_label: string; data: { channel: string; via: string } }>(
@@ -175,12 +178,17 @@ describe.each(testDatabases())("inbound webhooks on $name", (tdb) => {
   });
 
   it("a rotated secret refuses the old one; a revoked hook and an archived mission start nothing", async () => {
-    const rotated = await rotateHook(database, m.missionId, hookId, { id: m.author });
+    // Rotated by someone else: they hold the secret now, and the runs it starts are theirs.
+    const rotator = m.approvers[0]!;
+    const rotated = await rotateHook(database, m.missionId, hookId, { id: rotator });
     expect(rotated.id).toBe(hookId);
     expect(rotated.secret).not.toBe(secret);
     const before = await runCount();
     expect((await post(signed(good))).status).toBe(401);
-    expect((await post(signed(good, { secret: rotated.secret }))).status).toBe(202);
+    const afterRotation = await post(signed(good, { secret: rotated.secret }));
+    expect(afterRotation.status).toBe(202);
+    const { runId: rotatedRun } = (await afterRotation.json()) as { runId: string };
+    expect((await getRun(database, rotatedRun)).startedBy).toBe(rotator);
     secret = rotated.secret;
 
     await database.db.execute(sql`update mission set archived_at = now() where id = ${m.missionId}`);
