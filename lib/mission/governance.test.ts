@@ -175,3 +175,27 @@ describe("automatic channels (schedule, webhook)", () => {
     expect(governanceView(inert).triggers.trigger).toEqual({ channels: ["manual"], portalSlug: null });
   });
 });
+
+describe("exposure as an MCP tool", () => {
+  const exposed = (name: string | null, description = "Asks for a refund") =>
+    withData<"trigger">(refund, "trigger", () => ({ tool: name === null ? undefined : { name, description } }));
+
+  it("the tool's name is governance and named for the reviewer; its description is wording", () => {
+    expect(governanceChanges(refund, exposed("request_refund"))).toEqual(["Trigger: now an MCP tool for AI assistants (request_refund)"]);
+    expect(governanceChanges(exposed("request_refund"), exposed("refund_order"))).toEqual(["Trigger: MCP tool name request_refund → refund_order"]);
+    expect(governanceChanges(exposed("request_refund"), refund)).toEqual(["Trigger: no longer an MCP tool (was request_refund)"]);
+    expect(governanceJson(exposed("request_refund", "Other words"))).toBe(governanceJson(exposed("request_refund")));
+    // Versions that never exposed a tool keep their view (and hash).
+    expect(governanceView(refund).triggers.trigger).not.toHaveProperty("tool");
+  });
+
+  it("a mission an assistant can start governs something: a second person publishes it", () => {
+    const plain: MissionGraph = {
+      ...refund,
+      nodes: [{ ...refund.nodes[0]!, data: { ...(refund.nodes[0]!.data as NodeData<"trigger">), channels: ["manual", "api"] } } as MissionNode, refund.nodes.at(-1)!],
+      edges: [{ id: "e", source: "trigger", target: "verdict" }],
+    };
+    expect(governsNothing(plain)).toBe(true);
+    expect(governsNothing(withData<"trigger">(plain, "trigger", () => ({ tool: { name: "ask", description: "" } })))).toBe(false);
+  });
+});

@@ -36,6 +36,8 @@ export interface TriggerView {
   schedule?: { when: string; input: Record<string, string | number | boolean> };
   /** Trigger field → the expression over the request body (none: `body.<field>`). */
   webhook?: { mapping: Record<string, string> };
+  /** The MCP tool name an assistant starts it by, when exposed (its description is wording, not governance). */
+  tool?: string;
 }
 
 export interface ApprovalRules {
@@ -82,6 +84,7 @@ export function governanceView(graph: MissionGraph): GovernanceView {
           portalSlug: channels.includes("portal") ? (n.data.portal?.slug ?? null) : null,
           ...(channels.includes("schedule") && schedule ? { schedule: { when: `${schedule.cron.trim()} ${schedule.timezone}`, input: { ...schedule.input } } } : {}),
           ...(channels.includes("webhook") ? { webhook: { mapping: { ...n.data.webhook?.mapping } } } : {}),
+          ...(n.data.tool ? { tool: n.data.tool.name } : {}),
         };
         break;
       }
@@ -126,7 +129,7 @@ export function governsNothing(graph: MissionGraph): boolean {
     Object.values(v.workers).every((w) => w.tools.length === 0) &&
     Object.values(v.actions).every((a) => a.tool === "") &&
     Object.keys(v.approvals).length === 0 &&
-    Object.values(v.triggers).every((t) => !t.channels.some((c) => GOVERNED_CHANNELS.includes(c)))
+    Object.values(v.triggers).every((t) => !t.channels.some((c) => GOVERNED_CHANNELS.includes(c)) && !t.tool)
   );
 }
 
@@ -220,6 +223,9 @@ function channelLines(before: TriggerView | undefined, after: TriggerView): stri
   for (const c of had) if (!has.has(c)) out.push(`no longer on ${c === "portal" ? "the public portal" : `the ${c} channel`}`);
   if (had.has("portal") && has.has("portal") && before?.portalSlug !== after.portalSlug) out.push(`portal address ${from(before?.portalSlug, after.portalSlug)}`);
   if (before?.schedule && after.schedule && scheduleText(before.schedule) !== scheduleText(after.schedule)) out.push(`schedule ${from(scheduleText(before.schedule), scheduleText(after.schedule))}`);
+  if (before?.tool !== after.tool) {
+    out.push(!after.tool ? `no longer an MCP tool (was ${before?.tool})` : before?.tool ? `MCP tool name ${from(before.tool, after.tool)}` : `now an MCP tool for AI assistants (${after.tool})`);
+  }
   if (before?.webhook && after.webhook && mappingText(before.webhook.mapping) !== mappingText(after.webhook.mapping)) {
     out.push(`webhook mapping ${from(mappingText(before.webhook.mapping), mappingText(after.webhook.mapping))}`);
   }

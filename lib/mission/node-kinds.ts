@@ -16,6 +16,7 @@ import {
   type NodeKind,
 } from "./schema";
 import { triggerChannelProblems } from "./trigger-channels";
+import { mcpToolProblems } from "./mcp-tool";
 
 /**
  * THE node-kind registry: what every surface needs to know about a kind, written once. The palette,
@@ -164,7 +165,7 @@ const trigger: NodeKindSpec<"trigger"> = {
     if (data.channels.includes("portal") && !data.portal?.slug) {
       problems.push({ path: ["portal", "slug"], message: "set a portal address (slug) to offer this trigger on the portal" });
     }
-    problems.push(...triggerChannelProblems(data));
+    problems.push(...triggerChannelProblems(data), ...mcpToolProblems(data));
     return problems;
   },
 };

@@ -20,6 +20,8 @@ export const nodeIdSchema = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must start with a letter or _ and contain only letters, digits and _");
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A mission's MCP tool name (`trigger.data.tool.name`). */
+export const MCP_TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** A CEL expression. Syntax is checked by the validator, not the schema, so drafts can hold broken ones. */
 export const expressionSchema = z.string().max(4_000, "must be at most 4000 characters");
@@ -135,6 +137,16 @@ function missionSchemas(strictness: Strictness) {
       .optional(),
     /** The `webhook` channel: trigger field → CEL expression over the request's JSON `body` (default `body.<field>`). */
     webhook: z.object({ mapping: z.record(identifier, expression).default({}) }).optional(),
+    /**
+     * Offered to AI assistants as a tool of Steward's MCP server (`/api/mcp`, docs/mcp-server.md):
+     * the tool's name (governance: what an assistant can start) and what it tells the assistant.
+     */
+    tool: z
+      .object({
+        name: patterned(z.string().regex(MCP_TOOL_NAME, "must be 1–64 lowercase letters, digits or underscores, starting with a letter")),
+        description: text(1_000).default(""),
+      })
+      .optional(),
   });
 
   const workerData = z.object({

@@ -12,3 +12,4 @@ export * from "./knowledge";
 export * from "./portal";
 export * from "./governance";
 export * from "./triggers";
+export * from "./mcp";
