@@ -12,6 +12,7 @@ const TABS = [
   { href: "/settings/governance", label: "Governance" },
   { href: "/settings/users", label: "Users" },
   { href: "/settings/api-keys", label: "API keys" },
+  { href: "/settings/mcp-tools", label: "MCP tools" },
   { href: "/settings/notifications", label: "Notifications" },
 ];
 

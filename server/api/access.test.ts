@@ -98,6 +98,9 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | "session" | Ro
   "triggers.createHook": "builder",
   "triggers.rotateHook": "builder",
   "triggers.revokeHook": "builder",
+  "mcpTools.list": "admin",
+  "mcpTools.revoke": "admin",
+  "mcpTools.restore": "admin",
   "connectors.toolsForBuilder": "builder",
   "models.listForBuilder": "builder",
 };

@@ -14,6 +14,7 @@ import { observationsRouter } from "./routers/observations";
 import { decisionsRouter } from "./routers/decisions";
 import { policiesRouter } from "./routers/policies";
 import { triggersRouter } from "./routers/triggers";
+import { mcpToolsRouter } from "./routers/mcp-tools";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -30,6 +31,7 @@ export const appRouter = router({
   decisions: decisionsRouter,
   policies: policiesRouter,
   triggers: triggersRouter,
+  mcpTools: mcpToolsRouter,
 });
 
 export type AppRouter = typeof appRouter;

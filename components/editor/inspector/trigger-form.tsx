@@ -7,6 +7,7 @@ import { useEditorStoreApi } from "../store/editor-context";
 import { AddButton, CheckboxField, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
 import type { FormProps } from "./form-props";
 import { browserTimeZone, ScheduleSection, WebhookSection } from "./trigger-channels";
+import { TriggerToolSection } from "./trigger-tool";
 
 const CHANNEL_TEXT: Record<(typeof CHANNELS)[number], { label: string; hint: string }> = {
   manual: { label: "Manual", hint: "Started by a builder from the mission page" },
@@ -81,6 +82,7 @@ export function TriggerForm({ nodeId, data, update }: FormProps<"trigger">) {
         {data.channels.includes("schedule") ? <ScheduleSection data={data} update={update} /> : null}
         {data.channels.includes("webhook") ? <WebhookSection data={data} update={update} /> : null}
       </Section>
+      <TriggerToolSection data={data} update={update} />
       <Section
         title="Inputs"
         description="What a run is started with; later steps read them as trigger.<name>."
