@@ -1,6 +1,14 @@
 import "server-only";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { isAppError } from "@/lib/errors";
 import { findUnstorableText } from "@/lib/storable-text";
 import { recordAudit, requestActor } from "@/server/audit/record";
@@ -11,6 +19,7 @@ import { RunError } from "@/server/runs/errors";
 import { isOffered, listExposedTools, offeredTool } from "./exposed";
 import { callMissionTool, missionTool, START_ROLE } from "./mission-tool";
 import { refusal, ToolRefusal } from "./results";
+import { listRunAuditResources, readRunAuditResource, RUN_AUDIT_TEMPLATE } from "./resources";
 import { decideTool, DECIDE, GET_RUN, getRunTool, LIST_PENDING_DECISIONS, listPendingDecisionsTool, mayDecide } from "./steward-tools";
 
 export const MCP_SERVER_NAME = "steward";
@@ -31,7 +40,7 @@ export function createStewardMcpServer(database: Database, user: SessionUser): S
   const server = new Server(
     { name: MCP_SERVER_NAME, title: "Steward", version: "1.0.0" },
     {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: false }, resources: {} },
       instructions:
         "Steward runs governed missions. A mission tool starts a run as the key's owner; its approvals wait in Steward's Decision Queue for a person (or for decide, under the same rules). Read a run with get_run.",
     },
@@ -45,6 +54,10 @@ export function createStewardMcpServer(database: Database, user: SessionUser): S
     }
     return { tools };
   });
+
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [RUN_AUDIT_TEMPLATE] }));
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: await listRunAuditResources(database) }));
+  server.setRequestHandler(ReadResourceRequestSchema, (req) => readRunAuditResource(database, req.params.uri));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const { name, arguments: args } = req.params;

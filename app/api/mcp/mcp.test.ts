@@ -143,6 +143,14 @@ describe.each(testDatabases())("Steward as an MCP server on $name", (tdb) => {
     expect(after).toMatchObject({ status: "succeeded", verdict: { outcome: "partial", summary: "Refunded 30 EUR for order 1042" } });
     expect(tools.callsTo("commerce.issue_refund").map((c) => c.args)).toContainEqual(expect.objectContaining({ orderId: "1042", amount: 30 }));
 
+    // The finished run's audit record is a resource: who started it, via which tool, who approved.
+    const uri = `steward://runs/${run.runId}/audit`;
+    expect((await client.listResources()).resources.map((r) => r.uri)).toContain(uri);
+    const [content] = (await client.readResource({ uri })).contents;
+    const record = JSON.parse(content && "text" in content ? content.text : "{}") as { verdict: { outcome: string }; entries: { action: string; actorLabel: string }[] };
+    expect(record.verdict.outcome).toBe("partial");
+    expect(record.entries.map((e) => e.action)).toEqual(expect.arrayContaining(["run.started", "mcp.tool_called", "decision.decided"]));
+
     // Every call is audited as the key's owner, via MCP; the run says it was started by the tool.
     const audited = await h.database.rows<{ actor_id: string; actor_label: string; target_id: string; data: { via: string; outcome: string } }>(
       sql`select actor_id, actor_label, target_id, data from audit_log where action = 'mcp.tool_called' and actor_id = ${starter.id} order by id`,
