@@ -161,6 +161,31 @@ describe.each(testDatabases())("Steward as an MCP server on $name", (tdb) => {
     expect(startedEntry).toEqual({ actor_id: starter.id, via: "MCP tool request_refund" });
   });
 
+  it("holds decide to four-eyes, one vote each and a reason to reject, in the queue's words", async () => {
+    const fourEyes = refundTool("Refund, four eyes", "request_refund_four_eyes");
+    const approval = fourEyes.nodes.find((n) => n.id === "refund");
+    if (approval?.kind !== "approval") throw new Error("the refund template has no approval");
+    approval.data.requiredApprovals = 2;
+    const m = await createMission(h.database.db, { name: fourEyes.name }, h.userId("builder"));
+    await saveVersion(h.database.db, m.id, { graph: fourEyes, message: "two approvers" }, h.userId("builder"));
+    await publishForTest(h.database.db, m.id, h.userId("approver"));
+    const second = await createUser(h.database.db, { email: "approver2@test.local", name: "Second Approver", password: "correct-horse-battery", roles: ["approver"] });
+    const secondKey = (await createApiKey(h.database.db, { name: "second" }, second.id)).key;
+
+    const run = (await call(await connect(starter.key), "request_refund_four_eyes", { orderId: "1043", email: "dana@example.com", reason: "Torn.", wait_seconds: 20 })).structuredContent as unknown as RunAnswer;
+    const decisionId = run.waitingOn[0]!.decisionId;
+    const approver = await connect(keyOf("approver"));
+    const noReason = await call(approver, "decide", { decisionId, approve: false });
+    expect(noReason.structuredContent).toMatchObject({ error: { reason: "reason_required" } });
+    const first = await call(approver, "decide", { decisionId, approve: true });
+    expect(first.structuredContent).toMatchObject({ resolved: false, approvals: 1, requiredApprovals: 2, message: "Your approval is recorded: 1 of 2 approvals. Another approver must approve it too." });
+    const again = await call(approver, "decide", { decisionId, approve: true });
+    expect(again.structuredContent).toMatchObject({ error: { reason: "already_voted" } });
+    const last = await call(await connect(secondKey), "decide", { decisionId, approve: true });
+    expect(last.structuredContent).toMatchObject({ resolved: true, status: "approved" });
+    expect(await waitForRun(h.database, run.runId, ["succeeded", "failed"])).toBe("succeeded");
+  });
+
   it("answers within the wait with the verdict when the run ends", async () => {
     const client = await connect(starter.key);
     // The reason Worker denies order 77: the run ends without an approval, within the wait.
