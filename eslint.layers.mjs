@@ -14,7 +14,19 @@
 //   - no import cycles (value imports, static or dynamic `import()`; `import type` erases at build).
 
 /** The embedded executor ("the Inngest server"): it must not know the engine it runs. */
-const executorFiles = ["embedded-executor", "executor-store", "checkpointed-call", "protocol", "signing", "durations", "matching"].map(
+const executorFiles = [
+  "embedded-executor",
+  "executor-options",
+  "serve-calls",
+  "worker-pool",
+  "call-results",
+  "executor-store",
+  "checkpointed-call",
+  "protocol",
+  "signing",
+  "durations",
+  "matching",
+].map(
   (f) => `./server/engine/inngest/${f}.ts`,
 );
 

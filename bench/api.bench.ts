@@ -20,7 +20,7 @@ import type { BenchResult } from "./types";
 // Settings (env): BENCH_API_MODES ("wait poll"), BENCH_API_SECONDS (10) per measured level, BENCH_API_WARMUP_SECONDS (3) before
 // each, BENCH_API_COLD_SECONDS (10) right after "ready", BENCH_API_CONCURRENCY ("1 10 50"),
 // BENCH_API_PORT (3240, and the next ones for further servers), N8N_BENCH_PORT (5680),
-// BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_BEFORE=<distDir>: measure that
+// BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_CPU_PROF=<dir> (CPU profiles of the servers), BENCH_API_BEFORE=<distDir>: measure that
 // build too, side by side (copy .next-bench aside before a change, replacing ".next-bench" inside
 // it by the new name), for a before/after from one sitting.
 
@@ -100,7 +100,9 @@ function startSteward(t: Target, env: Record<string, string>) {
   const base: NodeJS.ProcessEnv = { ...process.env };
   // The server's own settings only: the parent may carry a test database or another data dir.
   for (const k of ["DATABASE_URL", "STEWARD_DATA_DIR", "STEWARD_DEMO", "STEWARD_DIST_DIR", "PORT", "TEST_DATABASE_URL", "NODE_OPTIONS"]) delete base[k];
-  return spawnServer(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(t.port)], {
+  // BENCH_API_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_API_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_API_CPU_PROF)}`] : [];
+  return spawnServer(process.execPath, [...prof, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(t.port)], {
     ...base,
     ...env,
     STEWARD_DIST_DIR: t.dist,

@@ -1,0 +1,113 @@
+import "server-only";
+import type { ClaimedJob, JobRow } from "./executor-store";
+
+/** false: no job was due; "more": another was due too; "done": processed one. */
+export type Processed = false | "more" | "done";
+
+/** What the pool's workers do, supplied by the executor. */
+export interface PoolHost {
+  stopping(): boolean;
+  /** Killed (tests): what is in hand is dropped, as if the process had died. */
+  dead(): boolean;
+  /** Processes a job this process created and leased for a sleeping worker. */
+  processHanded(claimed: ClaimedJob): Promise<Processed>;
+  claimAndProcess(): Promise<Processed>;
+  /** Gives a handed job back to the queue, due now. */
+  releaseJob(job: JobRow): Promise<void>;
+  logger: Pick<Console, "error">;
+}
+
+/** An idle worker: woken by new work, or by its poll timer; `wake(job)` hands it a job to process. */
+interface Sleeper {
+  timer: NodeJS.Timeout;
+  wake(handed?: ClaimedJob): void;
+}
+
+/**
+ * The executor's workers: each claims and processes due jobs, and sleeps when none is due until
+ * new work wakes it (or its poll timer, for jobs that became due by time: retries, sleeps).
+ */
+export class WorkerPool {
+  private slots: Promise<void>[] = [];
+  private sleepers = new Set<Sleeper>();
+  /** Wakes that found no idle worker (new work while all were busy). */
+  private missedWakes = 0;
+
+  constructor(
+    private readonly host: PoolHost,
+    private readonly idleMs: number,
+  ) {}
+
+  start(concurrency: number): void {
+    for (let i = 0; i < concurrency; i++) this.slots.push(this.workLoop(i));
+  }
+
+  /** Resolves when every worker has stopped (after the host started stopping and wakeAll()). */
+  async join(): Promise<void> {
+    await Promise.all(this.slots);
+    this.slots = [];
+  }
+
+  private async workLoop(slot: number): Promise<void> {
+    // A job this process just created, leased and handed to this worker while it slept (send()).
+    let handed: ClaimedJob | undefined;
+    while (!this.host.stopping()) {
+      let processed: Processed = false;
+      try {
+        processed = handed ? await this.host.processHanded(handed) : await this.host.claimAndProcess();
+      } catch (e) {
+        if (this.host.stopping()) return;
+        this.host.logger.error("[engine] worker failed to claim a job:", e);
+      }
+      handed = undefined;
+      // Claim again at once only when work may be due: more was due at the claim, or work was
+      // enqueued while every worker was busy. Otherwise a claim would only find nothing; new
+      // work wakes an idle worker.
+      if (processed === "more" || (processed && this.missedWakes > 0)) {
+        if (processed !== "more") this.missedWakes--;
+        continue;
+      }
+      // One worker polls often; the rest mostly sleep until new work wakes them.
+      handed = await this.idle(slot === 0 ? this.idleMs : this.idleMs * 4);
+    }
+    // Stopped before it could start the job it was handed: due again for whoever runs next.
+    if (handed && !this.host.dead()) await this.host.releaseJob(handed.job).catch(() => {});
+  }
+
+  /** Sleeps until `ms` passed or work came: resolves with a job when one was handed over. */
+  private idle(ms: number): Promise<ClaimedJob | undefined> {
+    // Stopping while this worker was busy: stop() woke the sleepers already, so do not sleep now.
+    if (this.host.stopping()) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const sleeper: Sleeper = {
+        timer: setTimeout(() => sleeper.wake(), ms),
+        wake: (handed) => {
+          clearTimeout(sleeper.timer);
+          this.sleepers.delete(sleeper);
+          resolve(handed);
+        },
+      };
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  wakeOne(): void {
+    const first = this.sleepers.values().next();
+    if (!first.done) first.value.wake();
+    // Every worker is busy: the next one to finish claims again instead of going idle.
+    else this.missedWakes++;
+  }
+
+  wakeAll(): void {
+    for (const s of [...this.sleepers]) s.wake();
+  }
+
+  /** Takes an idle worker out of the pool, asleep until it is woken with (or without) a job. */
+  reserveWorker(): { wake(handed?: ClaimedJob): void } | undefined {
+    const first = this.sleepers.values().next();
+    if (first.done || this.host.stopping() || this.host.dead()) return undefined;
+    clearTimeout(first.value.timer);
+    this.sleepers.delete(first.value);
+    return first.value;
+  }
+}
