@@ -227,8 +227,13 @@ describe.each(testDatabases())("a refund run as an OpenTelemetry trace on $name"
       const recorded = usage.filter((u) => u.node_id === workerId);
       expect(calls.map((c) => [c.attributes["gen_ai.usage.input_tokens"], c.attributes["gen_ai.usage.output_tokens"]])).toEqual(recorded.map((u) => [u.tokens_in, u.tokens_out]));
       for (const c of calls) {
-        expect(c.name).toBe("chat replay:refund-demo");
-        expect(c.attributes).toMatchObject({ "gen_ai.request.model": "replay:refund-demo", "gen_ai.provider.name": "steward.replay", "gen_ai.system": "steward.replay" });
+        expect(c.name).toBe("chat refund-demo");
+        expect(c.attributes).toMatchObject({
+          "gen_ai.request.model": "refund-demo",
+          "gen_ai.provider.name": "steward.replay",
+          "gen_ai.system": "steward.replay",
+          "steward.model.id": "replay:refund-demo",
+        });
       }
     }
     const [totals] = await h.database.rows<{ tokens_in: number; tokens_out: number }>(sql`select tokens_in, tokens_out from run where id = ${runId}`);

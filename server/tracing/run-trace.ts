@@ -88,8 +88,9 @@ interface ObservationRow {
   at_ms: number;
 }
 
-/** Where the replay model comes from when no provider row names it. */
+/** The built-in replay model's provider name. */
 const REPLAY_PROVIDER = "steward.replay";
+const REPLAY_PREFIX = "replay:";
 
 /** The provider kinds' `gen_ai.provider.name` (an OpenAI-compatible server speaks OpenAI's API). */
 const PROVIDER_NAMES: Record<ModelProviderKind, string> = {
@@ -213,7 +214,8 @@ function modelCallSpans(rows: ObservationRow[], parent: string, nodeStart: numbe
       const first = rows.find((o) => o.attempt === usage.attempt && o.data?.step === step && o.kind !== "status") ?? usage;
       const before = rows.filter((o) => o.id < first.id).at(-1);
       const modelId = str(usage.data?.modelId) ?? "unknown";
-      const model = models.get(modelId) ?? { provider: modelId.startsWith("replay:") ? REPLAY_PROVIDER : "unknown", name: modelId };
+      // An unregistered replay model (`replay:<fixture>`) reads as a registered one: the fixture is its model name.
+      const model = models.get(modelId) ?? (modelId.startsWith(REPLAY_PREFIX) ? { provider: REPLAY_PROVIDER, name: modelId.slice(REPLAY_PREFIX.length) } : { provider: "unknown", name: modelId });
       return {
         key: `obs:${usage.id}`,
         parent,
