@@ -29,6 +29,7 @@ test("the run page shows the run's trace id and links to it; the ended run's tra
     },
   });
   try {
+    expect(server.output()).toContain(`traces: each run to http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces (OTLP http/protobuf), as service steward-e2e`);
     await page.goto(`${server.url}/sign-in?next=/runs`);
     await page.getByLabel("Email").fill(USERS.builder.email);
     await page.getByLabel("Password").fill(USERS.builder.password);
@@ -53,6 +54,10 @@ test("the run page shows the run's trace id and links to it; the ended run's tra
     await expect(page.getByTestId("run-trace-link")).toHaveAttribute("href", `http://localhost:16686/trace/${traceId}`);
     await expect(page.getByTestId("run-trace-copy")).toBeVisible();
     await shot(page, "tracing-01-run-trace-id");
+    // And back: the trace id opens its run.
+    await page.goto(`${server.url}/runs/${traceId}`);
+    await page.waitForURL((u) => u.pathname === `/runs/${runId}`);
+    await expect(page.getByTestId("run-trace-id")).toHaveText(traceId);
 
     // Sent when the run ends: cancelled here, while it waits for its approval.
     expect(bodies.filter((b) => b.body.includes(Buffer.from(traceId, "hex")))).toHaveLength(0);

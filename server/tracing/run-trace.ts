@@ -124,7 +124,8 @@ export async function readRunTrace(database: Database, runId: string, runUrl: st
   );
   const observations = (
     await database.rows<ObservationRow>(
-      sql`select id, node_id, attempt, kind, text, data - 'args' - 'value' - 'raw' - 'output' - 'values' as data, tokens_in, tokens_out,
+      sql`select id, node_id, attempt, kind, text,
+                 case when jsonb_typeof(data) = 'object' then data - 'args' - 'value' - 'raw' - 'output' - 'values' end as data, tokens_in, tokens_out,
                  extract(epoch from at)::float8 * 1000 as at_ms
           from observation where run_id = ${runId} and node_id is not null order by id`,
     )
