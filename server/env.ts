@@ -2,6 +2,10 @@ import "server-only";
 import path from "node:path";
 import { z } from "zod";
 
+const otlpProtocol = z
+  .enum(["http/protobuf", "http/json"], { message: "must be http/protobuf or http/json (gRPC is not supported)" })
+  .optional();
+
 // The only module that reads process.env: everything else asks for a typed value.
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -29,6 +33,18 @@ const schema = z.object({
   /** 1: trust `x-forwarded-for` (behind a reverse proxy) for client addresses. */
   STEWARD_TRUST_PROXY: z.enum(["0", "1"]).optional(),
   NEXT_PHASE: z.string().optional(),
+  // OpenTelemetry (docs/observability.md): with an OTLP endpoint set, each run is sent as a trace.
+  OTEL_SDK_DISABLED: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url("must be a URL, e.g. http://localhost:4318").optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url("must be a URL, e.g. http://localhost:4318/v1/traces").optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+  /** A link to a run's trace in the tracing UI: `{traceId}` (and `{runId}`) are filled in. */
+  STEWARD_TRACE_URL_TEMPLATE: z.string().regex(/^https?:\/\/.*\{traceId\}/, "must be an http(s) URL containing {traceId}").optional(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -67,4 +83,51 @@ export function executorMode(): "embedded" | "inngest" | "off" {
 export function appUrl(): string {
   const e = env();
   return e.STEWARD_URL ?? `http://localhost:${e.PORT}`;
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed: the traces endpoint as given, else `<OTLP endpoint>/v1/traces`. */
+  url: string;
+  protocol: "http/protobuf" | "http/json";
+  headers: Record<string, string>;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  /** `{traceId}` / `{runId}` template of a link to a trace, when set. */
+  traceUrlTemplate: string | null;
+}
+
+/**
+ * Runs as OpenTelemetry traces: null (nothing is loaded or sent) unless an OTLP endpoint is set.
+ * Reads the standard OTEL_* variables, the signal-specific ones first.
+ */
+export function tracingConfig(): TracingConfig | null {
+  const e = env();
+  if (e.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
+  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, "")}/v1/traces` : null);
+  if (!url) return null;
+  return {
+    url,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+    headers: { ...keyValueList(e.OTEL_EXPORTER_OTLP_HEADERS), ...keyValueList(e.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+    serviceName: e.OTEL_SERVICE_NAME ?? "steward",
+    resourceAttributes: keyValueList(e.OTEL_RESOURCE_ATTRIBUTES),
+    traceUrlTemplate: e.STEWARD_TRACE_URL_TEMPLATE ?? null,
+  };
+}
+
+/** The OTEL_* list format: `key1=value1,key2=value2`, values percent-encoded. */
+function keyValueList(list: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (list ?? "").split(",")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) continue;
+    const key = pair.slice(0, at).trim();
+    const raw = pair.slice(at + 1).trim();
+    try {
+      out[key] = decodeURIComponent(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
 }

@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { ChevronRight, Coins, FileJson, History, Recycle, RotateCcw, Square, Timer, User } from "lucide-react";
+import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User } from "lucide-react";
+import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
@@ -163,6 +164,11 @@ export function RunHeader({
             {formatTokens(figures.tokens)} tokens
           </span>
         </Meta>
+        {data.trace ? (
+          <Meta icon={<Activity className="size-3.5" />} label="Trace">
+            <TraceId traceId={data.trace.traceId} url={data.trace.url} />
+          </Meta>
+        ) : null}
       </dl>
 
     </header>
@@ -178,6 +184,34 @@ function Meta({ icon, label, children }: { icon: ReactNode; label: string; child
       <dt className="sr-only">{label}</dt>
       <dd>{children}</dd>
     </div>
+  );
+}
+
+/** The run's OpenTelemetry trace id, to copy, and a link to the trace when the app knows the tracing UI. */
+function TraceId({ traceId, url }: { traceId: string; url: string | null }) {
+  return (
+    <span className="inline-flex items-center gap-1" data-testid="run-trace">
+      Trace{" "}
+      {url ? (
+        <a href={url} target="_blank" rel="noreferrer" className="inline-flex items-center gap-0.5 font-mono font-medium text-brand-700 hover:underline" data-testid="run-trace-link" title="Open the trace">
+          <span data-testid="run-trace-id">{traceId}</span>
+          <ExternalLink className="size-3" aria-hidden />
+        </a>
+      ) : (
+        <code className="font-mono text-slate-700" data-testid="run-trace-id">
+          {traceId}
+        </code>
+      )}
+      <button
+        type="button"
+        className="rounded p-0.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700"
+        aria-label="Copy trace id"
+        data-testid="run-trace-copy"
+        onClick={() => void navigator.clipboard?.writeText(traceId).then(() => toast.success("Trace id copied"))}
+      >
+        <Copy className="size-3" aria-hidden />
+      </button>
+    </span>
   );
 }
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import { appUrl, demoMode, env, executorMode } from "@/server/env";
+import { appUrl, demoMode, env, executorMode, tracingConfig } from "@/server/env";
 import { getDatabase } from "@/server/db/client";
 import type { Database } from "@/server/db/database";
 import { DataDirLockedError } from "@/server/db/data-dir-lock";
@@ -96,6 +96,9 @@ async function run(): Promise<void> {
   const url = appUrl();
   const lines = [`\n▲ Steward is ready on ${url}`, `  database: ${database.driver === "pglite" ? `embedded PGlite (${e.STEWARD_DATA_DIR})` : "PostgreSQL"}`, `  executor: ${executorMode()}`];
   lines.push(`  audit anchors: ${describeSink(configuredAnchorSink())}, every ${e.STEWARD_AUDIT_ANCHOR_INTERVAL_MS / 1000} s`);
+  const tracing = tracingConfig();
+  // Origin and path only: a vendor's URL may carry a token in its query.
+  if (tracing) lines.push(`  traces: each run to ${new URL(tracing.url).origin}${new URL(tracing.url).pathname} (OTLP ${tracing.protocol}), as service ${tracing.serviceName}`);
   if (demo) {
     lines.push("  demo mode — sign in as:");
     for (const u of DEMO_USERS) lines.push(`    ${u.email.padEnd(24)} ${u.password.padEnd(18)} (${u.roles.join(", ")})`);

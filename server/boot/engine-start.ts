@@ -3,6 +3,7 @@ import { executorMode } from "@/server/env";
 import { getEngineDeps } from "@/server/engine/deps";
 import type { EmbeddedExecutor } from "@/server/engine/inngest/embedded-executor";
 import { sweepOnce } from "@/server/engine/sweeper";
+import { startRunTracing } from "@/server/tracing/start";
 import { engineRuntime, startEmbeddedExecutor, wireEngineRoot } from "./engine-root";
 
 export interface StartedEngine {
@@ -37,6 +38,11 @@ async function start(): Promise<StartedEngine> {
   const mode = executorMode();
   if (mode === "off") return { mode, executor: null, stop: async () => {} };
   engineRuntime();
+  // Before the executor: a run it resumes and ends at once is exported too. Nothing is loaded without an OTLP endpoint.
+  const tracing = await startRunTracing(() => getEngineDeps().database()).catch((e: unknown) => {
+    console.error("[tracing] could not start; runs are not exported:", e);
+    return null;
+  });
   const executor = mode === "embedded" ? await startEmbeddedExecutor() : null;
   let sweeping = false;
   const sweep = () => {
@@ -64,6 +70,7 @@ async function start(): Promise<StartedEngine> {
     async stop() {
       clearInterval(timer);
       await executor?.stop();
+      await tracing?.stop();
       const rt = globalThis.__stewardEngine;
       if (rt) {
         rt.executor = null;

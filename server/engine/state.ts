@@ -5,7 +5,7 @@ import { notify, type Database, type DbOrTx } from "@/server/db/database";
 import { auditCtes, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditEntry } from "@/server/audit/record";
 import { formatBytes, jsonBytes } from "@/lib/bounded";
 import { boundError, boundObservationText, boundRecordData, boundVerdict, NODE_OUTPUT_MAX_BYTES } from "@/server/observations/bounds";
-import { OBSERVATION_CHANNEL, observationBus, recordObservation, RUN_ENDED, RUN_ENDED_CHANNEL } from "@/server/observations/record";
+import { ANY_RUN_ENDED, OBSERVATION_CHANNEL, observationBus, recordObservation, RUN_ENDED, RUN_ENDED_CHANNEL } from "@/server/observations/record";
 import { RUN_HEADER_COLUMNS, toRunHeader, type RunHeader, type RunHeaderRow } from "./plan";
 import { PermanentError } from "./step-port";
 import { PROGRESS_WINDOW_MS } from "@/server/contracts/run-window";
@@ -174,6 +174,7 @@ export function publish(runId: string, ...ids: (number | null)[]): void {
  */
 export function publishRunEnd(runId: string, id: number | null = null): void {
   observationBus().emit(runId, id, RUN_ENDED);
+  observationBus().emit(ANY_RUN_ENDED, runId);
 }
 
 /**

@@ -43,6 +43,12 @@ export const RUN_ENDED_CHANNEL = "steward_run_ended";
 export const RUN_ENDED = "run-ended";
 
 /**
+ * `(runId)` on the bus each time this process ends a run (once its end has committed), for
+ * whoever follows every run rather than one: the trace export (server/tracing/). Never from NOTIFY.
+ */
+export const ANY_RUN_ENDED = Symbol.for("steward.any-run-ended");
+
+/**
  * Writes an Observation and publishes it: in-process for this replica, NOTIFY for the others
  * (PostgreSQL). Its text and data are bounded (bounds.ts): an Observation is a log line.
  * Subscribers read rows by id, so the published payload is only `<runId>:<id>`.

@@ -7,6 +7,7 @@ import { capValue } from "@/lib/bounded";
 import { getRun, type RunView } from "@/server/runs";
 import { boundVerdict, RUN_VALUE_MAX_BYTES } from "./bounds";
 import { runValueLink } from "./run-values";
+import { runTraceLink, type RunTraceLink } from "@/server/tracing/link";
 
 /** A decision of the run, as the run view links to it. */
 export interface RunDecisionLink {
@@ -27,6 +28,8 @@ export interface RunPageData {
   graph: MissionGraph;
   startedByName: string | null;
   decisions: RunDecisionLink[];
+  /** The run's OpenTelemetry trace, when runs are traced (docs/observability.md). */
+  trace: RunTraceLink | null;
 }
 
 /**
@@ -80,5 +83,6 @@ export async function getRunPageData(database: Database, runId: string): Promise
     graph,
     startedByName: starter?.name ?? null,
     decisions: [...settled, ...pending].sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+    trace: runTraceLink(run.id),
   };
 }
