@@ -28,6 +28,8 @@ const schema = z.object({
   STEWARD_SIGNIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   /** 1: trust `x-forwarded-for` (behind a reverse proxy) for client addresses. */
   STEWARD_TRUST_PROXY: z.enum(["0", "1"]).optional(),
+  /** Bearer token that /api/metrics requires; unset, the endpoint answers 404 (docs/deployment.md). */
+  METRICS_TOKEN: z.string().min(20, "must be at least 20 characters").optional(),
   NEXT_PHASE: z.string().optional(),
 });
 

@@ -37,12 +37,14 @@ async function openOrExit(): Promise<Database> {
 
 /** The engine runs Workers and actions through the connector and model layers. */
 async function wireEngine(database: Database): Promise<void> {
-  const [{ setEngineDeps }, { createToolPort }, { createWorkerRunner }] = await Promise.all([
+  const [{ setEngineDeps }, { createToolPort }, { createWorkerRunner }, { measuredToolPort }] = await Promise.all([
     import("@/server/engine/deps"),
     import("@/server/connectors/tool-port-impl"),
     import("@/server/workers/run-worker"),
+    import("@/server/ops/measured-tools"),
   ]);
-  const tools = createToolPort(database);
+  // Timed for /api/metrics (connector latency and errors) without touching the engine.
+  const tools = measuredToolPort(createToolPort(database));
   setEngineDeps({ tools, runWorker: createWorkerRunner(database, tools) });
 }
 
