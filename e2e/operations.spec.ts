@@ -9,7 +9,8 @@ test.describe("operating endpoints", () => {
   test.beforeAll(async () => {
     // A second server beside the suite's: its start (migrate, seed, warm up) may take a while on a busy machine.
     test.setTimeout(240_000);
-    server = await startServer({ port: Number(process.env.E2E_PORT ?? 3210) + 5, env: { METRICS_TOKEN: TOKEN } });
+    // Started as `npm start` starts it (scripts/start.mjs): with Next.js's own signal handlers off.
+    server = await startServer({ port: Number(process.env.E2E_PORT ?? 3210) + 5, env: { METRICS_TOKEN: TOKEN, NEXT_MANUAL_SIG_HANDLE: "1" } });
   });
   test.afterAll(async () => {
     await server?.stop();
@@ -47,6 +48,16 @@ test.describe("operating endpoints", () => {
     // A fresh demo data dir: nothing queued, nothing spent.
     expect(text).toMatch(/^steward_queue_due_jobs 0$/m);
     expect(text).toMatch(/^steward_model_cost_total 0$/m);
+  });
+
+  test("SIGTERM: the server stops taking work, lets running steps finish within the grace, and exits 0", async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
+    const from = Date.now();
+    server.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(Date.now() - from).toBeLessThan(25_000);
+    expect(server.output()).toContain("[shutdown] SIGTERM: taking no new work; waiting up to 25 s for running steps");
+    expect(server.output()).toMatch(/\[shutdown\] running steps finished in \d+ ms; exiting/);
   });
 
   test("without METRICS_TOKEN the metrics endpoint does not exist", async ({ request }) => {
