@@ -39,7 +39,9 @@ const port = process.env.PORT ?? "3000";
 const child = spawn(process.execPath, [nextBin, "start", "-p", port], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, PORT: port, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+  // NEXT_MANUAL_SIG_HANDLE: Next.js's own SIGTERM handler exits (143) at once; Steward's (server/boot/boot.ts)
+  // lets running steps finish first (docs/deployment.md, "Shutdown").
+  env: { ...process.env, PORT: port, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "1" },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

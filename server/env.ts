@@ -28,10 +28,14 @@ const schema = z.object({
   STEWARD_EXECUTOR: z.enum(["embedded", "inngest", "off"]).optional(),
   /** Embedded executor: a job leased this long without a heartbeat is taken over (after a crash). */
   STEWARD_ENGINE_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** At SIGTERM, how long running steps may take to finish before the process exits anyway. */
+  STEWARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   /** Sign-in attempts allowed per client address per minute. */
   STEWARD_SIGNIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   /** 1: trust `x-forwarded-for` (behind a reverse proxy) for client addresses. */
   STEWARD_TRUST_PROXY: z.enum(["0", "1"]).optional(),
+  /** Bearer token that /api/metrics requires; unset, the endpoint answers 404 (docs/deployment.md). */
+  METRICS_TOKEN: z.string().min(20, "must be at least 20 characters").optional(),
   NEXT_PHASE: z.string().optional(),
   // OpenTelemetry (docs/observability.md): with an OTLP endpoint set, each run is sent as a trace.
   OTEL_SDK_DISABLED: z.string().optional(),

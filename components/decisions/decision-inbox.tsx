@@ -123,6 +123,21 @@ export function AskerIcon({ kind, className }: { kind: DecisionListItem["asker"]
   return <Stamp {...props} />;
 }
 
+/** Who asks, as a tinted square: an approval step, a Worker, or an action. `className` sizes it. */
+export function AskerBadge({ kind, className }: { kind: DecisionListItem["asker"]["kind"]; className: string }) {
+  return (
+    <span
+      className={cn(
+        "flex shrink-0 items-center justify-center",
+        kind === "approval" ? "bg-violet-100 text-violet-700" : kind === "worker" ? "bg-sky-100 text-sky-700" : "bg-amber-100 text-amber-800",
+        className,
+      )}
+    >
+      <AskerIcon kind={kind} className="size-5" />
+    </span>
+  );
+}
+
 function DecisionRow({ d, now }: { d: DecisionListItem; now: number }) {
   const due = d.status === "pending" ? dueIn(d.dueAt, now) : null;
   const pending = d.status === "pending";
@@ -138,14 +153,7 @@ function DecisionRow({ d, now }: { d: DecisionListItem; now: number }) {
           pending && d.canDecide ? "border-l-4 border-slate-200 border-l-amber-400" : "border-slate-200",
         )}
       >
-        <span
-          className={cn(
-            "flex size-10 shrink-0 items-center justify-center rounded-lg",
-            d.asker.kind === "approval" ? "bg-violet-100 text-violet-700" : d.asker.kind === "worker" ? "bg-sky-100 text-sky-700" : "bg-amber-100 text-amber-800",
-          )}
-        >
-          <AskerIcon kind={d.asker.kind} className="size-5" />
-        </span>
+        <AskerBadge kind={d.asker.kind} className="size-10 rounded-lg" />
         <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-2">
             <span className="truncate text-[15px] font-semibold text-slate-900" data-testid="decision-summary">

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -13,21 +12,12 @@ import { rehashFrom, tamper } from "./tampering";
 import { anchorKeyFrom } from "./anchor-key";
 import { takeAnchor } from "./anchor";
 import { deriveKey } from "@/server/crypto/secrets";
+import { runScript } from "@/test/run-script";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** Runs the CLI as `npm run audit:verify` does, in a child process. */
+/** Runs the CLI as `npm run audit:verify` does, in a child process, with only the given configuration. */
 function cli(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: undefined, STEWARD_DATA_DIR: undefined, STEWARD_SECRET_KEY: undefined, STEWARD_AUDIT_ANCHOR: undefined, ...env };
-    for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
-    const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/audit-verify.ts"], { cwd: ROOT, env: childEnv });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  });
+  return runScript("audit-verify.ts", [], { DATABASE_URL: undefined, STEWARD_DATA_DIR: undefined, STEWARD_SECRET_KEY: undefined, STEWARD_AUDIT_ANCHOR: undefined, ...env });
 }
 
 async function fill(database: Database): Promise<void> {

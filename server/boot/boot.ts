@@ -37,12 +37,14 @@ async function openOrExit(): Promise<Database> {
 
 /** The engine runs Workers and actions through the connector and model layers. */
 async function wireEngine(database: Database): Promise<void> {
-  const [{ setEngineDeps }, { createToolPort }, { createWorkerRunner }] = await Promise.all([
+  const [{ setEngineDeps }, { createToolPort }, { createWorkerRunner }, { measuredToolPort }] = await Promise.all([
     import("@/server/engine/deps"),
     import("@/server/connectors/tool-port-impl"),
     import("@/server/workers/run-worker"),
+    import("@/server/ops/measured-tools"),
   ]);
-  const tools = createToolPort(database);
+  // Timed for /api/metrics (connector latency and errors) without touching the engine.
+  const tools = measuredToolPort(createToolPort(database));
   setEngineDeps({ tools, runWorker: createWorkerRunner(database, tools) });
 }
 
@@ -81,12 +83,22 @@ async function run(): Promise<void> {
   const { startAuditAnchoring, stopAuditAnchoring } = await import("@/server/audit/anchoring");
   void startAuditAnchoring()?.catch((err: unknown) => console.error("[audit] could not start anchoring:", err));
   const { closeAllConnectors } = await import("@/server/connectors/pool");
+  const { stopWithin } = await import("@/server/ops/shutdown");
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.once(sig, () => {
-      // Finish in-flight engine jobs first, so a restart need not wait out their leases; then sign the final head.
-      void engine
-        .stop()
-        .catch(() => undefined)
+      // Not ready from here on (/api/ready), and no new jobs; steps running finish within the grace,
+      // so a restart need not wait out their leases. Then sign the final head.
+      const from = Date.now();
+      const grace = e.STEWARD_SHUTDOWN_GRACE_MS;
+      console.log(`[shutdown] ${sig}: taking no new work; waiting up to ${grace / 1000} s for running steps`);
+      void stopWithin(() => engine.stop(), grace)
+        .then((outcome) =>
+          console.log(
+            outcome === "finished"
+              ? `[shutdown] running steps finished in ${Date.now() - from} ms; exiting`
+              : `[shutdown] steps still running after ${grace / 1000} s; exiting: their leases expire after STEWARD_ENGINE_LEASE_MS and they run again elsewhere or at the next start`,
+          ),
+        )
         .then(() => stopAuditAnchoring().catch(() => undefined))
         .then(() => closeAllConnectors())
         .finally(() => process.exit(0));

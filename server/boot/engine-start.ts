@@ -14,6 +14,8 @@ export interface StartedEngine {
 
 declare global {
   var __stewardEngineStart: Promise<StartedEngine> | undefined;
+  /** The engine once started and until it stops, for /api/ready (server/ops/ready.ts). */
+  var __stewardEngineStarted: StartedEngine | undefined;
 }
 
 const SWEEP_EVERY_MS = 30_000;
@@ -24,11 +26,14 @@ const SWEEP_EVERY_MS = 30_000;
  * to the Inngest server; off starts nothing. The sweeper runs in embedded and inngest modes.
  */
 export function startEngine(): Promise<StartedEngine> {
-  globalThis.__stewardEngineStart ??= start().catch((e: unknown) => {
-    // Not cached: a later call (or a restart) may succeed.
-    globalThis.__stewardEngineStart = undefined;
-    throw e;
-  });
+  globalThis.__stewardEngineStart ??= start().then(
+    (engine) => (globalThis.__stewardEngineStarted = engine),
+    (e: unknown) => {
+      // Not cached: a later call (or a restart) may succeed.
+      globalThis.__stewardEngineStart = undefined;
+      throw e;
+    },
+  );
   return globalThis.__stewardEngineStart;
 }
 
@@ -68,6 +73,8 @@ async function start(): Promise<StartedEngine> {
     mode,
     executor,
     async stop() {
+      // Not ready from the first moment of a shutdown: load balancers stop sending work here.
+      globalThis.__stewardEngineStarted = undefined;
       clearInterval(timer);
       await executor?.stop();
       await tracing?.stop();

@@ -91,7 +91,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     connection: { synchronous_commit: "off", application_name: "steward-engine" },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  await migratePostgres(db as never, { migrationsFolder });
+  await migrateOnce(opts.url, () => migratePostgres(db as never, { migrationsFolder }));
   const progressDb = drizzlePostgres(progressClient, { schema }) as unknown as Db;
   const handle = (on: Db): Database => ({
     db: on,
@@ -113,6 +113,27 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   });
   const progress = handle(progressDb);
   return handle(db);
+}
+
+/** pg_advisory_lock key of Steward's migrations (any fixed bigint; "stwd-mig" in ASCII). */
+const MIGRATION_LOCK = 0x7374_7764_2d6d_6967n;
+
+/**
+ * Runs the migrations while holding a session advisory lock on a connection of its own, so that
+ * replicas starting together migrate one after another: the first applies what is missing, the
+ * others then find nothing to do. (Without it they race to create the same tables and all but one
+ * fail to start.) The lock's connection is not from the pool, which may hold a single connection.
+ */
+async function migrateOnce(url: string, migrate: () => Promise<unknown>): Promise<void> {
+  const lock = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: "steward-migrate" } });
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK.toString()}::bigint)`;
+    await migrate();
+  } finally {
+    // Ending the session releases the lock too, should the unlock itself fail.
+    await lock`select pg_advisory_unlock(${MIGRATION_LOCK.toString()}::bigint)`.catch(() => undefined);
+    await lock.end({ timeout: 5 });
+  }
 }
 
 export async function notify(database: Database, channel: string, payload: string, on?: DbOrTx): Promise<void> {
