@@ -31,6 +31,12 @@ export interface RunServiceOptions {
   runId?: string;
   /** What started it beyond the channel, on the run's first Observation and audit entry (`webhook hk_…`). */
   via?: string;
+  /**
+   * A child run of a Call mission step (server/engine/nodes/call.ts): linked to the parent run and
+   * step, started under the parent's requester whatever the child's channels, and invoked by the
+   * parent's engine run (Inngest's step.invoke), so no run request is sent for it.
+   */
+  parent?: { runId: string; nodeId: string };
 }
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
@@ -124,7 +130,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
   const trigger = graph.nodes.find((n) => n.kind === "trigger");
   if (!trigger || trigger.kind !== "trigger") throw new RunError("invalid_version", `Version ${v.number} has no trigger`);
-  if (!trigger.data.channels.includes(req.channel)) {
+  if (!opts.parent && !trigger.data.channels.includes(req.channel)) {
     throw new RunError("invalid_input", `This mission cannot be started from the ${req.channel} channel`, [
       { path: "channel", message: `must be one of ${trigger.data.channels.join(", ")}` },
     ]);
@@ -140,7 +146,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -154,13 +160,15 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       userId: req.userId,
       tokenBudget: req.tokenBudget ?? null,
       rerunOf,
+      ...(opts.parent ? { parent: opts.parent } : {}),
       nodeIds: graph.nodes.map((n) => n.id),
       text: `Run queued (version ${v.number}, ${opts.via ?? req.channel}${from})`,
-      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
     },
     audit,
   );
   publish(runId, obsId);
+  if (opts.parent) return { runId };
   try {
     await (opts.send ?? getEngineDeps().send)({ name: RUN_REQUESTED, id: runId, data: { runId } });
   } catch (e) {
