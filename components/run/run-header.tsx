@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { ChevronRight, Coins, FileJson, History, Recycle, RotateCcw, Square, Timer, User } from "lucide-react";
+import { ChevronRight, Coins, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Workflow } from "lucide-react";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
@@ -142,6 +142,17 @@ export function RunHeader({
             {started.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })}
           </time>
         </Meta>
+        {run.parent ? (
+          <Meta icon={<Workflow className="size-3.5" />} label="Called by">
+            <span data-testid="run-parent">
+              Started by run{" "}
+              <Link href={`/runs/${run.parent.runId}`} className="font-mono font-medium text-brand-700 hover:underline">
+                {run.parent.runId.slice(0, 8)}
+              </Link>{" "}
+              step <code className="font-mono text-slate-700">{run.parent.nodeId}</code>
+            </span>
+          </Meta>
+        ) : null}
         {run.rerunOf ? (
           <Meta icon={<Recycle className="size-3.5" />} label="Re-run of">
             <span data-testid="run-rerun-of">

@@ -212,6 +212,14 @@ export async function cancelRun(database: Database, runId: string, userId: strin
     // missed the event only spends a few more steps before the run's function ends.
     console.warn(`[runs] run ${runId} is cancelled but the engine was not told:`, e instanceof Error ? e.message : e);
   }
+  // The child runs its Call mission steps started go with it: nobody waits for them any more.
+  const children = await database.rows<{ id: string }>(sql`select id from run where parent_run_id = ${runId} and status in ('queued', 'running', 'waiting')`);
+  for (const c of children) {
+    await cancelRun(database, c.id, userId, opts).catch((e: unknown) => {
+      // Ended meanwhile: nothing to cancel.
+      if (!(e instanceof RunError && e.reason === "conflict")) throw e;
+    });
+  }
   return { runId, status: "cancelled" };
 }
 
@@ -329,6 +337,8 @@ export interface RunView {
   deadlineAt: string | null;
   /** A re-run from a node: the run it reuses results of, and the node it ran from. */
   rerunOf: { runId: string; fromNodeId: string } | null;
+  /** A child run: the run and the Call mission step that started it. */
+  parent: { runId: string; nodeId: string } | null;
   /** What started it beyond the channel, from its audit entry: `webhook hk_…`, `schedule, firing of …`. */
   startedVia?: string | null;
   /** In graph order. */
@@ -357,6 +367,8 @@ interface RunRow {
   deadline_at: string | null;
   rerun_of: string | null;
   rerun_from: string | null;
+  parent_run_id: string | null;
+  parent_node_id: string | null;
 }
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
@@ -372,7 +384,7 @@ const RUN_SELECT = sql`
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
          greatest(r.cost, u.cost)::text as cost, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
-         r.rerun_of, r.rerun_from
+         r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
   cross join lateral (
     select coalesce(sum(o.tokens_in), 0) as tokens_in, coalesce(sum(o.tokens_out), 0) as tokens_out,
@@ -400,6 +412,7 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     endedAt: iso(r.ended_at),
     deadlineAt: iso(r.deadline_at),
     rerunOf: r.rerun_of && r.rerun_from ? { runId: r.rerun_of, fromNodeId: r.rerun_from } : null,
+    parent: r.parent_run_id && r.parent_node_id ? { runId: r.parent_run_id, nodeId: r.parent_node_id } : null,
   };
 }
 

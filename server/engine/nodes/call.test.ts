@@ -5,7 +5,7 @@ import type { Database } from "@/server/db/database";
 import { decide } from "@/server/decisions/decide";
 import { saveVersion } from "@/server/missions/service";
 import { childRunId, startChildRun } from "@/server/runs/children";
-import { getRun, startRun } from "@/server/runs/service";
+import { cancelRun, getRun, startRun } from "@/server/runs/service";
 import { testDatabases } from "@/test/databases";
 import { nodeStates, seedMission, testEngine, waitForRun, waitingDecision } from "../testing/harness";
 import { edges, mission, node } from "../testing/missions";
@@ -136,6 +136,15 @@ describe.each(testDatabases())("a Call mission step on $name", (tdb) => {
     expect(await waitForRun(database, kid, ["succeeded", "failed"])).toBe("succeeded");
     expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
     expect((await getRun(database, runId)).verdict).toEqual({ outcome: "big", summary: "checked 120" });
+  });
+
+  it("cancelling the parent cancels the child it waits for", async () => {
+    const { runId, caller } = await runParent(child({ approval: true }));
+    const kid = childRunId(runId, "node:check");
+    await waitingDecision(database, kid, "review");
+    await cancelRun(database, runId, caller.starter, { send: engine.send });
+    expect(await waitForRun(database, kid, ["succeeded", "failed", "cancelled"])).toBe("cancelled");
+    expect((await getRun(database, runId)).status).toBe("cancelled");
   });
 });
 
