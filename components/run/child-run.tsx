@@ -10,14 +10,15 @@ import { STATUS_TONES, StatusIcon } from "./status-style";
 const LIVE = ["queued", "running", "waiting"];
 
 /**
- * The child run a Call mission step started, on its card: the child's own state, read while it
- * lives (its Observations are its own run's, not this one's), and a link to its page.
+ * The child run a Call mission step started, on its card: the child's own state, read until it
+ * has ended (its Observations are its own run's, not this one's), and a link to its page.
  */
-export function ChildRunRow({ nodeId, runId, live }: { nodeId: string; runId: string; live: boolean }) {
+export function ChildRunRow({ nodeId, runId }: { nodeId: string; runId: string }) {
   const trpc = useTRPC();
   const child = useQuery({
     ...trpc.runs.get.queryOptions({ runId }),
-    refetchInterval: (q) => (live && LIVE.includes(q.state.data?.run.status ?? "queued") ? 2_000 : false),
+    // Until the child has ended, whatever this run's view does (its run may end first).
+    refetchInterval: (q) => (LIVE.includes(q.state.data?.run.status ?? "queued") ? 2_000 : false),
     refetchOnWindowFocus: false,
   });
   const run = child.data?.run;
@@ -25,9 +26,8 @@ export function ChildRunRow({ nodeId, runId, live }: { nodeId: string; runId: st
   return (
     <div className="flex items-center gap-1.5 border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-700" data-testid={`node-child-${nodeId}`} data-child-status={run ? status : undefined}>
       <Workflow className="size-3 shrink-0 text-slate-400" aria-hidden />
-      <span className="min-w-0 truncate">
+      <span className="min-w-0 truncate" title={run ? `${run.missionName}, version ${run.versionNumber}` : undefined} data-testid={`node-child-mission-${nodeId}`}>
         Child run <code className="font-mono">{runId.slice(0, 8)}</code>
-        {run ? <span className="text-slate-500"> · {run.missionName}</span> : null}
       </span>
       <span className={cn("inline-flex shrink-0 items-center gap-1 rounded-full px-1.5 py-px text-[10px] font-semibold ring-1 ring-inset", STATUS_TONES[status].pill)}>
         <StatusIcon status={status} className="size-3" />

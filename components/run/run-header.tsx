@@ -22,6 +22,8 @@ export interface HeaderFigures {
   endedAt: string | null;
   /** While the run waits only for a time (Wait steps): the earliest wake-up (ISO). */
   wakesAt?: string | null;
+  /** The run waits only for child runs (Call mission steps). */
+  waitsOnChildren?: boolean;
 }
 
 /** Mission and version, the run's status, verdict and summary, who started it, duration and tokens; Cancel and Re-run. */
@@ -79,7 +81,7 @@ export function RunHeader({
           status={figures.status}
           testId="run-status"
           className={cn("text-[13px]", figures.status === "succeeded" && "bg-slate-100 text-slate-700 ring-slate-200")}
-          {...(figures.status === "succeeded" ? { label: "Completed" } : figures.status === "waiting" && figures.wakesAt ? { label: `Waiting until ${formatWake(figures.wakesAt)}` } : {})}
+          {...(figures.status === "succeeded" ? { label: "Completed" } : figures.status === "waiting" && figures.wakesAt ? { label: `Waiting until ${formatWake(figures.wakesAt)}` } : figures.status === "waiting" && figures.waitsOnChildren ? { label: "Waiting for a child run" } : {})}
         />
         {replaying ? (
           <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="replay-badge">

@@ -163,7 +163,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </div>
       ) : null}
 
-      {state.childRunId ? <ChildRunRow nodeId={node.id} runId={state.childRunId} live={live} /> : null}
+      {state.childRunId ? <ChildRunRow nodeId={node.id} runId={state.childRunId} /> : null}
 
       {state.status === "waiting" ? (
         <div className="flex items-center gap-1.5 border-t border-amber-200 bg-amber-50 px-3.5 py-1.5 text-xs font-medium text-amber-900">

@@ -376,3 +376,9 @@ export function mergeObservations(list: readonly RunObservation[], incoming: rea
   }
   return out ?? list;
 }
+
+/** Every step the run waits on waits for a child run (Call mission steps). */
+export function waitsOnChildren(state: Pick<RunState, "nodes">): boolean {
+  const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
+  return waiting.length > 0 && waiting.every((n) => n.childRunId !== null);
+}

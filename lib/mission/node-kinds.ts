@@ -408,14 +408,14 @@ const call: NodeKindSpec<"call"> = {
   takes: everyEdge,
   choosesPort: false,
   summary: (data) =>
-    data.missionId ? `${data.missionId} · ${data.version === "latest" ? "latest published" : `v${data.version}`} · ${plural(data.input.length, "input")}` : "No mission chosen",
+    data.missionId ? `${data.missionName || data.missionId} · ${data.version === "latest" ? "latest published" : `v${data.version}`} · ${plural(data.input.length, "input")}` : "No mission chosen",
   readable: () => [
     { path: "verdict.outcome", detail: "the child's outcome" },
     { path: "verdict.summary", detail: "the child's summary" },
     { path: "outputs", detail: "the child's step outputs, by step id" },
     { path: "runId", detail: "the child run's id" },
   ],
-  example: (upstream) => ({ label: `Call after ${upstream}`, missionId: "m_example", version: 1, input: [{ field: "orderId", expression: "trigger.orderId" }] }),
+  example: (upstream) => ({ label: `Call after ${upstream}`, missionId: "m_example", missionName: "Example", version: 1, input: [{ field: "orderId", expression: "trigger.orderId" }] }),
   stateChanging: false,
   exprFields: (data) =>
     data.input.flatMap((m, i) => (m.expression.trim() === "" ? [] : [{ path: ["input", i, "expression"], expression: m.expression }])),

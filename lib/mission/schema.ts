@@ -209,6 +209,8 @@ function missionSchemas(strictness: Strictness) {
     label: label.default("Call mission"),
     /** The mission called (its id); it runs as a child run of this one. */
     missionId: text(100).default(""),
+    /** The called mission's name when it was picked, for the canvas; runs go by `missionId`. */
+    missionName: text(200).default(""),
     /** The version run: a published version's number, or `latest` (the published one when the run reaches the step, then pinned). */
     version: z.union([z.literal("latest"), whole(1, 1_000_000)]).default("latest"),
     input: list(callInput, 50).default([]),

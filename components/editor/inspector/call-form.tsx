@@ -52,7 +52,7 @@ export function CallForm({ nodeId, data, update }: FormProps<"call">) {
           value={data.missionId}
           path="missionId"
           options={missionOptions}
-          onChange={(missionId) => update({ missionId, version: "latest", input: [] }, "missionId")}
+          onChange={(missionId) => update({ missionId, missionName: missions.find((m) => m.id === missionId)?.name ?? "", version: "latest", input: [] }, "missionId")}
         />
         {data.missionId ? (
           <SelectField

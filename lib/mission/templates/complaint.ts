@@ -44,6 +44,7 @@ export function complaintMission(): MissionGraph {
         data: {
           label: "Refund adjudication",
           missionId: REFUND_MISSION_ID,
+          missionName: "Refund adjudication",
           version: "latest",
           input: [
             { field: "orderId", expression: "trigger.orderId" },
