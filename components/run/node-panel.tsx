@@ -61,20 +61,21 @@ export function NodePanel({
 
   if (state.status === "waiting" && state.until) {
     return (
-      <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" data-testid="waiting-card" data-until={state.until}>
-        <div className="flex items-start gap-3 rounded-xl bg-amber-50 px-4 py-3">
-          <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
-            <Hourglass className="size-5" aria-hidden />
-          </span>
-          <div className="min-w-0 flex-1">
-            <h3 className="text-sm font-semibold text-amber-950">Waiting until {new Date(state.until).toLocaleString()}</h3>
-            <p className="mt-0.5 text-xs text-amber-900">
-              <span className="font-medium">{node.data.label || node.id}</span> goes on by itself then; a restart does not change the time.
-            </p>
-          </div>
-          <CloseButton onClose={onClose} />
-        </div>
-      </div>
+      <WaitingCard title={`Waiting until ${new Date(state.until).toLocaleString()}`} onClose={onClose} attrs={{ "data-testid": "waiting-card", "data-until": state.until }}>
+        <span className="font-medium">{node.data.label || node.id}</span> goes on by itself then; a restart does not change the time.
+      </WaitingCard>
+    );
+  }
+
+  if (state.status === "waiting" && state.childRunId) {
+    return (
+      <WaitingCard title="Waiting for its child run" onClose={onClose} attrs={{ "data-testid": "child-card", "data-child": state.childRunId }}>
+        <span className="font-medium">{node.data.label || node.id}</span> goes on when child run{" "}
+        <Link href={`/runs/${state.childRunId}`} className="font-mono font-medium underline">
+          {state.childRunId.slice(0, 8)}
+        </Link>{" "}
+        ends, with its verdict and outputs.
+      </WaitingCard>
     );
   }
 
@@ -194,5 +195,23 @@ function CloseButton({ onClose }: { onClose: () => void }) {
     <button type="button" onClick={onClose} className="rounded p-1 text-slate-500 hover:bg-slate-100" aria-label="Close">
       <X className="size-4" />
     </button>
+  );
+}
+
+/** A step waiting for something other than a decision (a time, a child run): what, and that it goes on by itself. */
+function WaitingCard({ title, onClose, attrs, children }: { title: string; onClose: () => void; attrs: Record<`data-${string}`, string>; children: ReactNode }) {
+  return (
+    <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" {...attrs}>
+      <div className="flex items-start gap-3 rounded-xl bg-amber-50 px-4 py-3">
+        <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
+          <Hourglass className="size-5" aria-hidden />
+        </span>
+        <div className="min-w-0 flex-1">
+          <h3 className="text-sm font-semibold text-amber-950">{title}</h3>
+          <p className="mt-0.5 text-xs text-amber-900">{children}</p>
+        </div>
+        <CloseButton onClose={onClose} />
+      </div>
+    </div>
   );
 }

@@ -10,6 +10,7 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
+import { ChildRunRow } from "./child-run";
 import { elapsedMs, formatDuration, formatTokens, formatWake, type NodeRunState } from "./run-state";
 import { STATUS_TONES, StatusIcon } from "./status-style";
 import { useNow } from "./use-now";
@@ -162,6 +163,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </div>
       ) : null}
 
+      {state.childRunId ? <ChildRunRow nodeId={node.id} runId={state.childRunId} /> : null}
+
       {state.status === "waiting" ? (
         <div className="flex items-center gap-1.5 border-t border-amber-200 bg-amber-50 px-3.5 py-1.5 text-xs font-medium text-amber-900">
           <span className="relative flex size-2">
@@ -180,6 +183,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
             <span data-testid={`node-until-${node.id}`} title={state.until}>
               Wakes at {formatWake(state.until)}
             </span>
+          ) : state.childRunId ? (
+            "Waiting for the child run"
           ) : (
             "Waiting for a decision"
           )}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { deriveRunState, formatDuration, mergeObservations, replayMarkers, wakesAt, withApprovalProgress } from "./run-state";
+import { deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -265,5 +265,22 @@ describe("what a waiting run waits for", () => {
     ];
     expect(wakesAt(deriveRunState(graph, both))).toBeNull();
     expect(wakesAt(deriveRunState(graph, both.slice(0, 1)))).toBeNull();
+  });
+});
+
+describe("a step waiting for a child run", () => {
+  it("keeps the child's id, and the run waits on children only when every waiting step does", () => {
+    nextId = 980;
+    const calling = [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "waiting", childRunId: "c-1" } }),
+    ];
+    expect(deriveRunState(graph, calling).nodes.approval?.childRunId).toBe("c-1");
+    expect(waitsOnChildren(deriveRunState(graph, calling))).toBe(true);
+    const alsoDecision = [...calling, obs({ at: t(2), nodeId: "trigger", data: { status: "waiting", decisionId: "d1" } })];
+    expect(waitsOnChildren(deriveRunState(graph, alsoDecision))).toBe(false);
+    const done = [...calling, obs({ at: t(3), nodeId: "approval", data: { status: "succeeded", childRunId: "c-1", outcome: "ok" } })];
+    expect(deriveRunState(graph, done).nodes.approval).toMatchObject({ status: "succeeded", childRunId: "c-1" });
+    expect(waitsOnChildren(deriveRunState(graph, done))).toBe(false);
   });
 });

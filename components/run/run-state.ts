@@ -40,6 +40,8 @@ export interface NodeRunState {
   approvals: { count: number; required: number } | null;
   /** While it waits for a time (a Wait step): when it wakes up (ISO), from its waiting status Observation's `until`. */
   until: string | null;
+  /** The child run it started (a Call mission step), from its status Observations' `childRunId`. */
+  childRunId: string | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -85,6 +87,7 @@ export function emptyNodeState(): NodeRunState {
     reusedFrom: null,
     approvals: null,
     until: null,
+    childRunId: null,
   };
 }
 
@@ -136,6 +139,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
       case "status": {
         if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
         if (typeof data.reusedFrom === "string") node.reusedFrom = data.reusedFrom;
+        if (typeof data.childRunId === "string") node.childRunId = data.childRunId;
         if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
         const status = data.status as NodeStatus;
         node.status = status;
@@ -371,4 +375,10 @@ export function mergeObservations(list: readonly RunObservation[], incoming: rea
     out.splice(lo, 0, o);
   }
   return out ?? list;
+}
+
+/** Every step the run waits on waits for a child run (Call mission steps). */
+export function waitsOnChildren(state: Pick<RunState, "nodes">): boolean {
+  const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
+  return waiting.length > 0 && waiting.every((n) => n.childRunId !== null);
 }

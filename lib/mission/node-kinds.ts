@@ -5,6 +5,7 @@ import {
   outcomeLabel,
   actionDataSchema,
   approvalDataSchema,
+  callDataSchema,
   conditionDataSchema,
   transformDataSchema,
   triggerDataSchema,
@@ -395,6 +396,40 @@ const wait: NodeKindSpec<"wait"> = {
   },
 };
 
+const call: NodeKindSpec<"call"> = {
+  kind: "call",
+  label: "Call mission",
+  description: "Runs another mission's published version as a child run with the input you map, and goes on with its verdict and outputs.",
+  icon: "Workflow",
+  color: "cyan",
+  schema: callDataSchema,
+  defaultData: () => callDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) =>
+    data.missionId ? `${data.missionName || data.missionId} · ${data.version === "latest" ? "latest published" : `v${data.version}`} · ${plural(data.input.length, "input")}` : "No mission chosen",
+  readable: () => [
+    { path: "verdict.outcome", detail: "the child's outcome" },
+    { path: "verdict.summary", detail: "the child's summary" },
+    { path: "outputs", detail: "the child's step outputs, by step id" },
+    { path: "runId", detail: "the child run's id" },
+  ],
+  example: (upstream) => ({ label: `Call after ${upstream}`, missionId: "m_example", missionName: "Example", version: 1, input: [{ field: "orderId", expression: "trigger.orderId" }] }),
+  stateChanging: false,
+  exprFields: (data) =>
+    data.input.flatMap((m, i) => (m.expression.trim() === "" ? [] : [{ path: ["input", i, "expression"], expression: m.expression }])),
+  check(data) {
+    const problems = duplicates(data.input, (m) => m.field, (i) => ["input", i, "field"], "input field");
+    if (!data.missionId.trim()) problems.push({ path: ["missionId"], message: "choose the mission this step calls" });
+    data.input.forEach((m, i) => {
+      if (m.expression.trim() === "") problems.push({ path: ["input", i, "expression"], message: `write the expression that gives ${m.field || "this field"}` });
+    });
+    return problems;
+  },
+};
+
 const verdict: NodeKindSpec<"verdict"> = {
   kind: "verdict",
   label: "Verdict",
@@ -433,9 +468,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, call, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, call, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 

@@ -215,6 +215,19 @@ function missionSchemas(strictness: Strictness) {
     until: expression.default(""),
   });
 
+  /** A Call mission's input: a field of the called mission's trigger, and the expression that gives it. */
+  const callInput = z.object({ field: identifier, expression });
+  const callData = z.object({
+    label: label.default("Call mission"),
+    /** The mission called (its id); it runs as a child run of this one. */
+    missionId: text(100).default(""),
+    /** The called mission's name when it was picked, for the canvas; runs go by `missionId`. */
+    missionName: text(200).default(""),
+    /** The version run: a published version's number, or `latest` (the published one when the run reaches the step, then pinned). */
+    version: z.union([z.literal("latest"), whole(1, 1_000_000)]).default("latest"),
+    input: list(callInput, 50).default([]),
+  });
+
   const verdictFields = z.object({
     label: label.default("Verdict"),
     /** Identifiers: what the `outcome` expression gives and what the run records. */
@@ -246,6 +259,7 @@ function missionSchemas(strictness: Strictness) {
     z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
     z.object({ ...nodeBase, kind: z.literal("transform"), data: transformData }),
     z.object({ ...nodeBase, kind: z.literal("wait"), data: waitData }),
+    z.object({ ...nodeBase, kind: z.literal("call"), data: callData }),
     z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
   ]);
 
@@ -266,7 +280,7 @@ function missionSchemas(strictness: Strictness) {
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, verdictData, node, edge, graph };
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, callInput, callData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
@@ -285,6 +299,8 @@ export const approvalDataSchema = version.approvalData;
 export const transformValueSchema = version.transformValue;
 export const transformDataSchema = version.transformData;
 export const waitDataSchema = version.waitData;
+export const callInputSchema = version.callInput;
+export const callDataSchema = version.callData;
 export const verdictDataSchema = version.verdictData;
 export const missionNodeSchema = version.node;
 export const missionEdgeSchema = version.edge;
@@ -305,6 +321,7 @@ export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
 export type TransformData = NodeData<"transform">;
 export type WaitData = NodeData<"wait">;
+export type CallData = NodeData<"call">;
 export type VerdictData = NodeData<"verdict">;
 
 /** What people read for a verdict outcome: its label, else the identifier itself. */

@@ -258,6 +258,8 @@ export interface QueuedRun {
   userId: string | null;
   tokenBudget: number | null;
   rerunOf: { runId: string; fromNodeId: string } | null;
+  /** A child run: the run and the Call mission step that started it. */
+  parent?: { runId: string; nodeId: string };
   /** Every node of the version: each gets a pending row. */
   nodeIds: string[];
   /** The "queued" status Observation. */
@@ -275,9 +277,10 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
-          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id)
           values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
-                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null})
+                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
+                  ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null})
           returning id),
         nodes as (
           insert into run_node (run_id, node_id, status)

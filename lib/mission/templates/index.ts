@@ -1,4 +1,5 @@
 import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema";
+import { complaintMission } from "./complaint";
 import { refundMission } from "./refund";
 import { reminderMission } from "./reminder";
 
@@ -86,6 +87,12 @@ const TEMPLATES: readonly MissionTemplate[] = [
     graph: refundMission,
   },
   { id: "reminder", name: "Payment reminder", description: "A Transform works out the amount due and how firm to be, a Wait gives the payment a day; no AI needed.", graph: reminderMission },
+  {
+    id: "complaint",
+    name: "Complaint triage",
+    description: "A complaint asking for money back runs the refund mission as a child run (Call mission) and takes its verdict.",
+    graph: complaintMission,
+  },
 ];
 
 export function listTemplates(): readonly MissionTemplate[] {

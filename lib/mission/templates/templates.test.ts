@@ -14,8 +14,8 @@ function node<K extends MissionNode["kind"]>(g: MissionGraph, id: string, kind: 
 }
 
 describe("templates", () => {
-  it("lists blank, approval, refund and reminder, each validating with zero problems", () => {
-    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder"]);
+  it("lists blank, approval, refund, reminder and complaint, each validating with zero problems", () => {
+    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder", "complaint"]);
     for (const t of listTemplates()) {
       expect(validateMission(t.graph()).problems, t.id).toEqual([]);
       // Fully defaulted: parsing again changes nothing, so an export re-imports identically.
@@ -198,5 +198,16 @@ describe("the payment reminder", () => {
     const verdict = node(g, "verdict", "verdict");
     const after = expressionScope(g, "verdict", { input: { customer: "Ada", amount: 1000, days_late: 45 }, outputs: { terms: values }, skipped: [] });
     expect([evaluateExpression(verdict.data.outcome, after), evaluateExpression(verdict.data.summary, after)]).toEqual(["firm", "Ada owes 1020"]);
+  });
+});
+
+describe("complaint triage", () => {
+  it("calls the demo's refund mission with its three trigger fields and takes its verdict", () => {
+    const g = getTemplate("complaint")?.graph() as MissionGraph;
+    const call = node(g, "refund", "call");
+    expect(call.data.missionId).toBe("refund-adjudication");
+    const refundFields = node(refundMission(), "trigger", "trigger").data.fields.map((f) => f.name);
+    expect(call.data.input.map((m) => m.field)).toEqual(refundFields);
+    expect(node(g, "decided", "verdict").data.outcomes).toEqual(node(refundMission(), "verdict", "verdict").data.outcomes);
   });
 });

@@ -2,6 +2,7 @@ import "server-only";
 import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
+import { callNode } from "./call";
 import { conditionNode } from "./condition";
 import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
@@ -19,6 +20,7 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   approval: approvalNode,
   transform: transformNode,
   wait: waitNode,
+  call: callNode,
   verdict: verdictNode,
 };
 
