@@ -3,6 +3,7 @@ import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { conditionNode } from "./condition";
+import { forEachNode } from "./for-each";
 import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
@@ -19,6 +20,8 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   approval: approvalNode,
   transform: transformNode,
   wait: waitNode,
+  // Its body's steps run through these same handlers.
+  forEach: forEachNode(() => nodeHandlers),
   verdict: verdictNode,
 };
 
