@@ -7,6 +7,7 @@ import {
   approvalDataSchema,
   callDataSchema,
   conditionDataSchema,
+  forEachDataSchema,
   transformDataSchema,
   triggerDataSchema,
   verdictDataSchema,
@@ -396,6 +397,32 @@ const wait: NodeKindSpec<"wait"> = {
   },
 };
 
+const forEach: NodeKindSpec<"forEach"> = {
+  kind: "forEach",
+  label: "For each",
+  description: "Runs the steps inside it once per item of a list, some at once, and gives the list of their results.",
+  icon: "Repeat",
+  color: "orange",
+  schema: forEachDataSchema,
+  defaultData: () => forEachDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => `Each of ${data.items || "…"} · ${data.concurrency} at once · on failure ${data.onFailure}`,
+  readable: () => [{ path: "", detail: "list of the items' results" }],
+  // With no steps inside it maps each item by its result expression, so it validates on its own.
+  example: (upstream) => ({ label: `For each after ${upstream}`, items: "[1, 2, 3]", concurrency: 2, onFailure: "collect", maxItems: 10, result: "item * 2" }),
+  stateChanging: false,
+  exprFields: (data) =>
+    (["items", "result"] as const)
+      .filter((key) => data[key].trim() !== "")
+      .map((key) => ({ path: [key], expression: data[key] })),
+  check(data) {
+    return data.items.trim() === "" ? [{ path: ["items"], message: "write the expression that gives the list to go over" }] : [];
+  },
+};
+
 const call: NodeKindSpec<"call"> = {
   kind: "call",
   label: "Call mission",
@@ -468,9 +495,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, call, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, forEach, call, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, call, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, forEach, call, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 

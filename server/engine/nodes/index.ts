@@ -4,6 +4,7 @@ import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { callNode } from "./call";
 import { conditionNode } from "./condition";
+import { forEachNode } from "./for-each";
 import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
@@ -21,6 +22,8 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   transform: transformNode,
   wait: waitNode,
   call: callNode,
+  // Its body's steps run through these same handlers.
+  forEach: forEachNode(() => nodeHandlers),
   verdict: verdictNode,
 };
 
