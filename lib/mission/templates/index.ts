@@ -1,6 +1,7 @@
 import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema";
 import { refundMission } from "./refund";
 import { reminderMission } from "./reminder";
+import { welcomeMission } from "./welcome";
 
 /** A starting point for "New mission from template". `graph()` returns a fresh, fully defaulted copy. */
 export interface MissionTemplate {
@@ -86,6 +87,7 @@ const TEMPLATES: readonly MissionTemplate[] = [
     graph: refundMission,
   },
   { id: "reminder", name: "Payment reminder", description: "A Transform works out the amount due and how firm to be, a Wait gives the payment a day; no AI needed.", graph: reminderMission },
+  { id: "welcome", name: "Welcome notes", description: "A For each writes a note for every new customer in a list with a Transform inside it, five at a time.", graph: welcomeMission },
 ];
 
 export function listTemplates(): readonly MissionTemplate[] {
