@@ -1,4 +1,5 @@
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import { topLevel } from "@/lib/mission/kinds/for-each";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Size } from "./graph-mapping";
@@ -30,8 +31,10 @@ export async function autoLayout(graph: MissionGraph, measured: Readonly<Record<
   // The bundled build runs without a Worker, in the browser and in Node alike.
   const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
   const elk = new ELK();
-  const ids = new Set(graph.nodes.map((n) => n.id));
-  const children: ElkNode[] = graph.nodes.map((node) => {
+  // Steps inside a For each keep their place in its group, which is laid out as one (measured) box.
+  const top = topLevel(graph.nodes);
+  const ids = new Set(top.map((n) => n.id));
+  const children: ElkNode[] = top.map((node) => {
     const size = measured[node.id] ?? DEFAULT_NODE_SIZE;
     const outputs = nodeOutputs(node);
     return {

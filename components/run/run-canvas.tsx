@@ -10,6 +10,7 @@ import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { InverseZoom } from "@/components/editor/inverse-zoom";
+import { groupSizes } from "@/components/editor/nodes/group";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
@@ -26,7 +27,10 @@ function createRunNodeMapper() {
     view: { live: boolean; at: number | null; selectedNode: string | null; measured: Readonly<Record<string, Size>> },
   ): RunFlowNode[] => {
     const next = new Map<string, RunFlowNode>();
+    // A For each is a group around the steps inside it, as in the editor.
+    const groups = groupSizes(graph, view.measured);
     const out = graph.nodes.map((node): RunFlowNode => {
+      const group = groups.get(node.id);
       const state = states[node.id] ?? UNKNOWN_NODE;
       const size = view.measured[node.id];
       const selected = view.selectedNode === node.id;
@@ -38,7 +42,9 @@ function createRunNodeMapper() {
         prev.data.live === view.live &&
         prev.data.at === view.at &&
         prev.selected === selected &&
-        prev.measured === size
+        prev.measured === size &&
+        prev.style?.width === group?.width &&
+        prev.style?.height === group?.height
           ? prev
           : {
               id: node.id,
@@ -50,6 +56,8 @@ function createRunNodeMapper() {
               connectable: false,
               deletable: false,
               ...(size ? { measured: size } : {}),
+              ...(group ? { style: { width: group.width, height: group.height }, className: "run-group" } : {}),
+              ...(node.parentId !== undefined ? { parentId: node.parentId, extent: "parent" as const } : {}),
             };
       next.set(node.id, flow);
       return flow;

@@ -152,6 +152,16 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </p>
       )}
 
+      {state.iterations ? (
+        <div className="flex items-center gap-1.5 border-t border-orange-200 bg-orange-50 px-3.5 py-1 text-[11px] font-medium text-orange-900" data-testid={`node-iterations-${node.id}`}>
+          <span className="tabular-nums">
+            {state.iterations.succeeded + state.iterations.failed}
+            {state.iterations.total !== null ? ` of ${state.iterations.total}` : ""} items done
+          </span>
+          {state.iterations.failed ? <span className="tabular-nums text-red-700">· {state.iterations.failed} failed</span> : null}
+        </div>
+      ) : null}
+
       {state.reusedFrom ? (
         <div
           className="flex items-center gap-1.5 border-t border-slate-100 bg-slate-50 px-3.5 py-1 text-[11px] font-medium text-slate-600"

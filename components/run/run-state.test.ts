@@ -169,6 +169,22 @@ describe("deriveRunState", () => {
     expect(s.status).toBe("running");
   });
 
+  it("counts a For each's items as they end, then takes its final counts", () => {
+    nextId = 1;
+    const loop = { id: "lines", kind: "forEach", position: { x: 0, y: 0 }, data: { label: "For each", items: "[1, 2, 3]", concurrency: 2, onFailure: "collect", maxItems: 10, result: "" } } as const;
+    const withLoop: MissionGraph = { ...graph, nodes: [...graph.nodes, loop] };
+    const item = (s: number, index: number, status: string) =>
+      obs({ at: t(s), nodeId: "lines", kind: "text", text: `lines[${index}] ${status}`, data: { forEach: { index, status } } });
+    const running = [obs({ at: t(1), nodeId: "lines", data: { status: "running", total: 3 } }), item(2, 1, "succeeded"), item(2, 0, "failed")];
+    const midway = deriveRunState(withLoop, running).nodes.lines;
+    expect(midway?.iterations).toEqual({ total: 3, succeeded: 1, failed: 1 });
+    // Item lines are not a Worker's text.
+    expect(midway?.reasoning).toBe("");
+    const ended = deriveRunState(withLoop, [...running, item(3, 2, "succeeded"), obs({ at: t(3), nodeId: "lines", data: { status: "succeeded", iterations: { total: 3, succeeded: 2, failed: 1 } } })]);
+    expect(ended.nodes.lines?.iterations).toEqual({ total: 3, succeeded: 2, failed: 1 });
+    expect(ended.nodes.lines?.status).toBe("succeeded");
+  });
+
   it("marks skipped branches pruned and a failed run's reason", () => {
     nextId = 200;
     const rows = [

@@ -42,6 +42,8 @@ export interface NodeRunState {
   until: string | null;
   /** The child run it started (a Call mission step), from its status Observations' `childRunId`. */
   childRunId: string | null;
+  /** A For each: its items so far (`total` once the list is known), from its per-item Observations. */
+  iterations: { total: number | null; succeeded: number; failed: number } | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -65,6 +67,8 @@ export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
   for (const k of Object.keys(a) as (keyof NodeRunState)[]) {
     if (k === "approvals") {
       if (a.approvals?.count !== b.approvals?.count || a.approvals?.required !== b.approvals?.required) return false;
+    } else if (k === "iterations") {
+      if (a.iterations?.total !== b.iterations?.total || a.iterations?.succeeded !== b.iterations?.succeeded || a.iterations?.failed !== b.iterations?.failed) return false;
     } else if (a[k] !== b[k]) return false;
   }
   return true;
@@ -88,6 +92,7 @@ export function emptyNodeState(): NodeRunState {
     approvals: null,
     until: null,
     childRunId: null,
+    iterations: null,
   };
 }
 
@@ -151,6 +156,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         }
         if (status === "failed") node.error = typeof data.error === "string" ? data.error : o.text;
         if (status === "succeeded") node.port = recordedPort(data) ?? node.port;
+        foldIterations(node, data);
         break;
       }
       case "decision":
@@ -163,6 +169,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         break;
       case "reasoning":
       case "text": {
+        if (foldItem(node, data)) break;
         // A new model step starts a new paragraph; the node shows the latest one as it streams.
         if (reasoningStep.get(o.nodeId as string) !== data.step) node.reasoning = "";
         reasoningStep.set(o.nodeId as string, data.step);
@@ -183,6 +190,25 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
   return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
+}
+
+/** A For each's status: the list's length when it starts, every count when it ends. */
+function foldIterations(node: NodeRunState, data: Record<string, unknown>): void {
+  const counts = record(data.iterations);
+  const total = typeof data.total === "number" ? data.total : typeof counts.total === "number" ? counts.total : null;
+  if (total === null) return;
+  const succeeded = typeof counts.succeeded === "number" ? counts.succeeded : (node.iterations?.succeeded ?? 0);
+  const failed = typeof counts.failed === "number" ? counts.failed : (node.iterations?.failed ?? 0);
+  node.iterations = { total, succeeded, failed };
+}
+
+/** One item of a For each ended (its `text` Observation's `forEach`); false for any other text. */
+function foldItem(node: NodeRunState, data: Record<string, unknown>): boolean {
+  const item = record(data.forEach);
+  if (typeof item.index !== "number") return false;
+  const it = node.iterations ?? { total: null, succeeded: 0, failed: 0 };
+  node.iterations = item.status === "failed" ? { ...it, failed: it.failed + 1 } : { ...it, succeeded: it.succeeded + 1 };
+  return true;
 }
 
 /** A wake-up time as people read it: the time of day today, with the date on another day. */

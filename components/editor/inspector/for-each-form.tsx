@@ -1,7 +1,11 @@
 "use client";
 
+import { useState } from "react";
+import { NOT_IN_BODY } from "@/lib/mission/kinds/for-each";
+import { nodeKinds } from "@/lib/mission/node-kinds";
 import { FOR_EACH_MAX_CONCURRENCY, FOR_EACH_MAX_ITEMS } from "@/lib/mission/schema";
-import { ExpressionField, NumberField, Section, SelectField } from "./fields";
+import { useEditor } from "../store/editor-context";
+import { AddButton, ExpressionField, NumberField, Section, SelectField } from "./fields";
 import type { FormProps } from "./form-props";
 
 const POLICIES = [
@@ -10,7 +14,41 @@ const POLICIES = [
   { value: "collect", label: "Collect: keep its error in its place" },
 ] as const;
 
+/** The kinds a For each may hold, in palette order. */
+const INSIDE = nodeKinds.filter((k) => !NOT_IN_BODY.has(k.kind));
+
 export function ForEachForm({ nodeId, data, update }: FormProps<"forEach">) {
+  return (
+    <>
+      <ForEachSettings nodeId={nodeId} data={data} update={update} />
+      <StepsInside nodeId={nodeId} />
+    </>
+  );
+}
+
+/** Adds a step inside the group, after its last one (or the "+" on a step inside it). */
+function StepsInside({ nodeId }: { nodeId: string }) {
+  const addInside = useEditor((s) => s.addInside);
+  const readOnly = useEditor((s) => s.readOnly);
+  const count = useEditor((s) => s.graph.nodes.filter((n) => n.parentId === nodeId).length);
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Section title="Steps inside" description={`${count} step${count === 1 ? "" : "s"} run once per item. Add one after the last:`}>
+      {!readOnly && (
+        <div className="flex flex-wrap gap-1.5">
+          {INSIDE.map((k) => (
+            <AddButton key={k.kind} testId={`add-inside-${k.kind}`} onClick={() => setError(addInside(nodeId, k.kind))}>
+              {k.label}
+            </AddButton>
+          ))}
+        </div>
+      )}
+      {error && <p className="text-xs text-red-700">{error}</p>}
+    </Section>
+  );
+}
+
+function ForEachSettings({ nodeId, data, update }: FormProps<"forEach">) {
   return (
     <Section
       title="For each"

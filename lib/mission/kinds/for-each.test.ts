@@ -70,8 +70,8 @@ describe("a For each and the steps inside it", () => {
         g.nodes.push({ ...createNode("transform", "item", at), parentId: "tickets" });
       }),
     );
-    expect(problems).toContain('nodes[6]: a approval cannot run inside a For each; move it out of "tickets"');
-    expect(problems).toContain('nodes[7]: a For each (they do not nest) cannot run inside a For each; move it out of "tickets"');
+    expect(problems).toContain('nodes[6]: An approval cannot run inside a For each; move it out of "tickets"');
+    expect(problems).toContain('nodes[7]: A For each (they do not nest) cannot run inside a For each; move it out of "tickets"');
     expect(problems).toContain('nodes[8].parentId: is inside "prep", which is a transform: only a For each holds steps');
     expect(problems).toContain('nodes[9].id: "item" names the current item inside a For each; choose another id');
   });

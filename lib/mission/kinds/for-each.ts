@@ -77,7 +77,7 @@ export function groupProblems(graph: { nodes: readonly (MissionNode | undefined)
     const parent = byId.get(n.parentId);
     if (!parent && !isStep(n.parentId)) problems.push({ nodeId: n.id, path: `nodes[${i}].parentId`, message: `is inside "${n.parentId}", which is not a step in this mission` });
     else if (parent && parent.kind !== "forEach") problems.push({ nodeId: n.id, path: `nodes[${i}].parentId`, message: `is inside "${n.parentId}", which is a ${parent.kind}: only a For each holds steps` });
-    else if (NOT_IN_BODY.has(n.kind)) problems.push({ nodeId: n.id, path: `nodes[${i}]`, message: `a ${kindName(n.kind)} cannot run inside a For each; move it out of "${n.parentId}"` });
+    else if (NOT_IN_BODY.has(n.kind)) problems.push({ nodeId: n.id, path: `nodes[${i}]`, message: `${kindName(n.kind)} cannot run inside a For each; move it out of "${n.parentId}"` });
     if (n.id === SCOPE_ITEM || n.id === SCOPE_INDEX) {
       problems.push({ nodeId: n.id, path: `nodes[${i}].id`, message: `"${n.id}" names the current ${n.id === SCOPE_ITEM ? "item" : "position"} inside a For each; choose another id` });
     }
@@ -106,6 +106,8 @@ export function groupProblems(graph: { nodes: readonly (MissionNode | undefined)
   return problems;
 }
 
+const KIND_NAMES: Partial<Record<NodeKind, string>> = { trigger: "A trigger", verdict: "A verdict", approval: "An approval", forEach: "A For each (they do not nest)" };
+
 function kindName(kind: NodeKind): string {
-  return kind === "forEach" ? "For each (they do not nest)" : kind;
+  return KIND_NAMES[kind] ?? `A ${kind} step`;
 }

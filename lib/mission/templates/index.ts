@@ -2,6 +2,7 @@ import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema
 import { complaintMission } from "./complaint";
 import { refundMission } from "./refund";
 import { reminderMission } from "./reminder";
+import { welcomeMission } from "./welcome";
 
 /** A starting point for "New mission from template". `graph()` returns a fresh, fully defaulted copy. */
 export interface MissionTemplate {
@@ -93,6 +94,7 @@ const TEMPLATES: readonly MissionTemplate[] = [
     description: "A complaint asking for money back runs the refund mission as a child run (Call mission) and takes its verdict.",
     graph: complaintMission,
   },
+  { id: "welcome", name: "Welcome notes", description: "A For each writes a note for every new customer in a list with a Transform inside it, five at a time.", graph: welcomeMission },
 ];
 
 export function listTemplates(): readonly MissionTemplate[] {

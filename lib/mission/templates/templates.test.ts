@@ -14,8 +14,8 @@ function node<K extends MissionNode["kind"]>(g: MissionGraph, id: string, kind: 
 }
 
 describe("templates", () => {
-  it("lists blank, approval, refund, reminder and complaint, each validating with zero problems", () => {
-    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder", "complaint"]);
+  it("lists blank, approval, refund, reminder, complaint and welcome, each validating with zero problems", () => {
+    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder", "complaint", "welcome"]);
     for (const t of listTemplates()) {
       expect(validateMission(t.graph()).problems, t.id).toEqual([]);
       // Fully defaulted: parsing again changes nothing, so an export re-imports identically.

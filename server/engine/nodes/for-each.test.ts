@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { forEachDataSchema, transformDataSchema, type MissionNode } from "@/lib/mission/schema";
 import { validateMission } from "@/lib/mission/validate";
+import { welcomeMission } from "@/lib/mission/templates/welcome";
 import type { Database } from "@/server/db/database";
 import { getRun, startRun } from "@/server/runs/service";
 import { testDatabases } from "@/test/databases";
@@ -52,10 +53,10 @@ describe.each(testDatabases())("a For each step on $name", (tdb) => {
     await database?.close();
   });
 
-  async function start(graph: ReturnType<typeof loopMission>, n: number) {
+  async function start(graph: ReturnType<typeof loopMission>, n: number, input: Record<string, unknown> = { n }) {
     expect(validateMission(graph).problems).toEqual([]);
     const seeded = await seedMission(database, graph);
-    const { runId } = await startRun(database, { missionId: seeded.missionId, input: { n }, userId: seeded.starter }, { send: engine.send });
+    const { runId } = await startRun(database, { missionId: seeded.missionId, input, userId: seeded.starter }, { send: engine.send });
     return runId;
   }
 
@@ -141,6 +142,17 @@ describe.each(testDatabases())("a For each step on $name", (tdb) => {
     expect((await getRun(database, notAList)).nodes.find((n) => n.nodeId === "lines")?.error).toBe('lines.items: must give a list, gave string "abc"');
     const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from observation where run_id in (${tooMany}, ${notAList}) and node_id = 'lines' and kind = 'text'`);
     expect(row?.n).toBe(0);
+  });
+
+  it("runs the Welcome notes template", async () => {
+    const runId = await start(welcomeMission() as ReturnType<typeof loopMission>, 0, { customers: "Ada,Grace" });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const view = await getRun(database, runId);
+    expect(view.verdict).toEqual({ outcome: "written", summary: "2 welcome notes written" });
+    expect(view.nodes.find((n) => n.nodeId === "customers")?.output).toEqual([
+      { text: "Welcome, Ada! You are customer number 1 today.", customer: "Ada" },
+      { text: "Welcome, Grace! You are customer number 2 today.", customer: "Grace" },
+    ]);
   });
 
   it("goes on at once with an empty list", async () => {
