@@ -3,6 +3,7 @@ import { topLevel } from "@/lib/mission/kinds/for-each";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Size } from "./graph-mapping";
+import { groupSizes } from "./nodes/group";
 
 /** Size assumed for a node the canvas has not measured yet (matches the node card's width). */
 export const DEFAULT_NODE_SIZE: Size = { width: 220, height: 96 };
@@ -34,8 +35,10 @@ export async function autoLayout(graph: MissionGraph, measured: Readonly<Record<
   // Steps inside a For each keep their place in its group, which is laid out as one (measured) box.
   const top = topLevel(graph.nodes);
   const ids = new Set(top.map((n) => n.id));
+  // A group's box from the steps inside it now: what was measured may be its card or an older size.
+  const groups = groupSizes(graph, measured);
   const children: ElkNode[] = top.map((node) => {
-    const size = measured[node.id] ?? DEFAULT_NODE_SIZE;
+    const size = groups.get(node.id) ?? measured[node.id] ?? DEFAULT_NODE_SIZE;
     const outputs = nodeOutputs(node);
     return {
       id: node.id,
