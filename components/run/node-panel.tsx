@@ -7,7 +7,7 @@ import { approvalProgress } from "@/lib/decisions/rules";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
-import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { childRunsOf, elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
 import { StatusPill } from "./status-style";
 import { ToolCallView } from "./tool-call-view";
 import { record, toolCallsOf } from "./tool-calls";
@@ -50,6 +50,7 @@ export function NodePanel({
   const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
   const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
+  const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
   const lastCall = calls.at(-1);
   const showInRail = onShowObservation
     ? (id: number) => {
@@ -151,6 +152,23 @@ export function NodePanel({
             </Link>
             : not executed in this run.
           </p>
+        ) : null}
+        {children.length ? (
+          <div className="border-t border-slate-100 pt-2.5" data-testid="node-child-runs">
+            <p className="mb-1.5 text-[11px] text-slate-500">{children.length === 1 ? "The child run it started:" : `The ${children.length} child runs it started, one per item that reached it:`}</p>
+            <ul className="space-y-1">
+              {children.map((c) => (
+                <li key={c.runId}>
+                  <Link href={`/runs/${c.runId}`} className="flex items-center justify-between gap-2 rounded-md border border-slate-200 px-2 py-1.5 hover:bg-slate-50" data-testid="node-child-run" data-child={c.runId}>
+                    <code className="truncate font-mono text-[11px]">{c.step}</code>
+                    <span className="inline-flex shrink-0 items-center gap-0.5 font-medium text-brand-700">
+                      Run <span className="font-mono">{c.runId.slice(0, 8)}</span> <ArrowRight className="size-3" />
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </div>
         ) : null}
         {lastCall && node.kind === "action" ? (
           <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">

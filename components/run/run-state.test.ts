@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
+import { childRunsOf, deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -298,5 +298,24 @@ describe("a step waiting for a child run", () => {
     const done = [...calling, obs({ at: t(3), nodeId: "approval", data: { status: "succeeded", childRunId: "c-1", outcome: "ok" } })];
     expect(deriveRunState(graph, done).nodes.approval).toMatchObject({ status: "succeeded", childRunId: "c-1" });
     expect(waitsOnChildren(deriveRunState(graph, done))).toBe(false);
+  });
+});
+
+describe("childRunsOf", () => {
+  it("lists a Call's child runs once each: one at the top level, one per item inside a For each", () => {
+    const list = [
+      obs({ at: t(1), nodeId: "call", data: { status: "waiting", childRunId: "c-top" } }),
+      obs({ at: t(2), nodeId: "call", data: { status: "succeeded", childRunId: "c-top", outcome: "ok" } }),
+      obs({ at: t(3), nodeId: "escalate", kind: "text", data: { childStatus: "waiting", childRunId: "c-1", step: "tickets[1].escalate" } }),
+      obs({ at: t(4), nodeId: "escalate", kind: "text", data: { childStatus: "waiting", childRunId: "c-3", step: "tickets[3].escalate" } }),
+      obs({ at: t(5), nodeId: "escalate", kind: "text", data: { childStatus: "succeeded", childRunId: "c-1", step: "tickets[1].escalate" } }),
+      obs({ at: t(5), nodeId: "escalate", data: { status: "succeeded", iterations: { succeeded: 2, failed: 0, skipped: 2 } } }),
+    ];
+    expect(childRunsOf(list, "call")).toEqual([{ runId: "c-top", step: "call" }]);
+    expect(childRunsOf(list, "escalate")).toEqual([
+      { runId: "c-1", step: "tickets[1].escalate" },
+      { runId: "c-3", step: "tickets[3].escalate" },
+    ]);
+    expect(childRunsOf(list, "other")).toEqual([]);
   });
 });

@@ -408,3 +408,25 @@ export function waitsOnChildren(state: Pick<RunState, "nodes">): boolean {
   const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
   return waiting.length > 0 && waiting.every((n) => n.childRunId !== null);
 }
+
+export interface ChildRunLink {
+  runId: string;
+  /** The step that started it: the Call's id, or its item-scoped id inside a For each (`tickets[3].escalate`). */
+  step: string;
+}
+
+/**
+ * The child runs a Call mission step started, in the order they started, from its Observations'
+ * `childRunId`: one for a step at the top level, one per item that reached it inside a For each.
+ * Their state is the child's own (its page): a parent reports a child's start and success only.
+ */
+export function childRunsOf(observations: readonly RunObservation[], nodeId: string): ChildRunLink[] {
+  const byRun = new Map<string, ChildRunLink>();
+  for (const o of observations) {
+    if (o.nodeId !== nodeId) continue;
+    const data = record(o.data);
+    if (typeof data.childRunId !== "string") continue;
+    if (!byRun.has(data.childRunId)) byRun.set(data.childRunId, { runId: data.childRunId, step: typeof data.step === "string" ? data.step : nodeId });
+  }
+  return [...byRun.values()];
+}

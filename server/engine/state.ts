@@ -158,6 +158,17 @@ function assertOutputFits(nodeId: string, output: unknown): void {
  * Whether the run may still act. Checked right before a call to a system of record, so a run
  * cancelled while an earlier step ran makes no further call even if its steps go on briefly.
  */
+/**
+ * Keeps a live run's deadline past `until` (plus the progress window), as a waiting node's
+ * `dueAt` does: for a wait that has no node row of its own (a step inside a For each).
+ */
+export async function extendRunDeadline(database: Database, runId: string, until: Date): Promise<void> {
+  await database.rows(
+    sql`update run set deadline_at = greatest(deadline_at, ${until.toISOString()}::timestamptz + ${PROGRESS_WINDOW_MS} * interval '1 millisecond')
+        where id = ${runId} and status in ${LIVE_RUN} returning 1`,
+  );
+}
+
 export async function runIsLive(database: Database, runId: string): Promise<boolean> {
   const rows = await database.rows(sql`select 1 from run where id = ${runId} and status in ${LIVE_RUN}`);
   return rows.length > 0;

@@ -1,7 +1,9 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
 import { childRunEnd, childRunId, startChildRun } from "@/server/runs/children";
-import { setNodeState } from "../state";
+import type { NodeStatus } from "@/server/db/schema";
+import { recordObservation } from "@/server/observations/record";
+import { extendRunDeadline, setNodeState, type NodeChange } from "../state";
 import { errorMessage, PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -42,7 +44,7 @@ export const callNode: NodeHandler<"call"> = async (run) => {
       if (e instanceof AppError) throw new PermanentError(`${node.id}: ${node.data.missionId}: ${e.message}`, { cause: e });
       throw e;
     });
-    await setNodeState(run.database, run.runId, node.id, "waiting", {
+    await report(run, "waiting", {
       attempt: run.attempt,
       text: `${node.id} started child run ${started.runId.slice(0, 8)} of ${started.missionName} (version ${started.version}) and waits for its end`,
       dueAt: new Date(Date.now() + CHILD_TIMEOUT_MS),
@@ -66,7 +68,7 @@ export const callNode: NodeHandler<"call"> = async (run) => {
       throw new PermanentError(`${node.id}: child run ${short} of ${child.missionName} ${end.status === "cancelled" ? "was cancelled" : "failed"}: ${reason}`);
     }
     const value = { verdict: end.verdict, outputs: end.outputs, runId: child.runId };
-    await setNodeState(run.database, run.runId, node.id, "succeeded", {
+    await report(run, "succeeded", {
       output: value,
       attempt: run.attempt,
       text: `${node.id}: child run ${short} of ${child.missionName} succeeded${end.verdict ? ` — verdict ${end.verdict.outcome}` : ""}`,
@@ -76,3 +78,26 @@ export const callNode: NodeHandler<"call"> = async (run) => {
   });
   return { output };
 };
+
+/**
+ * The step's state and its status Observation (with `childRunId`, which the run page links).
+ * Inside a For each the item-scoped step has no node row: the same news goes on the step on the
+ * canvas as a text Observation naming the item's step, so each item's child run is found there,
+ * and the run's deadline is extended as a waiting node's would be.
+ */
+async function report(run: Parameters<typeof callNode>[0], to: NodeStatus, change: NodeChange & { text: string; data: Record<string, unknown> }): Promise<void> {
+  if (run.bodyNodeId === undefined) {
+    await setNodeState(run.database, run.runId, run.node.id, to, change);
+    return;
+  }
+  // Without a node row the run's deadline is not carried past the child's: the sweeper would fail a parent waiting long.
+  if (change.dueAt) await extendRunDeadline(run.database, run.runId, change.dueAt);
+  await recordObservation(run.database, {
+    runId: run.runId,
+    nodeId: run.bodyNodeId,
+    attempt: run.attempt,
+    kind: "text",
+    text: change.text,
+    data: { ...change.data, step: run.node.id, childStatus: to },
+  });
+}

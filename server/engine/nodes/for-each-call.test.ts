@@ -70,6 +70,9 @@ describe.each(testDatabases())("Call mission inside a For each on $name", (tdb) 
     const waiting = childRunId(runId, "node:tickets[2].escalate");
     const decisionId = await waitingDecision(database, waiting, "review");
     await eventually(async () => (await children(runId)).some((c) => c.parent_node_id === "tickets[1].escalate" && c.status === "succeeded"));
+    // The parent waits as long as its child may: its deadline is past the progress window's hour.
+    const [deadline] = await database.rows<{ days: number }>(sql`select extract(epoch from deadline_at - now())::float / 86400 as days from run where id = ${runId}`);
+    expect(deadline?.days).toBeGreaterThan(300);
     first.executor.kill();
 
     // Another executor takes over: the parent replays from its memoized steps.
@@ -91,6 +94,18 @@ describe.each(testDatabases())("Call mission inside a For each on $name", (tdb) 
         const [engineRuns] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_run where event->'data'->>'runId' = ${kid.id}`);
         expect(engineRuns?.n, kid.parent_node_id).toBe(1);
       }
+
+      // Each item's start and end of its child, on the Call step on the canvas (the run page lists them there).
+      const notes = await database.rows<{ text: string; data: { step: string; childRunId: string; childStatus: string } }>(
+        sql`select text, data from observation where run_id = ${runId} and node_id = 'escalate' and kind = 'text' order by id`,
+      );
+      expect(notes.map((n) => [n.data.step, n.data.childRunId, n.data.childStatus]).sort()).toEqual([
+        ["tickets[1].escalate", kids[0]?.id, "succeeded"],
+        ["tickets[1].escalate", kids[0]?.id, "waiting"],
+        ["tickets[2].escalate", waiting, "succeeded"],
+        ["tickets[2].escalate", waiting, "waiting"],
+      ]);
+      expect(notes.map((n) => n.text)).toContain(`tickets[2].escalate: child run ${waiting.slice(0, 8)} of Escalate ticket succeeded — verdict escalated`);
 
       // The For each's results, item by item: the Call's output where it ran, the Condition's otherwise.
       const results = (await getRun(database, runId)).nodes.find((n) => n.nodeId === "tickets")?.output as { runId?: string; verdict?: unknown }[];

@@ -113,6 +113,7 @@ async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
     const itemRun: NodeRun = {
       ...run,
       node: scoped,
+      bodyNodeId: id,
       scope: () => {
         const own = expressionScope(body, id, { input: run.plan.input, outputs, skipped });
         const outer = run.scope();

@@ -25,6 +25,11 @@ export interface NodeRun<K extends NodeKind = NodeKind> {
    * mission's child run) adds it, so each time gets its own.
    */
   scopeKey?: string;
+  /**
+   * Inside a For each: the step's id on the canvas (`node.id` is item-scoped, `tickets[3].escalate`,
+   * and has no node row of its own), for Observations people should find on that step.
+   */
+  bodyNodeId?: string;
 }
 
 export interface NodeOutcome {
