@@ -113,7 +113,8 @@ describe("autoLayout with a For each", () => {
       ],
     });
     // The editor may have measured the group before its last step went in, or only its card.
-    for (const measured of [{}, { loop: { width: 220, height: 90 } }]) {
+    const sizes: Record<string, { width: number; height: number }>[] = [{}, { loop: { width: 220, height: 90 } }];
+    for (const measured of sizes) {
       const laid = await autoLayout(graph, measured);
       const at = (id: string) => laid.nodes.find((n) => n.id === id)?.position ?? { x: NaN, y: NaN };
       // The group reaches past its last step inside (call at x 700 in the group, ~200 wide).
