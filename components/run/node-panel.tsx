@@ -48,7 +48,8 @@ export function NodePanel({
   const tone = kindTone(node.kind);
   const mine = decisions.filter((d) => d.nodeId === node.id);
   const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
-  const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  // A step inside a For each gets its state once, over all items: it has no duration of its own.
+  const duration = state.reusedFrom || node.parentId !== undefined ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
   const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
   const lastCall = calls.at(-1);
@@ -139,7 +140,7 @@ export function NodePanel({
         <div className="flex items-center justify-between">
           <StatusPill status={state.status} />
           <span className="tabular-nums text-slate-600">
-            {state.reusedFrom ? "" : formatDuration(duration)}
+            {state.reusedFrom || node.parentId !== undefined ? "" : formatDuration(duration)}
             {state.tokensIn + state.tokensOut > 0 ? ` · ${formatTokens(state.tokensIn + state.tokensOut)} tokens (${state.tokensIn} in, ${state.tokensOut} out)` : ""}
           </span>
         </div>

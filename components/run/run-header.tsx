@@ -137,7 +137,12 @@ export function RunHeader({
       <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
         <Meta icon={<User className="size-3.5" />} label="Started by">
           <span data-testid="run-started-by">
-            {data.startedByName && run.startedVia ? `${data.startedByName}, by ${run.startedVia}` : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
+            {run.parent
+              ? // A child run: its parent's Call mission step started it, for the parent's requester if a person.
+                `${data.startedByName ? `${data.startedByName}, by ` : ""}a Call mission step`
+              : data.startedByName && run.startedVia
+                ? `${data.startedByName}, by ${run.startedVia}`
+                : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
           </span>
           <span className="text-slate-400"> · </span>
           <time dateTime={started.toISOString()} title={started.toLocaleString()}>
