@@ -39,9 +39,14 @@ test("a builder puts a Transform inside a For each, runs it over a list and sees
   await page.getByTestId("auto-layout").click();
   await fitView(page);
   // It sits inside the group.
-  const group = await page.getByTestId("group-forEach").boundingBox();
-  const inside = await node(page, "transform").boundingBox();
-  expect(group && inside && inside.x >= group.x && inside.y >= group.y && inside.x + inside.width <= group.x + group.width + 1 && inside.y + inside.height <= group.y + group.height + 1).toBe(true);
+  // Read together, once the view has settled (fitting the view animates).
+  await expect
+    .poll(async () => {
+      const group = await page.getByTestId("group-forEach").boundingBox();
+      const inside = await node(page, "transform").boundingBox();
+      return !!group && !!inside && inside.x >= group.x && inside.y >= group.y && inside.x + inside.width <= group.x + group.width + 1 && inside.y + inside.height <= group.y + group.height + 1;
+    })
+    .toBe(true);
 
   await select(page, "verdict");
   await inspector(page).getByLabel("Outcomes").fill("greeted");

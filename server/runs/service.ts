@@ -282,6 +282,10 @@ async function checkRerunFrom(database: Database, runId: string, status: RunStat
   if (node?.kind === "trigger") {
     refuse("fromNodeId", `${fromNodeId} is the trigger: re-run the whole run instead`, "is the trigger: a re-run from it is a plain re-run");
   }
+  // A step inside a For each runs only as part of its items (docs/mission-format.md, forEach).
+  if (node?.parentId !== undefined) {
+    refuse("fromNodeId", `${fromNodeId} is inside For each ${node.parentId}: re-run from ${node.parentId} instead`, `is inside For each ${node.parentId}: re-run from it instead`);
+  }
   const rows = await database.rows<{ node_id: string; status: NodeStatus }>(sql`select node_id, status from run_node where run_id = ${runId}`);
   const recorded = new Map(rows.map((row) => [row.node_id, row.status]));
   const own = recorded.get(fromNodeId);

@@ -4,7 +4,7 @@ import { forEachDataSchema, transformDataSchema, type MissionNode } from "@/lib/
 import { validateMission } from "@/lib/mission/validate";
 import { welcomeMission } from "@/lib/mission/templates/welcome";
 import type { Database } from "@/server/db/database";
-import { getRun, startRun } from "@/server/runs/service";
+import { getRun, rerun, startRun } from "@/server/runs/service";
 import { testDatabases } from "@/test/databases";
 import { FakeTools, nodeStates, seedMission, testEngine, waitForRun } from "../testing/harness";
 import { edges, mission, node } from "../testing/missions";
@@ -153,6 +153,22 @@ describe.each(testDatabases())("a For each step on $name", (tdb) => {
       { text: "Welcome, Ada! You are customer number 1 today.", customer: "Ada" },
       { text: "Welcome, Grace! You are customer number 2 today.", customer: "Grace" },
     ]);
+  });
+
+  it("refuses a re-run from a step inside a For each, which runs only as part of its items", async () => {
+    const graph = loopMission({}, [transform("fmt", [{ name: "line", type: "string", expression: "string(item)" }])]);
+    const runId = await start(graph, 2);
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const [starter] = await database.rows<{ started_by: string }>(sql`select started_by from run where id = ${runId}`);
+    await expect(rerun(database, { runId, fromNodeId: "fmt" }, starter?.started_by as string, { send: engine.send })).rejects.toMatchObject({
+      status: 400,
+      message: "fmt is inside For each lines: re-run from lines instead",
+      problems: [{ path: "fromNodeId", message: "is inside For each lines: re-run from it instead" }],
+    });
+    // From the For each itself: its items run again.
+    const again = await rerun(database, { runId, fromNodeId: "lines" }, starter?.started_by as string, { send: engine.send });
+    expect(await waitForRun(database, again.runId, ["succeeded", "failed"])).toBe("succeeded");
+    expect((await getRun(database, again.runId)).nodes.find((n) => n.nodeId === "lines")?.output).toEqual([{ line: "0" }, { line: "1" }]);
   });
 
   it("goes on at once with an empty list", async () => {
