@@ -137,7 +137,12 @@ export function RunHeader({
       <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
         <Meta icon={<User className="size-3.5" />} label="Started by">
           <span data-testid="run-started-by">
-            {data.startedByName && run.startedVia ? `${data.startedByName}, by ${run.startedVia}` : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
+            {run.parent
+              ? // A child run is started for its parent's requester; the parent link beside says how.
+                (data.startedByName ?? "The calling run")
+              : data.startedByName && run.startedVia
+                ? `${data.startedByName}, by ${run.startedVia}`
+                : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
           </span>
           <span className="text-slate-400"> · </span>
           <time dateTime={started.toISOString()} title={started.toLocaleString()}>
