@@ -172,7 +172,7 @@ test("a builder draws the Daily open-ticket digest; once published it runs every
   await page.getByTestId("node-panel").getByTestId("node-child-run").filter({ hasText: "forEach[1].call" }).click();
   await page.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
-  await expect(page.getByTestId("run-started-by")).toHaveText("a Call mission step");
+  await expect(page.getByTestId("run-started-by")).toHaveText("The calling run");
   await expect(page.getByTestId("run-parent")).toContainText(`Started by run ${runId.slice(0, 8)} step forEach[1].call`);
   await expect(page.getByTestId("run-summary")).toHaveText("Escalated T-302 (129.9 EUR)");
   await shot(page, "digest-08-child-run");

@@ -25,10 +25,10 @@ export function ChildRunRow({ nodeId, runId }: { nodeId: string; runId: string }
   const status = run?.status ?? "queued";
   return (
     <div className="flex items-center gap-1.5 border-t border-slate-100 px-3.5 py-1.5 text-xs text-slate-700" data-testid={`node-child-${nodeId}`} data-child-status={run ? status : undefined}>
-      <Workflow className="size-3 shrink-0 text-slate-400" aria-hidden />
-      <span className="min-w-0 truncate" title={run ? `${run.missionName}, version ${run.versionNumber}` : undefined} data-testid={`node-child-mission-${nodeId}`}>
-        Child run <code className="font-mono">{runId.slice(0, 8)}</code>
-      </span>
+      <Workflow className="size-3 shrink-0 text-slate-400" aria-label="Child run" />
+      <code className="shrink-0 font-mono" title={run ? `Child run of ${run.missionName}, version ${run.versionNumber}` : "Child run"} data-testid={`node-child-mission-${nodeId}`}>
+        {runId.slice(0, 8)}
+      </code>
       <span className={cn("inline-flex shrink-0 items-center gap-1 rounded-full px-1.5 py-px text-[10px] font-semibold ring-1 ring-inset", STATUS_TONES[status].pill)}>
         <StatusIcon status={status} className="size-3" />
         {status === "waiting" ? "Waiting" : STATUS_TONES[status].label}

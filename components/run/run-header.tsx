@@ -138,8 +138,8 @@ export function RunHeader({
         <Meta icon={<User className="size-3.5" />} label="Started by">
           <span data-testid="run-started-by">
             {run.parent
-              ? // A child run: its parent's Call mission step started it, for the parent's requester if a person.
-                `${data.startedByName ? `${data.startedByName}, by ` : ""}a Call mission step`
+              ? // A child run is started for its parent's requester; the parent link beside says how.
+                (data.startedByName ?? "The calling run")
               : data.startedByName && run.startedVia
                 ? `${data.startedByName}, by ${run.startedVia}`
                 : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
