@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
 import { decide } from "@/server/decisions/decide";
+import { forEachDataSchema } from "@/lib/mission/schema";
 import { edges, mission, node, noopChain } from "@/server/engine/testing/missions";
 import { seedMission, testEngine, waitingDecision } from "@/server/engine/testing/harness";
 import { observationBus } from "@/server/observations/record";
@@ -101,6 +102,31 @@ async function perStep(database: Database, engine: ReturnType<typeof testEngine>
   return { msPerStep: median(perRun), cpuPerStep: median(cpuPerRun), statementsPerStep: median(statementsPerRun), steps };
 }
 
+/**
+ * ms per item of a For each over `items` no-op items (one always-true Condition inside), `concurrency`
+ * at a time: the run from start to end, divided by the items. An item is two steps (its body's
+ * Condition and its record), so it compares with two of the per-step figure.
+ */
+async function forEachPerItem(database: Database, engine: ReturnType<typeof testEngine>, concurrency: number, items = 1_000): Promise<{ msPerItem: number; cpuPerItem: number }> {
+  const graph = mission(
+    "for each no-op",
+    [
+      node.trigger("start", { fields: [{ name: "csv", type: "text", maxLength: 100_000 }] }),
+      { id: "lines", kind: "forEach", position: { x: 0, y: 0 }, data: forEachDataSchema.parse({ items: 'trigger.csv.split(",")', concurrency, maxItems: items }) },
+      { ...node.condition("go", { branches: [{ id: "yes", expression: "true" }] }), parentId: "lines" },
+      node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+    ],
+    edges("start->lines", "lines->done"),
+  );
+  const seeded = await seedMission(database, graph);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { runId } = await startRun(database, { missionId: seeded.missionId, userId: null, input: { csv: Array.from({ length: items }, (_, i) => String(i)).join(",") } }, { send: engine.send });
+  await runEnds(database, runId, 900_000, items);
+  const cpu = process.cpuUsage(c0);
+  return { msPerItem: (performance.now() - t0) / items, cpuPerItem: (cpu.user + cpu.system) / 1000 / items };
+}
+
 /** Runs per second of a 5-node no-op mission with 50 started at once. */
 async function throughput(database: Database, engine: ReturnType<typeof testEngine>): Promise<number> {
   const seeded = await seedMission(database, noopChain(5));
@@ -172,6 +198,18 @@ export async function run(): Promise<BenchResult[]> {
         better: "lower",
         notes: "every statement of the run (start, engine, steps, idle polls, this benchmark's own status checks)",
       });
+      // Items at once are parallel steps, each a job of its own and a replay of the run after it
+      // (docs/engine.md, For each): 100 of them show that cost without taking minutes.
+      for (const [concurrency, items] of [[1, 1_000], [10, 100]] as const) {
+        const loop = await forEachPerItem(database, engine, concurrency, items);
+        results.push({
+          name: `${tdb.name}: For each overhead per item (${items.toLocaleString("en-US")} no-op items, ${concurrency} at once)`,
+          value: loop.msPerItem,
+          unit: "ms",
+          better: "lower",
+          notes: `2 steps per item (its Condition, its record); engine per step ${step.msPerStep.toFixed(2)} ms; CPU ${loop.cpuPerItem.toFixed(2)} ms per item`,
+        });
+      }
       results.push({ name: `${tdb.name}: throughput, 5-node no-op mission, 50 in flight`, value: await throughput(database, engine), unit: "runs/s", better: "higher" });
       const resume = await resumeLatency(database, engine);
       results.push({ name: `${tdb.name}: decision → next step started (p50)`, value: resume.p50, unit: "ms", better: "lower" });

@@ -54,6 +54,31 @@ export async function dropFromPalette(page: Page, kind: MissionNode["kind"], at:
 }
 
 /**
+ * A new mission's step between its trigger and its verdict, as a builder adds one: dropped from
+ * the palette above them, connected from the trigger and to the verdict, then selected.
+ */
+export async function addBetweenTriggerAndVerdict(page: Page, kind: MissionNode["kind"]) {
+  await dropFromPalette(page, kind, { x: 420, y: 120 });
+  await expect(node(page, kind)).toBeVisible();
+  await fitView(page);
+  await connect(page, "trigger", kind);
+  await connect(page, kind, "verdict");
+  await expect(page.locator(".react-flow__edge")).toHaveCount(3);
+  await select(page, kind);
+}
+
+/** Saves the mission's first version, starts a run with the default input and opens it; returns its id. */
+export async function saveFirstVersionAndRun(page: Page): Promise<string> {
+  await page.getByTestId("save-version").click();
+  await page.getByTestId("save-version-submit").click();
+  await expect(page.getByText("Saved v1")).toBeVisible();
+  await page.getByTestId("editor-run").click();
+  await page.getByTestId("start-run-submit").click();
+  await page.waitForURL(/\/runs\/[^/]+$/);
+  return new URL(page.url()).pathname.split("/").pop() as string;
+}
+
+/**
  * Drags from one handle to another with the mouse, as a person connects two steps. With `onBody`
  * the drag ends on the target step's title instead of its input handle.
  */

@@ -1,5 +1,5 @@
 import { test, expect, signIn, shot } from "./fixtures";
-import { connect, dropFromPalette, fitView, inspector, newMission, node, select } from "./editor-helpers";
+import { addBetweenTriggerAndVerdict, inspector, saveFirstVersionAndRun, newMission, node, select } from "./editor-helpers";
 
 // A Wait step as a builder uses it (issue #13): added from the palette, its duration set, saved and
 // run; the run page shows it waiting with its wake-up time, then going on, and the rail says both.
@@ -12,13 +12,7 @@ test("a builder adds a Wait, runs the mission and sees it wait until its wake-up
   await newMission(page, `Cooling-off ${Date.now().toString(36)}`);
 
   // Dropped from the palette above the trigger and the verdict, then connected between them.
-  await dropFromPalette(page, "wait", { x: 420, y: 120 });
-  await expect(node(page, "wait")).toBeVisible();
-  await fitView(page);
-  await connect(page, "trigger", "wait");
-  await connect(page, "wait", "verdict");
-  await expect(page.locator(".react-flow__edge")).toHaveCount(3);
-  await select(page, "wait");
+  await addBetweenTriggerAndVerdict(page, "wait");
   const panel = inspector(page);
   await expect(panel.getByLabel("Wait", { exact: true })).toHaveValue("duration");
   await panel.getByLabel("Duration").fill("forever");
@@ -32,12 +26,7 @@ test("a builder adds a Wait, runs the mission and sees it wait until its wake-up
   await expect(page.getByTestId("problem-count")).toHaveText("0");
   await shot(page, "wait-01-form");
 
-  await page.getByTestId("save-version").click();
-  await page.getByTestId("save-version-submit").click();
-  await expect(page.getByText("Saved v1")).toBeVisible();
-  await page.getByTestId("editor-run").click();
-  await page.getByTestId("start-run-submit").click();
-  await page.waitForURL(/\/runs\/[^/]+$/);
+  await saveFirstVersionAndRun(page);
 
   // Waiting, with the time it wakes up on its card and in the rail.
   await expect(page.getByTestId("node-wait")).toHaveAttribute("data-status", "waiting", { timeout: 60_000 });

@@ -91,3 +91,36 @@ describe("autoLayout", () => {
     expect(overlaps(laid)).toEqual([]);
   });
 });
+
+describe("autoLayout with a For each", () => {
+  it("places the step after a group clear of the whole group, however small its measured box", async () => {
+    const graph = missionGraphSchema.parse({
+      format: "steward.mission/v1",
+      name: "Digest",
+      nodes: [
+        { id: "trigger", kind: "trigger", position: { x: 0, y: 0 }, data: {} },
+        { id: "loop", kind: "forEach", position: { x: 300, y: 0 }, data: { items: "[1]" } },
+        { id: "fmt", kind: "transform", parentId: "loop", position: { x: 24, y: 138 }, data: {} },
+        { id: "over", kind: "condition", parentId: "loop", position: { x: 284, y: 138 }, data: { branches: [{ id: "big", expression: "true" }] } },
+        { id: "call", kind: "call", parentId: "loop", position: { x: 700, y: 138 }, data: {} },
+        { id: "verdict", kind: "verdict", position: { x: 500, y: 0 }, data: {} },
+      ],
+      edges: [
+        { id: "1", source: "trigger", target: "loop" },
+        { id: "2", source: "loop", target: "verdict" },
+        { id: "3", source: "fmt", target: "over" },
+        { id: "4", source: "over", target: "call", sourceHandle: "big" },
+      ],
+    });
+    // The editor may have measured the group before its last step went in, or only its card.
+    const sizes: Record<string, { width: number; height: number }>[] = [{}, { loop: { width: 220, height: 90 } }];
+    for (const measured of sizes) {
+      const laid = await autoLayout(graph, measured);
+      const at = (id: string) => laid.nodes.find((n) => n.id === id)?.position ?? { x: NaN, y: NaN };
+      // The group reaches past its last step inside (call at x 700 in the group, ~200 wide).
+      expect(at("verdict").x, JSON.stringify(measured)).toBeGreaterThanOrEqual(at("loop").x + 700 + 200);
+      // Steps inside keep their place in the group.
+      expect(at("call")).toEqual({ x: 700, y: 138 });
+    }
+  });
+});

@@ -1,7 +1,9 @@
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
+import { topLevel } from "@/lib/mission/kinds/for-each";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Size } from "./graph-mapping";
+import { groupSizes } from "./nodes/group";
 
 /** Size assumed for a node the canvas has not measured yet (matches the node card's width). */
 export const DEFAULT_NODE_SIZE: Size = { width: 220, height: 96 };
@@ -30,9 +32,13 @@ export async function autoLayout(graph: MissionGraph, measured: Readonly<Record<
   // The bundled build runs without a Worker, in the browser and in Node alike.
   const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
   const elk = new ELK();
-  const ids = new Set(graph.nodes.map((n) => n.id));
-  const children: ElkNode[] = graph.nodes.map((node) => {
-    const size = measured[node.id] ?? DEFAULT_NODE_SIZE;
+  // Steps inside a For each keep their place in its group, which is laid out as one (measured) box.
+  const top = topLevel(graph.nodes);
+  const ids = new Set(top.map((n) => n.id));
+  // A group's box from the steps inside it now: what was measured may be its card or an older size.
+  const groups = groupSizes(graph, measured);
+  const children: ElkNode[] = top.map((node) => {
+    const size = groups.get(node.id) ?? measured[node.id] ?? DEFAULT_NODE_SIZE;
     const outputs = nodeOutputs(node);
     return {
       id: node.id,

@@ -2,6 +2,7 @@ import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
 import { cardGeometry } from "./nodes/card-geometry";
+import { GROUP_PAD, groupSizes } from "./nodes/group";
 
 /**
  * The one seam between the domain MissionGraph and React Flow's nodes and edges.
@@ -119,7 +120,7 @@ function withSize(flow: Node, node: MissionNode, measured: Size | undefined, mar
 /** Maps one domain node to its canvas node (pure; no caching). */
 export function toFlowNode(
   node: MissionNode,
-  marks: { selected?: boolean; measured?: Size; problems?: readonly string[]; diff?: DiffMark | null; readOnly?: boolean } = {},
+  marks: { selected?: boolean; measured?: Size; problems?: readonly string[]; diff?: DiffMark | null; readOnly?: boolean; group?: Size } = {},
 ): MissionFlowNode {
   const problems = marks.problems ?? NO_PROBLEMS;
   const diff = marks.diff ?? null;
@@ -132,6 +133,18 @@ export function toFlowNode(
     className: nodeClass(problems, diff),
   };
   withSize(flow, node, marks.measured, { selected: marks.selected, problems: problems.length });
+  // A For each is a group around the steps inside it (nodes/group.ts); those move with it and stay in it.
+  if (marks.group) {
+    flow.style = { width: marks.group.width, height: marks.group.height };
+    flow.measured = { width: marks.group.width, height: marks.group.height };
+    // Its card, and so its ports, sit GROUP_PAD in from the group's corner.
+    const handles = marks.measured ? undefined : (flow.handles ?? cardGeometry(node).handles);
+    if (handles) flow.handles = handles.map((h) => ({ ...h, x: h.x + GROUP_PAD, y: h.y + GROUP_PAD }));
+  }
+  if (node.parentId !== undefined) {
+    flow.parentId = node.parentId;
+    flow.extent = "parent";
+  }
   if (marks.readOnly) {
     flow.draggable = false;
     flow.connectable = false;
@@ -193,6 +206,7 @@ export function toFlow(input: MappingInput): { nodes: CanvasNode[]; edges: Canva
 
 interface NodeCacheEntry {
   node: MissionNode;
+  group: Size | undefined;
   selected: boolean;
   measured: Size | undefined;
   problems: readonly string[];
@@ -253,11 +267,12 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
       const resized = measuredChanged && measured !== p.measured[node.id];
       if (node === old && !resized) continue;
       // A changed kind or data may change edge labels and ports: leave that to the general pass.
-      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data) return null;
+      // A step inside a group resizes the group: also the general pass.
+      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data || node.parentId !== undefined || node.kind === "forEach") return null;
       const entry = nodeCache.get(node.id);
       if (!entry) return null;
       const size = resized ? measured : entry.measured;
-      const flow = toFlowNode(node, { selected: entry.selected, measured: size, problems: entry.problems, diff: entry.diff, readOnly: entry.readOnly });
+      const flow = toFlowNode(node, { selected: entry.selected, measured: size, problems: entry.problems, diff: entry.diff, readOnly: entry.readOnly, group: entry.group });
       nodeCache.set(node.id, { ...entry, node, measured: size, flow });
       nodes ??= lastNodes.slice();
       nodes[offset + i] = flow;
@@ -293,24 +308,28 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
     if (input.diff) {
       for (const removed of input.diff.removedNodes) nodes.push(removedFlowNode(removed, input.measured[`${REMOVED_PREFIX}${removed.id}`]));
     }
+    const groups = groupSizes(input.graph, input.measured);
     for (const node of input.graph.nodes) {
       byId.set(node.id, node);
+      const computed = groups.get(node.id);
       const selected = input.selectedNodes.has(node.id);
       const measured = input.measured[node.id];
       let problems = input.problemsByNode.get(node.id) ?? NO_PROBLEMS;
       const diff = nodeDiffMark(input.diff, node.id);
       const prev = nodeCache.get(node.id);
       if (prev && sameMessages(prev.problems, problems)) problems = prev.problems;
+      const group = computed && prev?.group && prev.group.width === computed.width && prev.group.height === computed.height ? prev.group : computed;
       const reuse =
         prev &&
         prev.node === node &&
+        prev.group === group &&
         prev.selected === selected &&
         prev.measured === measured &&
         prev.problems === problems &&
         prev.diff === diff &&
         prev.readOnly === input.readOnly;
-      const flow = reuse ? prev.flow : toFlowNode(node, { selected, measured, problems, diff, readOnly: input.readOnly });
-      nextNodeCache.set(node.id, { node, selected, measured, problems, diff, readOnly: input.readOnly, flow });
+      const flow = reuse ? prev.flow : toFlowNode(node, { selected, measured, problems, diff, readOnly: input.readOnly, group });
+      nextNodeCache.set(node.id, { node, group, selected, measured, problems, diff, readOnly: input.readOnly, flow });
       nodes.push(flow);
     }
 

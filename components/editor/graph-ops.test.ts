@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
 import { validateMission } from "@/lib/mission/validate";
 import {
+  addInside,
   addNode,
   addNodeAfter,
   checkConnection,
@@ -123,6 +124,27 @@ describe("graph operations", () => {
     expect(addNodeAfter(graph(), "ghost", undefined, "worker")).toEqual({ error: "There is no step ghost." });
     expect(addNodeAfter(graph(), "gate", undefined, "worker")).toEqual({ error: "gate has no output called (default)." });
     expect(addNodeAfter(graph(), "verdict", undefined, "worker")).toEqual({ error: "verdict has no output called (default)." });
+  });
+
+  it("adds steps inside a For each, each after the last and connected, and deletes them with it", () => {
+    const { graph: withLoop } = addNode(graph(), "forEach", { x: 0, y: 600 });
+    const first = addInside(withLoop, "forEach", "transform");
+    if ("error" in first) throw new Error(first.error);
+    const firstNode = first.graph.nodes.find((n) => n.id === first.id);
+    expect(firstNode).toMatchObject({ kind: "transform", parentId: "forEach", position: { x: 24, y: 138 } });
+    const second = addInside(first.graph, "forEach", "condition");
+    if ("error" in second) throw new Error(second.error);
+    expect(second.graph.nodes.find((n) => n.id === second.id)).toMatchObject({ parentId: "forEach", position: { y: 138 } });
+    expect(second.graph.edges.at(-1)).toMatchObject({ source: first.id, target: second.id });
+    // The "+" on a step inside keeps the new step inside.
+    const third = addNodeAfter(second.graph, second.id, "else", "wait");
+    if ("error" in third) throw new Error(third.error);
+    expect(third.graph.nodes.find((n) => n.id === third.id)).toMatchObject({ parentId: "forEach" });
+    expect(third.graph.edges.at(-1)).toMatchObject({ source: second.id, sourceHandle: "else", target: third.id });
+    expect(addInside(third.graph, "forEach", "approval")).toEqual({ error: "Approval steps cannot run inside a For each." });
+    const deleted = deleteElements(third.graph, ["forEach"]);
+    expect(deleted.nodes.map((n) => n.id)).toEqual(graph().nodes.map((n) => n.id));
+    expect(deleted.edges).toEqual(graph().edges);
   });
 
   it("deletes nodes with their edges, and single edges", () => {

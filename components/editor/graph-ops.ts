@@ -10,7 +10,9 @@ import {
   type MissionNode,
   type NodeKind,
 } from "@/lib/mission/schema";
+import { bodyOf, NOT_IN_BODY } from "@/lib/mission/kinds/for-each";
 import { renameRootIdentifier } from "./expression-rename";
+import { GROUP_FIRST } from "./nodes/group";
 import { newEdgeId, type Size } from "./graph-mapping";
 import { cardGeometry } from "./nodes/card-geometry";
 import { freeOffset, freeSpot, graphRects, nodeRect, type XY } from "./placement";
@@ -70,6 +72,7 @@ export function addNodeAfter(
   if (kind === "trigger") return { error: "A trigger cannot follow another step: it is where a run starts." };
   const port = nodeOutputs(source).find((p) => p.handle === handle);
   if (!port) return { error: `${sourceId} has no output called ${handle ?? "(default)"}.` };
+  if (source.parentId !== undefined) return addInside(graph, source.parentId, kind, measured, { id: sourceId, handle });
   const id = nextNodeId(
     graph.nodes.map((n) => n.id),
     kind,
@@ -109,9 +112,42 @@ export function addNodeAfter(
   return { graph: { ...graph, nodes: [...nodes, node], edges: [...edges, edge] }, id };
 }
 
-/** Removes nodes (with every edge touching them) and edges. */
+/**
+ * Adds a step of `kind` inside For each `forEachId`, right of `after` (a step inside it) and
+ * connected from it; without `after`, after the group's last step, or first in an empty group.
+ */
+export function addInside(
+  graph: MissionGraph,
+  forEachId: string,
+  kind: NodeKind,
+  measured: Measured = {},
+  after?: { id: string; handle: string | undefined },
+): { graph: MissionGraph; id: string } | { error: string } {
+  if (NOT_IN_BODY.has(kind)) return { error: `${getNodeKind(kind).label} steps cannot run inside a For each.` };
+  const body = bodyOf(graph, forEachId);
+  const lastId = after?.id ?? body.exits[body.exits.length - 1];
+  const last = graph.nodes.find((n) => n.id === lastId);
+  const id = nextNodeId(
+    graph.nodes.map((n) => n.id),
+    kind,
+  );
+  const from = last ? nodeRect(last, measured) : null;
+  const position = from ? { x: from.x + from.width + LAYER_GAP, y: from.y } : GROUP_FIRST;
+  const node: MissionNode = { ...createNode(kind, id, { x: 0, y: 0 }), parentId: forEachId, position: round(position) };
+  const edges = [...graph.edges];
+  if (last) {
+    const handle = after ? after.handle : (throughPort(last) ?? undefined);
+    const edge: MissionEdge = { id: newEdgeId({ edges }, last.id, id, handle), source: last.id, target: id };
+    if (handle) edge.sourceHandle = handle;
+    edges.push(edge);
+  }
+  return { graph: { ...graph, nodes: [...graph.nodes, node], edges }, id };
+}
+
+/** Removes nodes (with every edge touching them, and the steps inside a For each removed) and edges. */
 export function deleteElements(graph: MissionGraph, nodeIds: Iterable<string>, edgeIds: Iterable<string> = []): MissionGraph {
   const nodes = new Set(nodeIds);
+  for (const n of graph.nodes) if (n.parentId !== undefined && nodes.has(n.parentId)) nodes.add(n.id);
   const edges = new Set(edgeIds);
   if (!nodes.size && !edges.size) return graph;
   const keptNodes = graph.nodes.filter((n) => !nodes.has(n.id));

@@ -1,11 +1,13 @@
 "use client";
 
 import type { ComponentType } from "react";
-import { Bot, Calculator, Flag, GitBranch, Hourglass, ShieldCheck, Wrench, Zap, type LucideIcon } from "lucide-react";
+import { Bot, Calculator, Flag, GitBranch, Hourglass, Repeat, ShieldCheck, Workflow, Wrench, Zap, type LucideIcon } from "lucide-react";
 import type { NodeKind } from "@/lib/mission/schema";
 import { ActionForm } from "./inspector/action-form";
 import { ApprovalForm } from "./inspector/approval-form";
+import { CallForm } from "./inspector/call-form";
 import { ConditionForm } from "./inspector/condition-form";
+import { ForEachForm } from "./inspector/for-each-form";
 import type { FormProps } from "./inspector/form-props";
 import { TransformForm } from "./inspector/transform-form";
 import { TriggerForm } from "./inspector/trigger-form";
@@ -33,6 +35,8 @@ export const kindViews: { [K in NodeKind]: KindView<K> } = {
   action: { Icon: Wrench, Form: ActionForm },
   transform: { Icon: Calculator, Form: TransformForm },
   wait: { Icon: Hourglass, Form: WaitForm },
+  call: { Icon: Workflow, Form: CallForm },
+  forEach: { Icon: Repeat, Form: ForEachForm },
   verdict: { Icon: Flag, Form: VerdictForm },
 };
 

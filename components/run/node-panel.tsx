@@ -7,7 +7,7 @@ import { approvalProgress } from "@/lib/decisions/rules";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
-import { elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { childRunsOf, elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
 import { StatusPill } from "./status-style";
 import { ToolCallView } from "./tool-call-view";
 import { record, toolCallsOf } from "./tool-calls";
@@ -48,8 +48,10 @@ export function NodePanel({
   const tone = kindTone(node.kind);
   const mine = decisions.filter((d) => d.nodeId === node.id);
   const waitingFor = state.status === "waiting" ? (state.decisionId ?? mine.find((d) => d.status === "pending")?.id ?? null) : null;
-  const duration = state.reusedFrom ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
+  // A step inside a For each gets its state once, over all items: it has no duration of its own.
+  const duration = state.reusedFrom || node.parentId !== undefined ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
+  const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
   const lastCall = calls.at(-1);
   const showInRail = onShowObservation
     ? (id: number) => {
@@ -61,20 +63,21 @@ export function NodePanel({
 
   if (state.status === "waiting" && state.until) {
     return (
-      <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" data-testid="waiting-card" data-until={state.until}>
-        <div className="flex items-start gap-3 rounded-xl bg-amber-50 px-4 py-3">
-          <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
-            <Hourglass className="size-5" aria-hidden />
-          </span>
-          <div className="min-w-0 flex-1">
-            <h3 className="text-sm font-semibold text-amber-950">Waiting until {new Date(state.until).toLocaleString()}</h3>
-            <p className="mt-0.5 text-xs text-amber-900">
-              <span className="font-medium">{node.data.label || node.id}</span> goes on by itself then; a restart does not change the time.
-            </p>
-          </div>
-          <CloseButton onClose={onClose} />
-        </div>
-      </div>
+      <WaitingCard title={`Waiting until ${new Date(state.until).toLocaleString()}`} onClose={onClose} attrs={{ "data-testid": "waiting-card", "data-until": state.until }}>
+        <span className="font-medium">{node.data.label || node.id}</span> goes on by itself then; a restart does not change the time.
+      </WaitingCard>
+    );
+  }
+
+  if (state.status === "waiting" && state.childRunId) {
+    return (
+      <WaitingCard title="Waiting for its child run" onClose={onClose} attrs={{ "data-testid": "child-card", "data-child": state.childRunId }}>
+        <span className="font-medium">{node.data.label || node.id}</span> goes on when child run{" "}
+        <Link href={`/runs/${state.childRunId}`} className="font-mono font-medium underline">
+          {state.childRunId.slice(0, 8)}
+        </Link>{" "}
+        ends, with its verdict and outputs.
+      </WaitingCard>
     );
   }
 
@@ -137,7 +140,7 @@ export function NodePanel({
         <div className="flex items-center justify-between">
           <StatusPill status={state.status} />
           <span className="tabular-nums text-slate-600">
-            {state.reusedFrom ? "" : formatDuration(duration)}
+            {state.reusedFrom || node.parentId !== undefined ? "" : formatDuration(duration)}
             {state.tokensIn + state.tokensOut > 0 ? ` · ${formatTokens(state.tokensIn + state.tokensOut)} tokens (${state.tokensIn} in, ${state.tokensOut} out)` : ""}
           </span>
         </div>
@@ -150,6 +153,23 @@ export function NodePanel({
             </Link>
             : not executed in this run.
           </p>
+        ) : null}
+        {children.length ? (
+          <div className="border-t border-slate-100 pt-2.5" data-testid="node-child-runs">
+            <p className="mb-1.5 text-[11px] text-slate-500">{children.length === 1 ? "The child run it started:" : `The ${children.length} child runs it started, one per item that reached it:`}</p>
+            <ul className="space-y-1">
+              {children.map((c) => (
+                <li key={c.runId}>
+                  <Link href={`/runs/${c.runId}`} className="flex items-center justify-between gap-2 rounded-md border border-slate-200 px-2 py-1.5 hover:bg-slate-50" data-testid="node-child-run" data-child={c.runId}>
+                    <code className="truncate font-mono text-[11px]">{c.step}</code>
+                    <span className="inline-flex shrink-0 items-center gap-0.5 font-medium text-brand-700">
+                      Run <span className="font-mono">{c.runId.slice(0, 8)}</span> <ArrowRight className="size-3" />
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </div>
         ) : null}
         {lastCall && node.kind === "action" ? (
           <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">
@@ -194,5 +214,23 @@ function CloseButton({ onClose }: { onClose: () => void }) {
     <button type="button" onClick={onClose} className="rounded p-1 text-slate-500 hover:bg-slate-100" aria-label="Close">
       <X className="size-4" />
     </button>
+  );
+}
+
+/** A step waiting for something other than a decision (a time, a child run): what, and that it goes on by itself. */
+function WaitingCard({ title, onClose, attrs, children }: { title: string; onClose: () => void; attrs: Record<`data-${string}`, string>; children: ReactNode }) {
+  return (
+    <div className="w-80 rounded-xl border border-amber-300 bg-white shadow-xl" {...attrs}>
+      <div className="flex items-start gap-3 rounded-xl bg-amber-50 px-4 py-3">
+        <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-amber-100 text-amber-700">
+          <Hourglass className="size-5" aria-hidden />
+        </span>
+        <div className="min-w-0 flex-1">
+          <h3 className="text-sm font-semibold text-amber-950">{title}</h3>
+          <p className="mt-0.5 text-xs text-amber-900">{children}</p>
+        </div>
+        <CloseButton onClose={onClose} />
+      </div>
+    </div>
   );
 }

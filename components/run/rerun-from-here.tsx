@@ -14,7 +14,8 @@ import type { NodeRunState } from "./run-state";
 
 /** A finished run can be re-run from a node that ran in it (the server checks the same). */
 export function canRerunFrom(node: MissionNode, state: NodeRunState | undefined): boolean {
-  return node.kind !== "trigger" && (state?.status === "succeeded" || state?.status === "failed");
+  // A step inside a For each runs only as part of its items: the server refuses a re-run from it.
+  return node.kind !== "trigger" && node.parentId === undefined && (state?.status === "succeeded" || state?.status === "failed");
 }
 
 /**

@@ -10,10 +10,13 @@ import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { InverseZoom } from "@/components/editor/inverse-zoom";
+import { groupSizes } from "@/components/editor/nodes/group";
 import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
 const UNKNOWN_NODE = emptyNodeState();
+/** How much lower the steps inside a For each sit on the run view than in the editor. */
+const RUN_GROUP_DROP = 56;
 
 type Size = { width: number; height: number };
 
@@ -26,7 +29,13 @@ function createRunNodeMapper() {
     view: { live: boolean; at: number | null; selectedNode: string | null; measured: Readonly<Record<string, Size>> },
   ): RunFlowNode[] => {
     const next = new Map<string, RunFlowNode>();
+    // A For each is a group around the steps inside it, as in the editor; its run card is taller
+    // than its editor card (state, item counts), so the steps inside sit lower.
+    const placed = graph.nodes.map((n) => (n.parentId === undefined ? n : { ...n, position: { x: n.position.x, y: n.position.y + RUN_GROUP_DROP } }));
+    const positions = new Map(placed.map((n) => [n.id, n.position]));
+    const groups = groupSizes({ nodes: placed }, view.measured);
     const out = graph.nodes.map((node): RunFlowNode => {
+      const group = groups.get(node.id);
       const state = states[node.id] ?? UNKNOWN_NODE;
       const size = view.measured[node.id];
       const selected = view.selectedNode === node.id;
@@ -38,18 +47,22 @@ function createRunNodeMapper() {
         prev.data.live === view.live &&
         prev.data.at === view.at &&
         prev.selected === selected &&
-        prev.measured === size
+        prev.measured === size &&
+        prev.style?.width === group?.width &&
+        prev.style?.height === group?.height
           ? prev
           : {
               id: node.id,
               type: RUN_NODE_TYPE,
-              position: node.position,
+              position: positions.get(node.id) ?? node.position,
               data: { node, state, live: view.live, at: view.at },
               selected,
               draggable: false,
               connectable: false,
               deletable: false,
               ...(size ? { measured: size } : {}),
+              ...(group ? { style: { width: group.width, height: group.height }, className: "run-group" } : {}),
+              ...(node.parentId !== undefined ? { parentId: node.parentId, extent: "parent" as const } : {}),
             };
       next.set(node.id, flow);
       return flow;

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User } from "lucide-react";
+import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
@@ -23,6 +23,8 @@ export interface HeaderFigures {
   endedAt: string | null;
   /** While the run waits only for a time (Wait steps): the earliest wake-up (ISO). */
   wakesAt?: string | null;
+  /** The run waits only for child runs (Call mission steps). */
+  waitsOnChildren?: boolean;
 }
 
 /** Mission and version, the run's status, verdict and summary, who started it, duration and tokens; Cancel and Re-run. */
@@ -80,7 +82,7 @@ export function RunHeader({
           status={figures.status}
           testId="run-status"
           className={cn("text-[13px]", figures.status === "succeeded" && "bg-slate-100 text-slate-700 ring-slate-200")}
-          {...(figures.status === "succeeded" ? { label: "Completed" } : figures.status === "waiting" && figures.wakesAt ? { label: `Waiting until ${formatWake(figures.wakesAt)}` } : {})}
+          {...(figures.status === "succeeded" ? { label: "Completed" } : figures.status === "waiting" && figures.wakesAt ? { label: `Waiting until ${formatWake(figures.wakesAt)}` } : figures.status === "waiting" && figures.waitsOnChildren ? { label: "Waiting for a child run" } : {})}
         />
         {replaying ? (
           <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-600" data-testid="replay-badge">
@@ -136,13 +138,29 @@ export function RunHeader({
       <dl className="mt-2 flex flex-wrap items-center gap-x-5 gap-y-1 text-xs text-slate-600">
         <Meta icon={<User className="size-3.5" />} label="Started by">
           <span data-testid="run-started-by">
-            {data.startedByName && run.startedVia ? `${data.startedByName}, by ${run.startedVia}` : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
+            {run.parent
+              ? // A child run is started for its parent's requester; the parent link beside says how.
+                (data.startedByName ?? "The calling run")
+              : data.startedByName && run.startedVia
+                ? `${data.startedByName}, by ${run.startedVia}`
+                : (data.startedByName ?? startedByChannel(run.channel, run.startedVia ?? null))}
           </span>
           <span className="text-slate-400"> · </span>
           <time dateTime={started.toISOString()} title={started.toLocaleString()}>
             {started.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" })}
           </time>
         </Meta>
+        {run.parent ? (
+          <Meta icon={<Workflow className="size-3.5" />} label="Called by">
+            <span data-testid="run-parent">
+              Started by run{" "}
+              <Link href={`/runs/${run.parent.runId}`} className="font-mono font-medium text-brand-700 hover:underline">
+                {run.parent.runId.slice(0, 8)}
+              </Link>{" "}
+              step <code className="font-mono text-slate-700">{run.parent.nodeId}</code>
+            </span>
+          </Meta>
+        ) : null}
         {run.rerunOf ? (
           <Meta icon={<Recycle className="size-3.5" />} label="Re-run of">
             <span data-testid="run-rerun-of">

@@ -10,6 +10,7 @@ import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { portRows } from "@/components/editor/nodes/card-geometry";
 import { cn } from "@/components/ui/cn";
+import { ChildRunRow } from "./child-run";
 import { elapsedMs, formatDuration, formatTokens, formatWake, type NodeRunState } from "./run-state";
 import { STATUS_TONES, StatusIcon } from "./status-style";
 import { useNow } from "./use-now";
@@ -151,6 +152,16 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
         </p>
       )}
 
+      {state.iterations ? (
+        <div className="flex items-center gap-1.5 border-t border-orange-200 bg-orange-50 px-3.5 py-1 text-[11px] font-medium text-orange-900" data-testid={`node-iterations-${node.id}`}>
+          <span className="tabular-nums">
+            {state.iterations.succeeded + state.iterations.failed}
+            {state.iterations.total !== null ? ` of ${state.iterations.total}` : ""} items done
+          </span>
+          {state.iterations.failed ? <span className="tabular-nums text-red-700">· {state.iterations.failed} failed</span> : null}
+        </div>
+      ) : null}
+
       {state.reusedFrom ? (
         <div
           className="flex items-center gap-1.5 border-t border-slate-100 bg-slate-50 px-3.5 py-1 text-[11px] font-medium text-slate-600"
@@ -161,6 +172,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
           Reused from run <code className="font-mono">{state.reusedFrom.slice(0, 8)}</code>
         </div>
       ) : null}
+
+      {state.childRunId ? <ChildRunRow nodeId={node.id} runId={state.childRunId} /> : null}
 
       {state.status === "waiting" ? (
         <div className="flex items-center gap-1.5 border-t border-amber-200 bg-amber-50 px-3.5 py-1.5 text-xs font-medium text-amber-900">
@@ -180,6 +193,8 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
             <span data-testid={`node-until-${node.id}`} title={state.until}>
               Wakes at {formatWake(state.until)}
             </span>
+          ) : state.childRunId ? (
+            "Waiting for the child run"
           ) : (
             "Waiting for a decision"
           )}

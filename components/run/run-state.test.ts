@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { deriveRunState, formatDuration, mergeObservations, replayMarkers, wakesAt, withApprovalProgress } from "./run-state";
+import { childRunsOf, deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -169,6 +169,22 @@ describe("deriveRunState", () => {
     expect(s.status).toBe("running");
   });
 
+  it("counts a For each's items as they end, then takes its final counts", () => {
+    nextId = 1;
+    const loop = { id: "lines", kind: "forEach", position: { x: 0, y: 0 }, data: { label: "For each", items: "[1, 2, 3]", concurrency: 2, onFailure: "collect", maxItems: 10, result: "" } } as const;
+    const withLoop: MissionGraph = { ...graph, nodes: [...graph.nodes, loop] };
+    const item = (s: number, index: number, status: string) =>
+      obs({ at: t(s), nodeId: "lines", kind: "text", text: `lines[${index}] ${status}`, data: { forEach: { index, status } } });
+    const running = [obs({ at: t(1), nodeId: "lines", data: { status: "running", total: 3 } }), item(2, 1, "succeeded"), item(2, 0, "failed")];
+    const midway = deriveRunState(withLoop, running).nodes.lines;
+    expect(midway?.iterations).toEqual({ total: 3, succeeded: 1, failed: 1 });
+    // Item lines are not a Worker's text.
+    expect(midway?.reasoning).toBe("");
+    const ended = deriveRunState(withLoop, [...running, item(3, 2, "succeeded"), obs({ at: t(3), nodeId: "lines", data: { status: "succeeded", iterations: { total: 3, succeeded: 2, failed: 1 } } })]);
+    expect(ended.nodes.lines?.iterations).toEqual({ total: 3, succeeded: 2, failed: 1 });
+    expect(ended.nodes.lines?.status).toBe("succeeded");
+  });
+
   it("marks skipped branches pruned and a failed run's reason", () => {
     nextId = 200;
     const rows = [
@@ -265,5 +281,41 @@ describe("what a waiting run waits for", () => {
     ];
     expect(wakesAt(deriveRunState(graph, both))).toBeNull();
     expect(wakesAt(deriveRunState(graph, both.slice(0, 1)))).toBeNull();
+  });
+});
+
+describe("a step waiting for a child run", () => {
+  it("keeps the child's id, and the run waits on children only when every waiting step does", () => {
+    nextId = 980;
+    const calling = [
+      obs({ at: t(0), text: "Run started", data: { status: "running" } }),
+      obs({ at: t(1), nodeId: "approval", data: { status: "waiting", childRunId: "c-1" } }),
+    ];
+    expect(deriveRunState(graph, calling).nodes.approval?.childRunId).toBe("c-1");
+    expect(waitsOnChildren(deriveRunState(graph, calling))).toBe(true);
+    const alsoDecision = [...calling, obs({ at: t(2), nodeId: "trigger", data: { status: "waiting", decisionId: "d1" } })];
+    expect(waitsOnChildren(deriveRunState(graph, alsoDecision))).toBe(false);
+    const done = [...calling, obs({ at: t(3), nodeId: "approval", data: { status: "succeeded", childRunId: "c-1", outcome: "ok" } })];
+    expect(deriveRunState(graph, done).nodes.approval).toMatchObject({ status: "succeeded", childRunId: "c-1" });
+    expect(waitsOnChildren(deriveRunState(graph, done))).toBe(false);
+  });
+});
+
+describe("childRunsOf", () => {
+  it("lists a Call's child runs once each: one at the top level, one per item inside a For each", () => {
+    const list = [
+      obs({ at: t(1), nodeId: "call", data: { status: "waiting", childRunId: "c-top" } }),
+      obs({ at: t(2), nodeId: "call", data: { status: "succeeded", childRunId: "c-top", outcome: "ok" } }),
+      obs({ at: t(3), nodeId: "escalate", kind: "text", data: { childStatus: "waiting", childRunId: "c-1", step: "tickets[1].escalate" } }),
+      obs({ at: t(4), nodeId: "escalate", kind: "text", data: { childStatus: "waiting", childRunId: "c-3", step: "tickets[3].escalate" } }),
+      obs({ at: t(5), nodeId: "escalate", kind: "text", data: { childStatus: "succeeded", childRunId: "c-1", step: "tickets[1].escalate" } }),
+      obs({ at: t(5), nodeId: "escalate", data: { status: "succeeded", iterations: { succeeded: 2, failed: 0, skipped: 2 } } }),
+    ];
+    expect(childRunsOf(list, "call")).toEqual([{ runId: "c-top", step: "call" }]);
+    expect(childRunsOf(list, "escalate")).toEqual([
+      { runId: "c-1", step: "tickets[1].escalate" },
+      { runId: "c-3", step: "tickets[3].escalate" },
+    ]);
+    expect(childRunsOf(list, "other")).toEqual([]);
   });
 });

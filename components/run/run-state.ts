@@ -40,6 +40,10 @@ export interface NodeRunState {
   approvals: { count: number; required: number } | null;
   /** While it waits for a time (a Wait step): when it wakes up (ISO), from its waiting status Observation's `until`. */
   until: string | null;
+  /** The child run it started (a Call mission step), from its status Observations' `childRunId`. */
+  childRunId: string | null;
+  /** A For each: its items so far (`total` once the list is known), from its per-item Observations. */
+  iterations: { total: number | null; succeeded: number; failed: number } | null;
 }
 
 export type EdgeState = "taken" | "active" | "pruned" | "idle";
@@ -63,6 +67,8 @@ export function sameNodeState(a: NodeRunState, b: NodeRunState): boolean {
   for (const k of Object.keys(a) as (keyof NodeRunState)[]) {
     if (k === "approvals") {
       if (a.approvals?.count !== b.approvals?.count || a.approvals?.required !== b.approvals?.required) return false;
+    } else if (k === "iterations") {
+      if (a.iterations?.total !== b.iterations?.total || a.iterations?.succeeded !== b.iterations?.succeeded || a.iterations?.failed !== b.iterations?.failed) return false;
     } else if (a[k] !== b[k]) return false;
   }
   return true;
@@ -85,6 +91,8 @@ export function emptyNodeState(): NodeRunState {
     reusedFrom: null,
     approvals: null,
     until: null,
+    childRunId: null,
+    iterations: null,
   };
 }
 
@@ -136,6 +144,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
       case "status": {
         if (typeof data.decisionId === "string") node.decisionId = data.decisionId;
         if (typeof data.reusedFrom === "string") node.reusedFrom = data.reusedFrom;
+        if (typeof data.childRunId === "string") node.childRunId = data.childRunId;
         if (typeof data.status !== "string" || !NODE_STATES.includes(data.status)) break;
         const status = data.status as NodeStatus;
         node.status = status;
@@ -147,6 +156,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         }
         if (status === "failed") node.error = typeof data.error === "string" ? data.error : o.text;
         if (status === "succeeded") node.port = recordedPort(data) ?? node.port;
+        foldIterations(node, data);
         break;
       }
       case "decision":
@@ -159,6 +169,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
         break;
       case "reasoning":
       case "text": {
+        if (foldItem(node, data)) break;
         // A new model step starts a new paragraph; the node shows the latest one as it streams.
         if (reasoningStep.get(o.nodeId as string) !== data.step) node.reasoning = "";
         reasoningStep.set(o.nodeId as string, data.step);
@@ -179,6 +190,25 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
   return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
+}
+
+/** A For each's status: the list's length when it starts, every count when it ends. */
+function foldIterations(node: NodeRunState, data: Record<string, unknown>): void {
+  const counts = record(data.iterations);
+  const total = typeof data.total === "number" ? data.total : typeof counts.total === "number" ? counts.total : null;
+  if (total === null) return;
+  const succeeded = typeof counts.succeeded === "number" ? counts.succeeded : (node.iterations?.succeeded ?? 0);
+  const failed = typeof counts.failed === "number" ? counts.failed : (node.iterations?.failed ?? 0);
+  node.iterations = { total, succeeded, failed };
+}
+
+/** One item of a For each ended (its `text` Observation's `forEach`); false for any other text. */
+function foldItem(node: NodeRunState, data: Record<string, unknown>): boolean {
+  const item = record(data.forEach);
+  if (typeof item.index !== "number") return false;
+  const it = node.iterations ?? { total: null, succeeded: 0, failed: 0 };
+  node.iterations = item.status === "failed" ? { ...it, failed: it.failed + 1 } : { ...it, succeeded: it.succeeded + 1 };
+  return true;
 }
 
 /** A wake-up time as people read it: the time of day today, with the date on another day. */
@@ -371,4 +401,32 @@ export function mergeObservations(list: readonly RunObservation[], incoming: rea
     out.splice(lo, 0, o);
   }
   return out ?? list;
+}
+
+/** Every step the run waits on waits for a child run (Call mission steps). */
+export function waitsOnChildren(state: Pick<RunState, "nodes">): boolean {
+  const waiting = Object.values(state.nodes).filter((n) => n.status === "waiting");
+  return waiting.length > 0 && waiting.every((n) => n.childRunId !== null);
+}
+
+export interface ChildRunLink {
+  runId: string;
+  /** The step that started it: the Call's id, or its item-scoped id inside a For each (`tickets[3].escalate`). */
+  step: string;
+}
+
+/**
+ * The child runs a Call mission step started, in the order they started, from its Observations'
+ * `childRunId`: one for a step at the top level, one per item that reached it inside a For each.
+ * Their state is the child's own (its page): a parent reports a child's start and success only.
+ */
+export function childRunsOf(observations: readonly RunObservation[], nodeId: string): ChildRunLink[] {
+  const byRun = new Map<string, ChildRunLink>();
+  for (const o of observations) {
+    if (o.nodeId !== nodeId) continue;
+    const data = record(o.data);
+    if (typeof data.childRunId !== "string") continue;
+    if (!byRun.has(data.childRunId)) byRun.set(data.childRunId, { runId: data.childRunId, step: typeof data.step === "string" ? data.step : nodeId });
+  }
+  return [...byRun.values()];
 }

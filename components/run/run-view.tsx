@@ -18,7 +18,7 @@ import { ReplayScrubber } from "./replay-scrubber";
 import { canRerunFrom, RerunFromHere } from "./rerun-from-here";
 import { RunCanvas } from "./run-canvas";
 import { RunHeader } from "./run-header";
-import { deriveRunState, replayMarkers, stateFromRun, wakesAt, withApprovalProgress } from "./run-state";
+import { deriveRunState, replayMarkers, stateFromRun, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
 import type { RunPageData } from "./types";
 import { useObservationStream } from "./use-observation-stream";
 
@@ -179,6 +179,7 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
           startedAt: full.startedAt,
           endedAt: replayAt === null ? full.endedAt : new Date(replayAt).toISOString(),
           wakesAt: wakesAt(shown),
+          waitsOnChildren: waitsOnChildren(shown),
         }}
         connection={stream.connection}
         replaying={replayAt !== null}

@@ -173,6 +173,28 @@ server.registerTool(
   },
 );
 
+// Support tickets still open, for digests (issue #13's "Daily open-ticket digest"): fixed, read-only.
+const OPEN_TICKETS = [
+  { ticketId: "T-301", email: "dana@example.com", subject: "Refund for the mug set not received yet", amount: 42.5, openedDaysAgo: 1 },
+  { ticketId: "T-302", email: "marcus.lee@example.com", subject: "Headphones stopped charging", amount: 129.9, openedDaysAgo: 3 },
+  { ticketId: "T-303", email: "priya.natarajan@example.com", subject: "Which size is the yoga strap?", amount: 0, openedDaysAgo: 0 },
+  { ticketId: "T-304", email: "lena.fischer@example.com", subject: "One oak chair arrived scratched", amount: 100, openedDaysAgo: 6 },
+];
+
+server.registerTool(
+  "list_open_tickets",
+  {
+    title: "List open tickets",
+    description: "Support tickets still open: id, customer email, subject, the amount at stake (EUR) and how many days it has been open.",
+    inputSchema: {},
+    outputSchema: {
+      tickets: z.array(z.object({ ticketId: z.string(), email: z.string(), subject: z.string(), amount: z.number(), openedDaysAgo: z.number() })),
+    },
+    annotations: READ_ONLY,
+  },
+  async () => ok({ tickets: OPEN_TICKETS }),
+);
+
 server.registerTool(
   "add_note",
   {

@@ -9,7 +9,7 @@ const ALL: NodeKind[] = missionNodeSchema.options.map((o) => o.shape.kind.value)
 
 describe("the node-kind registry", () => {
   it("has one entry per kind in the schema, in palette order", () => {
-    expect(nodeKinds.map((k) => k.kind)).toEqual(["trigger", "worker", "transform", "condition", "approval", "action", "wait", "verdict"]);
+    expect(nodeKinds.map((k) => k.kind)).toEqual(["trigger", "worker", "transform", "condition", "approval", "action", "wait", "forEach", "call", "verdict"]);
     expect([...nodeKinds.map((k) => k.kind)].sort()).toEqual([...ALL].sort());
     for (const kind of ALL) expect(getNodeKind(kind).kind).toBe(kind);
   });
@@ -22,7 +22,7 @@ describe("the node-kind registry", () => {
       // A real lucide-react export, so the palette can render it by name.
       expect(typeof (lucide as Record<string, unknown>)[k.icon], `${k.kind} icon ${k.icon}`).toBe("object");
     }
-    expect(nodeKinds.map((k) => k.icon)).toEqual(["Zap", "Bot", "Calculator", "GitBranch", "ShieldCheck", "Wrench", "Hourglass", "Flag"]);
+    expect(nodeKinds.map((k) => k.icon)).toEqual(["Zap", "Bot", "Calculator", "GitBranch", "ShieldCheck", "Wrench", "Hourglass", "Repeat", "Workflow", "Flag"]);
   });
 
   it("gives default data that the schema accepts", () => {

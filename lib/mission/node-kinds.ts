@@ -5,7 +5,9 @@ import {
   outcomeLabel,
   actionDataSchema,
   approvalDataSchema,
+  callDataSchema,
   conditionDataSchema,
+  forEachDataSchema,
   transformDataSchema,
   triggerDataSchema,
   verdictDataSchema,
@@ -395,6 +397,66 @@ const wait: NodeKindSpec<"wait"> = {
   },
 };
 
+const forEach: NodeKindSpec<"forEach"> = {
+  kind: "forEach",
+  label: "For each",
+  description: "Runs the steps inside it once per item of a list, some at once, and gives the list of their results.",
+  icon: "Repeat",
+  color: "orange",
+  schema: forEachDataSchema,
+  defaultData: () => forEachDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) => `Each of ${data.items || "…"} · ${data.concurrency} at once · on failure ${data.onFailure}`,
+  readable: () => [{ path: "", detail: "list of the items' results" }],
+  // With no steps inside it maps each item by its result expression, so it validates on its own.
+  example: (upstream) => ({ label: `For each after ${upstream}`, items: "[1, 2, 3]", concurrency: 2, onFailure: "collect", maxItems: 10, result: "item * 2" }),
+  stateChanging: false,
+  exprFields: (data) =>
+    (["items", "result"] as const)
+      .filter((key) => data[key].trim() !== "")
+      .map((key) => ({ path: [key], expression: data[key] })),
+  check(data) {
+    return data.items.trim() === "" ? [{ path: ["items"], message: "write the expression that gives the list to go over" }] : [];
+  },
+};
+
+const call: NodeKindSpec<"call"> = {
+  kind: "call",
+  label: "Call mission",
+  description: "Runs another mission's published version as a child run with the input you map, and goes on with its verdict and outputs.",
+  icon: "Workflow",
+  color: "cyan",
+  schema: callDataSchema,
+  defaultData: () => callDataSchema.parse({}),
+  inputs: true,
+  outputs: () => [DEFAULT_PORT],
+  takes: everyEdge,
+  choosesPort: false,
+  summary: (data) =>
+    data.missionId ? `${data.missionName || data.missionId} · ${data.version === "latest" ? "latest published" : `v${data.version}`} · ${plural(data.input.length, "input")}` : "No mission chosen",
+  readable: () => [
+    { path: "verdict.outcome", detail: "the child's outcome" },
+    { path: "verdict.summary", detail: "the child's summary" },
+    { path: "outputs", detail: "the child's step outputs, by step id" },
+    { path: "runId", detail: "the child run's id" },
+  ],
+  example: (upstream) => ({ label: `Call after ${upstream}`, missionId: "m_example", missionName: "Example", version: 1, input: [{ field: "orderId", expression: "trigger.orderId" }] }),
+  stateChanging: false,
+  exprFields: (data) =>
+    data.input.flatMap((m, i) => (m.expression.trim() === "" ? [] : [{ path: ["input", i, "expression"], expression: m.expression }])),
+  check(data) {
+    const problems = duplicates(data.input, (m) => m.field, (i) => ["input", i, "field"], "input field");
+    if (!data.missionId.trim()) problems.push({ path: ["missionId"], message: "choose the mission this step calls" });
+    data.input.forEach((m, i) => {
+      if (m.expression.trim() === "") problems.push({ path: ["input", i, "expression"], message: `write the expression that gives ${m.field || "this field"}` });
+    });
+    return problems;
+  },
+};
+
 const verdict: NodeKindSpec<"verdict"> = {
   kind: "verdict",
   label: "Verdict",
@@ -433,9 +495,9 @@ const verdict: NodeKindSpec<"verdict"> = {
 };
 
 /** In palette order. */
-export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, verdict];
+export const nodeKinds: readonly AnyNodeKindSpec[] = [trigger, worker, transform, condition, approval, action, wait, forEach, call, verdict];
 
-const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, verdict };
+const byKind: { [K in NodeKind]: NodeKindSpec<K> } = { trigger, worker, action, condition, approval, transform, wait, forEach, call, verdict };
 
 export const NODE_KIND_NAMES: readonly NodeKind[] = nodeKinds.map((k) => k.kind);
 

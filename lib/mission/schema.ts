@@ -11,6 +11,9 @@ export const MAX_NODES = 2_000;
 export const MAX_EDGES = 4_000;
 /** Largest mission document accepted by import, in bytes of JSON. */
 export const MAX_DOCUMENT_BYTES = 1_000_000;
+/** A For each's bounds: a builder's list cannot make a run start more items, or more at once, than these. */
+export const FOR_EACH_MAX_ITEMS = 5_000;
+export const FOR_EACH_MAX_CONCURRENCY = 50;
 
 /** Node ids double as names in expressions (`reason.amount`), so they must be identifiers. */
 export const nodeIdSchema = z
@@ -215,6 +218,34 @@ function missionSchemas(strictness: Strictness) {
     until: expression.default(""),
   });
 
+  /** A Call mission's input: a field of the called mission's trigger, and the expression that gives it. */
+  const callInput = z.object({ field: identifier, expression });
+  const callData = z.object({
+    label: label.default("Call mission"),
+    /** The mission called (its id); it runs as a child run of this one. */
+    missionId: text(100).default(""),
+    /** The called mission's name when it was picked, for the canvas; runs go by `missionId`. */
+    missionName: text(200).default(""),
+    /** The version run: a published version's number, or `latest` (the published one when the run reaches the step, then pinned). */
+    version: z.union([z.literal("latest"), whole(1, 1_000_000)]).default("latest"),
+    input: list(callInput, 50).default([]),
+  });
+
+  /** A For each: its body is the steps whose `parentId` is this node (a group on the canvas). */
+  const forEachData = z.object({
+    label: label.default("For each"),
+    /** An expression giving the list to go over; inside the body `item` is the element, `index` its position. */
+    items: expression.default(""),
+    /** How many items run at once. */
+    concurrency: (draft ? z.number() : z.number().int("must be a whole number").min(1, "must be at least 1").max(FOR_EACH_MAX_CONCURRENCY, `must be at most ${FOR_EACH_MAX_CONCURRENCY} items at once`)).default(5),
+    /** What a failed item does: `stop` fails the step, `skip` leaves it out of the results, `collect` keeps its error in its place. */
+    onFailure: z.enum(["stop", "skip", "collect"]).default("stop"),
+    /** The most items a run may give it; a longer list fails the step before any item runs. */
+    maxItems: (draft ? z.number() : z.number().int("must be a whole number").min(1, "must be at least 1").max(FOR_EACH_MAX_ITEMS, `must be at most ${FOR_EACH_MAX_ITEMS.toLocaleString("en-US")}`)).default(1_000),
+    /** An expression giving each item's result (it reads `item`, `index` and the body's steps); empty: the output of the body's last step. */
+    result: expression.default(""),
+  });
+
   const verdictFields = z.object({
     label: label.default("Verdict"),
     /** Identifiers: what the `outcome` expression gives and what the run records. */
@@ -237,7 +268,8 @@ function missionSchemas(strictness: Strictness) {
       });
 
   const position = z.object({ x: z.number().finite(), y: z.number().finite() });
-  const nodeBase = { id: nodeId, position };
+  /** A step inside a group: the id of the For each whose body it is (React Flow's parentId; its position is then relative to the group). */
+  const nodeBase = { id: nodeId, position, parentId: nodeId.optional() };
   const node = z.discriminatedUnion("kind", [
     z.object({ ...nodeBase, kind: z.literal("trigger"), data: triggerData }),
     z.object({ ...nodeBase, kind: z.literal("worker"), data: workerData }),
@@ -246,6 +278,8 @@ function missionSchemas(strictness: Strictness) {
     z.object({ ...nodeBase, kind: z.literal("approval"), data: approvalData }),
     z.object({ ...nodeBase, kind: z.literal("transform"), data: transformData }),
     z.object({ ...nodeBase, kind: z.literal("wait"), data: waitData }),
+    z.object({ ...nodeBase, kind: z.literal("call"), data: callData }),
+    z.object({ ...nodeBase, kind: z.literal("forEach"), data: forEachData }),
     z.object({ ...nodeBase, kind: z.literal("verdict"), data: verdictData }),
   ]);
 
@@ -266,7 +300,7 @@ function missionSchemas(strictness: Strictness) {
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, verdictData, node, edge, graph };
+  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, forEachData, callInput, callData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
@@ -285,6 +319,9 @@ export const approvalDataSchema = version.approvalData;
 export const transformValueSchema = version.transformValue;
 export const transformDataSchema = version.transformData;
 export const waitDataSchema = version.waitData;
+export const callInputSchema = version.callInput;
+export const callDataSchema = version.callData;
+export const forEachDataSchema = version.forEachData;
 export const verdictDataSchema = version.verdictData;
 export const missionNodeSchema = version.node;
 export const missionEdgeSchema = version.edge;
@@ -305,6 +342,8 @@ export type ConditionData = NodeData<"condition">;
 export type ApprovalData = NodeData<"approval">;
 export type TransformData = NodeData<"transform">;
 export type WaitData = NodeData<"wait">;
+export type CallData = NodeData<"call">;
+export type ForEachData = NodeData<"forEach">;
 export type VerdictData = NodeData<"verdict">;
 
 /** What people read for a verdict outcome: its label, else the identifier itself. */

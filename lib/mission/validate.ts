@@ -1,6 +1,7 @@
 import { formatPath, type FieldProblem } from "@/lib/errors";
 import { expressionCostProblem, expressionReferences, parseExpression, RESERVED_IDENTIFIERS, SCOPE_SKIPPED, SCOPE_TRIGGER } from "./expressions";
 import { locateJsonError } from "./json-position";
+import { groupProblems, SCOPE_INDEX, SCOPE_ITEM } from "./kinds/for-each";
 import { findCycles, indexGraph, reachableFrom, upstreamQuery, type GraphEdgeLike, type GraphIndex } from "./graph";
 import { APPROVED_PORT_ID, checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs } from "./node-kinds";
 import { MAX_DOCUMENT_BYTES, missionEdgeSchema, missionGraphSchema, missionNodeSchema, type MissionEdge, type MissionGraph, type MissionNode, type NodeKind } from "./schema";
@@ -281,10 +282,13 @@ function structureProblems(
       message: `these steps form a cycle, so none of them could ever run: ${[...cycle, first].join(" → ")}`,
     });
   }
+  // A step inside a For each runs when its For each does (kinds/for-each.ts checks the group itself).
+  const parentOf = (id: string) => parsedOf.get(id)?.parentId;
   if (triggers.length > 0 && haveEdges) {
     const reached = reachableFrom(index, skeleton.filter((s) => s.kind === "trigger").map((s) => s.id));
     for (const s of skeleton) {
-      if (!reached.has(s.id)) problems.push({ nodeId: s.id, path: `nodes[${s.index}]`, message: `this step is disconnected and will never run: ${s.id}` });
+      const parent = parentOf(s.id);
+      if (!reached.has(s.id) && !(parent !== undefined && reached.has(parent))) problems.push({ nodeId: s.id, path: `nodes[${s.index}]`, message: `this step is disconnected and will never run: ${s.id}` });
     }
   }
 
@@ -302,8 +306,15 @@ function structureProblems(
     }
   }
 
-  // Per node: data rules, tools, expressions and what they may read.
-  const isUpstream = upstreamQuery(index);
+  problems.push(...groupProblems({ nodes, edges }, new Set(kindOf.keys())));
+
+  // Per node: data rules, tools, expressions and what they may read. A step inside a For each also
+  // reads the current `item` and `index`, and what its For each reads.
+  const upstream = upstreamQuery(index);
+  const isUpstream = (nodeId: string, candidate: string) => {
+    const parent = parentOf(nodeId);
+    return upstream(nodeId, candidate) || (parent !== undefined && (candidate === parent ? false : upstream(parent, candidate)));
+  };
   for (const s of skeleton) {
     const node = parsedOf.get(s.id);
     if (!node) continue;
@@ -328,6 +339,10 @@ function structureProblems(
       if (costly) problems.push({ nodeId: s.id, path: at(field.path), message: `the expression ${costly}` });
       const refs = expressionReferences(field.expression);
       for (const root of refs.roots) {
+        const itemResult = node.kind === "forEach" && field.path[0] === "result";
+        if ((root === SCOPE_ITEM || root === SCOPE_INDEX) && (node.parentId !== undefined || itemResult)) continue;
+        // An item's result reads the steps inside its For each.
+        if (itemResult && parentOf(root) === s.id) continue;
         const message = referenceProblem(root, s.id, kindOf, isUpstream, false);
         if (message) problems.push({ nodeId: s.id, path: at(field.path), message });
       }

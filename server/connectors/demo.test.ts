@@ -61,14 +61,14 @@ describe.each(testDatabases())("registerDemoConnectors on $name", (tdb) => {
     const views = await listConnectors(database.db);
     expect(views.map((v) => [v.name, v.serverName, v.toolCounts.approved])).toEqual([
       ["commerce", "steward-demo-commerce", 4],
-      ["crm", "steward-demo-crm", 4],
+      ["crm", "steward-demo-crm", 5],
       ["knowledge", "steward-demo-knowledge", 2],
     ]);
   }, 120_000);
 
   it("declares annotations that gate exactly the state-changing tools", async () => {
     const tools = new Map((await port.listTools()).map((t) => [t.ref, t]));
-    for (const ref of ["commerce.get_order", "commerce.get_payment", "commerce.list_refunds", "crm.get_customer", "crm.get_history", "crm.list_notes", "knowledge.search_policies", "knowledge.get_clause"]) {
+    for (const ref of ["commerce.get_order", "commerce.get_payment", "commerce.list_refunds", "crm.get_customer", "crm.get_history", "crm.list_notes", "crm.list_open_tickets", "knowledge.search_policies", "knowledge.get_clause"]) {
       expect(tools.get(ref)).toMatchObject({ policy: "autonomous", annotations: { readOnlyHint: true } });
     }
     expect(tools.get("commerce.issue_refund")).toMatchObject({

@@ -1,6 +1,7 @@
 import "server-only";
 import { outcomeLabelsOf } from "@/lib/mission/schema";
 import { indexGraph, type GraphIndex } from "@/lib/mission/graph";
+import { topLevel } from "@/lib/mission/kinds/for-each";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
 import { APPROVED_PORT_ID, edgeTaken } from "@/lib/mission/node-kinds";
@@ -108,7 +109,8 @@ class Walk {
           return fn();
         }),
     };
-    this.index = indexGraph(plan.graph);
+    // The steps inside a For each run per item, in its handler: the walk goes over the top level.
+    this.index = indexGraph({ nodes: topLevel(plan.graph.nodes), edges: plan.graph.edges });
     this.nodes = new Map(plan.graph.nodes.map((n) => [n.id, n]));
   }
 

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
 import { sql } from "drizzle-orm";
-import { openDatabase, type Database } from "@/server/db/database";
+import type { Database } from "@/server/db/database";
+import { api, Gone, killAll, killTargets, rng, startServer, type Server, type Target } from "./testing/kill-process";
 import { startLedger, type Ledger } from "./testing/ledger-mcp";
 import { checkAllRuns } from "./testing/reliability";
 import type { KillSetup } from "./testing/kill-server";
@@ -20,143 +16,10 @@ import type { KillSetup } from "./testing/kill-server";
 // first sleeps 2 s in a Wait step: kills land during waits, which must wake once after a restart.
 // Reproduce a failure with KILL_SEED=<the printed seed>.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const SERVER = path.join(ROOT, "server/engine/testing/kill-server.ts");
 const RUNS = 24;
 const KILLS = 4;
 
-/** mulberry32: small, seeded, good enough to pick moments. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Target {
-  name: "pglite" | "postgres";
-  env: Record<string, string>;
-  open(): Promise<Database>;
-  drop(): Promise<void>;
-}
-
-function pgliteTarget(): Target {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-kill-"));
-  return {
-    name: "pglite",
-    env: { STEWARD_DATA_DIR: dir },
-    open: () => openDatabase({ driver: "pglite", dataDir: dir }),
-    drop: async () => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(`${dir}-audit-anchors.jsonl`, { force: true });
-    },
-  };
-}
-
-async function postgresTarget(url: string): Promise<Target> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-kill-pg-"));
-  const dbName = `steward_kill_${crypto.randomBytes(6).toString("hex")}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${dbName}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${dbName}`;
-  return {
-    name: "postgres",
-    // Several replicas may share PostgreSQL, so a restart cannot release leases at once: a short
-    // lease keeps the test quick.
-    // Its own dir for what the server keeps beside the database (the engine's signing key, the
-    // audit anchor file next to it), never the checkout's ./.steward.
-    env: { DATABASE_URL: u.toString(), STEWARD_ENGINE_LEASE_MS: "3000", STEWARD_DATA_DIR: dir },
-    open: () => openDatabase({ driver: "postgres", url: u.toString(), max: 2 }),
-    async drop() {
-      const again = postgres(url, { max: 1, onnotice: () => {} });
-      await again.unsafe(`drop database if exists ${dbName} with (force)`);
-      await again.end();
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.rmSync(`${dir}-audit-anchors.jsonl`, { force: true });
-    },
-  };
-}
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  setup?: KillSetup;
-  exited: Promise<void>;
-  log: string[];
-}
-
-/** Every process started, so none outlives the test whatever fails. */
-const spawned = new Set<ChildProcess>();
-
-async function startServer(target: Target, ledgerUrl?: string): Promise<Server> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", SERVER, ...(ledgerUrl ? [ledgerUrl] : [])], {
-    cwd: ROOT,
-    env: { ...process.env, ...target.env, STEWARD_DEMO: "0", STEWARD_EXECUTOR: "embedded", STEWARD_SECRET_KEY: "e".repeat(64), NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  spawned.add(child);
-  const log: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let setup: KillSetup | undefined;
-  const port = await new Promise<number>((resolve, reject) => {
-    // Generous: a boot takes seconds on a quiet machine, but this one is shared.
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the server did not start within 180 s:\n${log.join("")}`));
-    }, 180_000);
-    child.stderr?.on("data", (c: Buffer) => log.push(c.toString()));
-    child.stdout?.on("data", (c: Buffer) => {
-      const text = c.toString();
-      log.push(text);
-      const s = /^SETUP (.+)$/m.exec(text);
-      if (s?.[1]) setup = JSON.parse(s[1]) as KillSetup;
-      const r = /^READY (\d+)$/m.exec(text);
-      if (r?.[1]) {
-        clearTimeout(timer);
-        resolve(Number(r[1]));
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited before it was ready:\n${log.join("")}`));
-    });
-  });
-  return { child, port, exited, log, ...(setup ? { setup } : {}) };
-}
-
-class Gone extends Error {}
-
-/** One REST call; a refused or reset connection (the server was killed) throws Gone. */
-async function api<T>(server: Server, method: string, url: string, key: string, body?: unknown): Promise<{ status: number; body: T }> {
-  let res: Response;
-  try {
-    res = await fetch(`http://127.0.0.1:${server.port}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as T };
-  } catch (e) {
-    // The connection may break a moment before the exit is reported.
-    const died = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
-    if (died) throw new Gone();
-    throw e;
-  }
-}
-
-const targets: (() => Promise<Target>)[] = [async () => pgliteTarget()];
-if (process.env.TEST_DATABASE_URL) {
-  const url = process.env.TEST_DATABASE_URL;
-  targets.push(() => postgresTarget(url));
-}
-
-describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "postgres" })))("kill -9 recovery on $name", ({ open }) => {
+describe.each(killTargets())("kill -9 recovery on $name", ({ open }) => {
   let target: Target;
   let ledger: Ledger;
   let server: Server | undefined;
@@ -166,12 +29,7 @@ describe.each(targets.map((open, i) => ({ open, name: i === 0 ? "pglite" : "post
     ledger = await startLedger({ answerDelayMs: 400 });
   });
   afterAll(async () => {
-    for (const child of spawned) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await gone;
-    }
+    await killAll();
     await ledger?.stop();
     await target?.drop();
   });

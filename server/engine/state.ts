@@ -158,6 +158,17 @@ function assertOutputFits(nodeId: string, output: unknown): void {
  * Whether the run may still act. Checked right before a call to a system of record, so a run
  * cancelled while an earlier step ran makes no further call even if its steps go on briefly.
  */
+/**
+ * Keeps a live run's deadline past `until` (plus the progress window), as a waiting node's
+ * `dueAt` does: for a wait that has no node row of its own (a step inside a For each).
+ */
+export async function extendRunDeadline(database: Database, runId: string, until: Date): Promise<void> {
+  await database.rows(
+    sql`update run set deadline_at = greatest(deadline_at, ${until.toISOString()}::timestamptz + ${PROGRESS_WINDOW_MS} * interval '1 millisecond')
+        where id = ${runId} and status in ${LIVE_RUN} returning 1`,
+  );
+}
+
 export async function runIsLive(database: Database, runId: string): Promise<boolean> {
   const rows = await database.rows(sql`select 1 from run where id = ${runId} and status in ${LIVE_RUN}`);
   return rows.length > 0;
@@ -259,6 +270,8 @@ export interface QueuedRun {
   userId: string | null;
   tokenBudget: number | null;
   rerunOf: { runId: string; fromNodeId: string } | null;
+  /** A child run: the run and the Call mission step that started it. */
+  parent?: { runId: string; nodeId: string };
   /** Every node of the version: each gets a pending row. */
   nodeIds: string[];
   /** The "queued" status Observation. */
@@ -276,9 +289,10 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
-          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from)
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id)
           values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
-                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null})
+                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
+                  ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null})
           returning id),
         nodes as (
           insert into run_node (run_id, node_id, status)

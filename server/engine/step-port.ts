@@ -14,6 +14,13 @@ export interface StepPort {
   /** Sleeps until an ISO time (Inngest's `step.sleepUntil`): durable, a restart wakes it at the same moment. */
   sleepUntil(id: string, until: string): Promise<void>;
   sendEvent(id: string, events: OutgoingEvent | OutgoingEvent[]): Promise<void>;
+  /**
+   * Runs the stored mission run `runId` as a child of this one and waits for its end (Inngest's
+   * `step.invoke` of the mission-run function): durable, the child is invoked once and a restart
+   * keeps waiting. Resolves with what the child's engine run returned; throws when it failed,
+   * was cancelled or did not end within `timeout`.
+   */
+  invokeRun(id: string, opts: { runId: string; timeout: string }): Promise<unknown>;
 }
 
 export interface ReceivedEvent {

@@ -50,7 +50,7 @@ export async function sweepOnce(
     }
   }
   const queued = await database.rows<{ id: string }>(
-    sql`select id from run where status = 'queued' and created_at < now() - ${opts.queuedGraceMs ?? 30_000} * interval '1 millisecond'
+    sql`select id from run where status = 'queued' and parent_run_id is null and created_at < now() - ${opts.queuedGraceMs ?? 30_000} * interval '1 millisecond'
         order by created_at limit 100`,
   );
   const requeued: string[] = [];

@@ -10,6 +10,7 @@ import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/
 import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
 import type { Db, DbOrTx } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
+import { requireCallsSound } from "./calls";
 
 /**
  * Reviewed publishing (docs/mission-format.md, "Publishing"). Runs use a mission's published
@@ -231,6 +232,8 @@ export async function publishVersion(db: Db, req: { missionId: string; number: n
     const { m, v, r, state } = await lockedState(tx, req.missionId, req.number);
     const refusal = publishRefusal(req.actor, state);
     if (refusal) throw new AppError(refusal.code, refusal.message);
+    // What it calls may have changed since it was saved (a cycle through a version published meanwhile).
+    await requireCallsSound(tx, m.id, m.name, missionGraphSchema.parse(v.graph), `Version ${req.number} cannot be published`);
     const rollback = state.status === "published";
     if (!rollback) {
       await tx.update(versionReview).set({ status: "published", decidedBy: req.actor.id, decidedAt: new Date(), note: note.data.trim() || null }).where(eq(versionReview.versionId, v.id));

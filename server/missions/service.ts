@@ -13,6 +13,7 @@ import type { Db } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
 import { listToolsForBuilder } from "@/server/connectors/service";
+import { requireCallsSound } from "./calls";
 import { requestPublication, type PublicationRequest } from "./publishing";
 
 export const missionNameSchema = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
@@ -187,6 +188,7 @@ export async function saveVersion(db: Db, id: string, input: { graph?: unknown; 
   const m = await requireMission(db, id);
   // The draft may hold values a version refuses: it is checked like a graph sent with the request.
   const graph = input.graph === undefined ? parseGraph(m.draft, "draft") : parseGraph(input.graph);
+  await requireCallsSound(db, id, graph.name, graph, "This version cannot be saved");
   const hash = contentHash(graph);
   return db.transaction(async (tx) => {
     // Lock the mission row so two concurrent saves get consecutive numbers.

@@ -31,6 +31,12 @@ export interface RunServiceOptions {
   runId?: string;
   /** What started it beyond the channel, on the run's first Observation and audit entry (`webhook hk_…`). */
   via?: string;
+  /**
+   * A child run of a Call mission step (server/engine/nodes/call.ts): linked to the parent run and
+   * step, started under the parent's requester whatever the child's channels, and invoked by the
+   * parent's engine run (Inngest's step.invoke), so no run request is sent for it.
+   */
+  parent?: { runId: string; nodeId: string };
 }
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
@@ -124,7 +130,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
   const trigger = graph.nodes.find((n) => n.kind === "trigger");
   if (!trigger || trigger.kind !== "trigger") throw new RunError("invalid_version", `Version ${v.number} has no trigger`);
-  if (!trigger.data.channels.includes(req.channel)) {
+  if (!opts.parent && !trigger.data.channels.includes(req.channel)) {
     throw new RunError("invalid_input", `This mission cannot be started from the ${req.channel} channel`, [
       { path: "channel", message: `must be one of ${trigger.data.channels.join(", ")}` },
     ]);
@@ -140,7 +146,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -154,13 +160,15 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       userId: req.userId,
       tokenBudget: req.tokenBudget ?? null,
       rerunOf,
+      ...(opts.parent ? { parent: opts.parent } : {}),
       nodeIds: graph.nodes.map((n) => n.id),
       text: `Run queued (version ${v.number}, ${opts.via ?? req.channel}${from})`,
-      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}) },
+      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
     },
     audit,
   );
   publish(runId, obsId);
+  if (opts.parent) return { runId };
   try {
     await (opts.send ?? getEngineDeps().send)({ name: RUN_REQUESTED, id: runId, data: { runId } });
   } catch (e) {
@@ -203,6 +211,14 @@ export async function cancelRun(database: Database, runId: string, userId: strin
     // Recorded as cancelled already: every later write of the run is a no-op, so an engine that
     // missed the event only spends a few more steps before the run's function ends.
     console.warn(`[runs] run ${runId} is cancelled but the engine was not told:`, e instanceof Error ? e.message : e);
+  }
+  // The child runs its Call mission steps started go with it: nobody waits for them any more.
+  const children = await database.rows<{ id: string }>(sql`select id from run where parent_run_id = ${runId} and status in ('queued', 'running', 'waiting')`);
+  for (const c of children) {
+    await cancelRun(database, c.id, userId, opts).catch((e: unknown) => {
+      // Ended meanwhile: nothing to cancel.
+      if (!(e instanceof RunError && e.reason === "conflict")) throw e;
+    });
   }
   return { runId, status: "cancelled" };
 }
@@ -266,6 +282,10 @@ async function checkRerunFrom(database: Database, runId: string, status: RunStat
   if (node?.kind === "trigger") {
     refuse("fromNodeId", `${fromNodeId} is the trigger: re-run the whole run instead`, "is the trigger: a re-run from it is a plain re-run");
   }
+  // A step inside a For each runs only as part of its items (docs/mission-format.md, forEach).
+  if (node?.parentId !== undefined) {
+    refuse("fromNodeId", `${fromNodeId} is inside For each ${node.parentId}: re-run from ${node.parentId} instead`, `is inside For each ${node.parentId}: re-run from it instead`);
+  }
   const rows = await database.rows<{ node_id: string; status: NodeStatus }>(sql`select node_id, status from run_node where run_id = ${runId}`);
   const recorded = new Map(rows.map((row) => [row.node_id, row.status]));
   const own = recorded.get(fromNodeId);
@@ -321,6 +341,8 @@ export interface RunView {
   deadlineAt: string | null;
   /** A re-run from a node: the run it reuses results of, and the node it ran from. */
   rerunOf: { runId: string; fromNodeId: string } | null;
+  /** A child run: the run and the Call mission step that started it. */
+  parent: { runId: string; nodeId: string } | null;
   /** What started it beyond the channel, from its audit entry: `webhook hk_…`, `schedule, firing of …`. */
   startedVia?: string | null;
   /** In graph order. */
@@ -349,6 +371,8 @@ interface RunRow {
   deadline_at: string | null;
   rerun_of: string | null;
   rerun_from: string | null;
+  parent_run_id: string | null;
+  parent_node_id: string | null;
 }
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
@@ -364,7 +388,7 @@ const RUN_SELECT = sql`
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
          greatest(r.cost, u.cost)::text as cost, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
-         r.rerun_of, r.rerun_from
+         r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
   cross join lateral (
     select coalesce(sum(o.tokens_in), 0) as tokens_in, coalesce(sum(o.tokens_out), 0) as tokens_out,
@@ -392,6 +416,7 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     endedAt: iso(r.ended_at),
     deadlineAt: iso(r.deadline_at),
     rerunOf: r.rerun_of && r.rerun_from ? { runId: r.rerun_of, fromNodeId: r.rerun_from } : null,
+    parent: r.parent_run_id && r.parent_node_id ? { runId: r.parent_run_id, nodeId: r.parent_node_id } : null,
   };
 }
 

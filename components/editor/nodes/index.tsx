@@ -4,6 +4,7 @@ import { memo } from "react";
 import type { Node, NodeProps, NodeTypes } from "@xyflow/react";
 import { NODE_KIND_NAMES } from "@/lib/mission/node-kinds";
 import { REMOVED_NODE_TYPE, type MissionFlowNode, type RemovedFlowNodeData } from "../graph-mapping";
+import { GROUP_PAD } from "./group";
 import { NodeCard } from "./node-card";
 
 /**
@@ -14,8 +15,21 @@ import { NodeCard } from "./node-card";
  */
 export const KindNode = memo(function KindNode(props: NodeProps<MissionFlowNode>) {
   const { node, problems, diff } = props.data;
-  return <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} />;
+  const card = <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} />;
+  if (node.kind !== "forEach") return card;
+  // A For each: its card at the top left of the group that holds the steps it runs per item (group.ts).
+  return (
+    <div className="relative size-full" data-testid={`group-${node.id}`}>
+      <div className="pointer-events-none absolute inset-0 rounded-xl border-2 border-dashed border-orange-300 bg-orange-50/40" aria-hidden />
+      <span className="pointer-events-none absolute bottom-1.5 right-3 text-[11px] font-medium text-orange-700">runs once per item</span>
+      <div className="relative" style={GROUP_CARD}>
+        {card}
+      </div>
+    </div>
+  );
 });
+
+const GROUP_CARD = { left: GROUP_PAD, top: GROUP_PAD, width: "fit-content" } as const;
 
 /** A node that exists only in the compared version: drawn faded and struck through. */
 export const RemovedNode = memo(function RemovedNode(props: NodeProps<Node<RemovedFlowNodeData>>) {

@@ -77,6 +77,8 @@ export interface EditorState {
 
   /** Adds a step at the free spot nearest to `position` and brings it into view. */
   addNode(kind: NodeKind, position: ops.XY): string | null;
+  /** A step of `kind` inside For each `forEachId`, after its last step (see graph-ops addInside). */
+  addInside(forEachId: string, kind: NodeKind): string | null;
   /** The "+" on an output: a step of `kind` after it, connected (see graph-ops addNodeAfter). */
   addAfter(nodeId: string, handle: string | undefined, kind: NodeKind): string | null;
   connect(c: ops.ConnectionRequest): string | null;
@@ -205,6 +207,16 @@ export function createEditorStore(init: EditorInit) {
         s.commit(graph, { select: { nodes: [id] } });
         reveal([id]);
         return id;
+      },
+
+      addInside(forEachId, kind) {
+        const s = get();
+        if (s.readOnly) return "This mission is read-only for you.";
+        const result = ops.addInside(s.graph, forEachId, kind, s.measured);
+        if ("error" in result) return result.error;
+        s.commit(result.graph, { select: { nodes: [result.id] } });
+        set({ panel: "inspect" });
+        return null;
       },
 
       addAfter(nodeId, handle, kind) {

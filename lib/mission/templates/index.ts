@@ -1,6 +1,9 @@
 import { MISSION_FORMAT, missionGraphSchema, type MissionGraph } from "../schema";
+import { complaintMission } from "./complaint";
+import { digestMission } from "./digest";
 import { refundMission } from "./refund";
 import { reminderMission } from "./reminder";
+import { welcomeMission } from "./welcome";
 
 /** A starting point for "New mission from template". `graph()` returns a fresh, fully defaulted copy. */
 export interface MissionTemplate {
@@ -86,6 +89,19 @@ const TEMPLATES: readonly MissionTemplate[] = [
     graph: refundMission,
   },
   { id: "reminder", name: "Payment reminder", description: "A Transform works out the amount due and how firm to be, a Wait gives the payment a day; no AI needed.", graph: reminderMission },
+  {
+    id: "complaint",
+    name: "Complaint triage",
+    description: "A complaint asking for money back runs the refund mission as a child run (Call mission) and takes its verdict.",
+    graph: complaintMission,
+  },
+  {
+    id: "digest",
+    name: "Daily open-ticket digest",
+    description: "On a schedule, a Worker lists the open support tickets and a For each writes one line per ticket with a Transform inside it.",
+    graph: digestMission,
+  },
+  { id: "welcome", name: "Welcome notes", description: "A For each writes a note for every new customer in a list with a Transform inside it, five at a time.", graph: welcomeMission },
 ];
 
 export function listTemplates(): readonly MissionTemplate[] {

@@ -14,8 +14,8 @@ function node<K extends MissionNode["kind"]>(g: MissionGraph, id: string, kind: 
 }
 
 describe("templates", () => {
-  it("lists blank, approval, refund and reminder, each validating with zero problems", () => {
-    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder"]);
+  it("lists blank, approval, refund, reminder, complaint, digest and welcome, each validating with zero problems", () => {
+    expect(listTemplates().map((t) => t.id)).toEqual(["blank", "approval", "refund", "reminder", "complaint", "digest", "welcome"]);
     for (const t of listTemplates()) {
       expect(validateMission(t.graph()).problems, t.id).toEqual([]);
       // Fully defaulted: parsing again changes nothing, so an export re-imports identically.
@@ -198,5 +198,41 @@ describe("the payment reminder", () => {
     const verdict = node(g, "verdict", "verdict");
     const after = expressionScope(g, "verdict", { input: { customer: "Ada", amount: 1000, days_late: 45 }, outputs: { terms: values }, skipped: [] });
     expect([evaluateExpression(verdict.data.outcome, after), evaluateExpression(verdict.data.summary, after)]).toEqual(["firm", "Ada owes 1020"]);
+  });
+});
+
+describe("complaint triage", () => {
+  it("calls the demo's refund mission with its three trigger fields and takes its verdict", () => {
+    const g = getTemplate("complaint")?.graph() as MissionGraph;
+    const call = node(g, "refund", "call");
+    expect(call.data.missionId).toBe("refund-adjudication");
+    const refundFields = node(refundMission(), "trigger", "trigger").data.fields.map((f) => f.name);
+    expect(call.data.input.map((m) => m.field)).toEqual(refundFields);
+    expect(node(g, "decided", "verdict").data.outcomes).toEqual(node(refundMission(), "verdict", "verdict").data.outcomes);
+  });
+});
+
+describe("daily open-ticket digest", () => {
+  it("runs on a weekday schedule, lists the tickets with the CRM's read-only tool and formats each inside its For each", () => {
+    const g = getTemplate("digest")?.graph() as MissionGraph;
+    const trigger = node(g, "trigger", "trigger");
+    expect(trigger.data.channels).toContain("schedule");
+    expect(trigger.data.schedule).toMatchObject({ cron: "0 8 * * 1-5", timezone: "Europe/Paris" });
+    expect(node(g, "lookup", "worker").data.tools).toEqual(["crm.list_open_tickets"]);
+    expect(node(g, "format", "transform").parentId).toBe("tickets");
+
+    // What the Worker returns, item by item through the Transform, the For each's result and the verdict.
+    const loop = node(g, "tickets", "forEach");
+    const items = evaluateExpression(loop.data.items, { lookup: { tickets: "T-301|dana@example.com|42.5,T-302|marcus.lee@example.com|129.9" } }) as string[];
+    expect(items).toHaveLength(2);
+    const results = items.map((item) => {
+      const format = Object.fromEntries(node(g, "format", "transform").data.values.map((v) => [v.name, evaluateExpression(v.expression, { item })]));
+      return evaluateExpression(loop.data.result, { item, format });
+    });
+    expect(results).toEqual([
+      { line: "T-301 for dana@example.com: 42.5 EUR", big: false },
+      { line: "T-302 for marcus.lee@example.com: 129.9 EUR", big: true },
+    ]);
+    expect(evaluateExpression(node(g, "verdict", "verdict").data.summary, { tickets: results })).toBe("2 open tickets, 1 over 50 EUR");
   });
 });

@@ -35,8 +35,11 @@ export const run = pgTable(
     /** A re-run from a node: the finished run whose results it reuses, and the node it runs from. */
     rerunOf: text("rerun_of"),
     rerunFrom: text("rerun_from"),
+    /** A child run started by a Call mission step: the run and the step that called it. */
+    parentRunId: text("parent_run_id"),
+    parentNodeId: text("parent_node_id"),
   },
-  (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt)],
+  (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt), index("run_parent").on(t.parentRunId)],
 );
 
 export const runNode = pgTable(

@@ -1,5 +1,5 @@
 import "server-only";
-import { NonRetriableError } from "inngest";
+import { NonRetriableError, referenceFunction } from "inngest";
 import { z } from "zod";
 import { STEP_RETRIES } from "@/lib/mission/node-kinds";
 import type { EngineDeps } from "../deps";
@@ -22,6 +22,8 @@ const runRequestedData = z.object({ runId: z.string().min(1, "must not be empty"
  * the schedules' cron tick (server/triggers/schedule-function.ts).
  */
 export function createMissionFunctions(client: EngineClient, deps: () => EngineDeps) {
+  // A Call mission step invokes its child run on this same function (step.invoke), by reference.
+  const missionRunRef = referenceFunction({ functionId: MISSION_RUN_FUNCTION });
   const missionRun = client.createFunction(
     {
       id: MISSION_RUN_FUNCTION,
@@ -41,7 +43,7 @@ export function createMissionFunctions(client: EngineClient, deps: () => EngineD
       const parsed = runRequestedData.safeParse(event.data);
       if (!parsed.success) throw new NonRetriableError(`${RUN_REQUESTED} needs data.runId: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
       try {
-        return await runMission({ runId: parsed.data.runId, step: stepPort(step as unknown as InngestStepTools), attempt, deps: deps() });
+        return await runMission({ runId: parsed.data.runId, step: stepPort(step as unknown as InngestStepTools, missionRunRef), attempt, deps: deps() });
       } catch (e) {
         // Already recorded on the run: replaying would only repeat the failure.
         if (e instanceof MissionFailedError) throw new NonRetriableError(e.message, { cause: e });

@@ -10,10 +10,14 @@ export interface InngestStepTools {
   sleep(id: string, duration: string): Promise<unknown>;
   sleepUntil(id: string, time: string): Promise<unknown>;
   sendEvent(id: string, payload: OutgoingEvent | OutgoingEvent[]): Promise<unknown>;
+  invoke(id: string, opts: { function: unknown; data: Record<string, unknown>; timeout: string }): Promise<unknown>;
 }
 
-/** Inngest's `step` as the interpreter's StepPort: PermanentError becomes NonRetriableError. */
-export function stepPort(step: InngestStepTools): StepPort {
+/**
+ * Inngest's `step` as the interpreter's StepPort: PermanentError becomes NonRetriableError.
+ * `missionRun` is the function a child run is invoked on (a reference to mission-run).
+ */
+export function stepPort(step: InngestStepTools, missionRun: unknown): StepPort {
   return {
     async run<T>(id: string, fn: () => Promise<T> | T): Promise<T> {
       const result = await step.run(id, async () => {
@@ -39,6 +43,9 @@ export function stepPort(step: InngestStepTools): StepPort {
     },
     async sendEvent(id, events) {
       await step.sendEvent(id, events);
+    },
+    invokeRun(id, { runId, timeout }) {
+      return step.invoke(id, { function: missionRun, data: { runId }, timeout });
     },
   };
 }

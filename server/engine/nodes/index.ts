@@ -2,7 +2,9 @@ import "server-only";
 import type { MissionNode, NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
+import { callNode } from "./call";
 import { conditionNode } from "./condition";
+import { forEachNode } from "./for-each";
 import { transformNode } from "./transform";
 import { triggerNode } from "./trigger";
 import type { NodeHandler } from "./types";
@@ -19,6 +21,9 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   approval: approvalNode,
   transform: transformNode,
   wait: waitNode,
+  call: callNode,
+  // Its body's steps run through these same handlers.
+  forEach: forEachNode(() => nodeHandlers),
   verdict: verdictNode,
 };
 

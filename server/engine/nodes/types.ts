@@ -19,6 +19,17 @@ export interface NodeRun<K extends NodeKind = NodeKind> {
   scope(): Record<string, unknown>;
   /** An approved approval node leads straight here: that approval is this node's gate. */
   approvedUpstream: boolean;
+  /**
+   * Set when the node runs more than once in a run (a For each's body): what tells this time
+   * apart, e.g. `each[3]`. A handler that keys records outside the engine by its step (a Call
+   * mission's child run) adds it, so each time gets its own.
+   */
+  scopeKey?: string;
+  /**
+   * Inside a For each: the step's id on the canvas (`node.id` is item-scoped, `tickets[3].escalate`,
+   * and has no node row of its own), for Observations people should find on that step.
+   */
+  bodyNodeId?: string;
 }
 
 export interface NodeOutcome {

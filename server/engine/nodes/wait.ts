@@ -1,6 +1,6 @@
 import "server-only";
 import { wakeAt, waitDurationMs } from "@/lib/mission/kinds/wait";
-import { setNodeState } from "../state";
+import { extendRunDeadline, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -35,6 +35,8 @@ export const waitNode: NodeHandler<"wait"> = async (run) => {
       dueAt: at,
       data: { until: iso },
     });
+    // Inside a For each the item-scoped step has no node row to carry the deadline.
+    if (run.bodyNodeId !== undefined) await extendRunDeadline(run.database, run.runId, at);
     return iso;
   });
 

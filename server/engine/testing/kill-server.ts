@@ -16,7 +16,7 @@ import { createUser } from "@/server/auth/users";
 import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
 import { getDatabase } from "@/server/db/client";
 import { createMission, saveVersion } from "@/server/missions/service";
-import { waitDataSchema } from "@/lib/mission/schema";
+import { forEachDataSchema, transformDataSchema, waitDataSchema } from "@/lib/mission/schema";
 import { publishForTest } from "@/test/publishing";
 import * as decisionList from "@/app/api/v1/decisions/route";
 import * as decisionOne from "@/app/api/v1/decisions/[id]/route";
@@ -52,8 +52,22 @@ export const killMission = mission(
   edges("trigger->pause", "pause->review", "review:approved->pay", "review:rejected->done", "pay->done"),
 );
 
+/** A For each over the comma-separated `orders`, one at a time: each item formats a line and sends it to the ledger's `tally`. */
+export const killForEachMission = mission(
+  "Kill test tallies",
+  [
+    node.trigger("trigger", { channels: ["manual", "api"], fields: [{ name: "orders", label: "Orders", type: "text", required: true, maxLength: 100_000 }] }),
+    { id: "lines", kind: "forEach", position: { x: 100, y: 0 }, data: forEachDataSchema.parse({ items: 'trigger.orders.split(",")', concurrency: 1, onFailure: "stop", result: "tally.counted" }) },
+    { id: "fmt", kind: "transform", parentId: "lines", position: { x: 20, y: 40 }, data: transformDataSchema.parse({ values: [{ name: "line", type: "string", expression: 'item + "#" + string(index)' }] }) },
+    { ...node.action("tally", { label: "Tally", tool: "ledger.tally", args: { line: "fmt.line" } }), parentId: "lines", position: { x: 280, y: 40 } },
+    node.verdict("done", { outcomes: ["counted"], outcome: '"counted"', summary: 'string(size(lines)) + " lines"' }),
+  ],
+  edges("trigger->lines", "lines->done", "fmt->tally"),
+);
+
 export interface KillSetup {
   missionId: string;
+  forEachMissionId: string;
   builderKey: string;
   approverKey: string;
 }
@@ -68,8 +82,12 @@ async function setup(ledgerUrl: string): Promise<KillSetup> {
   const m = await createMission(db, { name: killMission.name }, builder.id);
   await saveVersion(db, m.id, { graph: killMission, message: "kill test" }, builder.id);
   await publishForTest(db, m.id, approver.id);
+  const loop = await createMission(db, { name: killForEachMission.name }, builder.id);
+  await saveVersion(db, loop.id, { graph: killForEachMission, message: "kill test" }, builder.id);
+  await publishForTest(db, loop.id, approver.id);
   return {
     missionId: m.id,
+    forEachMissionId: loop.id,
     builderKey: (await createApiKey(db, { name: "kill builder" }, builder.id)).key,
     approverKey: (await createApiKey(db, { name: "kill approver" }, approver.id)).key,
   };

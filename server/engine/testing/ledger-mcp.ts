@@ -5,7 +5,8 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { z } from "zod";
 
 // A real MCP server over streamable HTTP with one state-changing tool, `post`, that books a
-// payment. It lives outside the process under test, so what it counts is what really happened
+// payment, and one read-only tool, `tally`, that counts what it is sent (a For each calls it once
+// per item). It lives outside the process under test, so what it counts is what really happened
 // on the receiving side, however often the caller died.
 
 export const IDEMPOTENCY_META_KEY = "steward/idempotency-key";
@@ -16,20 +17,30 @@ export interface LedgerCall {
   amount: number;
 }
 
+export interface TallyCall {
+  key: string | null;
+  line: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+}
+
 export interface Ledger {
   url: string;
   /** Every tools/call that arrived, in order (retries included). */
   calls: LedgerCall[];
   /** Idempotency key → the payment it booked: a repeated key books nothing new. */
   payments: Map<string, { paymentId: string; orderId: string; amount: number }>;
+  /** Every `tally` call that arrived, in order (retries included). */
+  tallies: TallyCall[];
   /** Payments booked per order, counted independently of the keys. */
   paymentsForOrder(orderId: string): number;
   stop(): Promise<void>;
 }
 
 /** `answerDelayMs`: books at once, answers later — a caller killed in between must retry with the same key. */
-export async function startLedger(opts: { answerDelayMs?: number } = {}): Promise<Ledger> {
+export async function startLedger(opts: { answerDelayMs?: number; tallyDelayMs?: number } = {}): Promise<Ledger> {
   const calls: LedgerCall[] = [];
+  const tallies: TallyCall[] = [];
   const payments = new Map<string, { paymentId: string; orderId: string; amount: number }>();
 
   const mcpServer = () => {
@@ -53,6 +64,20 @@ export async function startLedger(opts: { answerDelayMs?: number } = {}): Promis
         }
         if (opts.answerDelayMs) await new Promise((r) => setTimeout(r, opts.answerDelayMs));
         return { content: [{ type: "text", text: JSON.stringify(payment) }], structuredContent: payment };
+      },
+    );
+    server.registerTool(
+      "tally",
+      {
+        description: "Counts a line. Read-only for the caller; the ledger keeps the count.",
+        inputSchema: { line: z.string() },
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
+      async ({ line }, extra) => {
+        const raw = extra._meta?.[IDEMPOTENCY_META_KEY];
+        tallies.push({ key: typeof raw === "string" && raw ? raw : null, line, at: Date.now() });
+        if (opts.tallyDelayMs) await new Promise((r) => setTimeout(r, opts.tallyDelayMs));
+        return { content: [{ type: "text", text: JSON.stringify({ counted: line }) }], structuredContent: { counted: line } };
       },
     );
     return server;
@@ -82,6 +107,7 @@ export async function startLedger(opts: { answerDelayMs?: number } = {}): Promis
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     calls,
+    tallies,
     payments,
     paymentsForOrder: (orderId) => [...payments.values()].filter((p) => p.orderId === orderId).length,
     stop: () =>

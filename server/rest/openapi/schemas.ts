@@ -118,6 +118,7 @@ export const RunSummary = z
     endedAt: nullableTime,
     deadlineAt: nullableTime,
     rerunOf: z.object({ runId: text, fromNodeId: text }).nullable(),
+    parent: z.object({ runId: text, nodeId: text }).nullable().meta({ description: "a child run: the run and the Call mission step that started it" }),
   })
   .meta({ id: "RunSummary" });
 
