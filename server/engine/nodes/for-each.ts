@@ -1,4 +1,5 @@
 import "server-only";
+import { sql } from "drizzle-orm";
 import { bodyOf, itemStepId, SCOPE_INDEX, SCOPE_ITEM, type Body } from "@/lib/mission/kinds/for-each";
 import { edgeTaken } from "@/lib/mission/node-kinds";
 import { expressionScope } from "@/lib/mission/scope";
@@ -179,6 +180,12 @@ async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
         record = { index, ok: false, error: errorMessage(e), steps };
       }
     }
+    // A kill after this line committed but before the step's result was stored runs the step
+    // again: the item's line is written once, so the rail and the item counts stay true.
+    const [written] = await run.database.rows<{ one: number }>(
+      sql`select 1 as one from observation where run_id = ${run.runId} and node_id = ${node.id} and kind = 'text' and data->'forEach'->>'index' = ${String(index)} limit 1`,
+    );
+    if (written) return record;
     await recordObservation(run.database, {
       runId: run.runId,
       nodeId: node.id,
