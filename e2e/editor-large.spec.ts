@@ -3,6 +3,7 @@ import { test, expect, signIn, shot } from "./fixtures";
 import { largeMission } from "../lib/mission/bench";
 import type { MissionGraph } from "../lib/mission/schema";
 import { cardGeometry } from "../components/editor/nodes/card-geometry";
+import { GROUP_PAD, groupSizes } from "../components/editor/nodes/group";
 
 /**
  * A thousand-step mission in the builder: it opens drawing only the steps in view, each already
@@ -46,10 +47,14 @@ async function drawnSteps(page: Page): Promise<{ zoom: number; steps: Drawn[] }>
 /** Each drawn step has exactly the size and ports the editor computed for it before measuring. */
 function expectComputedGeometry(graph: MissionGraph, steps: Drawn[]) {
   expect(steps.length).toBeGreaterThan(0);
+  // A For each is drawn as a group with its card GROUP_PAD in from the corner (nodes/group.ts).
+  const groups = groupSizes(graph, {});
   for (const step of steps) {
     const node = graph.nodes.find((n) => n.id === step.id);
     if (!node) throw new Error(`unknown step ${step.id}`);
-    const card = cardGeometry(node);
+    const group = groups.get(node.id);
+    const own = cardGeometry(node);
+    const card = group ? { ...group, handles: own.handles.map((h) => ({ ...h, x: h.x + GROUP_PAD, y: h.y + GROUP_PAD })) } : own;
     expect({ id: step.id, width: step.width, height: step.height }).toEqual({ id: step.id, width: card.width, height: card.height });
     const byPort = (h: { id: string | null; type: string }) => `${h.type}:${h.id ?? ""}`;
     const drawn = [...step.handles].sort((a, b) => byPort(a).localeCompare(byPort(b)));
