@@ -113,11 +113,17 @@ test("a builder draws the Daily open-ticket digest; once published it runs every
 
   await shot(page, "digest-01-group-grown");
   // The group grew over the verdict as steps went in: Auto-layout places the whole group before it.
+  // The layout is worked out off the main thread and then animated into view: wait for it to settle.
   await page.getByTestId("auto-layout").click();
+  await expect(page.getByTestId("auto-layout")).toBeEnabled();
   await fitView(page);
-  const group = await page.getByTestId("group-forEach").boundingBox();
-  const verdict = await node(page, "verdict").boundingBox();
-  expect(group && verdict && verdict.x >= group.x + group.width).toBe(true);
+  await expect
+    .poll(async () => {
+      const group = await page.getByTestId("group-forEach").boundingBox();
+      const verdict = await node(page, "verdict").boundingBox();
+      return !!group && !!verdict && verdict.x >= group.x + group.width;
+    }, { message: "the verdict stands right of the whole For each group", timeout: 10_000 })
+    .toBe(true);
   await select(page, "verdict");
   await inspector(page).getByLabel("Outcomes").fill("sent");
   await inspector(page).getByLabel("Outcome expression").fill('"sent"');

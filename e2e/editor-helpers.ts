@@ -61,8 +61,8 @@ export async function addBetweenTriggerAndVerdict(page: Page, kind: MissionNode[
   await dropFromPalette(page, kind, { x: 420, y: 120 });
   await expect(node(page, kind)).toBeVisible();
   await fitView(page);
-  await connect(page, "trigger", kind);
-  await connect(page, kind, "verdict");
+  await link(page, "trigger", kind);
+  await link(page, kind, "verdict");
   await expect(page.locator(".react-flow__edge")).toHaveCount(3);
   await select(page, kind);
 }
@@ -101,6 +101,25 @@ export async function connect(page: Page, from: string, to: string, handle?: str
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
   await page.waitForTimeout(50);
   await page.mouse.up();
+}
+
+/**
+ * Connects two steps and waits for the new edge, dragging again when a drag was lost, as a person
+ * whose drag missed tries again (on a busy machine a pointer event can land between frames). A
+ * repeated drag cannot add a second edge: the editor refuses a duplicate connection.
+ */
+export async function link(page: Page, from: string, to: string, handle?: string) {
+  const edges = page.locator(".react-flow__edge");
+  const before = await edges.count();
+  for (let attempt = 1; ; attempt++) {
+    await connect(page, from, to, handle);
+    try {
+      await expect(edges).toHaveCount(before + 1, { timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 /** The Controls' "fit view" button: brings every step on screen. */

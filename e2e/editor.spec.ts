@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
-import { canvas, clearCanvas, connect, dragNodeBy, dropFromPalette, exported, fitView, focusCanvas, inspector, newMission, node, overlaps, pileUp, problemCount, select, setNodeId } from "./editor-helpers";
+import { canvas, clearCanvas, connect, dragNodeBy, link, dropFromPalette, exported, fitView, focusCanvas, inspector, newMission, node, overlaps, pileUp, problemCount, select, setNodeId } from "./editor-helpers";
 import { publishAsApprover } from "./publishing";
 import { refundMission } from "../lib/mission/templates/refund";
 import type { MissionEdge, MissionGraph, MissionNode } from "../lib/mission/schema";
@@ -142,7 +142,7 @@ test("a builder draws the refund mission from an empty canvas, fixes every probl
   expect(await problemCount(page)).toBeGreaterThan(0);
 
   for (const [i, e] of refund.edges.entries()) {
-    await connect(page, e.source, e.target, e.sourceHandle);
+    await link(page, e.source, e.target, e.sourceHandle);
     await expect(page.locator(".react-flow__edge"), `connected ${e.source}.${e.sourceHandle ?? "out"} → ${e.target}`).toHaveCount(i + 1);
   }
   await shot(page, "editor-04-connected");
@@ -201,8 +201,8 @@ test("undo and redo walk through 20 edits, returning exactly to each earlier sta
   await edit(() => page.getByTestId("palette-worker").click());
   await edit(() => page.getByTestId("palette-verdict").click());
   await fitView(page);
-  await edit(() => connect(page, "trigger", "worker"));
-  await edit(() => connect(page, "worker", "verdict"));
+  await edit(() => link(page, "trigger", "worker"));
+  await edit(() => link(page, "worker", "verdict"));
   await fitView(page);
   await select(page, "worker");
   await edit(() => page.getByTestId("inspector-label").fill("Look it up"));

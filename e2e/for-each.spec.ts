@@ -1,5 +1,5 @@
 import { test, expect, signIn, shot } from "./fixtures";
-import { connect, fitView, inspector, newMission, node, select } from "./editor-helpers";
+import { link, fitView, inspector, newMission, node, select } from "./editor-helpers";
 
 // A For each as a builder uses it (issue #13): added from the palette between the trigger and the
 // verdict, a Transform added inside its group, saved, run over a list, and the iterations on the
@@ -21,8 +21,8 @@ test("a builder puts a Transform inside a For each, runs it over a list and sees
   await page.getByTestId("palette-forEach").click();
   await expect(node(page, "forEach")).toBeVisible();
   await fitView(page);
-  await connect(page, "trigger", "forEach");
-  await connect(page, "forEach", "verdict");
+  await link(page, "trigger", "forEach");
+  await link(page, "forEach", "verdict");
   await select(page, "forEach");
   await inspector(page).getByLabel("Items", { exact: true }).fill('trigger.names.split(",")');
   await inspector(page).getByLabel("At once", { exact: true }).fill("2");

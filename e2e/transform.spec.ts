@@ -1,5 +1,5 @@
 import { test, expect, signIn, shot } from "./fixtures";
-import { connect, fitView, inspector, newMission, node, select } from "./editor-helpers";
+import { link, fitView, inspector, newMission, node, select } from "./editor-helpers";
 
 // A Transform step as a builder uses it (issue #13): added from the palette, its values typed and
 // previewed from sample input, saved, run, its computed values on the overlay and in the rail, and
@@ -25,8 +25,8 @@ test("a builder computes values with a Transform, previews them, runs the missio
   await page.getByTestId("palette-transform").click();
   await expect(node(page, "transform")).toBeVisible();
   await fitView(page);
-  await connect(page, "trigger", "transform");
-  await connect(page, "transform", "verdict");
+  await link(page, "trigger", "transform");
+  await link(page, "transform", "verdict");
   await select(page, "transform");
   const panel = inspector(page);
   await panel.getByTestId("add-value").click();
