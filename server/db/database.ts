@@ -83,16 +83,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     }
   }
   const max = opts.max ?? 10;
-  const client = postgres(opts.url, { max, onnotice: () => {} });
+  const client = postgres(opts.url, { max, onnotice: () => {}, backoff: reconnectDelaySeconds });
   // The engine's progress gets its own pool whose sessions commit without waiting for the disk.
   const progressClient = postgres(opts.url, {
     max: Math.max(2, Math.ceil(max / 2)),
     onnotice: () => {},
+    backoff: reconnectDelaySeconds,
     connection: { synchronous_commit: "off", application_name: "steward-engine" },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzlePostgres(survivingConnectionLoss(client), { schema }) as unknown as Db;
   await migrateOnce(opts.url, () => migratePostgres(db as never, { migrationsFolder }));
-  const progressDb = drizzlePostgres(progressClient, { schema }) as unknown as Db;
+  const progressDb = drizzlePostgres(survivingConnectionLoss(progressClient), { schema }) as unknown as Db;
   const handle = (on: Db): Database => ({
     db: on,
     driver: "postgres",
@@ -113,6 +114,66 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   });
   const progress = handle(progressDb);
   return handle(db);
+}
+
+/**
+ * How long a pool waits before it connects again after a failed attempt (seconds). postgres.js by
+ * default waits up to 20 s, growing with failures counted across the whole pool, so after a
+ * PostgreSQL restart of a few seconds requests kept hanging for 15 s and more
+ * (server/ops/replicas.test.ts); at most 1 s here, and connection attempts are cheap to refuse.
+ */
+function reconnectDelaySeconds(failures: number): number {
+  return Math.min(0.05 * 2 ** failures, 1);
+}
+
+const CONNECTION_LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED"]);
+
+/** A postgres.js connection error, as thrown or as the cause drizzle wraps it in ("Failed query: …"). */
+function connectionLost(e: unknown): boolean {
+  const err = e as { code?: unknown; cause?: unknown } | null;
+  return CONNECTION_LOST.has(err?.code as string) || (err?.cause !== undefined && connectionLost(err.cause));
+}
+
+/**
+ * The client with a `begin` that survives PostgreSQL going away mid-transaction. postgres.js 3.4
+ * answers an error inside `begin` by sending ROLLBACK on the transaction's connection; when that
+ * connection is gone its socket is null and the deferred write throws outside any promise, killing
+ * the process (porsager/postgres#1154, #1208; server/db/connection-loss.test.ts). Here, once a
+ * query of the transaction failed because its connection was lost, the callback never settles, so
+ * no ROLLBACK is sent (the server rolled back when the connection died) and no further query goes
+ * out on it; `begin` itself still rejects, through its own wait on the connection's close.
+ */
+function survivingConnectionLoss(client: postgres.Sql): postgres.Sql {
+  const begin = ((...args: unknown[]) => {
+    const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
+    let lost = false;
+    const guarded = async (tx: postgres.TransactionSql) => {
+      const txGuarded = new Proxy(tx, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (prop !== "unsafe" || typeof value !== "function") return value;
+          return (...a: unknown[]) => {
+            if (lost) throw Object.assign(new Error("write CONNECTION_CLOSED (the transaction's connection was lost)"), { code: "CONNECTION_CLOSED" });
+            return (value as (...b: unknown[]) => unknown).apply(target, a);
+          };
+        },
+      });
+      try {
+        return await fn(txGuarded);
+      } catch (e) {
+        if (!connectionLost(e)) throw e;
+        lost = true;
+        return new Promise<never>(() => {});
+      }
+    };
+    const tx = (client.begin as (...b: unknown[]) => Promise<unknown>)(...args, guarded);
+    // Lost while the callback awaited something else: its next query must not go out either.
+    tx.catch((e: unknown) => {
+      if (connectionLost(e)) lost = true;
+    });
+    return tx;
+  }) as postgres.Sql["begin"];
+  return new Proxy(client, { get: (target, prop, receiver) => (prop === "begin" ? begin : Reflect.get(target, prop, receiver)) });
 }
 
 /** pg_advisory_lock key of Steward's migrations (any fixed bigint; "stwd-mig" in ASCII). */

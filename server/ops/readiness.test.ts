@@ -1,10 +1,8 @@
-import crypto from "node:crypto";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { openDatabase, type Database } from "@/server/db/database";
+import type { Database } from "@/server/db/database";
 import { testDatabases } from "@/test/databases";
-import { startTcpProxy, type TcpProxy } from "@/test/tcp-proxy";
+import { useProxiedDatabase } from "@/test/proxied-database";
 import { checkReadiness, type EngineStatus } from "./readiness";
 
 const RUNNING: EngineStatus = { mode: "embedded", running: true };
@@ -58,54 +56,31 @@ async function untilReady(database: Database, want: boolean): Promise<number> {
 }
 
 describe.runIf(url)("readiness when PostgreSQL goes away and comes back", () => {
-  let proxy: TcpProxy;
-  let database: Database;
-  let dbName: string;
-
-  beforeAll(async () => {
-    dbName = `steward_test_${crypto.randomBytes(6).toString("hex")}`;
-    const admin = postgres(url!, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const direct = new URL(url!);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(url!);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    viaProxy.pathname = `/${dbName}`;
-    database = await openDatabase({ driver: "postgres", url: viaProxy.toString(), max: 2 });
-  });
-  afterAll(async () => {
-    await proxy.up().catch(() => undefined);
-    await database.close();
-    await proxy.close();
-    const admin = postgres(url!, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
-  });
+  const pg = useProxiedDatabase(url!);
 
   it("flips to not ready within 5 s of the database going away, and back once it returns", async () => {
-    expect(await untilReady(database, true)).toBeLessThan(POLL_MS);
-    await proxy.down();
-    const down = await untilReady(database, false);
+    expect(await untilReady(pg.database, true)).toBeLessThan(POLL_MS);
+    await pg.proxy.down();
+    const down = await untilReady(pg.database, false);
     expect(down).toBeLessThan(5_000);
-    const r = await checkReadiness(database, RUNNING);
+    const r = await checkReadiness(pg.database, RUNNING);
     expect(r.checks.database.ok).toBe(false);
     expect(r.checks.executor.ok).toBe(true);
-    await proxy.up();
-    const back = await untilReady(database, true);
+    await pg.proxy.up();
+    const back = await untilReady(pg.database, true);
     expect(back).toBeLessThan(5_000);
     console.log(`[readiness] not ready ${down} ms after the database went away, ready ${back} ms after it returned`);
   }, 60_000);
 
   it("flips to not ready within 5 s when the database hangs instead of refusing", async () => {
-    expect(await untilReady(database, true)).toBeLessThan(POLL_MS);
-    proxy.stall();
-    const down = await untilReady(database, false);
+    expect(await untilReady(pg.database, true)).toBeLessThan(POLL_MS);
+    pg.proxy.stall();
+    const down = await untilReady(pg.database, false);
     expect(down).toBeLessThan(5_000);
-    expect((await checkReadiness(database, RUNNING)).checks.database.detail).toMatch(/no answer within 2 s/);
-    await proxy.down();
-    await proxy.up();
-    const back = await untilReady(database, true);
+    expect((await checkReadiness(pg.database, RUNNING)).checks.database.detail).toMatch(/no answer within 2 s/);
+    await pg.proxy.down();
+    await pg.proxy.up();
+    const back = await untilReady(pg.database, true);
     expect(back).toBeLessThan(5_000);
     console.log(`[readiness] hung database: not ready after ${down} ms, ready ${back} ms after it returned`);
   }, 60_000);

@@ -22,6 +22,8 @@ import * as decisionList from "@/app/api/v1/decisions/route";
 import * as decisionOne from "@/app/api/v1/decisions/[id]/route";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
 import * as runOne from "@/app/api/v1/runs/[id]/route";
+import * as health from "@/app/api/health/route";
+import * as ready from "@/app/api/ready/route";
 import { edges, mission, node } from "./missions";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -32,6 +34,9 @@ const routes: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/runs\/(?<id>[^/]+)$/, handler: runOne.GET },
   { method: "GET", pattern: /^\/api\/v1\/decisions$/, handler: (req) => decisionList.GET(req) },
   { method: "POST", pattern: /^\/api\/v1\/decisions\/(?<id>[^/]+)$/, handler: decisionOne.POST },
+  // For the replica tests (server/ops/replicas.test.ts): what a load balancer asks.
+  { method: "GET", pattern: /^\/api\/health$/, handler: async () => health.GET() },
+  { method: "GET", pattern: /^\/api\/ready$/, handler: () => ready.GET() },
 ];
 
 /** A 2-second Wait → payment approval → the ledger's state-changing `post` (gated by that approval) → verdict. */
