@@ -92,13 +92,12 @@ async function run(): Promise<void> {
       const grace = e.STEWARD_SHUTDOWN_GRACE_MS;
       console.log(`[shutdown] ${sig}: taking no new work; waiting up to ${grace / 1000} s for running steps`);
       void stopWithin(() => engine.stop(), grace)
-        .then((outcome) =>
-          console.log(
-            outcome === "finished"
-              ? `[shutdown] running steps finished in ${Date.now() - from} ms; exiting`
-              : `[shutdown] steps still running after ${grace / 1000} s; exiting: their leases expire after STEWARD_ENGINE_LEASE_MS and they run again elsewhere or at the next start`,
-          ),
-        )
+        .then(async (outcome) => {
+          if (outcome === "finished") return console.log(`[shutdown] running steps finished in ${Date.now() - from} ms; exiting`);
+          // Handed back rather than left to expire: another replica runs them at once.
+          const released = await engine.abandon().catch(() => 0);
+          console.log(`[shutdown] steps still running after ${grace / 1000} s; exiting: gave back the leases of ${released} job(s), to run again elsewhere or at the next start`);
+        })
         .then(() => stopAuditAnchoring().catch(() => undefined))
         .then(() => closeAllConnectors())
         .finally(() => process.exit(0));

@@ -10,6 +10,8 @@ export interface StartedEngine {
   mode: "embedded" | "inngest" | "off";
   executor: EmbeddedExecutor | null;
   stop(): Promise<void>;
+  /** After a stop() that outlived the shutdown's grace: gives back the leases still held; how many. */
+  abandon(): Promise<number>;
 }
 
 declare global {
@@ -41,7 +43,7 @@ async function start(): Promise<StartedEngine> {
   // In every mode: with runs off, senders are told so and the route still answers.
   wireEngineRoot();
   const mode = executorMode();
-  if (mode === "off") return { mode, executor: null, stop: async () => {} };
+  if (mode === "off") return { mode, executor: null, stop: async () => {}, abandon: async () => 0 };
   engineRuntime();
   // Before the executor: a run it resumes and ends at once is exported too. Nothing is loaded without an OTLP endpoint.
   const tracing = await startRunTracing(() => getEngineDeps().database()).catch((e: unknown) => {
@@ -85,5 +87,6 @@ async function start(): Promise<StartedEngine> {
       }
       globalThis.__stewardEngineStart = undefined;
     },
+    abandon: async () => (await executor?.abandon()) ?? 0,
   };
 }

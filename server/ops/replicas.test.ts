@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import type { Database } from "@/server/db/database";
 import { killAll, killTargets, rng, type Target } from "@/server/engine/testing/kill-process";
 import { startLedger, type Ledger } from "@/server/engine/testing/ledger-mcp";
-import { checkPayments, PaymentLoad, startCluster, type Cluster, type Replica } from "./testing/cluster";
+import { checkPayments, PaymentLoad, startCluster, waitReady, type Cluster, type Replica } from "./testing/cluster";
 
 // Three real Steward replicas (server/engine/testing/kill-server.ts boots as the app does and
 // serves its REST routes, /api/ready included) on one PostgreSQL database, each through a TCP
@@ -22,16 +22,6 @@ import { checkPayments, PaymentLoad, startCluster, type Cluster, type Replica } 
 
 const RUNS = Number(process.env.REPLICA_RUNS ?? 200);
 const target = killTargets().find((t) => t.name === "postgres");
-
-async function waitReady(replica: Replica, want: boolean, limitMs: number): Promise<number> {
-  const from = Date.now();
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${replica.server.port}/api/ready`).catch(() => undefined);
-    if ((res?.status === 200) === want) return Date.now() - from;
-    if (Date.now() - from > limitMs) throw new Error(`${replica.name} did not become ${want ? "ready" : "not ready"} within ${limitMs} ms:\n${replica.server.log.join("").slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -43,6 +43,8 @@ export class EmbeddedExecutor {
   private readonly pool: WorkerPool;
   private fns: FunctionConfig[] = [];
   private inFlight = new Set<Promise<void>>();
+  /** The jobs whose leases this process holds while it processes them (see abandon()). */
+  private inHand = new Set<JobRow>();
   private started = false;
   private stopping = false;
   /** After kill(): results of calls still in flight are dropped, as if the process had died. */
@@ -103,6 +105,19 @@ export class EmbeddedExecutor {
     this.pool.wakeAll();
     await this.pool.join();
     await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * A shutdown's grace ran out with jobs still in hand: stop as kill() does (their late results are
+   * dropped) and give their leases back, due now, so that another replica (or the next start) runs
+   * them at once instead of after the lease expires. Steps are idempotent and calls to systems of
+   * record carry idempotency keys, so a step the process was still running may run again elsewhere.
+   */
+  async abandon(): Promise<number> {
+    this.kill();
+    const jobs = [...this.inHand];
+    await Promise.all(jobs.map((job) => this.store.releaseJob(job, new Date()).catch(() => {})));
+    return jobs.length;
   }
 
   /** A crash, for tests: stops at once; calls in flight finish but their results are thrown away. */
@@ -244,10 +259,12 @@ export class EmbeddedExecutor {
       await this.store.releaseJob(job, retryAt(job.attempt, null, this.opts.retryBaseMs)).catch(() => {});
     });
     this.inFlight.add(done);
+    this.inHand.add(job);
     try {
       await done;
     } finally {
       this.inFlight.delete(done);
+      this.inHand.delete(job);
     }
     return claimed.more ? "more" : "done";
   }

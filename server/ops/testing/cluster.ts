@@ -71,6 +71,17 @@ export async function startCluster(target: Target, ledger: Ledger, size: number,
   };
 }
 
+/** Polls /api/ready as a load balancer would, until it answers as wanted; how long that took. */
+export async function waitReady(replica: Replica, want: boolean, limitMs: number): Promise<number> {
+  const from = Date.now();
+  for (;;) {
+    const res = await fetch(`http://127.0.0.1:${replica.server.port}/api/ready`).catch(() => undefined);
+    if ((res?.status === 200) === want) return Date.now() - from;
+    if (Date.now() - from > limitMs) throw new Error(`${replica.name} did not become ${want ? "ready" : "not ready"} within ${limitMs} ms:\n${replica.server.log.join("").slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface ClientError {
   /** When the request was sent, and when it failed. */
   sent: number;
@@ -156,13 +167,16 @@ export class PaymentLoad {
     );
   }
 
-  /** Ticks until every run is started and ended (read from the database directly), or throws after `limitMs`. */
-  async untilAllEnded(database: Database, limitMs: number, during: (elapsedMs: number) => Promise<void> = async () => {}): Promise<number> {
+  /**
+   * Ticks until every run is started and ended (read from the database directly) and `done` (what
+   * the test does meanwhile) says so too, or throws after `limitMs`.
+   */
+  async untilAllEnded(database: Database, limitMs: number, during: (elapsedMs: number) => Promise<void> = async () => {}, done: () => boolean = () => true): Promise<number> {
     const from = Date.now();
     for (;;) {
       await during(Date.now() - from);
       await this.tick();
-      if (this.acknowledged.size >= this.runs) {
+      if (this.acknowledged.size >= this.runs && done()) {
         const [live] = await database.rows<{ n: number }>(sql`select count(*)::int as n from run where status not in ('succeeded', 'failed', 'cancelled')`);
         if (Number(live?.n) === 0) return Date.now() - from;
       }
