@@ -13,6 +13,8 @@ const schema = z.object({
   STEWARD_URL: z.string().url().optional(),
   STEWARD_DATA_DIR: z.string().default(".steward"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+  /** PostgreSQL connections this process opens for the app; the engine's progress adds half as many (docs/deployment.md). */
+  STEWARD_DB_POOL_MAX: z.coerce.number().int().min(2).max(1_000).default(10),
   STEWARD_DEMO: z.enum(["0", "1"]).optional(),
   STEWARD_SECRET_KEY: z.string().min(32, "must be at least 32 characters (64 hex chars recommended)").optional(),
   /** Where signed audit anchors go besides the database: a file path (default `<data dir>-audit-anchors.jsonl`) or `stdout`. */

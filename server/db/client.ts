@@ -25,7 +25,7 @@ export async function getDb() {
 function open(): Promise<Database> {
   const e = env();
   const p = e.DATABASE_URL
-    ? openDatabase({ driver: "postgres", url: e.DATABASE_URL })
+    ? openDatabase({ driver: "postgres", url: e.DATABASE_URL, max: e.STEWARD_DB_POOL_MAX })
     : openDatabase({ driver: "pglite", dataDir: dataDir() });
   // A failed open must not be cached, or every later request would see the same rejection.
   p.catch(() => {

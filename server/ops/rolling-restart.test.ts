@@ -138,7 +138,9 @@ describe.runIf(target)("graceful shutdown of replicas with steps in flight", () 
     expect(restarts).toHaveLength(3);
     const figures = await checkPayments(d, l, payments);
     console.log(`[rolling] ${RUNS} runs in ${(ms / 1000).toFixed(1)} s; ${restarts.join("; ")}; ${JSON.stringify(figures)}; client errors ${payments.errors.length}`);
-    expect(payments.errors).toEqual([]);
+    const erring = new Set(payments.errors.map((e) => e.replica));
+    const logs = c.replicas.filter((r) => erring.has(r.name)).map((r) => `${r.name}:\n${r.server.log.join("").slice(-6000)}`);
+    expect(payments.errors, logs.join("\n")).toEqual([]);
     // Every step in flight at a SIGTERM finished there: no payment was sent twice.
     expect(l.calls.length).toBe(l.payments.size);
   }, 300_000);

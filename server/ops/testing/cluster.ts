@@ -43,7 +43,10 @@ export async function startCluster(target: Target, ledger: Ledger, size: number,
   );
   const start = (i: number, ledgerUrl?: string) => {
     const proxied = viaProxy(target, proxies[i] as TcpProxy);
-    return startServer({ ...proxied, env: { ...proxied.env, ...env } }, ledgerUrl);
+    // Smaller pools than the default 10 + 5: two clusters of three may run at once (Vitest runs two
+    // files together) on a PostgreSQL whose max_connections (100) other tests share too; the
+    // rolling restart saw "sorry, too many clients already" with the defaults.
+    return startServer({ ...proxied, env: { STEWARD_DB_POOL_MAX: "6", ...proxied.env, ...env } }, ledgerUrl);
   };
   const first = await start(0, ledger.url);
   if (!first.setup) throw new Error(`the first replica did not set up:\n${first.log.join("")}`);
