@@ -66,9 +66,11 @@ export function preferredWait(header: string | null): number | null {
 }
 
 /**
- * Resolves with the run's final status once it has ended, or null when `ms` runs out (or `signal`
- * aborts: the client went away) first; the caller then reads the run once, which also catches an
- * end written at the last moment.
+ * Resolves with the run as `read` read it once it has ended (by default its status alone), or null
+ * when `ms` runs out (or `signal` aborts: the client went away) first; the caller then reads the
+ * run once, which also catches an end written at the last moment. A caller that answers with the
+ * whole run passes its own `read`, so the read that sees the end is the answer's (one statement
+ * fewer per waited run).
  *
  * No polling: it listens for the run's end (RUN_ENDED on the in-process bus, announced by this
  * process once the end has committed, and on PostgreSQL by the NOTIFY of every replica as well).
@@ -77,28 +79,34 @@ export function preferredWait(header: string | null): number | null {
  * starts before the first read, so an end written at any moment is seen; a read every
  * SAFETY_READ_MS covers an end announced by no path (a replica whose LISTEN failed).
  */
-export async function waitForRunEnd(database: Database, runId: string, ms: number, signal?: AbortSignal): Promise<RunStatus | null> {
+export async function waitForRunEnd<T extends { status: RunStatus } = { status: RunStatus }>(
+  database: Database,
+  runId: string,
+  ms: number,
+  signal?: AbortSignal,
+  read: () => Promise<T | undefined> = async () => (await database.rows<T>(sql`select status from run where id = ${runId}`))[0],
+): Promise<T | null> {
   const bus = observationBus();
   let reading = false;
   let again = false;
-  let settle: (status: RunStatus | null) => void = () => {};
-  const result = new Promise<RunStatus | null>((resolve) => (settle = resolve));
+  let settle: (run: T | null) => void = () => {};
+  const result = new Promise<T | null>((resolve) => (settle = resolve));
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let safety: ReturnType<typeof setInterval> | undefined;
 
-  const finish = (status: RunStatus | null) => {
+  const finish = (run: T | null) => {
     if (finished) return;
     finished = true;
     bus.off(runId, onObservation);
     signal?.removeEventListener("abort", onAbort);
     clearTimeout(timer);
     clearInterval(safety);
-    settle(status);
+    settle(run);
   };
-  const read = async (): Promise<RunStatus | null> => {
-    const [row] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
-    return row && runHasEnded(row.status) ? row.status : null;
+  const readEnded = async (): Promise<T | null> => {
+    const row = await read();
+    return row && runHasEnded(row.status) ? row : null;
   };
   const check = () => {
     if (finished) return;
@@ -108,10 +116,10 @@ export async function waitForRunEnd(database: Database, runId: string, ms: numbe
     }
     reading = true;
     again = false;
-    read().then(
-      (status) => {
+    readEnded().then(
+      (run) => {
         reading = false;
-        if (status) finish(status);
+        if (run) finish(run);
         else if (again) check();
       },
       () => {
