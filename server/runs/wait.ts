@@ -70,7 +70,7 @@ export function preferredWait(header: string | null): number | null {
  * when `ms` runs out (or `signal` aborts: the client went away) first; the caller then reads the
  * run once, which also catches an end written at the last moment. A caller that answers with the
  * whole run passes its own `read`, so the read that sees the end is the answer's (one statement
- * fewer per waited run).
+ * fewer per waited run); `read` runs once the end is announced, or once a status read saw it.
  *
  * No polling: it listens for the run's end (RUN_ENDED on the in-process bus, announced by this
  * process once the end has committed, and on PostgreSQL by the NOTIFY of every replica as well).
@@ -104,33 +104,47 @@ export async function waitForRunEnd<T extends { status: RunStatus } = { status: 
     clearInterval(safety);
     settle(run);
   };
-  const readEnded = async (): Promise<T | null> => {
+  const readStatus = async () => (await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`))[0];
+  // Unannounced (the first read, the safety reads), the status alone is read first: the run has
+  // usually not ended yet, and `read` may read much more.
+  const readEnded = async (announced: boolean): Promise<T | null> => {
+    if (!announced) {
+      const row = await readStatus();
+      if (!row || !runHasEnded(row.status)) return null;
+    }
     const row = await read();
     return row && runHasEnded(row.status) ? row : null;
   };
-  const check = () => {
+  let againAnnounced = false;
+  const check = (announced = false) => {
     if (finished) return;
     if (reading) {
       again = true;
+      againAnnounced ||= announced;
       return;
     }
     reading = true;
     again = false;
-    readEnded().then(
+    const next = () => {
+      reading = false;
+      if (!again) return;
+      const a = againAnnounced;
+      againAnnounced = false;
+      check(a);
+    };
+    readEnded(announced).then(
       (run) => {
-        reading = false;
-        if (run) finish(run);
-        else if (again) check();
+        if (run) {
+          reading = false;
+          finish(run);
+        } else next();
       },
-      () => {
-        // A failed read is retried by the next hint, and the deadline reads once more.
-        reading = false;
-        if (again) check();
-      },
+      // A failed read is retried by the next hint, and the deadline reads once more.
+      next,
     );
   };
   const onObservation = (_id: unknown, hint?: unknown) => {
-    if (hint === RUN_ENDED) check();
+    if (hint === RUN_ENDED) check(true);
   };
   const onAbort = () => finish(null);
 
@@ -146,7 +160,7 @@ export async function waitForRunEnd<T extends { status: RunStatus } = { status: 
   check();
   if (!finished) {
     timer = setTimeout(() => finish(null), ms);
-    safety = setInterval(check, SAFETY_READ_MS);
+    safety = setInterval(() => check(), SAFETY_READ_MS);
   }
   return result;
 }
