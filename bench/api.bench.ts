@@ -10,6 +10,7 @@ import type { LoadConfig, LoadMode } from "./api-load";
 import { startN8n, N8N_EXPECTED, N8N_REQUEST } from "./api-n8n";
 import { buildIfStale, ROOT, runClient, spawnServer, treeRssMb, until, type Phase } from "./api-procs";
 import type { BenchResult } from "./types";
+import { SERVER_NODE_FLAGS } from "../scripts/server-flags.mjs";
 
 // Throughput through the public API, as a user sees it (issue #15): the production server on its
 // defaults (embedded PGlite, and PostgreSQL when TEST_DATABASE_URL is set), a 5-step mission
@@ -22,7 +23,8 @@ import type { BenchResult } from "./types";
 // BENCH_API_PORT (3240, and the next ones for further servers), N8N_BENCH_PORT (5680),
 // BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_CPU_PROF=<dir> (CPU profiles of the servers), BENCH_API_BEFORE=<distDir>: measure that
 // build too, side by side (copy .next-bench aside before a change, replacing ".next-bench" inside
-// it by the new name), for a before/after from one sitting.
+// it by the new name), for a before/after from one sitting; BENCH_API_BEFORE_NODE_FLAGS: the Node flags
+// that build's server starts with (none by default: builds before scripts/server-flags.mjs had none).
 
 const DIST = ".next-bench";
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -83,6 +85,8 @@ interface Sitting {
 interface Target {
   name: string;
   dist: string;
+  /** Node flags of the server process (scripts/server-flags.mjs, as `npm start` gives them). */
+  nodeFlags: readonly string[];
   port: number;
   env: Record<string, string>;
 }
@@ -102,7 +106,7 @@ function startSteward(t: Target, env: Record<string, string>) {
   for (const k of ["DATABASE_URL", "STEWARD_DATA_DIR", "STEWARD_DEMO", "STEWARD_DIST_DIR", "PORT", "TEST_DATABASE_URL", "NODE_OPTIONS"]) delete base[k];
   // BENCH_API_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_API_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_API_CPU_PROF)}`] : [];
-  return spawnServer(process.execPath, [...prof, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(t.port)], {
+  return spawnServer(process.execPath, [...t.nodeFlags, ...prof, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(t.port)], {
     ...base,
     ...env,
     STEWARD_DIST_DIR: t.dist,
@@ -284,7 +288,8 @@ export async function run(): Promise<BenchResult[]> {
   if (before && !fs.existsSync(path.join(ROOT, before, "BUILD_ID"))) throw new Error(`BENCH_API_BEFORE=${before}: no build there`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steward-bench-api-"));
   const adminUrl = process.env.TEST_DATABASE_URL;
-  const builds: [suffix: string, dist: string][] = [["", DIST], ...(before ? ([[" before", before]] as [string, string][]) : [])];
+  const beforeFlags = (process.env.BENCH_API_BEFORE_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const builds: [suffix: string, dist: string, nodeFlags: readonly string[]][] = [["", DIST, SERVER_NODE_FLAGS], ...(before ? [[" before", before, beforeFlags] as [string, string, string[]]] : [])];
   const targets: Target[] = [];
   const databases: { drop(): Promise<void> }[] = [];
   const running: Running[] = [];
@@ -292,9 +297,9 @@ export async function run(): Promise<BenchResult[]> {
   let n8n: Map<number, Phase> | null = null;
   let n8nInfo: Record<string, unknown> | null = null;
   try {
-    for (const [suffix, dist] of builds) {
+    for (const [suffix, dist, nodeFlags] of builds) {
       // Embedded defaults: PGlite in a fresh data dir, demo mode as `npm start` gives it (on).
-      targets.push({ name: `pglite${suffix}`, dist, port: PORT + targets.length, env: { STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
+      targets.push({ name: `pglite${suffix}`, dist, nodeFlags, port: PORT + targets.length, env: { STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
       if (adminUrl) {
         const db = await createDatabase(adminUrl);
         databases.push(db);
@@ -302,6 +307,7 @@ export async function run(): Promise<BenchResult[]> {
         targets.push({
           name: `postgres${suffix}`,
           dist,
+          nodeFlags,
           port: PORT + targets.length,
           env: { DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
         });

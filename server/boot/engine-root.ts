@@ -1,7 +1,7 @@
 import "server-only";
 import type { Database } from "@/server/db/database";
 import { env, executorMode } from "@/server/env";
-import { DECISION_MADE, type EngineEvent, type SendEvents } from "@/server/contracts/events";
+import { DECISION_MADE, RUN_REQUESTED, type EngineEvent, type SendEvents } from "@/server/contracts/events";
 import { redeliverDecision } from "@/server/decisions/queries";
 import { embeddedDeps, getEngineDeps, setEngineDeps, type EngineDeps } from "@/server/engine/deps";
 import { HeldStates } from "@/server/engine/held-states";
@@ -18,8 +18,10 @@ import { createMissionFunctions } from "@/server/engine/inngest/functions";
 // Tests use createMissionEngine below, the same wiring on a database of their own.
 
 /** The executor's hooks into the mission engine, the same for the app and for tests. */
-function missionHooks(database: Database, send: () => SendEvents): Pick<EmbeddedExecutorOptions, "onWaitCreated" | "holdWrites"> {
+function missionHooks(database: Database, send: () => SendEvents): Pick<EmbeddedExecutorOptions, "onWaitCreated" | "holdWrites" | "resentEvents"> {
   return {
+    // A run's request follows its stored run row, and the sweeper re-sends it while the run is queued.
+    resentEvents: [RUN_REQUESTED],
     // A decision made before its wait existed is sent again once the wait is there.
     onWaitCreated: async (wait) => {
       if (wait.eventName === DECISION_MADE) await redeliverDecision(database, wait.expr, send());

@@ -380,7 +380,7 @@ const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString()
 /** A usage Observation's cost in USD (alias `o`); observations without a numeric cost count 0. */
 const USAGE_COST = sql`case when jsonb_typeof(o.data->'cost') = 'number' then (o.data->>'cost')::numeric else 0 end`;
 
-// Spend is the larger of the run's own totals and its usage Observations (see usageLedger), so a
+// Spend is the larger of the run's own totals and its usage Observations (see RUN_VIEW_SELECT), so a
 // run reads the same in the list as on its page.
 const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
@@ -435,11 +435,8 @@ async function runGraph(database: Database, versionId: string): Promise<MissionG
   }
 }
 
-export async function getRun(database: Database, runId: string): Promise<RunView> {
-  const [r] = await database.rows<RunRow>(sql`${RUN_SELECT} where r.id = ${runId}`);
-  if (!r) throw new RunError("not_found", `No run ${runId}`);
-  const graphNodes = (await runGraph(database, r.version_id))?.nodes ?? [];
-  const rows = await database.rows<{
+interface RunViewRow extends RunRow {
+  nodes: {
     node_id: string;
     status: NodeStatus;
     output: unknown;
@@ -450,14 +447,44 @@ export async function getRun(database: Database, runId: string): Promise<RunView
     started_at: string | null;
     ended_at: string | null;
     reused_from: string | null;
-  }>(
-    sql`select node_id, status, output, error, attempt, tokens_in, tokens_out, started_at::text as started_at, ended_at::text as ended_at, reused_from
-        from run_node where run_id = ${runId}`,
-  );
-  const ledger = await usageLedger(database, runId);
+  }[];
+  ledger: { node_id: string; tokens_in: number | string; tokens_out: number | string; cost: string | null }[];
+  via: string | null;
+  has_pending: boolean;
+}
+
+/**
+ * A run with its nodes, its usage ledger and how it was started, in one statement: a waited API
+ * run and every poll read it, and four more round trips cost more than the rest of the read.
+ * Pending decisions are read only when the run has some.
+ *
+ * The ledger is what each node's model calls cost, from its usage Observations: one per model
+ * call, written as the call finishes, so failed and retried Worker attempts count too (they were
+ * paid for). The engine's node and run totals count only the attempt that finished; a node's
+ * figure is the larger of the two, so a runner that reports usage without Observations keeps its
+ * count.
+ */
+const RUN_VIEW_SELECT = sql`
+  select s.*,
+    (select coalesce(json_agg(json_build_object(
+        'node_id', n.node_id, 'status', n.status, 'output', n.output, 'error', n.error, 'attempt', n.attempt,
+        'tokens_in', n.tokens_in, 'tokens_out', n.tokens_out, 'started_at', n.started_at::text,
+        'ended_at', n.ended_at::text, 'reused_from', n.reused_from)), '[]'::json)
+     from run_node n where n.run_id = s.id) as nodes,
+    (select coalesce(json_agg(json_build_object('node_id', l.node_id, 'tokens_in', l.tokens_in, 'tokens_out', l.tokens_out, 'cost', l.cost)), '[]'::json)
+     from (select o.node_id, sum(o.tokens_in) as tokens_in, sum(o.tokens_out) as tokens_out, sum(${USAGE_COST})::text as cost
+           from observation o where o.run_id = s.id and o.kind = 'usage' and o.node_id is not null group by o.node_id) l) as ledger,
+    (select a.data->>'via' from audit_log a where a.run_id = s.id and a.action = 'run.started' order by a.id limit 1) as via,
+    exists (select 1 from decision d where d.run_id = s.id and d.status = 'pending') as has_pending`;
+
+export async function getRun(database: Database, runId: string): Promise<RunView> {
+  const [r] = await database.rows<RunViewRow>(sql`${RUN_VIEW_SELECT} from (${RUN_SELECT} where r.id = ${runId}) s`);
+  if (!r) throw new RunError("not_found", `No run ${runId}`);
+  const graphNodes = (await runGraph(database, r.version_id))?.nodes ?? [];
+  const ledger = new Map(r.ledger.map((row) => [row.node_id, { tokensIn: Number(row.tokens_in), tokensOut: Number(row.tokens_out), cost: Number(row.cost ?? 0) }]));
   const order = new Map(graphNodes.map((n, i) => [n.id, i]));
   const byId = new Map(graphNodes.map((n) => [n.id, n]));
-  const nodes = rows
+  const nodes = r.nodes
     .map((n): RunNodeView => {
       const g = byId.get(n.node_id);
       return {
@@ -477,30 +504,9 @@ export async function getRun(database: Database, runId: string): Promise<RunView
       };
     })
     .sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
-  const pendingDecisions = await listDecisions(database, { runId, status: "pending" });
-  const [via] = await database.rows<{ via: string | null }>(sql`select data->>'via' as via from audit_log where run_id = ${runId} and action = 'run.started' order by id limit 1`);
+  const pendingDecisions = r.has_pending ? await listDecisions(database, { runId, status: "pending" }) : [];
   // The run's totals already count the ledger (RUN_SELECT).
-  return { ...summary(r), startedVia: via?.via ?? null, nodes, pendingDecisions };
-}
-
-interface Spend {
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
-}
-
-/**
- * What each node's model calls cost, from its usage Observations: one per model call, written as the
- * call finishes, so failed and retried Worker attempts count too (they were paid for). The engine's
- * node and run totals count only the attempt that finished; a node's figure is the larger of the
- * two, so a runner that reports usage without Observations keeps its count.
- */
-async function usageLedger(database: Database, runId: string): Promise<Map<string, Spend>> {
-  const rows = await database.rows<{ node_id: string | null; tokens_in: number | string; tokens_out: number | string; cost: string | null }>(
-    sql`select o.node_id, sum(o.tokens_in) as tokens_in, sum(o.tokens_out) as tokens_out, sum(${USAGE_COST})::text as cost
-        from observation o where o.run_id = ${runId} and o.kind = 'usage' and o.node_id is not null group by o.node_id`,
-  );
-  return new Map(rows.map((row) => [row.node_id as string, { tokensIn: Number(row.tokens_in), tokensOut: Number(row.tokens_out), cost: Number(row.cost ?? 0) }]));
+  return { ...summary(r), startedVia: r.via, nodes, pendingDecisions };
 }
 
 export const listRunsInput = z.object({

@@ -66,9 +66,11 @@ export function preferredWait(header: string | null): number | null {
 }
 
 /**
- * Resolves with the run's final status once it has ended, or null when `ms` runs out (or `signal`
- * aborts: the client went away) first; the caller then reads the run once, which also catches an
- * end written at the last moment.
+ * Resolves with the run as `read` read it once it has ended (by default its status alone), or null
+ * when `ms` runs out (or `signal` aborts: the client went away) first; the caller then reads the
+ * run once, which also catches an end written at the last moment. A caller that answers with the
+ * whole run passes its own `read`, so the read that sees the end is the answer's (one statement
+ * fewer per waited run); `read` runs once the end is announced, or once a status read saw it.
  *
  * No polling: it listens for the run's end (RUN_ENDED on the in-process bus, announced by this
  * process once the end has committed, and on PostgreSQL by the NOTIFY of every replica as well).
@@ -77,52 +79,72 @@ export function preferredWait(header: string | null): number | null {
  * starts before the first read, so an end written at any moment is seen; a read every
  * SAFETY_READ_MS covers an end announced by no path (a replica whose LISTEN failed).
  */
-export async function waitForRunEnd(database: Database, runId: string, ms: number, signal?: AbortSignal): Promise<RunStatus | null> {
+export async function waitForRunEnd<T extends { status: RunStatus } = { status: RunStatus }>(
+  database: Database,
+  runId: string,
+  ms: number,
+  signal?: AbortSignal,
+  read: () => Promise<T | undefined> = async () => (await database.rows<T>(sql`select status from run where id = ${runId}`))[0],
+): Promise<T | null> {
   const bus = observationBus();
   let reading = false;
   let again = false;
-  let settle: (status: RunStatus | null) => void = () => {};
-  const result = new Promise<RunStatus | null>((resolve) => (settle = resolve));
+  let settle: (run: T | null) => void = () => {};
+  const result = new Promise<T | null>((resolve) => (settle = resolve));
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let safety: ReturnType<typeof setInterval> | undefined;
 
-  const finish = (status: RunStatus | null) => {
+  const finish = (run: T | null) => {
     if (finished) return;
     finished = true;
     bus.off(runId, onObservation);
     signal?.removeEventListener("abort", onAbort);
     clearTimeout(timer);
     clearInterval(safety);
-    settle(status);
+    settle(run);
   };
-  const read = async (): Promise<RunStatus | null> => {
-    const [row] = await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`);
-    return row && runHasEnded(row.status) ? row.status : null;
+  const readStatus = async () => (await database.rows<{ status: RunStatus }>(sql`select status from run where id = ${runId}`))[0];
+  // Unannounced (the first read, the safety reads), the status alone is read first: the run has
+  // usually not ended yet, and `read` may read much more.
+  const readEnded = async (announced: boolean): Promise<T | null> => {
+    if (!announced) {
+      const row = await readStatus();
+      if (!row || !runHasEnded(row.status)) return null;
+    }
+    const row = await read();
+    return row && runHasEnded(row.status) ? row : null;
   };
-  const check = () => {
+  let againAnnounced = false;
+  const check = (announced = false) => {
     if (finished) return;
     if (reading) {
       again = true;
+      againAnnounced ||= announced;
       return;
     }
     reading = true;
     again = false;
-    read().then(
-      (status) => {
-        reading = false;
-        if (status) finish(status);
-        else if (again) check();
+    const next = () => {
+      reading = false;
+      if (!again) return;
+      const a = againAnnounced;
+      againAnnounced = false;
+      check(a);
+    };
+    readEnded(announced).then(
+      (run) => {
+        if (run) {
+          reading = false;
+          finish(run);
+        } else next();
       },
-      () => {
-        // A failed read is retried by the next hint, and the deadline reads once more.
-        reading = false;
-        if (again) check();
-      },
+      // A failed read is retried by the next hint, and the deadline reads once more.
+      next,
     );
   };
   const onObservation = (_id: unknown, hint?: unknown) => {
-    if (hint === RUN_ENDED) check();
+    if (hint === RUN_ENDED) check(true);
   };
   const onAbort = () => finish(null);
 
@@ -138,7 +160,7 @@ export async function waitForRunEnd(database: Database, runId: string, ms: numbe
   check();
   if (!finished) {
     timer = setTimeout(() => finish(null), ms);
-    safety = setInterval(check, SAFETY_READ_MS);
+    safety = setInterval(() => check(), SAFETY_READ_MS);
   }
   return result;
 }

@@ -138,16 +138,17 @@ export class EmbeddedExecutor {
     if (!events.length) return [];
     const fx = new TxEffects();
     const [only] = events;
+    const store = events.every((e) => this.opts.resentEvents.includes(e.name)) ? this.store : this.events;
     // An idle worker gets the run this event starts straight away, leased in the statement that
     // creates it: no claim round trip. Woken without it (nothing started, or an error), it claims.
     const worker = only && events.length === 1 ? this.pool.reserveWorker() : undefined;
     let handed: ClaimedJob | undefined;
     try {
-      const alone = only && events.length === 1 ? await this.events.ingestAlone(only, this.fns, fx, worker ? this.opts.leaseMs : undefined) : false;
+      const alone = only && events.length === 1 ? await store.ingestAlone(only, this.fns, fx, worker ? this.opts.leaseMs : undefined) : false;
       if (alone) handed = alone.handed;
       else {
-        await this.events.db.transaction(async (tx) => {
-          await this.events.ingest(tx, events, this.fns, fx);
+        await store.db.transaction(async (tx) => {
+          await store.ingest(tx, events, this.fns, fx);
         });
       }
     } finally {

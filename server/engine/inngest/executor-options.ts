@@ -65,6 +65,14 @@ export interface EmbeddedExecutorOptions {
    * before any of the call's step results is stored. Without it nothing is held.
    */
   holdWrites?: () => HeldWrites;
+  /**
+   * Events whose sender sends them again until they take effect, from a record it stored durably
+   * first (a run's request: the run row is stored before, and the sweeper re-sends the request of
+   * a run still queued). They are stored with the engine's progress (Database.progress), whose
+   * commits on PostgreSQL do not wait for the disk: a run's start then waits for one flush to disk
+   * (its run row), not two. An event lost in a database crash is sent again.
+   */
+  resentEvents?: readonly string[];
   logger?: Pick<Console, "error" | "warn">;
 }
 
@@ -81,6 +89,7 @@ export const DEFAULTS = {
   maxStepOutputBytes: 4 * 1024 * 1024,
   writeBehindMs: 20,
   cron: false,
+  resentEvents: [] as readonly string[],
 };
 
 /** One call's held writes (see EmbeddedExecutorOptions.holdWrites). */

@@ -66,3 +66,39 @@ describe.each(testDatabases())("handing a new run to an idle worker ($name)", (t
     await engine.executor.drain(async () => (await db.rows<{ status: string }>(sql`select status from run where id = ${runId}`))[0]?.status === "succeeded");
   });
 });
+
+// A run's request follows its durably stored run row and is re-sent by the sweeper while the run
+// is queued, so it is stored with the engine's progress (on PostgreSQL a commit that does not wait
+// for the disk): a start waits for one flush to disk, not two. Other events stay durable.
+describe.each(testDatabases())("where a run's request is stored ($name)", (tdb) => {
+  let database: Database | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await database?.close();
+  });
+
+  it("stores a run's request with the engine's progress and any other event on the durable handle", async () => {
+    database = await tdb.open();
+    const db = database;
+    const engine = testEngine(db, { executor: { concurrency: 1 } });
+    await engine.executor.start();
+    try {
+      const seeded = await seedMission(db, noopChain(2));
+      const handles: string[] = [];
+      const ingest = ExecutorStore.prototype.ingestAlone;
+      vi.spyOn(ExecutorStore.prototype, "ingestAlone").mockImplementation(async function (this: ExecutorStore, ...args: Parameters<ExecutorStore["ingestAlone"]>) {
+        handles.push(`${args[0].name} on ${this.db === db.db ? "durable" : this.db === db.progress.db ? "progress" : "another"}`);
+        return ingest.apply(this, args);
+      });
+      const { runId } = await startRun(db, { missionId: seeded.missionId, userId: null }, { send: engine.send });
+      expect(await waitForRun(db, runId, ["succeeded", "failed"])).toBe("succeeded");
+      await engine.executor.send({ name: "test/unrelated", data: {} });
+      // PGlite has one handle: progress is the database itself, whose commits all reach the disk.
+      expect(handles).toEqual(
+        db.driver === "postgres" ? ["mission/run.requested on progress", "test/unrelated on durable"] : ["mission/run.requested on durable", "test/unrelated on durable"],
+      );
+    } finally {
+      await engine.executor.stop();
+    }
+  });
+});

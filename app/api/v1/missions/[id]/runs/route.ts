@@ -23,10 +23,11 @@ export const POST = rest("builder", async (ctx) => {
   const link = `/api/v1/runs/${runId}`;
   const applied: Record<string, string> = wait.applied ? { "preference-applied": wait.applied } : {};
   if (wait.ms === 0) return json({ runId, status: "queued", links: { run: link } }, 202, { location: link });
-  await waitForRunEnd(ctx.database, runId, wait.ms, ctx.req.signal);
+  // The read that sees the end is the answer's.
+  const ended = await waitForRunEnd(ctx.database, runId, wait.ms, ctx.req.signal, () => getRun(ctx.database, runId));
   if (ctx.req.signal.aborted) return json({ runId, status: "queued", links: { run: link } }, 202, { location: link });
-  // The one read after the wait: it also sees an end written as the time ran out.
-  const run = await getRun(ctx.database, runId);
+  // Else one read after the wait: it also sees an end written as the time ran out.
+  const run = ended ?? (await getRun(ctx.database, runId));
   if (runHasEnded(run.status)) return json(boundRunView(run), 200, { "content-location": link, ...applied });
   return json({ runId, status: run.status, links: { run: link } }, 202, { location: link, ...applied });
 });
