@@ -78,6 +78,17 @@ test("a builder adds Call mission, picks a mission, maps its input, runs it and 
   await expect(page.getByTestId("run-started-by")).toHaveText("Ben Builder");
   await expect(page.getByTestId("run-summary")).toHaveText("checked 42");
   await shot(page, "call-mission-04-child");
+  const childRunId = new URL(page.url()).pathname.split("/").at(-1) as string;
   await page.getByTestId("run-parent").getByRole("link").click();
+  await page.waitForURL(new RegExp(`/runs/${parentRunId}$`));
+
+  // In the runs list the child says what called it (not the "api" channel it is stored with), with a link.
+  await page.goto("/runs");
+  const row = page.locator(`[data-testid="run-row"][data-run="${childRunId}"]`);
+  await expect(row).toContainText(`called by Caller ${tag} ${parentRunId.slice(0, 8)}`);
+  await expect(row).not.toContainText("· api");
+  await row.scrollIntoViewIfNeeded();
+  await shot(page, "call-mission-05-runs-list");
+  await row.getByTestId("run-row-parent").click();
   await page.waitForURL(new RegExp(`/runs/${parentRunId}$`));
 });

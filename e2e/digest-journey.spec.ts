@@ -136,6 +136,9 @@ test("a builder draws the Daily open-ticket digest; once published it runs every
   await page.getByLabel("Message (optional)").fill("Daily digest, every minute for now");
   await page.getByTestId("save-version-submit").click();
   await expect(page.getByTestId("save-review-notice")).toContainText("must review it before runs use it");
+  // Among what the reviewer is told: the mission the new Call runs, and with what.
+  await expect(page.getByTestId("save-review-changes")).toContainText(`New Call mission "Call mission": runs mission "${escalateName}"`);
+  await expect(page.getByTestId("save-review-changes")).toContainText("input ticket = transform.ticket; input amount = transform.amount");
   await shot(page, "digest-03-awaiting-review");
   expect(await runsOf(page, missionId)).toEqual([]);
   await publishAsApprover(browser, baseURL!, missionId, 1);

@@ -7,7 +7,7 @@ import { approvalProgress } from "@/lib/decisions/rules";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
-import { childRunsOf, elapsedMs, formatDuration, formatTokens, type NodeRunState } from "./run-state";
+import { childRunsOf, elapsedMs, formatDuration, formatTokens, wakeUpsOf, type NodeRunState } from "./run-state";
 import { StatusPill } from "./status-style";
 import { ToolCallView } from "./tool-call-view";
 import { record, toolCallsOf } from "./tool-calls";
@@ -52,6 +52,7 @@ export function NodePanel({
   const duration = state.reusedFrom || node.parentId !== undefined ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
   const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
+  const wakeUps = useMemo(() => (node.kind === "wait" && node.parentId !== undefined ? wakeUpsOf(observations, node.id) : []), [observations, node.id, node.kind, node.parentId]);
   const lastCall = calls.at(-1);
   const showInRail = onShowObservation
     ? (id: number) => {
@@ -166,6 +167,23 @@ export function NodePanel({
                       Run <span className="font-mono">{c.runId.slice(0, 8)}</span> <ArrowRight className="size-3" />
                     </span>
                   </Link>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+        {wakeUps.length ? (
+          <div className="border-t border-slate-100 pt-2.5" data-testid="node-wake-ups">
+            <p className="mb-1.5 text-[11px] text-slate-500">{wakeUps.length === 1 ? "The item that reached it:" : `The ${wakeUps.length} items that reached it, each waiting on its own:`}</p>
+            <ul className="space-y-1">
+              {wakeUps.map((w) => (
+                <li key={w.step} className="rounded-md border border-slate-200 px-2 py-1.5" data-testid="node-wake-up" data-step={w.step} data-until={w.until}>
+                  <code className="block truncate font-mono text-[11px]" title={w.step}>
+                    {w.step}
+                  </code>
+                  <time dateTime={w.until} title={w.until} className={cn("block", w.woke ? "text-slate-500" : "font-medium text-amber-800")}>
+                    {w.woke ? "woke at" : "wakes at"} {new Date(w.until).toLocaleString()}
+                  </time>
                 </li>
               ))}
             </ul>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getTemplate } from "@/lib/mission/templates";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { childRunsOf, deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, withApprovalProgress } from "./run-state";
+import { childRunsOf, deriveRunState, formatDuration, mergeObservations, replayMarkers, waitsOnChildren, wakesAt, wakeUpsOf, withApprovalProgress } from "./run-state";
 import { checkRunInput } from "./run-input";
 import type { RunObservation } from "./types";
 
@@ -317,5 +317,22 @@ describe("childRunsOf", () => {
       { runId: "c-3", step: "tickets[3].escalate" },
     ]);
     expect(childRunsOf(list, "other")).toEqual([]);
+  });
+});
+
+describe("wakeUpsOf", () => {
+  it("lists a Wait's wake-up time per item inside a For each, and which have woken", () => {
+    const list = [
+      obs({ at: t(1), nodeId: "pause", kind: "text", data: { step: "each[0].pause", until: "2026-12-07T08:00:00.000Z", waitStatus: "waiting" } }),
+      obs({ at: t(2), nodeId: "pause", kind: "text", data: { step: "each[1].pause", until: "2026-12-07T09:00:00.000Z", waitStatus: "waiting" } }),
+      obs({ at: t(3), nodeId: "pause", kind: "text", data: { step: "each[0].pause", until: "2026-12-07T08:00:00.000Z", waitStatus: "succeeded" } }),
+      obs({ at: t(4), nodeId: "other", kind: "text", data: { step: "each[0].other", until: "2026-12-07T08:00:00.000Z", waitStatus: "waiting" } }),
+      obs({ at: t(5), nodeId: "pause", data: { status: "succeeded", iterations: { succeeded: 2, failed: 0, skipped: 0 } } }),
+    ];
+    expect(wakeUpsOf(list, "pause")).toEqual([
+      { step: "each[0].pause", until: "2026-12-07T08:00:00.000Z", woke: true },
+      { step: "each[1].pause", until: "2026-12-07T09:00:00.000Z", woke: false },
+    ]);
+    expect(wakeUpsOf(list, "none")).toEqual([]);
   });
 });

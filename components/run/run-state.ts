@@ -430,3 +430,28 @@ export function childRunsOf(observations: readonly RunObservation[], nodeId: str
   }
   return [...byRun.values()];
 }
+
+export interface ItemWakeUp {
+  /** The item-scoped step: `each[3].pause`. */
+  step: string;
+  /** When it wakes up (ISO). */
+  until: string;
+  woke: boolean;
+}
+
+/**
+ * The wake-up times of a Wait inside a For each, one per item that reached it, in the order they
+ * started waiting, from its Observations (`step`, `until`, `waitStatus`): the step on the canvas
+ * has one state over all items, so its own `until` says nothing of each item's.
+ */
+export function wakeUpsOf(observations: readonly RunObservation[], nodeId: string): ItemWakeUp[] {
+  const byStep = new Map<string, ItemWakeUp>();
+  for (const o of observations) {
+    if (o.nodeId !== nodeId) continue;
+    const data = record(o.data);
+    if (typeof data.step !== "string" || typeof data.until !== "string" || (data.waitStatus !== "waiting" && data.waitStatus !== "succeeded")) continue;
+    const woke = byStep.get(data.step)?.woke === true || data.waitStatus === "succeeded";
+    byStep.set(data.step, { step: data.step, until: data.until, woke });
+  }
+  return [...byStep.values()];
+}

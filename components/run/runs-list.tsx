@@ -210,7 +210,19 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
                     </Link>
                     <div className="text-xs text-slate-500">
                       v{r.versionNumber} · <code className="font-mono">{r.id.slice(0, 8)}</code>
-                      {r.channel !== "manual" ? ` · ${r.channel}` : ""}
+                      {r.parent ? (
+                        <>
+                          {" · called by "}
+                          {/* Above the row's own link, which covers the row. */}
+                          <Link href={`/runs/${r.parent.runId}`} className="relative z-10 text-brand-700 hover:underline" data-testid="run-row-parent" title={`Started by step ${r.parent.nodeId} of run ${r.parent.runId}`}>
+                            {r.parent.missionName} <code className="font-mono">{r.parent.runId.slice(0, 8)}</code>
+                          </Link>
+                        </>
+                      ) : r.channel !== "manual" ? (
+                        ` · ${r.channel}`
+                      ) : (
+                        ""
+                      )}
                     </div>
                   </td>
                   <td className="px-4 py-3">
@@ -231,7 +243,7 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
                   </td>
                   <td className="px-4 py-3 text-slate-700">
                     <div title={new Date(r.createdAt).toLocaleString()}>{timeAgo(r.createdAt, now)}</div>
-                    <div className="truncate text-xs text-slate-500">{r.startedByName ?? (r.channel === "manual" ? "—" : `via ${r.channel}`)}</div>
+                    <div className="truncate text-xs text-slate-500">{r.startedByName ?? (r.parent ? "the calling run" : r.channel === "manual" ? "—" : `via ${r.channel}`)}</div>
                   </td>
                   <td className="px-4 py-3 text-right tabular-nums text-slate-700">{formatDuration(elapsedMs(r.startedAt ?? r.createdAt, r.endedAt, now))}</td>
                   <td className="px-4 py-3 text-right tabular-nums text-slate-700">{formatTokens(r.tokensIn + r.tokensOut)}</td>

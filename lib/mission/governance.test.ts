@@ -100,6 +100,30 @@ describe("governanceChanges", () => {
     expect(lines).toContain("Removed connection gate (else) → refund");
   });
 
+  it("names a new Call mission step, the mission it runs and its input, and what changed in it", () => {
+    const call: MissionNode = {
+      id: "escalate",
+      kind: "call",
+      position: { x: 0, y: 0 },
+      data: { label: "Escalate", missionId: "m-123", missionName: "Escalate ticket", version: "latest", input: [{ field: "amount", expression: "trigger.amount" }] },
+    };
+    const g: MissionGraph = { ...refund, nodes: [...refund.nodes, call], edges: [...refund.edges, { id: "esc", source: "gate", sourceHandle: "else", target: "escalate" }] };
+    expect(governanceChanges(refund, g)).toEqual([
+      'New Call mission "Escalate": runs mission "Escalate ticket" (m-123) (its latest published version); input amount = trigger.amount',
+      "New connection gate (else) → escalate",
+    ]);
+    const pinned = withData<"call">(g, "escalate", () => ({ missionId: "m-456", missionName: "Refund check", version: 3, input: [{ field: "amount", expression: "1" }, { field: "note", expression: "'x'" }] }));
+    expect(governanceChanges(g, pinned)).toEqual([
+      'Call mission "Escalate": mission "Escalate ticket" (m-123) → "Refund check" (m-456)',
+      'Call mission "Escalate": version latest → 3',
+      'Call mission "Escalate": input amount trigger.amount → 1',
+      'Call mission "Escalate": new input note = \'x\'',
+    ]);
+    expect(governanceChanges(pinned, refund)).toContain('Removed Call mission "Escalate"');
+    // Without a Call the view has no `calls`: the hashes of missions saved before the kind stay the same.
+    expect(governanceView(refund)).not.toHaveProperty("calls");
+  });
+
   it("names exposure: the portal channel and its address", () => {
     const off = withData<"trigger">(refund, "trigger", () => ({ channels: ["manual" as const] }));
     expect(governanceChanges(off, refund)).toEqual(["Trigger: now on the api channel", "Trigger: now on the public portal (refunds)"]);

@@ -25,6 +25,12 @@ export interface GovernanceView {
   /** Branches in order: the first true branch wins, so order is governance too. */
   conditions: Record<string, { branches: { id: string; expression: string }[] }>;
   approvals: Record<string, ApprovalRules>;
+  /**
+   * Call mission steps: the mission run (by id), its version and the input it is given, as an
+   * action's tool and arguments are. Left out when there is none, so the views (and hashes) of
+   * missions without one stay what they were before the kind.
+   */
+  calls?: Record<string, { mission: string; version: string; input: Record<string, string> }>;
   /** `source|sourceHandle|target`, sorted and unique (edge ids are not content). */
   edges: string[];
 }
@@ -100,6 +106,9 @@ export function governanceView(graph: MissionGraph): GovernanceView {
       case "approval":
         view.approvals[n.id] = approvalRules(n.data);
         break;
+      case "call":
+        (view.calls ??= {})[n.id] = { mission: n.data.missionId, version: String(n.data.version), input: Object.fromEntries(n.data.input.map((i) => [i.field, i.expression])) };
+        break;
       case "verdict":
         break;
     }
@@ -142,6 +151,7 @@ const KIND_NAME: Partial<Record<MissionNode["kind"], string>> = {
   action: "Action",
   condition: "Condition",
   approval: "Approval",
+  call: "Call mission",
   verdict: "Verdict",
 };
 
@@ -239,10 +249,20 @@ const SECTION_KIND: Record<Section, MissionNode["kind"]> = {
   actions: "action",
   conditions: "condition",
   approvals: "approval",
+  calls: "call",
 };
 
+/** A called mission as people read it: its name when the step keeps one (`"Escalate ticket" (<id>)`), else its id (`none` when not chosen). */
+type MissionText = (missionId: string) => string;
+
+function missionTexts(...graphs: (MissionGraph | null)[]): MissionText {
+  const names = new Map<string, string>();
+  for (const g of graphs) for (const n of g?.nodes ?? []) if (n.kind === "call" && n.data.missionName.trim()) names.set(n.data.missionId, n.data.missionName.trim());
+  return (id) => (names.has(id) ? `"${shown(names.get(id))}" (${id})` : shown(id));
+}
+
 /** Lines for one node present in both views (same id, same kind). */
-function changedNodeLines(section: Section, a: GovernanceView, b: GovernanceView, id: string): string[] {
+function changedNodeLines(section: Section, a: GovernanceView, b: GovernanceView, id: string, mission: MissionText): string[] {
   switch (section) {
     case "triggers":
       return channelLines(a.triggers[id], b.triggers[id]!);
@@ -280,11 +300,24 @@ function changedNodeLines(section: Section, a: GovernanceView, b: GovernanceView
     }
     case "approvals":
       return approvalLines(a.approvals[id]!, b.approvals[id]!);
+    case "calls": {
+      const x = a.calls![id]!;
+      const y = b.calls![id]!;
+      const out: string[] = [];
+      if (x.mission !== y.mission) out.push(`mission ${mission(x.mission)} → ${mission(y.mission)}`);
+      if (x.version !== y.version) out.push(`version ${from(x.version, y.version)}`);
+      for (const [k, expr] of Object.entries(y.input)) {
+        if (!(k in x.input)) out.push(`new input ${k} = ${shown(expr)}`);
+        else if (x.input[k] !== expr) out.push(`input ${k} ${from(x.input[k], expr)}`);
+      }
+      for (const k of Object.keys(x.input)) if (!(k in y.input)) out.push(`removed input ${k}`);
+      return out;
+    }
   }
 }
 
 /** Lines describing a node that is new (or whose kind changed) in `after`. */
-function newNodeLines(section: Section, v: GovernanceView, id: string): string[] {
+function newNodeLines(section: Section, v: GovernanceView, id: string, mission: MissionText): string[] {
   switch (section) {
     case "triggers":
       return channelLines(undefined, v.triggers[id]!);
@@ -298,6 +331,10 @@ function newNodeLines(section: Section, v: GovernanceView, id: string): string[]
       return v.conditions[id]!.branches.map((br) => `branch ${br.id}: ${shown(br.expression)}`);
     case "approvals":
       return newApprovalLines(v.approvals[id]!);
+    case "calls": {
+      const c = v.calls![id]!;
+      return [`runs mission ${mission(c.mission)} (${c.version === "latest" ? "its latest published version" : `version ${c.version}`})`, ...Object.entries(c.input).map(([k, e]) => `input ${k} = ${shown(e)}`)];
+    }
   }
 }
 
@@ -311,19 +348,20 @@ export function governanceChanges(before: MissionGraph | null, after: MissionGra
   const b = governanceView(after);
   const nameAfter = namer(after);
   const nameBefore = namer(before);
+  const mission = missionTexts(after, before);
   const out: string[] = [];
   for (const section of Object.keys(SECTION_KIND) as Section[]) {
     const kind = SECTION_KIND[section];
-    const was = a ? a[section] : {};
-    const is = b[section];
+    const was = (a ? a[section] : undefined) ?? {};
+    const is = b[section] ?? {};
     for (const id of Object.keys(is)) {
       const name = nameAfter(kind, id);
       if (!(id in was)) {
-        const lines = newNodeLines(section, b, id);
+        const lines = newNodeLines(section, b, id, mission);
         out.push(lines.length ? `New ${name}: ${lines.join("; ")}` : `New ${name}`);
         continue;
       }
-      for (const line of changedNodeLines(section, a!, b, id)) out.push(`${name}: ${line}`);
+      for (const line of changedNodeLines(section, a!, b, id, mission)) out.push(`${name}: ${line}`);
     }
     for (const id of Object.keys(was)) if (!(id in is)) out.push(`Removed ${nameBefore(kind, id)}`);
   }

@@ -38,6 +38,8 @@ export interface RunHistoryItem {
   channel: string;
   startedBy: string | null;
   startedByName: string | null;
+  /** A child run of a Call mission step: the run, its mission and the step that started it (its channel says only "api"). */
+  parent: { runId: string; nodeId: string; missionName: string } | null;
   tokensIn: number;
   tokensOut: number;
   createdAt: string;
@@ -57,6 +59,9 @@ interface Row {
   channel: string;
   started_by: string | null;
   started_by_name: string | null;
+  parent_run_id: string | null;
+  parent_node_id: string | null;
+  parent_mission_name: string | null;
   tokens_in: number;
   tokens_out: number;
   created_at: string;
@@ -89,10 +94,11 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
   const rows = await database.rows<Row>(
     sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict,
                ${outcomeLabelIn(sql`v.graph`, sql`r.verdict->>'outcome'`)} as verdict_label, r.error, r.channel,
-               r.started_by, u.name as started_by_name, r.tokens_in, r.tokens_out, r.created_at::text as created_at,
-               r.started_at::text as started_at, r.ended_at::text as ended_at
+               r.started_by, u.name as started_by_name, r.parent_run_id, r.parent_node_id, pm.name as parent_mission_name,
+               r.tokens_in, r.tokens_out, r.created_at::text as created_at, r.started_at::text as started_at, r.ended_at::text as ended_at
         from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
         left join "user" u on u.id = r.started_by
+        left join run pr on pr.id = r.parent_run_id left join mission pm on pm.id = pr.mission_id
         ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
         ${RUN_LIST_ORDER} limit ${q.limit + 1}`,
   );
@@ -110,6 +116,7 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
       channel: r.channel,
       startedBy: r.started_by,
       startedByName: r.started_by_name,
+      parent: r.parent_run_id && r.parent_node_id ? { runId: r.parent_run_id, nodeId: r.parent_node_id, missionName: r.parent_mission_name ?? "a deleted mission" } : null,
       tokensIn: Number(r.tokens_in),
       tokensOut: Number(r.tokens_out),
       createdAt: iso(r.created_at) ?? "",

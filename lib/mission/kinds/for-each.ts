@@ -53,6 +53,11 @@ export function itemStepId(forEachId: string, index: number, bodyNodeId?: string
   return bodyNodeId === undefined ? `${forEachId}[${index}]` : `${forEachId}[${index}].${bodyNodeId}`;
 }
 
+/** The step id a run of items `from` … `to` (inclusive) runs under, when several items' bodies run in one step: `loop[10..19]`. */
+export function itemsStepId(forEachId: string, from: number, to: number): string {
+  return `${forEachId}[${from}..${to}]`;
+}
+
 export interface GroupProblem {
   nodeId: string;
   /** Below the document: `nodes[3].parentId`, `edges[2]`, `nodes[1]`. */

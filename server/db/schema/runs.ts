@@ -1,4 +1,5 @@
-import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 import { mission, missionVersion } from "./missions";
 
@@ -91,6 +92,11 @@ export const observation = pgTable(
     tokensIn: integer("tokens_in").notNull().default(0),
     tokensOut: integer("tokens_out").notNull().default(0),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The item of a For each (its node) this line records, once: a record step run again after a
+     * kill inserts nothing (engine/nodes/for-each-lines.ts). Null on every other Observation.
+     */
+    itemIndex: integer("item_index"),
   },
-  (t) => [index("observation_run").on(t.runId, t.id)],
+  (t) => [index("observation_run").on(t.runId, t.id), uniqueIndex("observation_for_each_item").on(t.runId, t.nodeId, t.itemIndex).where(sql`${t.itemIndex} is not null`)],
 );

@@ -43,6 +43,13 @@ describe.each(testDatabases())("a Wait inside a For each on $name", (tdb) => {
     // 3 h of waiting, then the progress window (before: the hour from the run's last state change).
     await eventually(async () => (await hoursLeft()) > 3.5, 10_000, "the run's deadline to cover the wait").catch(() => {});
     expect(await hoursLeft()).toBeGreaterThan(3.5);
+    // The item's wake-up time, on the Wait on the canvas (its own state is one over all items).
+    const lines = await database.rows<{ text: string; data: { step: string; until: string; waitStatus: string } }>(
+      sql`select text, data from observation where run_id = ${runId} and node_id = 'pause' and kind = 'text'`,
+    );
+    expect(lines.map((l) => [l.data.step, l.data.waitStatus])).toEqual([["each[0].pause", "waiting"]]);
+    expect(Date.parse(lines[0]?.data.until ?? "") - Date.now()).toBeGreaterThan(2.9 * 3_600_000);
+    expect(lines[0]?.text).toBe(`each[0].pause waiting until ${lines[0]?.data.until}`);
     await cancelRun(database, runId, seeded.starter, { send: engine.send });
     expect(await waitForRun(database, runId, ["cancelled"])).toBe("cancelled");
   });

@@ -1,16 +1,17 @@
 import "server-only";
-import { sql } from "drizzle-orm";
-import { bodyOf, itemStepId, SCOPE_INDEX, SCOPE_ITEM, type Body } from "@/lib/mission/kinds/for-each";
+import { bodyOf, itemsStepId, itemStepId, SCOPE_INDEX, SCOPE_ITEM, type Body } from "@/lib/mission/kinds/for-each";
 import { edgeTaken } from "@/lib/mission/node-kinds";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode, NodeKind } from "@/lib/mission/schema";
-import { recordObservation } from "@/server/observations/record";
+import { HeldStates, holdingStates } from "../held-states";
 import { publish, setDirectStates, setNodeState } from "../state";
-import { errorMessage, PermanentError } from "../step-port";
+import { errorMessage, PermanentError, type StepPort } from "../step-port";
 import { evaluateField } from "./evaluate";
+import { recordItemLines, type ItemLine } from "./for-each-lines";
+import { QUICK_KINDS } from "./quick-kinds";
 import { NodeFailure, type NodeHandler, type NodeOutcome, type NodeRun } from "./types";
 
-/** What one item came to: memoized in its record step `node:<loop>[<i>]`, so a replay never runs a finished item again. */
+/** What one item came to: memoized in its record step `node:<loop>[<i>]` (or its items' step `node:<loop>[<from>..<to>]`), so a replay never runs a finished item again. */
 export type ItemRecord = { index: number; ok: true; result: unknown; steps: Record<string, StepState> } | { index: number; ok: false; error: string; steps: Record<string, StepState> };
 type StepState = "succeeded" | "failed" | "skipped";
 
@@ -19,11 +20,17 @@ type Handlers = () => { [K in NodeKind]: NodeHandler<K> };
 /**
  * Runs the steps inside the For each (its body: the steps whose parentId is it) once per item of
  * the list `items` gives, `concurrency` items at a time. Each body step runs through the same
- * handler as a top-level step, under an item-scoped id (`loop[17].fmt`: its steps `node:loop[17].fmt…`
- * are memoized per item, a tool call's idempotency key is per item), with `item` and `index` in
- * its scope besides what the For each itself sees. Each item ends with a record step that writes
- * one Observation on the For each, so after a crash (kill -9) a replay takes every finished item
- * from its record and runs none of its steps again.
+ * handler as a top-level step, under an item-scoped id (`loop[17].fmt`), with `item` and `index` in
+ * its scope besides what the For each itself sees. Each finished item writes one line (a text
+ * Observation) on the For each, once.
+ *
+ * When something inside waits (a tool, a model, a Wait, a Call), each item's steps are steps of
+ * the run (`node:loop[17].fmt…`, memoized per item; a tool call's idempotency key is per item),
+ * items at once are parallel steps, and each item ends with a record step, so after a crash
+ * (kill -9) a replay takes every finished item from its record and runs none of its steps again.
+ * When every step inside is quick (a Transform, a Condition), `concurrency` items run inside one
+ * step, their steps inline: one memoized step per batch instead of parallel steps, each of which
+ * the engine would run as a job of its own and replay the run for.
  *
  * Output: the list of the items' results, in item order. A failed item (a body step failed after
  * its retries) stops the loop and fails the step (`stop`), is left out (`skip`), or keeps
@@ -53,17 +60,29 @@ export function forEachNode(handlers: Handlers): NodeHandler<"forEach"> {
     });
 
     const records: (ItemRecord | undefined)[] = new Array<ItemRecord | undefined>(items.length);
-    let next = 0;
     let stopped = false;
-    const lane = async () => {
-      while (!stopped && next < items.length) {
-        const index = next++;
-        const record = await runItem(loopRun, handlers, body, items[index], index);
-        records[index] = record;
-        if (!record.ok && node.data.onFailure === "stop") stopped = true;
-      }
+    const keep = (record: ItemRecord) => {
+      records[record.index] = record;
+      if (!record.ok && node.data.onFailure === "stop") stopped = true;
     };
-    await Promise.all(Array.from({ length: Math.min(node.data.concurrency, items.length) }, lane));
+    if (body.nodes.every((b) => QUICK_KINDS.has(b.kind))) {
+      // Nothing inside waits: items at once as parallel steps would only cost (each a job of the
+      // engine's, each replaying the run), so `concurrency` items run together in one step.
+      for (let from = 0; from < items.length && !stopped; from += node.data.concurrency) {
+        const to = Math.min(from + node.data.concurrency, items.length);
+        for (const record of await runQuickItems(loopRun, handlers, body, items, from, to)) keep(record);
+      }
+    } else {
+      // Something inside waits (a tool, a model, a Wait, a child run): items at once wait together.
+      let next = 0;
+      const lane = async () => {
+        while (!stopped && next < items.length) {
+          const index = next++;
+          keep(await runItem(loopRun, handlers, body, items[index], index));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(node.data.concurrency, items.length) }, lane));
+    }
 
     const done = records.filter((r): r is ItemRecord => r !== undefined);
     const failed = done.filter((r) => !r.ok);
@@ -96,9 +115,68 @@ export function forEachNode(handlers: Handlers): NodeHandler<"forEach"> {
   };
 }
 
-/** One item: its body walked as a run is (ready steps at once, the edge-taken rule of the registry), then its record step. */
+/** What walking one item's body came to: the outputs of the steps that ran, how each step fared, the first failure. */
+interface ItemWalk {
+  outputs: Map<string, unknown>;
+  steps: Record<string, StepState>;
+  failure?: string;
+}
+
+/** One item: its body walked through the steps' own memoized steps, then its record step. */
 async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, item: unknown, index: number): Promise<ItemRecord> {
-  const { node, step } = run;
+  const walk = await walkItem(run, handlers, body, item, index, run.step);
+  return run.step.run(`node:${itemStepId(run.node.id, index)}`, async () => {
+    const record = recordOf(run, body, walk, item, index);
+    await recordItemLines(run.database, { runId: run.runId, nodeId: run.node.id, attempt: run.attempt }, [lineOf(run.node.id, record)]);
+    return record;
+  });
+}
+
+/**
+ * Items `from` … `to` - 1 of a body of quick steps, in one step: each item's body walked inline (its
+ * steps compute and wait for nothing), then all their lines in one statement. The step is what is
+ * memoized: a replay takes the items' records from it, and a kill before its result was stored runs
+ * the items again (their lines are written once). Items after a failed one are not run when the
+ * policy is stop, as they would not start one at a time.
+ */
+function runQuickItems(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, items: unknown[], from: number, to: number): Promise<ItemRecord[]> {
+  const { node } = run;
+  return run.step.run(`node:${itemsStepId(node.id, from, to - 1)}`, async () => {
+    const records: ItemRecord[] = [];
+    // A body step's own state change names its item-scoped id (`lines[3].fmt`), which has no node
+    // row: held here and dropped. The For each writes how the body's steps fared when it ends.
+    await holdingStates(new HeldStates(), async () => {
+      for (let index = from; index < to; index++) {
+        const walk = await walkItem(run, handlers, body, items[index], index, INLINE);
+        const record = recordOf(run, body, walk, items[index], index);
+        records.push(record);
+        if (!record.ok && node.data.onFailure === "stop") break;
+      }
+    });
+    await recordItemLines(run.database, { runId: run.runId, nodeId: node.id, attempt: run.attempt }, records.map((r) => lineOf(node.id, r)));
+    return records;
+  });
+}
+
+/**
+ * The step port of a quick step run inside another step: it runs the function at once (the outer
+ * step memoizes), and its result round-trips through JSON as a step's does. Quick kinds never wait.
+ */
+const INLINE: StepPort = {
+  async run<T>(_id: string, fn: () => Promise<T> | T): Promise<T> {
+    const value = await fn();
+    return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  },
+  waitForEvent: () => Promise.reject(new Error("a quick step does not wait for an event")),
+  sleep: () => Promise.reject(new Error("a quick step does not sleep")),
+  sleepUntil: () => Promise.reject(new Error("a quick step does not sleep")),
+  sendEvent: () => Promise.reject(new Error("a quick step sends no event")),
+  invokeRun: () => Promise.reject(new Error("a quick step starts no run")),
+};
+
+/** One item's body walked as a run is (ready steps at once, the edge-taken rule of the registry), its steps on `step`. */
+async function walkItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, item: unknown, index: number, step: StepPort): Promise<ItemWalk> {
+  const { node } = run;
   const outputs = new Map<string, unknown>();
   const skipped = new Set<string>();
   const steps: Record<string, StepState> = {};
@@ -113,6 +191,7 @@ async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
     const handler = handlers()[bodyNode.kind] as NodeHandler;
     const itemRun: NodeRun = {
       ...run,
+      step,
       node: scoped,
       bodyNodeId: id,
       scope: () => {
@@ -168,34 +247,27 @@ async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
       }
     }
   }
+  return failure === undefined ? { outputs, steps } : { outputs, steps, failure };
+}
 
-  const id = itemStepId(node.id, index);
-  return step.run(`node:${id}`, async () => {
-    let record: ItemRecord;
-    if (failure !== undefined) record = { index, ok: false, error: failure, steps };
-    else {
-      try {
-        record = { index, ok: true, result: itemResult(run, body, outputs, item, index), steps };
-      } catch (e) {
-        record = { index, ok: false, error: errorMessage(e), steps };
-      }
-    }
-    // A kill after this line committed but before the step's result was stored runs the step
-    // again: the item's line is written once, so the rail and the item counts stay true.
-    const [written] = await run.database.rows<{ one: number }>(
-      sql`select 1 as one from observation where run_id = ${run.runId} and node_id = ${node.id} and kind = 'text' and data->'forEach'->>'index' = ${String(index)} limit 1`,
-    );
-    if (written) return record;
-    await recordObservation(run.database, {
-      runId: run.runId,
-      nodeId: node.id,
-      attempt: run.attempt,
-      kind: "text",
-      text: record.ok ? `${id} succeeded` : `${id} failed: ${record.error}`,
-      data: { forEach: record.ok ? { index, status: "succeeded", result: record.result } : { index, status: "failed", error: record.error } },
-    });
-    return record;
-  });
+/** The item's record: its failure, or its result (which may itself fail to evaluate). */
+function recordOf(run: NodeRun<"forEach">, body: Body<MissionNode, MissionEdge>, walk: ItemWalk, item: unknown, index: number): ItemRecord {
+  const { steps } = walk;
+  if (walk.failure !== undefined) return { index, ok: false, error: walk.failure, steps };
+  try {
+    return { index, ok: true, result: itemResult(run, body, walk.outputs, item, index), steps };
+  } catch (e) {
+    return { index, ok: false, error: errorMessage(e), steps };
+  }
+}
+
+/** The item's line on the For each: `lines[3] succeeded`, with its result or error. */
+function lineOf(forEachId: string, record: ItemRecord): ItemLine {
+  const id = itemStepId(forEachId, record.index);
+  const { index } = record;
+  return record.ok
+    ? { index, text: `${id} succeeded`, data: { forEach: { index, status: "succeeded", result: record.result } } }
+    : { index, text: `${id} failed: ${record.error}`, data: { forEach: { index, status: "failed", error: record.error } } };
 }
 
 /** The item's result: the `result` expression, else the output of the body's last step that ran (the first such exit in document order). */

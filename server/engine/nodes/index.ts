@@ -1,5 +1,5 @@
 import "server-only";
-import type { MissionNode, NodeKind } from "@/lib/mission/schema";
+import type { NodeKind } from "@/lib/mission/schema";
 import { actionNode } from "./action";
 import { approvalNode } from "./approval";
 import { callNode } from "./call";
@@ -27,9 +27,4 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   verdict: verdictNode,
 };
 
-/**
- * Kinds whose only write is a direct change (pending → succeeded in one statement), which may be
- * held and written with the next step's (held-states.ts). Any other kind's steps flush what is
- * held first, so the run's Observations keep the order things happened in.
- */
-export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition", "transform"]);
+export { QUICK_KINDS } from "./quick-kinds";

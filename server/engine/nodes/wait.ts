@@ -1,5 +1,6 @@
 import "server-only";
 import { wakeAt, waitDurationMs } from "@/lib/mission/kinds/wait";
+import { recordObservation } from "@/server/observations/record";
 import { extendRunDeadline, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
@@ -35,8 +36,11 @@ export const waitNode: NodeHandler<"wait"> = async (run) => {
       dueAt: at,
       data: { until: iso },
     });
-    // Inside a For each the item-scoped step has no node row to carry the deadline.
-    if (run.bodyNodeId !== undefined) await extendRunDeadline(run.database, run.runId, at);
+    // Inside a For each the item-scoped step has no node row to carry the deadline, nor the time.
+    if (run.bodyNodeId !== undefined) {
+      await extendRunDeadline(run.database, run.runId, at);
+      await itemLine(run, `${node.id} waiting until ${iso}`, { until: iso, waitStatus: "waiting" });
+    }
     return iso;
   });
 
@@ -45,7 +49,16 @@ export const waitNode: NodeHandler<"wait"> = async (run) => {
   const output = await step.run(`${base}:done`, async () => {
     const value = { until, wokeAt: new Date().toISOString() };
     await setNodeState(run.database, run.runId, node.id, "succeeded", { output: value, attempt: run.attempt, text: `${node.id} woke up (it waited until ${until})`, data: { until } });
+    if (run.bodyNodeId !== undefined) await itemLine(run, `${node.id} woke up (it waited until ${until})`, { until, waitStatus: "succeeded" });
     return value;
   });
   return { output };
 };
+
+/**
+ * An item's wait inside a For each, as a text Observation on the Wait step on the canvas
+ * (`data.step` is the item-scoped id): the run page lists each item's wake-up time from these.
+ */
+function itemLine(run: Parameters<typeof waitNode>[0], text: string, data: { until: string; waitStatus: "waiting" | "succeeded" }): Promise<unknown> {
+  return recordObservation(run.database, { runId: run.runId, nodeId: run.bodyNodeId ?? run.node.id, attempt: run.attempt, kind: "text", text, data: { ...data, step: run.node.id } });
+}

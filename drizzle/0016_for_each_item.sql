@@ -1,0 +1,2 @@
+ALTER TABLE "observation" ADD COLUMN "item_index" integer;--> statement-breakpoint
+CREATE UNIQUE INDEX "observation_for_each_item" ON "observation" USING btree ("run_id","node_id","item_index") WHERE "observation"."item_index" is not null;
