@@ -1,0 +1,1 @@
+ALTER TABLE "run" ADD COLUMN "cost_budget" numeric(14, 6);
