@@ -207,6 +207,20 @@ describe.each(testDatabases())("run budgets, on $name", (tdb) => {
     expect(await getRun(h.database, runId)).toMatchObject({ tokenBudget: 400, costBudget: 0.5 });
   });
 
+  it("gives a portal run the portal's budget, under the mission's", async () => {
+    const graph = twoWorkers({ tokens: 400 });
+    const trigger = graph.nodes.find((n) => n.kind === "trigger");
+    if (trigger?.kind !== "trigger") throw new Error("no trigger");
+    trigger.data.channels = ["manual", "portal"];
+    trigger.data.portal = { slug: `budget-${Math.random().toString(36).slice(2, 8)}`, title: "", intro: "", budget: { tokens: 300, cost: 0.1 } };
+    const missionId = await published(graph);
+    const portal = await startRun(h.database, { missionId, input: {}, channel: "portal", userId: null }, { send: engine.send });
+    const manual = await startRun(h.database, { missionId, input: {}, channel: "manual", userId: h.userId("builder") }, { send: engine.send });
+    for (const r of [portal, manual]) await waitForRun(h.database, r.runId, ["succeeded", "failed"], 30_000);
+    expect(await getRun(h.database, portal.runId)).toMatchObject({ tokenBudget: 300, costBudget: 0.1 });
+    expect(await getRun(h.database, manual.runId)).toMatchObject({ tokenBudget: 400, costBudget: null });
+  });
+
   it("answers a malformed budget with 400 naming the query field, and starts nothing", async () => {
     const missionId = await published(twoWorkers());
     const cases: [string, string][] = [
