@@ -64,7 +64,17 @@ test("a mission's token budget, set in the editor, stops its run before the mode
   await expect(page.getByTestId("inspector").getByText("must be an amount above 0")).toBeVisible();
   await budget.getByLabel("Cost budget (USD)").fill("");
   await shot(page, "budgets-01-mission-budget");
-  expect((await exported(page)).budget).toEqual({ tokens: 1000 });
+
+  // Portal runs get their own budget, under the mission's: visitors cannot set one.
+  await page.getByTestId("node-trigger").click();
+  await page.getByTestId("inspector").getByLabel("Portal", { exact: true }).check();
+  await page.getByTestId("inspector").getByLabel("Portal address").fill(`budget-${TAG}`);
+  await page.getByTestId("budget-portal.budget").getByLabel("Token budget").fill("300");
+  await shot(page, "budgets-01b-portal-budget");
+  const graph = await exported(page);
+  expect(graph.budget).toEqual({ tokens: 1000 });
+  const trigger = graph.nodes.find((n) => n.kind === "trigger");
+  expect(trigger?.kind === "trigger" ? trigger.data.portal?.budget : null).toEqual({ tokens: 300 });
   await saveAndPublish(page, browser, baseURL!, missionId);
 
   await page.getByTestId("editor-run").click();

@@ -22,6 +22,8 @@ import { testDatabases } from "@/test/databases";
 import { publishForTest } from "@/test/publishing";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
 import * as runGet from "@/app/api/v1/runs/[id]/route";
+import { createCallerFactory, createContext } from "@/server/api/trpc";
+import { runsRouter } from "@/server/api/routers/runs";
 import { createWorkerRunner } from "./run-worker";
 
 setTestSecretKey();
@@ -219,6 +221,28 @@ describe.each(testDatabases())("run budgets, on $name", (tdb) => {
     for (const r of [portal, manual]) await waitForRun(h.database, r.runId, ["succeeded", "failed"], 30_000);
     expect(await getRun(h.database, portal.runId)).toMatchObject({ tokenBudget: 300, costBudget: 0.1 });
     expect(await getRun(h.database, manual.runId)).toMatchObject({ tokenBudget: 400, costBudget: null });
+  });
+
+  it("takes a run's budget on tRPC runs.start from builders only, naming a bad limit", async () => {
+    const missionId = await published(twoWorkers({ cost: 2 }));
+    const caller = async (who: "viewer" | "builder") => createCallerFactory(runsRouter)(await createContext({ headers: h.headers(who), database: h.database }));
+    await expect((await caller("viewer")).start({ missionId, input: {}, tokenBudget: 500 })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const builder = await caller("builder");
+    for (const [input, field] of [
+      [{ costBudget: 0 }, "costBudget"],
+      [{ tokenBudget: 2.5 }, "tokenBudget"],
+      [{ tokenBudget: 2_000_000_000 }, "tokenBudget"],
+    ] as const) {
+      const refused = await builder.start({ missionId, input: {}, ...input }).then(
+        () => null,
+        (e: unknown) => e as { code: string; cause: { problems: { path: string }[] } },
+      );
+      expect(refused?.code, field).toBe("BAD_REQUEST");
+      expect(refused?.cause.problems.map((p) => p.path)).toEqual([field]);
+    }
+    const { runId } = await builder.start({ missionId, input: {}, tokenBudget: 500, costBudget: 3 });
+    await waitForRun(h.database, runId, ["succeeded", "failed"], 30_000);
+    expect(await getRun(h.database, runId)).toMatchObject({ tokenBudget: 500, costBudget: 2 });
   });
 
   it("answers a malformed budget with 400 naming the query field, and starts nothing", async () => {

@@ -87,8 +87,8 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
 /** What is left of the run's budgets, for the runner to stop before the next model call. */
 async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number; costBudgetLeft?: number }> {
   const tokens = run.plan.tokenBudget;
-  // `== null`: a header memoized before cost budgets existed has no costBudget at all.
-  const cost = run.plan.costBudget == null ? null : run.plan.costBudget;
+  // `??`: a header memoized before cost budgets existed has no costBudget at all.
+  const cost = run.plan.costBudget ?? null;
   if (tokens === null && cost === null) return {};
   // Every model call's usage Observation counts, failed and retried attempts included: they were paid for.
   const [row] = await run.database.rows<{ used: number; spent: string | number }>(
