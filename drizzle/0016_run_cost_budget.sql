@@ -1,1 +1,0 @@
-ALTER TABLE "run" ADD COLUMN "cost_budget" numeric(14, 6);
