@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { JsonView, TruncatedText } from "./json-view";
 import { elapsedMs, formatCost, formatDuration, formatTokens, formatWake } from "./run-state";
+import { SaveAsTestCase } from "./save-as-test-case";
 import { StatusPill, VerdictPill } from "./status-style";
 import type { StreamConnection } from "./use-observation-stream";
 import { useNow } from "./use-now";
@@ -107,6 +108,7 @@ export function RunHeader({
               <Square /> {cancelling ? "Cancelling…" : "Cancel"}
             </Button>
           ) : null}
+          {canBuild && !replaying && (figures.status === "succeeded" || figures.status === "failed") ? <SaveAsTestCase runId={run.id} missionId={run.missionId} /> : null}
           {canBuild ? (
             <Button variant={live ? "secondary" : "primary"} size="sm" onClick={onRerun} disabled={rerunning} data-testid="run-rerun" title="A new run of the same version with the same input">
               <RotateCcw /> {rerunning ? "Starting…" : "Re-run"}

@@ -49,8 +49,8 @@ export function checkExpectations(expectations: TestCaseExpectations, run: RunVa
   return results;
 }
 
-/** The longest text a check saved from a run compares; longer ones (a rationale) are left out. */
-const MAX_COMPARED_TEXT = 200;
+/** The longest text a check saved from a run compares: ids, choices and short values; prose (a rationale, a summary) changes with every model and is left out. */
+const MAX_COMPARED_TEXT = 80;
 
 /**
  * The checks a case saved from a run starts with: each Worker's and Transform's scalar output
