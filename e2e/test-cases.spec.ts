@@ -62,4 +62,10 @@ test("a finished refund run saved as a test case keeps its input, outcome, value
   await expect(saved.getByTestId("test-case-tool-results")).toContainText("commerce.issue_refund");
   await expect(saved.getByTestId("test-case-approvals")).toContainText("refund");
   await shot(page, "test-cases-02-list");
+
+  // The editor links to the mission's test cases.
+  await page.goto(`/missions/${MISSION}`);
+  await page.getByTestId("editor-tests").click();
+  await page.waitForURL(new RegExp(`/missions/${MISSION}/tests$`));
+  await expect(page.getByTestId("test-case").filter({ has: page.getByRole("link", { name: runId.slice(0, 8) }) })).toHaveCount(1);
 });
