@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useState } from "react";
-import { AlertCircle, ArrowLeft, Check, Download, FileUp, HelpCircle, LayoutGrid, Loader2, Pencil, Play, Redo2, Save, Undo2 } from "lucide-react";
+import { AlertCircle, ArrowLeft, Check, Download, FileUp, FlaskConical, HelpCircle, LayoutGrid, Loader2, Pencil, Play, Redo2, Save, Undo2 } from "lucide-react";
 import { Badge } from "@/components/ui/card";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -98,6 +98,7 @@ export function EditorHeader({
   onHelp,
   onRun,
   layingOut,
+  testsHref,
 }: {
   onSave: () => void;
   onLayout: () => void;
@@ -107,6 +108,8 @@ export function EditorHeader({
   /** Absent for people who may not start runs. */
   onRun: (() => void) | undefined;
   layingOut: boolean;
+  /** The mission's test cases page (docs/testing-missions.md). */
+  testsHref?: string;
 }) {
   const store = useEditorStoreApi();
   const readOnly = useEditor((s) => s.readOnly);
@@ -140,6 +143,11 @@ export function EditorHeader({
             </Button>
           </>
         )}
+        {testsHref ? (
+          <Link href={testsHref} className="inline-flex h-8 items-center gap-1.5 rounded-md px-3 text-sm font-medium text-slate-700 hover:bg-slate-100" data-testid="editor-tests" title="This mission's test cases">
+            <FlaskConical className="size-4" /> Tests
+          </Link>
+        ) : null}
         <Button variant="ghost" size="sm" onClick={onExport} data-testid="editor-export">
           <Download /> Export
         </Button>

@@ -262,7 +262,7 @@ function EditorLayout({ archived }: { archived: boolean }) {
 
   return (
     <div className="flex h-[calc(100vh-3.5rem)] flex-col" data-testid="mission-editor">
-      <EditorHeader onSave={openSave} onLayout={() => void layout()} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} onHelp={openHelp} onRun={readOnly ? undefined : () => setRunOpen(true)} layingOut={layingOut} />
+      <EditorHeader onSave={openSave} onLayout={() => void layout()} onImport={() => setImportOpen(true)} onExport={() => setExportOpen(true)} onHelp={openHelp} onRun={readOnly ? undefined : () => setRunOpen(true)} layingOut={layingOut} testsHref={`/missions/${store.getState().missionId}/tests`} />
       {readOnly ? (
         <div className="flex items-center gap-2 border-b border-slate-200 bg-slate-100 px-4 py-1.5 text-xs text-slate-700" data-testid="read-only-banner">
           {archived ? <AlertTriangle className="size-3.5" /> : <Eye className="size-3.5" />}

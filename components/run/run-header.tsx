@@ -2,14 +2,15 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Workflow } from "lucide-react";
+import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { JsonView, TruncatedText } from "./json-view";
-import { elapsedMs, formatDuration, formatTokens, formatWake } from "./run-state";
+import { elapsedMs, formatCost, formatDuration, formatTokens, formatWake } from "./run-state";
+import { SaveAsTestCase } from "./save-as-test-case";
 import { StatusPill, VerdictPill } from "./status-style";
 import type { StreamConnection } from "./use-observation-stream";
 import { useNow } from "./use-now";
@@ -19,6 +20,8 @@ export interface HeaderFigures {
   verdict: { outcome: string; summary: string } | null;
   reason: string | null;
   tokens: number;
+  /** USD. */
+  cost: number;
   startedAt: string | null;
   endedAt: string | null;
   /** While the run waits only for a time (Wait steps): the earliest wake-up (ISO). */
@@ -105,6 +108,7 @@ export function RunHeader({
               <Square /> {cancelling ? "Cancelling…" : "Cancel"}
             </Button>
           ) : null}
+          {canBuild && !replaying && (figures.status === "succeeded" || figures.status === "failed") ? <SaveAsTestCase runId={run.id} missionId={run.missionId} /> : null}
           {canBuild ? (
             <Button variant={live ? "secondary" : "primary"} size="sm" onClick={onRerun} disabled={rerunning} data-testid="run-rerun" title="A new run of the same version with the same input">
               <RotateCcw /> {rerunning ? "Starting…" : "Re-run"}
@@ -178,10 +182,19 @@ export function RunHeader({
           </span>
         </Meta>
         <Meta icon={<Coins className="size-3.5" />} label="Tokens">
-          <span data-testid="run-tokens" className="tabular-nums">
-            {formatTokens(figures.tokens)} tokens
+          <span data-testid="run-tokens" className="tabular-nums" title={run.tokenBudget !== null ? `${figures.tokens.toLocaleString("en-US")} of the run's budget of ${run.tokenBudget.toLocaleString("en-US")} tokens` : undefined}>
+            {formatTokens(figures.tokens)}
+            {run.tokenBudget !== null ? ` / ${formatTokens(run.tokenBudget)}` : ""} tokens
           </span>
         </Meta>
+        {figures.cost > 0 || run.costBudget !== null ? (
+          <Meta icon={<Wallet className="size-3.5" />} label="Cost">
+            <span data-testid="run-cost" className="tabular-nums" title={run.costBudget !== null ? `Cost budget: ${formatCost(run.costBudget)} (USD, at the registered model prices)` : "USD, at the registered model prices"}>
+              {formatCost(figures.cost)}
+              {run.costBudget !== null ? ` / ${formatCost(run.costBudget)}` : ""}
+            </span>
+          </Meta>
+        ) : null}
         {data.trace ? (
           <Meta icon={<Activity className="size-3.5" />} label="Trace">
             <TraceId traceId={data.trace.traceId} url={data.trace.url} />

@@ -56,6 +56,8 @@ export interface RunState {
   edges: Record<string, EdgeState>;
   tokensIn: number;
   tokensOut: number;
+  /** What the model calls cost (USD), from the usage Observations' `cost`. */
+  cost: number;
   startedAt: string | null;
   endedAt: string | null;
   /** The last Observation folded in, or null. */
@@ -111,6 +113,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   let reason: string | null = null;
   let tokensIn = 0;
   let tokensOut = 0;
+  let cost = 0;
   let startedAt: string | null = null;
   let endedAt: string | null = null;
   let lastId: number | null = null;
@@ -124,6 +127,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
     const data = record(o.data);
     tokensIn += o.tokensIn;
     tokensOut += o.tokensOut;
+    if (o.kind === "usage" && typeof data.cost === "number" && Number.isFinite(data.cost)) cost += data.cost;
     const node = o.nodeId ? nodes[o.nodeId] : undefined;
     if (o.nodeId && !node) continue;
     if (!node) {
@@ -189,7 +193,7 @@ export function deriveRunState(graph: MissionGraph, observations: readonly RunOb
   markNotReached(nodes, runStatus);
   const edges: Record<string, EdgeState> = {};
   for (const e of graph.edges) edges[e.id] = edgeState(e, nodes, graph);
-  return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, startedAt, endedAt, lastId };
+  return { status: runStatus, verdict, reason, nodes, edges, tokensIn, tokensOut, cost, startedAt, endedAt, lastId };
 }
 
 /** A For each's status: the list's length when it starts, every count when it ends. */
@@ -258,6 +262,7 @@ export function stateFromRun(
     error: string | null;
     tokensIn: number;
     tokensOut: number;
+    cost?: number;
     startedAt: string | null;
     endedAt: string | null;
     nodes: readonly {
@@ -300,6 +305,7 @@ export function stateFromRun(
     edges,
     tokensIn: run.tokensIn,
     tokensOut: run.tokensOut,
+    cost: run.cost ?? 0,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     lastId: null,
@@ -348,6 +354,11 @@ export function formatDuration(ms: number | null): string {
   if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
   const h = Math.floor(m / 60);
   return `${h} h ${m % 60} min`;
+}
+
+/** A cost in USD: cents for most runs, fractions of a cent where that is all there is. */
+export function formatCost(n: number): string {
+  return `$${n === 0 ? "0" : n < 0.01 ? n.toPrecision(2) : n.toFixed(n < 10 ? 3 : 2)}`;
 }
 
 export function formatTokens(n: number): string {

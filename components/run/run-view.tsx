@@ -176,6 +176,7 @@ function RunViewBody({ runId, canBuild, initial }: RunViewProps) {
           verdict: shown.verdict ?? (replayAt === null ? run.verdict : null),
           reason: shown.reason,
           tokens: replayAt === null ? Math.max(shown.tokensIn + shown.tokensOut, run.tokensIn + run.tokensOut) : shown.tokensIn + shown.tokensOut,
+          cost: replayAt === null ? Math.max(shown.cost, run.cost) : shown.cost,
           startedAt: full.startedAt,
           endedAt: replayAt === null ? full.endedAt : new Date(replayAt).toISOString(),
           wakesAt: wakesAt(shown),

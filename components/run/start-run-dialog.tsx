@@ -4,7 +4,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Play } from "lucide-react";
-import { missionGraphSchema, type InputField } from "@/lib/mission/schema";
+import { missionGraphSchema, type InputField, type RunBudget } from "@/lib/mission/schema";
 import { useTRPC } from "@/components/trpc-provider";
 import { errorProblems } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
@@ -87,13 +87,14 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
   // Runs use the published version (server/missions/publishing.ts).
   const number = versionNumber ?? (mission.isFetchedAfterMount ? (mission.data?.publishedVersion ?? 0) : 0);
   const version = useQuery({ ...trpc.missions.version.queryOptions({ id: missionId, number }), enabled: number > 0 });
-  const fields = useMemo((): InputField[] => {
+  const { fields, missionBudget } = useMemo((): { fields: InputField[]; missionBudget: RunBudget | undefined } => {
     const parsed = missionGraphSchema.safeParse(version.data?.graph);
-    if (!parsed.success) return [];
+    if (!parsed.success) return { fields: [], missionBudget: undefined };
     const trigger = parsed.data.nodes.find((n) => n.kind === "trigger");
-    return trigger?.kind === "trigger" ? trigger.data.fields : [];
+    return { fields: trigger?.kind === "trigger" ? trigger.data.fields : [], missionBudget: parsed.data.budget };
   }, [version.data]);
   const [values, setValues] = useState<Values>({});
+  const [budget, setBudget] = useState<BudgetValues>({ tokenBudget: "", costBudget: "" });
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   const start = useMutation(
@@ -106,14 +107,17 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
   );
   const serverProblems = errorProblems(start.error);
   const problemFor = (name: string) => errors[name] ?? serverProblems.find((p) => p.path === `input.${name}`)?.message ?? null;
-  const otherProblem = start.error && !serverProblems.some((p) => p.path.startsWith("input.")) ? start.error.message : null;
+  const budgetProblemFor = (name: keyof BudgetValues) => errors[`budget:${name}`] ?? serverProblems.find((p) => p.path === name)?.message ?? null;
+  const otherProblem = start.error && !serverProblems.some((p) => p.path.startsWith("input.") || p.path in budget) ? start.error.message : null;
 
   function submit(e: FormEvent) {
     e.preventDefault();
     const checked = checkRunInput(fields, values);
-    setErrors(checked.errors);
-    if (Object.keys(checked.errors).length) return;
-    start.mutate({ missionId, ...(version.data ? { versionId: version.data.id } : {}), input: checked.input });
+    const limits = checkBudget(budget);
+    const allErrors = { ...checked.errors, ...limits.errors };
+    setErrors(allErrors);
+    if (Object.keys(allErrors).length) return;
+    start.mutate({ missionId, ...(version.data ? { versionId: version.data.id } : {}), input: checked.input, ...limits.values });
   }
 
   // Until the fresh read lands, the cached mission may predate the latest save: show it as loading.
@@ -148,6 +152,7 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
               onChange={(v) => setValues((prev) => ({ ...prev, [f.name]: v }))}
             />
           ))}
+          <BudgetInputs missionBudget={missionBudget} values={budget} problemFor={budgetProblemFor} onChange={(name, v) => setBudget((prev) => ({ ...prev, [name]: v }))} />
           {otherProblem ? (
             <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
               {otherProblem}
@@ -164,6 +169,71 @@ function StartRunForm({ missionId, versionNumber, onClose }: { missionId: string
         </Button>
       </div>
     </>
+  );
+}
+
+interface BudgetValues {
+  tokenBudget: string;
+  costBudget: string;
+}
+
+/** The run's own budget: empty boxes leave the mission's (if any) in force. */
+function checkBudget(v: BudgetValues): { values: { tokenBudget?: number; costBudget?: number }; errors: Record<string, string> } {
+  const values: { tokenBudget?: number; costBudget?: number } = {};
+  const errors: Record<string, string> = {};
+  const tokens = v.tokenBudget.trim();
+  if (tokens) {
+    const n = Number(tokens);
+    if (!Number.isInteger(n) || n < 1) errors["budget:tokenBudget"] = "must be a whole number of tokens, at least 1";
+    else values.tokenBudget = n;
+  }
+  const cost = v.costBudget.trim();
+  if (cost) {
+    const n = Number(cost);
+    if (!Number.isFinite(n) || n <= 0) errors["budget:costBudget"] = "must be an amount more than 0";
+    else values.costBudget = n;
+  }
+  return { values, errors };
+}
+
+function BudgetInputs({
+  missionBudget,
+  values,
+  problemFor,
+  onChange,
+}: {
+  missionBudget: RunBudget | undefined;
+  values: BudgetValues;
+  problemFor: (name: keyof BudgetValues) => string | null;
+  onChange: (name: keyof BudgetValues, value: string) => void;
+}) {
+  const set = [
+    missionBudget?.tokens !== undefined ? `${missionBudget.tokens.toLocaleString("en-US")} tokens` : null,
+    missionBudget?.cost !== undefined ? `$${missionBudget.cost} (USD)` : null,
+  ].filter(Boolean);
+  const box = (name: keyof BudgetValues, label: string, placeholder: string, step: string) => {
+    const id = `start-run-${name}`;
+    const problem = problemFor(name);
+    return (
+      <div className="space-y-1.5">
+        <Label htmlFor={id}>{label}</Label>
+        <Input id={id} type="number" min={0} step={step} inputMode="decimal" value={values[name]} placeholder={placeholder} aria-invalid={!!problem} aria-describedby={problem ? `${id}-error` : undefined} onChange={(e) => onChange(name, e.target.value)} />
+        <FieldError id={problem ? `${id}-error` : undefined}>{problem ? `${label} ${problem}` : null}</FieldError>
+      </div>
+    );
+  };
+  return (
+    <fieldset className="space-y-2 rounded-md border border-slate-200 px-3 pb-3 pt-2" data-testid="start-run-budget">
+      <legend className="px-1 text-xs font-medium text-slate-600">Budget (optional)</legend>
+      <p className="text-xs text-slate-500">
+        The run stops before a model call once it has used this much.{" "}
+        {set.length ? `The mission allows at most ${set.join(" and ")}; a run may set less, not more.` : "The mission sets no budget."}
+      </p>
+      <div className="grid grid-cols-2 gap-3">
+        {box("tokenBudget", "Token budget", missionBudget?.tokens !== undefined ? String(missionBudget.tokens) : "no limit", "1")}
+        {box("costBudget", "Cost budget (USD)", missionBudget?.cost !== undefined ? String(missionBudget.cost) : "no limit", "any")}
+      </div>
+    </fieldset>
   );
 }
 

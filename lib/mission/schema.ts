@@ -84,6 +84,11 @@ export function draftSizeProblem(graph: unknown): string | null {
   return `is too large: ${bytes.toLocaleString("en-US")} bytes of JSON, and a draft may have at most ${MAX_DRAFT_BYTES.toLocaleString("en-US")}`;
 }
 
+/** The largest token budget a mission or run may set (the run's column is a 32-bit integer). */
+export const MAX_TOKEN_BUDGET = 1_000_000_000;
+/** The largest cost budget, in the currency of the registered model prices. */
+export const MAX_COST_BUDGET = 1_000_000;
+
 function missionSchemas(strictness: Strictness) {
   const draft = strictness === "draft";
   const anyText = z.string().max(DRAFT_MAX_TEXT, `must be at most ${DRAFT_MAX_TEXT.toLocaleString("en-US")} characters`);
@@ -101,6 +106,12 @@ function missionSchemas(strictness: Strictness) {
   const label = text(120);
   const expression = patterned(expressionSchema);
   const toolRef = patterned(toolRefSchema);
+
+  /** A run's limits: the most tokens, and the most cost (in the currency of the model prices), its model calls may use. */
+  const budget = z.object({
+    tokens: (draft ? z.number() : z.number().int("must be a whole number").min(1, "must be at least 1").max(MAX_TOKEN_BUDGET, `must be at most ${MAX_TOKEN_BUDGET.toLocaleString("en-US")}`)).optional(),
+    cost: (draft ? z.number() : z.number().positive("must be more than 0").max(MAX_COST_BUDGET, `must be at most ${MAX_COST_BUDGET.toLocaleString("en-US")}`)).optional(),
+  });
 
   const inputField = z.object({
     name: identifier,
@@ -128,6 +139,8 @@ function missionSchemas(strictness: Strictness) {
         slug: patterned(z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2–63 lowercase letters, digits or dashes")).optional(),
         title: text(200).default(""),
         intro: text(2_000).default(""),
+        /** The budget each run started from the portal gets (visitors cannot set one). */
+        budget: budget.optional(),
       })
       .optional(),
     /** The `schedule` channel: when it fires (5-field cron in an IANA zone) and the input of each run. */
@@ -296,15 +309,19 @@ function missionSchemas(strictness: Strictness) {
     // The mission's name in every list, so a draft needs a sound one too (the editor never clears it).
     name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
     description: text(5_000).default(""),
+    /** Every run's budget; a run may set a lower one, never a higher one. */
+    budget: budget.optional(),
     nodes: list(node, MAX_NODES, `at most ${MAX_NODES} nodes`),
     edges: list(edge, MAX_EDGES, `at most ${MAX_EDGES} edges`),
   });
 
-  return { inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, forEachData, callInput, callData, verdictData, node, edge, graph };
+  return { budget, inputField, outputField, triggerData, workerData, actionData, conditionBranch, conditionData, proposedValue, approvalData, transformValue, transformData, waitData, forEachData, callInput, callData, verdictData, node, edge, graph };
 }
 
 const version = missionSchemas("version");
 
+export const runBudgetSchema = version.budget;
+export type RunBudget = z.infer<typeof runBudgetSchema>;
 export const inputFieldSchema = version.inputField;
 export type InputField = z.infer<typeof inputFieldSchema>;
 export const outputFieldSchema = version.outputField;

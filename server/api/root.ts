@@ -15,6 +15,7 @@ import { decisionsRouter } from "./routers/decisions";
 import { policiesRouter } from "./routers/policies";
 import { triggersRouter } from "./routers/triggers";
 import { mcpToolsRouter } from "./routers/mcp-tools";
+import { testCasesRouter } from "./routers/test-cases";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -32,6 +33,7 @@ export const appRouter = router({
   policies: policiesRouter,
   triggers: triggersRouter,
   mcpTools: mcpToolsRouter,
+  testCases: testCasesRouter,
 });
 
 export type AppRouter = typeof appRouter;

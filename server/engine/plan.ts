@@ -13,6 +13,8 @@ export interface RunHeader {
   input: Record<string, unknown>;
   startedBy: string | null;
   tokenBudget: number | null;
+  /** The most the run's model calls may cost (currency of the model prices); null: no limit. */
+  costBudget: number | null;
   /** A re-run from a node: the finished run whose results are reused (server/engine/reuse.ts). */
   rerunOf?: { runId: string; fromNodeId: string } | null;
 }
@@ -23,7 +25,7 @@ export interface RunPlan extends RunHeader {
 }
 
 /** The run columns a header is made of, as selected (or returned) from `run`. */
-export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, rerun_of, rerun_from");
+export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, cost_budget, rerun_of, rerun_from");
 
 export interface RunHeaderRow {
   id: string;
@@ -33,6 +35,7 @@ export interface RunHeaderRow {
   input: Record<string, unknown> | null;
   started_by: string | null;
   token_budget: number | string | null;
+  cost_budget: number | string | null;
   rerun_of: string | null;
   rerun_from: string | null;
 }
@@ -46,6 +49,7 @@ export function toRunHeader(row: RunHeaderRow): RunHeader {
     input: row.input ?? {},
     startedBy: row.started_by,
     tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
+    costBudget: row.cost_budget === null ? null : Number(row.cost_budget),
     rerunOf: row.rerun_of && row.rerun_from ? { runId: row.rerun_of, fromNodeId: row.rerun_from } : null,
   };
 }

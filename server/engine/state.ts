@@ -269,6 +269,7 @@ export interface QueuedRun {
   channel: string;
   userId: string | null;
   tokenBudget: number | null;
+  costBudget: number | null;
   rerunOf: { runId: string; fromNodeId: string } | null;
   /** A child run: the run and the Call mission step that started it. */
   parent?: { runId: string; nodeId: string };
@@ -289,8 +290,8 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
-          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id)
-          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget},
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id)
+          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}, ${r.costBudget},
                   now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
                   ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null})
           returning id),

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { describeProblems, zodProblems } from "@/lib/errors";
 import { upstreamOf } from "@/lib/mission/graph";
 import { validateForRun } from "@/lib/mission/validate";
-import { channelSchema, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
+import { channelSchema, MAX_COST_BUDGET, MAX_TOKEN_BUDGET, missionGraphSchema, type Channel, type MissionGraph } from "@/lib/mission/schema";
 import type { AuditActor, AuditEntry } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type NodeStatus, type RunStatus } from "@/server/db/schema";
@@ -15,6 +15,7 @@ import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/c
 import { versionGraph } from "@/server/engine/plan";
 import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
 import type { VersionReviewStatus } from "@/server/db/schema";
+import { runLimits } from "./budget";
 import { RunError } from "./errors";
 import { RUN_LIST_ORDER, runListPage, runListWhere } from "./list-page";
 import { parseRunInput } from "./input";
@@ -47,7 +48,9 @@ export const startRunInput = z.object({
   input: z.unknown().optional(),
   channel: channelSchema.default("manual"),
   userId: z.string().min(1).max(200).nullable(),
-  tokenBudget: z.number().int().positive().optional(),
+  tokenBudget: z.number().int("must be a whole number").positive("must be more than 0").max(MAX_TOKEN_BUDGET, `must be at most ${MAX_TOKEN_BUDGET.toLocaleString("en-US")}`).optional(),
+  /** In the currency of the registered model prices. */
+  costBudget: z.number().positive("must be more than 0").max(MAX_COST_BUDGET, `must be at most ${MAX_COST_BUDGET.toLocaleString("en-US")}`).optional(),
 });
 export type StartRunInput = z.input<typeof startRunInput>;
 
@@ -139,6 +142,8 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
 
   const runId = opts.runId ?? crypto.randomUUID();
+  const limits = runLimits(graph.budget, req, req.channel === "portal" ? trigger.data.portal?.budget : undefined);
+  const budget = limits.tokenBudget !== null || limits.costBudget !== null ? { budget: { tokens: limits.tokenBudget, cost: limits.costBudget } } : {};
   const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
   const audit: AuditEntry = {
     action: "run.started",
@@ -146,7 +151,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -158,7 +163,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       input: input.input,
       channel: req.channel,
       userId: req.userId,
-      tokenBudget: req.tokenBudget ?? null,
+      ...limits,
       rerunOf,
       ...(opts.parent ? { parent: opts.parent } : {}),
       nodeIds: graph.nodes.map((n) => n.id),
@@ -246,8 +251,9 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
     input: Record<string, unknown>;
     channel: Channel;
     token_budget: number | null;
+    cost_budget: string | number | null;
     status: RunStatus;
-  }>(sql`select mission_id, version_id, input, channel, token_budget, status from run where id = ${runId}`);
+  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, status from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
   if (fromNodeId !== undefined) await checkRerunFrom(database, runId, r.status, r.version_id, fromNodeId);
   return startRunOf(
@@ -259,6 +265,7 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
       channel: r.channel,
       userId,
       ...(r.token_budget !== null ? { tokenBudget: Number(r.token_budget) } : {}),
+      ...(r.cost_budget !== null ? { costBudget: Number(r.cost_budget) } : {}),
     },
     opts,
     fromNodeId !== undefined ? { runId, fromNodeId } : null,
@@ -335,6 +342,9 @@ export interface RunView {
   tokensIn: number;
   tokensOut: number;
   cost: number;
+  /** The run's limits (the lowest of its mission's, its own and its portal's); null: none. */
+  tokenBudget: number | null;
+  costBudget: number | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -365,6 +375,8 @@ interface RunRow {
   tokens_in: number;
   tokens_out: number;
   cost: string;
+  token_budget: number | null;
+  cost_budget: string | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -386,7 +398,7 @@ const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
          r.input, r.channel, r.started_by,
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
-         greatest(r.cost, u.cost)::text as cost, r.created_at::text as created_at,
+         greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
          r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
@@ -411,6 +423,8 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     tokensIn: Number(r.tokens_in),
     tokensOut: Number(r.tokens_out),
     cost: Number(r.cost),
+    tokenBudget: r.token_budget === null ? null : Number(r.token_budget),
+    costBudget: r.cost_budget === null ? null : Number(r.cost_budget),
     createdAt: iso(r.created_at) ?? "",
     startedAt: iso(r.started_at),
     endedAt: iso(r.ended_at),

@@ -5,6 +5,7 @@ import type { TokenUsage } from "./types";
 export type WorkerErrorCode =
   | "invalid_output"
   | "token_budget"
+  | "cost_budget"
   | "step_limit"
   | "tool_unavailable"
   | "model"

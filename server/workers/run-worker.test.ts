@@ -307,6 +307,15 @@ describe("limits and failures", () => {
     expect(err.usage.tokensIn).toBe(0);
   });
 
+  it("does not start without cost budget", async () => {
+    const run = createWorkerRunner(database, createFakeToolPort(), { models: { replayDelayMs: 0 } });
+    const { input: i, obs } = input("ground", GROUND, { costBudgetLeft: 0 });
+    const err = await failure(run(i));
+    expect(err.code).toBe("cost_budget");
+    expect(err.message).toBe(`Worker "ground": cost budget exhausted before it started (nothing left of this run's cost budget)`);
+    expect(obs.filter((o) => o.kind === "usage")).toHaveLength(0);
+  });
+
   it("stops at the step limit", async () => {
     const run = createWorkerRunner(database, createFakeToolPort(), { models: { replayDelayMs: 0 } });
     const err = await failure(run(input("ground", { ...GROUND, maxSteps: 2 }).input));

@@ -50,6 +50,8 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
   try {
     const budget = input.tokenBudgetLeft;
     if (budget !== undefined && budget <= 0) throw fail("token_budget", `${who}: token budget exhausted before it started (no tokens left for this run)`);
+    const costBudget = input.costBudgetLeft;
+    if (costBudget !== undefined && costBudget <= 0) throw fail("cost_budget", `${who}: cost budget exhausted before it started (nothing left of this run's cost budget)`);
 
     // Filled once the tools are known; the replay model reads it only when it is called.
     const toolRefs = new Map<string, string>();
@@ -90,13 +92,17 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
       if (remaining <= 0) throw fail("step_limit", `${who} reached its step limit (${data.maxSteps}) without a final answer`);
 
       const spentBefore = usage.tokensIn + usage.tokensOut;
+      const costBefore = usage.cost;
+      // Checked after every model call of the tool loop: the next call is not made once a budget is spent.
+      const overBudget = (steps: ReadonlyArray<StepResult<ToolSet>>) =>
+        (budget !== undefined && spentBefore + tokensOf(steps) > budget) || (costBudget !== undefined && costBefore + costOfSteps(resolved, steps) > costBudget);
       const result = streamText({
         model,
         output,
         system,
         messages: [{ role: "user", content: START_MESSAGE }, ...transcript],
         tools: toolset,
-        stopWhen: [stepCountIs(remaining), ({ steps }) => budget !== undefined && spentBefore + tokensOf(steps) > budget],
+        stopWhen: [stepCountIs(remaining), ({ steps }) => overBudget(steps)],
         maxRetries: 0,
         abortSignal: input.signal,
         // Errors arrive as stream parts below; this keeps the SDK from also logging them.
@@ -183,6 +189,9 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
 
       if (budget !== undefined && usage.tokensIn + usage.tokensOut > budget) {
         throw fail("token_budget", `${who}: token budget exhausted (${usage.tokensIn + usage.tokensOut} tokens used, ${budget} were left for this run)`);
+      }
+      if (costBudget !== undefined && usage.cost > costBudget) {
+        throw fail("cost_budget", `${who}: cost budget exhausted (${money(usage.cost)} spent, ${money(costBudget)} was left for this run)`);
       }
 
       const last = steps.at(-1);
@@ -298,6 +307,15 @@ function objectSchema(schema: Record<string, unknown>): Parameters<typeof jsonSc
 
 function tokensOf(steps: ReadonlyArray<StepResult<ToolSet>>): number {
   return steps.reduce((n, s) => n + (s.usage.inputTokens ?? 0) + (s.usage.outputTokens ?? 0), 0);
+}
+
+function costOfSteps(resolved: ResolvedModel, steps: ReadonlyArray<StepResult<ToolSet>>): number {
+  return steps.reduce((n, s) => n + costOf(resolved.prices, s.usage.inputTokens ?? 0, s.usage.outputTokens ?? 0), 0);
+}
+
+/** Costs are fractions of a cent: six decimals, as the run stores them. */
+function money(n: number): string {
+  return String(Number(n.toFixed(6)));
 }
 
 function clausesFrom(transcript: ModelMessage[], toolNames: Set<string>): Clause[] {

@@ -22,6 +22,8 @@ export interface WorkerRunInput {
   resume?: ResumedToolResult;
   /** Tokens still allowed for this run, when it has a budget. */
   tokenBudgetLeft?: number;
+  /** Cost still allowed for this run (currency of the model prices), when it has a cost budget. */
+  costBudgetLeft?: number;
   observe(obs: Omit<NewObservation, "runId" | "nodeId" | "attempt">): Promise<void>;
   signal?: AbortSignal;
 }

@@ -12,6 +12,7 @@ import { KindIcon, kindTone } from "../kind-style";
 import { kindView } from "../kinds";
 import { useEditor, useEditorStoreApi } from "../store/editor-context";
 import type { Focus } from "../store/editor-store";
+import { BudgetFields } from "./budget-fields";
 import { FormContext, Section, TextAreaField, TextField, type FormContextValue } from "./fields";
 import { expressionSuggestions } from "./suggestions";
 
@@ -252,8 +253,16 @@ function MissionInspector() {
   const description = useEditor((s) => s.graph.description);
   const nodeCount = useEditor((s) => s.graph.nodes.length);
   const edgeCount = useEditor((s) => s.graph.edges.length);
+  const budget = useEditor((s) => s.graph.budget);
   const readOnly = useEditor((s) => s.readOnly);
-  const context: FormContextValue = useMemo(() => ({ problems: new Map(), readOnly, suggestions: () => [] }), [readOnly]);
+  const allProblems = useEditor((s) => s.problems);
+  // The mission's own fields have problems at graph paths (`budget.cost`), not under a step.
+  const problems = useMemo(() => {
+    const byPath = new Map<string, string[]>();
+    for (const p of allProblems) if (!p.nodeId && p.path.startsWith("budget.")) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p.message]);
+    return byPath;
+  }, [allProblems]);
+  const context: FormContextValue = useMemo(() => ({ problems, readOnly, suggestions: () => [] }), [problems, readOnly]);
   return (
     <FormContext.Provider value={context}>
       <div data-testid="inspector" data-node="">
@@ -272,6 +281,18 @@ function MissionInspector() {
           <p className="text-xs text-slate-500">
             {nodeCount} step{nodeCount === 1 ? "" : "s"} · {edgeCount} connection{edgeCount === 1 ? "" : "s"}
           </p>
+        </Section>
+        <Section title="Budget" description="Every run stops before its next model call once it has used this much. A run may be started with less, never more.">
+          <BudgetFields
+            budget={budget}
+            path="budget"
+            onChange={(next) => {
+              const s = store.getState();
+              const { budget: _old, ...rest } = s.graph;
+              void _old;
+              s.commit(next ? { ...rest, budget: next } : rest, { coalesce: "mission:budget" });
+            }}
+          />
         </Section>
         <Section title="Getting around">
           <ul className="space-y-1.5 text-xs text-slate-600">

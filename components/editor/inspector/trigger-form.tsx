@@ -4,6 +4,7 @@ import { expressionsRead, followsLabel, identifierFromLabel } from "@/lib/missio
 import { nodeExprFields } from "@/lib/mission/node-kinds";
 import { CHANNELS, FIELD_TYPES, type InputField, type MissionGraph, type TriggerData } from "@/lib/mission/schema";
 import { useEditorStoreApi } from "../store/editor-context";
+import { BudgetFields } from "./budget-fields";
 import { AddButton, CheckboxField, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
 import type { FormProps } from "./form-props";
 import { browserTimeZone, ScheduleSection, WebhookSection } from "./trigger-channels";
@@ -77,6 +78,16 @@ export function TriggerForm({ nodeId, data, update }: FormProps<"trigger">) {
             />
             <TextField label="Portal title" value={data.portal?.title ?? ""} path="portal.title" onChange={(v) => update({ portal: { intro: "", ...data.portal, title: v } }, "portal.title")} />
             <TextAreaField label="Portal intro" rows={2} value={data.portal?.intro ?? ""} path="portal.intro" onChange={(v) => update({ portal: { title: "", ...data.portal, intro: v } }, "portal.intro")} />
+            <p className="text-xs text-slate-500">Budget of each portal run (visitors cannot set one; the mission’s budget still caps it).</p>
+            <BudgetFields
+              budget={data.portal?.budget}
+              path="portal.budget"
+              onChange={(budget) => {
+                const { budget: _old, ...portal } = { title: "", intro: "", ...data.portal };
+                void _old;
+                update({ portal: budget ? { ...portal, budget } : portal }, "portal.budget");
+              }}
+            />
           </div>
         ) : null}
         {data.channels.includes("schedule") ? <ScheduleSection data={data} update={update} /> : null}

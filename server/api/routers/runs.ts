@@ -18,6 +18,9 @@ export const runsRouter = router({
         missionId: z.string().min(1, "must not be empty").max(100),
         versionId: z.string().min(1).max(100).optional(),
         input: z.record(z.string(), z.unknown()).default({}),
+        /** Limits for this run; the mission's budget still caps them (server/runs/budget.ts). */
+        tokenBudget: z.number().optional(),
+        costBudget: z.number().optional(),
       }),
     )
     .mutation(({ ctx, input }) =>
@@ -25,6 +28,8 @@ export const runsRouter = router({
         missionId: input.missionId,
         ...(input.versionId ? { versionId: input.versionId } : {}),
         input: input.input,
+        ...(input.tokenBudget !== undefined ? { tokenBudget: input.tokenBudget } : {}),
+        ...(input.costBudget !== undefined ? { costBudget: input.costBudget } : {}),
         channel: "manual",
         userId: ctx.user.id,
       }, { actor: userActor(ctx.user) }),

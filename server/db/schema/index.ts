@@ -13,3 +13,4 @@ export * from "./portal";
 export * from "./governance";
 export * from "./triggers";
 export * from "./mcp";
+export * from "./test-cases";

@@ -28,6 +28,8 @@ export const run = pgTable(
     tokensOut: integer("tokens_out").notNull().default(0),
     cost: numeric("cost", { precision: 14, scale: 6 }).notNull().default("0"),
     tokenBudget: integer("token_budget"),
+    /** The most the run's model calls may cost, in the currency of the registered model prices; null: no limit. */
+    costBudget: numeric("cost_budget", { precision: 14, scale: 6 }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     endedAt: timestamp("ended_at", { withTimezone: true }),

@@ -84,13 +84,22 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
   throw new NodeFailure(`${node.id} did not finish within ${node.data.maxSteps} steps`);
 };
 
-async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number }> {
-  if (run.plan.tokenBudget === null) return {};
+/** What is left of the run's budgets, for the runner to stop before the next model call. */
+async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number; costBudgetLeft?: number }> {
+  const tokens = run.plan.tokenBudget;
+  // `??`: a header memoized before cost budgets existed has no costBudget at all.
+  const cost = run.plan.costBudget ?? null;
+  if (tokens === null && cost === null) return {};
   // Every model call's usage Observation counts, failed and retried attempts included: they were paid for.
-  const [row] = await run.database.rows<{ used: number }>(
+  const [row] = await run.database.rows<{ used: number; spent: string | number }>(
     sql`select greatest(r.tokens_in + r.tokens_out,
-                        (select coalesce(sum(o.tokens_in + o.tokens_out), 0) from observation o where o.run_id = r.id and o.kind = 'usage'))::int as used
+                        (select coalesce(sum(o.tokens_in + o.tokens_out), 0) from observation o where o.run_id = r.id and o.kind = 'usage'))::int as used,
+               (select coalesce(sum(case when jsonb_typeof(o.data->'cost') = 'number' then (o.data->>'cost')::numeric else 0 end), 0)
+                  from observation o where o.run_id = r.id and o.kind = 'usage') as spent
         from run r where r.id = ${run.runId}`,
   );
-  return { tokenBudgetLeft: Math.max(0, run.plan.tokenBudget - Number(row?.used ?? 0)) };
+  return {
+    ...(tokens !== null ? { tokenBudgetLeft: Math.max(0, tokens - Number(row?.used ?? 0)) } : {}),
+    ...(cost !== null ? { costBudgetLeft: Math.max(0, cost - Number(row?.spent ?? 0)) } : {}),
+  };
 }

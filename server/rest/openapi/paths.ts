@@ -101,6 +101,8 @@ export function registerPaths(r: OpenAPIRegistry): void {
           .regex(/^[0-9]+(s|ms)?$/)
           .optional()
           .meta({ description: "wait up to this long for the run to end (seconds, `5` or `5s`, or `1500ms`; capped at 30 s). Takes precedence over `Prefer: wait`. Malformed: 400 naming `query.wait`." }),
+        tokenBudget: z.number().int().min(1).optional().meta({ description: "the most tokens this run's model calls may use; the mission's budget still caps it. Malformed: 400 naming `query.tokenBudget`." }),
+        costBudget: z.number().positive().optional().meta({ description: "the most this run's model calls may cost, USD; the mission's budget still caps it. Malformed: 400 naming `query.costBudget`." }),
       }),
       headers: z.object({
         prefer: z

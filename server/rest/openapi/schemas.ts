@@ -113,6 +113,8 @@ export const RunSummary = z
     tokensIn: z.number(),
     tokensOut: z.number(),
     cost: z.number().meta({ description: "USD" }),
+    tokenBudget: z.number().int().nullable().meta({ description: "the most tokens the run may use; null: no limit" }),
+    costBudget: z.number().nullable().meta({ description: "the most its model calls may cost, USD; null: no limit" }),
     createdAt: time,
     startedAt: nullableTime,
     endedAt: nullableTime,
