@@ -130,8 +130,39 @@ const CONNECTION_LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNE
 
 /** A postgres.js connection error, as thrown or as the cause drizzle wraps it in ("Failed query: …"). */
 function connectionLost(e: unknown): boolean {
+  return hasCode(e, CONNECTION_LOST);
+}
+
+/**
+ * Errors that mean the database cannot be reached right now rather than that a statement is wrong:
+ * postgres.js's lost or refused connections, the socket's own errors, and PostgreSQL's "shutting
+ * down" / "starting up" / connection-failure SQLSTATEs. Callers answer them as a passing outage.
+ */
+const UNAVAILABLE = new Set([
+  ...CONNECTION_LOST,
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+]);
+
+export function databaseUnavailable(e: unknown): boolean {
+  return hasCode(e, UNAVAILABLE);
+}
+
+function hasCode(e: unknown, codes: Set<string>, depth = 0): boolean {
   const err = e as { code?: unknown; cause?: unknown } | null;
-  return CONNECTION_LOST.has(err?.code as string) || (err?.cause !== undefined && connectionLost(err.cause));
+  if (!err || depth > 5) return false;
+  return codes.has(err.code as string) || (err.cause !== undefined && hasCode(err.cause, codes, depth + 1));
 }
 
 /**

@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { AppError, isAppError, zodProblems } from "@/lib/errors";
 import type { Role } from "@/lib/mission/schema";
 import { getDatabase } from "@/server/db/client";
-import type { Database } from "@/server/db/database";
+import { databaseUnavailable, type Database } from "@/server/db/database";
 import { findUnstorableText } from "@/lib/storable-text";
 import { trustedOrigins } from "@/server/auth/auth";
 import { refuseCrossSiteCookieRequest } from "@/server/auth/browser-requests";
@@ -30,6 +30,12 @@ export function errorResponse(e: unknown): Response {
   }
   if (e instanceof ZodError) {
     return json({ error: { code: "bad_request", message: "Invalid request", problems: zodProblems(e.issues) } }, 400);
+  }
+  // A database outage (a restart, a failover) is the server's passing state, not a fault of the
+  // request: 503 with a hint when to come back, so clients and load balancers retry.
+  if (databaseUnavailable(e)) {
+    console.warn("REST handler: the database is not reachable:", (e as Error).message);
+    return json({ error: { code: "unavailable", message: "The database is not reachable right now. Try again in a few seconds." } }, 503, { "retry-after": "2" });
   }
   console.error("REST handler failed:", e);
   return json({ error: { code: "internal", message: "Something went wrong on our side. The error was logged." } }, 500);
