@@ -17,7 +17,13 @@ export const EMPTY_UPLOAD: UploadFormState = { message: null, problems: {} };
 /** Mirrors MAX_DOCUMENT_CHARS on the server, so a large file is refused before it is sent. */
 const MAX_CHARS = 500_000;
 
-export function UploadForm({ action }: { action: (prev: UploadFormState, form: FormData) => Promise<UploadFormState> }) {
+export function UploadForm({
+  action,
+  collections,
+}: {
+  action: (prev: UploadFormState, form: FormData) => Promise<UploadFormState>;
+  collections: { slug: string; title: string }[];
+}) {
   const [state, formAction, pending] = useActionState(action, EMPTY_UPLOAD);
   const [mode, setMode] = useState<"file" | "paste">("file");
   const [file, setFile] = useState<File | null>(null);
@@ -83,6 +89,18 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
           <FieldError>{problem("file")}</FieldError>
         </div>
       ) : null}
+
+      <div className="space-y-1.5">
+        <Label htmlFor="knowledge-collection">Collection</Label>
+        <Select id="knowledge-collection" name="collection" defaultValue={collections[0]?.slug} data-testid="knowledge-upload-collection">
+          {collections.map((c) => (
+            <option key={c.slug} value={c.slug}>
+              {c.title}
+            </option>
+          ))}
+        </Select>
+        <FieldError>{problem("collection")}</FieldError>
+      </div>
 
       <div className="space-y-1.5">
         <Label htmlFor="knowledge-title">Title {mode === "file" ? <span className="font-normal text-slate-500">(optional)</span> : null}</Label>

@@ -6,8 +6,8 @@ import { zodProblems } from "@/lib/errors";
 import { recordAudit, type AuditActor } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
 import { KNOWLEDGE_FORMATS } from "@/server/db/schema";
+import { DEFAULT_COLLECTION_ID, requireCollection } from "./collections";
 import { KnowledgeError } from "./errors";
-import { knowledgeChanged } from "./export";
 import { detectFormat, ownTitle, slugify, splitDocument, SplitError, type KnowledgeFormat, type SplitDocument } from "./split";
 
 /** Policies are a few pages; this bounds what one upload may make the database index. */
@@ -26,6 +26,8 @@ export const uploadDocumentInput = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{0,59}$/, "must be up to 60 lowercase letters, digits or dashes")
     .optional(),
   format: z.enum(KNOWLEDGE_FORMATS).optional(),
+  /** The collection (slug or id) it belongs to: default the "policies" collection, or where it already is. */
+  collection: z.string({ error: "must be text" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
 });
 export type UploadDocumentInput = z.input<typeof uploadDocumentInput>;
 
@@ -33,6 +35,8 @@ export interface KnowledgeDocumentSummary {
   id: string;
   slug: string;
   title: string;
+  /** The collection's slug. */
+  collection: string;
   format: KnowledgeFormat;
   sizeBytes: number;
   clauseCount: number;
@@ -46,6 +50,8 @@ export interface KnowledgeClauseView {
   documentId: string;
   documentSlug: string;
   documentTitle: string;
+  /** The document's collection (slug). */
+  collection: string;
   position: number;
   title: string;
   text: string;
@@ -55,11 +61,6 @@ export interface KnowledgeClauseView {
 export interface KnowledgeDocumentView extends KnowledgeDocumentSummary {
   source: string;
   clauses: KnowledgeClauseView[];
-}
-
-export interface KnowledgeWriteOptions {
-  /** Where to export clauses for the knowledge connector (default: its data dir); null: do not export. */
-  exportFile?: string | null;
 }
 
 export interface UploadResult {
@@ -73,6 +74,7 @@ interface SummaryRow {
   id: string;
   slug: string;
   title: string;
+  collection: string;
   format: KnowledgeFormat;
   size_bytes: number;
   clause_count: number;
@@ -82,15 +84,16 @@ interface SummaryRow {
 }
 
 const SUMMARY_SELECT = sql`
-  select d.id, d.slug, d.title, d.format, d.size_bytes, d.created_at::text as created_at, d.updated_at::text as updated_at,
+  select d.id, d.slug, d.title, k.slug as collection, d.format, d.size_bytes, d.created_at::text as created_at, d.updated_at::text as updated_at,
          u.email as updated_by, (select count(*)::int from knowledge_clause c where c.document_id = d.id) as clause_count
-  from knowledge_document d left join "user" u on u.id = coalesce(d.updated_by, d.created_by)`;
+  from knowledge_document d join knowledge_collection k on k.id = d.collection_id left join "user" u on u.id = coalesce(d.updated_by, d.created_by)`;
 
 function summary(r: SummaryRow): KnowledgeDocumentSummary {
   return {
     id: r.id,
     slug: r.slug,
     title: r.title,
+    collection: r.collection,
     format: r.format,
     sizeBytes: Number(r.size_bytes),
     clauseCount: Number(r.clause_count),
@@ -105,6 +108,7 @@ interface ClauseRow {
   document_id: string;
   document_slug: string;
   document_title: string;
+  collection: string;
   position: number;
   title: string;
   text: string;
@@ -112,8 +116,8 @@ interface ClauseRow {
 }
 
 const CLAUSE_SELECT = sql`
-  select c.id, c.document_id, d.slug as document_slug, d.title as document_title, c.position, c.title, c.text, c.heading_path
-  from knowledge_clause c join knowledge_document d on d.id = c.document_id`;
+  select c.id, c.document_id, d.slug as document_slug, d.title as document_title, k.slug as collection, c.position, c.title, c.text, c.heading_path
+  from knowledge_clause c join knowledge_document d on d.id = c.document_id join knowledge_collection k on k.id = d.collection_id`;
 
 function clauseView(r: ClauseRow): KnowledgeClauseView {
   return {
@@ -121,6 +125,7 @@ function clauseView(r: ClauseRow): KnowledgeClauseView {
     documentId: r.document_id,
     documentSlug: r.document_slug,
     documentTitle: r.document_title,
+    collection: r.collection,
     position: Number(r.position),
     title: r.title,
     text: r.text,
@@ -156,7 +161,6 @@ export async function uploadDocument(
   database: Database,
   raw: UploadDocumentInput,
   actor: AuditActor | null = null,
-  opts: KnowledgeWriteOptions = {},
 ): Promise<UploadResult> {
   const parsed = uploadDocumentInput.safeParse(raw);
   if (!parsed.success) throw new KnowledgeError("bad_request", "Invalid document", zodProblems(parsed.error.issues));
@@ -168,6 +172,7 @@ export async function uploadDocument(
     throw new KnowledgeError("bad_request", "title: give the document a title", [{ path: "title", message: "is required when the text has no # heading to name it" }]);
   }
   const doc = split(slug, input.content, format, input.title || undefined);
+  const wantedCollection = input.collection ? (await requireCollection(database, input.collection)).id : null;
   const contentHash = crypto.createHash("sha256").update(input.content).digest("hex");
   const sizeBytes = Buffer.byteLength(input.content, "utf8");
   const ids = doc.clauses.map((c) => c.id);
@@ -176,11 +181,18 @@ export async function uploadDocument(
   let documentId = "";
   try {
     await database.db.transaction(async (tx) => {
-      const [existing] = await database.rows<{ id: string; title: string; content_hash: string; format: string }>(
-        sql`select id, title, content_hash, format from knowledge_document where slug = ${slug} for update`,
+      const [existing] = await database.rows<{ id: string; title: string; content_hash: string; format: string; collection_id: string }>(
+        sql`select id, title, content_hash, format, collection_id from knowledge_document where slug = ${slug} for update`,
         tx,
       );
-      if (existing && existing.content_hash === contentHash && existing.title === doc.title && existing.format === format) {
+      const collectionId = wantedCollection ?? existing?.collection_id ?? DEFAULT_COLLECTION_ID;
+      if (
+        existing &&
+        existing.content_hash === contentHash &&
+        existing.title === doc.title &&
+        existing.format === format &&
+        existing.collection_id === collectionId
+      ) {
         outcome = "unchanged";
         documentId = existing.id;
         return;
@@ -199,13 +211,13 @@ export async function uploadDocument(
         outcome = "replaced";
         await tx.execute(sql`delete from knowledge_clause where document_id = ${documentId}`);
         await tx.execute(
-          sql`update knowledge_document set title = ${doc.title}, format = ${format}, source = ${input.content}, size_bytes = ${sizeBytes},
+          sql`update knowledge_document set title = ${doc.title}, collection_id = ${collectionId}, format = ${format}, source = ${input.content}, size_bytes = ${sizeBytes},
                 content_hash = ${contentHash}, updated_by = ${actor?.id ?? null}, updated_at = now() where id = ${documentId}`,
         );
       } else {
         await tx.execute(
-          sql`insert into knowledge_document (id, slug, title, format, source, size_bytes, content_hash, created_by, updated_by)
-              values (${documentId}, ${slug}, ${doc.title}, ${format}, ${input.content}, ${sizeBytes}, ${contentHash}, ${actor?.id ?? null}, ${actor?.id ?? null})`,
+          sql`insert into knowledge_document (id, slug, title, collection_id, format, source, size_bytes, content_hash, created_by, updated_by)
+              values (${documentId}, ${slug}, ${doc.title}, ${collectionId}, ${format}, ${input.content}, ${sizeBytes}, ${contentHash}, ${actor?.id ?? null}, ${actor?.id ?? null})`,
         );
       }
       const values = doc.clauses.map((c, i) => sql`(${c.id}, ${documentId}, ${i}, ${c.title}, ${c.text}, ${JSON.stringify(c.headingPath)}::jsonb)`);
@@ -217,7 +229,7 @@ export async function uploadDocument(
         actor,
         targetType: "knowledge_document",
         targetId: documentId,
-        data: { slug, title: doc.title, format, clauses: ids.length, contentHash },
+        data: { slug, title: doc.title, collection: collectionId, format, clauses: ids.length, contentHash },
       });
     });
   } catch (e) {
@@ -226,7 +238,6 @@ export async function uploadDocument(
     }
     throw e;
   }
-  if (outcome !== "unchanged") await knowledgeChanged(database, opts.exportFile);
   const [row] = await database.rows<SummaryRow>(sql`${SUMMARY_SELECT} where d.id = ${documentId}`);
   if (!row) throw new KnowledgeError("not_found", `Document ${slug} disappeared while it was saved`);
   return { document: summary(row), outcome, clauseIds: ids };
@@ -252,7 +263,6 @@ export async function deleteDocument(
   database: Database,
   id: string,
   actor: AuditActor | null = null,
-  opts: KnowledgeWriteOptions = {},
 ): Promise<{ id: string; slug: string }> {
   const deleted = await database.db.transaction(async (tx) => {
     const [row] = await database.rows<{ id: string; slug: string; title: string }>(sql`delete from knowledge_document where id = ${id} returning id, slug, title`, tx);
@@ -260,7 +270,6 @@ export async function deleteDocument(
     await recordAudit(tx, { action: "knowledge.document_deleted", actor, targetType: "knowledge_document", targetId: row.id, data: { slug: row.slug, title: row.title } });
     return row;
   });
-  await knowledgeChanged(database, opts.exportFile);
   return { id: deleted.id, slug: deleted.slug };
 }
 

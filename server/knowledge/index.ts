@@ -13,10 +13,21 @@ export {
   type KnowledgeClauseView,
   type KnowledgeDocumentSummary,
   type KnowledgeDocumentView,
-  type KnowledgeWriteOptions,
   type UploadDocumentInput,
   type UploadResult,
 } from "./documents";
-export { exportClauses, knowledgeExportFile, startKnowledgeSync, KNOWLEDGE_CHANNEL, type KnowledgeExport } from "./export";
+export {
+  accessForRun,
+  ALL_MISSIONS,
+  createCollection,
+  createCollectionInput,
+  DEFAULT_COLLECTION_ID,
+  grantCollection,
+  grantInput,
+  listCollections,
+  revokeCollection,
+  type KnowledgeCollection,
+} from "./collections";
+export { ensureKnowledgeConnector, KNOWLEDGE_CONNECTOR } from "./connector";
 export { searchKnowledge, type KnowledgeHit } from "./search";
 export { seedDemoKnowledge, DEMO_KNOWLEDGE_FILES } from "./demo";

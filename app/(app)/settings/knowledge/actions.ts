@@ -6,7 +6,7 @@ import type { UploadFormState } from "@/components/knowledge/upload-form";
 import { userActor } from "@/server/audit/record";
 import { can, requirePageUser } from "@/server/auth/page-user";
 import { getDatabase } from "@/server/db/client";
-import { deleteDocument, KnowledgeError, uploadDocument } from "@/server/knowledge";
+import { createCollection, deleteDocument, grantCollection, KnowledgeError, revokeCollection, uploadDocument } from "@/server/knowledge";
 import { unstorableTextReason } from "@/lib/storable-text";
 
 // Server actions are public endpoints: each checks the caller is an admin, as the tRPC
@@ -21,6 +21,7 @@ export async function uploadKnowledge(_prev: UploadFormState, form: FormData): P
   const user = await requireAdmin();
   const mode = form.get("mode") === "paste" ? "paste" : "file";
   const title = String(form.get("title") ?? "").trim() || undefined;
+  const collection = String(form.get("collection") ?? "").trim() || undefined;
   let content: string;
   let filename: string | undefined;
   let format: "markdown" | "text" | undefined;
@@ -47,7 +48,7 @@ export async function uploadKnowledge(_prev: UploadFormState, form: FormData): P
 
   let target: string;
   try {
-    const res = await uploadDocument(await getDatabase(), { content, title, filename, format }, userActor(user));
+    const res = await uploadDocument(await getDatabase(), { content, title, filename, format, collection }, userActor(user));
     target = `/settings/knowledge/${res.document.id}?result=${res.outcome}`;
   } catch (e) {
     if (e instanceof KnowledgeError) {
@@ -72,4 +73,36 @@ export async function deleteKnowledge(id: string): Promise<void> {
   await deleteDocument(await getDatabase(), id, userActor(user));
   revalidatePath("/settings/knowledge");
   redirect("/settings/knowledge?result=deleted");
+}
+
+/** Back to the page with what happened, or with the refusal (naming the field) when it did not. */
+async function collectionChange(result: string, change: () => Promise<unknown>): Promise<never> {
+  let target = `/settings/knowledge?result=${result}`;
+  try {
+    await change();
+  } catch (e) {
+    if (!(e instanceof KnowledgeError)) throw e;
+    const first = e.problems[0];
+    target = `/settings/knowledge?problem=${encodeURIComponent(first ? `${first.path}: ${first.message}` : e.message)}`;
+  }
+  revalidatePath("/settings/knowledge");
+  redirect(target);
+}
+
+export async function createKnowledgeCollection(form: FormData): Promise<void> {
+  const user = await requireAdmin();
+  const input = { slug: String(form.get("slug") ?? ""), title: String(form.get("title") ?? ""), description: String(form.get("description") ?? "") };
+  await collectionChange("collection_created", async () => createCollection(await getDatabase(), input, userActor(user)));
+}
+
+export async function grantKnowledge(form: FormData): Promise<void> {
+  const user = await requireAdmin();
+  const input = { collection: String(form.get("collection") ?? ""), missionId: String(form.get("missionId") ?? "") };
+  await collectionChange("granted", async () => grantCollection(await getDatabase(), input, userActor(user)));
+}
+
+export async function revokeKnowledge(form: FormData): Promise<void> {
+  const user = await requireAdmin();
+  const input = { collection: String(form.get("collection") ?? ""), missionId: String(form.get("missionId") ?? "") };
+  await collectionChange("revoked", async () => revokeCollection(await getDatabase(), input, userActor(user)));
 }
