@@ -71,15 +71,31 @@ describe.each(testDatabases())("the built-in knowledge connector on $name (STEWA
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it("registers itself with its tools approved, idempotently, and offers them to Workers", async () => {
-    expect((await ensureKnowledgeConnector(database, {}, pool)).refreshed).toBe(true);
-    expect((await ensureKnowledgeConnector(database, {}, pool)).refreshed).toBe(false);
+  it("takes over the former demo connector, approves its tools, idempotently, and offers them to Workers", async () => {
+    // What an older demo install left: a stdio connector named knowledge, one tool approved as it was then.
+    await database.db.execute(
+      sql`insert into connector (id, name, transport, config) values ('old-knowledge', 'knowledge', 'stdio', ${JSON.stringify({ command: "node", args: ["demo/mcp/run.mjs", "knowledge"] })}::jsonb)`,
+    );
+    await database.db.execute(
+      sql`insert into connector_tool (connector_id, name, input_schema, annotations, definition_hash, approved_hash, status)
+          values ('old-knowledge', 'search_policies', '{}'::jsonb, '{}'::jsonb, 'old', 'old', 'approved')`,
+    );
+    expect(await ensureKnowledgeConnector(database, {}, pool)).toEqual({ connectorId: "old-knowledge", approved: ["get_clause", "list_collections", "search_policies"] });
+    expect(await ensureKnowledgeConnector(database, {}, pool)).toEqual({ connectorId: "old-knowledge", approved: [] });
     const offered = (await port.listTools()).filter((t) => t.connector === "knowledge");
     expect(offered.map((t) => [t.ref, t.policy])).toEqual([
       ["knowledge.get_clause", "autonomous"],
       ["knowledge.list_collections", "autonomous"],
       ["knowledge.search_policies", "autonomous"],
     ]);
+  });
+
+  it("re-approves a tool whose definition an upgrade changed, at the next start", async () => {
+    // As the previous version stored it: approved, pinned to that version's definition.
+    await database.db.execute(sql`update connector_tool set definition_hash = 'an-older-definition', approved_hash = 'an-older-definition' where name = 'get_clause'`);
+    expect((await ensureKnowledgeConnector(database, {}, pool)).approved).toEqual(["get_clause"]);
+    // Callable: not refused as "changed since it was approved" (the refusal is the tool's own: no run named).
+    expect(await port.callTool("knowledge.get_clause", { id: "HR-1" })).toMatchObject({ isError: true, text: expect.stringContaining("named no run") });
   });
 
   it("answers a run only from the collections granted to its mission", async () => {

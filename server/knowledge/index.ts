@@ -4,15 +4,19 @@ export { KnowledgeError } from "./errors";
 export {
   allClauses,
   deleteDocument,
+  fileInput,
   getClause,
   getDocument,
   listDocuments,
   MAX_DOCUMENT_CHARS,
+  previewDocument,
   uploadDocument,
   uploadDocumentInput,
   type KnowledgeClauseView,
   type KnowledgeDocumentSummary,
   type KnowledgeDocumentView,
+  type DocumentPreview,
+  type UploadedFile,
   type UploadDocumentInput,
   type UploadResult,
 } from "./documents";
@@ -28,6 +32,7 @@ export {
   revokeCollection,
   type KnowledgeCollection,
 } from "./collections";
+export { MAX_FILE_BYTES, UPLOAD_FORMATS, type UploadFormat } from "./parse";
 export { ensureKnowledgeConnector, KNOWLEDGE_CONNECTOR } from "./connector";
 export { searchKnowledge, type KnowledgeHit } from "./search";
 export { seedDemoKnowledge, DEMO_KNOWLEDGE_FILES } from "./demo";

@@ -49,6 +49,7 @@ const hitShape = z.object({
   text: z.string(),
   document: z.string(),
   collection: z.string(),
+  version: z.number().int(),
   headingPath: z.array(z.string()),
   score: z.number(),
 });
@@ -68,7 +69,7 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
     {
       title: "Search the knowledge base",
       description:
-        "Full-text search over the clauses of the knowledge collections this mission may search (the refund policy and any other document an admin added), best match first. Returns clause ids (e.g. REF-1.1) to cite. An empty query lists clauses in document order.",
+        "Full-text search over the clauses of the knowledge collections this mission may search (the refund policy and any other document an admin added), best match first. Returns clause ids (e.g. REF-1.1) with their document and version to cite. An empty query lists clauses in document order.",
       inputSchema: {
         query: z.string().max(500).describe("Words or a question, e.g. 'refund opened item after 20 days'"),
         limit: z.number().int().min(1).max(50).optional().describe("Most clauses to return (default 5; 50 for an empty query)"),
@@ -90,7 +91,7 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
       }
       const hits = await searchKnowledge(database, query, limit ?? (query.trim() ? 5 : 50), { collectionIds: ids });
       return ok({
-        clauses: hits.map((h) => ({ id: h.id, title: h.title, text: h.text, document: h.documentTitle, collection: h.collection, headingPath: h.headingPath, score: h.score })),
+        clauses: hits.map((h) => ({ id: h.id, title: h.title, text: h.text, document: h.documentTitle, collection: h.collection, version: h.version, headingPath: h.headingPath, score: h.score })),
       });
     },
   );
@@ -112,7 +113,7 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
       if (!clause || !a.access.collections.some((c) => c.slug === clause.collection)) {
         return fail(`No clause ${id} in the collections mission ${a.access.missionId} may search (${names(a.access)}); clause ids look like REF-1.1.`);
       }
-      return ok({ id: clause.id, title: clause.title, text: clause.text, document: clause.documentTitle, collection: clause.collection, headingPath: clause.headingPath });
+      return ok({ id: clause.id, title: clause.title, text: clause.text, document: clause.documentTitle, collection: clause.collection, version: clause.version, headingPath: clause.headingPath });
     },
   );
 

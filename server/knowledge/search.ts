@@ -10,6 +10,8 @@ export interface KnowledgeHit {
   documentId: string;
   documentTitle: string;
   collection: string;
+  /** The document version the text is from: cite (id, version). */
+  version: number;
   headingPath: string[];
   /** ts_rank, rounded to 4 decimals; 0 when the query had no searchable words. */
   score: number;
@@ -40,13 +42,14 @@ export async function searchKnowledge(
     document_id: string;
     document_title: string;
     collection: string;
+    version: number;
     heading_path: string[] | string;
     score: number | string;
   };
   const ids = opts.collectionIds;
   if (ids && !ids.length) return [];
   const inCollections = ids ? sql`and d.collection_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``;
-  const columns = sql`c.id, c.title, c.text, c.document_id, d.title as document_title, k.slug as collection, c.heading_path`;
+  const columns = sql`c.id, c.title, c.text, c.document_id, d.title as document_title, k.slug as collection, d.version, c.heading_path`;
   const from = sql`from knowledge_clause c join knowledge_document d on d.id = c.document_id join knowledge_collection k on k.id = d.collection_id`;
   const rows = tsquery
     ? // The lexemes are already stemmed and quoted: read them with 'simple' so they are not stemmed twice.
@@ -67,6 +70,7 @@ export async function searchKnowledge(
     documentId: r.document_id,
     documentTitle: r.document_title,
     collection: r.collection,
+    version: Number(r.version),
     headingPath: typeof r.heading_path === "string" ? (JSON.parse(r.heading_path) as string[]) : r.heading_path,
     score: roundScore(r.score),
   }));

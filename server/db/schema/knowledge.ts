@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
-export const KNOWLEDGE_FORMATS = ["markdown", "text"] as const;
+/** What a document was uploaded as; its source is the text read from it (Markdown for html, pdf, docx). */
+export const KNOWLEDGE_FORMATS = ["markdown", "text", "html", "pdf", "docx"] as const;
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
@@ -54,6 +55,8 @@ export const knowledgeDocument = pgTable("knowledge_document", {
   sizeBytes: integer("size_bytes").notNull(),
   /** sha256 of the source. */
   contentHash: text("content_hash").notNull(),
+  /** 1 at the first upload, +1 at each upload that changed it; knowledge_clause_version keeps every version's clauses. */
+  version: integer("version").notNull().default(1),
   createdBy: text("created_by").references(() => user.id, { onDelete: "set null" }),
   updatedBy: text("updated_by").references(() => user.id, { onDelete: "set null" }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -80,6 +83,26 @@ export const knowledgeClause = pgTable(
       .generatedAlwaysAs(sql`setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B')`),
   },
   (t) => [index("knowledge_clause_search").using("gin", t.search), index("knowledge_clause_document").on(t.documentId, t.position)],
+);
+
+/**
+ * Every version's clauses as they were, so a citation of (clause, version) still shows the text it
+ * cited after the document changed or the clause went away.
+ */
+export const knowledgeClauseVersion = pgTable(
+  "knowledge_clause_version",
+  {
+    documentId: text("document_id")
+      .notNull()
+      .references(() => knowledgeDocument.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    clauseId: text("clause_id").notNull(),
+    position: integer("position").notNull(),
+    title: text("title").notNull(),
+    text: text("text").notNull(),
+    headingPath: jsonb("heading_path").$type<string[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.documentId, t.version, t.clauseId] }), index("knowledge_clause_version_clause").on(t.clauseId, t.version)],
 );
 
 export type KnowledgeDocumentRow = typeof knowledgeDocument.$inferSelect;

@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { BookOpen, FileText, Search } from "lucide-react";
 import { clauseHref } from "@/components/knowledge/clause-card";
 import { CollectionsCard } from "@/components/knowledge/collections-card";
+import { FORMAT_LABELS } from "@/components/knowledge/format-label";
 import { ResultBanner } from "@/components/knowledge/result-banner";
 import { UploadForm } from "@/components/knowledge/upload-form";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
@@ -36,7 +37,7 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
     <>
       <ResultBanner result={result} problem={problem} />
       <p className="mb-5 max-w-3xl text-sm text-slate-600">
-        Policies Workers search with <code className="font-mono text-xs">knowledge.search_policies</code>. Each heading becomes a clause with a stable id (a heading like{" "}
+        Policies Workers search with <code className="font-mono text-xs">knowledge.search_policies</code>, in the collections granted to their mission. Each heading becomes a clause with a stable id (a heading like{" "}
         <code className="font-mono text-xs">REF-1.2 Partial refund</code> keeps its own), and Workers cite clauses by id.
       </p>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_340px]">
@@ -72,7 +73,7 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
                       </td>
                       <td className="px-3 py-3 text-right tabular-nums text-slate-700">{d.clauseCount}</td>
                       <td className="hidden px-3 py-3 sm:table-cell">
-                        <Badge>{d.format === "markdown" ? "Markdown" : "Text"}</Badge>
+                        <Badge>{FORMAT_LABELS[d.format]}</Badge>
                       </td>
                       <td className="hidden px-5 py-3 text-slate-500 md:table-cell">
                         {new Date(d.updatedAt).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" })}
