@@ -21,8 +21,8 @@ export interface KnowledgeHit {
  * Full-text search over clauses, best first (ts_rank over the GIN-indexed tsvector; titles weigh
  * more than text). Any word of the query may match: a question should find the clauses that
  * mention some of its words, rather than only one that has them all. A query of stop words only
- * (or empty) lists clauses in document order. The same rules as the knowledge connector's search
- * (full-text.ts holds what they share).
+ * (or empty) lists clauses in document order. `collectionIds` limits it to those collections
+ * (the knowledge connector passes the ones granted to the calling run's mission; none: no hits).
  */
 export async function searchKnowledge(
   database: Database,
