@@ -4,7 +4,10 @@ const config: NextConfig = {
   // Separate build dirs let several checkouts or test builds coexist (e2e builds into its own).
   distDir: process.env.STEWARD_DIST_DIR ?? ".next",
   // PGlite ships WASM and data files that must be loaded from node_modules at run time.
-  serverExternalPackages: ["@electric-sql/pglite", "inngest", "@modelcontextprotocol/sdk"],
+  // pdfjs-dist loads its worker module from its own directory at run time.
+  serverExternalPackages: ["@electric-sql/pglite", "inngest", "@modelcontextprotocol/sdk", "pdfjs-dist"],
+  // Knowledge uploads (PDF, DOCX) go through a Server Action: room for a 10 MB file (MAX_FILE_BYTES).
+  experimental: { serverActions: { bodySizeLimit: "11mb" } },
   poweredByHeader: false,
   typedRoutes: false,
   devIndicators: false,

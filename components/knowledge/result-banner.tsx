@@ -5,10 +5,20 @@ const TEXT: Record<string, string> = {
   replaced: "Document updated. Clauses with unchanged headings kept their ids.",
   unchanged: "This document was already up to date: nothing changed.",
   deleted: "Document deleted.",
+  collection_created: "Collection created. Grant it to the missions whose Workers may search it.",
+  granted: "Granted: the mission's Workers can search this collection from their next call.",
+  revoked: "Revoked: the mission's Workers can no longer search this collection.",
 };
 
-/** The outcome of the last upload or delete, carried in the URL after the redirect. */
-export function ResultBanner({ result }: { result: string | undefined }) {
+/** The outcome of the last upload or delete, carried in the URL after the redirect; or why a change was refused. */
+export function ResultBanner({ result, problem }: { result: string | undefined; problem?: string }) {
+  if (problem) {
+    return (
+      <p role="alert" className="mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-2.5 text-sm text-red-700" data-testid="knowledge-problem">
+        Not changed: {problem.slice(0, 300)}
+      </p>
+    );
+  }
   const text = result ? TEXT[result] : undefined;
   if (!text) return null;
   return (

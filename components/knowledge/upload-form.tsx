@@ -1,23 +1,33 @@
 "use client";
 
 import { startTransition, useActionState, useState } from "react";
-import { FileText, Loader2, Upload } from "lucide-react";
+import { Eye, FileText, Loader2, Upload } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { FieldError, Input, Label, Select, Textarea } from "@/components/ui/input";
+import type { DocumentPreview } from "@/server/knowledge";
 
 export interface UploadFormState {
   message: string | null;
-  /** By field: file, content, title. */
+  /** By field: file, content, title, collection. */
   problems: Record<string, string>;
+  /** The chunks the document would be split into, when "Preview chunks" was asked for. */
+  preview?: DocumentPreview;
 }
 
 export const EMPTY_UPLOAD: UploadFormState = { message: null, problems: {} };
 
-/** Mirrors MAX_DOCUMENT_CHARS on the server, so a large file is refused before it is sent. */
-const MAX_CHARS = 500_000;
+/** Mirrors MAX_FILE_BYTES on the server, so a large file is refused before it is sent. */
+const MAX_FILE_MB = 10;
+const ACCEPT = ".md,.markdown,.txt,.html,.htm,.pdf,.docx,text/markdown,text/plain,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
-export function UploadForm({ action }: { action: (prev: UploadFormState, form: FormData) => Promise<UploadFormState> }) {
+export function UploadForm({
+  action,
+  collections,
+}: {
+  action: (prev: UploadFormState, form: FormData) => Promise<UploadFormState>;
+  collections: { slug: string; title: string }[];
+}) {
   const [state, formAction, pending] = useActionState(action, EMPTY_UPLOAD);
   const [mode, setMode] = useState<"file" | "paste">("file");
   const [file, setFile] = useState<File | null>(null);
@@ -30,12 +40,13 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
       onSubmit={(e) => {
         // Sent by hand rather than by the form action, so a refused upload keeps what was typed.
         e.preventDefault();
-        if (mode === "file" && file && file.size > MAX_CHARS * 4) {
-          setLocalError(`This file is too large: documents may have at most ${MAX_CHARS.toLocaleString("en")} characters.`);
+        if (mode === "file" && file && file.size > MAX_FILE_MB * 1024 * 1024) {
+          setLocalError(`${file.name} is ${(file.size / 1024 / 1024).toFixed(1)} MB: files may be at most ${MAX_FILE_MB} MB. Nothing was uploaded.`);
           return;
         }
         setLocalError(null);
-        const data = new FormData(e.currentTarget);
+        const submitter = (e.nativeEvent as SubmitEvent).submitter;
+        const data = new FormData(e.currentTarget, submitter instanceof HTMLButtonElement ? submitter : null);
         startTransition(() => formAction(data));
       }}
       className="space-y-4"
@@ -59,7 +70,7 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
 
       {mode === "file" ? (
         <div className="space-y-1.5">
-          <Label htmlFor="knowledge-file">Markdown or text file</Label>
+          <Label htmlFor="knowledge-file">Document</Label>
           <label
             htmlFor="knowledge-file"
             className={cn(
@@ -68,14 +79,14 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
             )}
           >
             {file ? <FileText className="size-6 text-brand-600" aria-hidden /> : <Upload className="size-6 text-slate-400" aria-hidden />}
-            <span className="font-medium text-slate-800">{file ? file.name : "Choose a .md or .txt file"}</span>
-            <span className="text-xs text-slate-500">{file ? `${(file.size / 1024).toFixed(1)} KB` : "Headings become clauses; ids like REF-1.2 are kept"}</span>
+            <span className="font-medium text-slate-800">{file ? file.name : "Choose a file: Markdown, text, HTML, PDF or Word"}</span>
+            <span className="text-xs text-slate-500">{file ? `${(file.size / 1024).toFixed(1)} KB` : `Up to ${MAX_FILE_MB} MB. Headings become clauses; ids like REF-1.2 are kept`}</span>
           </label>
           <input
             id="knowledge-file"
             name="file"
             type="file"
-            accept=".md,.markdown,.txt,text/markdown,text/plain"
+            accept={ACCEPT}
             className="sr-only"
             onChange={(e) => setFile(e.target.files?.[0] ?? null)}
             data-testid="knowledge-file"
@@ -83,6 +94,18 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
           <FieldError>{problem("file")}</FieldError>
         </div>
       ) : null}
+
+      <div className="space-y-1.5">
+        <Label htmlFor="knowledge-collection">Collection</Label>
+        <Select id="knowledge-collection" name="collection" defaultValue={collections[0]?.slug} data-testid="knowledge-upload-collection">
+          {collections.map((c) => (
+            <option key={c.slug} value={c.slug}>
+              {c.title}
+            </option>
+          ))}
+        </Select>
+        <FieldError>{problem("collection")}</FieldError>
+      </div>
 
       <div className="space-y-1.5">
         <Label htmlFor="knowledge-title">Title {mode === "file" ? <span className="font-normal text-slate-500">(optional)</span> : null}</Label>
@@ -111,10 +134,41 @@ export function UploadForm({ action }: { action: (prev: UploadFormState, form: F
           {localError ?? state.message}
         </p>
       ) : null}
-      <Button type="submit" disabled={pending} className="w-full" data-testid="knowledge-upload-submit">
-        {pending ? <Loader2 className="animate-spin" /> : <Upload />}
-        {pending ? "Adding…" : "Add to knowledge"}
-      </Button>
+      <div className="grid gap-2">
+        <Button type="submit" name="intent" value="preview" variant="secondary" disabled={pending} data-testid="knowledge-preview-submit">
+          <Eye />
+          Preview chunks
+        </Button>
+        <Button type="submit" name="intent" value="save" disabled={pending} data-testid="knowledge-upload-submit">
+          {pending ? <Loader2 className="animate-spin" /> : <Upload />}
+          {pending ? "Working…" : "Add to knowledge"}
+        </Button>
+      </div>
+      {state.preview ? <ChunkPreview preview={state.preview} /> : null}
     </form>
+  );
+}
+
+/** How the document would be split, before anything is saved: each chunk with its heading path. */
+function ChunkPreview({ preview }: { preview: DocumentPreview }) {
+  return (
+    <section className="rounded-md border border-slate-200" data-testid="knowledge-preview" aria-label="Chunk preview">
+      <h3 className="border-b border-slate-200 bg-slate-50 px-3 py-2 text-xs font-medium text-slate-600">
+        “{preview.title}” would be split into {preview.clauses.length} clause{preview.clauses.length === 1 ? "" : "s"} (not saved yet)
+      </h3>
+      <ol className="max-h-96 divide-y divide-slate-100 overflow-y-auto">
+        {preview.clauses.map((c) => (
+          <li key={c.id} className="px-3 py-2" data-testid="knowledge-preview-chunk" data-clause-id={c.id}>
+            <div className="text-xs text-slate-500" data-testid="knowledge-preview-path">
+              {c.headingPath.join(" › ")}
+            </div>
+            <div className="text-sm font-medium text-slate-900">
+              <span className="font-mono text-xs text-brand-700">{c.id}</span> {c.title}
+            </div>
+            <p className="line-clamp-3 whitespace-pre-line text-xs text-slate-600">{c.text}</p>
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }

@@ -73,8 +73,9 @@ async function run(): Promise<void> {
     const [admin] = await database.rows<{ id: string }>(sql`select id from "user" where email = 'admin@steward.local'`);
     await seedDemoPolicies(database, admin?.id ?? null);
   }
-  const { startKnowledgeSync } = await import("@/server/knowledge/export");
-  await startKnowledgeSync(database);
+  // In every mode: the knowledge base's own MCP server, inside this process.
+  const { ensureKnowledgeConnector } = await import("@/server/knowledge/connector");
+  await ensureKnowledgeConnector(database);
   await wireEngine(database);
   const { startEngine } = await import("./engine-start");
   const engine = await startEngine();

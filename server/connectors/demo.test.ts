@@ -18,7 +18,7 @@ const DAY = 24 * 60 * 60 * 1000;
 describe("demoConnectorConfigs", () => {
   it("gives stdio configs with absolute paths to the launcher", () => {
     const configs = demoConnectorConfigs({ dataDir: "/tmp/steward-demo-x" });
-    expect(configs.map((c) => c.name)).toEqual(["commerce", "crm", "knowledge"]);
+    expect(configs.map((c) => c.name)).toEqual(["commerce", "crm"]);
     for (const c of configs) {
       expect(c.transport).toBe("stdio");
       expect(c.stdio?.command).toBe(process.execPath);
@@ -53,22 +53,21 @@ describe.each(testDatabases())("registerDemoConnectors on $name", (tdb) => {
     await database?.close();
   });
 
-  it("registers, refreshes and approves the three servers, idempotently", async () => {
+  it("registers, refreshes and approves the two servers, idempotently", async () => {
     const first = await registerDemoConnectors(database, { dataDir }, pool);
-    expect(first).toEqual({ registered: ["commerce", "crm", "knowledge"], refreshed: ["commerce", "crm", "knowledge"] });
+    expect(first).toEqual({ registered: ["commerce", "crm"], refreshed: ["commerce", "crm"] });
     const second = await registerDemoConnectors(database, { dataDir }, pool);
     expect(second).toEqual({ registered: [], refreshed: [] });
     const views = await listConnectors(database.db);
     expect(views.map((v) => [v.name, v.serverName, v.toolCounts.approved])).toEqual([
       ["commerce", "steward-demo-commerce", 4],
       ["crm", "steward-demo-crm", 5],
-      ["knowledge", "steward-demo-knowledge", 2],
     ]);
   }, 120_000);
 
   it("declares annotations that gate exactly the state-changing tools", async () => {
     const tools = new Map((await port.listTools()).map((t) => [t.ref, t]));
-    for (const ref of ["commerce.get_order", "commerce.get_payment", "commerce.list_refunds", "crm.get_customer", "crm.get_history", "crm.list_notes", "crm.list_open_tickets", "knowledge.search_policies", "knowledge.get_clause"]) {
+    for (const ref of ["commerce.get_order", "commerce.get_payment", "commerce.list_refunds", "crm.get_customer", "crm.get_history", "crm.list_notes", "crm.list_open_tickets"]) {
       expect(tools.get(ref)).toMatchObject({ policy: "autonomous", annotations: { readOnlyHint: true } });
     }
     expect(tools.get("commerce.issue_refund")).toMatchObject({
@@ -156,19 +155,5 @@ describe("demo MCP servers", () => {
     expect(b.value).toEqual(a.value);
     const notes = await port.callTool("crm.list_notes", { email: "dana@example.com" });
     expect((notes.value as { notes: { note: string }[] }).notes.filter((n) => n.note === note.note)).toHaveLength(1);
-  });
-
-  it("searches the refund policy with full-text ranking", async () => {
-    const res = await port.callTool("knowledge.search_policies", { query: "unused item returned within 14 days" });
-    const clauses = (res.value as { clauses: { id: string; score: number }[] }).clauses;
-    expect(clauses[0]?.id).toBe("REF-1.1");
-    expect(clauses[0]?.score).toBeGreaterThan(0);
-    expect(clauses.length).toBeLessThanOrEqual(5);
-
-    const damaged = (await port.callTool("knowledge.search_policies", { query: "it arrived damaged" })).value as { clauses: { id: string }[] };
-    expect(damaged.clauses[0]?.id).toBe("REF-2.1");
-
-    const all = (await port.callTool("knowledge.search_policies", { query: "" })).value as { clauses: { id: string }[] };
-    expect(all.clauses.map((c) => c.id)).toEqual(["REF-1.1", "REF-1.2", "REF-1.3", "REF-1.4", "REF-2.1", "REF-2.2", "REF-3.1", "REF-3.2", "REF-3.3", "REF-4.1", "REF-4.2", "REF-4.3"]);
   });
 });

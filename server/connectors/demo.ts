@@ -10,7 +10,8 @@ import { dataDir } from "@/server/env";
 import { connectorPool, type ConnectorPool } from "./pool";
 import { approveTools, createConnector, refreshTools, updateConnector, type CreateConnectorInput } from "./service";
 
-export const DEMO_CONNECTOR_NAMES = ["commerce", "crm", "knowledge"] as const;
+// The knowledge base is not among them: it is built in, in every mode (server/knowledge/connector.ts).
+export const DEMO_CONNECTOR_NAMES = ["commerce", "crm"] as const;
 export type DemoConnectorName = (typeof DEMO_CONNECTOR_NAMES)[number];
 
 export interface DemoOptions {

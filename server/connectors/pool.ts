@@ -14,6 +14,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { decryptJson } from "@/server/crypto/secrets";
 import type { ConnectorConfig, ConnectorTransport } from "@/server/db/schema";
+import { builtinTransport, isBuiltinUrl, RUN_META_KEY } from "./builtin";
 import { ConnectorError } from "./errors";
 import { httpFailureCause, shownUrl } from "./http-errors";
 
@@ -40,6 +41,8 @@ export interface ServerInfo {
 
 export interface CallOptions {
   idempotencyKey?: string;
+  /** The calling run: sent (as `_meta["steward/run-id"]`) to built-in servers only. */
+  runId?: string;
   signal?: AbortSignal;
 }
 
@@ -92,6 +95,7 @@ function createTransport(spec: ConnectorSpec, stderr: { text: string }): Transpo
   }
   const url = spec.config.url;
   if (!url) throw new ConnectorError("transport", `Connector ${spec.name} has no URL`, spec.name);
+  if (isBuiltinUrl(url)) return builtinTransport(url);
   const headers = spec.secretHeaders ? decryptJson<Record<string, string>>(spec.secretHeaders) : {};
   const requestInit: RequestInit = { headers };
   return spec.transport === "sse"
@@ -177,8 +181,11 @@ export class ConnectorPool {
 
   async callTool(spec: ConnectorSpec, name: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
     return this.use(spec, name, opts.signal, async (live) => {
+      const meta: Record<string, string> = {};
+      if (opts.idempotencyKey) meta[IDEMPOTENCY_META_KEY] = opts.idempotencyKey;
+      if (opts.runId && isBuiltinUrl(spec.config.url)) meta[RUN_META_KEY] = opts.runId;
       const res = await live.client.callTool(
-        { name, arguments: args, ...(opts.idempotencyKey ? { _meta: { [IDEMPOTENCY_META_KEY]: opts.idempotencyKey } } : {}) },
+        { name, arguments: args, ...(Object.keys(meta).length ? { _meta: meta } : {}) },
         undefined,
         { timeout: spec.timeoutMs, signal: opts.signal },
       );

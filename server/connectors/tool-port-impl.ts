@@ -142,7 +142,7 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
       }
 
       try {
-        const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, signal: opts.signal });
+        const res = await pool.callTool(c, t.name, args, { idempotencyKey: opts.idempotencyKey, runId: opts.runId, signal: opts.signal });
         return redactDeepExcept(toToolCallResult(res), secrets);
       } catch (e) {
         if (e instanceof ConnectorError && secrets.length) throw new ConnectorError(e.code, redactText(e.message, secrets), e.connector, e.tool);

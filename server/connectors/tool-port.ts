@@ -38,6 +38,8 @@ export interface ToolCallOptions {
   /** `<runId>:<nodeId>`: sent as `_meta["steward/idempotency-key"]` so retried side effects happen once. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** The run the call is made for: built-in servers (the knowledge base) decide access by its mission. */
+  runId?: string;
   /**
    * List the server's tools again before the call, so a definition changed on a live connection
    * without a `tools/list_changed` notification is caught now, not at the next reconnect. The port

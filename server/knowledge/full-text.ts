@@ -1,6 +1,5 @@
-// The full-text rules the knowledge base (search.ts) and the demo knowledge connector
-// (demo/mcp/lib/clause-search.ts) share, so both answer a question alike. Plain SQL text, no
-// server-only import: the demo server runs outside the app and imports it as it imports split.ts.
+// The full-text rules of the knowledge base's search (search.ts, which the built-in knowledge
+// connector and Settings → Knowledge both use). Plain SQL text, no server-only import.
 //
 // Any word of the query may match: its English lexemes (stemmed, stop words dropped) are quoted
 // and OR-ed ('refund' | 'open' | 'item'), so a question finds the clauses that mention some of its

@@ -4,6 +4,7 @@
 // Node process outside Next) parses the built-in policy with this same code, so the clauses it
 // serves before the app has exported any are exactly the ones an upload would produce.
 
+/** How a document's text is split: the formats with headings (HTML, PDF, DOCX) arrive as Markdown. */
 export type KnowledgeFormat = "markdown" | "text";
 
 export interface SplitClause {
@@ -44,7 +45,7 @@ export function slugify(s: string): string {
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
-    .replace(/\.(md|markdown|txt|text)$/, "")
+    .replace(/\.(md|markdown|txt|text|html?|pdf|docx)$/, "")
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 60)

@@ -62,7 +62,7 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
       throw fail("model", `${who}: ${(e as Error).message}`);
     }
 
-    const { toolset, byName } = await buildTools(tools, data.tools, who, fail);
+    const { toolset, byName } = await buildTools(tools, data.tools, who, fail, runId);
     for (const [name, meta] of byName) toolRefs.set(name, meta.info.ref);
 
     const parsed = parseTranscript(input.transcript);
@@ -257,6 +257,7 @@ async function buildTools(
   refs: string[],
   who: string,
   fail: (code: WorkerErrorCode, message: string) => WorkerError,
+  runId: string,
 ): Promise<{ toolset: ToolSet; byName: Map<string, ToolMeta> }> {
   const infos = refs.length ? await tools.listTools(refs) : [];
   const missing = refs.filter((r) => !infos.some((i) => i.ref === r));
@@ -285,7 +286,7 @@ async function buildTools(
         execute: (args, { abortSignal }) => {
           const recheck = !listed;
           listed = true;
-          return tools.callTool(info.ref, (args ?? {}) as Record<string, unknown>, { signal: abortSignal, recheck });
+          return tools.callTool(info.ref, (args ?? {}) as Record<string, unknown>, { signal: abortSignal, recheck, runId });
         },
         toModelOutput: ({ output }) => {
           const r = output as ToolCallResult;

@@ -3,7 +3,21 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { adminProcedure, router, viewerProcedure } from "../trpc";
 import { userActor } from "@/server/audit/record";
-import { deleteDocument, getClause, getDocument, listDocuments, searchKnowledge, uploadDocument, uploadDocumentInput } from "@/server/knowledge";
+import {
+  createCollection,
+  createCollectionInput,
+  deleteDocument,
+  getClause,
+  getDocument,
+  grantCollection,
+  grantInput,
+  listCollections,
+  listDocuments,
+  revokeCollection,
+  searchKnowledge,
+  uploadDocument,
+  uploadDocumentInput,
+} from "@/server/knowledge";
 
 const id = z.object({ id: z.string().min(1, "must not be empty").max(200) });
 
@@ -19,6 +33,12 @@ export const knowledgeRouter = router({
   search: adminProcedure
     .input(z.object({ query: z.string().max(1_000, "must be at most 1000 characters"), limit: z.number().int().min(1).max(50).default(10) }))
     .query(({ ctx, input }) => searchKnowledge(ctx.database, input.query, input.limit)),
+  /** Collections with their document counts and the missions granted to search them ("*": every mission). */
+  collections: adminProcedure.query(({ ctx }) => listCollections(ctx.database)),
+  createCollection: adminProcedure.input(createCollectionInput).mutation(({ ctx, input }) => createCollection(ctx.database, input, userActor(ctx.user))),
+  /** Lets a mission's Workers search a collection (missionId "*": every mission's). */
+  grant: adminProcedure.input(grantInput).mutation(({ ctx, input }) => grantCollection(ctx.database, input, userActor(ctx.user))),
+  revoke: adminProcedure.input(grantInput).mutation(({ ctx, input }) => revokeCollection(ctx.database, input, userActor(ctx.user))),
   /** One clause by id, for citation links: anyone signed in may read what a run cited. */
   clause: viewerProcedure.input(id).query(async ({ ctx, input }) => {
     const clause = await getClause(ctx.database, input.id);

@@ -3,14 +3,17 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { BookOpen, FileText, Search } from "lucide-react";
 import { clauseHref } from "@/components/knowledge/clause-card";
+import { CollectionsCard } from "@/components/knowledge/collections-card";
+import { FORMAT_LABELS } from "@/components/knowledge/format-label";
 import { ResultBanner } from "@/components/knowledge/result-banner";
 import { UploadForm } from "@/components/knowledge/upload-form";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Button } from "@/components/ui/button";
 import { getDatabase } from "@/server/db/client";
-import { listDocuments, searchKnowledge } from "@/server/knowledge";
-import { uploadKnowledge } from "./actions";
+import { listCollections, listDocuments, searchKnowledge } from "@/server/knowledge";
+import { listMissionNames } from "@/server/knowledge/missions";
+import { createKnowledgeCollection, grantKnowledge, revokeKnowledge, uploadKnowledge } from "./actions";
 
 export const metadata: Metadata = { title: "Knowledge" };
 
@@ -18,18 +21,23 @@ function size(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-export default async function KnowledgeSettingsPage({ searchParams }: { searchParams: Promise<{ q?: string; result?: string }> }) {
+export default async function KnowledgeSettingsPage({ searchParams }: { searchParams: Promise<{ q?: string; result?: string; problem?: string }> }) {
   await connection();
-  const { q, result } = await searchParams;
+  const { q, result, problem } = await searchParams;
   const database = await getDatabase();
   const query = (q ?? "").trim().slice(0, 500);
-  const [docs, hits] = await Promise.all([listDocuments(database), query ? searchKnowledge(database, query, 8) : Promise.resolve(null)]);
+  const [docs, hits, collections, missions] = await Promise.all([
+    listDocuments(database),
+    query ? searchKnowledge(database, query, 8) : Promise.resolve(null),
+    listCollections(database),
+    listMissionNames(database),
+  ]);
 
   return (
     <>
-      <ResultBanner result={result} />
+      <ResultBanner result={result} problem={problem} />
       <p className="mb-5 max-w-3xl text-sm text-slate-600">
-        Policies Workers search with <code className="font-mono text-xs">knowledge.search_policies</code>. Each heading becomes a clause with a stable id (a heading like{" "}
+        Policies Workers search with <code className="font-mono text-xs">knowledge.search_policies</code>, in the collections granted to their mission. Each heading becomes a clause with a stable id (a heading like{" "}
         <code className="font-mono text-xs">REF-1.2 Partial refund</code> keeps its own), and Workers cite clauses by id.
       </p>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_340px]">
@@ -58,14 +66,14 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
                           <span>
                             {d.title}
                             <span className="block text-xs font-normal text-slate-500">
-                              {d.slug} · {size(d.sizeBytes)}
+                              {d.slug} · {d.collection} · {size(d.sizeBytes)}
                             </span>
                           </span>
                         </Link>
                       </td>
                       <td className="px-3 py-3 text-right tabular-nums text-slate-700">{d.clauseCount}</td>
                       <td className="hidden px-3 py-3 sm:table-cell">
-                        <Badge>{d.format === "markdown" ? "Markdown" : "Text"}</Badge>
+                        <Badge>{FORMAT_LABELS[d.format]}</Badge>
                       </td>
                       <td className="hidden px-5 py-3 text-slate-500 md:table-cell">
                         {new Date(d.updatedAt).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" })}
@@ -77,6 +85,8 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
               </table>
             </Card>
           )}
+
+          <CollectionsCard collections={collections} missions={missions} grant={grantKnowledge} revoke={revokeKnowledge} create={createKnowledgeCollection} />
 
           <Card className="p-5">
             <h2 className="flex items-center gap-2 text-sm font-semibold text-slate-900">
@@ -117,7 +127,7 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
         <Card className="h-fit p-5">
           <h2 className="text-sm font-semibold text-slate-900">Add a document</h2>
           <p className="mb-4 mt-1 text-sm text-slate-600">Uploading a document with the same name again updates it and keeps its clause ids.</p>
-          <UploadForm action={uploadKnowledge} />
+          <UploadForm action={uploadKnowledge} collections={collections} />
         </Card>
       </div>
     </>

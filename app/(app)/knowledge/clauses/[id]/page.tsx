@@ -8,7 +8,7 @@ import { can, requirePageUser } from "@/server/auth/page-user";
 import { getDatabase } from "@/server/db/client";
 import { getClause } from "@/server/knowledge";
 
-type Params = { params: Promise<{ id: string }> };
+type Params = { params: Promise<{ id: string }>; searchParams?: Promise<{ v?: string }> };
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { id } = await params;
@@ -16,11 +16,14 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 }
 
 /** A policy clause, where citations in runs link to. Anyone signed in may read it. */
-export default async function ClausePage({ params }: Params) {
+export default async function ClausePage({ params, searchParams }: Params) {
   await connection();
   const { id: raw } = await params;
   const id = decodeURIComponent(raw);
-  const [user, clause] = await Promise.all([requirePageUser(`/knowledge/clauses/${raw}`), getDatabase().then((d) => getClause(d, id))]);
+  // ?v=N: the text version N had, the one a citation made then quoted.
+  const v = Number((await searchParams)?.v);
+  const version = Number.isInteger(v) && v > 0 ? v : undefined;
+  const [user, clause] = await Promise.all([requirePageUser(`/knowledge/clauses/${raw}`), getDatabase().then((d) => getClause(d, id, version))]);
   if (!clause) {
     return (
       <div className="mx-auto max-w-3xl px-4 py-10 sm:px-6">
@@ -56,10 +59,15 @@ export default async function ClausePage({ params }: Params) {
         <h1 className="mt-4 text-2xl font-semibold tracking-tight text-slate-900" data-testid="clause-title">
           {clause.title}
         </h1>
+        {!clause.current ? (
+          <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="clause-earlier-version">
+            The text of version {clause.version}, as cited. The document has changed since.
+          </p>
+        ) : null}
         <ClauseText text={clause.text} className="mt-4 space-y-3 text-[15px] leading-relaxed text-slate-700" />
         <div className="mt-6 flex flex-wrap items-center justify-between gap-2 border-t border-slate-100 pt-4 text-sm text-slate-500">
           <span>
-            Clause {clause.position + 1} of “{clause.documentTitle}”
+            Clause {clause.position + 1} of “{clause.documentTitle}”, version {clause.version}
           </span>
           {admin ? (
             <Link href={`/settings/knowledge/${clause.documentId}`} className="font-medium text-brand-700 hover:underline">

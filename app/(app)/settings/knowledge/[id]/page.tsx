@@ -5,6 +5,7 @@ import { ArrowLeft, FileText } from "lucide-react";
 import { ClauseCard } from "@/components/knowledge/clause-card";
 import { DeleteDocument } from "@/components/knowledge/delete-document";
 import { ResultBanner } from "@/components/knowledge/result-banner";
+import { FORMAT_LABELS } from "@/components/knowledge/format-label";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { getDatabase } from "@/server/db/client";
 import { getDocument, KnowledgeError, type KnowledgeDocumentView } from "@/server/knowledge";
@@ -41,7 +42,8 @@ export default async function KnowledgeDocumentPage({ params, searchParams }: { 
             {doc.title}
           </h2>
           <div className="mt-1 flex flex-wrap items-center gap-2 text-sm text-slate-500">
-            <Badge>{doc.format === "markdown" ? "Markdown" : "Text"}</Badge>
+            <Badge>{FORMAT_LABELS[doc.format]}</Badge>
+            <Badge data-testid="knowledge-document-version">version {doc.version}</Badge>
             <span>{doc.slug}</span>·<span data-testid="knowledge-clause-count">{doc.clauseCount} clauses</span>·
             <span>
               updated {new Date(doc.updatedAt).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}
