@@ -14,8 +14,8 @@ import { checkPayments, PaymentLoad, startCluster, waitReady, type Cluster, type
 //  - the database goes away for every replica at once (as in a PostgreSQL restart: open
 //    connections cut, new ones refused) and comes back; no replica is restarted;
 //  - one replica is cut off from the database: it says not ready, the others carry on, it recovers.
-// The database goes away through the proxies, not `pg_ctlcluster restart`: Vitest runs two files
-// at once and others use the same PostgreSQL, which a real restart would break.
+// The database goes away through the proxies here: Vitest runs two files at once and others use the
+// same PostgreSQL, which a real restart would break; postgres-restart.test.ts restarts a private one.
 // Afterwards (checkPayments): every run ended once, every approved payment booked once on the
 // ledger and no rejected one, no decision lost, nothing live past its deadline.
 // Sizes (RUNS) fit each test in about a minute on a 2-core machine; docs/deployment.md has the figures.

@@ -46,7 +46,7 @@ function pgliteTarget(): Target {
   };
 }
 
-async function postgresTarget(url: string): Promise<Target> {
+export async function postgresTarget(url: string): Promise<Target> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-kill-pg-"));
   const dbName = `steward_kill_${crypto.randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
