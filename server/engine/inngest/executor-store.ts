@@ -314,6 +314,16 @@ export class ExecutorStore {
       tx,
     );
     if (!inserted.length) return false;
+    // Under READ COMMITTED the insert's `not exists` reads a snapshot from before it waited on the
+    // wait's primary key: when the wait was being resolved at that moment (its step stored and the
+    // row deleted in one transaction), the insert goes in after that commit without seeing the
+    // stored step, and an invoke was started twice (for-each-call.test.ts, PostgreSQL under load).
+    // A new statement sees the commit: a step already stored takes the new wait back.
+    const [resolved] = await this.rows(sql`select 1 from engine_step where run_id = ${w.runId} and hashed_id = ${w.hashedId}`, tx);
+    if (resolved) {
+      await this.rows(sql`delete from engine_wait where run_id = ${w.runId} and hashed_id = ${w.hashedId} returning 1`, tx);
+      return false;
+    }
     if (w.expiresAt) await this.enqueue(tx, w.runId, "timeout", w.hashedId, w.expiresAt, timeoutKey(w.runId, w.hashedId), fx);
     if (w.kind === "event") fx.waits.push({ runId: w.runId, hashedId: w.hashedId, eventName: w.eventName, expr: w.expr });
     return true;
