@@ -18,7 +18,8 @@ test.use({ actionTimeout: 15_000 });
 const TAG = Date.now().toString(36);
 /** The refund-demo recording, registered with prices ($3 in, $15 out per million tokens). */
 const PRICED = `priced-refund-demo-${TAG}`;
-const INPUT = { orderId: "1042", email: "dana@example.com", reason: "The blender arrived opened and I do not want it." };
+// Its own words: run-view.spec searches the runs list for its "blender arrived" run and expects one.
+const INPUT = { orderId: "1042", email: "dana@example.com", reason: "The kettle came dented and I would like my money back." };
 
 test.beforeAll(async ({ browser, baseURL }) => {
   const ctx = await browser.newContext({ baseURL });
