@@ -12,6 +12,7 @@ import { sql, type SQL } from "drizzle-orm";
 import postgres from "postgres";
 import * as schema from "./schema";
 import { lockDataDir } from "./data-dir-lock";
+import { backoffMs } from "@/lib/backoff";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 /** A transaction handle: the same query API as Db. */
@@ -123,7 +124,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
  * (server/ops/replicas.test.ts); at most 1 s here, and connection attempts are cheap to refuse.
  */
 function reconnectDelaySeconds(failures: number): number {
-  return Math.min(0.05 * 2 ** failures, 1);
+  return backoffMs(failures + 1, { baseMs: 50, maxMs: 1_000 }) / 1_000;
 }
 
 const CONNECTION_LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED"]);
