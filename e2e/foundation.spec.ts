@@ -87,6 +87,16 @@ test("importing a broken document lists every problem and saves nothing", async 
   await expect(page.getByTestId("mission-row")).toHaveCount(before);
 });
 
+test("a file over the document limit is refused when chosen, in the limit's own words, and fills nothing", async ({ page }) => {
+  await signIn(page, "builder");
+  await page.getByTestId("import-mission").click();
+  // 1.5 MB: over the 1 MB limit, under the 2 MB the dialog once let through to the text box.
+  await page.getByLabel("File").setInputFiles({ name: "huge.json", mimeType: "application/json", buffer: Buffer.alloc(1_500_000, " ") });
+  await expect(page.getByText("huge.json is 1.5 MB; mission documents are at most 1 MB.")).toBeVisible();
+  await expect(page.getByTestId("import-text")).toHaveValue("");
+  await expect(page.getByTestId("import-submit")).toBeDisabled();
+});
+
 test("each demo user sees only what their role allows", async ({ browser }) => {
   const expectations = {
     admin: { nav: ["missions", "runs", "decisions", "settings", "audit"], canCreate: false },

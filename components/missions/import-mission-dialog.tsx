@@ -8,14 +8,13 @@ import { useTRPC } from "@/components/trpc-provider";
 import { errorProblems } from "@/components/trpc-errors";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
-import { Label, Textarea } from "@/components/ui/input";
+import { MissionJsonInput } from "./mission-json-input";
 import { ProblemList } from "./problem-list";
 
 export function ImportMissionDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [text, setText] = useState("");
-  const [fileError, setFileError] = useState<string | null>(null);
   const importMission = useMutation(
     trpc.missions.import.mutationOptions({
       onSuccess: (m) => {
@@ -30,15 +29,6 @@ export function ImportMissionDialog({ open, onOpenChange }: { open: boolean; onO
   );
   const problems = errorProblems(importMission.error);
 
-  async function onFile(file: File | undefined) {
-    setFileError(null);
-    if (!file) return;
-    if (file.size > 2_000_000) {
-      setFileError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; mission documents are at most 1 MB.`);
-      return;
-    }
-    setText(await file.text());
-  }
 
   return (
     <Dialog
@@ -62,23 +52,7 @@ export function ImportMissionDialog({ open, onOpenChange }: { open: boolean; onO
       }
     >
       <div className="space-y-3">
-        <div className="space-y-1.5">
-          <Label htmlFor="import-file">File</Label>
-          <input id="import-file" type="file" accept=".json,application/json" onChange={(e) => onFile(e.target.files?.[0])} className="block text-sm" />
-          {fileError ? <p className="text-xs text-red-600">{fileError}</p> : null}
-        </div>
-        <div className="space-y-1.5">
-          <Label htmlFor="import-text">Mission JSON</Label>
-          <Textarea
-            id="import-text"
-            data-testid="import-text"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            className="h-56 font-mono text-xs"
-            placeholder='{ "format": "steward.mission/v1", "name": "…", "nodes": [], "edges": [] }'
-            spellCheck={false}
-          />
-        </div>
+        <MissionJsonInput idPrefix="import" text={text} onText={setText} className="h-56" />
         {importMission.error ? (
           problems.length ? (
             <ProblemList problems={problems} title={importMission.error.message} />

@@ -3,10 +3,10 @@
 import { useMemo, useState } from "react";
 import { toast } from "sonner";
 import { parseMissionDocument } from "@/lib/mission/validate";
+import { MissionJsonInput } from "@/components/missions/mission-json-input";
 import { ProblemList } from "@/components/missions/problem-list";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
-import { Label, Textarea } from "@/components/ui/input";
 import { useEditorStoreApi } from "../store/editor-context";
 
 /**
@@ -17,24 +17,12 @@ import { useEditorStoreApi } from "../store/editor-context";
 export function ImportDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
   const store = useEditorStoreApi();
   const [text, setText] = useState("");
-  const [fileError, setFileError] = useState<string | null>(null);
   const result = useMemo(() => (text.trim() ? parseMissionDocument(text) : null), [text]);
   const usable = result?.graph ?? null;
 
   function close() {
     onOpenChange(false);
     setText("");
-    setFileError(null);
-  }
-
-  async function onFile(file: File | undefined) {
-    setFileError(null);
-    if (!file) return;
-    if (file.size > 2_000_000) {
-      setFileError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; mission documents are at most 1 MB.`);
-      return;
-    }
-    setText(await file.text());
   }
 
   function replace() {
@@ -74,23 +62,7 @@ export function ImportDialog({ open, onOpenChange }: { open: boolean; onOpenChan
       }
     >
       <div className="space-y-3">
-        <div className="space-y-1.5">
-          <Label htmlFor="editor-import-file">File</Label>
-          <input id="editor-import-file" type="file" accept=".json,application/json" onChange={(e) => void onFile(e.target.files?.[0])} className="block text-sm" />
-          {fileError ? <p className="text-xs text-red-600">{fileError}</p> : null}
-        </div>
-        <div className="space-y-1.5">
-          <Label htmlFor="editor-import-text">Mission JSON</Label>
-          <Textarea
-            id="editor-import-text"
-            data-testid="editor-import-text"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            className="h-48 font-mono text-xs"
-            placeholder='{ "format": "steward.mission/v1", "name": "…", "nodes": [], "edges": [] }'
-            spellCheck={false}
-          />
-        </div>
+        <MissionJsonInput idPrefix="editor-import" text={text} onText={setText} className="h-48" />
         {result && !usable ? <ProblemList problems={result.problems} title="This is not a mission document; nothing was changed" /> : null}
         {usable && result?.problems.length ? (
           <p className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
