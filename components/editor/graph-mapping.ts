@@ -1,4 +1,5 @@
 import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
+import { holdsSteps } from "@/lib/mission/groups";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
 import { cardGeometry } from "./nodes/card-geometry";
@@ -268,7 +269,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
       if (node === old && !resized) continue;
       // A changed kind or data may change edge labels and ports: leave that to the general pass.
       // A step inside a group resizes the group: also the general pass.
-      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data || node.parentId !== undefined || node.kind === "forEach") return null;
+      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data || node.parentId !== undefined || holdsSteps(node.kind)) return null;
       const entry = nodeCache.get(node.id);
       if (!entry) return null;
       const size = resized ? measured : entry.measured;

@@ -51,8 +51,9 @@ export function NodePanel({
   // A step inside a For each gets its state once, over all items: it has no duration of its own.
   const duration = state.reusedFrom || node.parentId !== undefined ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
-  const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
-  const wakeUps = useMemo(() => (node.kind === "wait" && node.parentId !== undefined ? wakeUpsOf(observations, node.id) : []), [observations, node.id, node.kind, node.parentId]);
+  // Read from what the step recorded, whatever its kind: the child runs it started, its items' wake-up times.
+  const children = useMemo(() => childRunsOf(observations, node.id), [observations, node.id]);
+  const wakeUps = useMemo(() => (node.parentId !== undefined ? wakeUpsOf(observations, node.id) : []), [observations, node.id, node.parentId]);
   const lastCall = calls.at(-1);
   const showInRail = onShowObservation
     ? (id: number) => {
