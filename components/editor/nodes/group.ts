@@ -13,6 +13,20 @@ export const GROUP_PAD = 24;
 /** Where the first step inside a group goes, below the For each's card. */
 export const GROUP_FIRST = { x: GROUP_PAD, y: 89.5 + 2 * GROUP_PAD };
 
+/**
+ * How far a group's card's ports reach past the card: to the group's border, so a connection into
+ * or out of the group meets its box, not its card inside it (and does not cross the box).
+ */
+export interface PortReach {
+  left: number;
+  right: number;
+}
+
+/** The reach of a card `cardWidth` wide whose left border is `inset` in from its group's (`width` wide) outer left edge. */
+export function portReach(width: number, cardWidth: number, inset: number): PortReach {
+  return { left: inset, right: Math.max(0, width - inset - cardWidth) };
+}
+
 /** Each group's size, by id, from the cards inside it (measured, else computed). */
 export function groupSizes(graph: Pick<MissionGraph, "nodes">, measured: Readonly<Record<string, Size>>): Map<string, Size> {
   const sizes = new Map<string, Size>();

@@ -15,8 +15,8 @@ import { NodeCard } from "./node-card";
  * ports, icon) from the registries.
  */
 export const KindNode = memo(function KindNode(props: NodeProps<MissionFlowNode>) {
-  const { node, problems, diff } = props.data;
-  const card = <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} />;
+  const { node, problems, diff, reach } = props.data;
+  const card = <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} reach={reach} />;
   const group = getNodeKind(node.kind).group;
   if (!group) return card;
   const tone = kindTone(node.kind);
