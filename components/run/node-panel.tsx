@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useMemo, type ReactNode } from "react";
 import { ArrowRight, Hourglass, X } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
+import { getNodeKind } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
@@ -61,7 +62,8 @@ export function NodePanel({
         if (o) onShowObservation(o);
       }
     : null;
-  const wide = !!lastCall && node.kind === "action";
+  // A step that is one tool call shows that call first, wide.
+  const wide = !!lastCall && getNodeKind(node.kind).isToolCall === true;
 
   if (state.status === "waiting" && state.until) {
     return (
@@ -190,7 +192,7 @@ export function NodePanel({
             </ul>
           </div>
         ) : null}
-        {lastCall && node.kind === "action" ? (
+        {lastCall && wide ? (
           <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">
             {calls.length > 1 ? (
               <p className="mb-1.5 text-[11px] text-slate-500">The last of {calls.length} attempts; every one is in Explain.</p>

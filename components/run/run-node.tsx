@@ -65,7 +65,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   const tokens = state.tokensIn + state.tokensOut;
   // The port it left through: its recorded one, or for a step that finished the usual way, its default.
   const taken = state.port ?? (state.status === "succeeded" && rows.some((p) => p.handle === undefined) ? DEFAULT_PORT.id : null);
-  const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
+  const showReasoning = getNodeKind(node.kind).agent && state.reasoning && (state.status === "running" || expanded);
   const far = useStore(farSelector);
   const title = node.data.label || kindLabel(node.kind);
   const statusIcon = state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status;

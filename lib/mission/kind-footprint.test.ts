@@ -82,11 +82,6 @@ const ALLOWED: { file: string; kind: NodeKind | "*"; reason: string }[] = [
   { file: "server/decisions/context.ts", kind: "worker", reason: "a worker's proposal shows the worker's declared outputs" },
   { file: "lib/decisions/rules.ts", kind: "*", reason: "what a rejected decision does depends on the kind that asked it" },
   { file: "components/decisions/decision-inbox.tsx", kind: "*", reason: "a decision's kind (approval, worker, action), drawn by kind" },
-  // Older than the registry, not yet a capability (docs/architecture.md says so): a kind's own
-  // look on the run page and in traces.
-  { file: "components/run/run-node.tsx", kind: "worker", reason: "a worker's card shows its reasoning as it streams" },
-  { file: "components/run/node-panel.tsx", kind: "action", reason: "an action's panel is wide for its one tool call" },
-  { file: "server/tracing/run-trace.ts", kind: "worker", reason: "a worker's span carries the OpenTelemetry GenAI attributes" },
 ];
 
 /** Quoted kind ids where code names a kind: `kind === "wait"`, `NodeHandler<"wait">`, `kind: "wait"`, a kind list, `case "wait":` on a kind. */

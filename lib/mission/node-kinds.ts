@@ -131,6 +131,10 @@ export interface NodeKindSpec<K extends NodeKind> {
   computes?: true;
   /** The connector tools it calls, each with where its data names it. */
   tools?(data: NodeData<K>): { tool: string; path: DataPath }[];
+  /** The step is one tool call (an Action): its run panel shows that call, wide. */
+  isToolCall?: true;
+  /** An AI agent works the step (a Worker): its reasoning streams onto its run card, its trace span is a GenAI agent's. */
+  agent?: true;
 }
 
 export type AnyNodeKindSpec = { [K in NodeKind]: NodeKindSpec<K> }[NodeKind];
@@ -224,6 +228,7 @@ const worker: NodeKindSpec<"worker"> = {
   takes: everyEdge,
   choosesPort: false,
   computes: true,
+  agent: true,
   tools: (data) => data.tools.map((tool, i) => ({ tool, path: ["tools", i] })),
   summary: (data) => [plural(data.outputs.length, "output"), plural(data.tools.length, "tool"), ...(data.model ? [data.model] : [])].join(" · "),
   readable: (data) => data.outputs.map((o) => ({ path: o.name, detail: o.type === "enum" && o.values?.length ? o.values.join("|") : o.type })),
@@ -264,6 +269,7 @@ const action: NodeKindSpec<"action"> = {
   takes: (handle, port) => (port === REJECTED_PORT_ID ? handle === REJECTED_PORT_ID : handle !== REJECTED_PORT_ID),
   choosesPort: false,
   tools: (data) => (data.tool ? [{ tool: data.tool, path: ["tool"] }] : []),
+  isToolCall: true,
   summary: (data) => (data.tool ? `${data.tool}(${plural(Object.keys(data.args).length, "arg")})` : "No tool chosen"),
   readable: (data) => [{ path: "", detail: `result of ${data.tool || "the tool"}` }],
   example: (upstream) => ({ label: `Action after ${upstream}`, tool: "crm.add_note", args: { orderId: "trigger.orderId", note: `"amount " + string(${upstream}.amount + 1)` } }),
