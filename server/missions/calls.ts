@@ -1,8 +1,8 @@
 import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import { AppError, describeProblems, type FieldProblem } from "@/lib/errors";
-import { nodeInvocation } from "@/lib/mission/node-kinds";
-import { missionGraphSchema, type CallData, type MissionGraph } from "@/lib/mission/schema";
+import { nodeInvocation, type Invocation } from "@/lib/mission/node-kinds";
+import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
 import type { DbOrTx as Db } from "@/server/db/database";
 import { mission, missionVersion, versionReview } from "@/server/db/schema";
 
@@ -23,7 +23,7 @@ interface Callee {
 }
 
 /** The version a step would run, with its graph, or why there is none. */
-async function resolveVersion(db: Db, callee: Callee, version: CallData["version"]): Promise<{ number: number; graph: MissionGraph } | { problem: string }> {
+async function resolveVersion(db: Db, callee: Callee, version: Invocation["version"]): Promise<{ number: number; graph: MissionGraph } | { problem: string }> {
   const number = version === "latest" ? callee.publishedVersion : version;
   if (number === null) return { problem: `"${callee.name}" has no published version: publish one before calling it` };
   const [row] = await db
