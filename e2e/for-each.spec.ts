@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
 import { link, fitView, inspector, newMission, node, select } from "./editor-helpers";
 
@@ -6,6 +7,19 @@ import { link, fitView, inspector, newMission, node, select } from "./editor-hel
 // run overlay and in the Explain rail.
 
 test.describe.configure({ timeout: 240_000 });
+
+/**
+ * How far the For each's ports are from its group's border, in screen pixels: its connections meet
+ * the box, so the one to the next step does not cross the box from the card inside it.
+ */
+async function portsOffBorder(page: Page, id: string): Promise<number> {
+  const group = page.locator(`.react-flow__node[data-id="${id}"]`);
+  const box = await group.boundingBox();
+  const target = await group.locator(".react-flow__handle.target").first().boundingBox();
+  const source = await group.locator(".react-flow__handle.source").first().boundingBox();
+  if (!box || !target || !source) return Infinity;
+  return Math.max(Math.abs(target.x + target.width / 2 - box.x), Math.abs(source.x + source.width / 2 - (box.x + box.width)));
+}
 test.use({ actionTimeout: 15_000 });
 
 test("a builder puts a Transform inside a For each, runs it over a list and sees the iterations", async ({ page }) => {
@@ -53,6 +67,7 @@ test("a builder puts a Transform inside a For each, runs it over a list and sees
   await inspector(page).getByLabel("Outcome expression").fill('"greeted"');
   await inspector(page).getByLabel("Summary").fill('forEach[0].line + ", " + forEach[3].line');
   await expect(page.getByTestId("problem-count")).toHaveText("0");
+  await expect.poll(() => portsOffBorder(page, "forEach"), { message: "the For each's ports sit on its group's border" }).toBeLessThanOrEqual(2);
   await shot(page, "for-each-01-editor-group");
 
   await page.getByTestId("save-version").click();
@@ -70,5 +85,6 @@ test("a builder puts a Transform inside a For each, runs it over a list and sees
   await expect(page.getByTestId("run-summary")).toHaveText("Hello Ada (#1), Hello Barbara (#4)");
   await expect(page.getByTestId("explain-rail")).toContainText("forEach[3] succeeded");
   await expect(page.getByTestId("explain-rail")).toContainText("forEach went over 4 items: 4 succeeded, 0 failed");
+  await expect.poll(() => portsOffBorder(page, "forEach"), { message: "on the run view too" }).toBeLessThanOrEqual(2);
   await shot(page, "for-each-02-run-overlay");
 });

@@ -30,7 +30,7 @@ export const AddNextContext = createContext<((request: AddNextRequest) => void) 
  * One "+" per output, on the card's right edge level with the output's handle. Shown while the
  * card is hovered or selected, or when focused from the keyboard.
  */
-export const AddNextButtons = memo(function AddNextButtons({ node, selected, problems }: { node: MissionNode; selected: boolean; problems: number }) {
+export const AddNextButtons = memo(function AddNextButtons({ node, selected, problems, reach = 0 }: { node: MissionNode; selected: boolean; problems: number; reach?: number }) {
   const open = useContext(AddNextContext);
   if (!open) return null;
   const outputs = cardGeometry(node, { selected, problems }).handles.filter((h) => h.type === "source");
@@ -52,7 +52,8 @@ export const AddNextButtons = memo(function AddNextButtons({ node, selected, pro
               "add-next nodrag nopan absolute flex -translate-y-1/2 items-center py-1 pl-2 pr-1 opacity-0 transition-opacity group-hover/card:opacity-100 focus-visible:opacity-100",
               selected && "opacity-100",
             )}
-            style={{ left: h.x + (h.width ?? 0), top: h.y + (h.height ?? 0) / 2 }}
+            // A group's card's handles are on the group's border, `reach` past the card.
+            style={{ left: h.x + (h.width ?? 0) + reach, top: h.y + (h.height ?? 0) / 2 }}
             onClick={(e) => {
               const r = e.currentTarget.getBoundingClientRect();
               open({ nodeId: node.id, handle, anchor: { left: r.left, top: r.top, right: r.right, bottom: r.bottom } });

@@ -1,5 +1,5 @@
 import type { ElkExtendedEdge, ElkNode } from "elkjs/lib/elk-api";
-import { topLevel } from "@/lib/mission/kinds/for-each";
+import { topLevel } from "@/lib/mission/groups";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Size } from "./graph-mapping";

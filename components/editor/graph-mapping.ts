@@ -1,8 +1,9 @@
 import type { Connection, Edge, Node, NodeChange } from "@xyflow/react";
+import { holdsSteps } from "@/lib/mission/groups";
 import { nodeOutputs } from "@/lib/mission/node-kinds";
 import type { MissionEdge, MissionGraph, MissionNode, NodeKind } from "@/lib/mission/schema";
-import { cardGeometry } from "./nodes/card-geometry";
-import { GROUP_PAD, groupSizes } from "./nodes/group";
+import { cardGeometry, NODE_WIDTH } from "./nodes/card-geometry";
+import { GROUP_PAD, groupSizes, portReach, type PortReach } from "./nodes/group";
 
 /**
  * The one seam between the domain MissionGraph and React Flow's nodes and edges.
@@ -21,6 +22,8 @@ export type MissionFlowNodeData = {
   /** Validator messages for this node; empty when it has none. */
   problems: readonly string[];
   diff: DiffMark | null;
+  /** A group's card: how far its ports reach past it, to the group's border (nodes/group.ts). */
+  reach?: PortReach;
 };
 
 /** A node that exists only in the version being compared against (drawn as a ghost). */
@@ -137,9 +140,11 @@ export function toFlowNode(
   if (marks.group) {
     flow.style = { width: marks.group.width, height: marks.group.height };
     flow.measured = { width: marks.group.width, height: marks.group.height };
-    // Its card, and so its ports, sit GROUP_PAD in from the group's corner.
+    // Its card sits GROUP_PAD in from the group's corner; its ports reach out to the group's border.
+    const reach = portReach(marks.group.width, NODE_WIDTH, GROUP_PAD);
+    flow.data = { ...flow.data, reach };
     const handles = marks.measured ? undefined : (flow.handles ?? cardGeometry(node).handles);
-    if (handles) flow.handles = handles.map((h) => ({ ...h, x: h.x + GROUP_PAD, y: h.y + GROUP_PAD }));
+    if (handles) flow.handles = handles.map((h) => ({ ...h, x: h.x + GROUP_PAD + (h.type === "source" ? reach.right : -reach.left), y: h.y + GROUP_PAD }));
   }
   if (node.parentId !== undefined) {
     flow.parentId = node.parentId;
@@ -268,7 +273,7 @@ export function createFlowMapper(): (input: MappingInput) => { nodes: CanvasNode
       if (node === old && !resized) continue;
       // A changed kind or data may change edge labels and ports: leave that to the general pass.
       // A step inside a group resizes the group: also the general pass.
-      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data || node.parentId !== undefined || node.kind === "forEach") return null;
+      if (old.id !== node.id || old.kind !== node.kind || old.data !== node.data || node.parentId !== undefined || holdsSteps(node.kind)) return null;
       const entry = nodeCache.get(node.id);
       if (!entry) return null;
       const size = resized ? measured : entry.measured;

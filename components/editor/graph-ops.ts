@@ -10,7 +10,7 @@ import {
   type MissionNode,
   type NodeKind,
 } from "@/lib/mission/schema";
-import { bodyOf, NOT_IN_BODY } from "@/lib/mission/kinds/for-each";
+import { bodyOf, mayBeInGroup } from "@/lib/mission/groups";
 import { renameRootIdentifier } from "./expression-rename";
 import { GROUP_FIRST } from "./nodes/group";
 import { newEdgeId, type Size } from "./graph-mapping";
@@ -113,18 +113,21 @@ export function addNodeAfter(
 }
 
 /**
- * Adds a step of `kind` inside For each `forEachId`, right of `after` (a step inside it) and
- * connected from it; without `after`, after the group's last step, or first in an empty group.
+ * Adds a step of `kind` inside group `groupId` (a For each), right of `after` (a step inside it)
+ * and connected from it; without `after`, after the group's last step, or first in an empty group.
  */
 export function addInside(
   graph: MissionGraph,
-  forEachId: string,
+  groupId: string,
   kind: NodeKind,
   measured: Measured = {},
   after?: { id: string; handle: string | undefined },
 ): { graph: MissionGraph; id: string } | { error: string } {
-  if (NOT_IN_BODY.has(kind)) return { error: `${getNodeKind(kind).label} steps cannot run inside a For each.` };
-  const body = bodyOf(graph, forEachId);
+  if (!mayBeInGroup(kind)) {
+    const group = graph.nodes.find((n) => n.id === groupId);
+    return { error: `${getNodeKind(kind).label} steps cannot run inside a ${group ? getNodeKind(group.kind).label : "group"}.` };
+  }
+  const body = bodyOf(graph, groupId);
   const lastId = after?.id ?? body.exits[body.exits.length - 1];
   const last = graph.nodes.find((n) => n.id === lastId);
   const id = nextNodeId(
@@ -133,7 +136,7 @@ export function addInside(
   );
   const from = last ? nodeRect(last, measured) : null;
   const position = from ? { x: from.x + from.width + LAYER_GAP, y: from.y } : GROUP_FIRST;
-  const node: MissionNode = { ...createNode(kind, id, { x: 0, y: 0 }), parentId: forEachId, position: round(position) };
+  const node: MissionNode = { ...createNode(kind, id, { x: 0, y: 0 }), parentId: groupId, position: round(position) };
   const edges = [...graph.edges];
   if (last) {
     const handle = after ? after.handle : (throughPort(last) ?? undefined);

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useMemo, type ReactNode } from "react";
 import { ArrowRight, Hourglass, X } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
+import { getNodeKind } from "@/lib/mission/node-kinds";
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { cn } from "@/components/ui/cn";
@@ -51,8 +52,9 @@ export function NodePanel({
   // A step inside a For each gets its state once, over all items: it has no duration of its own.
   const duration = state.reusedFrom || node.parentId !== undefined ? null : elapsedMs(state.startedAt, state.endedAt, at ?? now);
   const calls = useMemo(() => toolCallsOf(observations, node.id), [observations, node.id]);
-  const children = useMemo(() => (node.kind === "call" ? childRunsOf(observations, node.id) : []), [observations, node.id, node.kind]);
-  const wakeUps = useMemo(() => (node.kind === "wait" && node.parentId !== undefined ? wakeUpsOf(observations, node.id) : []), [observations, node.id, node.kind, node.parentId]);
+  // Read from what the step recorded, whatever its kind: the child runs it started, its items' wake-up times.
+  const children = useMemo(() => childRunsOf(observations, node.id), [observations, node.id]);
+  const wakeUps = useMemo(() => (node.parentId !== undefined ? wakeUpsOf(observations, node.id) : []), [observations, node.id, node.parentId]);
   const lastCall = calls.at(-1);
   const showInRail = onShowObservation
     ? (id: number) => {
@@ -60,7 +62,8 @@ export function NodePanel({
         if (o) onShowObservation(o);
       }
     : null;
-  const wide = !!lastCall && node.kind === "action";
+  // A step that is one tool call shows that call first, wide.
+  const wide = !!lastCall && getNodeKind(node.kind).isToolCall === true;
 
   if (state.status === "waiting" && state.until) {
     return (
@@ -189,7 +192,7 @@ export function NodePanel({
             </ul>
           </div>
         ) : null}
-        {lastCall && node.kind === "action" ? (
+        {lastCall && wide ? (
           <div className="border-t border-slate-100 pt-2.5" data-testid="node-tool-call">
             {calls.length > 1 ? (
               <p className="mb-1.5 text-[11px] text-slate-500">The last of {calls.length} attempts; every one is in Explain.</p>

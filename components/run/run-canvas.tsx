@@ -10,11 +10,14 @@ import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { InverseZoom } from "@/components/editor/inverse-zoom";
-import { groupSizes } from "@/components/editor/nodes/group";
-import { RUN_NODE_TYPE, runNodeTypes, type RunFlowNode } from "./run-node";
+import { GROUP_PAD, groupSizes, portReach } from "@/components/editor/nodes/group";
+import { RUN_NODE_TYPE, RUN_NODE_WIDTH, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
 
 const UNKNOWN_NODE = emptyNodeState();
+/** Where a group's card sits in from its box's outer edge: its border and padding (run-view.css `.run-group`). */
+const RUN_GROUP_INSET = 2 + GROUP_PAD;
+
 /** How much lower the steps inside a For each sit on the run view than in the editor. */
 const RUN_GROUP_DROP = 56;
 
@@ -55,7 +58,8 @@ function createRunNodeMapper() {
               id: node.id,
               type: RUN_NODE_TYPE,
               position: positions.get(node.id) ?? node.position,
-              data: { node, state, live: view.live, at: view.at },
+              // A group's card sits inside its padding and border (run-view.css); its ports reach out to the border.
+              data: { node, state, live: view.live, at: view.at, ...(group ? { reach: portReach(group.width, RUN_NODE_WIDTH, RUN_GROUP_INSET) } : {}) },
               selected,
               draggable: false,
               connectable: false,

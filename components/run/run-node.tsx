@@ -9,6 +9,7 @@ import { DEFAULT_PORT, getNodeKind, nodeOutputs, nodeSummary, REJECTED_PORT_ID, 
 import type { MissionNode } from "@/lib/mission/schema";
 import { KindIcon, kindLabel, kindTone } from "@/components/editor/kind-style";
 import { portRows } from "@/components/editor/nodes/card-geometry";
+import type { PortReach } from "@/components/editor/nodes/group";
 import { cn } from "@/components/ui/cn";
 import { ChildRunRow } from "./child-run";
 import { elapsedMs, formatDuration, formatTokens, formatWake, type NodeRunState } from "./run-state";
@@ -25,6 +26,8 @@ export type RunNodeData = {
   live: boolean;
   /** When replaying: the moment shown, so durations are measured up to it. */
   at: number | null;
+  /** A group's card: its ports sit this far out, on the group's border (components/editor/nodes/group.ts). */
+  reach?: PortReach;
 };
 export type RunFlowNode = Node<RunNodeData, typeof RUN_NODE_TYPE>;
 
@@ -40,7 +43,9 @@ const farSelector = (s: ReactFlowState) => s.transform[2] < FAR_ZOOM;
 
 /** A mission node on the run canvas: its kind, its live state, and what it is doing right now. */
 export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFlowNode>) {
-  const { node, state, live, at } = data;
+  const { node, state, live, at, reach } = data;
+  const inStyle = reach ? { left: -reach.left } : undefined;
+  const outStyle = reach ? { right: -reach.right } : undefined;
   const [expanded, setExpanded] = useState(false);
   const active = state.status === "running" || state.status === "waiting";
   const now = useNow(live && active);
@@ -60,7 +65,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
   const tokens = state.tokensIn + state.tokensOut;
   // The port it left through: its recorded one, or for a step that finished the usual way, its default.
   const taken = state.port ?? (state.status === "succeeded" && rows.some((p) => p.handle === undefined) ? DEFAULT_PORT.id : null);
-  const showReasoning = node.kind === "worker" && state.reasoning && (state.status === "running" || expanded);
+  const showReasoning = getNodeKind(node.kind).agent && state.reasoning && (state.status === "running" || expanded);
   const far = useStore(farSelector);
   const title = node.data.label || kindLabel(node.kind);
   const statusIcon = state.notReached ? "skipped" : state.status === "succeeded" && state.port === REJECTED_PORT_ID ? "cancelled" : state.status;
@@ -97,7 +102,7 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
           </span>
         </div>
       ) : null}
-      {getNodeKind(node.kind).inputs ? <Handle type="target" position={Position.Left} isConnectable={false} className={handleClass} /> : null}
+      {getNodeKind(node.kind).inputs ? <Handle type="target" position={Position.Left} isConnectable={false} className={handleClass} style={inStyle} /> : null}
       <div className="flex items-start gap-2.5 px-3.5 pb-2 pt-3">
         <div className={cn("flex size-8 shrink-0 items-center justify-center rounded-lg", tone.tile)}>
           <KindIcon kind={node.kind} className="size-4" />
@@ -252,12 +257,12 @@ export const RunNode = memo(function RunNode({ data, selected }: NodeProps<RunFl
               )}
             >
               <span className="truncate">{port.label}</span>
-              <Handle type="source" id={port.handle} position={Position.Right} isConnectable={false} className={handleClass} />
+              <Handle type="source" id={port.handle} position={Position.Right} isConnectable={false} className={handleClass} style={outStyle} />
             </div>
           ))}
         </div>
       ) : null}
-      {single ? <Handle type="source" position={Position.Right} isConnectable={false} className={handleClass} /> : null}
+      {single ? <Handle type="source" position={Position.Right} isConnectable={false} className={handleClass} style={outStyle} /> : null}
     </div>
   );
 });

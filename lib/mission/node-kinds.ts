@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { literalResults } from "./expressions";
+import { SCOPE_INDEX, SCOPE_ITEM } from "./kinds/for-each";
 import { durationProblem } from "./kinds/wait";
 import {
   outcomeLabel,
@@ -42,6 +43,31 @@ export interface ExprField {
   /** Path inside the node's data, e.g. ["branches", 0, "expression"]. */
   path: DataPath;
   expression: string;
+  /**
+   * Evaluated inside the node's own group, once per run of its steps (a For each's item result):
+   * it reads the group's scope and the steps inside it.
+   */
+  inGroup?: true;
+}
+
+/** What a kind that holds other steps (a group on the canvas) adds: its body runs in its handler. */
+export interface GroupSpec<K extends NodeKind> {
+  /** Names the steps inside it (and its `inGroup` expressions) read besides other steps: a For each's `item`. */
+  scope: readonly { name: string; detail: string }[];
+  /** Shown in a corner of the group's box on the canvas: what the box means. */
+  caption: string;
+  /** A problem of the group as a whole, given how many steps it holds and how many of them are last. */
+  check(data: NodeData<K>, body: { steps: number; exits: number }): string | null;
+}
+
+/** Another mission's run a step starts as a child run (Inngest's step.invoke), from its data's same-named fields. */
+export interface Invocation {
+  missionId: string;
+  /** The name the step keeps, for people (the id when empty). */
+  missionName: string;
+  version: number | "latest";
+  /** The child's trigger fields, each from an expression. */
+  input: readonly { field: string; expression: string }[];
 }
 
 export interface DataProblem {
@@ -93,6 +119,22 @@ export interface NodeKindSpec<K extends NodeKind> {
   exprFields(data: NodeData<K>): ExprField[];
   /** Problems within one node's data that the zod schema cannot express. */
   check(data: NodeData<K>): DataProblem[];
+
+  // Capabilities: what generic code asks a kind instead of naming it (docs/architecture.md).
+  /** It holds other steps, drawn as a group, that its handler runs (see GroupSpec). */
+  group?: GroupSpec<K>;
+  /** It may not be inside a group: how the problem names it, with why (`A trigger`, `A For each (they do not nest)`). */
+  notInGroup?: string;
+  /** It starts another mission's run as its child: which one, with what input. */
+  invokes?(data: NodeData<K>): Invocation;
+  /** Its output is what the mission computed (not a tool's result): a test case saved from a run expects it. */
+  computes?: true;
+  /** The connector tools it calls, each with where its data names it. */
+  tools?(data: NodeData<K>): { tool: string; path: DataPath }[];
+  /** The step is one tool call (an Action): its run panel shows that call, wide. */
+  isToolCall?: true;
+  /** An AI agent works the step (a Worker): its reasoning streams onto its run card, its trace span is a GenAI agent's. */
+  agent?: true;
 }
 
 export type AnyNodeKindSpec = { [K in NodeKind]: NodeKindSpec<K> }[NodeKind];
@@ -144,6 +186,7 @@ const trigger: NodeKindSpec<"trigger"> = {
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
   choosesPort: false,
+  notInGroup: "A trigger",
   summary: (data) => `${plural(data.fields.length, "input")} · ${data.channels.map((c) => CHANNEL_LABELS[c] ?? c).join(", ") || "no channel"}`,
   // The trigger's fields are offered as `trigger.<field>` (SCOPE_TRIGGER), whatever its id.
   readable: () => [],
@@ -184,6 +227,9 @@ const worker: NodeKindSpec<"worker"> = {
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
   choosesPort: false,
+  computes: true,
+  agent: true,
+  tools: (data) => data.tools.map((tool, i) => ({ tool, path: ["tools", i] })),
   summary: (data) => [plural(data.outputs.length, "output"), plural(data.tools.length, "tool"), ...(data.model ? [data.model] : [])].join(" · "),
   readable: (data) => data.outputs.map((o) => ({ path: o.name, detail: o.type === "enum" && o.values?.length ? o.values.join("|") : o.type })),
   example: (upstream) => ({
@@ -222,6 +268,8 @@ const action: NodeKindSpec<"action"> = {
   outputs: () => [{ ...DEFAULT_PORT, label: "Done" }, { id: REJECTED_PORT_ID, label: "Rejected", handle: REJECTED_PORT_ID }],
   takes: (handle, port) => (port === REJECTED_PORT_ID ? handle === REJECTED_PORT_ID : handle !== REJECTED_PORT_ID),
   choosesPort: false,
+  tools: (data) => (data.tool ? [{ tool: data.tool, path: ["tool"] }] : []),
+  isToolCall: true,
   summary: (data) => (data.tool ? `${data.tool}(${plural(Object.keys(data.args).length, "arg")})` : "No tool chosen"),
   readable: (data) => [{ path: "", detail: `result of ${data.tool || "the tool"}` }],
   example: (upstream) => ({ label: `Action after ${upstream}`, tool: "crm.add_note", args: { orderId: "trigger.orderId", note: `"amount " + string(${upstream}.amount + 1)` } }),
@@ -295,6 +343,7 @@ const approval: NodeKindSpec<"approval"> = {
   // An approval edge drawn without a port counts as the approved path.
   takes: (handle, port) => port === undefined || (handle ?? APPROVED_PORT_ID) === port,
   choosesPort: true,
+  notInGroup: "An approval",
   summary(data) {
     const who = data.requiredApprovals > 1 ? `${data.requiredApprovals} ${data.approverRole}s` : `an ${data.approverRole}`;
     return `${data.title || "Untitled decision"} · ${who} · ${data.timeout}`;
@@ -344,6 +393,7 @@ const transform: NodeKindSpec<"transform"> = {
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
   choosesPort: false,
+  computes: true,
   summary: (data) => (data.values.length ? data.values.map((v) => v.name).join(", ") : "No values yet"),
   readable: (data) => data.values.map((v) => ({ path: v.name, detail: v.type === "enum" && v.values?.length ? v.values.join("|") : v.type })),
   example: (upstream) => ({
@@ -409,15 +459,29 @@ const forEach: NodeKindSpec<"forEach"> = {
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
   choosesPort: false,
+  group: {
+    scope: [
+      { name: SCOPE_ITEM, detail: "the current item" },
+      { name: SCOPE_INDEX, detail: "the current position" },
+    ],
+    caption: "runs once per item",
+    check(data, body) {
+      // With no steps inside, the result expression alone maps each item.
+      if (body.steps === 0 && data.result.trim() === "") return "put at least one step inside the For each (its body runs once per item), or write the result of an item";
+      if (body.steps > 0 && body.exits === 0) return "the steps inside the For each have no last step (a step with no connection onwards), so an item could never end";
+      return null;
+    },
+  },
+  notInGroup: "A For each (they do not nest)",
   summary: (data) => `Each of ${data.items || "…"} · ${data.concurrency} at once · on failure ${data.onFailure}`,
   readable: () => [{ path: "", detail: "list of the items' results" }],
   // With no steps inside it maps each item by its result expression, so it validates on its own.
   example: (upstream) => ({ label: `For each after ${upstream}`, items: "[1, 2, 3]", concurrency: 2, onFailure: "collect", maxItems: 10, result: "item * 2" }),
   stateChanging: false,
-  exprFields: (data) =>
-    (["items", "result"] as const)
-      .filter((key) => data[key].trim() !== "")
-      .map((key) => ({ path: [key], expression: data[key] })),
+  exprFields: (data) => [
+    ...(data.items.trim() !== "" ? [{ path: ["items"], expression: data.items }] : []),
+    ...(data.result.trim() !== "" ? [{ path: ["result"], expression: data.result, inGroup: true as const }] : []),
+  ],
   check(data) {
     return data.items.trim() === "" ? [{ path: ["items"], message: "write the expression that gives the list to go over" }] : [];
   },
@@ -435,6 +499,7 @@ const call: NodeKindSpec<"call"> = {
   outputs: () => [DEFAULT_PORT],
   takes: everyEdge,
   choosesPort: false,
+  invokes: (data) => data,
   summary: (data) =>
     data.missionId ? `${data.missionName || data.missionId} · ${data.version === "latest" ? "latest published" : `v${data.version}`} · ${plural(data.input.length, "input")}` : "No mission chosen",
   readable: () => [
@@ -469,6 +534,7 @@ const verdict: NodeKindSpec<"verdict"> = {
   outputs: () => [],
   takes: everyEdge,
   choosesPort: false,
+  notInGroup: "A verdict",
   summary: (data) => data.outcomes.map((o) => outcomeLabel(data, o)).join(" / ") || "No outcomes",
   readable: () => [],
   example: (upstream) => ({ label: "Verdict", outcomes: ["approve", "deny"], outcome: `"${upstream}" in skipped ? "deny" : "approve"`, summary: "" }),
@@ -518,6 +584,8 @@ type LooseSpec = {
   check(data: unknown): DataProblem[];
   summary(data: unknown): string;
   readable(data: unknown): ReadableValue[];
+  tools?(data: unknown): { tool: string; path: DataPath }[];
+  invokes?(data: unknown): Invocation;
 };
 function loose(node: MissionNode): LooseSpec {
   return byKind[node.kind] as unknown as LooseSpec;
@@ -574,6 +642,16 @@ export function readableValues(node: MissionNode): ReadableValue[] {
 export function exampleNode<K extends NodeKind>(kind: K, id: string, position: { x: number; y: number }, upstream: string): Extract<MissionNode, { kind: K }> {
   const node: MissionNode = { id, kind, position, data: byKind[kind].example(upstream) } as MissionNode;
   return node as Extract<MissionNode, { kind: K }>;
+}
+
+/** The connector tools a node calls, each with where its data names it (none for a kind without `tools`). */
+export function nodeTools(node: MissionNode): { tool: string; path: DataPath }[] {
+  return loose(node).tools?.(node.data) ?? [];
+}
+
+/** The mission a node starts as a child run, or undefined for a kind without `invokes`. */
+export function nodeInvocation(node: MissionNode): Invocation | undefined {
+  return loose(node).invokes?.(node.data);
 }
 
 export function nodeExprFields(node: MissionNode): ExprField[] {

@@ -1,9 +1,9 @@
 import { formatPath, type FieldProblem } from "@/lib/errors";
 import { expressionCostProblem, expressionReferences, parseExpression, RESERVED_IDENTIFIERS, SCOPE_SKIPPED, SCOPE_TRIGGER } from "./expressions";
 import { locateJsonError } from "./json-position";
-import { groupProblems, SCOPE_INDEX, SCOPE_ITEM } from "./kinds/for-each";
+import { groupProblems, groupScope } from "./groups";
 import { findCycles, indexGraph, reachableFrom, upstreamQuery, type GraphEdgeLike, type GraphIndex } from "./graph";
-import { APPROVED_PORT_ID, checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs } from "./node-kinds";
+import { APPROVED_PORT_ID, checkNodeData, isNodeKind, NODE_KIND_NAMES, nodeExprFields, nodeOutputs, nodeTools } from "./node-kinds";
 import { MAX_DOCUMENT_BYTES, missionEdgeSchema, missionGraphSchema, missionNodeSchema, type MissionEdge, type MissionGraph, type MissionNode, type NodeKind } from "./schema";
 
 /** One problem, naming where it is: `path` like `nodes[3].data.fields[0].name` or `edges[2].target`. */
@@ -321,9 +321,7 @@ function structureProblems(
     const at = (path: (string | number)[]) => formatPath(["nodes", s.index, "data", ...path]);
     for (const p of checkNodeData(node)) problems.push({ nodeId: s.id, path: at(p.path), message: p.message });
     if (tools) {
-      const used: [string, (string | number)[]][] =
-        node.kind === "worker" ? node.data.tools.map((t, i) => [t, ["tools", i]]) : node.kind === "action" && node.data.tool ? [[node.data.tool, ["tool"]]] : [];
-      for (const [tool, path] of used) {
+      for (const { tool, path } of nodeTools(node)) {
         if (!tools.has(tool)) {
           warnings.push({ nodeId: s.id, path: at(path), message: `unknown tool "${tool}": no enabled connector offers it yet, so a run fails when it gets here` });
         }
@@ -338,11 +336,12 @@ function structureProblems(
       const costly = expressionCostProblem(field.expression);
       if (costly) problems.push({ nodeId: s.id, path: at(field.path), message: `the expression ${costly}` });
       const refs = expressionReferences(field.expression);
+      // Inside a group, the group's scope (a For each's `item` and `index`) is readable too.
+      const scope = field.inGroup ? groupScope(node.kind) : node.parentId !== undefined ? groupScope(kindOf.get(node.parentId) ?? "") : [];
       for (const root of refs.roots) {
-        const itemResult = node.kind === "forEach" && field.path[0] === "result";
-        if ((root === SCOPE_ITEM || root === SCOPE_INDEX) && (node.parentId !== undefined || itemResult)) continue;
-        // An item's result reads the steps inside its For each.
-        if (itemResult && parentOf(root) === s.id) continue;
+        if (scope.includes(root)) continue;
+        // An expression evaluated inside its own group (an item's result) reads the steps inside it.
+        if (field.inGroup && parentOf(root) === s.id) continue;
         const message = referenceProblem(root, s.id, kindOf, isUpstream, false);
         if (message) problems.push({ nodeId: s.id, path: at(field.path), message });
       }

@@ -1,6 +1,6 @@
 import "server-only";
 import { sql } from "drizzle-orm";
-import { STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { getNodeKind, STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import type { NodeKind } from "@/lib/mission/schema";
 import { recordAudit, SYSTEM_ACTOR } from "@/server/audit/record";
 import type { Database } from "@/server/db/database";
@@ -8,8 +8,8 @@ import { recordObservation } from "@/server/observations/record";
 import { isWorkerError } from "@/server/workers/errors";
 import { errorMessage, PermanentError } from "./step-port";
 
-/** Kinds whose steps call systems of record: their retries are in the audit log too. */
-const TOOL_CALLING: ReadonlySet<NodeKind> = new Set(["action", "worker"]);
+/** Kinds whose steps call systems of record (their registry's `tools`): their retries are in the audit log too. */
+const callsTools = (kind: NodeKind) => getNodeKind(kind).tools !== undefined;
 
 export interface FailedAttempt {
   runId: string;
@@ -58,7 +58,7 @@ export async function recordFailedAttempt(database: Database, f: FailedAttempt):
     const text = retry ? `Attempt ${f.attempt + 1} of ${STEP_ATTEMPTS} failed, trying again: ${message}` : `Attempt ${f.attempt + 1} of ${STEP_ATTEMPTS} failed: ${message}`;
     await recordObservation(database, { runId: f.runId, nodeId: f.nodeId, attempt: f.attempt, kind: "error", text, data: { ...data, error: message } });
   }
-  if (retry && TOOL_CALLING.has(f.kind)) {
+  if (retry && callsTools(f.kind)) {
     await recordAudit(database, {
       action: "step.retried",
       actor: SYSTEM_ACTOR,

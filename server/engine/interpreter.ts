@@ -1,7 +1,7 @@
 import "server-only";
 import { outcomeLabelsOf } from "@/lib/mission/schema";
 import { indexGraph, type GraphIndex } from "@/lib/mission/graph";
-import { topLevel } from "@/lib/mission/kinds/for-each";
+import { topLevel } from "@/lib/mission/groups";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode } from "@/lib/mission/schema";
 import { APPROVED_PORT_ID, edgeTaken } from "@/lib/mission/node-kinds";

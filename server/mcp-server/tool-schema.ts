@@ -1,6 +1,7 @@
 import "server-only";
 import type { Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { WAIT_ARGUMENT } from "@/lib/mission/mcp-tool";
+import { nodeTools } from "@/lib/mission/node-kinds";
 import type { InputField, MissionGraph } from "@/lib/mission/schema";
 import type { ToolInfo } from "@/server/connectors/tool-port";
 import { DEFAULT_TEXT_MAX } from "@/server/runs/input";
@@ -52,12 +53,9 @@ export function missionAnnotations(tool: ExposedTool, infos: ToolInfo[] | null):
   return { title: tool.missionName, readOnlyHint: changing.length === 0, destructiveHint: destructive, idempotentHint: false, openWorldHint: refs.length > 0 };
 }
 
-/** Every connector tool the mission's Actions and Workers may call. */
+/** Every connector tool the mission's steps may call (their kinds' `tools`: Actions and Workers). */
 export function toolRefs(graph: MissionGraph): string[] {
   const refs = new Set<string>();
-  for (const n of graph.nodes) {
-    if (n.kind === "action" && n.data.tool) refs.add(n.data.tool);
-    if (n.kind === "worker") for (const t of n.data.tools) refs.add(t);
-  }
+  for (const n of graph.nodes) for (const { tool } of nodeTools(n)) refs.add(tool);
   return [...refs].sort();
 }

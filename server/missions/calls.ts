@@ -1,7 +1,8 @@
 import "server-only";
 import { and, eq, inArray } from "drizzle-orm";
 import { AppError, describeProblems, type FieldProblem } from "@/lib/errors";
-import { missionGraphSchema, type CallData, type MissionGraph } from "@/lib/mission/schema";
+import { nodeInvocation, type Invocation } from "@/lib/mission/node-kinds";
+import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
 import type { DbOrTx as Db } from "@/server/db/database";
 import { mission, missionVersion, versionReview } from "@/server/db/schema";
 
@@ -22,7 +23,7 @@ interface Callee {
 }
 
 /** The version a step would run, with its graph, or why there is none. */
-async function resolveVersion(db: Db, callee: Callee, version: CallData["version"]): Promise<{ number: number; graph: MissionGraph } | { problem: string }> {
+async function resolveVersion(db: Db, callee: Callee, version: Invocation["version"]): Promise<{ number: number; graph: MissionGraph } | { problem: string }> {
   const number = version === "latest" ? callee.publishedVersion : version;
   if (number === null) return { problem: `"${callee.name}" has no published version: publish one before calling it` };
   const [row] = await db
@@ -47,8 +48,12 @@ async function callees(db: Db, ids: string[]): Promise<Map<string, Callee>> {
   return new Map(rows.map((r) => [r.id, { id: r.id, name: r.name, archived: r.archivedAt !== null, publishedVersion: r.publishedVersion }]));
 }
 
+/** The steps that start another mission's run (their kind's `invokes`), with what they start. */
 const callSteps = (graph: MissionGraph) =>
-  graph.nodes.flatMap((n, index) => (n.kind === "call" ? [{ index, id: n.id, data: n.data }] : []));
+  graph.nodes.flatMap((n, index) => {
+    const data = nodeInvocation(n);
+    return data ? [{ index, id: n.id, data }] : [];
+  });
 
 /**
  * The chain of missions from `start` back to `target` through the versions calls would run, or

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, zodProblems, type FieldProblem } from "@/lib/errors";
 import { parseExpression } from "@/lib/mission/expressions";
+import { getNodeKind } from "@/lib/mission/node-kinds";
 import type { Database } from "@/server/db/database";
 import type { TestCaseApproval, TestCaseExpectations } from "@/server/db/schema";
 import { getRun } from "@/server/runs/service";
@@ -154,8 +155,8 @@ export async function getTestCase(database: Database, id: string): Promise<TestC
   return view(row);
 }
 
-/** The steps whose outputs a case saved from a run compares: what the mission computed, not what tools returned. */
-const COMPARED_KINDS = new Set(["worker", "transform"]);
+/** Whether a case saved from a run compares the output of a step of `kind`: what the mission computed (its registry's `computes`), not what tools returned. */
+const compared = (kind: string) => getNodeKind(kind)?.computes === true;
 
 /**
  * "Save as test case" on a finished run: its input; its verdict's outcome and each Worker's and
@@ -168,7 +169,7 @@ export async function saveRunAsTestCase(database: Database, raw: SaveRunAsTestCa
   if (run.status !== "succeeded" && run.status !== "failed") {
     throw new AppError("conflict", `Run ${run.id} is still ${run.status}: save it as a test case once it has finished`, [{ path: "runId", message: `must be a finished run (it is ${run.status})` }]);
   }
-  const outputs = Object.fromEntries(run.nodes.filter((n) => n.kind !== null && COMPARED_KINDS.has(n.kind) && n.status === "succeeded").map((n) => [n.nodeId, n.output]));
+  const outputs = Object.fromEntries(run.nodes.filter((n) => n.kind !== null && compared(n.kind) && n.status === "succeeded").map((n) => [n.nodeId, n.output]));
   const calls = await database.rows<{ tool: string; value: unknown }>(
     sql`select r.data->>'tool' as tool, r.data->'value' as value
         from observation r

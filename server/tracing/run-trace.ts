@@ -20,6 +20,7 @@ import {
 } from "@opentelemetry/semantic-conventions/incubating";
 import type { Database } from "@/server/db/database";
 import type { ModelProviderKind, NodeStatus, RunStatus } from "@/server/db/schema";
+import { getNodeKind } from "@/lib/mission/node-kinds";
 import { missionGraphSchema } from "@/lib/mission/schema";
 import { parseToolRef } from "@/server/connectors/tool-port-impl";
 
@@ -177,7 +178,8 @@ export async function readRunTrace(database: Database, runId: string, runUrl: st
     const nodeKey = `node:${node.node_id}`;
     const start = Number(node.started_ms);
     const end = node.ended_ms === null ? runEnd : Number(node.ended_ms);
-    const worker = kind === "worker";
+    // An AI agent's step (a Worker) is a GenAI invoke_agent span.
+    const worker = g ? getNodeKind(g.kind).agent === true : false;
     spans.push({
       key: nodeKey,
       parent: "run",

@@ -6,7 +6,7 @@ import { Input } from "@/components/ui/input";
 import { useCatalog } from "./catalog";
 import { AddButton, ExpressionField, Field, FormContext, Section, SelectField, TextField } from "./fields";
 import type { FormProps } from "./form-props";
-import { NO_CONNECTORS, ToolBadge } from "./worker-form";
+import { NO_CONNECTORS, ToolBadge } from "./tool-badge";
 
 /** Renames one key of a record, keeping the order of the others. */
 function renameKey(args: Record<string, string>, from: string, to: string): Record<string, string> {

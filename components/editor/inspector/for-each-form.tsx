@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { NOT_IN_BODY } from "@/lib/mission/kinds/for-each";
+import { mayBeInGroup } from "@/lib/mission/groups";
 import { nodeKinds } from "@/lib/mission/node-kinds";
 import { FOR_EACH_MAX_CONCURRENCY, FOR_EACH_MAX_ITEMS } from "@/lib/mission/schema";
 import { useEditor } from "../store/editor-context";
@@ -15,7 +15,7 @@ const POLICIES = [
 ] as const;
 
 /** The kinds a For each may hold, in palette order. */
-const INSIDE = nodeKinds.filter((k) => !NOT_IN_BODY.has(k.kind));
+const INSIDE = nodeKinds.filter((k) => mayBeInGroup(k.kind));
 
 export function ForEachForm({ nodeId, data, update }: FormProps<"forEach">) {
   return (

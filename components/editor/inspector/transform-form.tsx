@@ -10,7 +10,7 @@ import { useTRPC } from "@/components/trpc-provider";
 import { useEditor, useEditorStoreApi } from "../store/editor-context";
 import { AddButton, ExpressionField, RowList, Section, SelectField, TextField } from "./fields";
 import type { FormProps } from "./form-props";
-import { EnumValues } from "./worker-form";
+import { EnumValues } from "./enum-values";
 
 type Value = TransformData["values"][number];
 

@@ -3,30 +3,17 @@
 import { useContext, useId, useState } from "react";
 import { X } from "lucide-react";
 import { OUTPUT_TYPES, toolRefSchema, type OutputField } from "@/lib/mission/schema";
-import { Badge } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
-import { useCatalog, type CatalogTool } from "./catalog";
-import { AddButton, Field, FormContext, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
+import { useCatalog } from "./catalog";
+import { AddButton, FormContext, NumberField, RowList, Section, SelectField, TextAreaField, TextField, useFieldProblem } from "./fields";
+import { EnumValues } from "./enum-values";
 import type { FormProps } from "./form-props";
+import { NO_CONNECTORS, ToolBadge } from "./tool-badge";
 
 export const NO_MODELS = "No models registered yet — an admin adds them in Settings → Models.";
-export const NO_CONNECTORS = "No connectors registered yet — an admin adds them in Settings → Connectors.";
 
 function uniqueName(outputs: readonly OutputField[]): string {
   for (let i = outputs.length + 1; ; i++) if (!outputs.some((o) => o.name === `output${i}`)) return `output${i}`;
-}
-
-/** Read-only or state-changing, from the tool's MCP annotations; nothing while the catalog is unknown. */
-export function ToolBadge({ tool }: { tool: CatalogTool | undefined }) {
-  const catalog = useCatalog();
-  if (!catalog.loaded) return null;
-  if (!tool) return <Badge tone="red">not registered</Badge>;
-  return (
-    <>
-      {tool.enabled ? null : <Badge tone="slate">connector off</Badge>}
-      {tool.readOnly ? <Badge tone="green">read-only</Badge> : <Badge tone="amber">state-changing</Badge>}
-    </>
-  );
 }
 
 /** Tool references as chips; new ones from the registered connectors, or typed when there are none. */
@@ -195,35 +182,5 @@ export function WorkerForm({ nodeId, data, update }: FormProps<"worker">) {
         />
       </Section>
     </>
-  );
-}
-
-/** Comma-separated values, kept as typed until the field loses focus. */
-export function EnumValues({ values, path, onChange }: { values: readonly string[]; path: string; onChange: (values: string[]) => void }) {
-  const [text, setText] = useState(values.join(", "));
-  const [shown, setShown] = useState(values);
-  if (shown !== values && shown.join(",") !== values.join(",")) {
-    setShown(values);
-    setText(values.join(", "));
-  }
-  const problem = useFieldProblem(`${path}*`);
-  const id = useId();
-  const { readOnly } = useContext(FormContext);
-  return (
-    <Field label="Allowed values" htmlFor={id} hint="Separate with commas." problem={problem} path={path}>
-      <Input
-        id={id}
-        value={text}
-        disabled={readOnly}
-        className="h-8 font-mono text-xs"
-        placeholder="approve, partial, deny"
-        onChange={(e) => {
-          setText(e.target.value);
-          const next = e.target.value.split(",").map((v) => v.trim()).filter(Boolean);
-          setShown(next);
-          onChange(next);
-        }}
-      />
-    </Field>
   );
 }

@@ -2,7 +2,8 @@
 
 import { memo } from "react";
 import type { Node, NodeProps, NodeTypes } from "@xyflow/react";
-import { NODE_KIND_NAMES } from "@/lib/mission/node-kinds";
+import { getNodeKind, NODE_KIND_NAMES } from "@/lib/mission/node-kinds";
+import { kindTone } from "../kind-style";
 import { REMOVED_NODE_TYPE, type MissionFlowNode, type RemovedFlowNodeData } from "../graph-mapping";
 import { GROUP_PAD } from "./group";
 import { NodeCard } from "./node-card";
@@ -14,14 +15,16 @@ import { NodeCard } from "./node-card";
  * ports, icon) from the registries.
  */
 export const KindNode = memo(function KindNode(props: NodeProps<MissionFlowNode>) {
-  const { node, problems, diff } = props.data;
-  const card = <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} />;
-  if (node.kind !== "forEach") return card;
-  // A For each: its card at the top left of the group that holds the steps it runs per item (group.ts).
+  const { node, problems, diff, reach } = props.data;
+  const card = <NodeCard id={node.id} kind={node.kind} data={node.data} problems={problems} diff={diff} selected={props.selected} connectable={props.isConnectable} reach={reach} />;
+  const group = getNodeKind(node.kind).group;
+  if (!group) return card;
+  const tone = kindTone(node.kind);
+  // A step that holds steps (a For each): its card at the top left of the group around them (group.ts).
   return (
     <div className="relative size-full" data-testid={`group-${node.id}`}>
-      <div className="pointer-events-none absolute inset-0 rounded-xl border-2 border-dashed border-orange-300 bg-orange-50/40" aria-hidden />
-      <span className="pointer-events-none absolute bottom-1.5 right-3 text-[11px] font-medium text-orange-700">runs once per item</span>
+      <div className={`pointer-events-none absolute inset-0 rounded-xl border-2 border-dashed ${tone.groupBox}`} aria-hidden />
+      <span className={`pointer-events-none absolute bottom-1.5 right-3 text-[11px] font-medium ${tone.groupCaption}`}>{group.caption}</span>
       <div className="relative" style={GROUP_CARD}>
         {card}
       </div>

@@ -10,6 +10,7 @@ import { AddNextButtons } from "../add-next";
 import type { DiffMark } from "../graph-mapping";
 import { KindIcon, kindLabel, kindTone } from "../kind-style";
 import { HEAD_HEIGHT, NODE_WIDTH, portRows, PROBLEM_LINE } from "./card-geometry";
+import type { PortReach } from "./group";
 
 const DIFF_STYLES: Record<DiffMark | "removed", { ring: string; pill: string; text: string }> = {
   added: { ring: "ring-2 ring-emerald-500 ring-offset-2", pill: "bg-emerald-600 text-white", text: "Added" },
@@ -28,6 +29,8 @@ export interface NodeCardProps {
   diff: DiffMark | "removed" | null;
   selected: boolean;
   connectable: boolean;
+  /** A group's card: its ports sit this far out, on the group's border (nodes/group.ts). */
+  reach?: PortReach | undefined;
 }
 
 const ORIGIN = { x: 0, y: 0 };
@@ -45,7 +48,7 @@ const PROBLEM_STYLE = { height: PROBLEM_LINE };
  * The card every node kind draws: icon, title, id, a one-line summary, problems and its ports.
  * Memoized on what it shows, which excludes position: dragging a step does not re-render its card.
  */
-export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff, selected, connectable }: NodeCardProps) {
+export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff, selected, connectable, reach }: NodeCardProps) {
   // Kind and data come from one domain node; rebuilding it here keeps position out of the props.
   const far = useContext(FarContext);
   const node = useMemo(() => ({ id, kind, data, position: ORIGIN }) as MissionNode, [id, kind, data]);
@@ -59,6 +62,8 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
   // The "+" buttons mount the first time the card is pointed at or focused: a thousand-step mission
   // does not pay for buttons nobody has reached for.
   const [armed, setArmed] = useState(false);
+  const inStyle = reach ? { left: -reach.left } : undefined;
+  const outStyle = reach ? { right: -reach.right } : undefined;
   const arm = armed ? undefined : () => setArmed(true);
   return (
     <div
@@ -91,7 +96,7 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
           {problems.length ? <span className="shrink-0 rounded-full bg-red-500 px-2 text-[18px] font-semibold text-white">{problems.length}</span> : null}
         </div>
       ) : null}
-      {inputs ? <Handle type="target" position={Position.Left} isConnectable={connectable} className={handleClass} /> : null}
+      {inputs ? <Handle type="target" position={Position.Left} isConnectable={connectable} className={handleClass} style={inStyle} /> : null}
       {far ? (
         <div style={HEAD_STYLE} />
       ) : (
@@ -138,14 +143,15 @@ export const NodeCard = memo(function NodeCard({ id, kind, data, problems, diff,
                 id={port.handle}
                 position={Position.Right}
                 isConnectable={connectable}
+                style={outStyle}
                 className={cn(handleClass, port.id === "rejected" ? "!bg-rose-400" : port.id === "approved" ? "!bg-emerald-500" : null)}
               />
             </div>
           ))}
         </div>
       ) : null}
-      {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} /> : null}
-      {connectable && !removed && (armed || selected) ? <AddNextButtons node={node} selected={selected} problems={problems.length} /> : null}
+      {single ? <Handle type="source" position={Position.Right} isConnectable={connectable} className={handleClass} style={outStyle} /> : null}
+      {connectable && !removed && (armed || selected) ? <AddNextButtons node={node} selected={selected} problems={problems.length} reach={reach?.right} /> : null}
       {problems.length && selected && far ? <div style={PROBLEM_STYLE} /> : null}
       {problems.length && selected && !far ? (
         <p className="flex items-center gap-1 truncate rounded-b-xl border-t border-red-100 bg-red-50 px-3.5 py-1 text-[11px] text-red-700" title={problems.join("\n")}>

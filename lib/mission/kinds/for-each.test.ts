@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createNode } from "../node-kinds";
 import { MISSION_FORMAT, type MissionEdge, type MissionGraph, type MissionNode } from "../schema";
 import { validateMission } from "../validate";
-import { bodyOf, itemStepId } from "./for-each";
+import { bodyOf } from "../groups";
+import { itemStepId } from "./for-each";
 
 const at = { x: 0, y: 0 };
 

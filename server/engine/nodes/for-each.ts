@@ -1,5 +1,6 @@
 import "server-only";
-import { bodyOf, itemsStepId, itemStepId, SCOPE_INDEX, SCOPE_ITEM, type Body } from "@/lib/mission/kinds/for-each";
+import { bodyOf, type Body } from "@/lib/mission/groups";
+import { itemsStepId, itemStepId, SCOPE_INDEX, SCOPE_ITEM } from "@/lib/mission/kinds/for-each";
 import { edgeTaken } from "@/lib/mission/node-kinds";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode, NodeKind } from "@/lib/mission/schema";
