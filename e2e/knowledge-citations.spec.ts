@@ -15,6 +15,8 @@ import { publishAsApprover } from "./publishing";
 
 test.describe.configure({ mode: "serial" });
 test.use({ actionTimeout: 15_000 });
+// Three people, two uploads, a run and a re-upload: longer than the default on a shared machine.
+test.setTimeout(180_000);
 
 const TAG = Date.now().toString(36);
 const COLLECTION = `cancellations-${TAG}`;
@@ -150,6 +152,30 @@ test("an admin's PDF clause is cited by a run's Worker, flagged when never retri
   // In context: the document's other clause, not highlighted.
   await expect(approver.getByTestId("clause-context-item")).toHaveAttribute("data-clause-id", "CNL-2");
   await shot(approver, "knowledge-citations-05-in-context");
+  const citedAt = approver.url();
+
+  // The admin re-uploads the PDF with CNL-1 changed: a new version. The run's citation still opens
+  // the text it cited, in version 1 of the document, and says the document has changed since.
+  const againContext = await browser.newContext({ baseURL });
+  const again = await againContext.newPage();
+  await signIn(again, "admin", "/settings/knowledge");
+  await again.goto("/settings/knowledge");
+  await again.getByTestId("knowledge-upload-collection").selectOption(COLLECTION);
+  const changed: Section[] = [{ heading: "CNL-1 Before dispatch", body: ["Orders may be cancelled until they are packed."] }, CANCELLATIONS[1]!];
+  await again.getByTestId("knowledge-file").setInputFiles({ name: "cancellations.pdf", mimeType: "application/pdf", buffer: makePdf("Cancellations", changed) });
+  await again.getByTestId("knowledge-upload-submit").click();
+  await again.waitForURL(/result=replaced$/);
+  await expect(again.getByTestId("knowledge-document-version")).toHaveText("version 2");
+  await againContext.close();
+  // Still on the citation's page: reload it (a goto to the same URL with a #fragment would not).
+  expect(approver.url()).toBe(citedAt);
+  await approver.reload();
+  await expect(approver.getByTestId("clause-text")).toHaveText(CNL1);
+  await expect(approver.getByTestId("clause-document")).toHaveText("Cancellations, version 1");
+  await expect(approver.getByTestId("clause-earlier-version")).toContainText("The document has changed since");
+  await approver.goto("/knowledge/clauses/CNL-1");
+  await expect(approver.getByTestId("clause-text")).toHaveText("Orders may be cancelled until they are packed.");
+  await shot(approver, "knowledge-citations-06-cited-version-after-reupload");
 
   // The approver rejects (nothing is left waiting for other specs' inboxes).
   await approver.goto(`/runs/${runId}`);
