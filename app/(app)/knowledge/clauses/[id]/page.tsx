@@ -71,7 +71,7 @@ export default async function ClausePage({ params, searchParams }: Params) {
             {clause.documentTitle}, version {clause.version}
           </h1>
           <p className="mt-1 text-sm text-slate-600">
-            {document.length} clause{document.length === 1 ? "" : "s"}; the one cited, {clause.id}, is highlighted.
+            {document.length} clause{document.length === 1 ? "" : "s"}; {version ? "the one cited" : "this one"}, {clause.id}, is highlighted.
           </p>
         </div>
       ) : null}
@@ -94,7 +94,7 @@ export default async function ClausePage({ params, searchParams }: Params) {
                 <span className="rounded-md bg-brand-50 px-2 py-1 font-mono text-sm font-semibold text-brand-700 ring-1 ring-inset ring-brand-100" data-testid={cited ? "clause-id" : undefined}>
                   {c.id}
                 </span>
-                {cited && inContext ? <span className="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">Cited</span> : null}
+                {cited && inContext && version ? <span className="ml-2 rounded bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">Cited</span> : null}
                 <h2 className={cn("mt-4 font-semibold tracking-tight text-slate-900", cited ? "text-2xl" : "text-lg")} data-testid={cited ? "clause-title" : undefined}>
                   {c.title}
                 </h2>
