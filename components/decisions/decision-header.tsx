@@ -1,8 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { ArrowRight, BookOpen } from "lucide-react";
+import { ArrowRight } from "lucide-react";
 import { approvalProgress } from "@/lib/decisions/rules";
+import { CitationView } from "@/components/knowledge/citation-view";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { AskerBadge } from "./decision-inbox";
@@ -62,10 +63,8 @@ function CitedClauses({ detail }: { detail: DecisionDetail }) {
   return (
     <ul className="mt-3 space-y-1.5" aria-label="Cited policy">
       {citations.map((c) => (
-        <li key={c.clauseId} className="flex min-w-0 items-center gap-2 rounded-md border border-sky-200 bg-sky-50 px-2 py-1 text-sm text-sky-950" data-testid="decision-citation" title={c.title ?? undefined}>
-          <BookOpen className="size-3.5 shrink-0 text-sky-700" aria-hidden />
-          <code className="shrink-0 rounded bg-white px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{c.clauseId}</code>
-          {c.title ? <span className="truncate">{c.title}</span> : null}
+        <li key={c.clauseId} data-testid="decision-citation">
+          <CitationView testId="decision-citation-card" chunk={c.chunk} retrieval={c.retrieval} compact />
         </li>
       ))}
     </ul>

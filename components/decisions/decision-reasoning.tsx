@@ -1,7 +1,9 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
-import { BookOpen, ChevronDown } from "lucide-react";
+import { ChevronDown } from "lucide-react";
+import { retrievalOf } from "@/lib/knowledge/citations";
+import { CitationView, NotRetrievedBadge } from "@/components/knowledge/citation-view";
 import { KIND_META, ObservationKindIcon } from "@/components/run/observation-kinds";
 import { CallApproval } from "@/components/run/tool-call-view";
 import { cn } from "@/components/ui/cn";
@@ -43,12 +45,10 @@ export function DecisionReasoning({
       {citations.length ? (
         <div>
           <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Cited policy</h3>
-          <ul className="flex flex-wrap gap-2">
+          <ul className="space-y-2">
             {citations.map((c) => (
-              <li key={c.clauseId} className="flex items-center gap-2 rounded-md border border-sky-200 bg-sky-50 px-2.5 py-1.5" data-testid="decision-citation">
-                <BookOpen className="size-3.5 text-sky-700" aria-hidden />
-                <code className="rounded bg-white px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{c.clauseId}</code>
-                {c.title ? <span className="text-sm text-sky-950">{c.title}</span> : null}
+              <li key={c.clauseId} data-testid="decision-citation">
+                <CitationView testId="decision-citation-card" chunk={c.chunk} retrieval={c.retrieval} retrievedBy={c.retrieval.kind === "upstream" && c.retrieval.nodeId ? (labels[c.retrieval.nodeId] ?? c.retrieval.nodeId) : undefined} />
               </li>
             ))}
           </ul>
@@ -73,7 +73,7 @@ export function DecisionReasoning({
                 <div className="mb-1.5 text-xs font-semibold text-slate-700">{labels[g.nodeId] ?? (g.nodeId || "Run")}</div>
                 <ol className="relative space-y-2 border-l border-slate-200 pl-4">
                   {g.items.map((o) => (
-                    <ReasoningItem key={o.id} o={o} />
+                    <ReasoningItem key={o.id} o={o} notRetrieved={o.kind === "citation" && retrievalOf(o, observations).kind === "never"} />
                   ))}
                 </ol>
               </li>
@@ -85,7 +85,7 @@ export function DecisionReasoning({
   );
 }
 
-function ReasoningItem({ o }: { o: ObservationView }) {
+function ReasoningItem({ o, notRetrieved }: { o: ObservationView; notRetrieved: boolean }) {
   const [open, setOpen] = useState(false);
   const d = record(o.data);
   const meta = KIND_META[o.kind];
@@ -117,6 +117,7 @@ function ReasoningItem({ o }: { o: ObservationView }) {
         <span className="inline-flex items-center gap-2">
           <code className="rounded bg-sky-50 px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{String(d.clauseId ?? o.text)}</code>
           {typeof d.title === "string" ? <span>{d.title}</span> : null}
+          {notRetrieved ? <NotRetrievedBadge /> : null}
         </span>
       );
       break;

@@ -27,9 +27,23 @@ describe("decision reasoning helpers", () => {
   it("lists each cited clause once, in order", () => {
     expect(
       citationsOf([row(1, "citation", "REF-1.2", { clauseId: "REF-1.2", title: "Opened items" }), row(2, "reasoning", "x"), row(3, "citation", "REF-1.2", { clauseId: "REF-1.2" }), row(4, "citation", "REF-9", {})]),
-    ).toEqual([
-      { clauseId: "REF-1.2", title: "Opened items" },
-      { clauseId: "REF-9", title: null },
+    ).toMatchObject([
+      { clauseId: "REF-1.2", title: "Opened items", retrieval: { kind: "never" } },
+      { clauseId: "REF-9", title: null, retrieval: { kind: "never" } },
+    ]);
+  });
+
+  it("fills a citation in from the search that returned it, and flags one no search returned", () => {
+    const hit = { id: "CLM-1", title: "Reporting damage", text: "Within 48 hours.", document: "Claims", documentId: "d1", version: 2, headingPath: ["Reporting damage"] };
+    const rows = [
+      row(1, "tool_result", "", { tool: "knowledge.search_policies", isError: false, value: { clauses: [hit] } }),
+      { ...row(2, "citation", "CLM-1", { clauseId: "CLM-1" }), nodeId: "reason" },
+      row(3, "citation", "CLM-1", { clauseId: "CLM-1", version: 2, documentId: "d1", text: "Within 48 hours." }),
+      row(4, "citation", "CLM-9", { clauseId: "CLM-9" }),
+    ];
+    expect(citationsOf(rows)).toMatchObject([
+      { clauseId: "CLM-1", retrieval: { kind: "upstream" }, chunk: { document: "Claims", version: 2, text: "Within 48 hours." } },
+      { clauseId: "CLM-9", retrieval: { kind: "never" }, chunk: { text: null } },
     ]);
   });
 

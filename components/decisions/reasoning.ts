@@ -1,5 +1,7 @@
 /** Pure helpers for showing a decision's reasoning (tested without a browser). */
 
+import { resolvedCitation, type CitedChunk, type Retrieval } from "@/lib/knowledge/citations";
+
 /** The fields the helpers read; the client's Observation rows have more. */
 export interface ReasoningRow {
   id: number;
@@ -21,16 +23,23 @@ export function clip(text: string, max: number): string {
 export interface Citation {
   clauseId: string;
   title: string | null;
+  /** What was cited, filled in from the search that returned it. */
+  chunk: CitedChunk;
+  retrieval: Retrieval;
 }
 
-/** The policy clauses the Workers cited, once each, in the order they were cited. */
+/**
+ * The clauses the Workers cited, once each, in the order they were cited; a clause some Worker
+ * of the run retrieved reads as retrieved (the next Worker cites what the first one found).
+ */
 export function citationsOf<T extends ReasoningRow>(observations: readonly T[]): Citation[] {
   const seen = new Map<string, Citation>();
   for (const o of observations) {
     if (o.kind !== "citation") continue;
-    const d = record(o.data);
-    const clauseId = typeof d.clauseId === "string" ? d.clauseId : o.text;
-    if (!seen.has(clauseId)) seen.set(clauseId, { clauseId, title: typeof d.title === "string" && d.title ? d.title : null });
+    const { chunk, retrieval } = resolvedCitation(o, observations);
+    const prev = seen.get(chunk.clauseId);
+    if (prev && (prev.retrieval.kind !== "never" || retrieval.kind === "never")) continue;
+    seen.set(chunk.clauseId, { clauseId: chunk.clauseId, title: chunk.title, chunk, retrieval });
   }
   return [...seen.values()];
 }

@@ -4,9 +4,11 @@ import { memo, useEffect, useMemo, useRef, useState, type ReactNode } from "reac
 import Link from "next/link";
 import { ArrowDownToLine, ArrowRight, X } from "lucide-react";
 import { STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { resolvedCitation, retrievalOf } from "@/lib/knowledge/citations";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { ObservationKind } from "@/server/db/schema";
 import type { RunObservation } from "./types";
+import { CitationView, NotRetrievedBadge } from "@/components/knowledge/citation-view";
 import { cn } from "@/components/ui/cn";
 import { Select } from "@/components/ui/input";
 import { JsonView, TruncatedText } from "./json-view";
@@ -171,6 +173,7 @@ export function ExplainRail({
               time={offset(o.at, start)}
               selected={o.id === selectedId}
               nodeSelected={!!selectedNode && o.nodeId === selectedNode}
+              notRetrieved={o.kind === "citation" && retrievalOf(o, observations).kind === "never"}
               onSelect={onSelect}
             />
           )}
@@ -186,7 +189,9 @@ export function ExplainRail({
         ) : null}
       </div>
 
-      {selected ? <ObservationDetail o={selected} all={observations} label={selected.nodeId ? (labels.get(selected.nodeId) ?? selected.nodeId) : "Run"} onClose={() => onSelect(null)} /> : null}
+      {selected ? (
+        <ObservationDetail o={selected} all={observations} labels={labels} label={selected.nodeId ? (labels.get(selected.nodeId) ?? selected.nodeId) : "Run"} onClose={() => onSelect(null)} />
+      ) : null}
     </aside>
   );
 }
@@ -198,6 +203,7 @@ const ObservationRow = memo(function ObservationRow({
   time,
   selected,
   nodeSelected,
+  notRetrieved,
   onSelect,
 }: {
   o: RunObservation;
@@ -205,6 +211,8 @@ const ObservationRow = memo(function ObservationRow({
   time: string;
   selected: boolean;
   nodeSelected: boolean;
+  /** A citation of a chunk no knowledge search of the run returned. */
+  notRetrieved: boolean;
   onSelect: (o: RunObservation | null) => void;
 }) {
   const meta = KIND_META[o.kind];
@@ -219,6 +227,7 @@ const ObservationRow = memo(function ObservationRow({
       data-id={o.id}
       data-kind={o.kind}
       data-node={o.nodeId ?? ""}
+      data-not-retrieved={notRetrieved || undefined}
       aria-current={selected || undefined}
       className={cn(
         "flex h-full w-full items-start gap-2.5 border-b border-slate-100 px-4 py-2 text-left transition-colors",
@@ -238,6 +247,7 @@ const ObservationRow = memo(function ObservationRow({
               attempt {o.attempt + 1} of {STEP_ATTEMPTS}
             </span>
           ) : null}
+          {notRetrieved ? <NotRetrievedBadge /> : null}
           <span className="ml-auto shrink-0 font-mono tabular-nums text-slate-400">{time}</span>
         </span>
         <span className={cn("block truncate text-xs", o.kind === "error" ? "text-red-700" : o.kind === "tool_call" ? "font-mono text-slate-700" : "text-slate-800")}>{line || "—"}</span>
@@ -246,7 +256,19 @@ const ObservationRow = memo(function ObservationRow({
   );
 });
 
-function ObservationDetail({ o, all, label, onClose }: { o: RunObservation; all: readonly RunObservation[]; label: string; onClose: () => void }) {
+function ObservationDetail({
+  o,
+  all,
+  labels,
+  label,
+  onClose,
+}: {
+  o: RunObservation;
+  all: readonly RunObservation[];
+  labels: ReadonlyMap<string, string>;
+  label: string;
+  onClose: () => void;
+}) {
   const data = record(o.data);
   const meta = KIND_META[o.kind];
   return (
@@ -266,12 +288,12 @@ function ObservationDetail({ o, all, label, onClose }: { o: RunObservation; all:
           <X className="size-4" />
         </button>
       </div>
-      <DetailBody o={o} data={data} all={all} />
+      <DetailBody o={o} data={data} all={all} labels={labels} />
     </section>
   );
 }
 
-function DetailBody({ o, data, all }: { o: RunObservation; data: Record<string, unknown>; all: readonly RunObservation[] }) {
+function DetailBody({ o, data, all, labels }: { o: RunObservation; data: Record<string, unknown>; all: readonly RunObservation[]; labels: ReadonlyMap<string, string> }) {
   switch (o.kind) {
     case "tool_call": {
       const answer = all.find((r) => r.kind === "tool_result" && r.id > o.id && callOf(r, all)?.id === o.id);
@@ -318,13 +340,11 @@ function DetailBody({ o, data, all }: { o: RunObservation; data: Record<string, 
         </div>
       );
     }
-    case "citation":
-      return (
-        <div className="flex items-start gap-2 rounded-md border border-sky-200 bg-sky-50 px-3 py-2" data-testid="citation">
-          <code className="rounded bg-white px-1.5 py-0.5 font-mono text-xs font-semibold text-sky-900 ring-1 ring-sky-200">{String(data.clauseId ?? o.text)}</code>
-          <span className="text-sm text-sky-950">{typeof data.title === "string" && data.title ? data.title : "Policy clause"}</span>
-        </div>
-      );
+    case "citation": {
+      const { chunk, retrieval } = resolvedCitation(o, all);
+      const by = retrieval.kind === "upstream" && retrieval.nodeId ? (labels.get(retrieval.nodeId) ?? retrieval.nodeId) : undefined;
+      return <CitationView chunk={chunk} retrieval={retrieval} retrievedBy={by} />;
+    }
     case "decision":
       return (
         <div className="space-y-2">

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import { retrievalOf } from "@/lib/knowledge/citations";
 import { workerDataSchema } from "@/lib/mission/schema";
 import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
 import { ConnectorPool } from "@/server/connectors/pool";
@@ -191,6 +192,54 @@ describe.each(testDatabases())("the built-in knowledge connector on $name (STEWA
     expect([found.length, refused.length]).toEqual([1, 1]);
     expect((found[0]?.value as { clauses: Hit[] }).clauses[0]).toMatchObject({ id: "HR-1", collection: "hr" });
     expect(JSON.stringify(refused[0])).toContain('Collection \\"policies\\" is not granted to mission onboarding');
-    expect(obs.filter((o) => o.kind === "citation").map((o) => o.data)).toEqual([{ clauseId: "HR-1", title: "Annual leave" }]);
+    expect(obs.filter((o) => o.kind === "citation").map((o) => o.data)).toEqual([
+      {
+        clauseId: "HR-1",
+        title: "Annual leave",
+        document: "Leave policy",
+        documentId: expect.any(String),
+        // Version 2: the test before added HR-3.
+        version: 2,
+        headingPath: ["Annual leave"],
+        text: "Employees take 25 days of paid annual leave per calendar year.",
+      },
+    ]);
+  });
+
+  it("a claim citing a clause the Worker never retrieved is recorded, and reads as never retrieved", async () => {
+    await fs.writeFile(
+      path.join(dir, "knowledge-unretrieved.json"),
+      JSON.stringify({
+        format: REPLAY_FORMAT,
+        name: "knowledge-unretrieved",
+        chunkDelayMs: 0,
+        workers: {
+          ask: {
+            turns: [
+              { toolCalls: [{ toolName: "knowledge.search_policies", input: { query: "annual leave days", collection: "hr" } }], usage: { inputTokens: 10, outputTokens: 5 } },
+              // REF-1.1 is a real clause (of a collection this mission may not even search), ORD-1042 an order number.
+              { text: '{"answer": "25 days (HR-1); unused items are refunded in full (REF-1.1); see order ORD-1042"}', usage: { inputTokens: 10, outputTokens: 5 } },
+            ],
+          },
+        },
+      }),
+    );
+    const data = workerDataSchema.parse({
+      label: "Ask",
+      instructions: "Answer from the handbook.",
+      model: "replay:knowledge-unretrieved",
+      tools: ["knowledge.search_policies"],
+      outputs: [{ name: "answer", type: "string" }],
+    });
+    const obs: Parameters<WorkerRunInput["observe"]>[0][] = [];
+    const run = createWorkerRunner(database, port, { models: { replayDir: dir, replayDelayMs: 0 } });
+    expect(await run({ runId: "run-a", nodeId: "ask", attempt: 0, data, context: {}, observe: async (o) => void obs.push(o) })).toMatchObject({ kind: "completed" });
+    // As the run's Observations: numbered in order, by the one Worker.
+    const rows = obs.map((o, i) => ({ id: i + 1, nodeId: "ask", kind: o.kind, text: o.text ?? "", data: o.data }));
+    const citations = rows.filter((o) => o.kind === "citation");
+    expect(citations.map((c) => (c.data as { clauseId: string }).clauseId)).toEqual(["HR-1", "REF-1.1"]);
+    const [hr, ref] = citations.map((c) => retrievalOf(c, rows));
+    expect(hr).toMatchObject({ kind: "self", chunk: { clauseId: "HR-1", version: 2, text: "Employees take 25 days of paid annual leave per calendar year." } });
+    expect(ref).toEqual({ kind: "never" });
   });
 });

@@ -337,21 +337,23 @@ export async function deleteDocument(
 /**
  * One clause by id (case-insensitive), with its document's title: what citations link to. With a
  * version, the text that version had (a citation made then), even if the clause changed or went
- * away since; without, the current text.
+ * away since; without, the current text. With a document id, only a clause of that document.
  */
-export async function getClause(database: Database, id: string, version?: number): Promise<KnowledgeClauseView | null> {
+export async function getClause(database: Database, id: string, version?: number, documentId?: string): Promise<KnowledgeClauseView | null> {
   const clauseId = id.trim().toUpperCase();
+  // A citation names its document too: an id another document reuses later is not what it cited.
+  const inDocument = documentId ? sql`and d.id = ${documentId}` : sql``;
   if (version !== undefined) {
     const [old] = await database.rows<ClauseRow>(
       sql`select v.clause_id as id, v.document_id, d.slug as document_slug, d.title as document_title, k.slug as collection, v.version,
                  (v.version = d.version) as current, v.position, v.title, v.text, v.heading_path
           from knowledge_clause_version v join knowledge_document d on d.id = v.document_id join knowledge_collection k on k.id = d.collection_id
-          where v.clause_id = ${clauseId} and v.version = ${version}
+          where v.clause_id = ${clauseId} and v.version = ${version} ${inDocument}
           order by (v.version = d.version) desc limit 1`,
     );
     return old ? clauseView(old) : null;
   }
-  const [r] = await database.rows<ClauseRow>(sql`${CLAUSE_SELECT} where c.id = ${clauseId}`);
+  const [r] = await database.rows<ClauseRow>(sql`${CLAUSE_SELECT} where c.id = ${clauseId} ${inDocument}`);
   return r ? clauseView(r) : null;
 }
 

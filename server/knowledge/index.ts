@@ -35,4 +35,5 @@ export {
 export { MAX_FILE_BYTES, UPLOAD_FORMATS, type UploadFormat } from "./parse";
 export { ensureKnowledgeConnector, KNOWLEDGE_CONNECTOR } from "./connector";
 export { searchKnowledge, type KnowledgeHit } from "./search";
+export { citationInContext, knowledgeClauseIds, type CitationInContext } from "./citations";
 export { seedDemoKnowledge, DEMO_KNOWLEDGE_FILES } from "./demo";

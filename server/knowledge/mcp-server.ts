@@ -47,7 +47,9 @@ const hitShape = z.object({
   id: z.string(),
   title: z.string(),
   text: z.string(),
+  /** The document's title and id: a citation names the document, its version and the chunk (`id`). */
   document: z.string(),
+  documentId: z.string(),
   collection: z.string(),
   version: z.number().int(),
   headingPath: z.array(z.string()),
@@ -91,7 +93,7 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
       }
       const hits = await searchKnowledge(database, query, limit ?? (query.trim() ? 5 : 50), { collectionIds: ids });
       return ok({
-        clauses: hits.map((h) => ({ id: h.id, title: h.title, text: h.text, document: h.documentTitle, collection: h.collection, version: h.version, headingPath: h.headingPath, score: h.score })),
+        clauses: hits.map((h) => ({ id: h.id, title: h.title, text: h.text, document: h.documentTitle, documentId: h.documentId, collection: h.collection, version: h.version, headingPath: h.headingPath, score: h.score })),
       });
     },
   );
@@ -113,7 +115,7 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
       if (!clause || !a.access.collections.some((c) => c.slug === clause.collection)) {
         return fail(`No clause ${id} in the collections mission ${a.access.missionId} may search (${names(a.access)}); clause ids look like REF-1.1.`);
       }
-      return ok({ id: clause.id, title: clause.title, text: clause.text, document: clause.documentTitle, collection: clause.collection, version: clause.version, headingPath: clause.headingPath });
+      return ok({ id: clause.id, title: clause.title, text: clause.text, document: clause.documentTitle, documentId: clause.documentId, collection: clause.collection, version: clause.version, headingPath: clause.headingPath });
     },
   );
 

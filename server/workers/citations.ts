@@ -1,9 +1,8 @@
 import "server-only";
+import { chunkOf, type CitedChunk } from "@/lib/knowledge/citations";
 
-export interface Clause {
-  clauseId: string;
-  title: string;
-}
+/** A clause a knowledge search returned, with what a citation of it names (document, version, chunk). */
+export type Clause = CitedChunk;
 
 /** Policy clause ids look like `REF-2.2` or `SHIP-10`. */
 const CLAUSE_ID = /\b[A-Z][A-Z0-9]{1,9}-\d+(?:\.\d+)*\b/g;
@@ -11,8 +10,8 @@ const ID_KEYS = ["clauseId", "clause_id", "clause", "id"];
 const TITLE_KEYS = ["title", "name", "heading"];
 
 /**
- * Clauses a knowledge search returned: objects that carry a clause-shaped id (and a title when they
- * have one), else any clause ids in the text.
+ * Clauses a knowledge search returned: objects that carry a clause-shaped id (and a title, document,
+ * version, heading path and text when they have them), else any clause ids in the text.
  */
 export function clausesIn(result: unknown): Clause[] {
   const found = new Map<string, Clause>();
@@ -25,8 +24,8 @@ export function clausesIn(result: unknown): Clause[] {
     const o = v as Record<string, unknown>;
     const id = ID_KEYS.map((k) => o[k]).find((x): x is string => typeof x === "string" && new RegExp(`^${CLAUSE_ID.source}$`).test(x));
     if (id && !found.has(id)) {
-      const title = TITLE_KEYS.map((k) => o[k]).find((x): x is string => typeof x === "string") ?? "";
-      found.set(id, { clauseId: id, title });
+      const title = TITLE_KEYS.map((k) => o[k]).find((x): x is string => typeof x === "string") ?? null;
+      found.set(id, { ...chunkOf(o, id), clauseId: id, title });
     }
     for (const x of Object.values(o)) visit(x, depth + 1);
   };
@@ -34,14 +33,28 @@ export function clausesIn(result: unknown): Clause[] {
   visit(parsed, 0);
   if (!found.size) {
     const text = typeof result === "string" ? result : JSON.stringify(result ?? "");
-    for (const m of text.matchAll(CLAUSE_ID)) if (!found.has(m[0])) found.set(m[0], { clauseId: m[0], title: "" });
+    for (const m of text.matchAll(CLAUSE_ID)) if (!found.has(m[0])) found.set(m[0], bareClause(m[0]));
   }
   return [...found.values()];
 }
 
+/** A clause known by its id only. */
+export function bareClause(clauseId: string): Clause {
+  return { clauseId, title: null, documentId: null, document: null, version: null, headingPath: [], text: null };
+}
+
+function mentions(said: string, clauseId: string): boolean {
+  return new RegExp(`(^|[^A-Za-z0-9.-])${clauseId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![0-9]|\\.[0-9])`).test(said);
+}
+
 /** The clauses that `said` (the answer, its text and reasoning) actually mentions. */
 export function citedClauses(clauses: Clause[], said: string): Clause[] {
-  return clauses.filter((c) => new RegExp(`(^|[^A-Za-z0-9.-])${c.clauseId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![0-9]|\\.[0-9])`).test(said));
+  return clauses.filter((c) => mentions(said, c.clauseId));
+}
+
+/** Every clause-shaped id `said` mentions, once each, in order. */
+export function clauseIdsIn(said: string): string[] {
+  return [...new Set([...said.matchAll(CLAUSE_ID)].map((m) => m[0]).filter((id) => mentions(said, id)))];
 }
 
 function tryJson(s: string): unknown {

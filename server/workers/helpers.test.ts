@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { citedClauses, clausesIn } from "./citations";
+import { bareClause, citedClauses, clauseIdsIn, clausesIn } from "./citations";
 import { WorkerObserver } from "./observer";
 import { finalAnswerOutput, finalAnswerProblem } from "./output-schema";
 import { appendResumedResult, NOT_RUN_MESSAGE, pendingToolCalls } from "./transcript";
@@ -36,25 +36,27 @@ describe("final answer output", () => {
 });
 
 describe("citations", () => {
-  it("finds clause ids with titles in structured results, else in text", () => {
-    expect(clausesIn(JSON.stringify({ results: [{ id: "REF-2.2", title: "Opened items", text: "…" }, { clauseId: "SHIP-1", heading: "Shipping" }] }))).toEqual([
-      { clauseId: "REF-2.2", title: "Opened items" },
-      { clauseId: "SHIP-1", title: "Shipping" },
+  it("finds clause ids with titles, documents, versions and texts in structured results, else in text", () => {
+    const hit = { id: "REF-2.2", title: "Opened items", text: "50% back.", documentId: "d1", document: "Refund policy", version: 3, headingPath: ["Refunds", "Opened items"] };
+    expect(clausesIn(JSON.stringify({ results: [hit, { clauseId: "SHIP-1", heading: "Shipping" }] }))).toEqual([
+      { clauseId: "REF-2.2", title: "Opened items", text: "50% back.", documentId: "d1", document: "Refund policy", version: 3, headingPath: ["Refunds", "Opened items"] },
+      { ...bareClause("SHIP-1"), title: "Shipping" },
     ]);
-    expect(clausesIn("See REF-2.1 and REF-2.2 for details.")).toEqual([
-      { clauseId: "REF-2.1", title: "" },
-      { clauseId: "REF-2.2", title: "" },
-    ]);
+    expect(clausesIn("See REF-2.1 and REF-2.2 for details.")).toEqual([bareClause("REF-2.1"), bareClause("REF-2.2")]);
   });
 
   it("cites only what the answer mentions, exactly", () => {
     const clauses = [
-      { clauseId: "REF-2.2", title: "a" },
-      { clauseId: "REF-2.1", title: "b" },
-      { clauseId: "REF-2", title: "c" },
+      { ...bareClause("REF-2.2"), title: "a" },
+      { ...bareClause("REF-2.1"), title: "b" },
+      { ...bareClause("REF-2"), title: "c" },
     ];
-    expect(citedClauses(clauses, "Under REF-2.2 the refund is 50%.")).toEqual([{ clauseId: "REF-2.2", title: "a" }]);
+    expect(citedClauses(clauses, "Under REF-2.2 the refund is 50%.")).toEqual([{ ...bareClause("REF-2.2"), title: "a" }]);
     expect(citedClauses(clauses, "Clause REF-2.20 does not exist")).toEqual([]);
+  });
+
+  it("lists every clause-shaped id an answer mentions, once", () => {
+    expect(clauseIdsIn("Under REF-2.2 (not REF-2.20, see REF-2.2) and HR-1.")).toEqual(["REF-2.2", "REF-2.20", "HR-1"]);
   });
 });
 

@@ -7,7 +7,9 @@ import { ReplayError } from "@/server/models/replay/replay-model";
 import { findModelProviderError, modelErrorMessage } from "@/server/models/retrying-fetch";
 import { ReplayFixtureError } from "@/server/models/replay/fixture";
 import { modelToolName } from "@/server/models/tool-names";
-import { citedClauses, clausesIn, type Clause } from "./citations";
+import { KNOWLEDGE_SEARCH_TOOLS } from "@/lib/knowledge/citations";
+import { knowledgeClauseIds } from "@/server/knowledge/citations";
+import { bareClause, citedClauses, clauseIdsIn, clausesIn, type Clause } from "./citations";
 import { forEngine, WorkerError, isWorkerError, type WorkerErrorCode } from "./errors";
 import { WorkerObserver, type ObserverOptions } from "./observer";
 import { finalAnswerOutput, finalAnswerProblem } from "./output-schema";
@@ -24,7 +26,7 @@ export interface WorkerRunnerOptions extends ObserverOptions {
 
 /** Tool results are stored whole in `data`; the row's text is for display. */
 const DISPLAY_CHARS = 2_000;
-const DEFAULT_CITATION_TOOLS = ["knowledge.search_policies"];
+const DEFAULT_CITATION_TOOLS: readonly string[] = KNOWLEDGE_SEARCH_TOOLS;
 
 /**
  * The Worker agent loop: an AI SDK tool loop over the node's allowed tools. Read-only tools run
@@ -215,9 +217,8 @@ async function runWorker(database: Database, tools: ToolPort, opts: WorkerRunner
       // A Worker without output fields answers in plain text.
       const answer: FinalAnswer = output ? await structuredAnswer(result.output) : { ok: true, value: { text: last.text.trim() } };
       if (answer.ok) {
-        const cited = citedClauses(clausesFrom(transcript, citationNames), `${JSON.stringify(answer.value)}\n${said}`);
-        for (const c of cited) {
-          observer.record({ kind: "citation", text: c.title ? `${c.clauseId} — ${c.title}` : c.clauseId, data: { clauseId: c.clauseId, title: c.title } });
+        for (const c of await citationsOf(database, clausesFrom(transcript, citationNames), answer.value, said)) {
+          observer.record({ kind: "citation", text: c.title ? `${c.clauseId} — ${c.title}` : c.clauseId, data: { ...c } });
         }
         await observer.close();
         return { kind: "completed", output: answer.value, usage: { ...usage }, transcript: serialisable(transcript) };
@@ -317,6 +318,20 @@ function costOfSteps(resolved: ResolvedModel, steps: ReadonlyArray<StepResult<To
 /** Costs are fractions of a cent: six decimals, as the run stores them. */
 function money(n: number): string {
   return String(Number(n.toFixed(6)));
+}
+
+/**
+ * What a Worker's answer cites: each retrieved clause it (or its reasoning) mentions, with the
+ * document, version, heading path and text its search returned; and each clause of the knowledge
+ * base its answer names that none of its searches returned, by id only (the Explain rail flags
+ * those: lib/knowledge/citations.ts `retrievalOf`).
+ */
+async function citationsOf(database: Database, retrieved: Clause[], answer: Record<string, unknown>, said: string): Promise<Clause[]> {
+  const claim = JSON.stringify(answer);
+  const cited = citedClauses(retrieved, `${claim}\n${said}`);
+  const unretrieved = clauseIdsIn(claim).filter((id) => !retrieved.some((c) => c.clauseId === id));
+  const known = await knowledgeClauseIds(database, unretrieved);
+  return [...cited, ...unretrieved.filter((id) => known.has(id.toUpperCase())).map(bareClause)];
 }
 
 function clausesFrom(transcript: ModelMessage[], toolNames: Set<string>): Clause[] {
