@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
 import type { Database } from "@/server/db/database";
-import { createModel, createProvider } from "@/server/models/service";
+import { createModel, createProvider, testModel } from "@/server/models/service";
 import { testDatabases } from "@/test/databases";
 import { uploadDocument } from "./documents";
 import { embeddingProgress, embedPending, startEmbedding, stopEmbedding } from "./embeddings/embedder";
@@ -86,6 +86,9 @@ describe.each(testDatabases())("hybrid knowledge search on $name", (tdb) => {
 
   it("ranks the clause a paraphrased question needs higher than keyword search does", async () => {
     await registerEmbeddingModel();
+    // Settings → Models' "Test" embeds a text with it rather than asking it to chat.
+    expect(await testModel(database, "fake-embed")).toMatchObject({ ok: true, text: "Embedded a test text as 256 numbers" });
+    fake.inputs.length = 0;
     expect(await embedPending(database)).toBe(hasVector ? 7 : 0);
     const keyword = (await searchKnowledge(database, QUESTION, 5)).map((h) => h.id);
     const hybrid = await searchKnowledgeHybrid(database, QUESTION, 5);

@@ -58,7 +58,8 @@ export async function searchKnowledgeHybrid(database: Database, query: string, l
   if (!vector.available) return keywordOnly(vector.notice);
   let model;
   try {
-    model = await resolveEmbeddingModel(database, { maxRetries: 0, timeoutMs: QUERY_EMBED_TIMEOUT_MS });
+    // One quick retry: a pooled connection the server has since closed fails at once (ECONNRESET).
+    model = await resolveEmbeddingModel(database, { maxRetries: 1, baseDelayMs: 50, maxDelayMs: 200, timeoutMs: QUERY_EMBED_TIMEOUT_MS });
   } catch (e) {
     return keywordOnly(`The embedding model could not be used (${(e as Error).message}): keyword search only.`);
   }

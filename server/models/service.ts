@@ -1,6 +1,6 @@
 import "server-only";
 import crypto from "node:crypto";
-import { generateText } from "ai";
+import { embed, generateText } from "ai";
 import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
@@ -8,7 +8,7 @@ import { decryptSecret, encryptSecret, maskSecret } from "@/server/crypto/secret
 import type { Database } from "@/server/db/database";
 import { MODEL_PROVIDER_KINDS, MODEL_PURPOSES, model as modelTable, modelProvider } from "@/server/db/schema";
 import { ANY_WORKER, listFixtureNames, loadFixture, REPLAY_PREFIX } from "./replay/fixture";
-import { buildLanguageModel, type ResolveOptions } from "./registry";
+import { buildEmbeddingModel, buildLanguageModel, type ResolveOptions } from "./registry";
 import { modelErrorMessage } from "./retrying-fetch";
 
 // ---------- input schemas (the tRPC router can reuse them as `.input()`) ----------
@@ -324,6 +324,11 @@ export async function testModel(database: Database, id: string, opts: ResolveOpt
       return { ok: true, text: `Replay fixture "${fixture.name}" has transcripts for ${workers.join(", ")}`, latencyMs: elapsed() };
     }
     const apiKey = row.p.apiKey ? decryptSecret(row.p.apiKey) : null;
+    if (row.m.purpose === "embedding") {
+      const embedder = buildEmbeddingModel({ name: row.p.name, kind: row.p.kind, baseUrl: row.p.baseUrl, apiKey }, row.m.modelName, { maxRetries: 1, timeoutMs: 30_000, ...opts });
+      const { embedding } = await embed({ model: embedder, value: "OK", maxRetries: 0 });
+      return { ok: true, text: `Embedded a test text as ${embedding.length} numbers`, latencyMs: elapsed() };
+    }
     const model = await buildLanguageModel(
       { name: row.p.name, kind: row.p.kind, baseUrl: row.p.baseUrl, apiKey },
       row.m.modelName,

@@ -139,6 +139,7 @@ export async function startFakeEmbeddings(opts: { dims?: number } = {}): Promise
       }, state.delayMs);
     });
   });
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
