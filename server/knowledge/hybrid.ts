@@ -7,7 +7,7 @@ import { vectorSupport } from "./embeddings/vector-support";
 import { hitsByIds, searchKnowledge, type KnowledgeHit } from "./search";
 
 // Hybrid search: the full-text ranking (search.ts) and the registered embedding model's nearest
-// clauses (pgvector's cosine distance over knowledge_embedding), fused by reciprocal rank. Any part
+// clauses (pgvector's cosine distance over knowledge_embedding.vec), fused by reciprocal rank. Any part
 // that cannot answer (no pgvector, no embedding model, the model failing or answering nonsense)
 // leaves keyword search answering alone, and `notice` says why: search never fails for it.
 
@@ -77,7 +77,7 @@ export async function searchKnowledgeHybrid(database: Database, query: string, l
   const ids = opts.collectionIds;
   const inCollections = ids ? sql`and d.collection_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``;
   const nearest = await database.rows<{ id: string; distance: number | string }>(
-    sql`select c.id, (e.embedding::vector <=> ${vectorLiteral(queryVector)}::vector) as distance
+    sql`select c.id, (e.vec <=> ${vectorLiteral(queryVector)}::vector) as distance
         from knowledge_clause c
         join knowledge_embedding e on e.model_id = ${model.modelId} and e.content_hash = c.content_hash and e.dims = ${queryVector.length}
         join knowledge_document d on d.id = c.document_id

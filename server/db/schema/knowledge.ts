@@ -113,8 +113,8 @@ export const knowledgeClauseVersion = pgTable(
  * An embedding by a registered embedding model of a clause's content (its `content_hash`), for the
  * vector half of hybrid search. Keyed by content, not clause id: re-uploading a document deletes
  * and re-inserts its clauses, and an unchanged clause must not be embedded again. Stored as
- * real[] so the table exists on every PostgreSQL; search casts it to pgvector's `vector` where the
- * extension is installed. The background embedder (server/knowledge/embeddings) fills in what is
+ * real[] so the table exists on every PostgreSQL; where pgvector is installed a `vec vector` column
+ * beside it (added at start by server/knowledge/embeddings/vector-support.ts) is what search reads. The background embedder (server/knowledge/embeddings) fills in what is
  * missing, so what is stored is also its durable progress.
  */
 export const knowledgeEmbedding = pgTable(

@@ -2,7 +2,7 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import { resolveEmbeddingModel, type ResolvedEmbeddingModel } from "@/server/models/registry";
-import { clauseEmbeddingText, embedTexts } from "./embed";
+import { clauseEmbeddingText, embedTexts, vectorLiteral } from "./embed";
 import { vectorSupport } from "./vector-support";
 
 // Embeds the clauses the registered embedding model has not embedded yet, a batch at a time. What
@@ -42,10 +42,10 @@ export async function embedPending(database: Database, opts: EmbedPassOptions = 
     );
     const values = batch.map((r, i) => {
       const v = vectors[i] ?? [];
-      return sql`(${model.modelId}, ${r.content_hash}, ${v.length}, ${`{${v.join(",")}}`}::real[])`;
+      return sql`(${model.modelId}, ${r.content_hash}, ${v.length}, ${`{${v.join(",")}}`}::real[], ${vectorLiteral(v)}::vector)`;
     });
     await database.rows(
-      sql`insert into knowledge_embedding (model_id, content_hash, dims, embedding) values ${sql.join(values, sql`, `)}
+      sql`insert into knowledge_embedding (model_id, content_hash, dims, embedding, vec) values ${sql.join(values, sql`, `)}
           on conflict (model_id, content_hash) do nothing`,
     );
     stored += batch.length;

@@ -28,11 +28,27 @@ export function vectorSupport(database: Database): Promise<VectorSupport> {
 
 async function detect(database: Database): Promise<VectorSupport> {
   const has = async () => (await database.rows<{ n: number }>(sql`select 1 as n from pg_extension where extname = 'vector'`)).length > 0;
-  if (await has()) return { available: true };
+  if (await has()) {
+    await addVectorColumn(database);
+    return { available: true };
+  }
   try {
     await database.rows(sql`create extension if not exists vector`);
   } catch {
     // Not installed on the server, or no right to create it: the notice says what to do.
   }
-  return (await has()) ? { available: true } : { available: false, notice: NO_PGVECTOR_NOTICE };
+  if (!(await has())) return { available: false, notice: NO_PGVECTOR_NOTICE };
+  await addVectorColumn(database);
+  return { available: true };
+}
+
+/**
+ * knowledge_embedding.vec: the embedding as pgvector's own type, which search reads (casting the
+ * real[] of 10,000 rows at every query took five times as long). Not in the Drizzle schema: it
+ * exists only where pgvector does, so it is added here (idempotent) and filled for rows stored
+ * before pgvector was there.
+ */
+async function addVectorColumn(database: Database): Promise<void> {
+  await database.rows(sql`alter table knowledge_embedding add column if not exists vec vector`);
+  await database.rows(sql`update knowledge_embedding set vec = embedding::vector where vec is null`);
 }
