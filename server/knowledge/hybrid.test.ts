@@ -157,3 +157,35 @@ describe.each(testDatabases())("hybrid knowledge search on $name", (tdb) => {
     expect(await embedPending(database)).toBe(1);
   });
 });
+
+describe("re-embedding across a real restart (PGlite on disk)", () => {
+  it("carries on from what the stopped process stored, embedding nothing twice", async () => {
+    const fs = await import("node:fs/promises");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { openDatabase } = await import("@/server/db/database");
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "steward-embed-restart-"));
+    const fake = await startFakeEmbeddings();
+    try {
+      let database = await openDatabase({ driver: "pglite", dataDir: dir });
+      const p = await createProvider(database, { name: "Fake embeddings", kind: "openai-compatible", baseUrl: fake.url });
+      await createModel(database, { id: "fake-embed", providerId: p.id, modelName: "fake", purpose: "embedding" });
+      await uploadDocument(database, { content: `# Operations\n\n${CHUNKS}`, filename: "operations.md" });
+      const stop = new AbortController();
+      expect(await embedPending(database, { batchSize: 4, signal: stop.signal, onBatch: () => stop.abort() })).toBe(4);
+      await database.close();
+
+      database = await openDatabase({ driver: "pglite", dataDir: dir });
+      expect(await embeddingProgress(database)).toMatchObject({ modelId: "fake-embed", total: 10, embedded: 4, running: false });
+      startEmbedding(database, { batchSize: 4, pollMs: 60_000 });
+      await expect.poll(async () => (await embeddingProgress(database)).embedded, { timeout: 10_000 }).toBe(10);
+      await stopEmbedding(database);
+      expect(fake.inputs).toHaveLength(10);
+      expect(new Set(fake.inputs).size).toBe(10);
+      await database.close();
+    } finally {
+      await fake.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

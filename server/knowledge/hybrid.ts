@@ -54,7 +54,7 @@ export async function searchKnowledgeHybrid(database: Database, query: string, l
   // An empty query lists clauses in document order: nothing to embed.
   if (wanted === "keyword" || !query.trim() || (opts.collectionIds && !opts.collectionIds.length)) return keywordOnly();
 
-  const vector = await vectorSupport(database);
+  const vector = await vectorSupport(database).catch((e: unknown) => ({ available: false, notice: `pgvector could not be checked (${(e as Error).message}): keyword search only.` }));
   if (!vector.available) return keywordOnly(vector.notice);
   let model;
   try {

@@ -22,6 +22,8 @@ export function vectorSupport(database: Database): Promise<VectorSupport> {
   if (!found) {
     found = detect(database);
     known.set(database, found);
+    // A failure (the database briefly unreachable) is not remembered: the next call asks again.
+    found.catch(() => known.delete(database));
   }
   return found;
 }
