@@ -76,14 +76,20 @@ export async function searchKnowledgeHybrid(database: Database, query: string, l
 
   const ids = opts.collectionIds;
   const inCollections = ids ? sql`and d.collection_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``;
+  // Distances first, over the model's embeddings alone (materialised: computing them after the
+  // join with the clauses took several times as long at 10,000 clauses), then the clauses.
   const nearest = await database.rows<{ id: string; distance: number | string }>(
-    sql`select c.id, (e.vec <=> ${vectorLiteral(queryVector)}::vector) as distance
-        from knowledge_clause c
-        join knowledge_embedding e on e.model_id = ${model.modelId} and e.content_hash = c.content_hash and e.dims = ${queryVector.length}
+    sql`with near as materialized (
+          select content_hash, (vec <=> ${vectorLiteral(queryVector)}::vector) as distance
+          from knowledge_embedding where model_id = ${model.modelId} and dims = ${queryVector.length}
+        )
+        select c.id, near.distance
+        from near join knowledge_clause c on c.content_hash = near.content_hash
         join knowledge_document d on d.id = c.document_id
         where true ${inCollections}
-        order by distance, c.id limit ${wanted === "vector" ? n : CANDIDATES}`,
+        order by near.distance, c.id limit ${wanted === "vector" ? n : CANDIDATES}`,
   );
+
   if (!nearest.length) {
     const [other] = await database.rows<{ dims: number }>(sql`select dims from knowledge_embedding where model_id = ${model.modelId} and dims <> ${queryVector.length} limit 1`);
     if (other) {
