@@ -65,6 +65,7 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | "session" | Ro
   "knowledge.upload": "admin",
   "knowledge.delete": "admin",
   "knowledge.search": "admin",
+  "knowledge.embeddings": "admin",
   "knowledge.collections": "admin",
   "knowledge.createCollection": "admin",
   "knowledge.grant": "admin",

@@ -76,6 +76,9 @@ async function run(): Promise<void> {
   // In every mode: the knowledge base's own MCP server, inside this process.
   const { ensureKnowledgeConnector } = await import("@/server/knowledge/connector");
   await ensureKnowledgeConnector(database);
+  // Clauses the registered embedding model has not embedded yet, in the background (docs/knowledge.md).
+  const { startEmbedding } = await import("@/server/knowledge/embeddings/embedder");
+  startEmbedding(database);
   await wireEngine(database);
   const { startEngine } = await import("./engine-start");
   const engine = await startEngine();

@@ -2,6 +2,7 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { preparedStatements } from "./pglite-statements";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -54,7 +55,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       if (opts.lock !== false) release = lockDataDir(opts.dataDir);
     }
     try {
-      const client = opts.dataDir ? new PGlite(opts.dataDir) : new PGlite();
+      // pgvector, for the knowledge base's hybrid search (docs/knowledge.md); migration 0019 creates it.
+      const client = new PGlite({ dataDir: opts.dataDir, extensions: { vector } });
       await client.waitReady;
       const db = drizzlePglite(preparedStatements(client) as never, { schema }) as unknown as Db;
       await migratePglite(db as never, { migrationsFolder });

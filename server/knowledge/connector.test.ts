@@ -108,6 +108,8 @@ describe.each(testDatabases())("the built-in knowledge connector on $name (STEWA
     const leave = await port.callTool("knowledge.search_policies", { query: "how many days of annual leave" }, { runId: "run-a" });
     expect(leave.isError).toBe(false);
     expect(clausesOf(leave)[0]).toMatchObject({ id: "HR-1", collection: "hr", headingPath: ["Annual leave"] });
+    // No embedding model is registered: the answer says search was keyword only, and why.
+    expect(leave.value).toMatchObject({ mode: "keyword", notice: expect.stringMatching(/No embedding model is registered|pgvector is not installed/) });
     // The refund policy is in "policies", not granted: never in the results.
     const refund = await port.callTool("knowledge.search_policies", { query: "refund unused items 14 days" }, { runId: "run-a" });
     expect(clausesOf(refund).map((c) => c.id)).not.toContain("REF-1.1");

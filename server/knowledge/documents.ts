@@ -10,6 +10,7 @@ import { DEFAULT_COLLECTION_ID, requireCollection } from "./collections";
 import { KnowledgeError } from "./errors";
 import { parseUpload, type UploadFormat } from "./parse";
 import { detectFormat, ownTitle, slugify, splitDocument, SplitError, type KnowledgeFormat, type SplitDocument } from "./split";
+import { embedSoon } from "./embeddings/embedder";
 
 /** Policies are a few pages; this bounds what one upload may make the database index. */
 export const MAX_DOCUMENT_CHARS = 500_000;
@@ -301,6 +302,8 @@ export async function uploadDocument(
   }
   const [row] = await database.rows<SummaryRow>(sql`${SUMMARY_SELECT} where d.id = ${documentId}`);
   if (!row) throw new KnowledgeError("not_found", `Document ${slug} disappeared while it was saved`);
+  // New or changed clauses get their embeddings in the background (when boot started the embedder).
+  if (outcome !== "unchanged") embedSoon(database);
   return { document: summary(row), outcome, clauseIds: ids };
 }
 

@@ -37,3 +37,5 @@ export { ensureKnowledgeConnector, KNOWLEDGE_CONNECTOR } from "./connector";
 export { searchKnowledge, type KnowledgeHit } from "./search";
 export { citationInContext, knowledgeClauseIds, type CitationInContext } from "./citations";
 export { seedDemoKnowledge, DEMO_KNOWLEDGE_FILES } from "./demo";
+export { searchKnowledgeHybrid, NO_EMBEDDING_MODEL_NOTICE, type HybridHit, type HybridResult, type SearchMode } from "./hybrid";
+export { embeddingProgress, embedSoon, startEmbedding, stopEmbedding, type EmbeddingProgress } from "./embeddings/embedder";

@@ -6,7 +6,7 @@ import { RUN_META_KEY } from "@/server/connectors/builtin";
 import type { Database } from "@/server/db/database";
 import { accessForRun, type RunAccess } from "./collections";
 import { getClause } from "./documents";
-import { searchKnowledge } from "./search";
+import { searchKnowledgeHybrid } from "./hybrid";
 
 // The knowledge base's MCP server, run inside the app (server/connectors/builtin.ts) and reading
 // the live tables. Every call names its run in `_meta` (the pool adds it; a model cannot), and a
@@ -71,13 +71,17 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
     {
       title: "Search the knowledge base",
       description:
-        "Full-text search over the clauses of the knowledge collections this mission may search (the refund policy and any other document an admin added), best match first. Returns clause ids (e.g. REF-1.1) with their document and version to cite. An empty query lists clauses in document order.",
+        "Hybrid search (full-text and, where an embedding model is registered, meaning) over the clauses of the knowledge collections this mission may search (the refund policy and any other document an admin added), best match first. Returns clause ids (e.g. REF-1.1) with their document and version to cite, and `mode` (hybrid or keyword) with a `notice` when search was keyword only. An empty query lists clauses in document order.",
       inputSchema: {
         query: z.string().max(500).describe("Words or a question, e.g. 'refund opened item after 20 days'"),
         limit: z.number().int().min(1).max(50).optional().describe("Most clauses to return (default 5; 50 for an empty query)"),
         collection: z.string().max(200).optional().describe("Search only this collection (its slug, see list_collections); default: every collection the mission may search"),
       },
-      outputSchema: { clauses: z.array(hitShape) },
+      outputSchema: {
+        clauses: z.array(hitShape),
+        mode: z.enum(["hybrid", "keyword", "vector"]).optional(),
+        notice: z.string().optional(),
+      },
       annotations: READ_ONLY,
     },
     async ({ query, limit, collection }, extra) => {
@@ -91,9 +95,11 @@ export function createKnowledgeMcpServer(database: Database): McpServer {
         }
         ids = [wanted.id];
       }
-      const hits = await searchKnowledge(database, query, limit ?? (query.trim() ? 5 : 50), { collectionIds: ids });
+      const { hits, mode, notice } = await searchKnowledgeHybrid(database, query, limit ?? (query.trim() ? 5 : 50), { collectionIds: ids });
       return ok({
         clauses: hits.map((h) => ({ id: h.id, title: h.title, text: h.text, document: h.documentTitle, documentId: h.documentId, collection: h.collection, version: h.version, headingPath: h.headingPath, score: h.score })),
+        mode,
+        ...(notice ? { notice } : {}),
       });
     },
   );

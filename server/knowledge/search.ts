@@ -35,17 +35,7 @@ export async function searchKnowledge(
     sql`${sql.raw(LEXEME_QUERY_AROUND_TEXT[0])}${query.slice(0, 1_000)}${sql.raw(LEXEME_QUERY_AROUND_TEXT[1])}`,
   );
   const tsquery = lex?.q ?? "";
-  type Row = {
-    id: string;
-    title: string;
-    text: string;
-    document_id: string;
-    document_title: string;
-    collection: string;
-    version: number;
-    heading_path: string[] | string;
-    score: number | string;
-  };
+
   const ids = opts.collectionIds;
   if (ids && !ids.length) return [];
   const inCollections = ids ? sql`and d.collection_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})` : sql``;
@@ -63,7 +53,23 @@ export async function searchKnowledge(
             where true ${inCollections}
             order by d.created_at, d.id, c.position limit ${n}`,
       );
-  return rows.map((r) => ({
+  return rows.map(toHit);
+}
+
+type Row = {
+  id: string;
+  title: string;
+  text: string;
+  document_id: string;
+  document_title: string;
+  collection: string;
+  version: number;
+  heading_path: string[] | string;
+  score: number | string;
+};
+
+function toHit(r: Row): KnowledgeHit {
+  return {
     id: r.id,
     title: r.title,
     text: r.text,
@@ -73,5 +79,16 @@ export async function searchKnowledge(
     version: Number(r.version),
     headingPath: typeof r.heading_path === "string" ? (JSON.parse(r.heading_path) as string[]) : r.heading_path,
     score: roundScore(r.score),
-  }));
+  };
+}
+
+/** Clauses by id (any order), as hits with score 0: hybrid search reads the ones only the vector side found. */
+export async function hitsByIds(database: Database, ids: string[]): Promise<KnowledgeHit[]> {
+  if (!ids.length) return [];
+  const rows = await database.rows<Row>(
+    sql`select c.id, c.title, c.text, c.document_id, d.title as document_title, k.slug as collection, d.version, c.heading_path, 0 as score
+        from knowledge_clause c join knowledge_document d on d.id = c.document_id join knowledge_collection k on k.id = d.collection_id
+        where c.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
+  );
+  return rows.map(toHit);
 }

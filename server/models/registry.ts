@@ -2,8 +2,8 @@ import "server-only";
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import type { LanguageModelV3 } from "@ai-sdk/provider";
-import { eq } from "drizzle-orm";
+import type { EmbeddingModelV3, LanguageModelV3 } from "@ai-sdk/provider";
+import { asc, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
@@ -112,6 +112,23 @@ export async function buildLanguageModel(
   }
 }
 
+/** The AI SDK embedding model of an OpenAI or OpenAI-compatible provider (the knowledge base's embeddings). */
+export function buildEmbeddingModel(provider: ProviderConfig, modelName: string, opts: RetryOptions = {}): EmbeddingModelV3 {
+  const label = providerLabel(provider);
+  const fetch = retryingFetch(label, opts);
+  const baseURL = provider.baseUrl ?? undefined;
+  switch (provider.kind) {
+    case "openai":
+      if (!provider.apiKey) throw new AppError("bad_request", `${label} has no API key: add one in Settings → Models`);
+      return createOpenAI({ apiKey: provider.apiKey, baseURL, fetch }).embedding(modelName);
+    case "openai-compatible":
+      if (!baseURL) throw new AppError("bad_request", `${label} has no base URL: set one in Settings → Models`);
+      return createOpenAICompatible({ name: slug(label), baseURL, apiKey: provider.apiKey ?? undefined, fetch }).embeddingModel(modelName);
+    default:
+      throw new AppError("bad_request", `${label} cannot embed text: register embedding models on an OpenAI or OpenAI-compatible provider`);
+  }
+}
+
 function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "openai-compatible";
 }
@@ -140,17 +157,12 @@ export async function resolveModel(database: Database, modelRef: string, ctx: Mo
     }
     throw new UnknownModelError(modelRef);
   }
-
-  let apiKey: string | null = null;
-  if (row.provider.apiKey) {
-    try {
-      apiKey = decryptSecret(row.provider.apiKey);
-    } catch (e) {
-      throw new AppError("internal", `The API key of model provider "${row.provider.name}" could not be decrypted: ${(e as Error).message}`);
-    }
+  if (row.model.purpose === "embedding") {
+    throw new AppError("bad_request", `Model "${row.model.id}" is an embedding model (for the knowledge base): pick a chat model for this Worker`);
   }
+
   const model = await buildLanguageModel(
-    { name: row.provider.name, kind: row.provider.kind, baseUrl: row.provider.baseUrl, apiKey },
+    providerConfig(row.provider),
     row.model.modelName,
     ctx,
     opts,
@@ -160,4 +172,38 @@ export async function resolveModel(database: Database, modelRef: string, ctx: Mo
     modelId: row.model.id,
     prices: { inPerMtok: Number(row.model.priceInPerMtok), outPerMtok: Number(row.model.priceOutPerMtok) },
   };
+}
+
+function providerConfig(p: typeof modelProvider.$inferSelect): ProviderConfig {
+  let apiKey: string | null = null;
+  if (p.apiKey) {
+    try {
+      apiKey = decryptSecret(p.apiKey);
+    } catch (e) {
+      throw new AppError("internal", `The API key of model provider "${p.name}" could not be decrypted: ${(e as Error).message}`);
+    }
+  }
+  return { name: p.name, kind: p.kind, baseUrl: p.baseUrl, apiKey };
+}
+
+export interface ResolvedEmbeddingModel {
+  model: EmbeddingModelV3;
+  /** The registered id: stored with each embedding, so a change of model re-embeds. */
+  modelId: string;
+}
+
+/**
+ * The knowledge base's embedding model: the registered model with purpose "embedding" (the
+ * earliest registered, when there are several), or null when there is none.
+ */
+export async function resolveEmbeddingModel(database: Database, opts: RetryOptions = {}): Promise<ResolvedEmbeddingModel | null> {
+  const [row] = await database.db
+    .select({ model: modelTable, provider: modelProvider })
+    .from(modelTable)
+    .innerJoin(modelProvider, eq(modelTable.providerId, modelProvider.id))
+    .where(eq(modelTable.purpose, "embedding"))
+    .orderBy(asc(modelTable.createdAt), asc(modelTable.id))
+    .limit(1);
+  if (!row) return null;
+  return { model: buildEmbeddingModel(providerConfig(row.provider), row.model.modelName, opts), modelId: row.model.id };
 }

@@ -120,6 +120,15 @@ describe.each(testDatabases())("model providers on $name", (tdb) => {
     expect(updated).toMatchObject({ label: "Llama 3.1", priceOutPerMtok: 1.25 });
     await deleteModel(database, "local-llama");
     expect((await listModels(database)).some((x) => x.id === "local-llama")).toBe(false);
+
+    // An embedding model (the knowledge base's): never the default, never a Worker's model.
+    expect(await createModel(database, { id: "embed", providerId: p.id, modelName: "nomic-embed-text", purpose: "embedding" })).toMatchObject({ purpose: "embedding", isDefault: false });
+    expect((await appError(createModel(database, { id: "e2", providerId: p.id, modelName: "x", purpose: "embedding", isDefault: true }))).problems).toEqual([
+      { path: "isDefault", message: "must be false for an embedding model" },
+    ]);
+    expect((await appError(createModel(database, { id: "e3", providerId: p.id, modelName: "x", purpose: "vectors" }))).problems[0]?.path).toBe("purpose");
+    expect((await appError(setDefaultModel(database, "embed"))).message).toContain("embedding model");
+    expect(((await resolveModel(database, "embed", ctx).catch((e: unknown) => e)) as Error).message).toContain("is an embedding model");
   });
 
   it("tests a model with a tiny request and reports failures as results", async () => {

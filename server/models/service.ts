@@ -1,14 +1,14 @@
 import "server-only";
 import crypto from "node:crypto";
-import { generateText } from "ai";
+import { embed, generateText } from "ai";
 import { asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import { decryptSecret, encryptSecret, maskSecret } from "@/server/crypto/secrets";
 import type { Database } from "@/server/db/database";
-import { MODEL_PROVIDER_KINDS, model as modelTable, modelProvider } from "@/server/db/schema";
+import { MODEL_PROVIDER_KINDS, MODEL_PURPOSES, model as modelTable, modelProvider } from "@/server/db/schema";
 import { ANY_WORKER, listFixtureNames, loadFixture, REPLAY_PREFIX } from "./replay/fixture";
-import { buildLanguageModel, type ResolveOptions } from "./registry";
+import { buildEmbeddingModel, buildLanguageModel, type ResolveOptions } from "./registry";
 import { modelErrorMessage } from "./retrying-fetch";
 
 // ---------- input schemas (the tRPC router can reuse them as `.input()`) ----------
@@ -66,6 +66,8 @@ export const createModelInput = z.object({
   priceInPerMtok: price.default(0),
   priceOutPerMtok: price.default(0),
   isDefault: z.boolean().default(false),
+  /** "embedding": the knowledge base embeds clauses with it (docs/knowledge.md); Workers cannot use it. */
+  purpose: z.enum(MODEL_PURPOSES, { error: `must be one of ${MODEL_PURPOSES.join(", ")}` }).default("chat"),
 });
 export type CreateModelInput = z.input<typeof createModelInput>;
 
@@ -101,6 +103,7 @@ export interface ModelView {
   priceInPerMtok: number;
   priceOutPerMtok: number;
   isDefault: boolean;
+  purpose: (typeof MODEL_PURPOSES)[number];
   createdAt: string;
 }
 
@@ -214,6 +217,7 @@ export async function listModels(database: Database): Promise<ModelView[]> {
     priceInPerMtok: Number(m.priceInPerMtok),
     priceOutPerMtok: Number(m.priceOutPerMtok),
     isDefault: m.isDefault,
+    purpose: m.purpose,
     createdAt: m.createdAt.toISOString(),
   }));
 }
@@ -228,6 +232,14 @@ async function getModelView(database: Database, id: string): Promise<ModelView> 
 export async function createModel(database: Database, input: unknown, opts: Pick<ResolveOptions, "replayDir"> = {}): Promise<ModelView> {
   const m = parse(createModelInput, input, "model");
   const provider = await requireProvider(database, m.providerId);
+  if (m.purpose === "embedding") {
+    if (provider.kind === "replay" || provider.kind === "anthropic") {
+      throw new AppError("bad_request", `${provider.name} cannot embed text: register embedding models on an OpenAI or OpenAI-compatible provider`, [
+        { path: "purpose", message: "embedding needs an OpenAI or OpenAI-compatible provider" },
+      ]);
+    }
+    if (m.isDefault) throw new AppError("bad_request", "An embedding model cannot be the Workers' default model", [{ path: "isDefault", message: "must be false for an embedding model" }]);
+  }
   if (provider.kind === "replay") await requireFixture(m.modelName, opts.replayDir);
   const id = m.id ?? (provider.kind === "replay" ? `${REPLAY_PREFIX}${m.modelName}` : m.modelName);
   parse(modelIdSchema, id, "model id");
@@ -243,6 +255,7 @@ export async function createModel(database: Database, input: unknown, opts: Pick
       priceInPerMtok: String(m.priceInPerMtok),
       priceOutPerMtok: String(m.priceOutPerMtok),
       isDefault: m.isDefault,
+      purpose: m.purpose,
     });
   });
   return getModelView(database, id);
@@ -280,8 +293,9 @@ export async function deleteModel(database: Database, id: string): Promise<void>
 /** Makes `id` the model that Workers with an empty model field use. */
 export async function setDefaultModel(database: Database, id: string): Promise<ModelView> {
   await database.db.transaction(async (tx) => {
-    const [row] = await tx.select({ id: modelTable.id }).from(modelTable).where(eq(modelTable.id, id));
+    const [row] = await tx.select({ id: modelTable.id, purpose: modelTable.purpose }).from(modelTable).where(eq(modelTable.id, id));
     if (!row) throw new AppError("not_found", `No model ${id}`);
+    if (row.purpose === "embedding") throw new AppError("bad_request", `${id} is an embedding model: it cannot be the Workers' default model`);
     // Clear first: the partial unique index allows one default at a time.
     await tx.update(modelTable).set({ isDefault: false }).where(eq(modelTable.isDefault, true));
     await tx.update(modelTable).set({ isDefault: true }).where(eq(modelTable.id, id));
@@ -310,6 +324,11 @@ export async function testModel(database: Database, id: string, opts: ResolveOpt
       return { ok: true, text: `Replay fixture "${fixture.name}" has transcripts for ${workers.join(", ")}`, latencyMs: elapsed() };
     }
     const apiKey = row.p.apiKey ? decryptSecret(row.p.apiKey) : null;
+    if (row.m.purpose === "embedding") {
+      const embedder = buildEmbeddingModel({ name: row.p.name, kind: row.p.kind, baseUrl: row.p.baseUrl, apiKey }, row.m.modelName, { maxRetries: 1, timeoutMs: 30_000, ...opts });
+      const { embedding } = await embed({ model: embedder, value: "OK", maxRetries: 0 });
+      return { ok: true, text: `Embedded a test text as ${embedding.length} numbers`, latencyMs: elapsed() };
+    }
     const model = await buildLanguageModel(
       { name: row.p.name, kind: row.p.kind, baseUrl: row.p.baseUrl, apiKey },
       row.m.modelName,

@@ -50,6 +50,9 @@ export function ModelDialog({
   const [priceIn, setPriceIn] = useState(editing ? String(editing.priceInPerMtok) : "");
   const [priceOut, setPriceOut] = useState(editing ? String(editing.priceOutPerMtok) : "");
   const [isDefault, setIsDefault] = useState(false);
+  // Only OpenAI and OpenAI-compatible servers embed text (the knowledge base's hybrid search).
+  const canEmbed = provider.kind === "openai" || provider.kind === "openai-compatible";
+  const [purpose, setPurpose] = useState<"chat" | "embedding">("chat");
   const done = (m: ModelView, verb: string) => {
     toast.success(`${verb} ${m.id}`);
     void qc.invalidateQueries({ queryKey: trpc.models.list.queryKey() });
@@ -60,7 +63,7 @@ export function ModelDialog({
   const mutation = editing ? update : create;
   const fields = useFieldProblems(mutation.error);
   const err = fields.at;
-  const placed = ["id", "modelName", "label", "priceInPerMtok", "priceOutPerMtok"];
+  const placed = ["id", "modelName", "label", "priceInPerMtok", "priceOutPerMtok", "purpose"];
   const other = fields.problems.filter((p) => !placed.includes(p.path));
   const suggestedId = replay ? `replay:${modelName || "name"}` : modelName || MODEL_NAME_PLACEHOLDER[provider.kind];
 
@@ -68,7 +71,7 @@ export function ModelDialog({
     fields.reset();
     const prices = { priceInPerMtok: price(priceIn), priceOutPerMtok: price(priceOut) };
     if (editing) update.mutate({ id: editing.id, modelName, label, ...prices });
-    else create.mutate({ providerId: provider.id, modelName, label, ...prices, isDefault, ...(id.trim() ? { id: id.trim() } : {}) });
+    else create.mutate({ providerId: provider.id, modelName, label, ...prices, purpose, isDefault: purpose === "chat" && isDefault, ...(id.trim() ? { id: id.trim() } : {}) });
   }
 
   return (
@@ -130,7 +133,15 @@ export function ModelDialog({
             <Input id="model-price-out" inputMode="decimal" value={priceOut} placeholder="0" onChange={(e) => { setPriceOut(e.target.value); fields.edit("priceOutPerMtok"); }} aria-invalid={!!err("priceOutPerMtok")} />
           </Field>
         </div>
-        {editing ? null : (
+        {editing || !canEmbed ? null : (
+          <Field id="model-purpose" label="Used for" hint="An embedding model gives the knowledge base its hybrid (meaning) search; Workers cannot use it." error={err("purpose")}>
+            <Select id="model-purpose" value={purpose} onChange={(e) => { setPurpose(e.target.value === "embedding" ? "embedding" : "chat"); fields.edit("purpose"); }} data-testid="model-purpose">
+              <option value="chat">Workers (chat)</option>
+              <option value="embedding">Knowledge embeddings</option>
+            </Select>
+          </Field>
+        )}
+        {editing || purpose === "embedding" ? null : (
           <label className="flex items-center gap-2 text-sm text-slate-700">
             <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
             Make it the default model (Workers with no model chosen use it)

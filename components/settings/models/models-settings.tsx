@@ -77,6 +77,7 @@ function ModelRow({ m, provider, replayFixtures }: { m: ModelView; provider: Pro
           <div className="flex items-center gap-2">
             <code className="truncate font-mono text-sm font-semibold text-slate-900">{m.id}</code>
             {m.isDefault ? <Badge tone="amber">default</Badge> : null}
+            {m.purpose === "embedding" ? <Badge>embeddings</Badge> : null}
           </div>
           <div className="truncate text-xs text-slate-500">{m.label || "no label"}</div>
         </div>

@@ -6,6 +6,7 @@ import { userActor } from "@/server/audit/record";
 import {
   createCollection,
   createCollectionInput,
+  embeddingProgress,
   deleteDocument,
   getClause,
   getDocument,
@@ -14,7 +15,7 @@ import {
   listCollections,
   listDocuments,
   revokeCollection,
-  searchKnowledge,
+  searchKnowledgeHybrid,
   uploadDocument,
   uploadDocumentInput,
 } from "@/server/knowledge";
@@ -29,10 +30,12 @@ export const knowledgeRouter = router({
   /** Adds a Markdown or plain-text document, or replaces the one with the same slug. */
   upload: adminProcedure.input(uploadDocumentInput).mutation(({ ctx, input }) => uploadDocument(ctx.database, input, userActor(ctx.user))),
   delete: adminProcedure.input(id).mutation(({ ctx, input }) => deleteDocument(ctx.database, input.id, userActor(ctx.user))),
-  /** Full-text search, the same ranking Workers get from the knowledge connector. */
+  /** Hybrid (or keyword-only) search, the same ranking Workers get from the knowledge connector. */
   search: adminProcedure
     .input(z.object({ query: z.string().max(1_000, "must be at most 1000 characters"), limit: z.number().int().min(1).max(50).default(10) }))
-    .query(({ ctx, input }) => searchKnowledge(ctx.database, input.query, input.limit)),
+    .query(async ({ ctx, input }) => (await searchKnowledgeHybrid(ctx.database, input.query, input.limit)).hits),
+  /** How far the embedding model has got, whether search is hybrid, and why not. */
+  embeddings: adminProcedure.query(({ ctx }) => embeddingProgress(ctx.database)),
   /** Collections with their document counts and the missions granted to search them ("*": every mission). */
   collections: adminProcedure.query(({ ctx }) => listCollections(ctx.database)),
   createCollection: adminProcedure.input(createCollectionInput).mutation(({ ctx, input }) => createCollection(ctx.database, input, userActor(ctx.user))),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
 
 /** What a document was uploaded as; its source is the text read from it (Markdown for html, pdf, docx). */
@@ -78,11 +78,15 @@ export const knowledgeClause = pgTable(
     title: text("title").notNull(),
     text: text("text").notNull(),
     headingPath: jsonb("heading_path").$type<string[]>().notNull(),
+    /** md5 of what is embedded (title, blank line, text): knowledge_embedding's key. */
+    contentHash: text("content_hash")
+      .notNull()
+      .generatedAlwaysAs(sql`md5("title" || E'\\n\\n' || "text")`),
     search: tsvector("search")
       .notNull()
       .generatedAlwaysAs(sql`setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B')`),
   },
-  (t) => [index("knowledge_clause_search").using("gin", t.search), index("knowledge_clause_document").on(t.documentId, t.position)],
+  (t) => [index("knowledge_clause_search").using("gin", t.search), index("knowledge_clause_document").on(t.documentId, t.position), index("knowledge_clause_content").on(t.contentHash)],
 );
 
 /**
@@ -103,6 +107,26 @@ export const knowledgeClauseVersion = pgTable(
     headingPath: jsonb("heading_path").$type<string[]>().notNull(),
   },
   (t) => [primaryKey({ columns: [t.documentId, t.version, t.clauseId] }), index("knowledge_clause_version_clause").on(t.clauseId, t.version)],
+);
+
+/**
+ * An embedding by a registered embedding model of a clause's content (its `content_hash`), for the
+ * vector half of hybrid search. Keyed by content, not clause id: re-uploading a document deletes
+ * and re-inserts its clauses, and an unchanged clause must not be embedded again. Stored as
+ * real[] so the table exists on every PostgreSQL; where pgvector is installed a `vec vector` column
+ * beside it (added at start by server/knowledge/embeddings/vector-support.ts) is what search reads. The background embedder (server/knowledge/embeddings) fills in what is
+ * missing, so what is stored is also its durable progress.
+ */
+export const knowledgeEmbedding = pgTable(
+  "knowledge_embedding",
+  {
+    modelId: text("model_id").notNull(),
+    contentHash: text("content_hash").notNull(),
+    dims: integer("dims").notNull(),
+    embedding: real("embedding").array().notNull(),
+    embeddedAt: timestamp("embedded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.contentHash] })],
 );
 
 export type KnowledgeDocumentRow = typeof knowledgeDocument.$inferSelect;

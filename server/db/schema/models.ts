@@ -3,6 +3,9 @@ import { boolean, index, numeric, pgTable, text, timestamp, uniqueIndex } from "
 
 export const MODEL_PROVIDER_KINDS = ["openai", "anthropic", "openai-compatible", "replay"] as const;
 export type ModelProviderKind = (typeof MODEL_PROVIDER_KINDS)[number];
+/** What a registered model is for: Workers' chat, or the knowledge base's embeddings. */
+export const MODEL_PURPOSES = ["chat", "embedding"] as const;
+export type ModelPurpose = (typeof MODEL_PURPOSES)[number];
 
 export const modelProvider = pgTable("model_provider", {
   id: text("id").primaryKey(),
@@ -29,6 +32,8 @@ export const model = pgTable(
     priceInPerMtok: numeric("price_in_per_mtok", { precision: 12, scale: 4 }).notNull().default("0"),
     priceOutPerMtok: numeric("price_out_per_mtok", { precision: 12, scale: 4 }).notNull().default("0"),
     isDefault: boolean("is_default").notNull().default(false),
+    /** "embedding": the knowledge base embeds clauses with it (docs/knowledge.md); never a Worker's model. */
+    purpose: text("purpose", { enum: MODEL_PURPOSES }).notNull().default("chat"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   // At most one default model: "" in a Worker resolves to it.

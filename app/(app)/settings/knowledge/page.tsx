@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { BookOpen, FileText, Search } from "lucide-react";
 import { clauseHref } from "@/components/knowledge/clause-card";
 import { CollectionsCard } from "@/components/knowledge/collections-card";
+import { EmbeddingStatus } from "@/components/knowledge/embedding-status";
 import { FORMAT_LABELS } from "@/components/knowledge/format-label";
 import { ResultBanner } from "@/components/knowledge/result-banner";
 import { UploadForm } from "@/components/knowledge/upload-form";
@@ -11,7 +12,7 @@ import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Button } from "@/components/ui/button";
 import { getDatabase } from "@/server/db/client";
-import { listCollections, listDocuments, searchKnowledge } from "@/server/knowledge";
+import { embeddingProgress, embedSoon, listCollections, listDocuments, searchKnowledgeHybrid } from "@/server/knowledge";
 import { listMissionNames } from "@/server/knowledge/missions";
 import { createKnowledgeCollection, grantKnowledge, revokeKnowledge, uploadKnowledge } from "./actions";
 
@@ -26,12 +27,16 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
   const { q, result, problem } = await searchParams;
   const database = await getDatabase();
   const query = (q ?? "").trim().slice(0, 500);
-  const [docs, hits, collections, missions] = await Promise.all([
+  const [docs, found, collections, missions, progress] = await Promise.all([
     listDocuments(database),
-    query ? searchKnowledge(database, query, 8) : Promise.resolve(null),
+    query ? searchKnowledgeHybrid(database, query, 8) : Promise.resolve(null),
     listCollections(database),
     listMissionNames(database),
+    embeddingProgress(database),
   ]);
+  const hits = found?.hits ?? null;
+  // A model registered a moment ago need not wait for the embedder's next poll.
+  if (progress.modelId && progress.vector.available && progress.embedded < progress.total && !progress.running) embedSoon(database);
 
   return (
     <>
@@ -86,19 +91,26 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
             </Card>
           )}
 
+          <EmbeddingStatus progress={progress} />
+
           <CollectionsCard collections={collections} missions={missions} grant={grantKnowledge} revoke={revokeKnowledge} create={createKnowledgeCollection} />
 
           <Card className="p-5">
             <h2 className="flex items-center gap-2 text-sm font-semibold text-slate-900">
               <Search className="size-4 text-slate-400" aria-hidden /> Try a search
             </h2>
-            <p className="mt-1 text-sm text-slate-600">The same full-text ranking Workers get: best match first.</p>
+            <p className="mt-1 text-sm text-slate-600">The same ranking Workers get: best match first.</p>
             <form className="mt-3 flex gap-2" action="/settings/knowledge">
               <Input name="q" defaultValue={query} placeholder="e.g. refund for an opened item after 20 days" aria-label="Search clauses" data-testid="knowledge-search" />
               <Button type="submit" variant="secondary">
                 Search
               </Button>
             </form>
+            {found?.notice ? (
+              <p className="mt-3 text-sm text-amber-800" data-testid="knowledge-search-notice">
+                {found.notice}
+              </p>
+            ) : null}
             {hits ? (
               hits.length === 0 ? (
                 <p className="mt-4 text-sm text-slate-500">No clause matches “{query}”.</p>
@@ -113,7 +125,9 @@ export default async function KnowledgeSettingsPage({ searchParams }: { searchPa
                         <div className="text-sm font-medium text-slate-900">{h.title}</div>
                         <div className="line-clamp-2 text-sm text-slate-600">{h.text}</div>
                         <div className="mt-0.5 text-xs text-slate-400">
-                          {h.documentTitle} · score {h.score.toFixed(4)}
+                          {h.documentTitle} · {found?.mode === "hybrid" ? "fused" : "keyword"} score {h.score.toFixed(4)}
+                          {h.keywordRank ? ` · keyword #${h.keywordRank}` : ""}
+                          {h.vectorRank ? ` · meaning #${h.vectorRank}` : ""}
                         </div>
                       </div>
                     </li>
