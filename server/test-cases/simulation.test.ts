@@ -15,7 +15,8 @@ import { REPLAY_FORMAT } from "@/server/models/replay/fixture";
 import { getRun, listRuns, startRun } from "@/server/runs/service";
 import { createWorkerRunner } from "@/server/workers/run-worker";
 import { testDatabases } from "@/test/databases";
-import { createTestCase } from "./service";
+import { publishVersion } from "@/server/missions/publishing";
+import { createTestCase, updateTestCase } from "./service";
 import { getSuiteRun, startSuiteRun, type SuiteRunView } from "./suites";
 
 setTestSecretKey();
@@ -218,6 +219,29 @@ describe.each(testDatabases())("simulated runs, on $name", (tdb) => {
     expect(fs.existsSync(target)).toBe(false);
     // A read-only tool is still served for it.
     expect((await port.callTool("files.read_text_file", { path: path.join(fsRoot, "order.txt") }, { runId })).text).toContain("order 1047");
+  });
+
+  it("the suite gate: a version is published only once its suite passed, with the reason when not", async () => {
+    const target = path.join(fsRoot, "gate.txt");
+    const graph = refundMission("sim-gate", target);
+    const seeded = await seedMission(database, graph);
+    // Version 2, awaiting review, of a mission with the gate on.
+    await database.db.execute(sql`update mission set require_passing_suite = true, latest_version = 2 where id = ${seeded.missionId}`);
+    const v2 = `${seeded.versionId}-2`;
+    await database.db.execute(sql`insert into mission_version (id, mission_id, number, graph, content_hash, author_id) values (${v2}, ${seeded.missionId}, 2, ${JSON.stringify(graph)}::jsonb, 'h2', ${seeded.author})`);
+    await database.db.execute(sql`insert into version_review (version_id, mission_id, status, governance_hash, requested_by, requested_at) values (${v2}, ${seeded.missionId}, 'awaiting_review', '', ${seeded.author}, now())`);
+    const publish = () => publishVersion(database.db, { missionId: seeded.missionId, number: 2, actor: { id: seeded.approvers[0] as string, roles: ["approver"] } });
+
+    await expect(publish()).rejects.toThrow(/Version 2 cannot be published: this mission publishes only versions whose test suite passed, and no suite has run on it/);
+    const failing = await createTestCase(database, { missionId: seeded.missionId, name: "too generous", input: { order: "9" }, expectations: { outcome: "paid", checks: [{ expression: "reason.amount < 10" }] }, approvals: { review: { approve: true } } }, null);
+    await suiteDone((await startSuiteRun(database, { missionId: seeded.missionId, versionId: v2 }, seeded.starter, { send: engine.send })).suiteRunId);
+    await expect(publish()).rejects.toThrow(/Version 2 cannot be published: its test suite failed \(1 of 1 cases; "too generous": reason.amount < 10 was false\)/);
+    expect((await getRun(database, (await database.rows<{ id: string }>(sql`select id from run where version_id = ${v2} limit 1`))[0]?.id as string)).simulated).toBe(true);
+
+    await updateTestCase(database, { ...failing, expectations: { outcome: "paid", checks: [{ expression: "reason.amount == 30" }] } });
+    await suiteDone((await startSuiteRun(database, { missionId: seeded.missionId, versionId: v2 }, seeded.starter, { send: engine.send })).suiteRunId);
+    await expect(publish()).resolves.toMatchObject({ status: "published", publishedVersion: 2 });
+    expect(fs.existsSync(target)).toBe(false);
   });
 
   it("refuses a suite run naming the field: unknown mission, unknown version, no cases", async () => {

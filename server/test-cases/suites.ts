@@ -7,7 +7,8 @@ import type { Database } from "@/server/db/database";
 import type { SuiteRunCase } from "@/server/db/schema";
 import { getRun, startRun, type RunServiceOptions } from "@/server/runs/service";
 import { RunError } from "@/server/runs/errors";
-import { checkExpectations, type ExpectationResult } from "./expectations";
+import type { ExpectationResult } from "./expectations";
+import { judgeCase } from "./judge";
 import { listTestCases } from "./service";
 
 export const startSuiteRunInput = z.object({
@@ -151,21 +152,23 @@ async function suiteView(database: Database, row: SuiteRow): Promise<SuiteRunVie
 }
 
 async function caseResult(database: Database, c: SuiteRunCase): Promise<SuiteCaseResult> {
-  const none = { tokensIn: 0, tokensOut: 0, cost: 0, durationMs: null };
-  if (!c.runId) return { testCaseId: c.testCaseId, name: c.name, runId: null, status: "failed", results: [], failure: `could not start: ${c.error ?? "unknown reason"}`, ...none };
-  const run = await getRun(database, c.runId).catch((e: unknown) => {
-    if (e instanceof RunError && e.reason === "not_found") return null;
-    throw e;
-  });
-  if (!run) return { testCaseId: c.testCaseId, name: c.name, runId: c.runId, status: "failed", results: [], failure: "its run was deleted", ...none };
-  const start = run.startedAt ?? run.createdAt;
-  const spend = { tokensIn: run.tokensIn, tokensOut: run.tokensOut, cost: run.cost, durationMs: new Date(run.endedAt ?? Date.now()).getTime() - new Date(start).getTime() };
-  const base = { testCaseId: c.testCaseId, name: c.name, runId: run.id, ...spend };
-  if (run.status !== "succeeded" && run.status !== "failed" && run.status !== "cancelled") return { ...base, status: "running", results: [], failure: null };
-  const outputs = Object.fromEntries(run.nodes.filter((n) => n.status === "succeeded").map((n) => [n.nodeId, n.output]));
-  const results = checkExpectations(c.expectations, { verdict: run.verdict, input: run.input, outputs });
-  const failedCheck = results.find((r) => !r.passed);
-  // A run that failed fails its case even when the case expects nothing in particular.
-  const failure = failedCheck ? failedCheck.why : run.status !== "succeeded" ? `the run ${run.status}${run.error ? `: ${run.error}` : ""}` : null;
-  return { ...base, status: failure ? "failed" : "passed", results, failure };
+  const run = c.runId
+    ? await getRun(database, c.runId).catch((e: unknown) => {
+        if (e instanceof RunError && e.reason === "not_found") return null;
+        throw e;
+      })
+    : null;
+  const outputs = run ? Object.fromEntries(run.nodes.filter((n) => n.status === "succeeded").map((n) => [n.nodeId, n.output])) : {};
+  const judged = judgeCase(c, run ? { ...run, outputs } : null);
+  const spend = run
+    ? { tokensIn: run.tokensIn, tokensOut: run.tokensOut, cost: run.cost, durationMs: new Date(run.endedAt ?? Date.now()).getTime() - new Date(run.startedAt ?? run.createdAt).getTime() }
+    : { tokensIn: 0, tokensOut: 0, cost: 0, durationMs: null };
+  return { testCaseId: c.testCaseId, name: c.name, runId: c.runId, ...judged, ...spend };
+}
+
+/** The mission's suite gate: whether a version is published only once its suite passed. */
+export async function suiteGateOf(database: Database, missionId: string): Promise<{ missionId: string; requirePassingSuite: boolean }> {
+  const [m] = await database.rows<{ gated: boolean }>(sql`select require_passing_suite as gated from mission where id = ${missionId}`);
+  if (!m) throw new AppError("not_found", `No mission ${missionId}`, [{ path: "missionId", message: "no such mission" }]);
+  return { missionId, requirePassingSuite: m.gated };
 }
