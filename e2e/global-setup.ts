@@ -6,8 +6,6 @@ export default async function globalSetup() {
   buildForE2E();
   const port = Number(process.env.E2E_PORT ?? 3210);
   const server = await startServer({ port });
-  // Specs that ask a demo MCP server what it holds (e2e/demo-servers.ts) read its data here.
-  process.env.E2E_DATA_DIR = server.dataDir;
   fs.mkdirSync(path.join(ROOT, "test-results"), { recursive: true });
   fs.writeFileSync(serverLogPath(port), server.output());
   return async () => {

@@ -1,8 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "@playwright/test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { test, expect, shot, signIn, USERS } from "./fixtures";
-import { askDemoServer } from "./demo-servers";
 import { ROOT, startServer, type StartedServer } from "./server";
 
 // The refund adjudication journey as the seed tells it, end to end, by the people in it: Dana asks
@@ -20,6 +21,26 @@ const REASON = "I opened the mug set and it isn't what I expected. The tea sampl
 async function step(page: Page, name: string) {
   fs.mkdirSync(TRY_IT, { recursive: true });
   await page.screenshot({ path: path.join(TRY_IT, `${name}.png`), animations: "disabled", caret: "hide" });
+}
+
+/** Calls a demo MCP server's own tool over stdio, on its data dir: what the shop or the CRM itself holds. */
+async function askDemoServer<T>(dataDir: string, server: "commerce" | "crm", tool: string, args: Record<string, unknown>): Promise<T> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path.join(ROOT, "demo/mcp/run.mjs"), server],
+    env: { ...(process.env as Record<string, string>), DEMO_DATA_DIR: path.join(dataDir, "demo", server) },
+    cwd: ROOT,
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "refund-journey-check", version: "1.0.0" });
+  await client.connect(transport);
+  try {
+    const res = await client.callTool({ name: tool, arguments: args });
+    expect(res.isError, JSON.stringify(res.content)).toBeFalsy();
+    return res.structuredContent as T;
+  } finally {
+    await client.close();
+  }
 }
 
 interface AuditRecord {
