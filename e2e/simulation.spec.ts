@@ -1,5 +1,5 @@
+import type { APIRequestContext } from "@playwright/test";
 import type { MissionGraph } from "@/lib/mission/schema";
-import { askDemoServer, sharedDataDir } from "./demo-servers";
 import { test, expect, shot, signIn } from "./fixtures";
 import { publishAsApprover } from "./publishing";
 import { trpc } from "./trpc";
@@ -10,6 +10,35 @@ import { trpc } from "./trpc";
  * which expectation). No refund is posted by either: counted on the demo commerce server itself.
  * A mission of its own from the refund template, on order 1047, which no other spec refunds.
  */
+
+/**
+ * A mission that asks the commerce server for an order's refunds (its read-only list_refunds): the
+ * shop's own count, read while Steward owns the demo server's data dir.
+ */
+function refundCounter(name: string): MissionGraph {
+  return {
+    format: "steward.mission/v1",
+    name,
+    description: "Reads the refunds the shop holds for an order (simulation e2e)",
+    nodes: [
+      { id: "start", kind: "trigger", position: { x: 0, y: 0 }, data: { label: "Start", channels: ["manual", "api"], fields: [{ name: "orderId", label: "Order", type: "string", required: true, description: "" }], summary: "" } },
+      { id: "shop", kind: "action", position: { x: 300, y: 0 }, data: { label: "List refunds", tool: "commerce.list_refunds", args: { orderId: "trigger.orderId" } } },
+      { id: "done", kind: "verdict", position: { x: 600, y: 0 }, data: { label: "Done", outcomes: ["ok"], outcome: "'ok'", summary: "string(shop.refundedAmount)" } },
+    ],
+    edges: [
+      { id: "e1", source: "start", target: "shop" },
+      { id: "e2", source: "shop", target: "done" },
+    ],
+  } as MissionGraph;
+}
+
+async function refundsOnShop(request: APIRequestContext, counterId: string, origin: string): Promise<number[]> {
+  const res = await request.post(`/api/v1/missions/${counterId}/runs?wait=30s`, { data: { orderId: ORDER }, headers: { origin } });
+  expect(res.status(), await res.text()).toBe(200);
+  const run = (await res.json()) as { status: string; nodes: { nodeId: string; output: Refunds }[] };
+  expect(run.status).toBe("succeeded");
+  return (run.nodes.find((n) => n.nodeId === "shop")?.output.refunds ?? []).map((r) => r.amount);
+}
 
 test.use({ actionTimeout: 15_000 });
 
@@ -25,6 +54,11 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
   const missionId = created.id;
   await trpc(page.request, "missions.saveVersion", { id: missionId, message: "v1" }, "mutation");
   await publishAsApprover(browser, baseURL as string, missionId);
+  const counter = await page.request.post("/api/v1/missions", { data: refundCounter(`Refunds of ${ORDER} ${tag}`), headers: { origin } });
+  expect(counter.status(), await counter.text()).toBe(201);
+  const counterId = ((await counter.json()) as { id: string }).id;
+  await publishAsApprover(browser, baseURL as string, counterId);
+  expect(await refundsOnShop(page.request, counterId, origin), "no refund of the order before").toEqual([]);
 
   // A real run: the approver lowers the refund to 40 and approves the gated calls.
   const reason = `The shelf arrived scratched, I unpacked it (${tag})`;
@@ -51,8 +85,7 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
     )
     .toBe("succeeded");
   await approver.close();
-  const posted = await askDemoServer<Refunds>(sharedDataDir(), "commerce", "list_refunds", { orderId: ORDER });
-  expect(posted.refunds.map((r) => r.amount)).toEqual([40]);
+  expect(await refundsOnShop(page.request, counterId, origin), "the real run posted its refund").toEqual([40]);
 
   // Save it as a test case.
   await page.goto(`/runs/${runId}`);
@@ -78,7 +111,7 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded");
   await shot(page, "simulation-02-simulated-run");
   // No refund was posted: the shop holds the one refund of the real run.
-  expect((await askDemoServer<Refunds>(sharedDataDir(), "commerce", "list_refunds", { orderId: ORDER })).refunds).toHaveLength(1);
+  expect(await refundsOnShop(page.request, counterId, origin)).toEqual([40]);
   // And the runs list leaves it out unless asked.
   const simulatedRunId = page.url().split("/runs/")[1] as string;
   await page.goto("/runs");
@@ -104,5 +137,5 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
   // The Workers' values still match: only the verdict differs.
   await expect(page.getByTestId("suite-case-results")).toContainText("reason.amount == 42.5 was true");
   await shot(page, "simulation-03-suite-failed");
-  expect((await askDemoServer<Refunds>(sharedDataDir(), "commerce", "list_refunds", { orderId: ORDER })).refunds).toHaveLength(1);
+  expect(await refundsOnShop(page.request, counterId, origin), "no refund posted by either suite run").toEqual([40]);
 });
