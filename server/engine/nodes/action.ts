@@ -117,7 +117,7 @@ async function callAndRecord(
  * lets it through with the case's values over the arguments, to the simulated call.
  */
 async function simulatedGate(run: NodeRun<"action">, simulation: RunSimulation, tool: string, args: Record<string, unknown>): Promise<Prepared> {
-  const answer = caseApproval(simulation, run.node.id);
+  const answer = caseApproval(run, simulation);
   if (answer && !answer.approve) {
     const reason = answer.reason ?? null;
     const rejected = `Rejected by the test case${reason ? `: ${reason}` : ""}`;

@@ -142,8 +142,8 @@ function proposedValues(run: NodeRun<"approval">): Record<string, unknown> {
 async function simulatedApproval(run: NodeRun<"approval">, simulation: RunSimulation): Promise<NodeOutcome> {
   const { node } = run;
   const output = await run.step.run(`node:${node.id}:simulated`, async () => {
-    const answer = caseApproval(simulation, node.id);
-    if (!answer) throw unansweredApproval(node.id);
+    const answer = caseApproval(run, simulation);
+    if (!answer) throw unansweredApproval(run);
     const value = { approved: answer.approve, values: { ...proposedValues(run), ...(answer.values ?? {}) }, reason: answer.reason ?? null, decidedBy: "simulation" };
     await setNodeState(run.database, run.runId, node.id, "succeeded", {
       output: value,

@@ -24,14 +24,19 @@ export function simulationStub(tool: string): Record<string, unknown> {
   return { simulated: true, tool };
 }
 
-/** How the case answers the gate of step `nodeId` (an Approval step, a gated action or a Worker's proposal); null when it says nothing. */
-export function caseApproval(simulation: RunSimulation, nodeId: string): CaseApproval | null {
-  return Object.hasOwn(simulation.approvals, nodeId) ? (simulation.approvals[nodeId] ?? null) : null;
+/**
+ * How the case answers the gate of the step (an Approval step, a gated action or a Worker's
+ * proposal), by the step's id on the canvas (inside a For each, every item's); null when it says nothing.
+ */
+export function caseApproval<K extends NodeKind>(run: NodeRun<K>, simulation: RunSimulation): CaseApproval | null {
+  const id = run.bodyNodeId ?? run.node.id;
+  return Object.hasOwn(simulation.approvals, id) ? (simulation.approvals[id] ?? null) : null;
 }
 
 /** An Approval step the case does not answer: the simulation cannot go on without asking a person, so the step fails saying so. */
-export function unansweredApproval(nodeId: string): PermanentError {
-  return new PermanentError(`${nodeId}: the test case does not answer this approval (approvals.${nodeId}); a simulation never asks a person`);
+export function unansweredApproval<K extends NodeKind>(run: NodeRun<K>): PermanentError {
+  const id = run.bodyNodeId ?? run.node.id;
+  return new PermanentError(`${run.node.id}: the test case does not answer this approval (approvals.${id}); a simulation never asks a person`);
 }
 
 /**

@@ -104,7 +104,7 @@ async function simulatedProposal(
   turn: Extract<WorkerStepResult, { kind: "proposed" }>,
   i: number,
 ): Promise<ResumedToolResult> {
-  const answer = caseApproval(simulation, run.node.id);
+  const answer = caseApproval(run, simulation);
   if (answer && !answer.approve) {
     return { toolCallId: turn.toolCallId, output: `Rejected by the test case${answer.reason ? `: ${answer.reason}` : ""}`, isError: true };
   }
