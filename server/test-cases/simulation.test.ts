@@ -15,7 +15,8 @@ import { REPLAY_FORMAT } from "@/server/models/replay/fixture";
 import { getRun, listRuns, startRun } from "@/server/runs/service";
 import { createWorkerRunner } from "@/server/workers/run-worker";
 import { testDatabases } from "@/test/databases";
-import { publishVersion } from "@/server/missions/publishing";
+import { publishVersion, setSuiteGate, SUITE_GATE_CHANGE } from "@/server/missions/publishing";
+import { saveVersion } from "@/server/missions/service";
 import { createTestCase, updateTestCase } from "./service";
 import { getSuiteRun, startSuiteRun, type SuiteRunView } from "./suites";
 
@@ -230,6 +231,15 @@ describe.each(testDatabases())("simulated runs, on $name", (tdb) => {
     const v2 = `${seeded.versionId}-2`;
     await database.db.execute(sql`insert into mission_version (id, mission_id, number, graph, content_hash, author_id) values (${v2}, ${seeded.missionId}, 2, ${JSON.stringify(graph)}::jsonb, 'h2', ${seeded.author})`);
     await database.db.execute(sql`insert into version_review (version_id, mission_id, status, governance_hash, requested_by, requested_at) values (${v2}, ${seeded.missionId}, 'awaiting_review', '', ${seeded.author}, now())`);
+    // Turning the gate off loosens governance: an approver or admin only; both ways audited.
+    await expect(setSuiteGate(database.db, { missionId: seeded.missionId, requirePassingSuite: false }, { id: seeded.author, roles: ["builder"] })).rejects.toMatchObject({
+      code: "forbidden",
+      problems: [expect.objectContaining({ path: "requirePassingSuite" })],
+    });
+    await setSuiteGate(database.db, { missionId: seeded.missionId, requirePassingSuite: false }, { id: seeded.approvers[1] as string, roles: ["approver"] });
+    await setSuiteGate(database.db, { missionId: seeded.missionId, requirePassingSuite: true }, { id: seeded.author, roles: ["builder"] });
+    const changes = await database.rows<{ data: { requirePassingSuite: boolean } }>(sql`select data from audit_log where action = 'mission.suite_gate_changed' and target_id = ${seeded.missionId} order by id`);
+    expect(changes.map((c) => c.data.requirePassingSuite)).toEqual([false, true]);
     const publish = () => publishVersion(database.db, { missionId: seeded.missionId, number: 2, actor: { id: seeded.approvers[0] as string, roles: ["approver"] } });
 
     await expect(publish()).rejects.toThrow(/Version 2 cannot be published: this mission publishes only versions whose test suite passed, and no suite has run on it/);
@@ -242,6 +252,9 @@ describe.each(testDatabases())("simulated runs, on $name", (tdb) => {
     await suiteDone((await startSuiteRun(database, { missionId: seeded.missionId, versionId: v2 }, seeded.starter, { send: engine.send })).suiteRunId);
     await expect(publish()).resolves.toMatchObject({ status: "published", publishedVersion: 2 });
     expect(fs.existsSync(target)).toBe(false);
+    // Under the gate nothing publishes on save, even a version that changes no governance.
+    const v3 = await saveVersion(database.db, seeded.missionId, { message: "no governance change" }, seeded.author);
+    expect(v3.review).toMatchObject({ status: "awaiting_review", changes: [SUITE_GATE_CHANGE] });
   });
 
   it("refuses a suite run naming the field: unknown mission, unknown version, no cases", async () => {
