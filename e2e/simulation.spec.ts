@@ -130,12 +130,14 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
   await page.goto(`/missions/${missionId}/tests`);
   const versions = await trpc<{ id: string; number: number }[]>(page.request, "missions.versions", { id: missionId });
   await page.getByTestId("suite-version").selectOption(versions.find((v) => v.number === 2)?.id as string);
+  await expect(page.getByTestId("suite-runs")).toContainText("Version 1: 1 passed, 0 failed");
+  await shot(page, "simulation-03-tests-page");
   await page.getByTestId("run-suite").click();
   await page.waitForURL(/\/tests\/suite\//);
   await expect(page.getByTestId("suite-status")).toHaveAttribute("data-status", "failed", { timeout: 60_000 });
   await expect(page.getByTestId("suite-case-failure")).toHaveText("expected outcome partial, the run gave deny");
   // The Workers' values still match: only the verdict differs.
   await expect(page.getByTestId("suite-case-results")).toContainText("reason.amount == 42.5 was true");
-  await shot(page, "simulation-03-suite-failed");
+  await shot(page, "simulation-04-suite-failed");
   expect(await refundsOnShop(page.request, counterId, origin), "no refund posted by either suite run").toEqual([40]);
 });
