@@ -9,6 +9,8 @@ import * as auditExport from "@/app/api/v1/audit/route";
 import * as runAudit from "@/app/api/v1/runs/[id]/audit/route";
 import * as connectors from "@/app/api/v1/connectors/route";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
+import * as missionTestRuns from "@/app/api/v1/missions/[id]/test-runs/route";
+import * as testRunGet from "@/app/api/v1/test-runs/[id]/route";
 import * as runGet from "@/app/api/v1/runs/[id]/route";
 import * as runCancel from "@/app/api/v1/runs/[id]/cancel/route";
 import * as runValues from "@/app/api/v1/runs/[id]/values/route";
@@ -42,6 +44,9 @@ export const REST_ACCESS: { method: string; path: string; handler: Handler; rule
   { method: "POST", path: "/api/v1/decisions/x", handler: decision.POST, rule: "signed-in", body: { approve: true } },
   { method: "POST", path: "/api/v1/missions/x/runs", handler: missionRuns.POST, rule: "builder", body: {} },
   { method: "GET", path: "/api/v1/missions/x/runs", handler: missionRuns.GET, rule: "signed-in" },
+  { method: "POST", path: "/api/v1/missions/x/test-runs", handler: missionTestRuns.POST, rule: "builder", body: {} },
+  { method: "GET", path: "/api/v1/missions/x/test-runs", handler: missionTestRuns.GET, rule: "signed-in" },
+  { method: "GET", path: "/api/v1/test-runs/x", handler: testRunGet.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/runs/x", handler: runGet.GET, rule: "signed-in" },
   { method: "GET", path: "/api/v1/runs/x/values", handler: runValues.GET, rule: "signed-in" },
   { method: "POST", path: "/api/v1/runs/x/cancel", handler: runCancel.POST, rule: "builder" },

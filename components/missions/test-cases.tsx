@@ -7,9 +7,10 @@ import { toast } from "sonner";
 import { useTRPC } from "@/components/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { JsonView } from "@/components/run/json-view";
+import { SuitePanel } from "./suite-runs";
 
 /** A mission's test cases: what each starts with and what it expects (docs/testing-missions.md). */
-export function TestCaseList({ missionId, canBuild }: { missionId: string; canBuild: boolean }) {
+export function TestCaseList({ missionId, canBuild, canLoosen = false }: { missionId: string; canBuild: boolean; canLoosen?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const mission = useQuery(trpc.missions.get.queryOptions({ id: missionId }));
@@ -35,6 +36,7 @@ export function TestCaseList({ missionId, canBuild }: { missionId: string; canBu
         <h1 className="text-xl font-semibold tracking-tight text-slate-900">Test cases</h1>
         <p className="text-sm text-slate-500">What a run of this mission starts with, and what it must give. Save one from a finished run (“Save as test case” on its page).</p>
       </div>
+      {cases.data?.length ? <SuitePanel missionId={missionId} canBuild={canBuild} canLoosen={canLoosen} /> : null}
       {cases.isLoading ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {cases.isError ? (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
+import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, FlaskConical, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
@@ -79,6 +79,15 @@ export function RunHeader({
         <span className="rounded-md bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700" data-testid="run-version" title={`Pinned to version ${run.versionNumber}`}>
           v{run.versionNumber}
         </span>
+        {run.simulated ? (
+          <span
+            className="inline-flex items-center gap-1 rounded-md bg-violet-100 px-1.5 py-0.5 text-xs font-medium text-violet-800 ring-1 ring-violet-200 ring-inset"
+            data-testid="run-simulated"
+            title="A simulation of a test case: read-only tools were called, state-changing tools were not (their results came from the case), approvals were answered by the case"
+          >
+            <FlaskConical className="size-3.5" /> Simulated
+          </span>
+        ) : null}
         {/* A run that "succeeded" only finished its path; what it decided is the verdict below, so
             its status reads "Completed", in a neutral tone beside a verdict that may be a "deny". */}
         <StatusPill
@@ -163,6 +172,13 @@ export function RunHeader({
               </Link>{" "}
               step <code className="font-mono text-slate-700">{run.parent.nodeId}</code>
             </span>
+          </Meta>
+        ) : null}
+        {run.simulated && run.suiteRunId ? (
+          <Meta icon={<FlaskConical className="size-3.5" />} label="Suite run">
+            <Link href={`/missions/${run.missionId}/tests/suite/${run.suiteRunId}`} className="font-medium text-brand-700 hover:underline" data-testid="run-suite-link">
+              Test suite result
+            </Link>
           </Meta>
         ) : null}
         {run.rerunOf ? (

@@ -27,8 +27,10 @@ interface Filters {
   startedBy: string;
   from: string;
   to: string;
+  /** Simulated runs (test cases) are not production runs: hidden unless asked for. */
+  simulated: "" | "include" | "only";
 }
-const NO_FILTERS: Filters = { search: "", missionId: "", status: "", verdict: "", startedBy: "", from: "", to: "" };
+const NO_FILTERS: Filters = { search: "", missionId: "", status: "", verdict: "", startedBy: "", from: "", to: "", simulated: "" };
 
 function timeAgo(iso: string, now: number): string {
   const s = Math.round((now - Date.parse(iso)) / 1000);
@@ -66,11 +68,12 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
     if (filters.missionId) q.missionId = filters.missionId;
     if (filters.status) q.status = filters.status as RunStatus;
     if (filters.verdict) q.verdict = filters.verdict;
+    if (filters.simulated) q.simulated = filters.simulated;
     if (filters.from) q.from = new Date(`${filters.from}T00:00:00`);
     // The "to" day is included: the bound is the start of the next day.
     if (filters.to) q.to = new Date(new Date(`${filters.to}T00:00:00`).getTime() + 86_400_000);
     return q;
-  }, [search, startedBy, filters.missionId, filters.status, filters.verdict, filters.from, filters.to]);
+  }, [search, startedBy, filters.missionId, filters.status, filters.verdict, filters.from, filters.to, filters.simulated]);
 
   const key = JSON.stringify(input);
   const cursors = paging.key === key ? paging.cursors : [undefined];
@@ -130,6 +133,11 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
                 {STATUS_TONES[s].label}
               </option>
             ))}
+          </Select>
+          <Select aria-label="Simulated runs" value={filters.simulated} onChange={(e) => set({ simulated: e.target.value as Filters["simulated"] })} data-testid="runs-filter-simulated">
+            <option value="">Production runs</option>
+            <option value="include">With simulated runs</option>
+            <option value="only">Simulated runs only</option>
           </Select>
           <Select aria-label="Verdict" value={filters.verdict} onChange={(e) => set({ verdict: e.target.value })} data-testid="runs-filter-verdict">
             <option value="">Any verdict</option>
@@ -209,6 +217,11 @@ export function RunsList({ canBuild }: { canBuild: boolean }) {
                       {r.missionName}
                     </Link>
                     <div className="text-xs text-slate-500">
+                      {r.simulated ? (
+                        <span className="mr-1 rounded bg-violet-100 px-1.5 py-0.5 font-medium text-violet-800" data-testid="run-row-simulated" title="A simulation of a test case: nothing state-changing was called">
+                          Simulated
+                        </span>
+                      ) : null}
                       v{r.versionNumber} · <code className="font-mono">{r.id.slice(0, 8)}</code>
                       {r.parent ? (
                         <>

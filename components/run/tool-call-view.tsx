@@ -20,7 +20,7 @@ export function ToolCallView({ pair, onDetails }: { pair: ToolCallPair; onDetail
   const edits = new Map(editedArgs(data).map((e) => [e.name, e.from]));
   return (
     <div className="space-y-2.5" data-testid="tool-call" data-call={call.id}>
-      <Section name="Sent" testId="tool-call-sent">
+      <Section name={data.simulated ? "Would have sent" : "Sent"} testId="tool-call-sent">
         <div className="mb-1.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-700">
           <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[11px] font-semibold text-slate-800">{String(data.tool ?? call.text)}</code>
           <CallApproval data={data} />
@@ -32,7 +32,7 @@ export function ToolCallView({ pair, onDetails }: { pair: ToolCallPair; onDetail
           <>
             <div className={cn("mb-1 inline-flex items-center gap-1 text-[11px] font-medium", failed ? "text-red-700" : "text-emerald-700")} data-testid="tool-call-outcome">
               {failed ? <TriangleAlert className="size-3" aria-hidden /> : <CheckCircle2 className="size-3" aria-hidden />}
-              {failed ? "The tool answered with an error" : "Answered"}
+              {failed ? "The tool answered with an error" : data.simulated ? "Simulated: not called, answered by the test case" : "Answered"}
             </div>
             <NamedValues value={resultValue(result)} testId="call-result" tone={failed ? "error" : "plain"} />
           </>

@@ -120,6 +120,16 @@ const SEED: SeedOrder[] = [
     payment: { method: "card", captured: true },
     priorRefunds: [{ amount: 40.0, reason: "Cushions arrived stained (REF-2.1)" }],
   },
+  {
+    id: "1047",
+    email: "sam.okafor@example.com",
+    name: "Sam Okafor",
+    placedDaysAgo: 10,
+    deliveredDaysAgo: 6,
+    status: "delivered",
+    items: [{ sku: "SHELF-WAL", name: "Walnut wall shelf", qty: 1, price: 90.0 }],
+    payment: { method: "card", captured: true },
+  },
 ];
 
 async function setup(sql: Sql): Promise<void> {

@@ -41,6 +41,11 @@ export function toToolCallResult(res: CallToolResult): ToolCallResult {
   };
 }
 
+async function isSimulatedRun(database: Database, runId: string): Promise<boolean> {
+  const [row] = await database.rows<{ simulated: boolean }>(sql`select simulation is not null as simulated from run where id = ${runId}`);
+  return row?.simulated === true;
+}
+
 type ConnectorRow = typeof connector.$inferSelect;
 type ToolRow = typeof connectorTool.$inferSelect;
 
@@ -119,6 +124,11 @@ export function createToolPort(database: Database, pool: ConnectorPool = connect
       const found = await callable(db, ref);
       if (found instanceof ConnectorError) throw found;
       const { c, t } = found;
+      if (opts.runId && effectivePolicy(t.annotations, t.policyOverride) !== "autonomous" && (await isSimulatedRun(database, opts.runId))) {
+        // The last line of a simulation's promise: whatever asks (an action, a Worker), a simulated
+        // run's state-changing call never leaves Steward. The engine answers it from the test case first.
+        throw new ConnectorError("tool_not_allowed", `${ref} changes state and the run is a simulation: it is never called`, c.name, t.name);
+      }
 
       const secrets = secretValuesOf([{ env: c.secretEnv, headers: c.secretHeaders }]);
       // A gated call changes something: the server's definition is listed again right before it,

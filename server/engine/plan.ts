@@ -1,7 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { missionGraphSchema, type MissionGraph } from "@/lib/mission/schema";
-import type { RunStatus } from "@/server/db/schema";
+import type { RunSimulation, RunStatus } from "@/server/db/schema";
 import type { Database } from "@/server/db/database";
 
 /** The small part of a run's plan, memoized by the first step so every replay sees the same. */
@@ -17,6 +17,8 @@ export interface RunHeader {
   costBudget: number | null;
   /** A re-run from a node: the finished run whose results are reused (server/engine/reuse.ts). */
   rerunOf?: { runId: string; fromNodeId: string } | null;
+  /** A simulation of a test case (docs/testing-missions.md): nothing state-changing is called. */
+  simulation?: RunSimulation | null;
 }
 
 /** Everything a run needs: the header plus the pinned version's graph. */
@@ -25,7 +27,7 @@ export interface RunPlan extends RunHeader {
 }
 
 /** The run columns a header is made of, as selected (or returned) from `run`. */
-export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, cost_budget, rerun_of, rerun_from");
+export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, cost_budget, rerun_of, rerun_from, simulation");
 
 export interface RunHeaderRow {
   id: string;
@@ -38,6 +40,7 @@ export interface RunHeaderRow {
   cost_budget: number | string | null;
   rerun_of: string | null;
   rerun_from: string | null;
+  simulation?: RunSimulation | null;
 }
 
 export function toRunHeader(row: RunHeaderRow): RunHeader {
@@ -51,6 +54,7 @@ export function toRunHeader(row: RunHeaderRow): RunHeader {
     tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
     costBudget: row.cost_budget === null ? null : Number(row.cost_budget),
     rerunOf: row.rerun_of && row.rerun_from ? { runId: row.rerun_of, fromNodeId: row.rerun_from } : null,
+    simulation: row.simulation ?? null,
   };
 }
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
-import type { NodeStatus } from "@/server/db/schema";
+import type { NodeStatus, RunSimulation } from "@/server/db/schema";
 import { notify, type Database, type DbOrTx } from "@/server/db/database";
 import { auditCtes, recordAudit, SYSTEM_ACTOR, type AuditActor, type AuditEntry } from "@/server/audit/record";
 import { formatBytes, jsonBytes } from "@/lib/bounded";
@@ -273,6 +273,8 @@ export interface QueuedRun {
   rerunOf: { runId: string; fromNodeId: string } | null;
   /** A child run: the run and the Call mission step that started it. */
   parent?: { runId: string; nodeId: string };
+  /** A simulation of a test case: what it answers with instead of acting. */
+  simulation?: RunSimulation | null;
   /** Every node of the version: each gets a pending row. */
   nodeIds: string[];
   /** The "queued" status Observation. */
@@ -290,10 +292,10 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
-          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id)
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id, simulation)
           values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}, ${r.costBudget},
                   now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
-                  ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null})
+                  ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null}, ${r.simulation ? json(r.simulation) : null})
           returning id),
         nodes as (
           insert into run_node (run_id, node_id, status)

@@ -10,6 +10,7 @@ import { missionGraphSchema, type MissionGraph, type Role } from "@/lib/mission/
 import { recordAudit, userActor, type AuditActor } from "@/server/audit/record";
 import type { Db, DbOrTx } from "@/server/db/database";
 import { mission, missionVersion, user, versionReview, type VersionReviewStatus } from "@/server/db/schema";
+import { suiteGateRefusal } from "@/server/test-cases/judge";
 import { requireCallsSound } from "./calls";
 
 /**
@@ -87,7 +88,9 @@ export async function requestPublication(
   const unchanged = published !== null && governanceHash(published) === hash;
   const inert = governsNothing(v.graph);
   const now = new Date();
-  if (unchanged || inert) {
+  const [m] = await tx.select({ gated: mission.requirePassingSuite }).from(mission).where(eq(mission.id, v.missionId));
+  // Under the suite gate nothing goes into use on save: the version waits for its suite and a publisher.
+  if ((unchanged || inert) && !m?.gated) {
     const note = unchanged ? "No governance change" : "Governs nothing: no tools, no approvals, not on the portal";
     await tx.insert(versionReview).values({
       versionId: v.versionId,
@@ -113,7 +116,7 @@ export async function requestPublication(
   }
   const listed = governanceChanges(published, v.graph);
   // Equal views list nothing; unequal ones always list something, but never let a gap hide a change.
-  const changes = listed.length ? listed : ["Governance settings changed"];
+  const changes = [...(listed.length ? listed : unchanged || inert ? [] : ["Governance settings changed"]), ...(m?.gated ? [SUITE_GATE_CHANGE] : [])];
   await tx.insert(versionReview).values({ versionId: v.versionId, missionId: v.missionId, status: "awaiting_review", governanceHash: hash, changes, requestedBy: v.authorId, requestedAt: now });
   await recordAudit(tx, {
     action: "mission.review_requested",
@@ -123,6 +126,34 @@ export async function requestPublication(
     data: { version: v.number, versionId: v.versionId, publishedVersion: v.publishedVersion, changes },
   });
   return { status: "awaiting_review", changes, publishedVersion: v.publishedVersion };
+}
+
+/** The review's change line for a version held by its mission's suite gate. */
+export const SUITE_GATE_CHANGE = "Waits for a passing test suite (the mission publishes only versions whose suite passed)";
+
+export const suiteGateInput = z.object({ missionId: z.string().min(1, "must not be empty").max(100), requirePassingSuite: z.boolean() });
+
+/**
+ * Turns the mission's suite gate on or off. Any publisher may turn it on; turning it off loosens
+ * governance, so it takes an approver or admin. Audited as `mission.suite_gate_changed`.
+ */
+export async function setSuiteGate(db: Db, raw: z.input<typeof suiteGateInput>, actor: ReviewActor): Promise<{ missionId: string; requirePassingSuite: boolean }> {
+  const parsed = suiteGateInput.safeParse(raw);
+  if (!parsed.success) throw new AppError("bad_request", "Invalid suite gate", zodProblems(parsed.error.issues));
+  const req = parsed.data;
+  requirePublisher(actor);
+  if (!req.requirePassingSuite && !holdsAny(actor, REVIEWER_ROLES)) {
+    throw new AppError("forbidden", "Turning the suite gate off loosens governance: it needs the approver or admin role", [{ path: "requirePassingSuite", message: "only an approver or admin may turn it off" }]);
+  }
+  return db.transaction(async (tx) => {
+    const [m] = await tx.select({ id: mission.id, gated: mission.requirePassingSuite }).from(mission).where(eq(mission.id, req.missionId)).for("update");
+    if (!m) throw new AppError("not_found", `No mission ${req.missionId}`, [{ path: "missionId", message: "no such mission" }]);
+    if (m.gated !== req.requirePassingSuite) {
+      await tx.update(mission).set({ requirePassingSuite: req.requirePassingSuite, updatedAt: new Date() }).where(eq(mission.id, m.id));
+      await recordAudit(tx, { action: "mission.suite_gate_changed", actor: reviewerActor(actor), targetType: "mission", targetId: m.id, data: { requirePassingSuite: req.requirePassingSuite } });
+    }
+    return { missionId: m.id, requirePassingSuite: req.requirePassingSuite };
+  });
 }
 
 /**
@@ -235,6 +266,10 @@ export async function publishVersion(db: Db, req: { missionId: string; number: n
     // What it calls may have changed since it was saved (a cycle through a version published meanwhile).
     await requireCallsSound(tx, m.id, m.name, missionGraphSchema.parse(v.graph), `Version ${req.number} cannot be published`);
     const rollback = state.status === "published";
+    // The mission's suite gate (docs/testing-missions.md): a new version goes into use only once its
+    // test suite passed in simulation. A rollback returns to a version that was in use already.
+    const gate = m.requirePassingSuite && !rollback ? await suiteGateRefusal(tx, v.id, req.number) : null;
+    if (gate) throw new AppError("conflict", gate, [{ path: "number", message: "its test suite has not passed" }]);
     if (!rollback) {
       await tx.update(versionReview).set({ status: "published", decidedBy: req.actor.id, decidedAt: new Date(), note: note.data.trim() || null }).where(eq(versionReview.versionId, v.id));
     }

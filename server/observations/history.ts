@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
 import { RUN_STATUSES, type RunStatus } from "@/server/db/schema";
-import { RUN_LIST_ORDER, runListPage, runListWhere } from "@/server/runs/list-page";
+import { RUN_LIST_ORDER, runListPage, runListWhere, SIMULATED_FILTERS } from "@/server/runs/list-page";
 import { boundError, boundVerdict } from "./bounds";
 
 // The run history list: what the run service's listRuns filters by (mission, status, dates) plus
@@ -23,6 +23,8 @@ export const runHistoryInput = z.object({
   to: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(200).default(25),
   cursor: z.string().max(500).optional(),
+  /** Simulated runs (test cases) are left out unless asked for. */
+  simulated: z.enum(SIMULATED_FILTERS).default("exclude"),
 });
 export type RunHistoryInput = z.input<typeof runHistoryInput>;
 
@@ -40,6 +42,8 @@ export interface RunHistoryItem {
   startedByName: string | null;
   /** A child run of a Call mission step: the run, its mission and the step that started it (its channel says only "api"). */
   parent: { runId: string; nodeId: string; missionName: string } | null;
+  /** A simulation of a test case (shown only when the list asks for them). */
+  simulated: boolean;
   tokensIn: number;
   tokensOut: number;
   createdAt: string;
@@ -62,6 +66,7 @@ interface Row {
   parent_run_id: string | null;
   parent_node_id: string | null;
   parent_mission_name: string | null;
+  simulated: boolean;
   tokens_in: number;
   tokens_out: number;
   created_at: string;
@@ -95,7 +100,7 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
     sql`select r.id, r.mission_id, m.name as mission_name, v.number as version_number, r.status, r.verdict,
                ${outcomeLabelIn(sql`v.graph`, sql`r.verdict->>'outcome'`)} as verdict_label, r.error, r.channel,
                r.started_by, u.name as started_by_name, r.parent_run_id, r.parent_node_id, pm.name as parent_mission_name,
-               r.tokens_in, r.tokens_out, r.created_at::text as created_at, r.started_at::text as started_at, r.ended_at::text as ended_at
+               r.simulation is not null as simulated, r.tokens_in, r.tokens_out, r.created_at::text as created_at, r.started_at::text as started_at, r.ended_at::text as ended_at
         from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
         left join "user" u on u.id = r.started_by
         left join run pr on pr.id = r.parent_run_id left join mission pm on pm.id = pr.mission_id
@@ -117,6 +122,7 @@ export async function listRunHistory(database: Database, raw: RunHistoryInput = 
       startedBy: r.started_by,
       startedByName: r.started_by_name,
       parent: r.parent_run_id && r.parent_node_id ? { runId: r.parent_run_id, nodeId: r.parent_node_id, missionName: r.parent_mission_name ?? "a deleted mission" } : null,
+      simulated: r.simulated === true,
       tokensIn: Number(r.tokens_in),
       tokensOut: Number(r.tokens_out),
       createdAt: iso(r.created_at) ?? "",

@@ -40,11 +40,11 @@ export async function readRecordedFigures(database: Database, leaseMs: number): 
     sql`, `,
   );
   const [started, ended, byStatus, steps, running, queue, decisions, tokens] = await Promise.all([
-    database.rows<{ channel: string; count: unknown }>(sql`select channel, count(*)::float8 as count from run where started_at is not null group by channel`),
+    database.rows<{ channel: string; count: unknown }>(sql`select channel, count(*)::float8 as count from run where started_at is not null and simulation is null group by channel`),
     database.rows<{ outcome: string; count: unknown }>(
-      sql`select status as outcome, count(*)::float8 as count from run where ended_at is not null and status in ('succeeded', 'failed', 'cancelled') group by status`,
+      sql`select status as outcome, count(*)::float8 as count from run where ended_at is not null and status in ('succeeded', 'failed', 'cancelled') and simulation is null group by status`,
     ),
-    database.rows<{ status: string; count: unknown }>(sql`select status, count(*)::float8 as count from run group by status`),
+    database.rows<{ status: string; count: unknown }>(sql`select status, count(*)::float8 as count from run where simulation is null group by status`),
     database.rows<{ kind: string; outcome: string; buckets: unknown[]; count: unknown; sum: unknown }>(
       sql`with s as (
             select coalesce(k.kind, 'unknown') as kind, rn.status as outcome,
@@ -55,7 +55,7 @@ export async function readRecordedFigures(database: Database, leaseMs: number): 
             left join lateral (
               select n->>'kind' as kind from jsonb_array_elements(v.graph->'nodes') n where n->>'id' = rn.node_id limit 1
             ) k on true
-            where rn.started_at is not null and rn.ended_at is not null and rn.status in ('succeeded', 'failed'))
+            where rn.started_at is not null and rn.ended_at is not null and rn.status in ('succeeded', 'failed') and r.simulation is null)
           select kind, outcome, array[${buckets}] as buckets, count(*)::float8 as count, coalesce(sum(d), 0)::float8 as sum
           from s group by kind, outcome`,
     ),
@@ -76,7 +76,7 @@ export async function readRecordedFigures(database: Database, leaseMs: number): 
           from decision where status = 'pending' group by kind`,
     ),
     database.rows<{ tin: unknown; tout: unknown; cost: unknown }>(
-      sql`select coalesce(sum(tokens_in), 0)::float8 as tin, coalesce(sum(tokens_out), 0)::float8 as tout, coalesce(sum(cost), 0)::float8 as cost from run`,
+      sql`select coalesce(sum(tokens_in), 0)::float8 as tin, coalesce(sum(tokens_out), 0)::float8 as tout, coalesce(sum(cost), 0)::float8 as cost from run where simulation is null`,
     ),
   ]);
   const q = queue[0];

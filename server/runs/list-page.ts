@@ -11,7 +11,11 @@ export interface RunListFilters {
   from?: Date | undefined;
   to?: Date | undefined;
   cursor?: string | undefined;
+  /** Simulated runs (test cases) are not production runs: left out unless asked for. */
+  simulated?: "exclude" | "include" | "only" | undefined;
 }
+
+export const SIMULATED_FILTERS = ["exclude", "include", "only"] as const;
 
 /**
  * `where` clauses over `run r` for the shared filters. A cursor that is not one this module wrote
@@ -21,6 +25,8 @@ export function runListWhere(q: RunListFilters, invalidCursor: () => Error): SQL
   const where: SQL[] = [];
   if (q.missionId) where.push(sql`r.mission_id = ${q.missionId}`);
   if (q.status) where.push(sql`r.status = ${q.status}`);
+  if ((q.simulated ?? "exclude") === "exclude") where.push(sql`r.simulation is null`);
+  else if (q.simulated === "only") where.push(sql`r.simulation is not null`);
   if (q.from) where.push(sql`r.created_at >= ${q.from.toISOString()}::timestamptz`);
   if (q.to) where.push(sql`r.created_at < ${q.to.toISOString()}::timestamptz`);
   if (q.cursor) {

@@ -14,10 +14,10 @@ import { getEngineDeps } from "@/server/engine/deps";
 import { RUN_CANCEL_REQUESTED, RUN_REQUESTED, type SendEvents } from "@/server/contracts/events";
 import { versionGraph } from "@/server/engine/plan";
 import { endRunWith, insertQueuedRun, publish } from "@/server/engine/state";
-import type { VersionReviewStatus } from "@/server/db/schema";
+import type { RunSimulation, VersionReviewStatus } from "@/server/db/schema";
 import { runLimits } from "./budget";
 import { RunError } from "./errors";
-import { RUN_LIST_ORDER, runListPage, runListWhere } from "./list-page";
+import { RUN_LIST_ORDER, runListPage, runListWhere, SIMULATED_FILTERS } from "./list-page";
 import { parseRunInput } from "./input";
 
 export interface RunServiceOptions {
@@ -38,6 +38,12 @@ export interface RunServiceOptions {
    * parent's engine run (Inngest's step.invoke), so no run request is sent for it.
    */
   parent?: { runId: string; nodeId: string };
+  /**
+   * A simulation of a test case (server/test-cases/suites.ts): state-changing tools are not
+   * called, approvals are answered by the case, and the run is left out of production lists and
+   * counts. A child run of a simulated run is simulated with its parent's answers.
+   */
+  simulation?: RunSimulation;
 }
 
 const TERMINAL: RunStatus[] = ["succeeded", "failed", "cancelled"];
@@ -114,7 +120,8 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     throw new RunError("invalid_version", await noPublishedVersion(database, m.id, m.name));
   }
   // Runs use published versions only; a re-run keeps its run's version, which was published then.
-  if (req.versionId && !rerunOf && m.review !== "published") {
+  // A simulation acts on nothing: it may prove a version before it is published.
+  if (req.versionId && !rerunOf && !opts.simulation && m.review !== "published") {
     const why = m.review === "awaiting_review" ? "it awaits review by an approver or admin" : m.review === "rejected" ? "it was rejected" : "it was never published";
     const now = m.published_version === null ? "" : ` (runs use version ${m.published_version})`;
     throw new RunError("invalid_version", `Version ${m.number} of mission "${m.name}" cannot run: ${why}${now}`, [
@@ -133,7 +140,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
   const trigger = graph.nodes.find((n) => n.kind === "trigger");
   if (!trigger || trigger.kind !== "trigger") throw new RunError("invalid_version", `Version ${v.number} has no trigger`);
-  if (!opts.parent && !trigger.data.channels.includes(req.channel)) {
+  if (!opts.parent && !opts.simulation && !trigger.data.channels.includes(req.channel)) {
     throw new RunError("invalid_input", `This mission cannot be started from the ${req.channel} channel`, [
       { path: "channel", message: `must be one of ${trigger.data.channels.join(", ")}` },
     ]);
@@ -142,6 +149,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
 
   const runId = opts.runId ?? crypto.randomUUID();
+  const simulation = opts.simulation ?? (opts.parent ? await simulationOf(database, opts.parent.runId) : null);
   const limits = runLimits(graph.budget, req, req.channel === "portal" ? trigger.data.portal?.budget : undefined);
   const budget = limits.tokenBudget !== null || limits.costBudget !== null ? { budget: { tokens: limits.tokenBudget, cost: limits.costBudget } } : {};
   const from = rerunOf ? `; re-run of ${rerunOf.runId.slice(0, 8)} from ${rerunOf.fromNodeId}` : "";
@@ -151,7 +159,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}), ...(simulation ? { simulated: true, testCaseId: simulation.testCaseId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -166,9 +174,10 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       ...limits,
       rerunOf,
       ...(opts.parent ? { parent: opts.parent } : {}),
+      simulation,
       nodeIds: graph.nodes.map((n) => n.id),
-      text: `Run queued (version ${v.number}, ${opts.via ?? req.channel}${from})`,
-      data: { status: "queued", version: v.number, channel: req.channel, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
+      text: `${simulation ? "Simulated run" : "Run"} queued (version ${v.number}, ${opts.via ?? req.channel}${from})`,
+      data: { status: "queued", version: v.number, channel: req.channel, ...(simulation ? { simulated: true } : {}), ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
     },
     audit,
   );
@@ -181,6 +190,12 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     console.warn(`[runs] run ${runId} is queued but the engine did not take it yet:`, e instanceof Error ? e.message : e);
   }
   return { runId };
+}
+
+/** A run's simulation, for its child runs: a simulated run's Call mission steps act no more than it does. */
+async function simulationOf(database: Database, runId: string): Promise<RunSimulation | null> {
+  const [row] = await database.rows<{ simulation: RunSimulation | null }>(sql`select simulation from run where id = ${runId}`);
+  return row?.simulation ?? null;
 }
 
 /** Why a mission with saved versions has nothing to run: its newest version's review state. */
@@ -253,7 +268,8 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
     token_budget: number | null;
     cost_budget: string | number | null;
     status: RunStatus;
-  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, status from run where id = ${runId}`);
+    simulation: RunSimulation | null;
+  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, status, simulation from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
   if (fromNodeId !== undefined) await checkRerunFrom(database, runId, r.status, r.version_id, fromNodeId);
   return startRunOf(
@@ -267,7 +283,8 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
       ...(r.token_budget !== null ? { tokenBudget: Number(r.token_budget) } : {}),
       ...(r.cost_budget !== null ? { costBudget: Number(r.cost_budget) } : {}),
     },
-    opts,
+    // A re-run of a simulation is a simulation too.
+    r.simulation ? { ...opts, simulation: r.simulation } : opts,
     fromNodeId !== undefined ? { runId, fromNodeId } : null,
   );
 }
@@ -353,6 +370,11 @@ export interface RunView {
   rerunOf: { runId: string; fromNodeId: string } | null;
   /** A child run: the run and the Call mission step that started it. */
   parent: { runId: string; nodeId: string } | null;
+  /** A simulation of a test case: nothing state-changing was called (docs/testing-missions.md). */
+  simulated: boolean;
+  /** The test case and suite run a simulated run belongs to. */
+  testCaseId: string | null;
+  suiteRunId: string | null;
   /** What started it beyond the channel, from its audit entry: `webhook hk_…`, `schedule, firing of …`. */
   startedVia?: string | null;
   /** In graph order. */
@@ -385,6 +407,7 @@ interface RunRow {
   rerun_from: string | null;
   parent_run_id: string | null;
   parent_node_id: string | null;
+  simulation: RunSimulation | null;
 }
 
 const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
@@ -400,7 +423,8 @@ const RUN_SELECT = sql`
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
          greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
-         r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id
+         r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id,
+         case when r.simulation is null then null else jsonb_build_object('testCaseId', r.simulation->'testCaseId', 'suiteRunId', r.simulation->'suiteRunId') end as simulation
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
   cross join lateral (
     select coalesce(sum(o.tokens_in), 0) as tokens_in, coalesce(sum(o.tokens_out), 0) as tokens_out,
@@ -431,6 +455,9 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     deadlineAt: iso(r.deadline_at),
     rerunOf: r.rerun_of && r.rerun_from ? { runId: r.rerun_of, fromNodeId: r.rerun_from } : null,
     parent: r.parent_run_id && r.parent_node_id ? { runId: r.parent_run_id, nodeId: r.parent_node_id } : null,
+    simulated: r.simulation !== null,
+    testCaseId: r.simulation?.testCaseId ?? null,
+    suiteRunId: r.simulation?.suiteRunId ?? null,
   };
 }
 
@@ -530,6 +557,8 @@ export const listRunsInput = z.object({
   to: z.coerce.date().optional(),
   limit: z.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
+  /** Simulated runs are left out unless asked for (`include`, `only`). */
+  simulated: z.enum(SIMULATED_FILTERS).default("exclude"),
 });
 export type ListRunsInput = z.input<typeof listRunsInput>;
 

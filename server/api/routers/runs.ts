@@ -40,7 +40,7 @@ export const runsRouter = router({
   /** The run with per-node state, its pinned graph, who started it and its decisions. */
   get: viewerProcedure.input(runId).query(({ ctx, input }) => getRunPageData(ctx.database, input.runId)),
   /** Run history, newest first, with search and filters. */
-  list: viewerProcedure.input(runHistoryInput.default({ limit: 25 })).query(({ ctx, input }) => listRunHistory(ctx.database, input)),
+  list: viewerProcedure.input(runHistoryInput.default({ limit: 25, simulated: "exclude" })).query(({ ctx, input }) => listRunHistory(ctx.database, input)),
   /** Missions and verdict outcomes that appear in runs, for the list's filters. */
   facets: viewerProcedure.query(({ ctx }) => runHistoryFacets(ctx.database)),
 });

@@ -12,7 +12,11 @@ import {
   updateTestCase,
   updateTestCaseInput,
 } from "@/server/test-cases/service";
-import { builderProcedure, router, viewerProcedure } from "../trpc";
+import { userActor } from "@/server/audit/record";
+import { getSuiteRun, listSuiteRuns, startSuiteRun, startSuiteRunInput } from "@/server/test-cases/suites";
+import { setSuiteGate, suiteGateInput } from "@/server/missions/publishing";
+import { suiteGateOf } from "@/server/test-cases/suites";
+import { builderProcedure, publisherProcedure, router, viewerProcedure } from "../trpc";
 
 const id = z.object({ id: z.string().min(1, "must not be empty").max(100) });
 
@@ -29,4 +33,11 @@ export const testCasesRouter = router({
   check: viewerProcedure
     .input(z.object({ id: z.string().min(1, "must not be empty").max(100), runId: z.string().min(1, "must not be empty").max(100) }))
     .query(({ ctx, input }) => checkRunAgainstCase(ctx.database, input.id, input.runId)),
+  /** Every case of the mission in simulation against a version (the published one unless named). */
+  runSuite: builderProcedure.input(startSuiteRunInput).mutation(({ ctx, input }) => startSuiteRun(ctx.database, input, ctx.user.id, { actor: userActor(ctx.user) })),
+  suiteRun: viewerProcedure.input(id).query(({ ctx, input }) => getSuiteRun(ctx.database, input.id)),
+  /** Whether the mission publishes only versions whose suite passed. */
+  gate: viewerProcedure.input(z.object({ missionId: z.string().min(1, "must not be empty").max(100) })).query(({ ctx, input }) => suiteGateOf(ctx.database, input.missionId)),
+  setGate: publisherProcedure.input(suiteGateInput).mutation(({ ctx, input }) => setSuiteGate(ctx.database.db, input, ctx.user)),
+  suiteRuns: viewerProcedure.input(z.object({ missionId: z.string().min(1, "must not be empty").max(100) })).query(({ ctx, input }) => listSuiteRuns(ctx.database, input.missionId)),
 });

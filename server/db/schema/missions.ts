@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
 import type { MissionGraph } from "@/lib/mission/schema";
 import { user } from "./auth";
 
@@ -16,6 +16,8 @@ export const mission = pgTable("mission", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   archivedAt: timestamp("archived_at", { withTimezone: true }),
+  /** A version may be published only when its test suite passed in simulation (docs/testing-missions.md). */
+  requirePassingSuite: boolean("require_passing_suite").notNull().default(false),
 });
 
 export const missionVersion = pgTable(

@@ -8,6 +8,16 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const NODE_STATUSES = ["pending", "running", "waiting", "succeeded", "failed", "skipped"] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
+/** What a simulated run answers with instead of acting: the case's recorded tool results and approvals. */
+export interface RunSimulation {
+  testCaseId: string | null;
+  suiteRunId: string | null;
+  /** By tool ref: what a state-changing tool returns instead of being called. */
+  toolResults: Record<string, unknown>;
+  /** By step id: how an Approval step (or a gated call of an action or Worker) is answered. */
+  approvals: Record<string, { approve: boolean; values?: Record<string, unknown>; reason?: string }>;
+}
+
 export const run = pgTable(
   "run",
   {
@@ -41,6 +51,12 @@ export const run = pgTable(
     /** A child run started by a Call mission step: the run and the step that called it. */
     parentRunId: text("parent_run_id"),
     parentNodeId: text("parent_node_id"),
+    /**
+     * Set when the run is a simulation of a test case (docs/testing-missions.md): state-changing
+     * tools are not called and approvals are answered by the case. Simulated runs are left out of
+     * production lists and counts.
+     */
+    simulation: jsonb("simulation").$type<RunSimulation>(),
   },
   (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt), index("run_parent").on(t.parentRunId)],
 );

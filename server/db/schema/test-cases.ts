@@ -1,6 +1,6 @@
 import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { user } from "./auth";
-import { mission } from "./missions";
+import { mission, missionVersion } from "./missions";
 
 /** What a test case expects of a run: the verdict's outcome (null: any), and expressions over the run's values that must be true. */
 export interface TestCaseExpectations {
@@ -40,4 +40,32 @@ export const missionTestCase = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("mission_test_case_mission").on(t.missionId)],
+);
+
+/** One case of a suite run: the case as it was when the suite started, and the simulated run of it. */
+export interface SuiteRunCase {
+  testCaseId: string;
+  name: string;
+  expectations: TestCaseExpectations;
+  /** Null when the run could not be started; `error` says why. */
+  runId: string | null;
+  error?: string;
+}
+
+/** A suite run (issue #16): every test case of a mission run in simulation against one version. */
+export const missionSuiteRun = pgTable(
+  "mission_suite_run",
+  {
+    id: text("id").primaryKey(),
+    missionId: text("mission_id")
+      .notNull()
+      .references(() => mission.id, { onDelete: "cascade" }),
+    versionId: text("version_id")
+      .notNull()
+      .references(() => missionVersion.id, { onDelete: "cascade" }),
+    cases: jsonb("cases").$type<SuiteRunCase[]>().notNull(),
+    startedBy: text("started_by").references(() => user.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("mission_suite_run_mission").on(t.missionId, t.createdAt), index("mission_suite_run_version").on(t.versionId)],
 );

@@ -8,9 +8,11 @@ import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import { deciderName, openedGate, openToolDecision, rejectionText, upstreamApprovalShortfall, waitForDecision, type OpenedGate } from "./gate";
 import { callApproval, callToolOnce, toolOutput, unavailableText, upstreamCallApproval, type CallApproval } from "./tool-call";
+import { caseApproval, simulationOf } from "./simulation";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
+import type { RunSimulation } from "@/server/db/schema";
 
-type Prepared = { called: true; output: unknown } | { called: false; args: Record<string, unknown>; decisionId: string; timeout?: string };
+type Prepared = { called: true; output: unknown; port?: string } | { called: false; args: Record<string, unknown>; decisionId: string; timeout?: string };
 /** What the step after a decision did: called the tool, or not (why; and the output when the rejected port is taken). */
 type AfterDecision = { output: unknown } | { rejected: string; output?: unknown };
 
@@ -39,6 +41,8 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     let approval: CallApproval | null = null;
     if (info.policy === "gated") {
       const shortfall = run.approvedUpstream ? await upstreamApprovalShortfall(run, tool, info, args) : "";
+      const simulation = simulationOf(run);
+      if (shortfall !== null && simulation) return simulatedGate(run, simulation, tool, args);
       if (shortfall !== null) {
         const because = shortfall ? `The approval before this step is not enough: ${shortfall}.` : undefined;
         const gate: OpenedGate = await openToolDecision(run, { key: node.id, tool, args, info, context: { description: info.description }, ...(because ? { because } : {}) });
@@ -50,7 +54,7 @@ export const actionNode: NodeHandler<"action"> = async (run) => {
     await setNodeState(run.database, run.runId, node.id, "running", { attempt: run.attempt, text: `${node.id} calling ${tool}` });
     return { called: true, output: await callAndRecord(run, tool, args, approval) };
   });
-  if (prepared.called) return { output: prepared.output };
+  if (prepared.called) return prepared.port ? { output: prepared.output, port: prepared.port } : { output: prepared.output };
 
   const gate = openedGate(prepared.timeout ? { decisionId: prepared.decisionId, timeout: prepared.timeout } : prepared.decisionId);
   const settled = await waitForDecision(run, base, gate.decisionId, gate.timeout);
@@ -94,15 +98,39 @@ async function callAndRecord(
 ): Promise<unknown> {
   const idempotencyKey = `${run.runId}:${run.node.id}`;
   if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${run.node.id}: ${tool} was not called: the run has ended`);
-  const result: ToolCallResult = await callToolOnce(run, tool, args, idempotencyKey, { approval });
-  await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
+  const result: ToolCallResult & { simulated?: true } = await callToolOnce(run, tool, args, idempotencyKey, { approval });
+  if (!result.simulated) await auditToolCall(run.database, { runId: run.runId, nodeId: run.node.id, tool, idempotencyKey, args, result, approvedBy });
   if (result.isError) throw new PermanentError(`${run.node.id}: ${tool} returned an error: ${result.text || "(no message)"}`);
   const output = toolOutput(result);
   await setNodeState(run.database, run.runId, run.node.id, "succeeded", {
     output,
     attempt: run.attempt,
-    text: `${run.node.id} called ${tool}`,
-    data: { tool },
+    text: result.simulated ? `${run.node.id} simulated ${tool} (not called)` : `${run.node.id} called ${tool}`,
+    data: { tool, ...(result.simulated ? { simulated: true } : {}) },
   });
   return output;
+}
+
+/**
+ * A gated action in a simulated run: no decision is opened (nobody is asked); the case's answer
+ * for this step rejects it (taking the rejected port, or failing the step as a rejection would) or
+ * lets it through with the case's values over the arguments, to the simulated call.
+ */
+async function simulatedGate(run: NodeRun<"action">, simulation: RunSimulation, tool: string, args: Record<string, unknown>): Promise<Prepared> {
+  const answer = caseApproval(run, simulation);
+  if (answer && !answer.approve) {
+    const reason = answer.reason ?? null;
+    const rejected = `Rejected by the test case${reason ? `: ${reason}` : ""}`;
+    if (!run.plan.graph.edges.some((e) => e.source === run.node.id && e.sourceHandle === REJECTED_PORT_ID)) throw new PermanentError(`${tool} was not called. ${rejected}`);
+    const output = { rejected: true, reason, decidedBy: "simulation" };
+    await setNodeState(run.database, run.runId, run.node.id, "succeeded", {
+      output,
+      attempt: run.attempt,
+      text: `${run.node.id}: ${tool} was not called (${rejected}); taking the rejected path`,
+      data: { tool, simulated: true, port: REJECTED_PORT_ID },
+    });
+    return { called: true, output, port: REJECTED_PORT_ID };
+  }
+  const values = { ...args, ...(answer?.values ?? {}) };
+  return { called: true, output: await callAndRecord(run, tool, values, null) };
 }

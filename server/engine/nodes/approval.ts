@@ -9,7 +9,9 @@ import { publish, setNodeState, setNodeStateIn } from "../state";
 import { PermanentError } from "../step-port";
 import { coerce, evaluateField } from "./evaluate";
 import { deciderName, waitForDecision } from "./gate";
-import type { NodeHandler, NodeRun } from "./types";
+import { caseApproval, simulationOf, unansweredApproval } from "./simulation";
+import type { NodeHandler, NodeOutcome, NodeRun } from "./types";
+import type { RunSimulation } from "@/server/db/schema";
 
 /** What the open step records: the decision and the timeout rules in force (a policy may change the node's). */
 interface OpenedApproval {
@@ -31,12 +33,11 @@ export const approvalNode: NodeHandler<"approval"> = async (run) => {
   const data = node.data;
   const base = `node:${node.id}`;
 
+  const simulation = simulationOf(run);
+  if (simulation) return simulatedApproval(run, simulation);
+
   const recorded = await step.run<OpenedApproval | string>(`${base}:open`, async () => {
-    const scope = run.scope();
-    const proposed: Record<string, unknown> = {};
-    for (const [i, p] of data.proposed.entries()) {
-      proposed[p.name] = coerce(node.id, `proposed[${i}].${p.name}`, evaluateField(node.id, `proposed[${i}].expression`, p.expression, scope), p.type);
-    }
+    const proposed = proposedValues(run);
     const db = run.database;
     const governed = await governDecision(db.db, await approvalSubjects(run), {
       approverRole: data.approverRole,
@@ -121,6 +122,39 @@ export const approvalNode: NodeHandler<"approval"> = async (run) => {
   });
   return { output, port: output.approved ? APPROVED_PORT_ID : REJECTED_PORT_ID };
 };
+
+/** The values the step proposes, from its expressions, typed as its fields. */
+function proposedValues(run: NodeRun<"approval">): Record<string, unknown> {
+  const { node } = run;
+  const scope = run.scope();
+  const proposed: Record<string, unknown> = {};
+  for (const [i, p] of node.data.proposed.entries()) {
+    proposed[p.name] = coerce(node.id, `proposed[${i}].${p.name}`, evaluateField(node.id, `proposed[${i}].expression`, p.expression, scope), p.type);
+  }
+  return proposed;
+}
+
+/**
+ * An Approval step of a simulated run: answered by the test case (approve with its values over the
+ * proposed ones, or reject) in one step, without a decision, so nobody is asked and nothing enters
+ * the Decision Queue. A case that does not answer it fails the step, saying so.
+ */
+async function simulatedApproval(run: NodeRun<"approval">, simulation: RunSimulation): Promise<NodeOutcome> {
+  const { node } = run;
+  const output = await run.step.run(`node:${node.id}:simulated`, async () => {
+    const answer = caseApproval(run, simulation);
+    if (!answer) throw unansweredApproval(run);
+    const value = { approved: answer.approve, values: { ...proposedValues(run), ...(answer.values ?? {}) }, reason: answer.reason ?? null, decidedBy: "simulation" };
+    await setNodeState(run.database, run.runId, node.id, "succeeded", {
+      output: value,
+      attempt: run.attempt,
+      text: `${node.id} ${answer.approve ? "approved" : "rejected"} by the test case (simulated: nobody was asked)`,
+      data: { simulated: true, decision: answer.approve ? "approved" : "rejected" },
+    });
+    return value;
+  });
+  return { output, port: output.approved ? APPROVED_PORT_ID : REJECTED_PORT_ID };
+}
 
 /**
  * What this Approval answers for: every Approval step, and each gated tool its "approved" port

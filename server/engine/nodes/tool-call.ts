@@ -7,6 +7,7 @@ import type { Database } from "@/server/db/database";
 import { decisionIdFor } from "@/server/decisions/lifecycle";
 import { recordObservation } from "@/server/observations/record";
 import { PermanentError } from "../step-port";
+import { simulateToolCall, simulationOf } from "./simulation";
 import type { NodeRun } from "./types";
 
 /** Who let a gated call through: the decision, its approvers in vote order, and the arguments they changed. */
@@ -33,6 +34,9 @@ export interface CallContext {
  *
  * What was sent and what came back are Observations, as a Worker's own calls are (docs/models.md):
  * a `tool_call` before the call and a `tool_result` after it, an error result when it threw.
+ *
+ * In a simulated run only a read-only tool (policy autonomous: the rule governance uses) is
+ * called; any other is answered by the test case (simulation.ts) and the result says `simulated`.
  */
 export async function callToolOnce<K extends NodeKind>(
   run: NodeRun<K>,
@@ -40,8 +44,13 @@ export async function callToolOnce<K extends NodeKind>(
   args: Record<string, unknown>,
   idempotencyKey: string,
   context: CallContext = {},
-): Promise<ToolCallResult> {
+): Promise<ToolCallResult & { simulated?: true }> {
   const toolCallId = context.toolCallId ?? idempotencyKey;
+  const simulation = simulationOf(run);
+  if (simulation) {
+    const [info] = await run.deps.tools.listTools([tool]);
+    if (info?.policy !== "autonomous") return { ...(await simulateToolCall(run, simulation, tool, args, toolCallId)), simulated: true };
+  }
   const observe = (kind: "tool_call" | "tool_result", text: string, data: Record<string, unknown>) =>
     recordObservation(run.database, { runId: run.runId, nodeId: run.node.id, attempt: run.attempt, kind, text, data });
   const approval = context.approval;
@@ -53,7 +62,7 @@ export async function callToolOnce<K extends NodeKind>(
   });
   let result: ToolCallResult;
   try {
-    result = await run.deps.tools.callTool(tool, args, { idempotencyKey, recheck: true });
+    result = await run.deps.tools.callTool(tool, args, { idempotencyKey, recheck: true, runId: run.runId });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await observe("tool_result", message, { tool, toolCallId, isError: true, error: message });

@@ -8,7 +8,9 @@ import { runIsLive, setNodeState } from "../state";
 import { PermanentError } from "../step-port";
 import { openedGate, openToolDecision, rejectionText, waitForDecision } from "./gate";
 import { callApproval, callToolOnce, toolOutput } from "./tool-call";
+import { caseApproval, simulationOf } from "./simulation";
 import { NodeFailure, type NodeHandler, type NodeRun } from "./types";
+import type { RunSimulation } from "@/server/db/schema";
 
 /**
  * The agent loop, one step per turn (`node:<id>:worker:<i>`). Read-only tools run inside the
@@ -55,6 +57,12 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
     if (turn.kind === "completed") return { output: turn.output };
 
     const gate = `${base}:tool:${i}`;
+    const simulation = simulationOf(run);
+    if (simulation) {
+      resume = await step.run(`${gate}:simulated`, () => simulatedProposal(run, simulation, turn, i));
+      transcript = turn.transcript;
+      continue;
+    }
     const opened = openedGate(
       await step.run(`${gate}:open`, () =>
         openToolDecision(run, { key: `${node.id}:tool:${i}`, tool: turn.tool, args: turn.args, context: { toolCallId: turn.toolCallId, turn: i } }),
@@ -76,13 +84,34 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
       const idempotencyKey = `${run.runId}:${node.id}:${i}`;
       if (!(await runIsLive(run.database, run.runId))) throw new PermanentError(`${node.id}: ${turn.tool} was not called: the run has ended`);
       const res = await callToolOnce(run, turn.tool, r.values, idempotencyKey, { toolCallId: turn.toolCallId, approval: await callApproval(run.database, decisionId) });
-      await auditToolCall(run.database, { runId: run.runId, nodeId: node.id, tool: turn.tool, idempotencyKey, args: r.values, result: res, approvedBy: r.decidedBy });
+      if (!res.simulated) await auditToolCall(run.database, { runId: run.runId, nodeId: node.id, tool: turn.tool, idempotencyKey, args: r.values, result: res, approvedBy: r.decidedBy });
       return { toolCallId: turn.toolCallId, output: toolOutput(res), isError: res.isError };
     });
     transcript = turn.transcript;
   }
   throw new NodeFailure(`${node.id} did not finish within ${node.data.maxSteps} steps`);
 };
+
+/**
+ * A Worker's proposed state-changing call in a simulated run: no decision (nobody is asked); the
+ * case's answer for the Worker's step rejects it (the Worker reads the rejection, as it would a
+ * person's) or lets it through with the case's values, to a simulated call (callToolOnce never
+ * sends a state-changing call of a simulated run).
+ */
+async function simulatedProposal(
+  run: NodeRun<"worker">,
+  simulation: RunSimulation,
+  turn: Extract<WorkerStepResult, { kind: "proposed" }>,
+  i: number,
+): Promise<ResumedToolResult> {
+  const answer = caseApproval(run, simulation);
+  if (answer && !answer.approve) {
+    return { toolCallId: turn.toolCallId, output: `Rejected by the test case${answer.reason ? `: ${answer.reason}` : ""}`, isError: true };
+  }
+  const args = { ...turn.args, ...(answer?.values ?? {}) };
+  const res = await callToolOnce(run, turn.tool, args, `${run.runId}:${run.node.id}:${i}`, { toolCallId: turn.toolCallId });
+  return { toolCallId: turn.toolCallId, output: toolOutput(res), isError: res.isError };
+}
 
 /** What is left of the run's budgets, for the runner to stop before the next model call. */
 async function budgetLeft(run: NodeRun<"worker">): Promise<{ tokenBudgetLeft?: number; costBudgetLeft?: number }> {

@@ -133,6 +133,23 @@ export function registerPaths(r: OpenAPIRegistry): void {
     request: { params: id },
     responses: { 200: json(s.RunList, "Runs, newest first"), ...notFound },
   });
+  route(r, "post", "/api/v1/missions/{id}/test-runs", {
+    summary: "Run every test case of the mission in simulation (builder)",
+    description:
+      "Each case runs against the version named by `versionId` (a version of the mission, published or not), else the published one: read-only tools are called, state-changing tools are answered from the case and never called, approvals are answered by the case. Answered 202 at once; the results come as the runs end. A mission without test cases is a 400 naming `missionId`; an unknown version a 404 naming `versionId`.",
+    request: { params: id, body: jsonBody(z.object({ versionId: z.string().optional() })) },
+    responses: { 202: { ...json(s.SuiteRunStarted, "Started"), headers: { Location: { schema: { type: "string" }, description: "`/api/v1/test-runs/{suiteRunId}`" } } }, ...notFound },
+  });
+  route(r, "get", "/api/v1/missions/{id}/test-runs", {
+    summary: "The mission's suite runs, newest first (the last 20)",
+    request: { params: id },
+    responses: { 200: json(z.object({ items: z.array(s.SuiteRun) }), "Suite runs"), ...notFound },
+  });
+  route(r, "get", "/api/v1/test-runs/{id}", {
+    summary: "A suite run: per case passed, failed (which expectation and why) or running, with tokens, cost and time",
+    request: { params: id },
+    responses: { 200: json(s.SuiteRun, "The suite run"), ...notFound },
+  });
   route(r, "get", "/api/v1/runs/{id}", {
     summary: "A run: status, verdict, per-node states, times, tokens and cost (USD), pending decisions",
     description: 'A value over 64 KB (the input, a node\'s output) is `{ "$truncated": { bytes, preview, download } }`; `download` links to the whole of it.',

@@ -121,6 +121,9 @@ export const RunSummary = z
     deadlineAt: nullableTime,
     rerunOf: z.object({ runId: text, fromNodeId: text }).nullable(),
     parent: z.object({ runId: text, nodeId: text }).nullable().meta({ description: "a child run: the run and the Call mission step that started it" }),
+    simulated: z.boolean().meta({ description: "a simulation of a test case: nothing state-changing was called; left out of run lists unless asked for" }),
+    testCaseId: text.nullable(),
+    suiteRunId: text.nullable(),
   })
   .meta({ id: "RunSummary" });
 
@@ -311,3 +314,33 @@ export const Policy = z
     updatedAt: time,
   })
   .meta({ id: "Policy" });
+
+/** A suite run of a mission's test cases in simulation (docs/testing-missions.md). */
+export const SuiteCaseResult = z.object({
+  testCaseId: text,
+  name: text,
+  runId: text.nullable().meta({ description: "the simulated run; null when it could not start (`failure` says why)" }),
+  status: z.enum(["running", "passed", "failed"]),
+  results: z.array(z.record(z.string(), z.unknown())).meta({ description: "each expectation: `kind` (outcome or check), `passed`, `why`" }),
+  failure: text.nullable().meta({ description: "the first reason the case failed, e.g. `reason.amount <= 50 was false`" }),
+  tokensIn: z.number(),
+  tokensOut: z.number(),
+  cost: z.number().meta({ description: "USD" }),
+  durationMs: z.number().nullable(),
+});
+export const SuiteRun = z
+  .object({
+    id: text,
+    missionId: text,
+    versionId: text,
+    versionNumber: z.number().int(),
+    createdAt: text,
+    startedBy: text.nullable(),
+    status: z.enum(["running", "passed", "failed"]),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    running: z.number().int(),
+    cases: z.array(SuiteCaseResult),
+  })
+  .meta({ id: "SuiteRun" });
+export const SuiteRunStarted = z.object({ suiteRunId: text, links: z.object({ suiteRun: text }) });

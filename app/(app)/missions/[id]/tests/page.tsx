@@ -7,5 +7,5 @@ export const metadata: Metadata = { title: "Test cases" };
 export default async function TestCasesPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const user = await requirePageUser(`/missions/${id}/tests`);
-  return <TestCaseList missionId={id} canBuild={can(user, "builder")} />;
+  return <TestCaseList missionId={id} canBuild={can(user, "builder")} canLoosen={can(user, "approver") || can(user, "admin")} />;
 }
