@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
+import { Activity, ChevronRight, Coins, Copy, Cpu, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
@@ -173,6 +173,18 @@ export function RunHeader({
                 {run.rerunOf.runId.slice(0, 8)}
               </Link>{" "}
               from <code className="font-mono text-slate-700">{run.rerunOf.fromNodeId}</code>
+            </span>
+          </Meta>
+        ) : null}
+        {run.modelOverrides && Object.keys(run.modelOverrides).length ? (
+          <Meta icon={<Cpu className="size-3.5" />} label="Models">
+            <span data-testid="run-model-overrides">
+              {Object.entries(run.modelOverrides).map(([stepId, modelId], i) => (
+                <span key={stepId} data-testid="run-model-override" data-step={stepId}>
+                  {i > 0 ? "; " : ""}
+                  <code className="font-mono text-slate-700">{stepId}</code>: model <code className="font-mono font-medium text-slate-800">{modelId}</code>, overridden for this run
+                </span>
+              ))}
             </span>
           </Meta>
         ) : null}

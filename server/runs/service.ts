@@ -19,6 +19,7 @@ import { runLimits } from "./budget";
 import { RunError } from "./errors";
 import { RUN_LIST_ORDER, runListPage, runListWhere } from "./list-page";
 import { parseRunInput } from "./input";
+import { checkModelOverrides, modelOverridesSchema } from "./model-overrides";
 
 export interface RunServiceOptions {
   /** Where events go (default: the registered engine). */
@@ -51,6 +52,8 @@ export const startRunInput = z.object({
   tokenBudget: z.number().int("must be a whole number").positive("must be more than 0").max(MAX_TOKEN_BUDGET, `must be at most ${MAX_TOKEN_BUDGET.toLocaleString("en-US")}`).optional(),
   /** In the currency of the registered model prices. */
   costBudget: z.number().positive("must be more than 0").max(MAX_COST_BUDGET, `must be at most ${MAX_COST_BUDGET.toLocaleString("en-US")}`).optional(),
+  /** Worker step id → registered model id, for this run only (server/runs/model-overrides.ts). */
+  modelOverrides: modelOverridesSchema.optional(),
 });
 export type StartRunInput = z.input<typeof startRunInput>;
 
@@ -140,6 +143,8 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   }
   const input = parseRunInput(trigger.data.fields, req.input);
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
+  const modelOverrides = req.modelOverrides && Object.keys(req.modelOverrides).length ? req.modelOverrides : null;
+  if (modelOverrides) await checkModelOverrides(database, graph, v.number, modelOverrides);
 
   const runId = opts.runId ?? crypto.randomUUID();
   const limits = runLimits(graph.budget, req, req.channel === "portal" ? trigger.data.portal?.budget : undefined);
@@ -151,7 +156,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(modelOverrides ? { modelOverrides } : {}), ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -164,6 +169,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       channel: req.channel,
       userId: req.userId,
       ...limits,
+      modelOverrides,
       rerunOf,
       ...(opts.parent ? { parent: opts.parent } : {}),
       nodeIds: graph.nodes.map((n) => n.id),
@@ -252,8 +258,9 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
     channel: Channel;
     token_budget: number | null;
     cost_budget: string | number | null;
+    model_overrides: Record<string, string> | null;
     status: RunStatus;
-  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, status from run where id = ${runId}`);
+  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, model_overrides, status from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
   if (fromNodeId !== undefined) await checkRerunFrom(database, runId, r.status, r.version_id, fromNodeId);
   return startRunOf(
@@ -266,6 +273,7 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
       userId,
       ...(r.token_budget !== null ? { tokenBudget: Number(r.token_budget) } : {}),
       ...(r.cost_budget !== null ? { costBudget: Number(r.cost_budget) } : {}),
+      ...(r.model_overrides ? { modelOverrides: r.model_overrides } : {}),
     },
     opts,
     fromNodeId !== undefined ? { runId, fromNodeId } : null,
@@ -345,6 +353,8 @@ export interface RunView {
   /** The run's limits (the lowest of its mission's, its own and its portal's); null: none. */
   tokenBudget: number | null;
   costBudget: number | null;
+  /** Worker step id → the model it used instead of its own, for this run only; null: none. */
+  modelOverrides: Record<string, string> | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -377,6 +387,7 @@ interface RunRow {
   cost: string;
   token_budget: number | null;
   cost_budget: string | null;
+  model_overrides: Record<string, string> | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -398,7 +409,7 @@ const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
          r.input, r.channel, r.started_by,
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
-         greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.created_at::text as created_at,
+         greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.model_overrides, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
          r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id
   from run r join mission m on m.id = r.mission_id join mission_version v on v.id = r.version_id
@@ -425,6 +436,7 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     cost: Number(r.cost),
     tokenBudget: r.token_budget === null ? null : Number(r.token_budget),
     costBudget: r.cost_budget === null ? null : Number(r.cost_budget),
+    modelOverrides: r.model_overrides ?? null,
     createdAt: iso(r.created_at) ?? "",
     startedAt: iso(r.started_at),
     endedAt: iso(r.ended_at),
