@@ -174,15 +174,17 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
     const missionId = await published();
     await expect((await caller("viewer")).start({ missionId, models: ["cmp-alpha", "cmp-beta"], input: { orderId: "1" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const builder = await caller("builder");
-    for (const [input, field, says] of [
+    type Request = { models: string[]; input?: Record<string, unknown>; caseIds?: string[] };
+    const cases: [Request, string, string][] = [
       [{ models: ["cmp-alpha"], input: { orderId: "1" } }, "models", "at least two"],
       [{ models: ["cmp-alpha", "gpt-nowhere"], input: { orderId: "1" } }, "models.1", "not a registered model"],
       [{ models: ["cmp-alpha", "cmp-alpha"], input: { orderId: "1" } }, "models.1", "listed twice"],
       [{ models: ["cmp-alpha", "cmp-beta"] }, "input", "no test cases"],
       [{ models: ["cmp-alpha", "cmp-beta"], input: {} }, "input.orderId", "is required"],
       [{ models: ["cmp-alpha", "cmp-beta"], caseIds: ["nope"] }, "caseIds.0", "not a test case"],
-    ] as const) {
-      const refused = await builder.start({ missionId, ...input } as Parameters<typeof builder.start>[0]).then(
+    ];
+    for (const [input, field, says] of cases) {
+      const refused = await builder.start({ missionId, ...input }).then(
         () => null,
         (e: unknown) => e as { code: string; cause: { problems: { path: string; message: string }[] } },
       );
