@@ -14,6 +14,7 @@ import { createWorkerRunner } from "@/server/workers/run-worker";
 import { openHarness, type Harness } from "@/test/app-harness";
 import { testDatabases } from "@/test/databases";
 import type { FakeLlmServer } from "@/test/fake-llm/fake-server";
+import { startFakeAnthropic } from "@/test/fake-llm/anthropic";
 import { startFakeOpenAI } from "@/test/fake-llm/openai";
 import { publishForTest } from "@/test/publishing";
 import * as missionRuns from "@/app/api/v1/missions/[id]/runs/route";
@@ -37,11 +38,13 @@ describe.each(testDatabases())("model overrides, on $name", (tdb) => {
   let engine: ReturnType<typeof testEngine>;
   let alpha: FakeLlmServer;
   let beta: FakeLlmServer;
+  let openai: FakeLlmServer;
+  let anthropic: FakeLlmServer;
   const pool = new ConnectorPool();
 
   beforeAll(async () => {
     h = await openHarness(tdb);
-    [alpha, beta] = await Promise.all([startFakeOpenAI(), startFakeOpenAI()]);
+    [alpha, beta, openai, anthropic] = await Promise.all([startFakeOpenAI(), startFakeOpenAI(), startFakeOpenAI(), startFakeAnthropic()]);
     const tools = createToolPort(h.database, pool);
     const runWorker = createWorkerRunner(h.database, tools, { models: { replayDelayMs: 0 }, flushMs: 5 });
     engine = testEngine(h.database, { tools, runWorker });
@@ -51,13 +54,17 @@ describe.each(testDatabases())("model overrides, on $name", (tdb) => {
       const p = await createProvider(h.database, { name, kind: "openai-compatible", baseUrl: fake.baseURL });
       await createModel(h.database, { id: `ovr-${name.toLowerCase()}`, providerId: p.id, modelName: `${name.toLowerCase()}-chat`, priceInPerMtok: 1, priceOutPerMtok: 2 });
     }
+    const o = await createProvider(h.database, { name: "OpenAI", kind: "openai", baseUrl: openai.baseURL, apiKey: "sk-test-openai-1234" });
+    await createModel(h.database, { id: "ovr-gpt", providerId: o.id, modelName: "gpt-fake" });
+    const a = await createProvider(h.database, { name: "Anthropic", kind: "anthropic", baseUrl: anthropic.baseURL, apiKey: "sk-ant-test-1234" });
+    await createModel(h.database, { id: "ovr-claude", providerId: a.id, modelName: "claude-fake" });
   });
   afterAll(async () => {
     await engine?.executor.stop();
     resetEngineDeps();
     await stopNotificationLoop();
     await pool.closeAll();
-    await Promise.all([alpha?.close(), beta?.close()]);
+    await Promise.all([alpha?.close(), beta?.close(), openai?.close(), anthropic?.close()]);
     await h?.close();
   });
 
@@ -108,6 +115,17 @@ describe.each(testDatabases())("model overrides, on $name", (tdb) => {
     expect(await waitForRun(h.database, again.runId, ["succeeded", "failed"], 30_000)).toBe("succeeded");
     expect((await getRun(h.database, again.runId)).modelOverrides).toEqual({ second: "ovr-beta" });
     expect(chatCalls(beta).slice(b0)).toHaveLength(2);
+  });
+
+  it("overrides to a model of every provider kind: OpenAI (Responses API) and Anthropic", async () => {
+    const missionId = await published();
+    openai.enqueue(answer("from openai"));
+    anthropic.enqueue(answer("from anthropic"));
+    const { runId } = await startRun(h.database, { missionId, input: {}, userId: h.userId("builder"), modelOverrides: { first: "ovr-gpt", second: "ovr-claude" } }, { send: engine.send });
+    expect(await waitForRun(h.database, runId, ["succeeded", "failed"], 30_000)).toBe("succeeded");
+    expect((await getRun(h.database, runId)).verdict?.summary).toBe("from openai / from anthropic");
+    expect(openai.requests.filter((r) => r.path === "/v1/responses").map((r) => r.body.model)).toEqual(["gpt-fake"]);
+    expect(anthropic.requests.filter((r) => r.path === "/v1/messages").map((r) => r.body.model)).toEqual(["claude-fake"]);
   });
 
   it("takes overrides on REST as ?model=<step>:<model> and shows them on the run", async () => {
