@@ -78,7 +78,7 @@ test.describe("model comparison", () => {
     const comparisonId = page.url().split("/").at(-1)!;
 
     const view = page.getByTestId("model-comparison");
-    await expect(view.getByTestId("comparison-model")).toHaveText([new RegExp(fastId), new RegExp(carefulId), new RegExp(REPLAY)]);
+    await expect(view.getByTestId("comparison-model")).toHaveText([new RegExp(`^${fastId}Fast`), new RegExp(`^${carefulId}Careful`), new RegExp(`^${REPLAY}`)]);
     // Each model's proposed amount, side by side, highlighted because they differ.
     const amount = view.locator('[data-testid="comparison-line"][data-field="reason.amount"]');
     await expect(amount.getByTestId("comparison-cell")).toHaveText(["27.25", "0", "42.5"], { timeout: 60_000 });

@@ -81,20 +81,23 @@ export function ComparisonView({ comparisonId }: { comparisonId: string }) {
   );
 }
 
-function ModelHeader({ c, first }: { c: Comparison; first: string }) {
+function ModelHeader({ c, first, compact = false }: { c: Comparison; first: string; compact?: boolean }) {
   return (
     <thead className="bg-slate-50 text-left text-xs text-slate-500">
       <tr>
         <th className="w-48 px-3 py-2 font-semibold uppercase tracking-wide">{first}</th>
         {c.models.map((m) => (
-          <th key={m.id} className="px-3 py-2 align-top" data-testid="comparison-model" data-model={m.id}>
-            <div className="font-mono text-sm font-semibold text-slate-900">{m.label}</div>
-            <div className="font-normal">
-              {m.provider ? `${m.provider} (${m.providerKind})` : "no longer registered"}
-              {m.priceInPerMtok !== null && m.priceOutPerMtok !== null && (m.priceInPerMtok > 0 || m.priceOutPerMtok > 0)
-                ? ` · $${m.priceInPerMtok} / $${m.priceOutPerMtok} per Mtok`
-                : ""}
-            </div>
+          <th key={m.id} className="px-3 py-2 align-top" data-testid={compact ? undefined : "comparison-model"} data-model={m.id}>
+            <div className="font-mono text-sm font-semibold text-slate-900">{m.id}</div>
+            {compact ? null : (
+              <div className="font-normal">
+                {m.label !== m.id ? `${m.label} · ` : ""}
+                {m.provider ? `${m.provider} (${m.providerKind})` : "no longer registered"}
+                {m.priceInPerMtok !== null && m.priceOutPerMtok !== null && (m.priceInPerMtok > 0 || m.priceOutPerMtok > 0)
+                  ? ` · $${m.priceInPerMtok} / $${m.priceOutPerMtok} per Mtok`
+                  : ""}
+              </div>
+            )}
           </th>
         ))}
       </tr>
@@ -130,7 +133,7 @@ function CaseTable({ c, row }: { c: Comparison; row: Row }) {
       </div>
       <div className="overflow-x-auto">
         <table className="w-full text-sm">
-          <ModelHeader c={c} first="" />
+          <ModelHeader c={c} first="" compact />
           <tbody>
             <Line label="Run" cells={cells} render={(cell) => (
               <span className="inline-flex items-center gap-2">

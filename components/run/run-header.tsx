@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { Fragment, type ReactNode } from "react";
 import { Activity, ChevronRight, Coins, Copy, Cpu, ExternalLink, FileJson, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
@@ -180,10 +180,12 @@ export function RunHeader({
           <Meta icon={<Cpu className="size-3.5" />} label="Models">
             <span data-testid="run-model-overrides">
               {Object.entries(run.modelOverrides).map(([stepId, modelId], i) => (
-                <span key={stepId} data-testid="run-model-override" data-step={stepId}>
+                <Fragment key={stepId}>
                   {i > 0 ? "; " : ""}
-                  <code className="font-mono text-slate-700">{stepId}</code>: model <code className="font-mono font-medium text-slate-800">{modelId}</code>, overridden for this run
-                </span>
+                  <span data-testid="run-model-override" data-step={stepId}>
+                    <code className="font-mono text-slate-700">{stepId}</code>: model <code className="font-mono font-medium text-slate-800">{modelId}</code>, overridden for this run
+                  </span>
+                </Fragment>
               ))}
             </span>
           </Meta>
