@@ -1,3 +1,4 @@
+import type { Browser } from "@playwright/test";
 import { test, expect, shot, signIn } from "./fixtures";
 import { trpc } from "./trpc";
 import { startFakeOpenAI } from "../test/fake-llm/openai";
@@ -95,24 +96,7 @@ test.describe("model comparison", () => {
     // Careful's deny ends its run; the others wait for the refund's approval, which the approver rejects.
     const { rows } = await trpc<{ rows: { cells: { runId: string; modelId: string }[] }[] }>(page.request, "modelComparisons.get", { id: comparisonId });
     const runIds = rows[0]!.cells.map((c) => c.runId);
-    const approver = await browser.newContext();
-    const ap = await approver.newPage();
-    await signIn(ap, "approver", "/missions");
-    type Pending = { id: string; runId: string };
-    await expect
-      .poll(
-        async () => {
-          const { decisions } = (await (await ap.request.get("/api/v1/decisions?status=pending")).json()) as { decisions: Pending[] };
-          for (const d of decisions.filter((x) => runIds.includes(x.runId))) {
-            const res = await ap.request.post(`/api/v1/decisions/${d.id}`, { data: { approve: false, reason: "Comparison only" }, headers: { origin: new URL(ap.url()).origin } });
-            expect(res.ok(), await res.text()).toBe(true);
-          }
-          return view.getByTestId("comparison-progress").getAttribute("data-done");
-        },
-        { timeout: 90_000, intervals: [1_000] },
-      )
-      .toBe("true");
-    await approver.close();
+    await rejectAll(browser, runIds, () => view.getByTestId("comparison-progress").getAttribute("data-done"));
     await expect(view.getByTestId("comparison-progress")).toHaveText("3 of 3 runs finished");
     await expect(view.getByTestId("totals-finished").locator("td")).toHaveText(["1 of 1", "1 of 1", "1 of 1"]);
     await shot(page, "model-comparison-02-side-by-side");
@@ -128,5 +112,53 @@ test.describe("model comparison", () => {
     await page.getByTestId("past-comparisons").getByRole("link", { name: `${fastId} vs ${carefulId} vs ${REPLAY}` }).click();
     await page.waitForURL(new RegExp(`/compare/${comparisonId}$`));
     await expect(page.locator('[data-testid="comparison-line"][data-field="reason.amount"]').getByTestId("comparison-cell")).toHaveText(["27.25", "0", "42.5"]);
+
+    // On a test case: the pass rate, and why a model failed it.
+    fast.enqueue(...Array.from({ length: 4 }, () => answer("partial", 27.25, "Half of 54.50 EUR as a goodwill partial refund.")));
+    careful.enqueue(...Array.from({ length: 4 }, () => answer("deny", 0, "Order 1044 has not been delivered: it is cancelled, not refunded (REF-3.1).")));
+    const testCase = await trpc<{ id: string }>(
+      page.request,
+      "testCases.create",
+      {
+        missionId: MISSION,
+        name: `Undelivered yoga mat (${stamp})`,
+        input: { orderId: "1044", email: "priya.natarajan@example.com", reason: `Never shipped, suite on models (${stamp})` },
+        expectations: { outcome: "deny", checks: [{ expression: "reason.amount <= 30" }] },
+      },
+      "mutation",
+    );
+    const suite = await trpc<{ comparisonId: string; runIds: string[] }>(page.request, "modelComparisons.start", { missionId: MISSION, models: [fastId, carefulId, REPLAY], caseIds: [testCase.id] }, "mutation");
+    await page.goto(`/missions/${MISSION}/compare/${suite.comparisonId}`);
+    await rejectAll(browser, suite.runIds, () => view.getByTestId("comparison-progress").getAttribute("data-done"));
+    await expect(view.getByTestId("totals-pass-rate").locator("td")).toHaveText(["1 of 1 (100%)", "1 of 1 (100%)", "0 of 1 (0%)"]);
+    const checks = view.locator('[data-testid="comparison-line"][data-field="check"]').getByTestId("comparison-cell");
+    await expect(checks.nth(2)).toContainText("failed");
+    await expect(checks.nth(2)).toContainText("reason.amount <= 30 was false");
+    await expect(checks.nth(0)).toContainText("passed");
+    await shot(page, "model-comparison-04-test-case");
+    // The refund mission's suite stays as the other specs leave it.
+    await trpc(page.request, "testCases.delete", { id: testCase.id }, "mutation");
   });
 });
+
+/** The approver rejects every pending decision of these runs until `ended` says the comparison is done. */
+async function rejectAll(browser: Browser, runIds: string[], ended: () => Promise<string | null>) {
+  const approver = await browser.newContext();
+  const ap = await approver.newPage();
+  await signIn(ap, "approver", "/missions");
+  type Pending = { id: string; runId: string };
+  await expect
+    .poll(
+      async () => {
+        const { decisions } = (await (await ap.request.get("/api/v1/decisions?status=pending")).json()) as { decisions: Pending[] };
+        for (const d of decisions.filter((x) => runIds.includes(x.runId))) {
+          const res = await ap.request.post(`/api/v1/decisions/${d.id}`, { data: { approve: false, reason: "Comparison only" }, headers: { origin: new URL(ap.url()).origin } });
+          expect(res.ok(), await res.text()).toBe(true);
+        }
+        return ended();
+      },
+      { timeout: 90_000, intervals: [1_000] },
+    )
+    .toBe("true");
+  await approver.close();
+}
