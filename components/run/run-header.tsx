@@ -1,8 +1,8 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
-import { Activity, ChevronRight, Coins, Copy, ExternalLink, FileJson, FlaskConical, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
+import { Fragment, type ReactNode } from "react";
+import { Activity, ChevronRight, Coins, Copy, Cpu, ExternalLink, FileJson, FlaskConical, History, Recycle, RotateCcw, Square, Timer, User, Wallet, Workflow } from "lucide-react";
 import { toast } from "sonner";
 import type { RunStatus } from "@/server/db/schema";
 import type { RunPageData } from "./types";
@@ -189,6 +189,20 @@ export function RunHeader({
                 {run.rerunOf.runId.slice(0, 8)}
               </Link>{" "}
               from <code className="font-mono text-slate-700">{run.rerunOf.fromNodeId}</code>
+            </span>
+          </Meta>
+        ) : null}
+        {run.modelOverrides && Object.keys(run.modelOverrides).length ? (
+          <Meta icon={<Cpu className="size-3.5" />} label="Models">
+            <span data-testid="run-model-overrides">
+              {Object.entries(run.modelOverrides).map(([stepId, modelId], i) => (
+                <Fragment key={stepId}>
+                  {i > 0 ? "; " : ""}
+                  <span data-testid="run-model-override" data-step={stepId}>
+                    <code className="font-mono text-slate-700">{stepId}</code>: model <code className="font-mono font-medium text-slate-800">{modelId}</code>, overridden for this run
+                  </span>
+                </Fragment>
+              ))}
             </span>
           </Meta>
         ) : null}

@@ -16,6 +16,7 @@ import { policiesRouter } from "./routers/policies";
 import { triggersRouter } from "./routers/triggers";
 import { mcpToolsRouter } from "./routers/mcp-tools";
 import { testCasesRouter } from "./routers/test-cases";
+import { modelComparisonsRouter } from "./routers/model-comparisons";
 
 export const appRouter = router({
   missions: missionsRouter,
@@ -34,6 +35,7 @@ export const appRouter = router({
   triggers: triggersRouter,
   mcpTools: mcpToolsRouter,
   testCases: testCasesRouter,
+  modelComparisons: modelComparisonsRouter,
 });
 
 export type AppRouter = typeof appRouter;

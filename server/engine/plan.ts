@@ -15,6 +15,8 @@ export interface RunHeader {
   tokenBudget: number | null;
   /** The most the run's model calls may cost (currency of the model prices); null: no limit. */
   costBudget: number | null;
+  /** Worker step id → registered model id, for this run only (a header memoized before overrides existed has none). */
+  modelOverrides?: Record<string, string> | null;
   /** A re-run from a node: the finished run whose results are reused (server/engine/reuse.ts). */
   rerunOf?: { runId: string; fromNodeId: string } | null;
   /** A simulation of a test case (docs/testing-missions.md): nothing state-changing is called. */
@@ -27,7 +29,7 @@ export interface RunPlan extends RunHeader {
 }
 
 /** The run columns a header is made of, as selected (or returned) from `run`. */
-export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, cost_budget, rerun_of, rerun_from, simulation");
+export const RUN_HEADER_COLUMNS = sql.raw("id, mission_id, version_id, status, input, started_by, token_budget, cost_budget, model_overrides, rerun_of, rerun_from, simulation");
 
 export interface RunHeaderRow {
   id: string;
@@ -38,6 +40,7 @@ export interface RunHeaderRow {
   started_by: string | null;
   token_budget: number | string | null;
   cost_budget: number | string | null;
+  model_overrides: Record<string, string> | null;
   rerun_of: string | null;
   rerun_from: string | null;
   simulation?: RunSimulation | null;
@@ -53,6 +56,7 @@ export function toRunHeader(row: RunHeaderRow): RunHeader {
     startedBy: row.started_by,
     tokenBudget: row.token_budget === null ? null : Number(row.token_budget),
     costBudget: row.cost_budget === null ? null : Number(row.cost_budget),
+    modelOverrides: row.model_overrides ?? null,
     rerunOf: row.rerun_of && row.rerun_from ? { runId: row.rerun_of, fromNodeId: row.rerun_from } : null,
     simulation: row.simulation ?? null,
   };

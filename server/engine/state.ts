@@ -270,6 +270,8 @@ export interface QueuedRun {
   userId: string | null;
   tokenBudget: number | null;
   costBudget: number | null;
+  /** Worker step id → registered model id, for this run only. */
+  modelOverrides?: Record<string, string> | null;
   rerunOf: { runId: string; fromNodeId: string } | null;
   /** A child run: the run and the Call mission step that started it. */
   parent?: { runId: string; nodeId: string };
@@ -292,8 +294,8 @@ export async function insertQueuedRun(database: Database, r: QueuedRun, audit: A
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
-          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id, simulation)
-          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}, ${r.costBudget},
+          insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, model_overrides, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id, simulation)
+          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}, ${r.costBudget}, ${r.modelOverrides ? json(r.modelOverrides) : null},
                   now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
                   ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null}, ${r.simulation ? json(r.simulation) : null})
           returning id),

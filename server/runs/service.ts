@@ -19,6 +19,7 @@ import { runLimits } from "./budget";
 import { RunError } from "./errors";
 import { RUN_LIST_ORDER, runListPage, runListWhere, SIMULATED_FILTERS } from "./list-page";
 import { parseRunInput } from "./input";
+import { checkModelOverrides, modelOverridesSchema } from "./model-overrides";
 
 export interface RunServiceOptions {
   /** Where events go (default: the registered engine). */
@@ -57,6 +58,8 @@ export const startRunInput = z.object({
   tokenBudget: z.number().int("must be a whole number").positive("must be more than 0").max(MAX_TOKEN_BUDGET, `must be at most ${MAX_TOKEN_BUDGET.toLocaleString("en-US")}`).optional(),
   /** In the currency of the registered model prices. */
   costBudget: z.number().positive("must be more than 0").max(MAX_COST_BUDGET, `must be at most ${MAX_COST_BUDGET.toLocaleString("en-US")}`).optional(),
+  /** Worker step id → registered model id, for this run only (server/runs/model-overrides.ts). */
+  modelOverrides: modelOverridesSchema.optional(),
 });
 export type StartRunInput = z.input<typeof startRunInput>;
 
@@ -147,6 +150,8 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   }
   const input = parseRunInput(trigger.data.fields, req.input);
   if (!input.ok) throw new RunError("invalid_input", `Invalid input: ${describeProblems(input.problems)}`, input.problems);
+  const modelOverrides = req.modelOverrides && Object.keys(req.modelOverrides).length ? req.modelOverrides : null;
+  if (modelOverrides) await checkModelOverrides(database, graph, v.number, modelOverrides);
 
   const runId = opts.runId ?? crypto.randomUUID();
   const simulation = opts.simulation ?? (opts.parent ? await simulationOf(database, opts.parent.runId) : null);
@@ -159,7 +164,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     targetType: "run",
     targetId: runId,
     runId,
-    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}), ...(simulation ? { simulated: true, testCaseId: simulation.testCaseId } : {}) },
+    data: { missionId: m.id, version: v.number, versionId: v.id, channel: req.channel, ...(opts.via ? { via: opts.via } : {}), input: input.input, ...budget, ...(modelOverrides ? { modelOverrides } : {}), ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}), ...(simulation ? { simulated: true, testCaseId: simulation.testCaseId } : {}) },
   };
   // The run, a pending row per node, the "queued" Observation and the audit entry in one statement.
   const obsId = await insertQueuedRun(
@@ -172,6 +177,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       channel: req.channel,
       userId: req.userId,
       ...limits,
+      modelOverrides,
       rerunOf,
       ...(opts.parent ? { parent: opts.parent } : {}),
       simulation,
@@ -267,9 +273,10 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
     channel: Channel;
     token_budget: number | null;
     cost_budget: string | number | null;
+    model_overrides: Record<string, string> | null;
     status: RunStatus;
     simulation: RunSimulation | null;
-  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, status, simulation from run where id = ${runId}`);
+  }>(sql`select mission_id, version_id, input, channel, token_budget, cost_budget, model_overrides, status, simulation from run where id = ${runId}`);
   if (!r) throw new RunError("not_found", `No run ${runId}`);
   if (fromNodeId !== undefined) await checkRerunFrom(database, runId, r.status, r.version_id, fromNodeId);
   return startRunOf(
@@ -282,6 +289,7 @@ export async function rerun(database: Database, raw: RerunInput, userId: string 
       userId,
       ...(r.token_budget !== null ? { tokenBudget: Number(r.token_budget) } : {}),
       ...(r.cost_budget !== null ? { costBudget: Number(r.cost_budget) } : {}),
+      ...(r.model_overrides ? { modelOverrides: r.model_overrides } : {}),
     },
     // A re-run of a simulation is a simulation too.
     r.simulation ? { ...opts, simulation: r.simulation } : opts,
@@ -362,6 +370,8 @@ export interface RunView {
   /** The run's limits (the lowest of its mission's, its own and its portal's); null: none. */
   tokenBudget: number | null;
   costBudget: number | null;
+  /** Worker step id → the model it used instead of its own, for this run only; null: none. */
+  modelOverrides: Record<string, string> | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -399,6 +409,7 @@ interface RunRow {
   cost: string;
   token_budget: number | null;
   cost_budget: string | null;
+  model_overrides: Record<string, string> | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
@@ -421,7 +432,7 @@ const RUN_SELECT = sql`
   select r.id, r.mission_id, m.name as mission_name, r.version_id, v.number as version_number, r.status, r.verdict, r.error,
          r.input, r.channel, r.started_by,
          greatest(r.tokens_in, u.tokens_in) as tokens_in, greatest(r.tokens_out, u.tokens_out) as tokens_out,
-         greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.created_at::text as created_at,
+         greatest(r.cost, u.cost)::text as cost, r.token_budget, r.cost_budget::text as cost_budget, r.model_overrides, r.created_at::text as created_at,
          r.started_at::text as started_at, r.ended_at::text as ended_at, r.deadline_at::text as deadline_at,
          r.rerun_of, r.rerun_from, r.parent_run_id, r.parent_node_id,
          case when r.simulation is null then null else jsonb_build_object('testCaseId', r.simulation->'testCaseId', 'suiteRunId', r.simulation->'suiteRunId') end as simulation
@@ -449,6 +460,7 @@ function summary(r: RunRow): Omit<RunView, "nodes" | "pendingDecisions"> {
     cost: Number(r.cost),
     tokenBudget: r.token_budget === null ? null : Number(r.token_budget),
     costBudget: r.cost_budget === null ? null : Number(r.cost_budget),
+    modelOverrides: r.model_overrides ?? null,
     createdAt: iso(r.created_at) ?? "",
     startedAt: iso(r.started_at),
     endedAt: iso(r.ended_at),

@@ -21,6 +21,8 @@ export const runsRouter = router({
         /** Limits for this run; the mission's budget still caps them (server/runs/budget.ts). */
         tokenBudget: z.number().optional(),
         costBudget: z.number().optional(),
+        /** Worker step id → registered model id, for this run only; checked by the run service, naming `modelOverrides.<stepId>`. */
+        modelOverrides: z.record(z.string(), z.string()).optional(),
       }),
     )
     .mutation(({ ctx, input }) =>
@@ -30,6 +32,7 @@ export const runsRouter = router({
         input: input.input,
         ...(input.tokenBudget !== undefined ? { tokenBudget: input.tokenBudget } : {}),
         ...(input.costBudget !== undefined ? { costBudget: input.costBudget } : {}),
+        ...(input.modelOverrides !== undefined ? { modelOverrides: input.modelOverrides } : {}),
         channel: "manual",
         userId: ctx.user.id,
       }, { actor: userActor(ctx.user) }),

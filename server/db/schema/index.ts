@@ -14,3 +14,4 @@ export * from "./governance";
 export * from "./triggers";
 export * from "./mcp";
 export * from "./test-cases";
+export * from "./model-comparisons";

@@ -57,6 +57,8 @@ export const run = pgTable(
      * production lists and counts.
      */
     simulation: jsonb("simulation").$type<RunSimulation>(),
+    /** Worker step id → registered model id, for this run only (a model comparison, or a builder trying a model); null: each Worker's own. */
+    modelOverrides: jsonb("model_overrides").$type<Record<string, string>>(),
   },
   (t) => [index("run_mission").on(t.missionId), index("run_status").on(t.status), index("run_created").on(t.createdAt), index("run_parent").on(t.parentRunId)],
 );

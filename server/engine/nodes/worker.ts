@@ -33,7 +33,8 @@ export const workerNode: NodeHandler<"worker"> = async (run) => {
         runId: run.runId,
         nodeId: node.id,
         attempt: run.attempt,
-        data: node.data,
+        // A run started with a model for this step (a comparison, a builder trying a model) uses it instead.
+        data: { ...node.data, model: run.plan.modelOverrides?.[node.id] ?? node.data.model },
         context: run.scope(),
         ...(transcript ? { transcript } : {}),
         ...(resume ? { resume } : {}),

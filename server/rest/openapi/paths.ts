@@ -103,6 +103,13 @@ export function registerPaths(r: OpenAPIRegistry): void {
           .meta({ description: "wait up to this long for the run to end (seconds, `5` or `5s`, or `1500ms`; capped at 30 s). Takes precedence over `Prefer: wait`. Malformed: 400 naming `query.wait`." }),
         tokenBudget: z.number().int().min(1).optional().meta({ description: "the most tokens this run's model calls may use; the mission's budget still caps it. Malformed: 400 naming `query.tokenBudget`." }),
         costBudget: z.number().positive().optional().meta({ description: "the most this run's model calls may cost, USD; the mission's budget still caps it. Malformed: 400 naming `query.costBudget`." }),
+        model: z
+          .array(z.string())
+          .optional()
+          .meta({
+            description:
+              "a model override for this run, `<stepId>:<modelId>` (e.g. `reason:gpt-4o`), repeatable, one per Worker step: the step uses that registered model instead of its own. Malformed or a step named twice: 400 naming `query.model`; a step that is not a Worker of the version, or a model that is not registered: 400 naming `modelOverrides.<stepId>`, and nothing starts.",
+          }),
       }),
       headers: z.object({
         prefer: z

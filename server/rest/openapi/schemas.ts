@@ -115,6 +115,7 @@ export const RunSummary = z
     cost: z.number().meta({ description: "USD" }),
     tokenBudget: z.number().int().nullable().meta({ description: "the most tokens the run may use; null: no limit" }),
     costBudget: z.number().nullable().meta({ description: "the most its model calls may cost, USD; null: no limit" }),
+    modelOverrides: z.record(z.string(), z.string()).nullable().meta({ description: "Worker step id → the registered model it used instead of its own, for this run only (`?model=` at start); null: none" }),
     createdAt: time,
     startedAt: nullableTime,
     endedAt: nullableTime,
