@@ -106,6 +106,14 @@ describe.each(testDatabases())("enterprise knowledge on $name", (tdb) => {
     expect(await searchKnowledge(database, "refund' | & ! ( :*")).not.toHaveLength(0);
   });
 
+  it("finds clauses by the headings above them, below a clause whose title says it", async () => {
+    // "timing" is in no clause of the refund policy, only in its section heading "Returns and
+    // timing" (REF-1.x) and, stemmed, in the title "Processing time" (REF-4.1).
+    const hits = await searchKnowledge(database, "timing", 10);
+    expect(hits[0]?.id).toBe("REF-4.1");
+    expect(hits.slice(1).map((h) => h.id).sort()).toEqual(["REF-1.1", "REF-1.2", "REF-1.3", "REF-1.4"]);
+  });
+
   it("uses the GIN index for the search", async () => {
     await database.db.execute(sql`set enable_seqscan = off`);
     const plan = await database.rows<Record<string, string>>(sql`explain select id from knowledge_clause where search @@ to_tsquery('simple', 'refund')`);

@@ -82,9 +82,15 @@ export const knowledgeClause = pgTable(
     contentHash: text("content_hash")
       .notNull()
       .generatedAlwaysAs(sql`md5("title" || E'\\n\\n' || "text")`),
+    /**
+     * Title (A) and text (B), and the headings above the clause (C): a question often names the
+     * section ("how are refunds paid") rather than words of the clause under it.
+     */
     search: tsvector("search")
       .notNull()
-      .generatedAlwaysAs(sql`setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B')`),
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B') || setweight(to_tsvector('english'::regconfig, "heading_path"), 'C')`,
+      ),
   },
   (t) => [index("knowledge_clause_search").using("gin", t.search), index("knowledge_clause_document").on(t.documentId, t.position), index("knowledge_clause_content").on(t.contentHash)],
 );

@@ -1,0 +1,3 @@
+ALTER TABLE "knowledge_clause" drop column "search";--> statement-breakpoint
+ALTER TABLE "knowledge_clause" ADD COLUMN "search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english'::regconfig, "title"), 'A') || setweight(to_tsvector('english'::regconfig, "text"), 'B') || setweight(to_tsvector('english'::regconfig, "heading_path"), 'C')) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "knowledge_clause_search" ON "knowledge_clause" USING gin ("search");
