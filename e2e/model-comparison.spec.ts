@@ -8,7 +8,8 @@ import type { FakeLlmServer } from "../test/fake-llm/fake-server";
  * Model comparison (issue #16): a builder compares the refund mission on two models served by fake
  * OpenAI-compatible servers that answer differently and on the demo's replay model, from the
  * mission's Tests page; the comparison page shows each model's amounts and costs side by side,
- * highlights what differs, and can be reopened. Demo order 1044, which no other spec uses.
+ * highlights what differs, and can be reopened. Comparison runs are simulations: no refund is issued
+ * and nothing waits in the Decision Queue. Demo order 1044, which no other spec uses.
  */
 
 test.use({ actionTimeout: 15_000 });
@@ -93,12 +94,15 @@ test.describe("model comparison", () => {
     expect(fast.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body.model)).toEqual([`${fastId}-chat`, `${fastId}-chat`]);
     expect(careful.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body.model)).toEqual([`${carefulId}-chat`, `${carefulId}-chat`]);
 
-    // Careful's deny ends its run; the others wait for the refund's approval, which the approver rejects.
+    // Careful's deny ends its run; the others' refund approval is approved as proposed by the
+    // simulation, so every run finishes without anyone deciding, and no refund is issued.
     const { rows } = await trpc<{ rows: { cells: { runId: string; modelId: string }[] }[] }>(page.request, "modelComparisons.get", { id: comparisonId });
     const runIds = rows[0]!.cells.map((c) => c.runId);
-    await rejectAll(browser, runIds, () => view.getByTestId("comparison-progress").getAttribute("data-done"));
-    await expect(view.getByTestId("comparison-progress")).toHaveText("3 of 3 runs finished");
+    await expect(view.getByTestId("comparison-progress")).toHaveText("3 of 3 runs finished", { timeout: 60_000 });
     await expect(view.getByTestId("totals-finished").locator("td")).toHaveText(["1 of 1", "1 of 1", "1 of 1"]);
+    const outcomes = view.locator('[data-testid="comparison-line"][data-field="verdict"]').getByTestId("verdict-outcome");
+    for (const [i, outcome] of ["partial", "deny", "partial"].entries()) await expect(outcomes.nth(i)).toHaveAttribute("data-outcome", outcome);
+    await expectNothingDecided(browser, runIds);
     await shot(page, "model-comparison-02-side-by-side");
 
     // A run of the comparison says which model it ran on.
@@ -124,12 +128,15 @@ test.describe("model comparison", () => {
         name: `Undelivered yoga mat (${stamp})`,
         input: { orderId: "1044", email: "priya.natarajan@example.com", reason: `Never shipped, suite on models (${stamp})` },
         expectations: { outcome: "deny", checks: [{ expression: "reason.amount <= 30" }] },
+        // The case records the approver's answer: the simulated runs take it instead of asking.
+        approvals: { refund: { approve: false, reason: "Comparison only" } },
       },
       "mutation",
     );
     const suite = await trpc<{ comparisonId: string; runIds: string[] }>(page.request, "modelComparisons.start", { missionId: MISSION, models: [fastId, carefulId, REPLAY], caseIds: [testCase.id] }, "mutation");
     await page.goto(`/missions/${MISSION}/compare/${suite.comparisonId}`);
-    await rejectAll(browser, suite.runIds, () => view.getByTestId("comparison-progress").getAttribute("data-done"));
+    await expect(view.getByTestId("comparison-progress")).toHaveAttribute("data-done", "true", { timeout: 60_000 });
+    await expectNothingDecided(browser, suite.runIds);
     await expect(view.getByTestId("totals-pass-rate").locator("td")).toHaveText(["1 of 1 (100%)", "1 of 1 (100%)", "0 of 1 (0%)"]);
     const checks = view.locator('[data-testid="comparison-line"][data-field="check"]').getByTestId("comparison-cell");
     await expect(checks.nth(2)).toContainText("failed");
@@ -141,24 +148,21 @@ test.describe("model comparison", () => {
   });
 });
 
-/** The approver rejects every pending decision of these runs until `ended` says the comparison is done. */
-async function rejectAll(browser: Browser, runIds: string[], ended: () => Promise<string | null>) {
+/**
+ * Simulated runs ask nobody: no decision of these runs reaches the approver's Decision Queue, and
+ * no refund was issued (each run is marked simulated, and its state-changing calls were simulated).
+ */
+async function expectNothingDecided(browser: Browser, runIds: string[]) {
   const approver = await browser.newContext();
   const ap = await approver.newPage();
   await signIn(ap, "approver", "/missions");
-  type Pending = { id: string; runId: string };
-  await expect
-    .poll(
-      async () => {
-        const { decisions } = (await (await ap.request.get("/api/v1/decisions?status=pending")).json()) as { decisions: Pending[] };
-        for (const d of decisions.filter((x) => runIds.includes(x.runId))) {
-          const res = await ap.request.post(`/api/v1/decisions/${d.id}`, { data: { approve: false, reason: "Comparison only" }, headers: { origin: new URL(ap.url()).origin } });
-          expect(res.ok(), await res.text()).toBe(true);
-        }
-        return ended();
-      },
-      { timeout: 90_000, intervals: [1_000] },
-    )
-    .toBe("true");
+  const res = await ap.request.get(`/api/v1/decisions?status=all&scope=all&missionId=${MISSION}&limit=200`);
+  expect(res.ok(), await res.text()).toBe(true);
+  const { decisions } = (await res.json()) as { decisions: { runId: string }[] };
+  expect(decisions.filter((d) => runIds.includes(d.runId))).toEqual([]);
+  for (const runId of runIds) {
+    const { run } = await trpc<{ run: { simulated: boolean; status: string } }>(ap.request, "runs.get", { runId });
+    expect([run.simulated, run.status], runId).toEqual([true, "succeeded"]);
+  }
   await approver.close();
 }

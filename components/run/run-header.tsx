@@ -83,7 +83,7 @@ export function RunHeader({
           <span
             className="inline-flex items-center gap-1 rounded-md bg-violet-100 px-1.5 py-0.5 text-xs font-medium text-violet-800 ring-1 ring-violet-200 ring-inset"
             data-testid="run-simulated"
-            title="A simulation of a test case: read-only tools were called, state-changing tools were not (their results came from the case), approvals were answered by the case"
+            title="A simulation (of a test case, or a model comparison): read-only tools were called, state-changing tools were not (their results came from the test case, else a stub), approvals were answered without asking anyone"
           >
             <FlaskConical className="size-3.5" /> Simulated
           </span>

@@ -32,7 +32,7 @@ export function ToolCallView({ pair, onDetails }: { pair: ToolCallPair; onDetail
           <>
             <div className={cn("mb-1 inline-flex items-center gap-1 text-[11px] font-medium", failed ? "text-red-700" : "text-emerald-700")} data-testid="tool-call-outcome">
               {failed ? <TriangleAlert className="size-3" aria-hidden /> : <CheckCircle2 className="size-3" aria-hidden />}
-              {failed ? "The tool answered with an error" : data.simulated ? "Simulated: not called, answered by the test case" : "Answered"}
+              {failed ? "The tool answered with an error" : data.simulated ? `Simulated: not called, answered ${record(result.data).recorded === false ? "with a stub" : "by the test case"}` : "Answered"}
             </div>
             <NamedValues value={resultValue(result)} testId="call-result" tone={failed ? "error" : "plain"} />
           </>

@@ -7,7 +7,9 @@ import type { MissionGraph } from "@/lib/mission/schema";
 import { createCallerFactory, createContext } from "@/server/api/trpc";
 import { modelComparisonsRouter } from "@/server/api/routers/model-comparisons";
 import { ConnectorPool } from "@/server/connectors/pool";
-import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
+import { FILESYSTEM_ENTRY, setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
+import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
+import type { ToolPort } from "@/server/connectors/tool-port";
 import { createToolPort } from "@/server/connectors/tool-port-impl";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
 import { edges, mission, node } from "@/server/engine/testing/missions";
@@ -16,7 +18,7 @@ import { createMission, saveVersion } from "@/server/missions/service";
 import { REPLAY_FORMAT } from "@/server/models/replay/fixture";
 import { createModel, createProvider } from "@/server/models/service";
 import { stopNotificationLoop } from "@/server/notifications/loop";
-import { getRun } from "@/server/runs";
+import { getRun, listRuns } from "@/server/runs";
 import { createTestCase } from "@/server/test-cases/service";
 import { createWorkerRunner } from "@/server/workers/run-worker";
 import { openHarness, type Harness } from "@/test/app-harness";
@@ -31,8 +33,9 @@ setTestSecretKey();
 /**
  * Model comparison (issue #16): one mission version run on two fake OpenAI-compatible servers that
  * answer differently and on a replay model, one run per test case × model, stored so the page can
- * be reopened, each run checked against its case. Real parts: the fake servers over HTTP, the AI SDK
- * providers, the Worker loop, the engine, the database.
+ * be reopened, each run checked against its case. Every comparison run is a simulation: no
+ * state-changing tool is called and nobody is asked. Real parts: the fake servers over HTTP, the AI
+ * SDK providers, the Worker loop, the engine, the database, an MCP filesystem server.
  */
 describe.each(testDatabases())("model comparison, on $name", (tdb) => {
   let h: Harness;
@@ -40,7 +43,10 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
   let alpha: FakeLlmServer;
   let beta: FakeLlmServer;
   let replayDir: string;
+  let fsRoot: string;
   const pool = new ConnectorPool();
+  /** Every tool call that reached the connector layer, by tool ref. */
+  const calls: string[] = [];
 
   beforeAll(async () => {
     h = await openHarness(tdb);
@@ -51,7 +57,12 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
       path.join(replayDir, "cmp.json"),
       JSON.stringify({ format: REPLAY_FORMAT, name: "cmp", workers: { ground: turn({ total: 85 }), reason: turn({ decision: "partial", amount: 42.5 }) } }),
     );
-    const tools = createToolPort(h.database, pool);
+    fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "steward-compare-fs-"));
+    const files = await createConnector(h.database.db, { name: "cmpfiles", transport: "stdio", stdio: { command: process.execPath, args: [FILESYSTEM_ENTRY, fsRoot] } });
+    await refreshTools(h.database.db, files.id, pool);
+    await approveTools(h.database.db, files.id, null);
+    const real = createToolPort(h.database, pool);
+    const tools: ToolPort = { listTools: (refs) => real.listTools(refs), callTool: (ref, args, opts) => (calls.push(ref), real.callTool(ref, args, opts)) };
     const runWorker = createWorkerRunner(h.database, tools, { models: { replayDir, replayDelayMs: 0 }, flushMs: 5 });
     engine = testEngine(h.database, { tools, runWorker });
     setEngineDeps({ send: engine.send, tools, runWorker });
@@ -72,12 +83,21 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
     await Promise.all([alpha?.close(), beta?.close()]);
     await h?.close();
     fs.rmSync(replayDir, { recursive: true, force: true });
+    fs.rmSync(fsRoot, { recursive: true, force: true });
   });
 
   const answer = (amount: number, decision: string) => ({ kind: "text" as const, text: JSON.stringify({ total: 85, decision, amount }), usage: { input: 1_000, output: 100 } });
 
-  async function published(): Promise<string> {
-    const graph: MissionGraph = mission(
+  async function published(graph: MissionGraph = comparedMission()): Promise<string> {
+    const builder = h.userId("builder");
+    const m = await createMission(h.database.db, { name: graph.name }, builder);
+    await saveVersion(h.database.db, m.id, { graph, message: "test" }, builder);
+    await publishForTest(h.database.db, m.id, h.userId("approver"));
+    return m.id;
+  }
+
+  function comparedMission(): MissionGraph {
+    return mission(
       `compared ${Math.random().toString(36).slice(2, 8)}`,
       [
         node.trigger("start", { fields: [{ name: "orderId", label: "Order", type: "string", required: true }] }),
@@ -87,11 +107,23 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
       ],
       edges("start->ground", "ground->reason", "reason->done"),
     );
-    const builder = h.userId("builder");
-    const m = await createMission(h.database.db, { name: graph.name }, builder);
-    await saveVersion(h.database.db, m.id, { graph, message: "test" }, builder);
-    await publishForTest(h.database.db, m.id, h.userId("approver"));
-    return m.id;
+  }
+
+  /** The Worker's amount goes to an Approval step, then two writes: one the approval covers, one gated by itself. */
+  function refundMission(target: string): MissionGraph {
+    return mission(
+      `refund compared ${Math.random().toString(36).slice(2, 8)}`,
+      [
+        node.trigger("start", { fields: [{ name: "orderId", label: "Order", type: "string", required: true }] }),
+        node.worker("reason", { model: "replay:cmp", outputs: [{ name: "decision", type: "string" }, { name: "amount", type: "number" }] }),
+        node.approval("review", { title: "Refund?", proposed: [{ name: "amount", type: "number", expression: "reason.amount", editable: true }] }),
+        node.action("pay", { tool: "cmpfiles.write_file", args: { path: `'${target}'`, content: "'refund ' + string(review.values.amount)" } }),
+        node.action("note", { tool: "cmpfiles.write_file", args: { path: `'${target}.note'`, content: "'noted'" } }),
+        node.verdict("paid", { outcomes: ["partial"], outcome: "'partial'", summary: "'refunded ' + string(review.values.amount)" }),
+        node.verdict("denied", { outcomes: ["denied"], outcome: "'denied'", summary: "review.reason" }),
+      ],
+      edges("start->reason", "reason->review", "review:approved->pay", "pay->note", "note->paid", "review:rejected->denied"),
+    );
   }
 
   const caller = async (who: "viewer" | "builder") => createCallerFactory(modelComparisonsRouter)(await createContext({ headers: h.headers(who), database: h.database }));
@@ -168,6 +200,55 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
       ["cmp-alpha", "refund 30", null],
     ]);
     expect(view.totals.map((t) => t.checked)).toEqual([0, 0]);
+  });
+
+  it("runs every comparison as a simulation: nothing state-changing is called, nobody is asked, the one input's gates are approved as proposed", async () => {
+    const target = path.join(fsRoot, `refund-${Math.random().toString(36).slice(2, 8)}.txt`);
+    const missionId = await published(refundMission(target));
+    const builder = h.userId("builder");
+    alpha.enqueue(answer(30, "partial"));
+    const before = calls.length;
+
+    // One input: every gate approved as proposed, both writes simulated, the verdict after the gate compared.
+    const one = await (await caller("builder")).start({ missionId, models: ["cmp-alpha", "replay:cmp"], input: { orderId: "7004" } });
+    for (const id of one.runIds) expect(await waitForRun(h.database, id, ["succeeded", "failed"], 30_000), id).toBe("succeeded");
+    const view = await (await caller("viewer")).get({ id: one.comparisonId });
+    expect(view.rows[0]?.cells.map((c) => [c.modelId, c.verdict?.summary])).toEqual([
+      ["cmp-alpha", "refunded 30"],
+      ["replay:cmp", "refunded 42.5"],
+    ]);
+    for (const id of one.runIds) {
+      const run = await getRun(h.database, id);
+      expect([run.simulated, run.testCaseId, run.suiteRunId], id).toEqual([true, null, null]);
+      expect(run.nodes.find((n) => n.nodeId === "pay")?.output, "the simulation's stub").toMatchObject({ simulated: true, tool: "cmpfiles.write_file" });
+    }
+
+    // A test case: its recorded approval (a rejection) and tool results answer instead.
+    const c = await createTestCase(
+      h.database,
+      { missionId, name: "too much", input: { orderId: "7005" }, expectations: { outcome: "denied", checks: [] }, approvals: { review: { approve: false, reason: "too much" } } },
+      builder,
+    );
+    alpha.enqueue(answer(30, "partial"));
+    const cased = await (await caller("builder")).start({ missionId, models: ["cmp-alpha", "replay:cmp"], caseIds: [c.id] });
+    for (const id of cased.runIds) expect(await waitForRun(h.database, id, ["succeeded", "failed"], 30_000), id).toBe("succeeded");
+    for (const id of cased.runIds) {
+      const run = await getRun(h.database, id);
+      expect([run.simulated, run.testCaseId, run.suiteRunId, run.verdict?.outcome], id).toEqual([true, c.id, null, "denied"]);
+    }
+    expect((await (await caller("viewer")).get({ id: cased.comparisonId })).totals.map((t) => [t.passed, t.checked])).toEqual([[1, 1], [1, 1]]);
+
+    const runIds = [...one.runIds, ...cased.runIds];
+    const ids = sql.join(runIds.map((id) => sql`${id}`), sql`, `);
+    expect(calls.slice(before), "no tool reached the connector").toEqual([]);
+    expect([fs.existsSync(target), fs.existsSync(`${target}.note`)]).toEqual([false, false]);
+    const [decisions] = await h.database.rows<{ n: number }>(sql`select count(*)::int as n from decision where run_id in (${ids})`);
+    expect(decisions?.n, "nothing entered the Decision Queue").toBe(0);
+    const audit = await h.database.rows<{ action: string; run_id: string }>(sql`select action, run_id from audit_log where run_id in (${ids}) and action like 'tool.%'`);
+    expect(audit.map((a) => a.action).sort(), "two simulated writes per approved run, none called").toEqual(Array.from({ length: 4 }, () => "tool.simulated"));
+    // Left out of the production run list, as suite runs are.
+    expect((await listRuns(h.database, { missionId })).items).toEqual([]);
+    expect((await listRuns(h.database, { missionId, simulated: "only" })).items.map((r) => r.id).sort()).toEqual([...runIds].sort());
   });
 
   it("refuses what it cannot compare, naming the field, and starts no run", async () => {

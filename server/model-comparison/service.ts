@@ -7,7 +7,8 @@ import type { MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
 import { versionGraph } from "@/server/engine/plan";
 import { parseRunInput } from "@/server/runs";
-import { startComparisonRun } from "./start-run";
+import { listTestCases, type TestCaseView } from "@/server/test-cases/service";
+import { comparisonSimulation, startComparisonRun } from "./start-run";
 
 /** Enough to see a difference; each model × case is a whole run. */
 export const MAX_COMPARED_MODELS = 5;
@@ -32,11 +33,14 @@ interface CaseToRun {
   caseId: string | null;
   caseName: string | null;
   input: Record<string, unknown>;
+  /** The case its runs simulate; null for the one input. */
+  testCase: TestCaseView | null;
 }
 
 /**
  * Runs the mission's published version on each model: every Worker of the version on that model
- * (a per-run model override), one run per test case (or for the one input) and model. Everything is
+ * (a per-run model override), one simulated run per test case (or for the one input) and model:
+ * nothing state-changing is called and nobody is asked (comparisonSimulation). Everything is
  * checked before the first run starts: the models are registered, the version has a Worker, each
  * input fits the trigger. Returns the comparison's id, for its page.
  */
@@ -59,7 +63,7 @@ export async function startComparison(database: Database, raw: StartComparisonIn
   if (!workers.length) throw new AppError("bad_request", `Mission "${m.name}" has no Worker: there is no model to compare`, [{ path: "missionId", message: "must have a Worker step" }]);
 
   await checkModels(database, req.models);
-  const cases = req.input ? [{ caseId: null, caseName: null, input: req.input }] : await casesToRun(database, req.missionId, req.caseIds);
+  const cases = req.input ? [{ caseId: null, caseName: null, input: req.input, testCase: null }] : await casesToRun(database, req.missionId, req.caseIds);
   checkInputs(graph, cases, !req.input);
 
   const comparisonId = crypto.randomUUID();
@@ -76,6 +80,7 @@ export async function startComparison(database: Database, raw: StartComparisonIn
         input: c.input,
         userId,
         modelOverrides: Object.fromEntries(workers.map((w) => [w, modelId])),
+        simulation: comparisonSimulation(graph, c.testCase),
       });
       await database.rows(
         sql`insert into model_comparison_run (comparison_id, run_id, model_id, test_case_id, case_name, position)
@@ -99,20 +104,19 @@ async function checkModels(database: Database, models: string[]): Promise<void> 
 }
 
 async function casesToRun(database: Database, missionId: string, caseIds: string[] | undefined): Promise<CaseToRun[]> {
-  const rows = await database.rows<{ id: string; name: string; input: Record<string, unknown> }>(
-    sql`select id, name, input from mission_test_case where mission_id = ${missionId} order by created_at, id`,
-  );
+  const all = await listTestCases(database, missionId);
+  const toRun = (c: TestCaseView): CaseToRun => ({ caseId: c.id, caseName: c.name, input: c.input, testCase: c });
   if (caseIds) {
-    const byId = new Map(rows.map((r) => [r.id, r]));
+    const byId = new Map(all.map((c) => [c.id, c]));
     const problems = caseIds.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `caseIds.${i}`, message: "is not a test case of this mission" }]));
     if (problems.length) throw new AppError("bad_request", `Cannot compare: ${describeProblems(problems)}`, problems);
-    return caseIds.map((id) => byId.get(id)!).map((r) => ({ caseId: r.id, caseName: r.name, input: r.input }));
+    return caseIds.map((id) => toRun(byId.get(id)!));
   }
-  if (!rows.length) throw new AppError("bad_request", "This mission has no test cases: compare on one input, or save a run as a test case first", [{ path: "input", message: "is needed when the mission has no test cases" }]);
-  if (rows.length > MAX_COMPARED_CASES) {
-    throw new AppError("bad_request", `This mission has ${rows.length} test cases: pick at most ${MAX_COMPARED_CASES}`, [{ path: "caseIds", message: `pick at most ${MAX_COMPARED_CASES} test cases` }]);
+  if (!all.length) throw new AppError("bad_request", "This mission has no test cases: compare on one input, or save a run as a test case first", [{ path: "input", message: "is needed when the mission has no test cases" }]);
+  if (all.length > MAX_COMPARED_CASES) {
+    throw new AppError("bad_request", `This mission has ${all.length} test cases: pick at most ${MAX_COMPARED_CASES}`, [{ path: "caseIds", message: `pick at most ${MAX_COMPARED_CASES} test cases` }]);
   }
-  return rows.map((r) => ({ caseId: r.id, caseName: r.name, input: r.input }));
+  return all.map(toRun);
 }
 
 /** Each input must fit the trigger before any run starts: a comparison is not left half started. */

@@ -1,6 +1,10 @@
 import "server-only";
+import type { MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
+import type { RunSimulation } from "@/server/db/schema";
 import { startRun, type RunServiceOptions } from "@/server/runs";
+import { caseSimulation } from "@/server/test-cases/suites";
+import type { TestCaseView } from "@/server/test-cases/service";
 
 export interface ComparisonRunRequest {
   missionId: string;
@@ -10,19 +14,37 @@ export interface ComparisonRunRequest {
   userId: string;
   /** Every Worker of the version → the compared model. */
   modelOverrides: Record<string, string>;
+  /** What the run simulates (comparisonSimulation). */
+  simulation: RunSimulation;
+}
+
+/** The kinds of step that can ask a person: an Approval step, and the gate of an action's or a Worker's state-changing call. */
+const ASKING_KINDS = new Set(["approval", "action", "worker"]);
+
+/**
+ * What a comparison run answers with instead of acting: its test case's recorded tool results and
+ * approvals, as a suite run simulates the case; for the one input (no case), no recorded results
+ * (state-changing tools answer with the simulation's stub) and every step that can ask a person
+ * approved as proposed. Nothing is acted on, so approving is harmless, and it lets the Workers
+ * after a gate run and be compared.
+ */
+export function comparisonSimulation(graph: MissionGraph, testCase: Pick<TestCaseView, "id" | "toolResults" | "approvals"> | null): RunSimulation {
+  if (testCase) return caseSimulation(testCase, null);
+  // Keyed by the step's canvas id, as the simulation looks answers up (a step inside a For each too).
+  const approvals = Object.fromEntries(graph.nodes.filter((n) => ASKING_KINDS.has(n.kind)).map((n) => [n.id, { approve: true }]));
+  return { testCaseId: null, suiteRunId: null, toolResults: {}, approvals };
 }
 
 /**
  * Starts one run of a comparison. Every comparison run starts here and only here, so how a
- * comparison run differs from a production run is decided in one place: the simulation option
- * (state-changing tools not called, approvals answered by the test case) is passed to startRun
- * here when simulation mode is merged. Until then a comparison run is an ordinary manual run of
- * the version with its Workers' models overridden.
+ * comparison run differs from a production run is decided in one place: it is a simulation
+ * (state-changing tools not called, approvals answered without asking anyone), never a production
+ * run, with its Workers' models overridden.
  */
-export function startComparisonRun(database: Database, req: ComparisonRunRequest, opts: RunServiceOptions = {}): Promise<{ runId: string }> {
+export function startComparisonRun(database: Database, req: ComparisonRunRequest, opts: Omit<RunServiceOptions, "simulation"> = {}): Promise<{ runId: string }> {
   return startRun(
     database,
     { missionId: req.missionId, versionId: req.versionId, input: req.input, channel: "manual", userId: req.userId, modelOverrides: req.modelOverrides },
-    { ...opts, via: "model comparison" },
+    { ...opts, via: "model comparison", simulation: req.simulation },
   );
 }

@@ -4,12 +4,12 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, zodProblems } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
-import type { SuiteRunCase } from "@/server/db/schema";
+import type { RunSimulation, SuiteRunCase } from "@/server/db/schema";
 import { getRun, startRun, type RunServiceOptions } from "@/server/runs/service";
 import { RunError } from "@/server/runs/errors";
 import type { ExpectationResult } from "./expectations";
 import { judgeCase } from "./judge";
-import { listTestCases } from "./service";
+import { listTestCases, type TestCaseView } from "./service";
 
 export const startSuiteRunInput = z.object({
   missionId: z.string().min(1, "must not be empty").max(100),
@@ -51,6 +51,14 @@ export interface SuiteRunView {
 }
 
 /**
+ * How a run simulates a test case: answered by the case's recorded tool results and approvals.
+ * Every simulation of a case (a suite run's, a model comparison's) is built here.
+ */
+export function caseSimulation(c: Pick<TestCaseView, "id" | "toolResults" | "approvals">, suiteRunId: string | null): RunSimulation {
+  return { testCaseId: c.id, suiteRunId, toolResults: c.toolResults, approvals: c.approvals };
+}
+
+/**
  * Runs every test case of a mission in simulation against one version (the published one unless
  * named): one simulated run per case, answered by the case's recorded tool results and approvals.
  * A case whose input no longer fits the version's trigger is recorded as failed with the reason,
@@ -81,7 +89,7 @@ export async function startSuiteRun(database: Database, raw: StartSuiteRunInput,
       const { runId } = await startRun(
         database,
         { missionId: m.id, versionId: m.version_id, input: c.input, userId },
-        { ...opts, via: `test case ${c.name}`, simulation: { testCaseId: c.id, suiteRunId, toolResults: c.toolResults, approvals: c.approvals } },
+        { ...opts, via: `test case ${c.name}`, simulation: caseSimulation(c, suiteRunId) },
       );
       recorded.push({ ...base, runId });
     } catch (e) {

@@ -148,7 +148,7 @@ async function simulatedApproval(run: NodeRun<"approval">, simulation: RunSimula
     await setNodeState(run.database, run.runId, node.id, "succeeded", {
       output: value,
       attempt: run.attempt,
-      text: `${node.id} ${answer.approve ? "approved" : "rejected"} by the test case (simulated: nobody was asked)`,
+      text: `${node.id} ${answer.approve ? "approved" : "rejected"} by ${simulation.testCaseId ? "the test case" : "the simulation"} (simulated: nobody was asked)`,
       data: { simulated: true, decision: answer.approve ? "approved" : "rejected" },
     });
     return value;

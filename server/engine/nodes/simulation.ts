@@ -53,7 +53,7 @@ export async function simulateToolCall<K extends NodeKind>(
 ): Promise<ToolCallResult> {
   const recorded = Object.hasOwn(simulation.toolResults, tool);
   const value = recorded ? simulation.toolResults[tool] : simulationStub(tool);
-  const source = recorded ? "the result recorded in the test case" : "a stub (the test case recorded no result for it)";
+  const source = recorded ? "the result recorded in the test case" : simulation.testCaseId ? "a stub (the test case recorded no result for it)" : "a stub";
   const observe = (kind: "tool_call" | "tool_result", text: string, data: Record<string, unknown>) =>
     recordObservation(run.database, { runId: run.runId, nodeId: run.node.id, attempt: run.attempt, kind, text, data: { ...data, simulated: true } });
   await observe("tool_call", `${tool} (simulated: not called)`, { tool, args, toolCallId });
