@@ -135,6 +135,10 @@ export interface NodeKindSpec<K extends NodeKind> {
   isToolCall?: true;
   /** An AI agent works the step (a Worker): its reasoning streams onto its run card, its trace span is a GenAI agent's. */
   agent?: true;
+  /** The step may wait for a person's decision (an Approval, or the gate of an Action's or a Worker's state-changing call): a simulation answers it by the step's id. */
+  asksPerson?: true;
+  /** The registered model the step calls (a Worker's `model`; "" for the default model): a run may override it. */
+  model?(data: NodeData<K>): string;
 }
 
 export type AnyNodeKindSpec = { [K in NodeKind]: NodeKindSpec<K> }[NodeKind];
@@ -229,6 +233,8 @@ const worker: NodeKindSpec<"worker"> = {
   choosesPort: false,
   computes: true,
   agent: true,
+  asksPerson: true,
+  model: (d) => d.model,
   tools: (data) => data.tools.map((tool, i) => ({ tool, path: ["tools", i] })),
   summary: (data) => [plural(data.outputs.length, "output"), plural(data.tools.length, "tool"), ...(data.model ? [data.model] : [])].join(" · "),
   readable: (data) => data.outputs.map((o) => ({ path: o.name, detail: o.type === "enum" && o.values?.length ? o.values.join("|") : o.type })),
@@ -270,6 +276,7 @@ const action: NodeKindSpec<"action"> = {
   choosesPort: false,
   tools: (data) => (data.tool ? [{ tool: data.tool, path: ["tool"] }] : []),
   isToolCall: true,
+  asksPerson: true,
   summary: (data) => (data.tool ? `${data.tool}(${plural(Object.keys(data.args).length, "arg")})` : "No tool chosen"),
   readable: (data) => [{ path: "", detail: `result of ${data.tool || "the tool"}` }],
   example: (upstream) => ({ label: `Action after ${upstream}`, tool: "crm.add_note", args: { orderId: "trigger.orderId", note: `"amount " + string(${upstream}.amount + 1)` } }),
@@ -343,6 +350,7 @@ const approval: NodeKindSpec<"approval"> = {
   // An approval edge drawn without a port counts as the approved path.
   takes: (handle, port) => port === undefined || (handle ?? APPROVED_PORT_ID) === port,
   choosesPort: true,
+  asksPerson: true,
   notInGroup: "An approval",
   summary(data) {
     const who = data.requiredApprovals > 1 ? `${data.requiredApprovals} ${data.approverRole}s` : `an ${data.approverRole}`;
@@ -586,6 +594,7 @@ type LooseSpec = {
   readable(data: unknown): ReadableValue[];
   tools?(data: unknown): { tool: string; path: DataPath }[];
   invokes?(data: unknown): Invocation;
+  model?(data: unknown): string;
 };
 function loose(node: MissionNode): LooseSpec {
   return byKind[node.kind] as unknown as LooseSpec;
@@ -652,6 +661,11 @@ export function nodeTools(node: MissionNode): { tool: string; path: DataPath }[]
 /** The mission a node starts as a child run, or undefined for a kind without `invokes`. */
 export function nodeInvocation(node: MissionNode): Invocation | undefined {
   return loose(node).invokes?.(node.data);
+}
+
+/** The model a node calls ("" for the default model), or undefined for a kind that calls none. */
+export function nodeModel(node: MissionNode): string | undefined {
+  return loose(node).model?.(node.data);
 }
 
 export function nodeExprFields(node: MissionNode): ExprField[] {

@@ -87,6 +87,12 @@ export const TRPC_ACCESS: Record<string, "public" | "signed-in" | "session" | Ro
   "testCases.update": "builder",
   "testCases.delete": "builder",
   "testCases.check": "signed-in",
+  "testCases.runSuite": "builder",
+  "testCases.suiteRun": "signed-in",
+  "testCases.suiteRuns": "signed-in",
+  "testCases.gate": "signed-in",
+  // Turning the suite gate on is a builder's; turning it off takes an approver or admin (setSuiteGate).
+  "testCases.setGate": ["builder", "approver", "admin"],
   "modelComparisons.start": "builder",
   "modelComparisons.get": "signed-in",
   "modelComparisons.list": "signed-in",

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { AppError, describeProblems, zodProblems, type FieldProblem } from "@/lib/errors";
+import { nodeModel } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
 import { versionGraph } from "@/server/engine/plan";
@@ -59,7 +60,7 @@ export async function startComparison(database: Database, raw: StartComparisonIn
   if (!m.version_id) throw new AppError("bad_request", `Mission "${m.name}" has no published version to compare models on`, [{ path: "missionId", message: "must have a published version" }]);
   const versionId = m.version_id;
   const graph = await versionGraph(database, versionId);
-  const workers = graph.nodes.filter((n) => n.kind === "worker").map((n) => n.id);
+  const workers = graph.nodes.filter((n) => nodeModel(n) !== undefined).map((n) => n.id);
   if (!workers.length) throw new AppError("bad_request", `Mission "${m.name}" has no Worker: there is no model to compare`, [{ path: "missionId", message: "must have a Worker step" }]);
 
   await checkModels(database, req.models);

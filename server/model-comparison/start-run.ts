@@ -1,4 +1,5 @@
 import "server-only";
+import { getNodeKind } from "@/lib/mission/node-kinds";
 import type { MissionGraph } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
 import type { RunSimulation } from "@/server/db/schema";
@@ -18,9 +19,6 @@ export interface ComparisonRunRequest {
   simulation: RunSimulation;
 }
 
-/** The kinds of step that can ask a person: an Approval step, and the gate of an action's or a Worker's state-changing call. */
-const ASKING_KINDS = new Set(["approval", "action", "worker"]);
-
 /**
  * What a comparison run answers with instead of acting: its test case's recorded tool results and
  * approvals, as a suite run simulates the case; for the one input (no case), no recorded results
@@ -31,7 +29,7 @@ const ASKING_KINDS = new Set(["approval", "action", "worker"]);
 export function comparisonSimulation(graph: MissionGraph, testCase: Pick<TestCaseView, "id" | "toolResults" | "approvals"> | null): RunSimulation {
   if (testCase) return caseSimulation(testCase, null);
   // Keyed by the step's canvas id, as the simulation looks answers up (a step inside a For each too).
-  const approvals = Object.fromEntries(graph.nodes.filter((n) => ASKING_KINDS.has(n.kind)).map((n) => [n.id, { approve: true }]));
+  const approvals = Object.fromEntries(graph.nodes.filter((n) => getNodeKind(n.kind).asksPerson).map((n) => [n.id, { approve: true }]));
   return { testCaseId: null, suiteRunId: null, toolResults: {}, approvals };
 }
 

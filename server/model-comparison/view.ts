@@ -1,6 +1,7 @@
 import "server-only";
 import { sql } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
+import { nodeModel } from "@/lib/mission/node-kinds";
 import type { Database } from "@/server/db/database";
 import type { RunStatus, TestCaseExpectations } from "@/server/db/schema";
 import { versionGraph } from "@/server/engine/plan";
@@ -97,7 +98,10 @@ export async function getComparison(database: Database, id: string): Promise<Com
     sql`select run_id, model_id, test_case_id, case_name, position from model_comparison_run where comparison_id = ${id} order by position`,
   );
   const graph = await versionGraph(database, c.version_id);
-  const workerNodes = graph.nodes.flatMap((n) => (n.kind === "worker" ? [{ nodeId: n.id, label: n.data.label, model: n.data.model }] : []));
+  const workerNodes = graph.nodes.flatMap((n) => {
+    const model = nodeModel(n);
+    return model === undefined ? [] : [{ nodeId: n.id, label: n.data.label, model }];
+  });
   const workerIds = new Set(workerNodes.map((w) => w.nodeId));
   const expectations = await caseExpectations(database, links.flatMap((l) => (l.test_case_id ? [l.test_case_id] : [])));
   const now = Date.now();

@@ -1,6 +1,7 @@
 import "server-only";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
+import { nodeModel } from "@/lib/mission/node-kinds";
 import { nodeIdSchema, type MissionGraph } from "@/lib/mission/schema";
 import type { FieldProblem } from "@/lib/errors";
 import type { Database } from "@/server/db/database";
@@ -31,7 +32,7 @@ export async function checkModelOverrides(database: Database, graph: MissionGrap
     const node = byId.get(stepId);
     const path = `modelOverrides.${stepId}`;
     if (!node) problems.push({ path, message: `is not a step of version ${versionNumber}` });
-    else if (node.kind !== "worker") problems.push({ path, message: `${stepId} is a ${node.kind} step, not a Worker: only a Worker has a model` });
+    else if (nodeModel(node) === undefined) problems.push({ path, message: `${stepId} is a ${node.kind} step, not a Worker: only a Worker has a model` });
   }
   const ids = [...new Set(Object.values(overrides))];
   const known = ids.length ? new Set((await database.db.select({ id: modelTable.id }).from(modelTable).where(inArray(modelTable.id, ids))).map((r) => r.id)) : new Set<string>();
