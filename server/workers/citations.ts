@@ -43,13 +43,26 @@ export function bareClause(clauseId: string): Clause {
   return { clauseId, title: null, documentId: null, document: null, version: null, headingPath: [], text: null };
 }
 
-function mentions(said: string, clauseId: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9.-])${clauseId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![0-9]|\\.[0-9])`).test(said);
+/** Where `said` first mentions the clause id, or -1. */
+function firstMention(said: string, clauseId: string): number {
+  const m = new RegExp(`(^|[^A-Za-z0-9.-])${clauseId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![0-9]|\\.[0-9])`).exec(said);
+  return m ? m.index + m[1]!.length : -1;
 }
 
-/** The clauses that `said` (the answer, its text and reasoning) actually mentions. */
+function mentions(said: string, clauseId: string): boolean {
+  return firstMention(said, clauseId) >= 0;
+}
+
+/**
+ * The clauses that `said` (the answer, its text and reasoning) actually mentions, in the order it
+ * first mentions them: the clause an answer rests on comes first, not the one its search ranked first.
+ */
 export function citedClauses(clauses: Clause[], said: string): Clause[] {
-  return clauses.filter((c) => mentions(said, c.clauseId));
+  return clauses
+    .map((c) => ({ c, at: firstMention(said, c.clauseId) }))
+    .filter((x) => x.at >= 0)
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.c);
 }
 
 /** Every clause-shaped id `said` mentions, once each, in order. */

@@ -55,6 +55,12 @@ describe("citations", () => {
     expect(citedClauses(clauses, "Clause REF-2.20 does not exist")).toEqual([]);
   });
 
+  it("cites in the order the answer first names the clauses, not the order the search ranked them", () => {
+    const ranked = [bareClause("REF-1.1"), bareClause("REF-1.2")];
+    const answer = '{"policyClause":"REF-1.2"}\nOpened, so REF-1.2 applies rather than REF-1.1.';
+    expect(citedClauses(ranked, answer).map((c) => c.clauseId)).toEqual(["REF-1.2", "REF-1.1"]);
+  });
+
   it("lists every clause-shaped id an answer mentions, once", () => {
     expect(clauseIdsIn("Under REF-2.2 (not REF-2.20, see REF-2.2) and HR-1.")).toEqual(["REF-2.2", "REF-2.20", "HR-1"]);
   });
