@@ -10,7 +10,6 @@ import { edgeLanes } from "@/components/editor/edge-routes";
 import { edgeTypes } from "@/components/editor/edges/routed-edge";
 import { toFlowEdge } from "@/components/editor/graph-mapping";
 import { InverseZoom } from "@/components/editor/inverse-zoom";
-import { NODE_WIDTH } from "@/components/editor/nodes/card-geometry";
 import { GROUP_PAD, groupSizes, portReach } from "@/components/editor/nodes/group";
 import { RUN_NODE_TYPE, RUN_NODE_WIDTH, runNodeTypes, type RunFlowNode } from "./run-node";
 import { emptyNodeState, sameNodeState, type EdgeState, type NodeRunState, type RunState } from "./run-state";
@@ -21,8 +20,6 @@ const RUN_GROUP_INSET = 2 + GROUP_PAD;
 
 /** How much lower the steps inside a For each sit on the run view than in the editor. */
 const RUN_GROUP_DROP = 56;
-/** How much wider a run card is than an editor card: the run view spreads the steps' x by it. */
-const RUN_SPREAD = RUN_NODE_WIDTH / NODE_WIDTH;
 
 type Size = { width: number; height: number };
 
@@ -37,14 +34,7 @@ function createRunNodeMapper() {
     const next = new Map<string, RunFlowNode>();
     // A For each is a group around the steps inside it, as in the editor; its run card is taller
     // than its editor card (state, item counts), so the steps inside sit lower.
-    // Steps sit where the builder put them, spread across by how much wider a run card is than the
-    // editor's, so neighbouring cards keep the editor's gaps between them (and room for a label).
-    // Inside a group the spread starts at its padding, so its steps stay in line with its own card.
-    const placed = graph.nodes.map((n) =>
-      n.parentId === undefined
-        ? { ...n, position: { x: n.position.x * RUN_SPREAD, y: n.position.y } }
-        : { ...n, position: { x: GROUP_PAD + (n.position.x - GROUP_PAD) * RUN_SPREAD, y: n.position.y + RUN_GROUP_DROP } },
-    );
+    const placed = graph.nodes.map((n) => (n.parentId === undefined ? n : { ...n, position: { x: n.position.x, y: n.position.y + RUN_GROUP_DROP } }));
     const positions = new Map(placed.map((n) => [n.id, n.position]));
     const groups = groupSizes({ nodes: placed }, view.measured);
     const out = graph.nodes.map((node): RunFlowNode => {
