@@ -2,8 +2,8 @@ import type { Page } from "@playwright/test";
 import { test, expect, signIn, shot } from "./fixtures";
 import { largeMission } from "../lib/mission/bench";
 import type { MissionGraph } from "../lib/mission/schema";
-import { cardGeometry } from "../components/editor/nodes/card-geometry";
-import { GROUP_PAD, groupSizes } from "../components/editor/nodes/group";
+import { cardGeometry, NODE_WIDTH } from "../components/editor/nodes/card-geometry";
+import { GROUP_PAD, groupSizes, portReach } from "../components/editor/nodes/group";
 
 /**
  * A thousand-step mission in the builder: it opens drawing only the steps in view, each already
@@ -54,7 +54,9 @@ function expectComputedGeometry(graph: MissionGraph, steps: Drawn[]) {
     if (!node) throw new Error(`unknown step ${step.id}`);
     const group = groups.get(node.id);
     const own = cardGeometry(node);
-    const card = group ? { ...group, handles: own.handles.map((h) => ({ ...h, x: h.x + GROUP_PAD, y: h.y + GROUP_PAD })) } : own;
+    // Its ports reach out to the group's border, so connections meet the box, not the card inside.
+    const reach = group ? portReach(group.width, NODE_WIDTH, GROUP_PAD) : null;
+    const card = group && reach ? { ...group, handles: own.handles.map((h) => ({ ...h, x: h.x + GROUP_PAD + (h.type === "source" ? reach.right : -reach.left), y: h.y + GROUP_PAD })) } : own;
     expect({ id: step.id, width: step.width, height: step.height }).toEqual({ id: step.id, width: card.width, height: card.height });
     const byPort = (h: { id: string | null; type: string }) => `${h.type}:${h.id ?? ""}`;
     const drawn = [...step.handles].sort((a, b) => byPort(a).localeCompare(byPort(b)));
