@@ -11,6 +11,8 @@ import type { NodeHandler, NodeOutcome, NodeRun } from "./nodes/types";
 import { loadRunHeader, versionGraph, type RunPlan } from "./plan";
 import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { recordFailedAttempt } from "./attempts";
+import { INLINE } from "./inline-step";
+import { quickSegment, SEGMENT_OUTPUT_BUDGET, type SegmentResult } from "./quick-segment";
 import { flushHeldStates, setDirectStatesSoon } from "./held-states";
 import { endRunWith, markRunStarted, markRunSucceeded, publish, publishRunEnd, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
@@ -29,7 +31,7 @@ export interface MissionResult {
   verdict?: { outcome: string; summary: string } | null;
 }
 
-type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true; reused?: true };
+type Completion = { key: string; nodeId: string; outcome?: NodeOutcome; error?: unknown; skipWrite?: true; reused?: true; segment?: SegmentResult };
 
 /**
  * Runs a mission version as durable steps. The graph is walked from the roots: a node runs once
@@ -85,6 +87,8 @@ class Walk {
   private readonly skipped = new Set<string>();
   private readonly started = new Set<string>();
   private readonly inFlight = new Map<string, Promise<Completion>>();
+  /** Quick steps that failed inside a segment: they run again as steps of their own. */
+  private readonly alone = new Set<string>();
   private firstVerdict: string | undefined;
   /**
    * The step port for nodes that write on their own: each step first writes the direct changes
@@ -122,6 +126,10 @@ class Walk {
       const done = await Promise.race(this.inFlight.values());
       this.inFlight.delete(done.key);
       if (done.skipWrite) continue;
+      if (done.segment) {
+        this.completeSegment(done.segment);
+        continue;
+      }
       if (done.error !== undefined) await this.fail(done.nodeId, done.error);
       this.complete(done.nodeId, done.outcome ?? { output: null }, done.reused === true);
     }
@@ -147,20 +155,22 @@ class Walk {
       this.inFlight.set(key, Promise.resolve({ key, nodeId, outcome, reused: true }));
       return;
     }
+    // A re-run reuses results node by node, so its quick steps keep a step each.
+    if (!this.reuse && !this.alone.has(nodeId)) {
+      const members = quickSegment(this.index, this.nodes, nodeId);
+      if (members.length > 1) {
+        this.inFlight.set(
+          key,
+          this.ctx.step.run(`quick:${nodeId}`, () => this.runSegment(members)).then(
+            (segment) => ({ key, nodeId, segment }),
+            (error: unknown) => ({ key, nodeId, error: error ?? new Error("unknown failure") }),
+          ),
+        );
+        return;
+      }
+    }
     const handler = nodeHandlers[node.kind] as NodeHandler;
-    const nodeRun: NodeRun = {
-      runId: this.ctx.runId,
-      node,
-      plan: this.plan,
-      step: this.stepsFor(node),
-      attempt: this.ctx.attempt,
-      deps: this.ctx.deps,
-      database: this.database,
-      scope: () => expressionScope(this.plan.graph, nodeId, { input: this.plan.input, outputs: this.outputs, skipped: this.skipped }),
-      approvedUpstream: (this.index.incoming.get(nodeId) ?? []).some(
-        (e) => this.edgeTaken.get(e.id) === true && this.approved.has(e.source) && this.nodes.get(e.source)?.kind === "approval",
-      ),
-    };
+    const nodeRun = this.nodeRun(node, this.stepsFor(node), this.outputs, this.skipped);
     this.inFlight.set(
       key,
       handler(nodeRun).then(
@@ -168,6 +178,67 @@ class Walk {
         (error: unknown) => ({ key, nodeId, error: error ?? new Error("unknown failure") }),
       ),
     );
+  }
+
+  private nodeRun(node: MissionNode, step: StepPort, outputs: ReadonlyMap<string, unknown>, skipped: ReadonlySet<string>): NodeRun {
+    return {
+      runId: this.ctx.runId,
+      node,
+      plan: this.plan,
+      step,
+      attempt: this.ctx.attempt,
+      deps: this.ctx.deps,
+      database: this.database,
+      scope: () => expressionScope(this.plan.graph, node.id, { input: this.plan.input, outputs, skipped }),
+      approvedUpstream: (this.index.incoming.get(node.id) ?? []).some(
+        (e) => this.edgeTaken.get(e.id) === true && this.approved.has(e.source) && this.nodes.get(e.source)?.kind === "approval",
+      ),
+    };
+  }
+
+  /**
+   * Runs a segment's members inline (quick-segment.ts), inside its one step: each sees the outputs
+   * and skips of the members before it as it would in the walk. Stops at a member that throws, and
+   * where the outputs so far pass the budget (the rest start as segments of their own).
+   */
+  private async runSegment(members: string[]): Promise<SegmentResult> {
+    const outputs = new Map(this.outputs);
+    const skipped = new Set(this.skipped);
+    const taken = new Map(this.edgeTaken);
+    const ran: SegmentResult["ran"] = [];
+    let bytes = 0;
+    for (const [i, id] of members.entries()) {
+      const node = this.nodes.get(id) as MissionNode;
+      if (i > 0 && !(this.index.incoming.get(id) ?? []).some((e) => taken.get(e.id))) {
+        skipped.add(id);
+        for (const e of this.index.outgoing.get(id) ?? []) taken.set(e.id, false);
+        continue;
+      }
+      if (bytes > SEGMENT_OUTPUT_BUDGET) break;
+      let outcome: NodeOutcome;
+      try {
+        outcome = await (nodeHandlers[node.kind] as NodeHandler)(this.nodeRun(node, INLINE, outputs, skipped));
+      } catch {
+        return { ran, stoppedAt: id };
+      }
+      outputs.set(id, outcome.output);
+      bytes += JSON.stringify(outcome.output ?? null).length;
+      ran.push({ id, output: outcome.output, ...(outcome.port !== undefined ? { port: outcome.port } : {}) });
+      for (const e of this.index.outgoing.get(id) ?? []) taken.set(e.id, this.takes(node, e, outcome));
+    }
+    return { ran };
+  }
+
+  /** Applies a segment's results as the walk's own completions, in order; a member that threw starts again alone. */
+  private completeSegment(segment: SegmentResult): void {
+    if (segment.stoppedAt) this.alone.add(segment.stoppedAt);
+    for (const r of segment.ran) this.started.add(r.id);
+    for (const r of segment.ran) this.complete(r.id, { output: r.output, ...(r.port !== undefined ? { port: r.port } : {}) });
+    // The first member threw: it was marked started by the walk and nothing it leads to ran.
+    if (segment.stoppedAt && !segment.ran.length) {
+      this.started.delete(segment.stoppedAt);
+      this.start(segment.stoppedAt);
+    }
   }
 
   /**

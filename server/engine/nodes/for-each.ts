@@ -5,6 +5,7 @@ import { edgeTaken } from "@/lib/mission/node-kinds";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode, NodeKind } from "@/lib/mission/schema";
 import { HeldStates, holdingStates } from "../held-states";
+import { INLINE } from "../inline-step";
 import { publish, setDirectStates, setNodeState } from "../state";
 import { errorMessage, PermanentError, type StepPort } from "../step-port";
 import { evaluateField } from "./evaluate";
@@ -158,22 +159,6 @@ function runQuickItems(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
     return records;
   });
 }
-
-/**
- * The step port of a quick step run inside another step: it runs the function at once (the outer
- * step memoizes), and its result round-trips through JSON as a step's does. Quick kinds never wait.
- */
-const INLINE: StepPort = {
-  async run<T>(_id: string, fn: () => Promise<T> | T): Promise<T> {
-    const value = await fn();
-    return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
-  },
-  waitForEvent: () => Promise.reject(new Error("a quick step does not wait for an event")),
-  sleep: () => Promise.reject(new Error("a quick step does not sleep")),
-  sleepUntil: () => Promise.reject(new Error("a quick step does not sleep")),
-  sendEvent: () => Promise.reject(new Error("a quick step sends no event")),
-  invokeRun: () => Promise.reject(new Error("a quick step starts no run")),
-};
 
 /** One item's body walked as a run is (ready steps at once, the edge-taken rule of the registry), its steps on `step`. */
 async function walkItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, item: unknown, index: number, step: StepPort): Promise<ItemWalk> {

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
+import { transformDataSchema } from "@/lib/mission/schema";
+import type { Database } from "@/server/db/database";
+import { getRun, startRun } from "@/server/runs/service";
+import { testDatabases } from "@/test/databases";
+import { eventually, seedMission, testEngine, waitForRun } from "./testing/harness";
+import { edges, mission, node } from "./testing/missions";
+import { checkRunInvariants } from "./testing/reliability";
+
+// A stretch of quick steps runs in one step of the engine (quick-segment.ts): what a person sees
+// of the run (states, outputs, Observations in order, failures and their attempts) is what each
+// step on its own gave; only the engine's bookkeeping shrinks.
+
+const fields = [
+  { name: "id", type: "string" as const },
+  { name: "n", type: "number" as const },
+];
+
+/** trigger → five conditions in a row → verdict: the shape of the API benchmark's mission. */
+const chain = mission(
+  "chain",
+  [
+    node.trigger("start", { fields }),
+    ...["c1", "c2", "c3", "c4", "c5"].map((id) => node.condition(id, { branches: [{ id: "ok", expression: "trigger.n > 0" }] })),
+    node.verdict("done", { outcomes: ["ok"], outcome: "'ok'", summary: 'trigger.id + " " + string(trigger.n * 3)' }),
+  ],
+  edges("start->c1", "c1:ok->c2", "c2:ok->c3", "c3:ok->c4", "c4:ok->c5", "c5:ok->done"),
+);
+
+const transform = (id: string, expression: string, type: "number" | "string" = "number") => ({
+  id,
+  kind: "transform" as const,
+  position: { x: 0, y: 0 },
+  data: transformDataSchema.parse({ values: [{ name: "v", type, expression }] }),
+});
+
+describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) => {
+  let database: Database;
+  let engine: ReturnType<typeof testEngine>;
+  beforeAll(async () => {
+    database = await tdb.open();
+    engine = testEngine(database);
+    await engine.executor.start();
+  });
+  afterAll(async () => {
+    await engine?.executor.stop();
+    await database?.close();
+  });
+
+  async function run(graph: ReturnType<typeof mission>, input: Record<string, unknown>) {
+    const seeded = await seedMission(database, graph);
+    const { runId } = await startRun(database, { missionId: seeded.missionId, input, userId: seeded.starter }, { send: engine.send });
+    return runId;
+  }
+  /** The steps the engine stored for a run, once its engine run has ended. */
+  const engineSteps = async (runId: string) => {
+    const ended = async () => (await database.rows(sql`select 1 from engine_run where event->'data'->>'runId' = ${runId} and status in ('completed', 'failed')`)).length === 1;
+    await eventually(ended, 20_000, "the engine run to end");
+    const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step s join engine_run r on r.id = s.run_id where r.event->'data'->>'runId' = ${runId}`);
+    return row?.n ?? 0;
+  };
+  const statusTrail = (runId: string) =>
+    database.rows<{ node_id: string | null; status: string }>(sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`);
+
+  it("runs a row of conditions as one step: four steps for the run instead of eight, the same states and trail", async () => {
+    const runId = await run(chain, { id: "req-1", n: 21 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    // run:start, the trigger and its five conditions, the verdict, run:finish.
+    expect(await engineSteps(runId)).toBe(4);
+    const view = await getRun(database, runId);
+    expect(view.verdict).toEqual({ outcome: "ok", summary: "req-1 63" });
+    expect(view.nodes.map((n) => [n.nodeId, n.status, n.output])).toEqual([
+      ["start", "succeeded", { id: "req-1", n: 21 }],
+      ...["c1", "c2", "c3", "c4", "c5"].map((id) => [id, "succeeded", { branch: "ok" }]),
+      ["done", "succeeded", { outcome: "ok", summary: "req-1 63" }],
+    ]);
+    expect(await statusTrail(runId)).toEqual([
+      { node_id: null, status: "queued" },
+      { node_id: null, status: "running" },
+      ...["start", "c1", "c2", "c3", "c4", "c5", "done"].map((id) => ({ node_id: id, status: "succeeded" })),
+      { node_id: null, status: "succeeded" },
+    ]);
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("takes one branch inside the segment and skips the other, each read by what comes after", async () => {
+    const graph = mission(
+      "branch",
+      [
+        node.trigger("start", { fields }),
+        node.condition("big", { branches: [{ id: "yes", expression: "trigger.n > 10" }] }),
+        transform("twice", "trigger.n * 2"),
+        transform("keep", "trigger.n"),
+        transform("after", "twice.v + 1"),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'", summary: 'string(after.v) + " " + string(size(skipped))' }),
+      ],
+      edges("start->big", "big:yes->twice", "big:else->keep", "twice->after", "after->done", "keep->done"),
+    );
+    const runId = await run(graph, { id: "r", n: 21 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    const view = await getRun(database, runId);
+    expect(Object.fromEntries(view.nodes.map((n) => [n.nodeId, n.status]))).toEqual({ start: "succeeded", big: "succeeded", twice: "succeeded", keep: "skipped", after: "succeeded", done: "succeeded" });
+    expect(view.nodes.find((n) => n.nodeId === "after")?.output).toEqual({ v: 43 });
+    expect(view.verdict).toEqual({ outcome: "ok", summary: "43 1" });
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("fails a step in the middle as it failed on its own: named, recorded once, not tried again, and what came before kept", async () => {
+    const graph = mission(
+      "fails",
+      [
+        node.trigger("start", { fields }),
+        node.condition("c1", { branches: [{ id: "ok", expression: "true" }] }),
+        node.condition("bad", { branches: [{ id: "ok", expression: "trigger.n" }] }),
+        node.condition("c3", { branches: [{ id: "ok", expression: "true" }] }),
+        node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" }),
+      ],
+      edges("start->c1", "c1:ok->bad", "bad:ok->c3", "c3:ok->done"),
+    );
+    const runId = await run(graph, { id: "r", n: 5 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    const view = await getRun(database, runId);
+    expect(Object.fromEntries(view.nodes.map((n) => [n.nodeId, n.status]))).toEqual({ start: "succeeded", c1: "succeeded", bad: "failed", c3: "pending", done: "pending" });
+    const bad = view.nodes.find((n) => n.nodeId === "bad");
+    expect(bad?.error).toBe("bad.branches[0].expression (ok): must give true or false, gave 5");
+    expect(bad?.attempt).toBe(0);
+    const errors = await database.rows<{ text: string }>(sql`select text from observation where run_id = ${runId} and node_id = 'bad' and kind = 'error' order by id`);
+    expect(errors.map((e) => e.text)).toEqual([`Attempt 1 of ${STEP_ATTEMPTS} failed: bad.branches[0].expression (ok): must give true or false, gave 5`]);
+    expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+});
