@@ -74,7 +74,11 @@ function countStatements(database: Database): { readonly n: number } {
 const WARMUP_RUNS = 10;
 const MEASURED_RUNS = 30;
 
-/** ms per step of a 10-node no-op mission, one run at a time (11 steps: start, 8 conditions, verdict, finish). */
+/**
+ * ms per step of a 10-node no-op mission, one run at a time (11 steps as a person counts them: start,
+ * 8 conditions, verdict, finish; the engine runs the conditions and the verdict as one quick segment,
+ * docs/engine.md, Step ids).
+ */
 async function perStep(database: Database, engine: ReturnType<typeof testEngine>): Promise<{ msPerStep: number; cpuPerStep: number; statementsPerStep: number; steps: number }> {
   const graph = noopChain(10);
   const seeded = await seedMission(database, graph);
@@ -82,7 +86,7 @@ async function perStep(database: Database, engine: ReturnType<typeof testEngine>
   const cpuPerRun: number[] = [];
   const statementsPerRun: number[] = [];
   const statements = countStatements(database);
-  // run:start, one step per node but the trigger, run:finish (measured until it has written).
+  // The start, one step per node but the trigger, the run's end (measured until it has written).
   const steps = graph.nodes.length - 1 + 2;
   for (let i = 0; i < WARMUP_RUNS + MEASURED_RUNS; i++) {
     const c0 = process.cpuUsage();

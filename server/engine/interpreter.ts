@@ -119,7 +119,7 @@ class Walk {
   }
 
   async run(): Promise<MissionResult> {
-    const { step, runId } = this.ctx;
+    const { runId } = this.ctx;
     for (const id of this.index.ids) if (!this.index.incoming.get(id)?.length) this.start(id);
 
     while (this.inFlight.size) {
@@ -135,11 +135,11 @@ class Walk {
     }
 
     // With no verdict run (a port with no edge was taken) the run still completes, without an
-    // outcome (docs/mission-format.md, "How a run flows").
-    await step.run("run:finish", async () => {
-      await flushHeldStates();
-      return markRunSucceeded(this.database, runId, Object.fromEntries(outcomeLabelsOf(this.plan.graph)));
-    });
+    // outcome (docs/mission-format.md, "How a run flows"). Not a step of its own: every step is
+    // done, so only a call that has replayed them all gets here, the write is a no-op once made,
+    // and the engine stores its own end after it (a checkpoint less per run).
+    await flushHeldStates();
+    await markRunSucceeded(this.database, runId, Object.fromEntries(outcomeLabelsOf(this.plan.graph)));
     return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
   }
 
@@ -217,6 +217,7 @@ class Walk {
       if (bytes > SEGMENT_OUTPUT_BUDGET) break;
       let outcome: NodeOutcome;
       try {
+        if (!QUICK_KINDS.has(node.kind)) await flushHeldStates();
         outcome = await (nodeHandlers[node.kind] as NodeHandler)(this.nodeRun(node, INLINE, outputs, skipped));
       } catch {
         return { ran, stoppedAt: id };

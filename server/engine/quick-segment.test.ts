@@ -64,11 +64,11 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
   const statusTrail = (runId: string) =>
     database.rows<{ node_id: string | null; status: string }>(sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`);
 
-  it("runs a row of conditions as one step: four steps for the run instead of eight, the same states and trail", async () => {
+  it("runs a row of conditions and the verdict as one step: two steps for the run instead of eight, the same states and trail", async () => {
     const runId = await run(chain, { id: "req-1", n: 21 });
     expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
-    // run:start, the trigger and its five conditions, the verdict, run:finish.
-    expect(await engineSteps(runId)).toBe(4);
+    // run:start, then the trigger, its five conditions and the verdict (the run's end is written after the last step).
+    expect(await engineSteps(runId)).toBe(2);
     const view = await getRun(database, runId);
     expect(view.verdict).toEqual({ outcome: "ok", summary: "req-1 63" });
     expect(view.nodes.map((n) => [n.nodeId, n.status, n.output])).toEqual([
@@ -129,5 +129,20 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     const errors = await database.rows<{ text: string }>(sql`select text from observation where run_id = ${runId} and node_id = 'bad' and kind = 'error' order by id`);
     expect(errors.map((e) => e.text)).toEqual([`Attempt 1 of ${STEP_ATTEMPTS} failed: bad.branches[0].expression (ok): must give true or false, gave 5`]);
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("fails a verdict at the end of a segment on its own, after the steps before it were written", async () => {
+    const graph = mission(
+      "bad verdict",
+      [node.trigger("start", { fields }), node.condition("c1", { branches: [{ id: "ok", expression: "true" }] }), node.verdict("done", { outcomes: ["ok"], outcome: "trigger.id" })],
+      edges("start->c1", "c1:ok->done"),
+    );
+    const runId = await run(graph, { id: "r", n: 5 });
+    expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("failed");
+    const view = await getRun(database, runId);
+    expect(Object.fromEntries(view.nodes.map((n) => [n.nodeId, n.status]))).toEqual({ start: "succeeded", c1: "succeeded", done: "failed" });
+    expect(view.nodes.find((n) => n.nodeId === "done")?.error).toBe('done.outcome: gave "r", which is not one of ok');
+    expect(view.verdict).toBeNull();
+    expect((await statusTrail(runId)).map((o) => `${o.node_id ?? "run"} ${o.status}`)).toEqual(["run queued", "run running", "start succeeded", "c1 succeeded", "done failed", "run failed"]);
   });
 });

@@ -27,4 +27,4 @@ export const nodeHandlers: { [K in NodeKind]: NodeHandler<K> } = {
   verdict: verdictNode,
 };
 
-export { QUICK_KINDS } from "./quick-kinds";
+export { INLINE_KINDS, QUICK_KINDS } from "./quick-kinds";

@@ -8,3 +8,9 @@ import type { MissionNode } from "@/lib/mission/schema";
  * holds only these runs several items' bodies inside one step (for-each.ts): nothing in them waits.
  */
 export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger", "condition", "transform"]);
+
+/**
+ * Kinds a quick segment may run inline (quick-segment.ts): they compute and never wait. The quick
+ * kinds, and the verdict, which writes on its own: what the segment holds is written before it.
+ */
+export const INLINE_KINDS: ReadonlySet<MissionNode["kind"]> = new Set([...QUICK_KINDS, "verdict"]);
