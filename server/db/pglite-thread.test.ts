@@ -6,7 +6,8 @@ import { types } from "@electric-sql/pglite";
 import { asc, eq, sql } from "drizzle-orm";
 import { date, integer, interval, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { openDatabase, type Database } from "./database";
-import type { PgliteHandle } from "./pglite-thread";
+import { openPgliteThread, type PgliteHandle } from "./pglite-thread";
+import type { Worker } from "node:worker_threads";
 
 // openDatabase({ driver: "pglite", thread: true }): PGlite in a worker thread behind the same
 // Database. Each check runs on the threaded database; where answers could differ, the same
@@ -187,6 +188,30 @@ describe("PGlite in a worker thread", () => {
 
   it("refuses options whose functions cannot cross to the thread", async () => {
     await expect(clientOf(threaded).query(`select $1::int as n`, [1], { serializers: { 23: String } })).rejects.toThrow(/takes no serializers/);
+  });
+});
+
+describe("a thread that dies", () => {
+  it("rejects the calls waiting on it, ends its open transaction, and refuses later calls", async () => {
+    let worker: Worker | undefined;
+    const client = await openPgliteThread(undefined, (w) => (worker = w));
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    const tx = client
+      .transaction(async (t) => {
+        await t.query(`select 1`);
+        inside();
+        await t.query(`select pg_sleep(0.5)`);
+      })
+      .catch((e: unknown) => e);
+    await entered;
+    // Waits behind the transaction, under PGlite's mutex in the thread.
+    const waiting = client.query(`select 1`).catch((e: unknown) => e);
+    await worker!.terminate();
+    expect(await tx).toMatchObject({ message: expect.stringMatching(/PGlite's worker thread exited .*the database is closed/) });
+    expect(await waiting).toMatchObject({ message: expect.stringMatching(/PGlite's worker thread exited/) });
+    await expect(client.query(`select 1`)).rejects.toThrow(/PGlite's worker thread exited/);
+    await expect(client.transaction(async () => undefined)).rejects.toThrow(/PGlite's worker thread exited/);
   });
 });
 

@@ -37,8 +37,10 @@ interface Pending {
 
 type Parsers = NonNullable<QueryOptions["parsers"]>;
 
-export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteHandle> {
+/** `onWorker` sees the thread (tests end it to check that nothing waits forever on a dead one). */
+export async function openPgliteThread(dataDir: string | undefined, onWorker?: (worker: Worker) => void): Promise<PgliteHandle> {
   const worker = new Worker(workerFile, { workerData: { dataDir } });
+  onWorker?.(worker);
   const pending = new Map<number, Pending>();
   const listeners = new Map<number, (payload: string) => void>();
   let nextId = 0;
