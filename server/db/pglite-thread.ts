@@ -27,12 +27,11 @@ interface WireError {
   fields: Record<string, unknown>;
 }
 
-type Answer = { kind: "ready" } | { kind: "failed"; error: WireError } | { kind: "begun"; id: number } | { kind: "done"; id: number; value?: unknown; error?: WireError } | { kind: "notify"; id: number; payload: string };
+type Answer = { kind: "ready" } | { kind: "failed"; error: WireError } | { kind: "done"; id: number; value?: unknown; error?: WireError } | { kind: "notify"; id: number; payload: string };
 
 interface Pending {
   resolve(value: unknown): void;
   reject(e: Error): void;
-  begun?: () => void;
 }
 
 type Parsers = NonNullable<QueryOptions["parsers"]>;
@@ -65,8 +64,6 @@ export async function openPgliteThread(dataDir: string | undefined, onWorker?: (
         return opened.resolve();
       case "failed":
         return opened.reject(toError(answer.error));
-      case "begun":
-        return pending.get(answer.id)?.begun?.();
       case "notify":
         return listeners.get(answer.id)?.(answer.payload);
       case "done": {
@@ -86,11 +83,11 @@ export async function openPgliteThread(dataDir: string | undefined, onWorker?: (
   worker.on("exit", (code) => fail(new Error(`PGlite's worker thread exited (code ${code}); the database is closed`)));
 
   /** Sends a message and waits for its answer; `id` names what it opens (a transaction, a LISTEN). */
-  function call<T>(message: Record<string, unknown>, id = ++nextId, begun?: () => void): Promise<T> {
+  function call<T>(message: Record<string, unknown>, id = ++nextId): Promise<T> {
     if (ended) return Promise.reject(ended);
     return new Promise<T>((resolve, reject) => {
       if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, begun });
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       try {
         worker.postMessage({ ...message, id });
       } catch (e) {
@@ -121,17 +118,15 @@ export async function openPgliteThread(dataDir: string | undefined, onWorker?: (
   return {
     query: (text, params, options) => query(undefined, text, params, options),
     async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-      let begun!: () => void;
-      const started = new Promise<void>((resolve) => (begun = resolve));
+      // Settles once the worker committed or rolled back. The callback's queries follow the begin
+      // without waiting for it (the worker queues them behind it): a message each way saved.
       const id = ++nextId;
-      const done = call<void>({ op: "begin" }, id, begun);
+      const done = call<void>({ op: "begin" }, id);
       // Awaited below; a rejection while the callback runs (the thread died) is not unhandled meanwhile.
       done.catch(() => undefined);
-      // Failing to begin settles `done` before `begun`.
-      await Promise.race([started, done]);
       let closed = false;
       const tx = {
-        query: <R>(text: string, params?: unknown[], options?: QueryOptions) => query<R>(id, text, params, options),
+        query: <R>(text: string, params?: unknown[], options?: QueryOptions) => (closed ? Promise.reject(new Error("Transaction is closed")) : query<R>(id, text, params, options)),
         get closed() {
           return closed;
         },
@@ -170,9 +165,9 @@ export async function openPgliteThread(dataDir: string | undefined, onWorker?: (
     },
   };
 
-  /** Ends a transaction and waits for the commit or rollback. */
+  /** Ends a transaction (commit or roll back) and waits until it has; a failed begin or commit rejects here. */
   async function end(tx: number, commit: boolean, done: Promise<void>): Promise<void> {
-    await call({ op: "end", tx, commit });
+    if (!ended) worker.postMessage({ op: "end", tx, commit });
     await done;
   }
 }

@@ -30,6 +30,8 @@ try {
 }
 
 port.on("message", (message) => {
+  // The end of a transaction is answered by the transaction's own message, once committed or rolled back.
+  if (message.op === "end") return void transactions.get(message.tx)?.end(message.commit);
   handle(message).then(
     (value) => reply(message.id, { value }),
     (e) => reply(message.id, { error: serializeError(e) }),
@@ -49,26 +51,34 @@ function reply(id, answer) {
 async function handle(message) {
   switch (message.op) {
     case "query": {
-      const on = message.tx === undefined ? client : transactions.get(message.tx)?.tx;
-      if (!on) throw new Error("Transaction is closed");
-      return on.query(message.text, message.params, queryOptions(message));
+      if (message.tx === undefined) return client.query(message.text, message.params, queryOptions(message));
+      // Sent right after its transaction's begin, without waiting for it: waits here until it has begun.
+      const transaction = transactions.get(message.tx);
+      if (!transaction) throw new Error("Transaction is closed");
+      return (await transaction.begun).query(message.text, message.params, queryOptions(message));
     }
-    case "begin":
-      return client.transaction(async (tx) => {
-        const ended = new Promise((resolve) => transactions.set(message.id, { tx, end: resolve }));
-        port.postMessage({ kind: "begun", id: message.id });
-        try {
+    case "begin": {
+      let end;
+      const ended = new Promise((resolve) => (end = resolve));
+      let began;
+      let failed;
+      const begun = new Promise((resolve, reject) => ((began = resolve), (failed = reject)));
+      begun.catch(() => undefined);
+      transactions.set(message.id, { begun, end });
+      try {
+        await client.transaction(async (tx) => {
+          began(tx);
           // Thrown, the rollback marker makes PGlite roll back; the caller rethrows its own error.
           if (!(await ended)) throw ROLLBACK;
-        } finally {
-          transactions.delete(message.id);
-        }
-      }).catch((e) => {
+        });
+      } catch (e) {
+        failed(e);
         if (e !== ROLLBACK) throw e;
-      });
-    case "end":
-      transactions.get(message.tx)?.end(message.commit);
+      } finally {
+        transactions.delete(message.id);
+      }
       return undefined;
+    }
     case "listen": {
       const unlisten = await pg.listen(message.channel, (payload) => port.postMessage({ kind: "notify", id: message.id, payload }));
       listeners.set(message.id, unlisten);
