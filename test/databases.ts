@@ -10,9 +10,12 @@ export interface TestDatabase {
 /**
  * The databases integration tests run on: embedded PGlite always, PostgreSQL when
  * TEST_DATABASE_URL is set (CI sets it). Each open() gives a fresh, migrated, empty database.
+ * STEWARD_TEST_PGLITE_THREAD=1 runs PGlite in a worker thread, as the app does (in-process by default:
+ * the same statements, and the suite does not pay for a thread per database).
  */
 export function testDatabases(): TestDatabase[] {
-  const list: TestDatabase[] = [{ name: "pglite", open: () => openDatabase({ driver: "pglite" }) }];
+  const thread = process.env.STEWARD_TEST_PGLITE_THREAD === "1";
+  const list: TestDatabase[] = [{ name: "pglite", open: () => openDatabase({ driver: "pglite", thread }) }];
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     list.push({

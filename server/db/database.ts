@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { preparedStatements } from "./pglite-statements";
+import { openPgliteThread, type PgliteHandle } from "./pglite-thread";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -41,10 +42,26 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  | { driver: "pglite"; dataDir?: string; lock?: boolean }
+  /** `thread`: PGlite runs in a worker thread, off the thread that serves requests (pglite-thread.ts). */
+  | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean }
   | { driver: "postgres"; url: string; max?: number };
 
 const migrationsFolder = path.join(process.cwd(), "drizzle");
+
+/** PGlite on this thread, with the same surface as the threaded one. */
+async function inProcess(dataDir: string | undefined): Promise<PgliteHandle> {
+  // pgvector, for the knowledge base's hybrid search (docs/knowledge.md); migration 0019 creates it.
+  const pg = new PGlite({ dataDir, extensions: { vector } });
+  await pg.waitReady;
+  return {
+    ...preparedStatements(pg),
+    async listen(channel, onPayload) {
+      const unsub = await pg.listen(channel, onPayload);
+      return async () => unsub();
+    },
+    close: () => pg.close(),
+  };
+}
 
 /** Opens, locks (embedded), and migrates a database. Callers own the returned handle. */
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -55,11 +72,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       if (opts.lock !== false) release = lockDataDir(opts.dataDir);
     }
     try {
-      // pgvector, for the knowledge base's hybrid search (docs/knowledge.md); migration 0019 creates it.
-      const client = new PGlite({ dataDir: opts.dataDir, extensions: { vector } });
-      await client.waitReady;
-      const db = drizzlePglite(preparedStatements(client) as never, { schema }) as unknown as Db;
-      await migratePglite(db as never, { migrationsFolder });
+      const client = opts.thread ? await openPgliteThread(opts.dataDir) : await inProcess(opts.dataDir);
+      const db = drizzlePglite(client as never, { schema }) as unknown as Db;
+      try {
+        await migratePglite(db as never, { migrationsFolder });
+      } catch (e) {
+        await client.close().catch(() => undefined);
+        throw e;
+      }
       const database: Database = {
         get progress() {
           return database;
@@ -70,10 +90,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
           const res = (await on.execute(query)) as unknown as { rows: T[] };
           return res.rows;
         },
-        async listen(channel, onPayload) {
-          const unsub = await client.listen(channel, onPayload);
-          return async () => unsub();
-        },
+        listen: (channel, onPayload) => client.listen(channel, onPayload),
         async close() {
           await client.close();
           release?.();
