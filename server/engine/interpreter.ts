@@ -89,6 +89,8 @@ class Walk {
   private readonly inFlight = new Map<string, Promise<Completion>>();
   /** Quick steps that failed inside a segment: they run again as steps of their own. */
   private readonly alone = new Set<string>();
+  /** Skips a segment wrote itself (with its members' changes): the walk does not write them again. */
+  private readonly skipsWritten = new Set<string>();
   private firstVerdict: string | undefined;
   /**
    * The step port for nodes that write on their own: each step first writes the direct changes
@@ -206,12 +208,22 @@ class Walk {
     const skipped = new Set(this.skipped);
     const taken = new Map(this.edgeTaken);
     const ran: SegmentResult["ran"] = [];
+    const skips: string[] = [];
+    /** What decided each member: itself when it ran, else what decided the sources that skipped it. */
+    const decidedBy = new Map<string, string>();
     let bytes = 0;
     for (const [i, id] of members.entries()) {
       const node = this.nodes.get(id) as MissionNode;
-      if (i > 0 && !(this.index.incoming.get(id) ?? []).some((e) => taken.get(e.id))) {
+      const incoming = this.index.incoming.get(id) ?? [];
+      if (i > 0 && !incoming.some((e) => taken.get(e.id))) {
         skipped.add(id);
         for (const e of this.index.outgoing.get(id) ?? []) taken.set(e.id, false);
+        // Written here, in order with the members' changes, as the walk would write it once the
+        // last of its sources completed: so it never comes after what runs next.
+        const by = incoming.map((e) => decidedBy.get(e.source) ?? e.source).sort((a, b) => members.indexOf(a) - members.indexOf(b)).at(-1) ?? id;
+        decidedBy.set(id, by);
+        await setDirectStatesSoon(this.database, this.ctx.runId, skipChanges([id], `not on the path taken after ${by}`));
+        skips.push(id);
         continue;
       }
       if (bytes > SEGMENT_OUTPUT_BUDGET) break;
@@ -220,19 +232,21 @@ class Walk {
         if (!QUICK_KINDS.has(node.kind)) await flushHeldStates();
         outcome = await (nodeHandlers[node.kind] as NodeHandler)(this.nodeRun(node, INLINE, outputs, skipped));
       } catch {
-        return { ran, stoppedAt: id };
+        return { ran, stoppedAt: id, ...(skips.length ? { skipped: skips } : {}) };
       }
       outputs.set(id, outcome.output);
+      decidedBy.set(id, id);
       bytes += JSON.stringify(outcome.output ?? null).length;
       ran.push({ id, output: outcome.output, ...(outcome.port !== undefined ? { port: outcome.port } : {}) });
       for (const e of this.index.outgoing.get(id) ?? []) taken.set(e.id, this.takes(node, e, outcome));
     }
-    return { ran };
+    return { ran, ...(skips.length ? { skipped: skips } : {}) };
   }
 
   /** Applies a segment's results as the walk's own completions, in order; a member that threw starts again alone. */
   private completeSegment(segment: SegmentResult): void {
     if (segment.stoppedAt) this.alone.add(segment.stoppedAt);
+    for (const id of segment.skipped ?? []) this.skipsWritten.add(id);
     for (const r of segment.ran) this.started.add(r.id);
     for (const r of segment.ran) this.complete(r.id, { output: r.output, ...(r.port !== undefined ? { port: r.port } : {}) });
     // The first member threw: it was marked started by the walk and nothing it leads to ran.
@@ -293,7 +307,7 @@ class Walk {
       }
     }
     // Skips a re-run reuses were recorded by the first step.
-    const toWrite = newlySkipped.filter((id) => this.reuse?.nodes.get(id)?.status !== "skipped");
+    const toWrite = newlySkipped.filter((id) => this.reuse?.nodes.get(id)?.status !== "skipped" && !this.skipsWritten.has(id));
     if (toWrite.length) {
       const key = `node:${nodeId}:skip`;
       const because = `not on the path taken after ${nodeId}`;

@@ -104,6 +104,21 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     expect(Object.fromEntries(view.nodes.map((n) => [n.nodeId, n.status]))).toEqual({ start: "succeeded", big: "succeeded", twice: "succeeded", keep: "skipped", after: "succeeded", done: "succeeded" });
     expect(view.nodes.find((n) => n.nodeId === "after")?.output).toEqual({ v: 43 });
     expect(view.verdict).toEqual({ outcome: "ok", summary: "43 1" });
+    // The skip is written in its place among the segment's changes, saying what decided it.
+    expect((await statusTrail(runId)).map((o) => `${o.node_id ?? "run"} ${o.status}`)).toEqual([
+      "run queued",
+      "run running",
+      "start succeeded",
+      "big succeeded",
+      "twice succeeded",
+      "keep skipped",
+      "after succeeded",
+      "done succeeded",
+      "run succeeded",
+    ]);
+    const [skip] = await database.rows<{ text: string }>(sql`select text from observation where run_id = ${runId} and node_id = 'keep' and kind = 'status'`);
+    expect(skip?.text).toBe("keep skipped: not on the path taken after big");
+    expect(await engineSteps(runId)).toBe(2);
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
   });
 

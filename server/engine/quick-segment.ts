@@ -19,6 +19,8 @@ export interface SegmentResult {
    * the same way), so its failure is retried, recorded and reported as any step's is.
    */
   stoppedAt?: string;
+  /** Members none of whose incoming edges was taken: their skips were written with the members' changes. */
+  skipped?: string[];
 }
 
 /** Past this many bytes of outputs a segment ends, well inside a step's output limit; the rest runs as further segments. */
