@@ -7,10 +7,8 @@ import type { MissionGraph } from "@/lib/mission/schema";
 import { createCallerFactory, createContext } from "@/server/api/trpc";
 import { modelComparisonsRouter } from "@/server/api/routers/model-comparisons";
 import { ConnectorPool } from "@/server/connectors/pool";
-import { FILESYSTEM_ENTRY, setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
-import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
-import type { ToolPort } from "@/server/connectors/tool-port";
-import { createToolPort } from "@/server/connectors/tool-port-impl";
+import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
+import { filesystemTools } from "@/server/connectors/fixtures/filesystem-tools";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
 import { edges, mission, node } from "@/server/engine/testing/missions";
 import { testEngine, waitForRun } from "@/server/engine/testing/harness";
@@ -58,11 +56,7 @@ describe.each(testDatabases())("model comparison, on $name", (tdb) => {
       JSON.stringify({ format: REPLAY_FORMAT, name: "cmp", workers: { ground: turn({ total: 85 }), reason: turn({ decision: "partial", amount: 42.5 }) } }),
     );
     fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "steward-compare-fs-"));
-    const files = await createConnector(h.database.db, { name: "cmpfiles", transport: "stdio", stdio: { command: process.execPath, args: [FILESYSTEM_ENTRY, fsRoot] } });
-    await refreshTools(h.database.db, files.id, pool);
-    await approveTools(h.database.db, files.id, null);
-    const real = createToolPort(h.database, pool);
-    const tools: ToolPort = { listTools: (refs) => real.listTools(refs), callTool: (ref, args, opts) => (calls.push(ref), real.callTool(ref, args, opts)) };
+    const tools = await filesystemTools(h.database, fsRoot, pool, calls, "cmpfiles");
     const runWorker = createWorkerRunner(h.database, tools, { models: { replayDir, replayDelayMs: 0 }, flushMs: 5 });
     engine = testEngine(h.database, { tools, runWorker });
     setEngineDeps({ send: engine.send, tools, runWorker });

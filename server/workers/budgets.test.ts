@@ -5,10 +5,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MissionGraph } from "@/lib/mission/schema";
 import { ConnectorPool } from "@/server/connectors/pool";
-import { FILESYSTEM_ENTRY, setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
-import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
-import { createToolPort } from "@/server/connectors/tool-port-impl";
-import type { ToolPort } from "@/server/connectors/tool-port";
+import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
+import { filesystemTools } from "@/server/connectors/fixtures/filesystem-tools";
 import { resetEngineDeps, setEngineDeps } from "@/server/engine/deps";
 import { edges, mission, node } from "@/server/engine/testing/missions";
 import { testEngine, waitForRun } from "@/server/engine/testing/harness";
@@ -52,14 +50,7 @@ describe.each(testDatabases())("run budgets, on $name", (tdb) => {
     fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "steward-budget-"));
     fs.writeFileSync(path.join(fsRoot, "note.txt"), "Order 1042: delivered damaged\n");
     replayDir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-replay-"));
-    const files = await createConnector(database.db, { name: "files", transport: "stdio", stdio: { command: process.execPath, args: [FILESYSTEM_ENTRY, fsRoot] } });
-    await refreshTools(database.db, files.id, pool);
-    await approveTools(database.db, files.id, null);
-    const real = createToolPort(database, pool);
-    const tools: ToolPort = {
-      listTools: (refs) => real.listTools(refs),
-      callTool: (ref, args, opts) => (calls.push(ref), real.callTool(ref, args, opts)),
-    };
+    const tools = await filesystemTools(database, fsRoot, pool, calls);
     const runWorker = createWorkerRunner(database, tools, { models: { replayDir, replayDelayMs: 0 }, flushMs: 5 });
     engine = testEngine(database, { tools, runWorker });
     setEngineDeps({ send: engine.send, tools, runWorker });

@@ -4,10 +4,8 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectorPool } from "@/server/connectors/pool";
-import { FILESYSTEM_ENTRY, setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
-import { approveTools, createConnector, refreshTools } from "@/server/connectors/service";
-import { createToolPort } from "@/server/connectors/tool-port-impl";
-import type { ToolPort } from "@/server/connectors/tool-port";
+import { setTestSecretKey } from "@/server/connectors/fixtures/test-helpers";
+import { filesystemTools } from "@/server/connectors/fixtures/filesystem-tools";
 import type { Database } from "@/server/db/database";
 import { decide } from "@/server/decisions/decide";
 import { edges, mission, node } from "@/server/engine/testing/missions";
@@ -43,15 +41,7 @@ describe.each(testDatabases())("a Worker's gated tool call, on $name", (tdb) => 
     database = await tdb.open();
     fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), "steward-gated-"));
     replayDir = fs.mkdtempSync(path.join(os.tmpdir(), "steward-replay-"));
-    const files = await createConnector(database.db, { name: "files", transport: "stdio", stdio: { command: process.execPath, args: [FILESYSTEM_ENTRY, fsRoot] } });
-    await refreshTools(database.db, files.id, pool);
-    await approveTools(database.db, files.id, null);
-
-    const real = createToolPort(database, pool);
-    const tools: ToolPort = {
-      listTools: (refs) => real.listTools(refs),
-      callTool: (ref, args, opts) => (calls.push(ref), real.callTool(ref, args, opts)),
-    };
+    const tools = await filesystemTools(database, fsRoot, pool, calls);
     const worker = createWorkerRunner(database, tools, { models: { replayDir, replayDelayMs: 0 }, flushMs: 5 });
     const runWorker: WorkerRunner = async (input) => {
       if (input.resume && failResumeOnce.delete(input.runId)) {
