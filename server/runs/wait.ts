@@ -78,6 +78,10 @@ export function preferredWait(header: string | null): number | null {
  * run's own. Hints that arrive while a read is in flight coalesce into one more read. Listening
  * starts before the first read, so an end written at any moment is seen; a read every
  * SAFETY_READ_MS covers an end announced by no path (a replica whose LISTEN failed).
+ *
+ * `justStarted`: the caller started the run and calls this without awaiting anything since. The run
+ * cannot have ended yet: its end is many awaited statements away, and listening starts in this call
+ * before anything is awaited. The first read is then skipped, one statement fewer per waited run.
  */
 export async function waitForRunEnd<T extends { status: RunStatus } = { status: RunStatus }>(
   database: Database,
@@ -85,6 +89,7 @@ export async function waitForRunEnd<T extends { status: RunStatus } = { status: 
   ms: number,
   signal?: AbortSignal,
   read: () => Promise<T | undefined> = async () => (await database.rows<T>(sql`select status from run where id = ${runId}`))[0],
+  { justStarted = false }: { justStarted?: boolean } = {},
 ): Promise<T | null> {
   const bus = observationBus();
   let reading = false;
@@ -157,7 +162,7 @@ export async function waitForRunEnd<T extends { status: RunStatus } = { status: 
   } catch {
     // Without LISTEN the in-process hints and the read at the deadline still answer.
   }
-  check();
+  if (!justStarted) check();
   if (!finished) {
     timer = setTimeout(() => finish(null), ms);
     safety = setInterval(() => check(), SAFETY_READ_MS);

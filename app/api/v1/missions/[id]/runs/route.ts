@@ -28,8 +28,8 @@ export const POST = rest("builder", async (ctx) => {
   const link = `/api/v1/runs/${runId}`;
   const applied: Record<string, string> = wait.applied ? { "preference-applied": wait.applied } : {};
   if (wait.ms === 0) return json({ runId, status: "queued", links: { run: link } }, 202, { location: link });
-  // The read that sees the end is the answer's.
-  const ended = await waitForRunEnd(ctx.database, runId, wait.ms, ctx.req.signal, () => getRun(ctx.database, runId));
+  // The read that sees the end is the answer's; called straight after the start (nothing awaited).
+  const ended = await waitForRunEnd(ctx.database, runId, wait.ms, ctx.req.signal, () => getRun(ctx.database, runId), { justStarted: true });
   if (ctx.req.signal.aborted) return json({ runId, status: "queued", links: { run: link } }, 202, { location: link });
   // Else one read after the wait: it also sees an end written as the time ran out.
   const run = ended ?? (await getRun(ctx.database, runId));
