@@ -4,6 +4,7 @@ import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
 import { startRun } from "@/server/runs/service";
 import { HeldStates, flushHeldStates, holdingStates, setDirectStatesSoon } from "./held-states";
+import { setDirectStates } from "./state";
 import { noopChain } from "./testing/missions";
 import { seedMission } from "./testing/harness";
 
@@ -111,5 +112,29 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
     }
     await held.flush();
     expect((await states(runId))[0]?.status).toBe("succeeded");
+  });
+
+  it("hands what it holds to a statement that writes it with its own, and keeps it when that statement fails", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    const c1 = { nodeId: "c1", to: "succeeded" as const, output: { branch: "go" }, text: "c1 took go" };
+    held.add(database, runId, [c1]);
+    await expect(held.writeWith(database, runId, async () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
+    const given = await held.writeWith(database, runId, async (changes) => {
+      await setDirectStates(database, runId, [...changes, { nodeId: "c2", to: "succeeded", text: "c2 took go" }]);
+      return changes;
+    });
+    expect(given).toEqual([c1]);
+    expect((await states(runId)).map((s) => [s.node_id, s.status])).toEqual([
+      ["c1", "succeeded"],
+      ["c2", "succeeded"],
+      ["c3", "pending"],
+    ]);
+    expect(await statusObservations(runId)).toEqual([
+      { node_id: "c1", text: "c1 took go" },
+      { node_id: "c2", text: "c2 took go" },
+    ]);
+    // Nothing is left to write twice.
+    expect(await held.writeWith(database, runId, async (changes) => changes)).toEqual([]);
   });
 });

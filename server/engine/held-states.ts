@@ -49,6 +49,24 @@ export class HeldStates {
     return run;
   }
 
+  /**
+   * What is held for `runId` on `database`, handed to a statement that writes it along with its own
+   * change (a verdict); `write` rejecting puts them back. Anything held for another run or handle
+   * (never, as one call runs one run) is flushed first instead.
+   */
+  async writeWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
+    await this.chain;
+    if (this.pending.some((p) => p.database !== database || p.runId !== runId)) await this.flush();
+    const taken = this.pending;
+    this.pending = [];
+    try {
+      return await write(taken.map((p) => p.change));
+    } catch (e) {
+      this.pending = [...taken, ...this.pending];
+      throw e;
+    }
+  }
+
   /** The call was abandoned: what it held is not written (its steps run again). */
   discard(): void {
     this.pending = [];
@@ -84,6 +102,14 @@ export async function setDirectStatesSoon(database: Database, runId: string, cha
     return;
   }
   publish(runId, ...(await setDirectStates(database, runId, changes)));
+}
+
+/**
+ * Runs `write` with the changes the current engine call holds for the run (none outside one), for
+ * a statement that writes them with its own: one statement instead of a flush and then its own.
+ */
+export function writeHeldWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
+  return scope.getStore()?.writeWith(database, runId, write) ?? write([]);
 }
 
 /** Writes the changes the current engine call holds (none outside one). */

@@ -229,7 +229,6 @@ class Walk {
       if (bytes > SEGMENT_OUTPUT_BUDGET) break;
       let outcome: NodeOutcome;
       try {
-        if (!QUICK_KINDS.has(node.kind)) await flushHeldStates();
         outcome = await (nodeHandlers[node.kind] as NodeHandler)(this.nodeRun(node, INLINE, outputs, skipped));
       } catch {
         return { ran, stoppedAt: id, ...(skips.length ? { skipped: skips } : {}) };

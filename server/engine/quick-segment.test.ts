@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { STEP_ATTEMPTS } from "@/lib/mission/node-kinds";
 import { transformDataSchema } from "@/lib/mission/schema";
 import type { Database } from "@/server/db/database";
@@ -83,6 +84,39 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
       { node_id: null, status: "succeeded" },
     ]);
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+  });
+
+  it("writes the conditions' changes in the verdict's statement, not in one of their own before it", async () => {
+    // Each statement is a round trip (to PostgreSQL, or to PGlite's thread): the held changes of a
+    // segment used to be flushed just before the verdict's own statement.
+    const dialect = new PgDialect();
+    const statements: { sql: string; params: unknown[] }[] = [];
+    // On PostgreSQL the engine's progress has a handle of its own (database.ts).
+    const handles = [...new Set([database, database.progress])];
+    const originals = handles.map((h) => h.rows);
+    for (const [i, h] of handles.entries()) {
+      const rows = (originals[i] as Database["rows"]).bind(h);
+      h.rows = ((query, on) => {
+        statements.push(dialect.sqlToQuery(query));
+        return rows(query, on);
+      }) as Database["rows"];
+    }
+    let runId: string;
+    try {
+      runId = await run(chain, { id: "req-2", n: 4 });
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+    } finally {
+      for (const [i, h] of handles.entries()) h.rows = originals[i] as Database["rows"];
+    }
+    const carrying = (id: string) => statements.filter((q) => q.sql.includes("direct_v") && q.params.includes(id)).map((q) => (q.sql.includes("verdict_upd") ? "verdict" : "alone"));
+    for (const id of ["c1", "c2", "c3", "c4", "c5", "done"]) expect(carrying(id), id).toEqual(["verdict"]);
+    expect((await getRun(database, runId)).nodes.every((n) => n.status === "succeeded")).toBe(true);
+    expect(await statusTrail(runId)).toEqual([
+      { node_id: null, status: "queued" },
+      { node_id: null, status: "running" },
+      ...["start", "c1", "c2", "c3", "c4", "c5", "done"].map((id) => ({ node_id: id, status: "succeeded" })),
+      { node_id: null, status: "succeeded" },
+    ]);
   });
 
   it("takes one branch inside the segment and skips the other, each read by what comes after", async () => {

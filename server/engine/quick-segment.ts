@@ -9,7 +9,7 @@ import { INLINE_KINDS } from "./nodes";
  * which is most of what a quick step costs. Inside, the steps run inline, in order, under the
  * walk's own rules (an edge is taken as the registry says; a step none of whose incoming edges is
  * taken is left for the walk to skip), and their direct changes are held as a lone quick step's;
- * a member that writes on its own (a verdict) has what is held written first, as on its own.
+ * a member that writes on its own (a verdict) writes what is held in its own statement, first.
  */
 export interface SegmentResult {
   /** The members that ran, in order, with what each gave. */

@@ -107,7 +107,7 @@ export async function recordReuse(database: Database, tx: DbOrTx, runId: string,
     const data: Record<string, unknown> = { ...reused.portData, reusedFrom: from };
     if (n.kind === "verdict" && reused.output && typeof reused.output === "object") {
       // The first verdict wins, as in a run: a reused one was reached before anything fresh ran.
-      await setRunVerdict(database, runId, reused.output as { outcome: string; summary: string }, undefined, tx);
+      await setRunVerdict(database, runId, reused.output as { outcome: string; summary: string }, [], tx);
     }
     ids.push(await setNodeStateIn(database, tx, runId, n.id, "succeeded", { output: reused.output, text: `${n.id} reused from run ${short}`, data, direct: true, reusedFrom: from }));
   }

@@ -332,19 +332,20 @@ export async function markRunStarted(database: Database, runId: string): Promise
 
 /**
  * Sets the run's verdict when it has none yet (the first verdict wins) and records it in the audit
- * log, with the verdict node's own change in the same statement. Returns whether this verdict was
- * set and the Observation ids to publish once committed.
+ * log, with direct changes in the same statement (those held before the verdict, then the verdict
+ * node's own). Returns whether this verdict was set and the Observation ids, in the order of
+ * `changes`, to publish once committed.
  */
 export async function setRunVerdict(
   database: Database,
   runId: string,
   unbounded: { outcome: string; summary: string },
-  node?: DirectChange,
+  changes: DirectChange[] = [],
   on?: DbOrTx,
 ): Promise<{ set: boolean; ids: number[] }> {
   // A re-run may copy a verdict stored before summaries were bounded.
   const verdict = boundVerdict(unbounded);
-  const direct = node ? directChanges(runId, [node]) : null;
+  const direct = changes.length ? directChanges(runId, changes) : null;
   const obs = direct ? statusObservations(database, runId, direct.observations) : null;
   const append = auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, sql`exists (select 1 from verdict_upd)`);
   const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null }>(

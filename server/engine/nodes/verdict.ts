@@ -1,7 +1,8 @@
 import "server-only";
 import { outcomeLabel } from "@/lib/mission/schema";
 import { boundVerdict } from "@/server/observations/bounds";
-import { publish, setRunVerdict } from "../state";
+import { writeHeldWith } from "../held-states";
+import { publish, setRunVerdict, type DirectChange } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -23,7 +24,7 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
     // A summary is a sentence for people: one that repeats a large value is cut, with a marker.
     const value = boundVerdict({ outcome, summary: typeof raw === "string" ? raw : (JSON.stringify(raw) ?? "") });
     const { summary } = value;
-    const { ids } = await setRunVerdict(run.database, run.runId, value, {
+    const own: DirectChange = {
       nodeId: node.id,
       to: "succeeded",
       output: value,
@@ -31,7 +32,9 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
       // People read the rail: the outcome's label ("auto-approved"); the run records its identifier.
       text: `Verdict: ${outcomeLabel(node.data, outcome)}${summary ? ` — ${summary}` : ""}`,
       data: value,
-    });
+    };
+    // What the quick steps before it hold is written in the verdict's statement, before its own change.
+    const { ids } = await writeHeldWith(run.database, run.runId, (held) => setRunVerdict(run.database, run.runId, value, [...held, own]));
     publish(run.runId, ...ids);
     return value;
   });
