@@ -28,41 +28,53 @@ export class HeldStates {
     for (const change of changes) this.pending.push({ database, runId, change });
   }
 
-  /** Writes what is held, after any flush still in flight. Rejects when the database failed (the changes stay held). */
+  /** Writes what is held, after any write still in flight. Rejects when the database failed (the changes stay held). */
   flush(): Promise<void> {
-    const run = this.chain.then(async () => {
-      const batch = this.pending;
-      if (!batch.length) return;
-      this.pending = [];
-      try {
-        // One call runs one run's steps, all on one database handle: grouped anyway, in order.
-        for (const group of groupBy(batch)) {
-          const ids = await setDirectStates(group.database, group.runId, group.changes);
-          publish(group.runId, ...ids);
-        }
-      } catch (e) {
-        this.pending = [...batch, ...this.pending];
-        throw e;
-      }
-    });
-    this.chain = run.catch(() => {});
-    return run;
+    return this.serially(() => this.writePending());
   }
 
   /**
    * What is held for `runId` on `database`, handed to a statement that writes it along with its own
-   * change (a verdict); `write` rejecting puts them back. Anything held for another run or handle
-   * (never, as one call runs one run) is flushed first instead.
+   * change (a verdict), after any write still in flight and before any later one; `write` rejecting
+   * puts them back. Anything held for another run or handle (never, as one call runs one run) is
+   * written first, on its own.
    */
-  async writeWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
-    await this.chain;
-    if (this.pending.some((p) => p.database !== database || p.runId !== runId)) await this.flush();
-    const taken = this.pending;
+  writeWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
+    return this.serially(async () => {
+      if (this.pending.some((p) => p.database !== database || p.runId !== runId)) await this.writePending();
+      const taken = this.pending;
+      this.pending = [];
+      try {
+        return await write(taken.map((p) => p.change));
+      } catch (e) {
+        this.pending = [...taken, ...this.pending];
+        throw e;
+      }
+    });
+  }
+
+  /** Runs `fn` once the writes before it have settled; the next waits for it. */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending;
+    if (!batch.length) return;
     this.pending = [];
     try {
-      return await write(taken.map((p) => p.change));
+      // One call runs one run's steps, all on one database handle: grouped anyway, in order.
+      for (const group of groupBy(batch)) {
+        const ids = await setDirectStates(group.database, group.runId, group.changes);
+        publish(group.runId, ...ids);
+      }
     } catch (e) {
-      this.pending = [...taken, ...this.pending];
+      this.pending = [...batch, ...this.pending];
       throw e;
     }
   }
