@@ -116,6 +116,8 @@ test.describe("model comparison", () => {
     await page.getByTestId("past-comparisons").getByRole("link", { name: `${fastId} vs ${carefulId} vs ${REPLAY}` }).click();
     await page.waitForURL(new RegExp(`/compare/${comparisonId}$`));
     await expect(page.locator('[data-testid="comparison-line"][data-field="reason.amount"]').getByTestId("comparison-cell")).toHaveText(["27.25", "0", "42.5"]);
+    // The way back names the page it leads to, as on the suite's result page.
+    await expect(page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link")).toHaveText(["Missions", /\S/, "Test cases"]);
 
     // On a test case: the pass rate, and why a model failed it.
     fast.enqueue(...Array.from({ length: 4 }, () => answer("partial", 27.25, "Half of 54.50 EUR as a goodwill partial refund.")));

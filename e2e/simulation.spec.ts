@@ -139,5 +139,9 @@ test("a refund run saved as a test case runs in simulation: no refund posted, va
   // The Workers' values still match: only the verdict differs.
   await expect(page.getByTestId("suite-case-results")).toContainText("reason.amount == 42.5 was true");
   await shot(page, "simulation-04-suite-failed");
+  // Back to the test cases by the breadcrumb.
+  await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Test cases" }).click();
+  await page.waitForURL(new RegExp(`/missions/${missionId}/tests$`));
+  await expect(page.getByRole("heading", { name: "Test cases" })).toBeVisible();
   expect(await refundsOnShop(page.request, counterId, origin), "no refund posted by either suite run").toEqual([40]);
 });

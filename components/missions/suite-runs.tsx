@@ -4,11 +4,12 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { CheckCircle2, ChevronRight, FlaskConical, Loader2, Play, XCircle } from "lucide-react";
+import { CheckCircle2, FlaskConical, Loader2, Play, XCircle } from "lucide-react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
+import { MissionBreadcrumb } from "./mission-breadcrumb";
 
 type SuiteStatus = "running" | "passed" | "failed";
 
@@ -117,19 +118,7 @@ export function SuiteRunResult({ missionId, suiteRunId }: { missionId: string; s
   const s = suite.data;
   return (
     <div className="mx-auto max-w-5xl space-y-4 px-6 py-6" data-testid="suite-result">
-      <nav className="flex items-center gap-1 text-xs text-slate-500">
-        <Link href="/missions" className="hover:underline">
-          Missions
-        </Link>
-        <ChevronRight className="size-3" />
-        <Link href={`/missions/${missionId}`} className="hover:underline">
-          {mission.data?.name ?? missionId}
-        </Link>
-        <ChevronRight className="size-3" />
-        <Link href={`/missions/${missionId}/tests`} className="hover:underline">
-          Test cases
-        </Link>
-      </nav>
+      <MissionBreadcrumb missionId={missionId} missionName={mission.data?.name} testCases />
       {suite.isError ? (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
           {suite.error.message}

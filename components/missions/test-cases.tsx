@@ -2,11 +2,12 @@
 
 import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ChevronRight, Trash2 } from "lucide-react";
+import { Trash2 } from "lucide-react";
 import { toast } from "sonner";
 import { useTRPC } from "@/components/trpc-provider";
 import { Button } from "@/components/ui/button";
 import { JsonView } from "@/components/run/json-view";
+import { MissionBreadcrumb } from "./mission-breadcrumb";
 import { SuitePanel } from "./suite-runs";
 
 /** A mission's test cases: what each starts with and what it expects (docs/testing-missions.md). */
@@ -23,15 +24,7 @@ export function TestCaseList({ missionId, canBuild, canLoosen = false }: { missi
   );
   return (
     <div className="mx-auto max-w-4xl space-y-4 px-6 py-6" data-testid="test-cases">
-      <nav className="flex items-center gap-1 text-xs text-slate-500">
-        <Link href="/missions" className="hover:underline">
-          Missions
-        </Link>
-        <ChevronRight className="size-3" />
-        <Link href={`/missions/${missionId}`} className="hover:underline">
-          {mission.data?.name ?? missionId}
-        </Link>
-      </nav>
+      <MissionBreadcrumb missionId={missionId} missionName={mission.data?.name} />
       <div>
         <h1 className="text-xl font-semibold tracking-tight text-slate-900">Test cases</h1>
         <p className="text-sm text-slate-500">What a run of this mission starts with, and what it must give. Save one from a finished run (“Save as test case” on its page).</p>

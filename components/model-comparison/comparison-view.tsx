@@ -4,7 +4,7 @@ import Link from "next/link";
 import { Fragment, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import { CheckCircle2, ChevronRight, XCircle } from "lucide-react";
+import { CheckCircle2, XCircle } from "lucide-react";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "@/components/trpc-provider";
 import { cn } from "@/components/ui/cn";
@@ -12,6 +12,7 @@ import { JsonView } from "@/components/run/json-view";
 import { formatCost, formatDuration, formatTokens } from "@/components/run/run-state";
 import { StatusPill, VerdictPill } from "@/components/run/status-style";
 import { differs, fieldOf, outputFields } from "./differences";
+import { MissionBreadcrumb } from "@/components/missions/mission-breadcrumb";
 
 type Comparison = inferRouterOutputs<AppRouter>["modelComparisons"]["get"];
 type Row = Comparison["rows"][number];
@@ -36,19 +37,7 @@ export function ComparisonView({ comparisonId }: { comparisonId: string }) {
   const ended = c.totals.reduce((s, t) => s + t.ended, 0);
   return (
     <div className="mx-auto max-w-7xl space-y-5 px-6 py-6" data-testid="model-comparison">
-      <nav className="flex items-center gap-1 text-xs text-slate-500">
-        <Link href="/missions" className="hover:underline">
-          Missions
-        </Link>
-        <ChevronRight className="size-3" />
-        <Link href={`/missions/${c.missionId}`} className="hover:underline">
-          {c.missionName}
-        </Link>
-        <ChevronRight className="size-3" />
-        <Link href={`/missions/${c.missionId}/tests`} className="hover:underline">
-          Tests
-        </Link>
-      </nav>
+      <MissionBreadcrumb missionId={c.missionId} missionName={c.missionName} testCases />
       <div>
         <h1 className="text-xl font-semibold tracking-tight text-slate-900">Model comparison</h1>
         <p className="text-sm text-slate-500">
