@@ -24,7 +24,9 @@ import { SERVER_NODE_FLAGS } from "../scripts/server-flags.mjs";
 // BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_CPU_PROF=<dir> (CPU profiles of the servers), BENCH_API_BEFORE=<distDir>: measure that
 // build too, side by side (copy .next-bench aside before a change, replacing ".next-bench" inside
 // it by the new name), for a before/after from one sitting; BENCH_API_BEFORE_NODE_FLAGS: the Node flags
-// that build's server starts with (none by default: builds before scripts/server-flags.mjs had none).
+// that build's server starts with (none by default: builds before scripts/server-flags.mjs had none);
+// BENCH_API_BEFORE_ENV ("NAME=value NAME2=value"): environment for that build's servers, to compare
+// a setting on one build (BENCH_API_BEFORE may then be a copy of the same build).
 
 const DIST = ".next-bench";
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
@@ -289,7 +291,16 @@ export async function run(): Promise<BenchResult[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steward-bench-api-"));
   const adminUrl = process.env.TEST_DATABASE_URL;
   const beforeFlags = (process.env.BENCH_API_BEFORE_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
-  const builds: [suffix: string, dist: string, nodeFlags: readonly string[]][] = [["", DIST, SERVER_NODE_FLAGS], ...(before ? [[" before", before, beforeFlags] as [string, string, string[]]] : [])];
+  const beforeEnv = Object.fromEntries(
+    (process.env.BENCH_API_BEFORE_ENV ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
+  const builds: [suffix: string, dist: string, nodeFlags: readonly string[], extraEnv: Record<string, string>][] = [
+    ["", DIST, SERVER_NODE_FLAGS, {}],
+    ...(before ? [[" before", before, beforeFlags, beforeEnv] as [string, string, string[], Record<string, string>]] : []),
+  ];
   const targets: Target[] = [];
   const databases: { drop(): Promise<void> }[] = [];
   const running: Running[] = [];
@@ -297,9 +308,9 @@ export async function run(): Promise<BenchResult[]> {
   let n8n: Map<number, Phase> | null = null;
   let n8nInfo: Record<string, unknown> | null = null;
   try {
-    for (const [suffix, dist, nodeFlags] of builds) {
+    for (const [suffix, dist, nodeFlags, extraEnv] of builds) {
       // Embedded defaults: PGlite in a fresh data dir, demo mode as `npm start` gives it (on).
-      targets.push({ name: `pglite${suffix}`, dist, nodeFlags, port: PORT + targets.length, env: { STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
+      targets.push({ name: `pglite${suffix}`, dist, nodeFlags, port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
       if (adminUrl) {
         const db = await createDatabase(adminUrl);
         databases.push(db);
@@ -309,7 +320,7 @@ export async function run(): Promise<BenchResult[]> {
           dist,
           nodeFlags,
           port: PORT + targets.length,
-          env: { DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
+          env: { ...extraEnv, DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
         });
       }
     }

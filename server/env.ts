@@ -32,6 +32,11 @@ const schema = z.object({
   STEWARD_EXECUTOR: z.enum(["embedded", "inngest", "off"]).optional(),
   /** Embedded executor: a job leased this long without a heartbeat is taken over (after a crash). */
   STEWARD_ENGINE_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /**
+   * Embedded executor: jobs processed at once by this process. A job holds its slot for its whole
+   * call, a Worker's model call included, so this bounds how many runs move at once.
+   */
+  STEWARD_ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** At SIGTERM, how long running steps may take to finish before the process exits anyway. */
   STEWARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(25_000),
   /** Sign-in attempts allowed per client address per minute. */

@@ -94,6 +94,7 @@ export async function startEmbeddedExecutor(): Promise<EmbeddedExecutor> {
     handler: rt.handler as unknown as ServeHandler,
     signingKey: rt.signingKey,
     leaseMs: env().STEWARD_ENGINE_LEASE_MS,
+    concurrency: env().STEWARD_ENGINE_CONCURRENCY,
     // PGlite's data dir is locked to this process: any lease in it is a dead process's.
     exclusive: database.driver === "pglite",
     ...missionHooks(database, () => sendToEngine),
