@@ -6,13 +6,18 @@ async function freshEnv() {
   return (await import("./env")).env;
 }
 
-describe("STEWARD_ENGINE_CONCURRENCY", () => {
-  const saved = process.env.STEWARD_ENGINE_CONCURRENCY;
+/** Puts the variable back as it was after each case of the block. */
+function restoringAfterEach(name: string) {
+  const saved = process.env[name];
   afterEach(() => {
-    if (saved === undefined) delete process.env.STEWARD_ENGINE_CONCURRENCY;
-    else process.env.STEWARD_ENGINE_CONCURRENCY = saved;
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
     vi.resetModules();
   });
+}
+
+describe("STEWARD_ENGINE_CONCURRENCY", () => {
+  restoringAfterEach("STEWARD_ENGINE_CONCURRENCY");
 
   it("lets 16 jobs move at once unless set", async () => {
     delete process.env.STEWARD_ENGINE_CONCURRENCY;
@@ -30,5 +35,19 @@ describe("STEWARD_ENGINE_CONCURRENCY", () => {
       const env = await freshEnv();
       expect(() => env(), bad).toThrow(/STEWARD_ENGINE_CONCURRENCY: /);
     }
+  });
+});
+
+describe("STEWARD_DB_PREPARE", () => {
+  restoringAfterEach("STEWARD_DB_PREPARE");
+
+  it("prepares repeated statements unless set to 0, and refuses any other value, naming the variable", async () => {
+    delete process.env.STEWARD_DB_PREPARE;
+    expect((await freshEnv())().STEWARD_DB_PREPARE).toBe("1");
+    process.env.STEWARD_DB_PREPARE = "0";
+    expect((await freshEnv())().STEWARD_DB_PREPARE).toBe("0");
+    process.env.STEWARD_DB_PREPARE = "off";
+    const env = await freshEnv();
+    expect(() => env()).toThrow(/STEWARD_DB_PREPARE: /);
   });
 });

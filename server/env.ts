@@ -15,6 +15,8 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
   /** PostgreSQL connections this process opens for the app; the engine's progress adds half as many (docs/deployment.md). */
   STEWARD_DB_POOL_MAX: z.coerce.number().int().min(2).max(1_000).default(10),
+  /** Repeated statements are prepared on each PostgreSQL connection; `0` for a pooler that cannot keep them (docs/deployment.md). */
+  STEWARD_DB_PREPARE: z.enum(["0", "1"]).default("1"),
   /** Embedded PGlite runs in a worker thread, off the thread serving requests; `0` keeps it in-process (docs/deployment.md). */
   STEWARD_PGLITE_THREAD: z.enum(["0", "1"]).default("1"),
   STEWARD_DEMO: z.enum(["0", "1"]).optional(),

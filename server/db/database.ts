@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { preparedStatements } from "./pglite-statements";
+import { preparingStatements } from "./postgres-statements";
 import { openPgliteThread, type PgliteHandle } from "./pglite-thread";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -44,7 +45,8 @@ export interface Database {
 export type DatabaseOptions =
   /** `thread`: PGlite runs in a worker thread, off the thread that serves requests (pglite-thread.ts). */
   | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean }
-  | { driver: "postgres"; url: string; max?: number };
+  /** `prepare`: repeated statements are prepared on each connection (postgres-statements.ts); off for a pooler that cannot keep them. */
+  | { driver: "postgres"; url: string; max?: number; prepare?: boolean };
 
 const migrationsFolder = path.join(process.cwd(), "drizzle");
 
@@ -111,9 +113,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     backoff: reconnectDelaySeconds,
     connection: { synchronous_commit: "off", application_name: "steward-engine" },
   });
-  const db = drizzlePostgres(survivingConnectionLoss(client), { schema }) as unknown as Db;
+  const wrap = (c: postgres.Sql) => survivingConnectionLoss(opts.prepare === false ? c : preparingStatements(c));
+  const db = drizzlePostgres(wrap(client), { schema }) as unknown as Db;
   await migrateOnce(opts.url, () => migratePostgres(db as never, { migrationsFolder }));
-  const progressDb = drizzlePostgres(survivingConnectionLoss(progressClient), { schema }) as unknown as Db;
+  const progressDb = drizzlePostgres(wrap(progressClient), { schema }) as unknown as Db;
   const handle = (on: Db): Database => ({
     db: on,
     driver: "postgres",
