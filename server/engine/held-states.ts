@@ -18,6 +18,17 @@ import { publish, setDirectStates, type DirectChange } from "./state";
 export class HeldStates {
   private pending: { database: Database; runId: string; change: DirectChange }[] = [];
   private chain: Promise<void> = Promise.resolve();
+  /** Steps of this call that wrote only the run's own state (see markQuickStep). */
+  private quick = new Set<string>();
+
+  markQuick(stepId: string): void {
+    this.quick.add(stepId);
+  }
+
+  /** Whether the step of this call with that id wrote only the run's own state. */
+  keeps(stepId: string): boolean {
+    return this.quick.has(stepId);
+  }
 
   /** Runs `fn` (an engine call) with its direct changes held here. */
   run<T>(fn: () => T): T {
@@ -122,6 +133,16 @@ export async function setDirectStatesSoon(database: Database, runId: string, cha
  */
 export function writeHeldWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
   return scope.getStore()?.writeWith(database, runId, write) ?? write([]);
+}
+
+/**
+ * Says that the step running now (`stepId`) writes only the run's own state: no call to a system of
+ * record, no model. The engine may then keep its result a while and store it with later ones, however
+ * long it ran (a busy process stretches every step), because running it again costs nothing but
+ * time. Any other step that took long is stored before the run goes on.
+ */
+export function markQuickStep(stepId: string): void {
+  scope.getStore()?.markQuick(stepId);
 }
 
 /** Writes the changes the current engine call holds (none outside one). */

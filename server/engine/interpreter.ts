@@ -13,7 +13,7 @@ import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { recordFailedAttempt } from "./attempts";
 import { INLINE } from "./inline-step";
 import { quickSegment, SEGMENT_OUTPUT_BUDGET, type SegmentResult } from "./quick-segment";
-import { flushHeldStates, setDirectStatesSoon } from "./held-states";
+import { flushHeldStates, markQuickStep, setDirectStatesSoon } from "./held-states";
 import { endRunWith, markRunStarted, markRunSucceeded, publish, publishRunEnd, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
@@ -48,6 +48,7 @@ export async function runMission(ctx: InterpreterContext): Promise<MissionResult
   const database = await deps.database();
 
   const header = await step.run("run:start", async () => {
+    markQuickStep("run:start");
     const started = await markRunStarted(database, runId);
     if (started) publish(runId, started.observationId);
     const loaded = started?.header ?? (await loadRunHeader(database, runId));
@@ -163,7 +164,10 @@ class Walk {
       if (members.length > 1) {
         this.inFlight.set(
           key,
-          this.ctx.step.run(`quick:${nodeId}`, () => this.runSegment(members)).then(
+          this.ctx.step.run(`quick:${nodeId}`, () => {
+            markQuickStep(`quick:${nodeId}`);
+            return this.runSegment(members);
+          }).then(
             (segment) => ({ key, nodeId, segment }),
             (error: unknown) => ({ key, nodeId, error: error ?? new Error("unknown failure") }),
           ),
@@ -312,7 +316,12 @@ class Walk {
       const because = `not on the path taken after ${nodeId}`;
       this.inFlight.set(
         key,
-        this.ctx.step.run(key, () => setDirectStatesSoon(this.database, this.ctx.runId, skipChanges(toWrite, because))).then(() => ({ key, nodeId, skipWrite: true as const })),
+        this.ctx.step
+          .run(key, () => {
+            markQuickStep(key);
+            return setDirectStatesSoon(this.database, this.ctx.runId, skipChanges(toWrite, because));
+          })
+          .then(() => ({ key, nodeId, skipWrite: true as const })),
       );
     }
   }

@@ -62,6 +62,12 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step s join engine_run r on r.id = s.run_id where r.event->'data'->>'runId' = ${runId}`);
     return row?.n ?? 0;
   };
+  /** The engine run of a run, once it has ended. */
+  const engineRunOf = async (runId: string) => {
+    const ended = () => database.rows<{ id: string }>(sql`select id from engine_run where event->'data'->>'runId' = ${runId} and status in ('completed', 'failed')`);
+    await eventually(async () => (await ended()).length === 1, 20_000, "the engine run to end");
+    return (await ended())[0]!.id;
+  };
   const statusTrail = (runId: string) =>
     database.rows<{ node_id: string | null; status: string }>(sql`select node_id, data->>'status' as status from observation where run_id = ${runId} and kind = 'status' order by id`);
 
@@ -86,9 +92,11 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
   });
 
-  it("writes the conditions' changes in the verdict's statement, not in one of their own before it", async () => {
-    // Each statement is a round trip (to PostgreSQL, or to PGlite's thread): the held changes of a
-    // segment used to be flushed just before the verdict's own statement.
+  /**
+   * The statements a run of `chain` sends, each `delayMs` late (a busy process: every step's wall
+   * time stretches with the work of other calls sharing the thread).
+   */
+  async function statementsOfRun(input: Record<string, unknown>, delayMs = 0) {
     const dialect = new PgDialect();
     const statements: { sql: string; params: unknown[] }[] = [];
     // On PostgreSQL the engine's progress has a handle of its own (database.ts).
@@ -96,18 +104,27 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     const originals = handles.map((h) => h.rows);
     for (const [i, h] of handles.entries()) {
       const rows = (originals[i] as Database["rows"]).bind(h);
-      h.rows = ((query, on) => {
+      h.rows = (async (query, on) => {
         statements.push(dialect.sqlToQuery(query));
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
         return rows(query, on);
       }) as Database["rows"];
     }
-    let runId: string;
     try {
-      runId = await run(chain, { id: "req-2", n: 4 });
+      const runId = await run(chain, input);
       expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      // The engine's own end comes after the run's.
+      const engineRun = await engineRunOf(runId);
+      return { runId, engineRun, statements };
     } finally {
       for (const [i, h] of handles.entries()) h.rows = originals[i] as Database["rows"];
     }
+  }
+
+  it("writes the conditions' changes in the verdict's statement, not in one of their own before it", async () => {
+    // Each statement is a round trip (to PostgreSQL, or to PGlite's thread): the held changes of a
+    // segment used to be flushed just before the verdict's own statement.
+    const { runId, statements } = await statementsOfRun({ id: "req-2", n: 4 });
     const carrying = (id: string) => statements.filter((q) => q.sql.includes("direct_v") && q.params.includes(id)).map((q) => (q.sql.includes("verdict_upd") ? "verdict" : "alone"));
     for (const id of ["c1", "c2", "c3", "c4", "c5", "done"]) expect(carrying(id), id).toEqual(["verdict"]);
     expect((await getRun(database, runId)).nodes.every((n) => n.status === "succeeded")).toBe(true);
@@ -117,6 +134,17 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
       ...["start", "c1", "c2", "c3", "c4", "c5", "done"].map((id) => ({ node_id: id, status: "succeeded" })),
       { node_id: null, status: "succeeded" },
     ]);
+  });
+
+  it("stores a slowed run's two steps with its end, in one statement, and the held changes with the verdict", async () => {
+    // Every statement 30 ms late: each step now takes longer than the 20 ms after which a step
+    // used to count as slow, and each was stored, and the changes held before it flushed, in
+    // statements of their own. Their own duration is still far from a model call's.
+    const { runId, engineRun, statements } = await statementsOfRun({ id: "req-3", n: 5 }, 30);
+    const storing = statements.filter((q) => q.sql.includes("insert into engine_step") && q.params.includes(engineRun)).map((q) => (q.sql.includes("update engine_run set status = 'completed'") ? "with the end" : "alone"));
+    expect(storing).toEqual(["with the end"]);
+    expect(statements.filter((q) => q.sql.includes("direct_v") && q.params.includes(runId)).map((q) => (q.sql.includes("verdict_upd") ? "verdict" : "alone"))).toEqual(["verdict"]);
+    expect(await engineSteps(runId)).toBe(2);
   });
 
   it("takes one branch inside the segment and skips the other, each read by what comes after", async () => {

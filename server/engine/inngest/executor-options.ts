@@ -47,11 +47,13 @@ export interface EmbeddedExecutorOptions {
   maxEventBytes?: number;
   maxStepOutputBytes?: number;
   /**
-   * Steps checkpointed within a call that each took less than this are stored together, at most
-   * this long after the first of them; a slower step is stored before the SDK goes on. 0 stores
-   * each step before the SDK goes on.
+   * A step checkpointed within a call that ran at least this long (a Worker's model call, a tool) is
+   * stored before the SDK goes on, with the ones kept before it; a quicker one is kept at most this
+   * long. 0 stores each step before the SDK goes on (see CheckpointedCall).
    */
-  writeBehindMs?: number;
+  slowStepMs?: number;
+  /** Steps that wrote only the run's own state (HeldWrites.keeps) are kept, however long they ran, at most this long. */
+  keepStepsMs?: number;
   /**
    * Fire the functions' cron triggers on a clock (the app's engine does; tests leave it off and
    * fire ticks with fireCron(), so no tick runs in the middle of what they count).
@@ -87,7 +89,8 @@ export const DEFAULTS = {
   retryBaseMs: 1_000,
   maxEventBytes: 512 * 1024,
   maxStepOutputBytes: 4 * 1024 * 1024,
-  writeBehindMs: 20,
+  slowStepMs: 20,
+  keepStepsMs: 1_000,
   cron: false,
   resentEvents: [] as readonly string[],
 };
@@ -99,9 +102,11 @@ export interface HeldWrites {
   flush(): Promise<void>;
   /** The call was abandoned: nothing it held is written (its steps run again). */
   discard(): void;
+  /** Whether the step named so wrote only the run's own state: kept however long it ran (keepStepsMs). */
+  keeps(stepName: string): boolean;
 }
 
-export const NOTHING_HELD: HeldWrites = { run: (fn) => fn(), flush: async () => {}, discard() {} };
+export const NOTHING_HELD: HeldWrites = { run: (fn) => fn(), flush: async () => {}, discard() {}, keeps: () => false };
 
 export class ExecutorError extends Error {
   constructor(

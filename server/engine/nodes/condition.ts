@@ -1,6 +1,6 @@
 import "server-only";
 import { ELSE_PORT_ID } from "@/lib/mission/node-kinds";
-import { setDirectStatesSoon } from "../held-states";
+import { markQuickStep, setDirectStatesSoon } from "../held-states";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -9,6 +9,7 @@ import type { NodeHandler } from "./types";
 export const conditionNode: NodeHandler<"condition"> = async (run) => {
   const { node } = run;
   const result = await run.step.run(`node:${node.id}`, async () => {
+    markQuickStep(`node:${node.id}`);
     const scope = run.scope();
     let branch = ELSE_PORT_ID;
     for (const [i, b] of node.data.branches.entries()) {

@@ -1,6 +1,6 @@
 import "server-only";
 import { computeValues } from "@/lib/mission/kinds/transform";
-import { setDirectStatesSoon } from "../held-states";
+import { markQuickStep, setDirectStatesSoon } from "../held-states";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -13,6 +13,7 @@ import type { NodeHandler } from "./types";
 export const transformNode: NodeHandler<"transform"> = async (run) => {
   const { node } = run;
   const output = await run.step.run(`node:${node.id}`, async () => {
+    markQuickStep(`node:${node.id}`);
     const scope = run.scope();
     const values: Record<string, unknown> = {};
     for (const [i, computed] of computeValues(node.data.values, (j, src) => evaluateField(node.id, `values[${j}].expression`, src, scope)).entries()) {

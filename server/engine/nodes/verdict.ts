@@ -1,7 +1,7 @@
 import "server-only";
 import { outcomeLabel } from "@/lib/mission/schema";
 import { boundVerdict } from "@/server/observations/bounds";
-import { writeHeldWith } from "../held-states";
+import { markQuickStep, writeHeldWith } from "../held-states";
 import { publish, setRunVerdict, type DirectChange } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
@@ -11,6 +11,7 @@ import type { NodeHandler } from "./types";
 export const verdictNode: NodeHandler<"verdict"> = async (run) => {
   const { node } = run;
   const verdict = await run.step.run(`node:${node.id}`, async () => {
+    markQuickStep(`node:${node.id}`);
     const scope = run.scope();
     const { outcomes } = node.data;
     let outcome: unknown;
