@@ -332,16 +332,20 @@ export async function run(): Promise<BenchResult[]> {
       n8n = new Map();
       n8nInfo = { version: n8nPeer.version, readyS: n8nPeer.readyS };
     }
-    for (const concurrency of CONCURRENCY) {
-      if (n8nPeer) {
+    // The turn a server takes within a level has moved its figure by 10–30% on this machine (the
+    // same code measured in two turns of one sitting), so every other level takes its turns in
+    // reverse order, n8n's included; repeat a level (BENCH_API_CONCURRENCY="10 10") to see both.
+    for (const [level, concurrency] of CONCURRENCY.entries()) {
+      const n8nTurn = async () => {
+        if (!n8nPeer) return;
         const phase = await runClient(
           { mode: "webhook", baseUrl: n8nPeer.url, path: n8nPeer.path, body: N8N_REQUEST, expect: N8N_EXPECTED, concurrency, warmupMs: WARMUP_SECONDS * 1000, durationMs: SECONDS * 1000 },
           n8nPeer.pid,
         );
         console.log(`• n8n c=${concurrency}: ${phase.result.runsPerSec.toFixed(1)} runs/s, p50 ${phase.result.latencyMs.p50.toFixed(0)} ms, errors ${phase.result.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}% (${cpuMsPerRun(phase).toFixed(1)} ms per run), RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`);
         n8n?.set(concurrency, phase);
-      }
-      for (const r of running) {
+      };
+      const stewardTurn = async (r: Running) => {
         for (const mode of MODES) {
           const phase = await runClient(r.load(mode, concurrency, WARMUP_SECONDS, SECONDS), r.pid);
           const x = phase.result;
@@ -350,7 +354,9 @@ export async function run(): Promise<BenchResult[]> {
           );
           r.sitting.levels.push({ concurrency, mode, phase });
         }
-      }
+      };
+      const turns = [n8nTurn, ...running.map((r) => () => stewardTurn(r))];
+      for (const turn of level % 2 === 1 ? turns.reverse() : turns) await turn();
     }
   } finally {
     await Promise.all([...running.map((r) => r.stop()), n8nPeer?.stop()]);
