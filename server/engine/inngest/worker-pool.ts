@@ -19,17 +19,21 @@ export interface PoolHost {
 
 /** An idle worker: woken by new work, or by its poll timer; `wake(job)` hands it a job to process. */
 interface Sleeper {
-  timer: NodeJS.Timeout;
+  /** Set on the one idle worker that polls. */
+  timer: NodeJS.Timeout | undefined;
   wake(handed?: ClaimedJob): void;
 }
 
 /**
  * The executor's workers: each claims and processes due jobs, and sleeps when none is due until
- * new work wakes it (or its poll timer, for jobs that became due by time: retries, sleeps).
+ * new work wakes it. One idle worker at a time polls, every `idleMs`, for jobs that became due by
+ * time (retries, sleeps) or that another process enqueued; when it wakes, another idle worker
+ * takes over the polling. So an idle process claims 4 times a second, not once per idle slot.
  */
 export class WorkerPool {
   private slots: Promise<void>[] = [];
   private sleepers = new Set<Sleeper>();
+  private poller: Sleeper | undefined;
   /** Wakes that found no idle worker (new work while all were busy). */
   private missedWakes = 0;
 
@@ -39,7 +43,7 @@ export class WorkerPool {
   ) {}
 
   start(concurrency: number): void {
-    for (let i = 0; i < concurrency; i++) this.slots.push(this.workLoop(i));
+    for (let i = 0; i < concurrency; i++) this.slots.push(this.workLoop());
   }
 
   /** Resolves when every worker has stopped (after the host started stopping and wakeAll()). */
@@ -48,7 +52,7 @@ export class WorkerPool {
     this.slots = [];
   }
 
-  private async workLoop(slot: number): Promise<void> {
+  private async workLoop(): Promise<void> {
     // A job this process just created, leased and handed to this worker while it slept (send()).
     let handed: ClaimedJob | undefined;
     while (!this.host.stopping()) {
@@ -67,33 +71,56 @@ export class WorkerPool {
         if (processed !== "more") this.missedWakes--;
         continue;
       }
-      // One worker polls often; the rest mostly sleep until new work wakes them.
-      handed = await this.idle(slot === 0 ? this.idleMs : this.idleMs * 4);
+      handed = await this.idle();
     }
     // Stopped before it could start the job it was handed: due again for whoever runs next.
     if (handed && !this.host.dead()) await this.host.releaseJob(handed.job).catch(() => {});
   }
 
-  /** Sleeps until `ms` passed or work came: resolves with a job when one was handed over. */
-  private idle(ms: number): Promise<ClaimedJob | undefined> {
+  /** Sleeps until work comes (or, as the poller, `idleMs` passed): resolves with a job when one was handed over. */
+  private idle(): Promise<ClaimedJob | undefined> {
     // Stopping while this worker was busy: stop() woke the sleepers already, so do not sleep now.
     if (this.host.stopping()) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const sleeper: Sleeper = {
-        timer: setTimeout(() => sleeper.wake(), ms),
+        timer: undefined,
         wake: (handed) => {
-          clearTimeout(sleeper.timer);
-          this.sleepers.delete(sleeper);
+          this.leave(sleeper);
           resolve(handed);
         },
       };
       this.sleepers.add(sleeper);
+      if (!this.poller) this.appointPoller();
     });
   }
 
+  /** Takes a sleeper out of the pool; when it was the poller, another idle worker polls instead. */
+  private leave(sleeper: Sleeper): void {
+    clearTimeout(sleeper.timer);
+    sleeper.timer = undefined;
+    this.sleepers.delete(sleeper);
+    if (this.poller !== sleeper) return;
+    this.poller = undefined;
+    if (!this.host.stopping()) this.appointPoller();
+  }
+
+  private appointPoller(): void {
+    const next = this.sleepers.values().next();
+    if (next.done) return;
+    const sleeper = next.value;
+    this.poller = sleeper;
+    sleeper.timer = setTimeout(() => sleeper.wake(), this.idleMs);
+  }
+
+  /** A worker that is not the poller, if one is idle (the poller keeps its rhythm); else the poller. */
+  private someSleeper(): Sleeper | undefined {
+    for (const s of this.sleepers) if (s !== this.poller) return s;
+    return this.poller;
+  }
+
   wakeOne(): void {
-    const first = this.sleepers.values().next();
-    if (!first.done) first.value.wake();
+    const sleeper = this.someSleeper();
+    if (sleeper) sleeper.wake();
     // Every worker is busy: the next one to finish claims again instead of going idle.
     else this.missedWakes++;
   }
@@ -104,10 +131,9 @@ export class WorkerPool {
 
   /** Takes an idle worker out of the pool, asleep until it is woken with (or without) a job. */
   reserveWorker(): { wake(handed?: ClaimedJob): void } | undefined {
-    const first = this.sleepers.values().next();
-    if (first.done || this.host.stopping() || this.host.dead()) return undefined;
-    clearTimeout(first.value.timer);
-    this.sleepers.delete(first.value);
-    return first.value;
+    const sleeper = this.someSleeper();
+    if (!sleeper || this.host.stopping() || this.host.dead()) return undefined;
+    this.leave(sleeper);
+    return sleeper;
   }
 }
