@@ -136,10 +136,10 @@ export function writeHeldWith<T>(database: Database, runId: string, write: (held
 }
 
 /**
- * Says that the step running now (`stepId`) writes only the run's own state: no call to a system of
- * record, no model. The engine may then keep its result a while and store it with later ones, however
- * long it ran (a busy process stretches every step), because running it again costs nothing but
- * time. Any other step that took long is stored before the run goes on.
+ * Says that the step running now (`stepId`) writes only the run's own state, and idempotently: no
+ * call to a system of record, no model, no note that a second run would repeat. The engine may then
+ * keep its result a while and store it with later ones, because running it again writes nothing
+ * twice. Any other step is stored before the run goes on.
  */
 export function markQuickStep(stepId: string): void {
   scope.getStore()?.markQuick(stepId);

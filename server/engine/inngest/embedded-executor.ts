@@ -15,7 +15,7 @@ import {
 } from "./executor-options";
 import { DISCOVERY, ExecutorStore, TxEffects, type ClaimedJob, type EngineRunRow, type EngineRunStatus, type JobRow } from "./executor-store";
 import { callBody, toJsonError, type EngineEventPayload, type FunctionConfig } from "./protocol";
-import { ServeClient, checkpointedSteps, embeddedFetch, readCheckpoint, stepsTookMs } from "./serve-calls";
+import { ServeClient, checkpointedSteps, embeddedFetch, readCheckpoint } from "./serve-calls";
 import { WorkerPool, type Processed } from "./worker-pool";
 
 export type { EmbeddedExecutorOptions, HeldWrites, SendableEvent, ServeHandler, WaitCreated } from "./executor-options";
@@ -218,7 +218,7 @@ export class EmbeddedExecutor {
     const steps = checkpointedSteps(read.ops, raw, this.opts.maxStepOutputBytes);
     if (steps instanceof Response) return steps;
     const quick = read.ops.every((op) => op.name !== undefined && call.keeps(op.name));
-    if (!(await call.accept(steps, { bytes: raw.length, tookMs: stepsTookMs(read.ops), quick }))) return Response.json({ error: "The run ended or another call is ahead" }, { status: 409 });
+    if (!(await call.accept(steps, { bytes: raw.length, quick }))) return Response.json({ error: "The run ended or another call is ahead" }, { status: 409 });
     return Response.json({ ok: true });
   }
 
@@ -413,7 +413,7 @@ export class EmbeddedExecutor {
         await held.flush();
         return this.store.checkpointSteps(run.id, steps);
       },
-      { slowMs: this.opts.slowStepMs, keepMs: this.opts.keepStepsMs },
+      this.opts.keepStepsMs,
       (e) => this.opts.logger.error(`[engine] storing checkpointed steps of run ${run.id} failed:`, e),
       (name) => held.keeps(name),
     );

@@ -47,12 +47,10 @@ export interface EmbeddedExecutorOptions {
   maxEventBytes?: number;
   maxStepOutputBytes?: number;
   /**
-   * A step checkpointed within a call that ran at least this long (a Worker's model call, a tool) is
-   * stored before the SDK goes on, with the ones kept before it; a quicker one is kept at most this
-   * long. 0 stores each step before the SDK goes on (see CheckpointedCall).
+   * Steps checkpointed within a call that wrote only the run's own state (HeldWrites.keeps) are kept
+   * and stored with later ones, at most this long after the first; any other step is stored before
+   * the SDK goes on. 0 stores each step before the SDK goes on (see CheckpointedCall).
    */
-  slowStepMs?: number;
-  /** Steps that wrote only the run's own state (HeldWrites.keeps) are kept, however long they ran, at most this long. */
   keepStepsMs?: number;
   /**
    * Fire the functions' cron triggers on a clock (the app's engine does; tests leave it off and
@@ -89,7 +87,6 @@ export const DEFAULTS = {
   retryBaseMs: 1_000,
   maxEventBytes: 512 * 1024,
   maxStepOutputBytes: 4 * 1024 * 1024,
-  slowStepMs: 20,
   keepStepsMs: 1_000,
   cron: false,
   resentEvents: [] as readonly string[],
@@ -102,7 +99,7 @@ export interface HeldWrites {
   flush(): Promise<void>;
   /** The call was abandoned: nothing it held is written (its steps run again). */
   discard(): void;
-  /** Whether the step named so wrote only the run's own state: kept however long it ran (keepStepsMs). */
+  /** Whether the step named so wrote only the run's own state, idempotently: it may be kept a while (keepStepsMs). */
   keeps(stepName: string): boolean;
 }
 

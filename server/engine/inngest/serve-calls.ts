@@ -114,15 +114,3 @@ export function checkpointedSteps(ops: OutgoingOp[], raw: string, maxStepOutputB
   return steps;
 }
 
-/**
- * How long the longest of these steps ran, by the timing the SDK reports with each (`timing.b`,
- * nanoseconds, as Inngest's Go server reads it); undefined when none says.
- */
-export function stepsTookMs(ops: OutgoingOp[]): number | undefined {
-  let longest: number | undefined;
-  for (const op of ops) {
-    const ns = (op as { timing?: { b?: unknown } }).timing?.b;
-    if (typeof ns === "number" && Number.isFinite(ns) && ns >= 0) longest = Math.max(longest ?? 0, ns / 1e6);
-  }
-  return longest;
-}

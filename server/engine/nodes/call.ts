@@ -1,4 +1,5 @@
 import "server-only";
+import { sql } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { childRunEnd, childRunId, startChildRun } from "@/server/runs/children";
 import type { NodeStatus } from "@/server/db/schema";
@@ -92,6 +93,12 @@ async function report(run: Parameters<typeof callNode>[0], to: NodeStatus, chang
   }
   // Without a node row the run's deadline is not carried past the child's: the sweeper would fail a parent waiting long.
   if (change.dueAt) await extendRunDeadline(run.database, run.runId, change.dueAt);
+  // A step re-run after a crash (its result lost after the news was written) writes nothing twice.
+  const told = await run.database.rows(
+    sql`select 1 from observation where run_id = ${run.runId} and node_id = ${run.bodyNodeId} and kind = 'text'
+          and data->>'step' = ${run.node.id} and data->>'childStatus' = ${to} limit 1`,
+  );
+  if (told.length) return;
   await recordObservation(run.database, {
     runId: run.runId,
     nodeId: run.bodyNodeId,

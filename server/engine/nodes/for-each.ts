@@ -4,7 +4,7 @@ import { itemsStepId, itemStepId, SCOPE_INDEX, SCOPE_ITEM } from "@/lib/mission/
 import { edgeTaken } from "@/lib/mission/node-kinds";
 import { expressionScope } from "@/lib/mission/scope";
 import type { MissionEdge, MissionNode, NodeKind } from "@/lib/mission/schema";
-import { HeldStates, holdingStates } from "../held-states";
+import { HeldStates, holdingStates, markQuickStep } from "../held-states";
 import { INLINE } from "../inline-step";
 import { publish, setDirectStates, setNodeState } from "../state";
 import { errorMessage, PermanentError, type StepPort } from "../step-port";
@@ -48,6 +48,7 @@ export function forEachNode(handlers: Handlers): NodeHandler<"forEach"> {
     const loopRun: NodeRun<"forEach"> = { ...run, scope: () => (outer ??= run.scope()) };
 
     const items = await step.run(`${base}:start`, async () => {
+      markQuickStep(`${base}:start`);
       const value = evaluateField(node.id, "items", node.data.items, run.scope());
       if (!Array.isArray(value)) throw new PermanentError(`${node.id}.items: must give a list, gave ${describe(value)}`);
       if (value.length > node.data.maxItems) {
@@ -96,6 +97,7 @@ export function forEachNode(handlers: Handlers): NodeHandler<"forEach"> {
     const counts = { total: items.length, succeeded: done.length - failed.length, failed: failed.length };
 
     await step.run(`${base}:done`, async () => {
+      markQuickStep(`${base}:done`);
       // The body's steps on the canvas: how each fared over all items.
       const changes = body.nodes.map((b) => {
         const tally = { succeeded: 0, failed: 0, skipped: 0 };
@@ -127,7 +129,9 @@ interface ItemWalk {
 /** One item: its body walked through the steps' own memoized steps, then its record step. */
 async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, item: unknown, index: number): Promise<ItemRecord> {
   const walk = await walkItem(run, handlers, body, item, index, run.step);
-  return run.step.run(`node:${itemStepId(run.node.id, index)}`, async () => {
+  const id = `node:${itemStepId(run.node.id, index)}`;
+  return run.step.run(id, async () => {
+    markQuickStep(id);
     const record = recordOf(run, body, walk, item, index);
     await recordItemLines(run.database, { runId: run.runId, nodeId: run.node.id, attempt: run.attempt }, [lineOf(run.node.id, record)]);
     return record;
@@ -143,7 +147,10 @@ async function runItem(run: NodeRun<"forEach">, handlers: Handlers, body: Body<M
  */
 function runQuickItems(run: NodeRun<"forEach">, handlers: Handlers, body: Body<MissionNode, MissionEdge>, items: unknown[], from: number, to: number): Promise<ItemRecord[]> {
   const { node } = run;
-  return run.step.run(`node:${itemsStepId(node.id, from, to - 1)}`, async () => {
+  const id = `node:${itemsStepId(node.id, from, to - 1)}`;
+  return run.step.run(id, async () => {
+    // Before the held states of its own below: the mark is for the call's.
+    markQuickStep(id);
     const records: ItemRecord[] = [];
     // A body step's own state change names its item-scoped id (`lines[3].fmt`), which has no node
     // row: held here and dropped. The For each writes how the body's steps fared when it ends.
