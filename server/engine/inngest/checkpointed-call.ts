@@ -22,9 +22,9 @@ export interface CheckpointFacts {
  * most MAX_KEPT_BYTES of them: storing each costs a statement, and one lost in a crash only runs
  * again and writes nothing twice. Any other step (a tool, a Worker, a child run, a note) is stored,
  * with whatever was kept, before the SDK goes on, so what a run did outside and said is never done
- * again after it was seen. (A rule by duration, keeping steps quicker than 20 ms, stored most quick
- * steps on their own under load, when every wall time stretches, and kept fast steps that wrote a
- * note: a kill then wrote the note twice.)
+ * again after it was seen. The rule goes by what a step does, not how long it took: under load
+ * every step's wall time stretches with the calls sharing the thread, and a quick step may still
+ * have written something a second run would repeat.
  */
 export class CheckpointedCall {
   /** Every step the SDK ran in this call, in order, stored or not yet. */
