@@ -113,4 +113,3 @@ export function checkpointedSteps(ops: OutgoingOp[], raw: string, maxStepOutputB
   }
   return steps;
 }
-
