@@ -10,7 +10,7 @@ import type { LoadConfig, LoadMode } from "./api-load";
 import { startN8n, N8N_EXPECTED, N8N_REQUEST } from "./api-n8n";
 import { buildIfStale, ROOT, runClient, spawnServer, treeRssMb, until, type Phase } from "./api-procs";
 import type { BenchResult } from "./types";
-import { SERVER_NODE_FLAGS } from "../scripts/server-flags.mjs";
+import { serverNodeFlags } from "../scripts/server-flags.mjs";
 
 // Throughput through the public API, as a user sees it (issue #15): the production server on its
 // defaults (embedded PGlite, and PostgreSQL when TEST_DATABASE_URL is set), a 5-step mission
@@ -297,8 +297,9 @@ export async function run(): Promise<BenchResult[]> {
       .filter(Boolean)
       .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
   );
-  const builds: [suffix: string, dist: string, nodeFlags: readonly string[], extraEnv: Record<string, string>][] = [
-    ["", DIST, SERVER_NODE_FLAGS, {}],
+  // This build's servers get the flags `npm start` gives for their database (null); an older build's, BENCH_API_BEFORE_NODE_FLAGS.
+  const builds: [suffix: string, dist: string, nodeFlags: readonly string[] | null, extraEnv: Record<string, string>][] = [
+    ["", DIST, null, {}],
     ...(before ? [[" before", before, beforeFlags, beforeEnv] as [string, string, string[], Record<string, string>]] : []),
   ];
   const targets: Target[] = [];
@@ -310,7 +311,7 @@ export async function run(): Promise<BenchResult[]> {
   try {
     for (const [suffix, dist, nodeFlags, extraEnv] of builds) {
       // Embedded defaults: PGlite in a fresh data dir, demo mode as `npm start` gives it (on).
-      targets.push({ name: `pglite${suffix}`, dist, nodeFlags, port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
+      targets.push({ name: `pglite${suffix}`, dist, nodeFlags: nodeFlags ?? serverNodeFlags({}), port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
       if (adminUrl) {
         const db = await createDatabase(adminUrl);
         databases.push(db);
@@ -318,7 +319,7 @@ export async function run(): Promise<BenchResult[]> {
         targets.push({
           name: `postgres${suffix}`,
           dist,
-          nodeFlags,
+          nodeFlags: nodeFlags ?? serverNodeFlags({ DATABASE_URL: db.url }),
           port: PORT + targets.length,
           env: { ...extraEnv, DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
         });

@@ -1,1 +1,1 @@
-export declare const SERVER_NODE_FLAGS: readonly string[];
+export declare function serverNodeFlags(env: Record<string, string | undefined>): string[];

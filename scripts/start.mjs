@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { SERVER_NODE_FLAGS } from "./server-flags.mjs";
+import { serverNodeFlags } from "./server-flags.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const distDir = process.env.STEWARD_DIST_DIR ?? ".next";
@@ -37,7 +37,7 @@ if (process.argv.includes("--rebuild") || needsBuild()) {
 }
 
 const port = process.env.PORT ?? "3000";
-const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, nextBin, "start", "-p", port], {
+const child = spawn(process.execPath, [...serverNodeFlags(process.env), nextBin, "start", "-p", port], {
   cwd: root,
   stdio: "inherit",
   // NEXT_MANUAL_SIG_HANDLE: Next.js's own SIGTERM handler exits (143) at once; Steward's (server/boot/boot.ts)

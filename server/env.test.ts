@@ -51,3 +51,19 @@ describe("STEWARD_DB_PREPARE", () => {
     expect(() => env()).toThrow(/STEWARD_DB_PREPARE: /);
   });
 });
+
+describe("STEWARD_PGLITE_SHARED_BUFFERS_MB", () => {
+  restoringAfterEach("STEWARD_PGLITE_SHARED_BUFFERS_MB");
+
+  it("is unset by default (PGlite then gets 32 MB), takes a size in MB, and refuses anything else, naming the variable", async () => {
+    delete process.env.STEWARD_PGLITE_SHARED_BUFFERS_MB;
+    expect((await freshEnv())().STEWARD_PGLITE_SHARED_BUFFERS_MB).toBeUndefined();
+    process.env.STEWARD_PGLITE_SHARED_BUFFERS_MB = "128";
+    expect((await freshEnv())().STEWARD_PGLITE_SHARED_BUFFERS_MB).toBe(128);
+    for (const bad of ["128MB", "2"]) {
+      process.env.STEWARD_PGLITE_SHARED_BUFFERS_MB = bad;
+      const env = await freshEnv();
+      expect(() => env()).toThrow(/STEWARD_PGLITE_SHARED_BUFFERS_MB: /);
+    }
+  });
+});

@@ -19,6 +19,8 @@ const schema = z.object({
   STEWARD_DB_PREPARE: z.enum(["0", "1"]).default("1"),
   /** Embedded PGlite runs in a worker thread, off the thread serving requests; `0` keeps it in-process (docs/deployment.md). */
   STEWARD_PGLITE_THREAD: z.enum(["0", "1"]).default("1"),
+  /** Embedded PGlite's shared buffer pool in MB, all of it resident from the start; 32 when unset (docs/deployment.md). */
+  STEWARD_PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(8).max(16_384).optional(),
   STEWARD_DEMO: z.enum(["0", "1"]).optional(),
   STEWARD_SECRET_KEY: z.string().min(32, "must be at least 32 characters (64 hex chars recommended)").optional(),
   /** Where signed audit anchors go besides the database: a file path (default `<data dir>-audit-anchors.jsonl`) or `stdout`. */

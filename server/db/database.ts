@@ -2,11 +2,11 @@ import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { preparedStatements } from "./pglite-statements";
 import { preparingStatements } from "./postgres-statements";
 import { openPgliteThread, type PgliteHandle } from "./pglite-thread";
+import { pgliteOptions } from "./pglite-options.mjs";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -43,17 +43,19 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  /** `thread`: PGlite runs in a worker thread, off the thread that serves requests (pglite-thread.ts). */
-  | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean }
+  /**
+   * `thread`: PGlite runs in a worker thread, off the thread that serves requests (pglite-thread.ts).
+   * `sharedBuffersMb`: its buffer pool, all of it resident from the start (pglite-options.mjs).
+   */
+  | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean; sharedBuffersMb?: number }
   /** `prepare`: repeated statements are prepared on each connection (postgres-statements.ts); off for a pooler that cannot keep them. */
   | { driver: "postgres"; url: string; max?: number; prepare?: boolean };
 
 const migrationsFolder = path.join(process.cwd(), "drizzle");
 
 /** PGlite on this thread, with the same surface as the threaded one. */
-async function inProcess(dataDir: string | undefined): Promise<PgliteHandle> {
-  // pgvector, for the knowledge base's hybrid search (docs/knowledge.md); migration 0019 creates it.
-  const pg = new PGlite({ dataDir, extensions: { vector } });
+async function inProcess(dataDir: string | undefined, sharedBuffersMb: number | undefined): Promise<PgliteHandle> {
+  const pg = new PGlite(pgliteOptions(dataDir, sharedBuffersMb));
   await pg.waitReady;
   return {
     ...preparedStatements(pg),
@@ -74,7 +76,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       if (opts.lock !== false) release = lockDataDir(opts.dataDir);
     }
     try {
-      const client = opts.thread ? await openPgliteThread(opts.dataDir) : await inProcess(opts.dataDir);
+      const client = opts.thread ? await openPgliteThread(opts.dataDir, { sharedBuffersMb: opts.sharedBuffersMb }) : await inProcess(opts.dataDir, opts.sharedBuffersMb);
       const db = drizzlePglite(client as never, { schema }) as unknown as Db;
       try {
         await migratePglite(db as never, { migrationsFolder });

@@ -37,8 +37,12 @@ interface Pending {
 type Parsers = NonNullable<QueryOptions["parsers"]>;
 
 /** `onWorker` sees the thread (tests end it to check that nothing waits forever on a dead one). */
-export async function openPgliteThread(dataDir: string | undefined, onWorker?: (worker: Worker) => void): Promise<PgliteHandle> {
-  const worker = new Worker(workerFile, { workerData: { dataDir } });
+export async function openPgliteThread(
+  dataDir: string | undefined,
+  opts: { sharedBuffersMb?: number; onWorker?: (worker: Worker) => void } = {},
+): Promise<PgliteHandle> {
+  const { sharedBuffersMb, onWorker } = opts;
+  const worker = new Worker(workerFile, { workerData: { dataDir, sharedBuffersMb } });
   onWorker?.(worker);
   const pending = new Map<number, Pending>();
   const listeners = new Map<number, (payload: string) => void>();

@@ -3,7 +3,7 @@
 // protocol below). Plain ESM: it is loaded by Node from this path, outside Next's bundle.
 import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
+import { pgliteOptions } from "./pglite-options.mjs";
 import { preparedStatements } from "./pglite-statements.mjs";
 
 const port = parentPort;
@@ -20,8 +20,7 @@ const identity = (value) => value;
 let pg;
 let client;
 try {
-  // pgvector, for the knowledge base's hybrid search (docs/knowledge.md); migration 0019 creates it.
-  pg = new PGlite({ dataDir: workerData.dataDir, extensions: { vector } });
+  pg = new PGlite(pgliteOptions(workerData.dataDir, workerData.sharedBuffersMb));
   await pg.waitReady;
   client = preparedStatements(pg);
   port.postMessage({ kind: "ready" });
