@@ -8,7 +8,7 @@ import { HeldStates } from "@/server/engine/held-states";
 import { createEngineClient, embeddedSigningKey, type EngineClient, type EngineLogger } from "@/server/engine/inngest/client";
 import { createEmbeddedEngine, type EmbeddedEngine } from "@/server/engine/inngest/embedded";
 import { EmbeddedExecutor, type EmbeddedExecutorOptions, type ServeHandler } from "@/server/engine/inngest/embedded-executor";
-import { missionEndpoint, registerServeEndpoint, type ServeEndpoint } from "@/server/engine/inngest/endpoint";
+import { missionEndpoints, registerServeEndpoint, type ServeEndpoint } from "@/server/engine/inngest/endpoint";
 import { createMissionFunctions } from "@/server/engine/inngest/functions";
 
 // The composition root of the engine: the one place that wires the Inngest adapter, the mission
@@ -31,11 +31,14 @@ function missionHooks(database: Database, send: () => SendEvents): Pick<Embedded
   };
 }
 
-/** The process-wide engine: one client, one serve() handler, and (embedded mode) one executor. */
+/** The process-wide engine: one client, its serve() handlers, and (embedded mode) one executor. */
 export interface EngineRuntime {
   mode: "embedded" | "inngest" | "off";
   client: EngineClient;
+  /** The route's handler (app/api/inngest): every call must be signed. */
   handler: ServeEndpoint;
+  /** The same functions for the embedded executor's calls in this process (endpoint.ts, inProcessEndpoint). */
+  inProcess: ServeEndpoint;
   signingKey: string | null;
   executor: EmbeddedExecutor | null;
   starting: Promise<EmbeddedExecutor> | null;
@@ -72,8 +75,8 @@ export function engineRuntime(): EngineRuntime {
       },
     });
   }
-  const handler = missionEndpoint(client, mode === "inngest" ? getEngineDeps : embeddedDeps(getEngineDeps));
-  globalThis.__stewardEngine = { mode, client, handler, signingKey, executor: null, starting: null };
+  const { route: handler, inProcess } = missionEndpoints(client, mode === "inngest" ? getEngineDeps : embeddedDeps(getEngineDeps));
+  globalThis.__stewardEngine = { mode, client, handler, inProcess, signingKey, executor: null, starting: null };
   return globalThis.__stewardEngine;
 }
 
@@ -91,7 +94,7 @@ export async function startEmbeddedExecutor(): Promise<EmbeddedExecutor> {
   const database = await getEngineDeps().database();
   const executor = new EmbeddedExecutor({
     database,
-    handler: rt.handler as unknown as ServeHandler,
+    handler: rt.inProcess as unknown as ServeHandler,
     signingKey: rt.signingKey,
     leaseMs: env().STEWARD_ENGINE_LEASE_MS,
     concurrency: env().STEWARD_ENGINE_CONCURRENCY,

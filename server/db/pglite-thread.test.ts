@@ -254,7 +254,7 @@ describe("PGlite's shared buffer pool", () => {
       openDatabase({ driver: "pglite", sharedBuffersMb: 48 }),
     ]);
     try {
-      const sizes = await Promise.all(opened.map(async (d) => (await d.db.execute<{ shared_buffers: string }>(sql`show shared_buffers`)).rows[0]?.shared_buffers));
+      const sizes = await Promise.all(opened.map(async (d) => (await d.rows<{ shared_buffers: string }>(sql`show shared_buffers`))[0]?.shared_buffers));
       expect(sizes).toEqual(["32MB", "32MB", "48MB", "48MB"]);
     } finally {
       await Promise.all(opened.map((d) => d.close()));

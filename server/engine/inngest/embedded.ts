@@ -4,6 +4,7 @@ import { serve } from "inngest/next";
 import type { Database } from "@/server/db/database";
 import { createEngineClient, type EngineClient } from "./client";
 import { EmbeddedExecutor, type EmbeddedExecutorOptions, type ServeHandler } from "./embedded-executor";
+import { inProcessEndpoint } from "./endpoint";
 
 type AnyFunctions = Parameters<typeof serve>[0]["functions"];
 
@@ -15,7 +16,8 @@ export interface EmbeddedEngine {
 
 /**
  * Wires a client (events routed in-process), the functions, their serve() handler and an
- * executor on `database`. The same serve() handler a real Inngest server would call.
+ * executor on `database`. `handler` is the one a real Inngest server would call, which checks
+ * signatures; the executor calls the same functions through inProcessEndpoint.
  */
 export function createEmbeddedEngine(opts: {
   database: Database;
@@ -32,11 +34,12 @@ export function createEmbeddedEngine(opts: {
     // Bound late: the executor needs the handler, which needs this client.
     fetch: (input, init) => executor.fetch(input, init),
   });
-  const handler = serve({ client, functions: opts.functions(client) });
+  const options = { client, functions: opts.functions(client) };
+  const handler = serve(options);
   const executor = new EmbeddedExecutor({
     ...opts.executor,
     database: opts.database,
-    handler: handler as unknown as ServeHandler,
+    handler: inProcessEndpoint(options) as unknown as ServeHandler,
     signingKey: opts.signingKey,
   });
   return { client, handler, executor };
