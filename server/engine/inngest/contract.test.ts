@@ -140,6 +140,8 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
   const callsPerRun = new Map<string, number>();
+  /** The protocol version of every answer serve() gave. */
+  const answerVersions = new Set<string | null>();
 
   const runsOf = (fnId: string) =>
     database.rows<{ id: string; status: string; output: unknown; error: { message?: string } | null }>(
@@ -177,7 +179,9 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
         inFlight.set(key, now);
         if (now > (maxInFlight.get(key) ?? 0)) maxInFlight.set(key, now);
         try {
-          return await handler.POST(req as never, ctx);
+          const res = await handler.POST(req as never, ctx);
+          answerVersions.add(res.headers.get("x-inngest-req-version"));
+          return res;
         } finally {
           inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
         }
@@ -300,6 +304,8 @@ describe.each(testDatabases())("embedded executor contract on $name", (tdb) => {
     expect(callsPerRun.get(run?.id ?? "")).toBe(1);
     const memo = await database.rows<{ n: number }>(sql`select count(*)::int as n from engine_step where run_id = ${run?.id ?? ""}`);
     expect(Number(memo[0]?.n)).toBe(5);
+    // The calls name no protocol version (protocol.ts, callBody): the SDK answers in v2, the one the executor reads.
+    expect([...answerVersions]).toEqual(["2"]);
   });
 
   it("stops a call whose checkpoint is refused because the run ended meanwhile", async () => {
