@@ -286,18 +286,22 @@ export interface QueuedRun {
 
 /**
  * A new run (queued), a pending row per node, its first Observation and its audit entry, in one
- * statement (atomic without a transaction). Returns the Observation id to publish.
+ * statement (atomic without a transaction). Returns the Observation id to publish; null when
+ * `guard`, a condition checked in the same statement, does not hold, and nothing was stored.
  */
-export async function insertQueuedRun(database: Database, r: QueuedRun, audit: AuditEntry): Promise<number | null> {
+export async function insertQueuedRun(database: Database, r: QueuedRun, audit: AuditEntry, guard?: SQL): Promise<number | null> {
   const note = notifyObs(database, r.runId);
   // The run keeps its whole input; its audit entry and first Observation keep a bounded copy.
   const append = auditCtes({ ...audit, data: boundRecordData(audit.data) }, sql`exists (select 1 from ins)`);
   const [row] = await database.rows<{ id: number | string | null }>(
     sql`with ins as (
           insert into run (id, mission_id, version_id, status, input, channel, started_by, token_budget, cost_budget, model_overrides, deadline_at, rerun_of, rerun_from, parent_run_id, parent_node_id, simulation)
-          values (${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}, ${r.costBudget}, ${r.modelOverrides ? json(r.modelOverrides) : null},
-                  now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
-                  ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null}, ${r.simulation ? json(r.simulation) : null})
+          select ${r.runId}, ${r.missionId}, ${r.versionId}, 'queued', ${json(r.input)}, ${r.channel}, ${r.userId}, ${r.tokenBudget}::integer, ${r.costBudget}::numeric,
+                 ${r.modelOverrides ? json(r.modelOverrides) : sql`null::jsonb`},
+                 now() + ${PROGRESS_WINDOW_MS} * interval '1 millisecond', ${r.rerunOf?.runId ?? null}, ${r.rerunOf?.fromNodeId ?? null},
+                 ${r.parent?.runId ?? null}, ${r.parent?.nodeId ?? null}, ${r.simulation ? json(r.simulation) : sql`null::jsonb`}
+          -- A start on this process's guess of the published version (server/runs/published-guess.ts) stores nothing when it is wrong.
+          where ${guard ?? sql`true`}
           returning id),
         nodes as (
           insert into run_node (run_id, node_id, status)

@@ -20,6 +20,7 @@ import { RunError } from "./errors";
 import { RUN_LIST_ORDER, runListPage, runListWhere, SIMULATED_FILTERS } from "./list-page";
 import { parseRunInput } from "./input";
 import { checkModelOverrides, modelOverridesSchema } from "./model-overrides";
+import { forgetPublished, publishedGuess, rememberPublished } from "./published-guess";
 
 export interface RunServiceOptions {
   /** Where events go (default: the registered engine). */
@@ -95,10 +96,32 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   const parsed = startRunInput.safeParse(raw);
   if (!parsed.success) throw new RunError("invalid_input", "Invalid run request", zodProblems(parsed.error.issues));
   const req = parsed.data;
+  // The published version this process saw last: the run's insert checks it is still the one.
+  const guess = req.versionId ? undefined : publishedGuess(database, req.missionId);
+  if (guess) {
+    const started = await startVersion(database, req, opts, rerunOf, { id: guess.missionId, name: guess.name, versionId: guess.versionId, number: guess.number }, true);
+    if (started) return started;
+    forgetPublished(database, req.missionId);
+  }
+  const m = await missionToRun(database, req, opts, rerunOf);
+  if (!req.versionId) rememberPublished(database, { missionId: m.id, name: m.name, versionId: m.versionId, number: m.number });
+  const started = await startVersion(database, req, opts, rerunOf, m, false);
+  if (!started) throw new Error(`The run of mission ${m.id} was not stored`);
+  return started;
+}
 
-  // The mission and the version to run in one query: the published one unless a version is named
-  // (a re-run names its run's version). The graph comes from the per-process cache of immutable
-  // versions (versionGraph) when it is there.
+interface MissionVersion {
+  id: string;
+  name: string;
+  versionId: string;
+  number: number;
+}
+
+/**
+ * The mission and the version to run in one query: the published one unless a version is named
+ * (a re-run names its run's version). Refuses an archived mission and a version that may not run.
+ */
+async function missionToRun(database: Database, req: z.output<typeof startRunInput>, opts: RunServiceOptions, rerunOf: RerunOf | null): Promise<MissionVersion> {
   const [m] = await database.rows<{
     id: string;
     name: string;
@@ -131,7 +154,24 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       { path: "versionId", message: "must be a version that is or was published" },
     ]);
   }
-  const v = { id: m.version_id, number: Number(m.number) };
+  return { id: m.id, name: m.name, versionId: m.version_id, number: Number(m.number) };
+}
+
+/**
+ * Checks the input against the version's graph (from the per-process cache of immutable versions,
+ * versionGraph), then stores the run and asks the engine to run it. `guessed`: the version is
+ * this process's guess of the published one, and the run is stored only if the mission is still
+ * live with that version published; null when it is not (nothing was stored).
+ */
+async function startVersion(
+  database: Database,
+  req: z.output<typeof startRunInput>,
+  opts: RunServiceOptions,
+  rerunOf: RerunOf | null,
+  m: MissionVersion,
+  guessed: boolean,
+): Promise<{ runId: string } | null> {
+  const v = { id: m.versionId, number: m.number };
   const graph = await versionGraph(database, v.id).catch((e: unknown) => {
     if (e instanceof z.ZodError) throw new RunError("invalid_version", `Version ${v.number} is not a valid mission`, zodProblems(e.issues, "graph"));
     throw e;
@@ -186,7 +226,9 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
       data: { status: "queued", version: v.number, channel: req.channel, ...(simulation ? { simulated: true } : {}), ...(rerunOf ? { rerunOf: rerunOf.runId, fromNodeId: rerunOf.fromNodeId } : {}), ...(opts.parent ? { parentRunId: opts.parent.runId, parentNodeId: opts.parent.nodeId } : {}) },
     },
     audit,
+    guessed ? sql`exists (select 1 from mission where id = ${m.id} and archived_at is null and published_version = ${v.number})` : undefined,
   );
+  if (obsId === null) return null;
   publish(runId, obsId);
   if (opts.parent) return { runId };
   try {
