@@ -80,7 +80,8 @@ interface Sitting {
   firstPageMs: number;
   idleRssMb: number;
   cold: Phase;
-  levels: { concurrency: number; mode: LoadMode; phase: Phase }[];
+  /** `level`: the position in BENCH_API_CONCURRENCY, which may name a concurrency twice. */
+  levels: { level: number; concurrency: number; mode: LoadMode; phase: Phase }[];
 }
 
 /** One Steward server under test: a build (distDir) on a database. */
@@ -198,17 +199,18 @@ function latencyNote(p: Phase): string {
 }
 
 /** The table printed at the end: one row per concurrency, every engine side by side. */
+/** `n8n`: its phase at each level (a position in CONCURRENCY). */
 function printTable(sittings: Sitting[], n8n: Map<number, Phase> | null): void {
   const head = ["c", ...(n8n ? ["n8n runs/s (p50; CPU per run)"] : [])];
   for (const s of sittings) head.push(`${s.name} wait runs/s (p50; CPU per run)`, `${s.name} poll runs/s (p50; CPU per run)`, ...(n8n ? [`${s.name}/n8n`] : []));
-  const rows = CONCURRENCY.map((c) => {
+  const rows = CONCURRENCY.map((c, level) => {
     const cell = (p: Phase | undefined) => (p ? `${fmt(p.result.runsPerSec)} (${fmt(p.result.latencyMs.p50, 0)} ms; ${fmt(cpuMsPerRun(p), 0)} CPU ms/run)` : "–");
     const row = [String(c)];
-    const peer = n8n?.get(c);
+    const peer = n8n?.get(level);
     if (n8n) row.push(cell(peer));
     for (const s of sittings) {
-      const wait = s.levels.find((l) => l.concurrency === c && l.mode === "wait")?.phase;
-      const poll = s.levels.find((l) => l.concurrency === c && l.mode === "poll")?.phase;
+      const wait = s.levels.find((l) => l.level === level && l.mode === "wait")?.phase;
+      const poll = s.levels.find((l) => l.level === level && l.mode === "poll")?.phase;
       row.push(cell(wait), cell(poll));
       if (n8n) row.push(wait && peer ? `${fmt(wait.result.runsPerSec / peer.result.runsPerSec, 2)}× / ${poll ? fmt(poll.result.runsPerSec / peer.result.runsPerSec, 2) : "–"}×` : "–");
     }
@@ -229,12 +231,14 @@ function printTable(sittings: Sitting[], n8n: Map<number, Phase> | null): void {
 
 function rowsOf(s: Sitting, n8n: Map<number, Phase> | null): BenchResult[] {
   const pg = s.name.startsWith("postgres");
+  // The first level at a concurrency; rows below go level by level, a repeated concurrency included.
   const level = (c: number, mode: LoadMode) => s.levels.find((l) => l.concurrency === c && l.mode === mode)?.phase;
+  const peerAt = (c: number) => n8n?.get(CONCURRENCY.indexOf(c));
   const rows: BenchResult[] = [];
-  for (const c of CONCURRENCY) {
-    const wait = level(c, "wait");
-    const poll = level(c, "poll");
-    const peer = n8n?.get(c);
+  for (const [at, c] of CONCURRENCY.entries()) {
+    const wait = s.levels.find((l) => l.level === at && l.mode === "wait")?.phase;
+    const poll = s.levels.find((l) => l.level === at && l.mode === "poll")?.phase;
+    const peer = n8n?.get(at);
     if (wait) {
       // The issue's targets: at c=10 at least 2× n8n on PGlite, 1.5× on PostgreSQL; at c=50 no less than at c=10.
       const target = c === 10 && peer ? (pg ? 1.5 : 2) * peer.result.runsPerSec : c === 50 ? level(10, "wait")?.result.runsPerSec : undefined;
@@ -250,7 +254,7 @@ function rowsOf(s: Sitting, n8n: Map<number, Phase> | null): BenchResult[] {
   }
   const c1 = level(1, "wait");
   if (c1) {
-    const peer = n8n?.get(1);
+    const peer = peerAt(1);
     rows.push({ name: `${s.name}: c=1 p50 request → verdict (wait)`, value: c1.result.latencyMs.p50, unit: "ms", better: "lower", ...(peer ? { target: +peer.result.latencyMs.p50.toFixed(1) } : {}), notes: peer ? `n8n p50 ${fmt(peer.result.latencyMs.p50)} ms` : "" });
   }
   const c50 = level(50, "wait");
@@ -344,7 +348,7 @@ export async function run(): Promise<BenchResult[]> {
           n8nPeer.pid,
         );
         console.log(`• n8n c=${concurrency}: ${phase.result.runsPerSec.toFixed(1)} runs/s, p50 ${phase.result.latencyMs.p50.toFixed(0)} ms, errors ${phase.result.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}% (${cpuMsPerRun(phase).toFixed(1)} ms per run), RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`);
-        n8n?.set(concurrency, phase);
+        n8n?.set(level, phase);
       };
       const stewardTurn = async (r: Running) => {
         for (const mode of MODES) {
@@ -353,7 +357,7 @@ export async function run(): Promise<BenchResult[]> {
           console.log(
             `• ${r.target.name} c=${concurrency} ${mode}: ${x.runsPerSec.toFixed(1)} runs/s, p50 ${x.latencyMs.p50.toFixed(0)} ms, p99 ${x.latencyMs.p99.toFixed(0)} ms, errors ${x.errors.total}, CPU ${phase.server.cpuPct.toFixed(0)}% (${cpuMsPerRun(phase).toFixed(1)} ms per run), RSS max ${phase.server.rssMaxMb.toFixed(0)} MB`,
           );
-          r.sitting.levels.push({ concurrency, mode, phase });
+          r.sitting.levels.push({ level, concurrency, mode, phase });
         }
       };
       const turns = [n8nTurn, ...running.map((r) => () => stewardTurn(r))];
@@ -369,7 +373,7 @@ export async function run(): Promise<BenchResult[]> {
   const uptimeAfter = execSync("uptime", { encoding: "utf8" }).trim();
   printTable(sittings, n8n);
   console.log(`machine: before ${uptimeBefore}\n         after  ${uptimeAfter}`);
-  const raw = { at: new Date().toISOString(), uptimeBefore, uptimeAfter, cores: os.cpus().length, settings: { SECONDS, WARMUP_SECONDS, COLD_SECONDS, CONCURRENCY, DIST, BEFORE: before ?? null }, sittings, n8n: n8n ? { ...n8nInfo, levels: Object.fromEntries(n8n) } : null };
+  const raw = { at: new Date().toISOString(), uptimeBefore, uptimeAfter, cores: os.cpus().length, settings: { SECONDS, WARMUP_SECONDS, COLD_SECONDS, CONCURRENCY, DIST, BEFORE: before ?? null }, sittings, n8n: n8n ? { ...n8nInfo, levels: [...n8n].map(([level, phase]) => ({ concurrency: CONCURRENCY[level], phase })) } : null };
   const out = path.join(ROOT, "bench-results", "api-raw.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(raw, null, 2));
