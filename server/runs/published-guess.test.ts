@@ -64,6 +64,14 @@ describe.each(testDatabases())("starting the published version of a mission on $
     expect(await database.rows(sql`select count(*)::int as n from run where mission_id = ${seeded.missionId}`)).toEqual(before);
   });
 
+  it("refuses a start with a bad input to a mission archived since the guess as archived, as without a guess", async () => {
+    const seeded = await seedMission(database, graph("trigger.id"));
+    await start(seeded.missionId, seeded.starter);
+    await database.db.execute(sql`update mission set archived_at = now() where id = ${seeded.missionId}`);
+    const refused = await startRun(database, { missionId: seeded.missionId, input: { id: 7 }, userId: seeded.starter }, { send }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ reason: "conflict", message: expect.stringMatching(/is archived/) });
+  });
+
   it("runs the version published since the guess", async () => {
     const seeded = await seedMission(database, graph("trigger.id"));
     await start(seeded.missionId, seeded.starter);

@@ -99,9 +99,14 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   // The published version this process saw last: the run's insert checks it is still the one.
   const guess = req.versionId ? undefined : publishedGuess(database, req.missionId);
   if (guess) {
-    const started = await startVersion(database, req, opts, rerunOf, { id: guess.missionId, name: guess.name, versionId: guess.versionId, number: guess.number }, true);
-    if (started) return started;
-    forgetPublished(database, req.missionId);
+    try {
+      const started = await startVersion(database, req, opts, rerunOf, { id: guess.missionId, name: guess.name, versionId: guess.versionId, number: guess.number }, true);
+      if (started) return started;
+      forgetPublished(database, req.missionId);
+    } catch (e) {
+      // A refusal comes from the mission as it is now: one archived since is refused as archived, not for its input.
+      if (!(e instanceof RunError)) throw e;
+    }
   }
   const m = await missionToRun(database, req, opts, rerunOf);
   if (!req.versionId) rememberPublished(database, { missionId: m.id, name: m.name, versionId: m.versionId, number: m.number });
