@@ -9,7 +9,6 @@ import type { Database } from "@/server/db/database";
  */
 export interface PublishedGuess {
   missionId: string;
-  name: string;
   versionId: string;
   number: number;
 }

@@ -100,7 +100,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
   const guess = req.versionId ? undefined : publishedGuess(database, req.missionId);
   if (guess) {
     try {
-      const started = await startVersion(database, req, opts, rerunOf, { id: guess.missionId, name: guess.name, versionId: guess.versionId, number: guess.number }, true);
+      const started = await startVersion(database, req, opts, rerunOf, { id: guess.missionId, versionId: guess.versionId, number: guess.number }, true);
       if (started) return started;
       forgetPublished(database, req.missionId);
     } catch (e) {
@@ -109,7 +109,7 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
     }
   }
   const m = await missionToRun(database, req, opts, rerunOf);
-  if (!req.versionId) rememberPublished(database, { missionId: m.id, name: m.name, versionId: m.versionId, number: m.number });
+  if (!req.versionId) rememberPublished(database, { missionId: m.id, versionId: m.versionId, number: m.number });
   const started = await startVersion(database, req, opts, rerunOf, m, false);
   if (!started) throw new Error(`The run of mission ${m.id} was not stored`);
   return started;
@@ -117,7 +117,6 @@ async function startRunOf(database: Database, raw: StartRunInput, opts: RunServi
 
 interface MissionVersion {
   id: string;
-  name: string;
   versionId: string;
   number: number;
 }
@@ -159,7 +158,7 @@ async function missionToRun(database: Database, req: z.output<typeof startRunInp
       { path: "versionId", message: "must be a version that is or was published" },
     ]);
   }
-  return { id: m.id, name: m.name, versionId: m.version_id, number: Number(m.number) };
+  return { id: m.id, versionId: m.version_id, number: Number(m.number) };
 }
 
 /**
