@@ -70,10 +70,16 @@ describe.runIf(target)("three replicas on PostgreSQL under failure", () => {
       await r.server.exited;
       kills.push({ name: r.name, at: Date.now(), started: load.acknowledged.size, decided: load.votes.size });
     };
-    const ms = await load.untilAllEnded(database, 150_000, async (elapsed) => {
-      if (kills.length === 0 && elapsed > (killAt[0] as number)) await kill(first as Replica);
-      if (kills.length === 1 && elapsed > (killAt[1] as number)) await kill(second as Replica);
-    });
+    const ms = await load.untilAllEnded(
+      database,
+      150_000,
+      async (elapsed) => {
+        if (kills.length === 0 && elapsed > (killAt[0] as number)) await kill(first as Replica);
+        if (kills.length === 1 && elapsed > (killAt[1] as number)) await kill(second as Replica);
+      },
+      // The runs may all end before the second kill's moment (about 10 s for 200 on a quick machine).
+      () => kills.length === 2,
+    );
     expect(kills).toHaveLength(2);
     const figures = await checkPayments(database, ledger, load);
     console.log(

@@ -185,7 +185,18 @@ export class PaymentLoad {
       }
       if (Date.now() - from > limitMs) {
         const logs = this.cluster.replicas.map((r) => `${r.name}:\n${r.server.log.join("").slice(-3000)}`).join("\n");
-        throw new Error(`runs still live after ${limitMs / 1000} s (${this.acknowledged.size} started)\n${logs}`);
+        // What each live run was doing, to tell a lost event, a held lease or a forgotten wait apart.
+        const live = await database.rows(
+          sql`select r.id, r.status, r.created_at::text,
+                     (select json_agg(json_build_object('node', n.node_id, 'status', n.status)) from run_node n where n.run_id = r.id and n.status <> 'succeeded') as nodes,
+                     (select json_agg(json_build_object('id', e.id, 'status', e.status,
+                        'jobs', (select json_agg(json_build_object('kind', j.kind, 'due', j.run_at::text, 'lease', j.locked_until::text, 'attempt', j.attempt)) from engine_job j where j.run_id = e.id),
+                        'waits', (select json_agg(json_build_object('kind', w.kind, 'event', w.event_name, 'expr', w.expr)) from engine_wait w where w.run_id = e.id)))
+                      from engine_run e where e.event->'data'->>'runId' = r.id) as engine,
+                     (select json_agg(json_build_object('id', d.id, 'status', d.status)) from decision d where d.run_id = r.id) as decisions
+              from run r where r.status not in ('succeeded', 'failed', 'cancelled') limit 5`,
+        ).catch((e: unknown) => [String(e)]);
+        throw new Error(`runs still live after ${limitMs / 1000} s (${this.acknowledged.size} started)\n${JSON.stringify(live, null, 1)}\n${logs}`);
       }
       await new Promise((r) => setTimeout(r, 50));
     }
