@@ -13,7 +13,7 @@ export interface PublishedGuess {
   number: number;
 }
 
-/** Missions remembered per database, the least recently started forgotten first. */
+/** Missions remembered per database; past this, the one whose guess was made longest ago is forgotten. */
 const MAX_GUESSES = 1_000;
 
 declare global {

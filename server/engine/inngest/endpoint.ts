@@ -18,9 +18,9 @@ export function missionEndpoints(client: EngineClient, deps: () => EngineDeps): 
 /**
  * A second serve() handler for the same functions that only the embedded executor calls, in this
  * process: it does not check the request's signature, nor sign its answer. Those authenticate an
- * Inngest server across a network, where here there is a function call; checking them cost a
- * twentieth of the thread that serves requests under the API bench's load. The route's handler
- * (missionEndpoint) still refuses any call not signed with the key.
+ * Inngest server across a network, where here there is a function call; checking them cost 3.5%
+ * of the thread that serves requests under the API bench's load. The route's handler
+ * (missionEndpoints' `route`) still refuses any call not signed with the key.
  */
 export function inProcessEndpoint(options: ServeOptions): ServeEndpoint {
   // The SDK's own option, which serve() hands to its comm handler; not in serve()'s public type.
