@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { playwrightCounts, postgresStatus, reportLines, vitestCounts } from "./test-report.mjs";
+import { playwrightCounts, playwrightFailures, postgresStatus, reportLines, vitestCounts, vitestFailures } from "./test-report.mjs";
 
 // What `npm test` prints besides passes and failures (scripts/test.mjs), from reports shaped as
 // Vitest's and Playwright's JSON reporters write them.
 
-const test = (fullName: string, status: string) => ({ fullName, status, title: fullName, ancestorTitles: [] });
+const test = (fullName: string, status: string, failureMessages: string[] = []) => ({ fullName, status, title: fullName, ancestorTitles: [], failureMessages });
 const vitestReport = {
   numPassedTests: 3,
   numFailedTests: 1,
   numPendingTests: 2,
   numTodoTests: 1,
   testResults: [
-    { name: "/repo/server/a.test.ts", status: "failed", assertionResults: [test("a on 'pglite' works", "passed"), test("a on 'postgres' works", "failed")] },
+    { name: "/repo/server/a.test.ts", status: "failed", assertionResults: [test("a on 'pglite' works", "passed"), test("a on 'postgres' works", "failed", ["\u001b[31mAssertionError: expected 2 to be 1\u001b[39m\n    at a.test.ts:4:5"])] },
     { name: "/repo/server/b.test.ts", status: "passed", assertionResults: [test("b on 'postgres' works", "passed"), test("b later", "todo")] },
     { name: "/repo/e2e/c.test.ts", status: "passed", assertionResults: [test("c one", "skipped"), test("c two", "pending")] },
     { name: "/repo/lib/d.test.ts", status: "passed", assertionResults: [test("d", "passed")] },
@@ -54,5 +54,50 @@ describe("npm test's report", () => {
     const results = [{ suite: "vitest", passed: 3, failed: 0, seconds: 1 }];
     expect(reportLines({ results, notRun: [], postgres: { ran: true, why: "" } }).join("\n")).not.toContain("POSTGRESQL");
     expect(reportLines({ results, notRun: [] }).join("\n")).not.toContain("POSTGRESQL");
+  });
+
+  it("names each failed test and the start of its error, since CI keeps only the end of the output", () => {
+    const hookFailed = { name: "/repo/server/e.test.ts", status: "failed", message: "Hook timed out in 10000ms", assertionResults: [] };
+    const vitest = vitestFailures({ ...vitestReport, testResults: [...vitestReport.testResults, hookFailed] }, "/repo");
+    expect(vitest).toEqual([
+      { where: "server/a.test.ts › a on 'postgres' works", message: expect.stringContaining("expected 2 to be 1") },
+      { where: "server/e.test.ts", message: "Hook timed out in 10000ms" },
+    ]);
+    const playwright = playwrightFailures({
+      suites: [
+        {
+          title: "x.spec.ts",
+          file: "x.spec.ts",
+          specs: [{ title: "passes", file: "x.spec.ts", line: 3, tests: [{ status: "expected", results: [{}] }] }],
+          suites: [
+            {
+              title: "group",
+              file: "x.spec.ts",
+              specs: [
+                { title: "breaks", file: "x.spec.ts", line: 9, tests: [{ status: "unexpected", results: [{ error: { message: "Timed out 5000ms waiting for getByText('Done')" } }] }] },
+                { title: "wobbles", file: "x.spec.ts", line: 20, tests: [{ status: "flaky", results: [{ error: { message: "first try failed" } }, {}] }] },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(playwright).toEqual([
+      { where: "x.spec.ts:9 › group › breaks", message: "Timed out 5000ms waiting for getByText('Done')" },
+      { where: "x.spec.ts:20 › group › wobbles (flaky: passed on retry)", message: "first try failed" },
+    ]);
+
+    const frames = "    at file:///repo/node_modules/@vitest/runner/dist/index.js:1:1\n    at new Promise (<anonymous>)\n    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)";
+    const long = [...Array.from({ length: 16 }, (_, i) => `line ${i}`), frames].join("\n");
+    const lines = reportLines({ results: [], notRun: [], failures: [...vitest, { where: "long.test.ts › t", message: long }] });
+    expect(lines[0]).toBe("3 failed:");
+    expect(lines).toContain("✗ server/a.test.ts › a on 'postgres' works");
+    // Without the terminal's colours.
+    expect(lines).toContain("    AssertionError: expected 2 to be 1");
+    expect(lines).toContain("    line 11");
+    expect(lines).not.toContain("    line 12");
+    expect(lines).toContain("    … 4 more lines");
+    expect(lines.join("\n")).not.toMatch(/node_modules|<anonymous>|node:internal/);
+    expect(reportLines({ results: [], notRun: [] }).join("\n")).not.toContain("failed:");
   });
 });

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { playwrightCounts, postgresStatus, reportLines, vitestCounts } from "./test-report.mjs";
+import { playwrightCounts, playwrightFailures, postgresStatus, reportLines, vitestCounts, vitestFailures } from "./test-report.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const bin = (name) => path.join(root, "node_modules", ".bin", name);
@@ -36,6 +36,7 @@ const want = (s) => {
   return yes;
 };
 let skippedFiles = [];
+const failures = [];
 let postgres;
 if ((only.length === 0 || only.includes("unit")) && !process.env.TEST_DATABASE_URL) {
   console.log("\n!! TEST_DATABASE_URL is not set: the integration tests run on PGlite only, not on PostgreSQL.");
@@ -58,6 +59,7 @@ if (want("unit")) {
   const failed = counts.failed + (j ? 0 : 1) + (r.status !== 0 && j && !j.numFailedTests ? 1 : 0);
   results.push({ suite: "vitest", passed: counts.passed, failed, skipped: counts.skipped, seconds: r.seconds });
   skippedFiles = counts.skippedFiles;
+  failures.push(...vitestFailures(j, root));
   postgres = postgresStatus(process.env.TEST_DATABASE_URL, counts.postgresTests);
 }
 if (want("e2e")) {
@@ -67,11 +69,12 @@ if (want("e2e")) {
   const j = readJson(out);
   const counts = playwrightCounts(j);
   const failed = counts.failed + (j ? 0 : 1) + (r.status !== 0 && j && !j.stats?.unexpected ? 1 : 0);
+  failures.push(...playwrightFailures(j));
   results.push({ suite: "playwright", passed: counts.passed, failed, skipped: counts.skipped, seconds: r.seconds });
 }
 
 console.log("\n━━ summary ━━");
-for (const line of reportLines({ results, notRun, skippedFiles, postgres })) console.log(line);
+for (const line of reportLines({ results, notRun, skippedFiles, postgres, failures })) console.log(line);
 const passed = results.reduce((n, s) => n + s.passed, 0);
 const failed = results.reduce((n, s) => n + s.failed, 0);
 console.log(`${passed} passed, ${failed} failed`);
