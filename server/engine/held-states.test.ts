@@ -3,8 +3,8 @@ import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
 import { startRun } from "@/server/runs/service";
-import { HeldStates, flushHeldStates, holdingStates, setDirectStatesSoon } from "./held-states";
-import { setDirectStates } from "./state";
+import { HeldStates, flushHeldStates, holdingStates, setDirectStatesSoon, setRunVerdictSoon, writeHeldWith } from "./held-states";
+import { markRunSucceeded, setDirectStates, type DirectChange } from "./state";
 import { noopChain } from "./testing/missions";
 import { seedMission } from "./testing/harness";
 
@@ -136,5 +136,88 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
     ]);
     // Nothing is left to write twice.
     expect(await held.writeWith(database, runId, async (changes) => changes)).toEqual([]);
+  });
+
+  const verdictChange = (nodeId: string, outcome: string): DirectChange => ({ nodeId, to: "succeeded", output: { outcome }, attempt: 0, text: `Verdict: ${outcome}` });
+  async function runRow(runId: string) {
+    const [row] = await database.rows<{ status: string; verdict: unknown; ended_at: string | null }>(sql`select status, verdict, ended_at::text from run where id = ${runId}`);
+    return row;
+  }
+  async function verdictAudits(runId: string) {
+    return database.rows<{ data: unknown }>(sql`select data from audit_log where action = 'run.verdict' and run_id = ${runId} order by id`);
+  }
+  const endRun = (runId: string) => writeHeldWith(database, runId, (changes, verdict) => markRunSucceeded(database, runId, { ok: "All good" }, changes, verdict));
+
+  it("holds a verdict with the changes around it; a flush writes them in the verdict's statement, and the first verdict wins", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    await holdingStates(held, async () => {
+      await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]);
+      await setRunVerdictSoon(database, runId, { outcome: "ok", summary: "first" }, verdictChange("c2", "ok"));
+      await setRunVerdictSoon(database, runId, { outcome: "no", summary: "second" }, verdictChange("c3", "no"));
+    });
+    expect((await runRow(runId))?.verdict).toBeNull();
+    expect(await verdictAudits(runId)).toEqual([]);
+
+    await held.flush();
+    expect((await runRow(runId))?.verdict).toEqual({ outcome: "ok", summary: "first" });
+    expect(await verdictAudits(runId)).toEqual([{ data: { outcome: "ok", summary: "first" } }]);
+    expect(await statusObservations(runId)).toEqual([
+      { node_id: "c1", text: "c1 took go" },
+      { node_id: "c2", text: "Verdict: ok" },
+      { node_id: "c3", text: "Verdict: no" },
+    ]);
+    // The run's end after it reads the verdict already set, and sets no other.
+    expect(await holdingStates(held, () => endRun(runId))).toBe(true);
+    expect(await runRow(runId)).toMatchObject({ status: "succeeded", verdict: { outcome: "ok", summary: "first" } });
+    expect(await verdictAudits(runId)).toHaveLength(1);
+  });
+
+  it("writes a held verdict with the run's end in one statement: the changes, the verdict, then the run's last line", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    await holdingStates(held, async () => {
+      await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]);
+      await setRunVerdictSoon(database, runId, { outcome: "ok", summary: "done" }, verdictChange("c2", "ok"));
+    });
+    // A refused statement leaves everything held for the next.
+    await expect(held.writeWith(database, runId, () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
+    expect(await holdingStates(held, () => endRun(runId))).toBe(true);
+
+    const run = await runRow(runId);
+    expect(run).toMatchObject({ status: "succeeded", verdict: { outcome: "ok", summary: "done" } });
+    // One statement: the nodes' changes have the run's end time.
+    expect((await states(runId)).slice(0, 2).map((s) => s.ended_at)).toEqual([run?.ended_at, run?.ended_at]);
+    const trail = await database.rows<{ node_id: string | null; text: string }>(sql`select node_id, text from observation where run_id = ${runId} and kind = 'status' order by id`);
+    expect(trail.slice(-3)).toEqual([
+      { node_id: "c1", text: "c1 took go" },
+      { node_id: "c2", text: "Verdict: ok" },
+      { node_id: null, text: "Run completed: All good" },
+    ]);
+    expect(await verdictAudits(runId)).toEqual([{ data: { outcome: "ok", summary: "done" } }]);
+
+    // Ending again writes nothing: the run has ended and nothing is held.
+    expect(await holdingStates(held, () => endRun(runId))).toBe(false);
+    expect(await database.rows(sql`select 1 from observation where run_id = ${runId} and kind = 'status'`)).toHaveLength(trail.length);
+  });
+
+  it("writes neither the held changes nor the verdict when the run was cancelled before its end", async () => {
+    const runId = await queuedRun();
+    const held = new HeldStates();
+    await holdingStates(held, () => setRunVerdictSoon(database, runId, { outcome: "ok", summary: "late" }, verdictChange("c1", "ok")));
+    await database.rows(sql`update run set status = 'cancelled', ended_at = now() where id = ${runId}`);
+    expect(await holdingStates(held, () => endRun(runId))).toBe(false);
+    expect(await runRow(runId)).toMatchObject({ status: "cancelled", verdict: null });
+    expect((await states(runId))[0]?.status).toBe("pending");
+    expect(await verdictAudits(runId)).toEqual([]);
+  });
+
+  it("writes a verdict at once outside an engine call", async () => {
+    const runId = await queuedRun();
+    await setRunVerdictSoon(database, runId, { outcome: "ok", summary: "now" }, verdictChange("c1", "ok"));
+    expect((await runRow(runId))?.verdict).toEqual({ outcome: "ok", summary: "now" });
+    expect((await states(runId))[0]?.status).toBe("succeeded");
+    expect(await endRun(runId)).toBe(true);
+    expect(await verdictAudits(runId)).toHaveLength(1);
   });
 });

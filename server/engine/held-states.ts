@@ -1,7 +1,7 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database } from "@/server/db/database";
-import { publish, setDirectStates, type DirectChange } from "./state";
+import { publish, setDirectStates, setRunVerdict, type DirectChange, type RunVerdict } from "./state";
 
 /**
  * Direct node changes (a condition's branch, skips) of the steps one engine call runs, held and
@@ -12,11 +12,14 @@ import { publish, setDirectStates, type DirectChange } from "./state";
  * composition root registers with `() => new HeldStates()`; it knows nothing of node states): then a change is never lost while
  * its step's result is kept, and a step whose result is lost runs again and writes it again (the
  * writes are guarded no-ops the second time). The walk flushes before any node that writes on its
- * own (a Worker, an action, an approval, a verdict) and before the run's end, so the run's
- * Observations keep the order in which things happened.
+ * own (a Worker, an action, an approval) and before the run's end, so the run's Observations keep
+ * the order in which things happened. A verdict is held too: most runs end right after it, and the
+ * run's end then writes it with the run's status in one statement (`writeHeldWith`).
  */
 export class HeldStates {
   private pending: { database: Database; runId: string; change: DirectChange }[] = [];
+  /** The first verdict held since the last write; its node's change is in `pending`, in order. */
+  private verdict: HeldVerdict | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Steps of this call that wrote only the run's own state (see markQuickStep). */
   private quick = new Set<string>();
@@ -39,29 +42,54 @@ export class HeldStates {
     for (const change of changes) this.pending.push({ database, runId, change });
   }
 
+  /**
+   * Holds a run's verdict with its node's change. The first verdict wins, as in the database: a
+   * later one held before the write is only its node's change.
+   */
+  addVerdict(database: Database, runId: string, value: RunVerdict, own: DirectChange): void {
+    this.verdict ??= { database, runId, value };
+    this.add(database, runId, [own]);
+  }
+
   /** Writes what is held, after any write still in flight. Rejects when the database failed (the changes stay held). */
   flush(): Promise<void> {
     return this.serially(() => this.writePending());
   }
 
   /**
-   * What is held for `runId` on `database`, handed to a statement that writes it along with its own
-   * change (a verdict), after any write still in flight and before any later one; `write` rejecting
-   * puts them back. Anything held for another run or handle (never, as one call runs one run) is
-   * written first, on its own.
+   * What is held for `runId` on `database` (changes, and the verdict if one is held), handed to a
+   * statement that writes it along with its own change (the run's end), after any write still in
+   * flight and before any later one; `write` rejecting puts them back. Anything held for another
+   * run or handle (never, as one call runs one run) is written first, on its own.
    */
-  writeWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
+  writeWith<T>(database: Database, runId: string, write: (held: DirectChange[], verdict: RunVerdict | null) => Promise<T>): Promise<T> {
     return this.serially(async () => {
-      if (this.pending.some((p) => p.database !== database || p.runId !== runId)) await this.writePending();
-      const taken = this.pending;
-      this.pending = [];
+      const other = (p: { database: Database; runId: string }) => p.database !== database || p.runId !== runId;
+      if (this.pending.some(other) || (this.verdict && other(this.verdict))) await this.writePending();
+      const taken = this.take();
       try {
-        return await write(taken.map((p) => p.change));
+        return await write(
+          taken.pending.map((p) => p.change),
+          taken.verdict?.value ?? null,
+        );
       } catch (e) {
-        this.pending = [...taken, ...this.pending];
+        this.putBack(taken);
         throw e;
       }
     });
+  }
+
+  private take(): { pending: HeldStates["pending"]; verdict: HeldVerdict | undefined } {
+    const taken = { pending: this.pending, verdict: this.verdict };
+    this.pending = [];
+    this.verdict = undefined;
+    return taken;
+  }
+
+  /** A write failed: what it took is held again, ahead of anything held since (a first verdict stays first). */
+  private putBack(taken: { pending: HeldStates["pending"]; verdict: HeldVerdict | undefined }): void {
+    this.pending = [...taken.pending, ...this.pending];
+    this.verdict = taken.verdict ?? this.verdict;
   }
 
   /** Runs `fn` once the writes before it have settled; the next waits for it. */
@@ -75,17 +103,22 @@ export class HeldStates {
   }
 
   private async writePending(): Promise<void> {
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
+    const taken = this.take();
+    if (!taken.pending.length) return;
+    const { verdict } = taken;
     try {
-      // One call runs one run's steps, all on one database handle: grouped anyway, in order.
-      for (const group of groupBy(batch)) {
-        const ids = await setDirectStates(group.database, group.runId, group.changes);
+      // One call runs one run's steps, all on one database handle: grouped anyway, in order. The
+      // verdict goes with its run's group (its node's change is in it).
+      for (const group of groupBy(taken.pending)) {
+        const withVerdict = verdict && verdict.database === group.database && verdict.runId === group.runId;
+        const ids = withVerdict
+          ? (await setRunVerdict(group.database, group.runId, verdict.value, group.changes)).ids
+          : await setDirectStates(group.database, group.runId, group.changes);
         publish(group.runId, ...ids);
       }
     } catch (e) {
-      this.pending = [...batch, ...this.pending];
+      // Groups written before the failure are guarded no-ops when written again.
+      this.putBack(taken);
       throw e;
     }
   }
@@ -93,7 +126,14 @@ export class HeldStates {
   /** The call was abandoned: what it held is not written (its steps run again). */
   discard(): void {
     this.pending = [];
+    this.verdict = undefined;
   }
+}
+
+interface HeldVerdict {
+  database: Database;
+  runId: string;
+  value: RunVerdict;
 }
 
 function groupBy(batch: { database: Database; runId: string; change: DirectChange }[]) {
@@ -128,11 +168,25 @@ export async function setDirectStatesSoon(database: Database, runId: string, cha
 }
 
 /**
- * Runs `write` with the changes the current engine call holds for the run (none outside one), for
- * a statement that writes them with its own: one statement instead of a flush and then its own.
+ * Records a run's verdict and its node's change: held when the engine call holds changes (written
+ * with the next flush, or with the run's end), else written now.
  */
-export function writeHeldWith<T>(database: Database, runId: string, write: (held: DirectChange[]) => Promise<T>): Promise<T> {
-  return scope.getStore()?.writeWith(database, runId, write) ?? write([]);
+export async function setRunVerdictSoon(database: Database, runId: string, value: RunVerdict, own: DirectChange): Promise<void> {
+  const held = scope.getStore();
+  if (held) {
+    held.addVerdict(database, runId, value, own);
+    return;
+  }
+  publish(runId, ...(await setRunVerdict(database, runId, value, [own])).ids);
+}
+
+/**
+ * Runs `write` with the changes and the verdict the current engine call holds for the run (none
+ * outside one), for a statement that writes them with its own: one statement instead of a flush
+ * and then its own.
+ */
+export function writeHeldWith<T>(database: Database, runId: string, write: (held: DirectChange[], verdict: RunVerdict | null) => Promise<T>): Promise<T> {
+  return scope.getStore()?.writeWith(database, runId, write) ?? write([], null);
 }
 
 /**

@@ -121,12 +121,24 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     }
   }
 
-  it("writes the conditions' changes in the verdict's statement, not in one of their own before it", async () => {
+  /** Where a statement writing direct changes of `runId` went: with the run's end, or alone (a flush, or the verdict's own statement). */
+  const carriers = (statements: { sql: string; params: unknown[] }[], runId: string, id?: string) =>
+    statements
+      .filter((q) => q.sql.includes("direct_v") && q.params.includes(runId) && (id === undefined || q.params.includes(id)))
+      .map((q) => (q.sql.includes("status = 'succeeded'") ? "the end" : q.sql.includes("verdict_upd") ? "verdict" : "alone"));
+
+  it("writes the conditions' changes and the verdict in the statement that ends the run, not in statements of their own before it", async () => {
     // Each statement is a round trip (to PostgreSQL, or to PGlite's thread): the held changes of a
-    // segment used to be flushed just before the verdict's own statement.
+    // segment used to be flushed just before the verdict's own statement, and the verdict's
+    // statement came just before the run's end.
     const { runId, statements } = await statementsOfRun({ id: "req-2", n: 4 });
-    const carrying = (id: string) => statements.filter((q) => q.sql.includes("direct_v") && q.params.includes(id)).map((q) => (q.sql.includes("verdict_upd") ? "verdict" : "alone"));
-    for (const id of ["c1", "c2", "c3", "c4", "c5", "done"]) expect(carrying(id), id).toEqual(["verdict"]);
+    for (const id of ["c1", "c2", "c3", "c4", "c5", "done"]) expect(carriers(statements, runId, id), id).toEqual(["the end"]);
+    // One statement touches the run's row after its start: the end, which sets the verdict too.
+    expect(statements.filter((q) => /update run set/.test(q.sql) && q.params.includes(runId)).map((q) => (q.sql.includes("status = 'running'") ? "start" : q.sql.includes("status = 'succeeded'") ? "end" : "other"))).toEqual(["start", "end"]);
+    const view = await getRun(database, runId);
+    expect(view.verdict).toEqual({ outcome: "ok", summary: "req-2 12" });
+    const [audit] = await database.rows<{ n: number; data: unknown }>(sql`select count(*)::int as n, max(data::text)::jsonb as data from audit_log where action = 'run.verdict' and run_id = ${runId}`);
+    expect(audit).toEqual({ n: 1, data: { outcome: "ok", summary: "req-2 12" } });
     expect((await getRun(database, runId)).nodes.every((n) => n.status === "succeeded")).toBe(true);
     expect(await statusTrail(runId)).toEqual([
       { node_id: null, status: "queued" },
@@ -136,14 +148,14 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     ]);
   });
 
-  it("stores a slowed run's two steps with its end, in one statement, and the held changes with the verdict", async () => {
+  it("stores a slowed run's two steps with its end, in one statement, and the held changes and the verdict with the run's end", async () => {
     // Every statement 30 ms late: each step now takes longer than the 20 ms after which a step
     // used to count as slow, and each was stored, and the changes held before it flushed, in
     // statements of their own. Their own duration is still far from a model call's.
     const { runId, engineRun, statements } = await statementsOfRun({ id: "req-3", n: 5 }, 30);
     const storing = statements.filter((q) => q.sql.includes("insert into engine_step") && q.params.includes(engineRun)).map((q) => (q.sql.includes("update engine_run set status = 'completed'") ? "with the end" : "alone"));
     expect(storing).toEqual(["with the end"]);
-    expect(statements.filter((q) => q.sql.includes("direct_v") && q.params.includes(runId)).map((q) => (q.sql.includes("verdict_upd") ? "verdict" : "alone"))).toEqual(["verdict"]);
+    expect(carriers(statements, runId)).toEqual(["the end"]);
     expect(await engineSteps(runId)).toBe(2);
   });
 

@@ -34,14 +34,15 @@ const json = (v: unknown) => sql`${JSON.stringify(v ?? null)}::jsonb`;
 /**
  * The NOTIFY that tells other replicas about the Observation a statement inserts (CTE `obs`), and
  * the term that makes the statement evaluate it. On PGlite this process is the only one, and
- * publish() already tells it, so the statement is lighter there.
+ * publish() already tells it, so the statement is lighter there. `ended`: the CTE whose one row says
+ * the run ended in this statement, for the run-ended NOTIFY.
  */
-function notifyObs(database: Database, runId: string, ended = false): { cte: SQL; count: SQL } {
+function notifyObs(database: Database, runId: string, ended?: SQL): { cte: SQL; count: SQL } {
   if (database.driver !== "postgres") return { cte: sql``, count: sql`` };
   if (ended) {
     return {
       cte: sql`, note as (select pg_notify(${OBSERVATION_CHANNEL}, ${runId} || ':' || obs.id) from obs),
-        ended_note as (select pg_notify(${RUN_ENDED_CHANNEL}, ${runId}) from obs)`,
+        ended_note as (select pg_notify(${RUN_ENDED_CHANNEL}, ${runId}) from ${ended})`,
       count: sql` + (select count(*) from note) + (select count(*) from ended_note)`,
     };
   }
@@ -233,8 +234,8 @@ function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; obs
  * (data-modifying CTEs run in no set order), with the NOTIFY for other replicas; the statement
  * selects `columns`: the ids as `ids` (jsonb array, in order) and the term that sends the NOTIFY.
  */
-function statusObservations(database: Database, runId: string, rows: SQL): { ctes: SQL; columns: SQL } {
-  const note = notifyObs(database, runId);
+function statusObservations(database: Database, runId: string, rows: SQL, ended?: SQL): { ctes: SQL; columns: SQL } {
+  const note = notifyObs(database, runId, ended);
   const columns = sql`(select jsonb_agg(id order by id) from obs) as ids, 0${note.count} as n`;
   return {
     ctes: sql`obs as (
@@ -340,10 +341,19 @@ export async function markRunStarted(database: Database, runId: string): Promise
  * node's own). Returns whether this verdict was set and the Observation ids, in the order of
  * `changes`, to publish once committed.
  */
+export interface RunVerdict {
+  outcome: string;
+  summary: string;
+}
+
+/** The verdict's audit entry, appended by the statement that sets it when `when` holds. */
+const verdictAudit = (runId: string, verdict: RunVerdict, when: SQL) =>
+  auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: { ...verdict } }, when);
+
 export async function setRunVerdict(
   database: Database,
   runId: string,
-  unbounded: { outcome: string; summary: string },
+  unbounded: RunVerdict,
   changes: DirectChange[] = [],
   on?: DbOrTx,
 ): Promise<{ set: boolean; ids: number[] }> {
@@ -351,7 +361,7 @@ export async function setRunVerdict(
   const verdict = boundVerdict(unbounded);
   const direct = changes.length ? directChanges(runId, changes) : null;
   const obs = direct ? statusObservations(database, runId, direct.observations) : null;
-  const append = auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: verdict }, sql`exists (select 1 from verdict_upd)`);
+  const append = verdictAudit(runId, verdict, sql`exists (select 1 from verdict_upd)`);
   const [row] = await database.rows<{ set: boolean; ids: (number | string)[] | null }>(
     sql`with verdict_upd as (
           update run set verdict = ${json(verdict)} where id = ${runId} and verdict is null and status in ${LIVE_RUN} returning 1)${
@@ -364,27 +374,47 @@ export async function setRunVerdict(
 }
 
 /**
- * The walk finished. Returns false when the run had already ended (cancelled meanwhile). The last
- * line reads the outcome's label (`labels`: identifier → label) where the mission gives one.
+ * The walk finished: the run succeeded. Returns false when it had already ended (cancelled
+ * meanwhile). The last line reads the outcome's label (`labels`: identifier → label) where the
+ * mission gives one. `held` (direct changes) and `verdict` (when none is set yet) are what the
+ * engine call held (held-states.ts): written in this statement, in order, before the run's end, so
+ * that a run ending right after its verdict takes one statement instead of two.
  */
-export async function markRunSucceeded(database: Database, runId: string, labels: Readonly<Record<string, string>> = {}): Promise<boolean> {
-  const note = notifyObs(database, runId, true);
-  const [row] = await database.rows<{ id: number | string | null }>(
-    sql`with upd as (
-          update run set status = 'succeeded', ended_at = now(), deadline_at = null
-          where id = ${runId} and status in ${LIVE_RUN} returning verdict),
-        obs as (
-          insert into observation (run_id, kind, text, data)
-          select ${runId}, 'status',
-                 case when upd.verdict is null then 'Run completed, with no verdict'
-                      else 'Run completed: ' || coalesce(${json(labels)} ->> (upd.verdict->>'outcome'), upd.verdict->>'outcome') end,
-                 jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict)
-          from upd returning id)${note.cte}
-        select (select id from obs) as id, 0${note.count} as n`,
+export async function markRunSucceeded(
+  database: Database,
+  runId: string,
+  labels: Readonly<Record<string, string>> = {},
+  held: DirectChange[] = [],
+  unboundedVerdict: RunVerdict | null = null,
+): Promise<boolean> {
+  // A re-run may copy a verdict stored before summaries were bounded.
+  const verdict = unboundedVerdict ? boundVerdict(unboundedVerdict) : null;
+  const direct = held.length ? directChanges(runId, held) : null;
+  // The run's last Observation comes after the held changes' (statusObservations keeps `ord`).
+  const end = sql`select ${held.length}::int as ord, null::text as node_id, 0 as attempt,
+          case when upd.verdict is null then 'Run completed, with no verdict'
+               else 'Run completed: ' || coalesce(${json(labels)} ->> (upd.verdict->>'outcome'), upd.verdict->>'outcome') end as text,
+          jsonb_build_object('status', 'succeeded', 'verdict', upd.verdict) as data
+        from upd`;
+  const obs = statusObservations(database, runId, direct ? sql`${direct.observations} union all ${end}` : end, sql`upd`);
+  // Every CTE reads the run as it was before this statement: `before_end` tells whether it had a verdict.
+  const append = verdict ? verdictAudit(runId, verdict, sql`exists (select 1 from before_end b, upd where b.verdict is null)`) : null;
+  const [row] = await database.rows<{ ended: boolean; ids: (number | string)[] | null }>(
+    sql`with before_end as (select verdict from run where id = ${runId}),
+        upd as (
+          update run set status = 'succeeded', ended_at = now(), deadline_at = null, verdict = coalesce(verdict, ${verdict ? json(verdict) : sql`null::jsonb`})
+          where id = ${runId} and status in ${LIVE_RUN} returning verdict)${direct ? sql`, ${direct.ctes}` : sql``},
+        ${obs.ctes}${append ? sql`, ${append.ctes}` : sql``}
+        select exists (select 1 from upd) as ended, ${obs.columns}`,
   );
-  const id = row?.id === null || row?.id === undefined ? null : Number(row.id);
-  if (id !== null) publishRunEnd(runId, id);
-  return id !== null;
+  const ids = idsOf(row);
+  if (!row?.ended) {
+    publish(runId, ...ids);
+    return false;
+  }
+  publish(runId, ...ids.slice(0, -1));
+  publishRunEnd(runId, ids.at(-1) ?? null);
+  return true;
 }
 
 /**

@@ -11,7 +11,7 @@ export const QUICK_KINDS: ReadonlySet<MissionNode["kind"]> = new Set(["trigger",
 
 /**
  * Kinds a quick segment may run inline (quick-segment.ts): they compute and never wait. The quick
- * kinds, and the verdict, which writes on its own and takes what the segment holds into its own
- * statement (held-states.ts, `writeHeldWith`), written before its change.
+ * kinds, and the verdict, which is held with what the segment holds and written with the run's end
+ * or the next flush (held-states.ts, `setRunVerdictSoon`).
  */
 export const INLINE_KINDS: ReadonlySet<MissionNode["kind"]> = new Set([...QUICK_KINDS, "verdict"]);

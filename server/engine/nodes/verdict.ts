@@ -1,8 +1,8 @@
 import "server-only";
 import { outcomeLabel } from "@/lib/mission/schema";
 import { boundVerdict } from "@/server/observations/bounds";
-import { markQuickStep, writeHeldWith } from "../held-states";
-import { publish, setRunVerdict, type DirectChange } from "../state";
+import { markQuickStep, setRunVerdictSoon } from "../held-states";
+import type { DirectChange } from "../state";
 import { PermanentError } from "../step-port";
 import { evaluateField } from "./evaluate";
 import type { NodeHandler } from "./types";
@@ -34,9 +34,9 @@ export const verdictNode: NodeHandler<"verdict"> = async (run) => {
       text: `Verdict: ${outcomeLabel(node.data, outcome)}${summary ? ` — ${summary}` : ""}`,
       data: value,
     };
-    // What the quick steps before it hold is written in the verdict's statement, before its own change.
-    const { ids } = await writeHeldWith(run.database, run.runId, (held) => setRunVerdict(run.database, run.runId, value, [...held, own]));
-    publish(run.runId, ...ids);
+    // Held with what the quick steps before it hold: written with the run's end when nothing runs
+    // after it, else with the next flush, in order.
+    await setRunVerdictSoon(run.database, run.runId, value, own);
     return value;
   });
   return { output: verdict };
