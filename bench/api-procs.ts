@@ -197,7 +197,7 @@ function newestMtime(p: string): number {
 }
 
 // What a production build is made of, as scripts/start.mjs decides whether to rebuild.
-const SOURCES = ["app", "components", "lib", "server", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
+const SOURCES = ["app", "components", "lib", "server", "instrumentation.ts", "next.config.mjs", "package-lock.json", "postcss.config.mjs"];
 
 /**
  * Builds the app into `distDir` when it has no build or the sources changed since (a before/after

@@ -10,7 +10,7 @@ import type { LoadConfig, LoadMode } from "./api-load";
 import { startN8n, N8N_EXPECTED, N8N_REQUEST } from "./api-n8n";
 import { buildIfStale, ROOT, runClient, spawnServer, treeRssMb, until, type Phase } from "./api-procs";
 import type { BenchResult } from "./types";
-import { serverNodeFlags } from "../scripts/server-flags.mjs";
+import { serverNodeFlags, serverProcessEnv } from "../scripts/server-flags.mjs";
 
 // Throughput through the public API, as a user sees it (issue #15): the production server on its
 // defaults (embedded PGlite, and PostgreSQL when TEST_DATABASE_URL is set), a 5-step mission
@@ -21,10 +21,12 @@ import { serverNodeFlags } from "../scripts/server-flags.mjs";
 // Settings (env): BENCH_API_MODES ("wait poll"), BENCH_API_SECONDS (10) per measured level, BENCH_API_WARMUP_SECONDS (3) before
 // each, BENCH_API_COLD_SECONDS (10) right after "ready", BENCH_API_CONCURRENCY ("1 10 50"),
 // BENCH_API_PORT (3240, and the next ones for further servers), N8N_BENCH_PORT (5680),
+// BENCH_API_DATABASES ("pglite postgres"; postgres needs TEST_DATABASE_URL),
 // BENCH_API_SKIP_BUILD=1 (use .next-bench as it is), BENCH_API_CPU_PROF=<dir> (CPU profiles of the servers), BENCH_API_BEFORE=<distDir>: measure that
 // build too, side by side (copy .next-bench aside before a change, replacing ".next-bench" inside
 // it by the new name), for a before/after from one sitting; BENCH_API_BEFORE_NODE_FLAGS: the Node flags
-// that build's server starts with (none by default: builds before scripts/server-flags.mjs had none);
+// that build's servers start with (unset: the ones this checkout's scripts/server-flags.mjs gives;
+// set empty for builds from before that file, which had none);
 // BENCH_API_BEFORE_ENV ("NAME=value NAME2=value"): environment for that build's servers, to compare
 // a setting on one build (BENCH_API_BEFORE may then be a copy of the same build).
 
@@ -36,6 +38,7 @@ const CONCURRENCY = (process.env.BENCH_API_CONCURRENCY ?? "1 10 50").trim().spli
 const PORT = Number(process.env.BENCH_API_PORT ?? 3240);
 const MODES = (process.env.BENCH_API_MODES ?? "wait poll").trim().split(/\s+/) as LoadMode[];
 const COLD_CONCURRENCY = 10;
+const DATABASES = (process.env.BENCH_API_DATABASES ?? "pglite postgres").trim().split(/\s+/);
 
 /** The request n8n's harness sends, and what the Steward mission's verdict must say about it. */
 const EXPECTED_SUMMARY = "req-1 63 hello";
@@ -110,6 +113,8 @@ function startSteward(t: Target, env: Record<string, string>) {
   // BENCH_API_CPU_PROF=<dir>: each server writes a V8 CPU profile there when it stops.
   const prof = process.env.BENCH_API_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_API_CPU_PROF)}`] : [];
   return spawnServer(process.execPath, [...t.nodeFlags, ...prof, path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(t.port)], {
+    // As `npm start` gives it (MALLOC_ARENA_MAX), unless BENCH_API_BEFORE_ENV names it.
+    ...serverProcessEnv(env),
     ...base,
     ...env,
     STEWARD_DIST_DIR: t.dist,
@@ -294,17 +299,19 @@ export async function run(): Promise<BenchResult[]> {
   if (before && !fs.existsSync(path.join(ROOT, before, "BUILD_ID"))) throw new Error(`BENCH_API_BEFORE=${before}: no build there`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "steward-bench-api-"));
   const adminUrl = process.env.TEST_DATABASE_URL;
-  const beforeFlags = (process.env.BENCH_API_BEFORE_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  // Unset: the flags this checkout gives each database (as for this build); set, even empty: those.
+  const beforeFlagsEnv = process.env.BENCH_API_BEFORE_NODE_FLAGS;
+  const beforeFlags = beforeFlagsEnv === undefined ? null : beforeFlagsEnv.split(/\s+/).filter(Boolean);
   const beforeEnv = Object.fromEntries(
     (process.env.BENCH_API_BEFORE_ENV ?? "")
       .split(/\s+/)
       .filter(Boolean)
       .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
   );
-  // This build's servers get the flags `npm start` gives for their database (null); an older build's, BENCH_API_BEFORE_NODE_FLAGS.
+  // This build's servers get the flags `npm start` gives for their database (null); the other build's, BENCH_API_BEFORE_NODE_FLAGS when set.
   const builds: [suffix: string, dist: string, nodeFlags: readonly string[] | null, extraEnv: Record<string, string>][] = [
     ["", DIST, null, {}],
-    ...(before ? [[" before", before, beforeFlags, beforeEnv] as [string, string, string[], Record<string, string>]] : []),
+    ...(before ? [[" before", before, beforeFlags, beforeEnv] as [string, string, string[] | null, Record<string, string>]] : []),
   ];
   const targets: Target[] = [];
   const databases: { drop(): Promise<void> }[] = [];
@@ -315,15 +322,15 @@ export async function run(): Promise<BenchResult[]> {
   try {
     for (const [suffix, dist, nodeFlags, extraEnv] of builds) {
       // Embedded defaults: PGlite in a fresh data dir, demo mode as `npm start` gives it (on).
-      targets.push({ name: `pglite${suffix}`, dist, nodeFlags: nodeFlags ?? serverNodeFlags({}), port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
-      if (adminUrl) {
+      if (DATABASES.includes("pglite")) targets.push({ name: `pglite${suffix}`, dist, nodeFlags: nodeFlags ?? serverNodeFlags(), port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
+      if (adminUrl && DATABASES.includes("postgres")) {
         const db = await createDatabase(adminUrl);
         databases.push(db);
         // PostgreSQL defaults: demo off; the secret key must come from the environment.
         targets.push({
           name: `postgres${suffix}`,
           dist,
-          nodeFlags: nodeFlags ?? serverNodeFlags({ DATABASE_URL: db.url }),
+          nodeFlags: nodeFlags ?? serverNodeFlags(),
           port: PORT + targets.length,
           env: { ...extraEnv, DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
         });
@@ -381,7 +388,7 @@ export async function run(): Promise<BenchResult[]> {
 
   const rows = sittings.flatMap((s) => rowsOf(s, n8n));
   if (n8n) {
-    for (const [c, p] of n8n) rows.push({ name: `n8n: c=${c} runs/s`, value: p.result.runsPerSec, unit: "runs/s", better: "higher", notes: latencyNote(p) });
+    for (const [level, p] of n8n) rows.push({ name: `n8n: c=${CONCURRENCY[level]} runs/s`, value: p.result.runsPerSec, unit: "runs/s", better: "higher", notes: latencyNote(p) });
   }
   return rows;
 }

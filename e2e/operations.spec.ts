@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import { startServer, type StartedServer } from "./server";
 
@@ -48,6 +49,13 @@ test.describe("operating endpoints", () => {
     // A fresh demo data dir: nothing queued, nothing spent.
     expect(text).toMatch(/^steward_queue_due_jobs 0$/m);
     expect(text).toMatch(/^steward_model_cost_total 0$/m);
+  });
+
+  test("the server does not hold Next.js's compiler in memory: its configuration needs no compiling", async () => {
+    // A next.config.ts made `next start` load SWC (about 25 MB resident) to compile it.
+    const maps = fs.readFileSync(`/proc/${server.child.pid}/maps`, "utf8");
+    expect(maps).toContain(fs.realpathSync(process.execPath));
+    expect(maps).not.toContain("next-swc");
   });
 
   test("SIGTERM: the server stops taking work, lets running steps finish within the grace, and exits 0", async () => {

@@ -1,4 +1,5 @@
-// Node flags of the production server (`npm start`; `npm run bench api` starts it the same way).
+// Node flags and environment of the production server (`npm start`; `npm run bench api` starts it
+// the same way).
 //
 // --heap-growing-percent=50: after each full collection V8 lets the old generation grow to 1.5×
 // what was live, instead of up to 4× on a machine with this much memory. Under the API load the
@@ -7,15 +8,23 @@
 // with no throughput lost that the bench could see. Nothing is capped: a larger live heap still
 // grows as it needs.
 //
-// --max-semi-space-size: the young generation's halves, where a request's garbage dies. With 4 MB
-// halves V8 collected them so often under the API load that a fifth of the main thread went to
-// GC, and requests still in flight at each collection were copied and promoted: 16 MB halves gave
-// a quarter more runs per second on both databases (docs/engine.md, Performance). On PostgreSQL
-// 8 MB keeps the process within its memory target (RSS after the c=50 load 295 MB, against
-// 307–313 MB with 16); on PGlite, whose buffer pool is smaller now, 16 MB costs no more resident
-// memory than 4 did.
+// --max-semi-space-size=16: the young generation's halves, where a request's garbage dies. With
+// 4 MB halves V8 collected them so often under the API load that a fifth of the main thread went
+// to GC, and requests still in flight at each collection were copied and promoted: 16 MB halves
+// gave a quarter more runs per second (docs/engine.md, Performance). PostgreSQL mode had 8 MB to
+// stay within its memory target until the two savings below paid for 16.
+//
+// MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's GC and compiler helpers, libuv's
+// pool, PGlite's thread) an arena of its own, up to 8 per core, each holding freed memory. Two
+// arenas held 7–23 MB less after the API load, with no throughput the bench could tell apart.
+// (The other saving is next.config.mjs: see its first lines.)
 
-/** The flags for a server on PostgreSQL (`DATABASE_URL` set) or on embedded PGlite. */
-export function serverNodeFlags(env) {
-  return ["--heap-growing-percent=50", `--max-semi-space-size=${env.DATABASE_URL ? 8 : 16}`];
+/** The server's Node flags, on either database. */
+export function serverNodeFlags() {
+  return ["--heap-growing-percent=50", "--max-semi-space-size=16"];
+}
+
+/** Environment the server process starts with, under what `env` sets (which wins). */
+export function serverProcessEnv(env) {
+  return { MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? "2" };
 }

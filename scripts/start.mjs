@@ -3,13 +3,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { serverNodeFlags } from "./server-flags.mjs";
+import { serverNodeFlags, serverProcessEnv } from "./server-flags.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
 const distDir = process.env.STEWARD_DIST_DIR ?? ".next";
 const buildId = path.join(root, distDir, "BUILD_ID");
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
-const SOURCES = ["app", "components", "lib", "server", "instrumentation.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs"];
+const SOURCES = ["app", "components", "lib", "server", "instrumentation.ts", "next.config.mjs", "package-lock.json", "postcss.config.mjs"];
 
 function newestMtime(p) {
   let stat;
@@ -37,12 +37,12 @@ if (process.argv.includes("--rebuild") || needsBuild()) {
 }
 
 const port = process.env.PORT ?? "3000";
-const child = spawn(process.execPath, [...serverNodeFlags(process.env), nextBin, "start", "-p", port], {
+const child = spawn(process.execPath, [...serverNodeFlags(), nextBin, "start", "-p", port], {
   cwd: root,
   stdio: "inherit",
   // NEXT_MANUAL_SIG_HANDLE: Next.js's own SIGTERM handler exits (143) at once; Steward's (server/boot/boot.ts)
   // lets running steps finish first (docs/deployment.md, "Shutdown").
-  env: { ...process.env, PORT: port, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "1" },
+  env: { ...serverProcessEnv(process.env), ...process.env, PORT: port, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "1" },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,6 +1,7 @@
-import type { NextConfig } from "next";
-
-const config: NextConfig = {
+// JavaScript, not TypeScript: Next.js loads its SWC compiler (about 25 MB resident) into every
+// `next start` only to compile a next.config.ts.
+/** @type {import("next").NextConfig} */
+const config = {
   // Separate build dirs let several checkouts or test builds coexist (e2e builds into its own).
   distDir: process.env.STEWARD_DIST_DIR ?? ".next",
   // PGlite ships WASM and data files that must be loaded from node_modules at run time.
