@@ -89,13 +89,15 @@ export const DECISION_ROWS = sql`from decision d join run r on r.id = d.run_id j
 export const APPROVALS = sql`(select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve)`;
 
 // The wait expression is built by decisionWaitExpression(): the same text, so an exact match finds it.
+const WAIT_FOR_DECISION = sql`w.kind = 'event' and w.event_name = ${DECISION_MADE} and w.expr = 'async.data.decisionId == ''' || d.id || ''''`;
+/** The decision id in such an expression, for `substring(… from …)` (decisionIdFromExpression in SQL). */
+const DECISION_IN_EXPRESSION = "^async\\.data\\.decisionId == '([A-Za-z0-9_-]+)'$";
 const SELECT = sql`
   select d.id, d.run_id, r.mission_id, m.name as mission_name, d.node_id, d.kind, d.status, d.title, d.proposed, d.fields,
          d.editable, d.context, d.final_values, d.approver_role, d.required_approvals, d.separation_of_duties,
          d.reason_required, d.governance, d.requested_by, d.version_author, d.reason, d.decided_by,
          d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
-         exists (select 1 from engine_wait w where w.kind = 'event' and w.event_name = ${DECISION_MADE}
-                 and w.expr = 'async.data.decisionId == ''' || d.id || '''') as has_wait,
+         exists (select 1 from engine_wait w where ${WAIT_FOR_DECISION}) as has_wait,
          ${APPROVALS} as approvals
   ${DECISION_ROWS}`;
 
@@ -201,11 +203,26 @@ export async function redeliverDecision(database: Database, waitExpr: string | n
   return true;
 }
 
-/** Resolved decisions whose event never went out (the process died between commit and send). */
+/**
+ * Resolved decisions the engine has not heard of, decided more than `olderThanMs` ago:
+ * - their event never went out (the process died between the decision's commit and the send);
+ * - or a run still waits for one: its event went out before the run's wait existed (a quick
+ *   approver), and the redelivery that follows a new wait (redeliverDecision, run after the
+ *   wait's commit by the process that stored it) was lost with that process. The run would
+ *   otherwise wait until the wait's timeout.
+ * A repeated event is harmless: a wait takes one, and no other wait is for that decision.
+ */
 export async function resendUnsentDecisions(database: Database, send: SendEvents, olderThanMs = 5_000): Promise<number> {
+  const grace = sql`now() - ${olderThanMs} * interval '1 millisecond'`;
   const rows = await database.rows<{ id: string; run_id: string; status: DecisionStatus; proposed: Record<string, unknown>; final_values: Record<string, unknown> | null; reason: string | null; decided_by: string | null }>(
-    sql`select id, run_id, status, proposed, final_values, reason, decided_by from decision
-        where status in ('approved', 'rejected') and not event_sent and decided_at < now() - ${olderThanMs} * interval '1 millisecond'
+    // From the live waits (few) to their decisions by key, not from every decision ever made.
+    sql`select d.id, d.run_id, d.status, d.proposed, d.final_values, d.reason, d.decided_by, d.decided_at from decision d
+        where d.status in ('approved', 'rejected') and not d.event_sent and d.decided_at < ${grace}
+        union
+        select d.id, d.run_id, d.status, d.proposed, d.final_values, d.reason, d.decided_by, d.decided_at
+        from engine_wait w join decision d on d.id = substring(w.expr from ${DECISION_IN_EXPRESSION})
+        where w.kind = 'event' and w.event_name = ${DECISION_MADE} and w.created_at < ${grace}
+          and d.status in ('approved', 'rejected') and d.decided_at < ${grace}
         order by decided_at limit 100`,
   );
   // Each on its own: one the engine keeps refusing must not hold back the others.

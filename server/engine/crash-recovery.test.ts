@@ -11,6 +11,7 @@ import { startRun } from "@/server/runs/service";
 import { edges, mission, node } from "./testing/missions";
 import { eventually, FakeTools, seedMission, testEngine, waitForRun, waitingDecision } from "./testing/harness";
 import { checkRunInvariants } from "./testing/reliability";
+import { sweepOnce } from "./sweeper";
 
 const payGraph = mission(
   "crash",
@@ -98,4 +99,39 @@ describe.each(testDatabases())("crash recovery on $name", (tdb) => {
     }
     // Opens a PGlite data dir twice: 13 s on a busy machine, over 30 s at a load average of 20.
   }, 120_000);
+
+  it("an approval made before the run's wait existed, whose redelivery died with its process, is sent again by the sweeper", async () => {
+    // replicas.test's SIGKILL test caught this: a run waiting on an approved decision until the
+    // wait's timeout (24 h). The approval's event went out before the run's wait existed; the
+    // process that stored the wait then died before it could send the event again
+    // (redeliverDecision runs after the wait's commit).
+    const approvalGraph = mission(
+      "late wait",
+      [node.trigger("start"), node.approval("review"), node.verdict("done", { outcomes: ["ok"], outcome: "'ok'" })],
+      edges("start->review", "review:approved->done"),
+    );
+    const seeded = await seedMission(database, approvalGraph);
+    const engine = testEngine(database);
+    await engine.executor.start();
+    try {
+      const { runId } = await startRun(database, { missionId: seeded.missionId, userId: seeded.starter }, { send: engine.send });
+      const decisionId = await waitingDecision(database, runId, "review");
+      // As the database stands after that: the decision approved and its event sent (before the
+      // wait, which it did not reach), the wait still there; both older than the sweeper's grace.
+      await database.db.execute(
+        sql`update decision set status = 'approved', decided_at = now() - interval '1 minute', final_values = proposed, event_sent = true where id = ${decisionId}`,
+      );
+      await database.db.execute(sql`update engine_wait set created_at = now() - interval '1 minute' where run_id = (select id from engine_run where event->'data'->>'runId' = ${runId})`);
+      expect((await database.rows<{ status: string }>(sql`select status from run where id = ${runId}`))[0]?.status).toBe("waiting");
+
+      const swept = await sweepOnce(database, engine.send, { decisionGraceMs: 5_000 });
+      expect(swept.decisionsResent).toBe(1);
+      expect(await waitForRun(database, runId, ["succeeded", "failed"])).toBe("succeeded");
+      expect((await checkRunInvariants(database, runId)).violations).toEqual([]);
+      // Nothing waits for it any more: the next sweep sends nothing.
+      expect((await sweepOnce(database, engine.send, { decisionGraceMs: 5_000 })).decisionsResent).toBe(0);
+    } finally {
+      await engine.executor.stop();
+    }
+  });
 });
