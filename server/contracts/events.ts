@@ -33,8 +33,15 @@ export function decisionWaitExpression(decisionId: string): string {
   return `async.data.decisionId == '${decisionId.replace(/[^A-Za-z0-9_-]/g, "")}'`;
 }
 
+/**
+ * The decision id in a wait expression (its one group), as a pattern both JavaScript and
+ * PostgreSQL's `substring(… from …)` read.
+ */
+export const DECISION_ID_IN_EXPRESSION = "^async\\.data\\.decisionId == '([A-Za-z0-9_-]+)'$";
+const decisionIdPattern = new RegExp(DECISION_ID_IN_EXPRESSION);
+
 /** The decision id a wait expression was built for, or null. */
 export function decisionIdFromExpression(expr: string | null | undefined): string | null {
-  const m = /^async\.data\.decisionId == '([A-Za-z0-9_-]+)'$/.exec(expr ?? "");
+  const m = decisionIdPattern.exec(expr ?? "");
   return m?.[1] ?? null;
 }

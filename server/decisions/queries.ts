@@ -3,7 +3,7 @@ import type { GovernedRules } from "@/lib/governance/policy";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import type { DecisionField, DecisionKind, DecisionStatus } from "@/server/db/schema";
-import { decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/contracts/events";
+import { DECISION_ID_IN_EXPRESSION, decisionIdFromExpression, DECISION_MADE, type DecisionMadeData, type SendEvents } from "@/server/contracts/events";
 import { executorMode } from "@/server/env";
 import { deliver } from "./decide";
 import { DecisionError } from "./errors";
@@ -88,16 +88,15 @@ interface Row {
 export const DECISION_ROWS = sql`from decision d join run r on r.id = d.run_id join mission m on m.id = r.mission_id`;
 export const APPROVALS = sql`(select count(*)::int from decision_vote v where v.decision_id = d.id and v.approve)`;
 
-// The wait expression is built by decisionWaitExpression(): the same text, so an exact match finds it.
-const WAIT_FOR_DECISION = sql`w.kind = 'event' and w.event_name = ${DECISION_MADE} and w.expr = 'async.data.decisionId == ''' || d.id || ''''`;
-/** The decision id in such an expression, for `substring(… from …)` (decisionIdFromExpression in SQL). */
-const DECISION_IN_EXPRESSION = "^async\\.data\\.decisionId == '([A-Za-z0-9_-]+)'$";
+// A wait for decision `d`: its expression (decisionWaitExpression()) names d's id.
+const DECISION_WAIT = sql`w.kind = 'event' and w.event_name = ${DECISION_MADE}`;
+const WAITED_DECISION_ID = sql`substring(w.expr from ${DECISION_ID_IN_EXPRESSION})`;
 const SELECT = sql`
   select d.id, d.run_id, r.mission_id, m.name as mission_name, d.node_id, d.kind, d.status, d.title, d.proposed, d.fields,
          d.editable, d.context, d.final_values, d.approver_role, d.required_approvals, d.separation_of_duties,
          d.reason_required, d.governance, d.requested_by, d.version_author, d.reason, d.decided_by,
          d.due_at::text as due_at, d.created_at::text as created_at, d.decided_at::text as decided_at,
-         exists (select 1 from engine_wait w where ${WAIT_FOR_DECISION}) as has_wait,
+         exists (select 1 from engine_wait w where ${DECISION_WAIT} and ${WAITED_DECISION_ID} = d.id) as has_wait,
          ${APPROVALS} as approvals
   ${DECISION_ROWS}`;
 
@@ -220,8 +219,8 @@ export async function resendUnsentDecisions(database: Database, send: SendEvents
         where d.status in ('approved', 'rejected') and not d.event_sent and d.decided_at < ${grace}
         union
         select d.id, d.run_id, d.status, d.proposed, d.final_values, d.reason, d.decided_by, d.decided_at
-        from engine_wait w join decision d on d.id = substring(w.expr from ${DECISION_IN_EXPRESSION})
-        where w.kind = 'event' and w.event_name = ${DECISION_MADE} and w.created_at < ${grace}
+        from engine_wait w join decision d on d.id = ${WAITED_DECISION_ID}
+        where ${DECISION_WAIT} and w.created_at < ${grace}
           and d.status in ('approved', 'rejected') and d.decided_at < ${grace}
         order by decided_at limit 100`,
   );

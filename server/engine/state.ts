@@ -335,12 +335,6 @@ export async function markRunStarted(database: Database, runId: string): Promise
   return { header: toRunHeader(row), observationId: row.obs_id === null ? null : Number(row.obs_id) };
 }
 
-/**
- * Sets the run's verdict when it has none yet (the first verdict wins) and records it in the audit
- * log, with direct changes in the same statement (those held before the verdict, then the verdict
- * node's own). Returns whether this verdict was set and the Observation ids, in the order of
- * `changes`, to publish once committed.
- */
 export interface RunVerdict {
   outcome: string;
   summary: string;
@@ -350,6 +344,12 @@ export interface RunVerdict {
 const verdictAudit = (runId: string, verdict: RunVerdict, when: SQL) =>
   auditCtes({ action: "run.verdict", targetType: "run", targetId: runId, runId, data: { ...verdict } }, when);
 
+/**
+ * Sets the run's verdict when it has none yet (the first verdict wins) and records it in the audit
+ * log, with direct changes in the same statement (what the engine call held, the verdict node's
+ * own among them, in order). Returns whether this verdict was set and the Observation ids, in the order of
+ * `changes`, to publish once committed.
+ */
 export async function setRunVerdict(
   database: Database,
   runId: string,
@@ -387,7 +387,7 @@ export async function markRunSucceeded(
   held: DirectChange[] = [],
   unboundedVerdict: RunVerdict | null = null,
 ): Promise<boolean> {
-  // A re-run may copy a verdict stored before summaries were bounded.
+  // Bounded as setRunVerdict bounds every verdict it stores.
   const verdict = unboundedVerdict ? boundVerdict(unboundedVerdict) : null;
   const direct = held.length ? directChanges(runId, held) : null;
   // The run's last Observation comes after the held changes' (statusObservations keeps `ord`).
