@@ -172,7 +172,7 @@ describe.each(testDatabases())("simulated runs, on $name", (tdb) => {
   it("a failing case names the expectation that failed and why", async () => {
     const target = path.join(fsRoot, "refund-1048.txt");
     const seeded = await seedMission(database, refundMission("sim-fail", target));
-    await createTestCase(
+    const smaller = await createTestCase(
       database,
       {
         missionId: seeded.missionId,
@@ -183,15 +183,17 @@ describe.each(testDatabases())("simulated runs, on $name", (tdb) => {
       },
       null,
     );
-    await createTestCase(database, { missionId: seeded.missionId, name: "no answer for the approval", input: { order: "1048" }, expectations: { outcome: "paid", checks: [] } }, null);
+    const noAnswer = await createTestCase(database, { missionId: seeded.missionId, name: "no answer for the approval", input: { order: "1048" }, expectations: { outcome: "paid", checks: [] } }, null);
     const { suiteRunId } = await startSuiteRun(database, { missionId: seeded.missionId }, seeded.starter, { send: engine.send });
     const suite = await suiteDone(suiteRunId);
     expect(suite).toMatchObject({ status: "failed", passed: 0, failed: 2 });
-    expect(suite.cases[0]?.failure).toBe("reason.amount <= 20 was false");
-    expect(suite.cases[0]?.results).toContainEqual(expect.objectContaining({ kind: "outcome", passed: true }));
+    // By id: cases created in the same millisecond (PGlite's clock) may list in either order.
+    const caseOf = (id: string) => suite.cases.find((c) => c.testCaseId === id);
+    expect(caseOf(smaller.id)?.failure).toBe("reason.amount <= 20 was false");
+    expect(caseOf(smaller.id)?.results).toContainEqual(expect.objectContaining({ kind: "outcome", passed: true }));
     // A case that does not answer an approval fails: a simulation never asks a person.
-    expect(suite.cases[1]?.failure).toBe("expected outcome paid, the run gave no verdict");
-    const unanswered = await getRun(database, suite.cases[1]?.runId as string);
+    expect(caseOf(noAnswer.id)?.failure).toBe("expected outcome paid, the run gave no verdict");
+    const unanswered = await getRun(database, caseOf(noAnswer.id)?.runId as string);
     expect(unanswered.error).toMatch(/the test case does not answer this approval \(approvals\.review\)/);
     expect(await database.rows(sql`select id from decision where run_id = ${unanswered.id}`)).toHaveLength(0);
     expect(fs.existsSync(target)).toBe(false);
