@@ -52,6 +52,8 @@ async function run(): Promise<void> {
   // Before any request: the portal's rate limit keys on the real socket address.
   const { installPeerAddressStamp } = await import("@/server/portal/client-address");
   installPeerAddressStamp();
+  const { installCoalescedHeaders } = await import("./coalesced-headers");
+  installCoalescedHeaders();
   const database = await openOrExit();
   const e = env();
   try {
