@@ -11,8 +11,9 @@ export default defineConfig({
   },
   test: {
     include: ["**/*.test.ts"],
-    // Checks every REST answer against the OpenAPI document.
-    setupFiles: ["test/openapi-setup.ts"],
+    // Checks every REST answer against the OpenAPI document, and every raw statement compiled
+    // by compileSql against drizzle's own compilation of it.
+    setupFiles: ["test/openapi-setup.ts", "test/compiled-sql-setup.ts"],
     exclude: ["**/node_modules/**", ".next*/**", "e2e/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

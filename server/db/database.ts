@@ -1,7 +1,7 @@
 import "server-only";
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, types } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { preparedStatements } from "./pglite-statements";
 import { preparingStatements } from "./postgres-statements";
@@ -15,6 +15,7 @@ import { sql, type SQL } from "drizzle-orm";
 import postgres from "postgres";
 import * as schema from "./schema";
 import { lockDataDir } from "./data-dir-lock";
+import { compileSql } from "./compile-sql";
 import { backoffMs } from "@/lib/backoff";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -52,6 +53,12 @@ export type DatabaseOptions =
   | { driver: "postgres"; url: string; max?: number; prepare?: boolean };
 
 const migrationsFolder = path.join(process.cwd(), "drizzle");
+
+/** drizzle's options for a raw statement on PGlite: rows as objects, dates and intervals left as text. */
+const PGLITE_RAW_ROWS = {
+  rowMode: "object" as const,
+  parsers: Object.fromEntries([types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map((t) => [t, (value: string) => value])),
+};
 
 /** PGlite on this thread, with the same surface as the threaded one. */
 async function inProcess(dataDir: string | undefined, sharedBuffersMb: number | undefined): Promise<PgliteHandle> {
@@ -91,6 +98,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         db,
         driver: "pglite",
         async rows<T>(query: SQL, on: DbOrTx = db) {
+          const compiled = on === db ? compileSql(query) : null;
+          if (compiled) return (await client.query<T>(compiled.text, compiled.params, PGLITE_RAW_ROWS)).rows;
           const res = (await on.execute(query)) as unknown as { rows: T[] };
           return res.rows;
         },
@@ -116,18 +125,22 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     connection: { synchronous_commit: "off", application_name: "steward-engine" },
   });
   const wrap = (c: postgres.Sql) => survivingConnectionLoss(opts.prepare === false ? c : preparingStatements(c));
-  const db = drizzlePostgres(wrap(client), { schema }) as unknown as Db;
+  const mainSql = wrap(client);
+  const db = drizzlePostgres(mainSql, { schema }) as unknown as Db;
   await migrateOnce(opts.url, () => migratePostgres(db as never, { migrationsFolder }));
-  const progressDb = drizzlePostgres(wrap(progressClient), { schema }) as unknown as Db;
-  const handle = (on: Db): Database => ({
+  const progressSql = wrap(progressClient);
+  const progressDb = drizzlePostgres(progressSql, { schema }) as unknown as Db;
+  const handle = (on: Db, onSql: postgres.Sql): Database => ({
     db: on,
     driver: "postgres",
     get progress() {
       return progress;
     },
     async rows<T>(query: SQL, tx: DbOrTx = on) {
-      const res = (await tx.execute(query)) as unknown as T[];
-      return [...res];
+      const compiled = tx === on ? compileSql(query) : null;
+      // As drizzle runs a raw statement: unprepared by drizzle (preparingStatements decides), its parsers already set on the client.
+      const res = compiled ? await onSql.unsafe(compiled.text, compiled.params as postgres.ParameterOrJSON<never>[], { prepare: false }) : ((await tx.execute(query)) as unknown as T[]);
+      return [...res] as T[];
     },
     async listen(channel, onPayload) {
       const sub = await client.listen(channel, onPayload);
@@ -137,8 +150,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       await Promise.all([client.end({ timeout: 5 }), progressClient.end({ timeout: 5 })]);
     },
   });
-  const progress = handle(progressDb);
-  return handle(db);
+  const progress = handle(progressDb, progressSql);
+  return handle(db, mainSql);
 }
 
 /**
