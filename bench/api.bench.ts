@@ -322,7 +322,7 @@ export async function run(): Promise<BenchResult[]> {
   try {
     for (const [suffix, dist, nodeFlags, extraEnv] of builds) {
       // Embedded defaults: PGlite in a fresh data dir, demo mode as `npm start` gives it (on).
-      if (DATABASES.includes("pglite")) targets.push({ name: `pglite${suffix}`, dist, nodeFlags: nodeFlags ?? serverNodeFlags(), port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
+      if (DATABASES.includes("pglite")) targets.push({ name: `pglite${suffix}`, dist, nodeFlags: nodeFlags ?? serverNodeFlags({}), port: PORT + targets.length, env: { ...extraEnv, STEWARD_DATA_DIR: path.join(scratch, `data${targets.length}`) } });
       if (adminUrl && DATABASES.includes("postgres")) {
         const db = await createDatabase(adminUrl);
         databases.push(db);
@@ -330,7 +330,7 @@ export async function run(): Promise<BenchResult[]> {
         targets.push({
           name: `postgres${suffix}`,
           dist,
-          nodeFlags: nodeFlags ?? serverNodeFlags(),
+          nodeFlags: nodeFlags ?? serverNodeFlags({ DATABASE_URL: db.url }),
           port: PORT + targets.length,
           env: { ...extraEnv, DATABASE_URL: db.url, STEWARD_DATA_DIR: path.join(scratch, `pg${targets.length}`), STEWARD_SECRET_KEY: crypto.randomBytes(32).toString("hex") },
         });

@@ -37,7 +37,7 @@ if (process.argv.includes("--rebuild") || needsBuild()) {
 }
 
 const port = process.env.PORT ?? "3000";
-const child = spawn(process.execPath, [...serverNodeFlags(), nextBin, "start", "-p", port], {
+const child = spawn(process.execPath, [...serverNodeFlags(process.env), nextBin, "start", "-p", port], {
   cwd: root,
   stdio: "inherit",
   // NEXT_MANUAL_SIG_HANDLE: Next.js's own SIGTERM handler exits (143) at once; Steward's (server/boot/boot.ts)
