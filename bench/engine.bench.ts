@@ -53,18 +53,32 @@ function runEnds(database: Database, runId: string, timeoutMs = 120_000, quietFo
 }
 
 /**
- * Counts the SQL statements sent through `database.db` (rows() goes through it too; statements
- * inside a transaction count once per transaction). On PGlite every statement costs CPU in this
- * process, so this is the load-independent measure of the engine's database work.
+ * Counts the SQL statements the engine sends: rows() on its own (which hands a compiled statement
+ * straight to the driver, server/db/compile-sql.ts), and whatever goes through `database.db` (a
+ * statement inside a transaction counts once per transaction). On PGlite every statement costs CPU
+ * in this process, so this is the load-independent measure of the engine's database work.
  */
 function countStatements(database: Database): { readonly n: number } {
   const counter = { n: 0 };
+  // rows() outside a transaction may still fall back to db.execute, synchronously: counted once.
+  let inRows = false;
   // Both handles: the engine's progress goes through its own pool on PostgreSQL.
-  for (const handle of new Set([database.db, database.progress.db])) {
-    const db = handle as unknown as { execute: (...a: unknown[]) => Promise<unknown>; transaction: (...a: unknown[]) => Promise<unknown> };
+  for (const handle of new Set([database, database.progress])) {
+    const rows = handle.rows.bind(handle);
+    handle.rows = ((query, on) => {
+      if (on !== undefined && on !== handle.db) return rows(query, on);
+      counter.n++;
+      inRows = true;
+      try {
+        return rows(query, on);
+      } finally {
+        inRows = false;
+      }
+    }) as Database["rows"];
+    const db = handle.db as unknown as { execute: (...a: unknown[]) => Promise<unknown>; transaction: (...a: unknown[]) => Promise<unknown> };
     const execute = db.execute.bind(db);
     const transaction = db.transaction.bind(db);
-    db.execute = (...a) => (counter.n++, execute(...a));
+    db.execute = (...a) => (inRows || counter.n++, execute(...a));
     db.transaction = (...a) => (counter.n++, transaction(...a));
   }
   return counter;
