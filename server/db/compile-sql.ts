@@ -3,10 +3,11 @@ import { entityKind, type Name, type Param, type SQL, type StringChunk } from "d
 // Raw statements (Database.rows) are `sql` templates: text, values, nested templates, sql.join,
 // sql.raw and sql.identifier. drizzle turns one into text and parameters by testing each chunk
 // against a dozen entity kinds, walking each class chain, and copying its settings at every level:
-// on the API bench that was about 5% of the JavaScript thread, more than any one statement's
-// other work there. This compiles those chunks in one walk, with drizzle's PostgreSQL output, and
-// gives up (null) on any other drizzle entity (a column, a table, a placeholder…), which drizzle's
-// own builder then takes. compile-sql.test.ts holds the two to the same text and parameters.
+// about 5% of the JavaScript thread in a profile of the server under the API bench, five times
+// what this costs (npm run bench request-path). This compiles those chunks in one walk, with
+// drizzle's PostgreSQL output, and gives up (null) on any other drizzle entity (a column, a table,
+// a placeholder…), which drizzle's own builder then takes. compile-sql.test.ts and, across the
+// suite, test/compiled-sql-setup.ts hold the two to the same text and parameters.
 // Chunks are told apart by their drizzle entity kind, never by class: Next.js bundles each server
 // layer with its own copy of drizzle, so a template may be built with another copy's classes.
 
