@@ -18,6 +18,8 @@ import type { KillSetup } from "./testing/kill-server";
 
 const RUNS = 24;
 const KILLS = 4;
+/** The mission's Wait (server/engine/testing/kill-server.ts). */
+const WAIT_MS = 2_000;
 
 describe.each(killTargets())("kill -9 recovery on $name", ({ open }) => {
   let target: Target;
@@ -86,6 +88,29 @@ describe.each(killTargets())("kill -9 recovery on $name", ({ open }) => {
         }
       }
 
+      let aiming = false;
+      /**
+       * Looks at the latest acknowledged run; while its Wait sleeps, kills at a random moment before
+       * it wakes. Tried again on each answer until it hits; once every run has started and the
+       * latest one's Wait is over, the kill falls at `after`.
+       */
+      async function aimIntoWait(s: Server, keys: KillSetup, killIn: (ms: number) => unknown, after: number): Promise<void> {
+        const runId = [...acknowledged.keys()].at(-1);
+        if (aiming || !runId) return;
+        aiming = true;
+        try {
+          const view = await api<{ nodes: { nodeId: string; status: string; startedAt: string | null }[] }>(s, "GET", `/api/v1/runs/${runId}`, keys.builderKey);
+          const pause = view.body.nodes.find((n) => n.nodeId === "pause");
+          const asleepFor = pause?.status === "waiting" && pause.startedAt ? Date.parse(pause.startedAt) + WAIT_MS - Date.now() : 0;
+          if (asleepFor > 300) killIn(Math.round(50 + random() * (asleepFor - 250)));
+          else if (acknowledged.size >= RUNS && pause?.status === "succeeded") killIn(after);
+        } catch (e) {
+          if (!(e instanceof Gone)) throw e;
+        } finally {
+          aiming = false;
+        }
+      }
+
       const lives: string[] = [];
       for (let round = 0; round <= KILLS; round++) {
         const t0 = Date.now();
@@ -97,13 +122,17 @@ describe.each(killTargets())("kill -9 recovery on $name", ({ open }) => {
         const s = server;
         if (round < KILLS) {
           const after = Math.round(200 + random() * 2_800);
-          // Counted from the first answer: by then the process is warm and runs are in flight.
           let timer: NodeJS.Timeout | undefined;
-          const arm = () =>
+          const killIn = (ms: number) =>
             (timer ??= setTimeout(() => {
               kills.push(Date.now());
               s.child.kill("SIGKILL");
-            }, after));
+            }, ms));
+          // Counted from the first answer: by then the process is warm and runs are in flight. The
+          // first kill is aimed instead: inside a Wait seen asleep, so at least one wait must wake
+          // after a restart. At random, every run could have started and woken before any kill.
+          const keys = setup;
+          const arm = round === 0 ? () => void aimIntoWait(s, keys, killIn, after) : () => killIn(after);
           await drive(s, setup, async () => s.child.exitCode !== null || s.child.signalCode !== null, arm);
           clearTimeout(timer);
           s.child.kill("SIGKILL");
