@@ -3,8 +3,8 @@ import { sql } from "drizzle-orm";
 import { testDatabases } from "@/test/databases";
 import type { Database } from "@/server/db/database";
 import { startRun } from "@/server/runs/service";
-import { HeldStates, flushHeldStates, holdingStates, setDirectStatesSoon, setRunVerdictSoon, writeHeldWith } from "./held-states";
-import { markRunSucceeded, setDirectStates, type DirectChange } from "./state";
+import { HeldStates, flushHeldStates, holdingStates, markRunSucceededSoon, setDirectStatesSoon, setRunVerdictSoon } from "./held-states";
+import type { DirectChange } from "./state";
 import { noopChain } from "./testing/missions";
 import { seedMission } from "./testing/harness";
 
@@ -114,28 +114,42 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
     expect((await states(runId))[0]?.status).toBe("succeeded");
   });
 
-  it("hands what it holds to a statement that writes it with its own, and keeps it when that statement fails", async () => {
+  it("hands the held end, with what was held before it, to the statement that ends the engine's run; a failed statement leaves it all held", async () => {
     const runId = await queuedRun();
     const held = new HeldStates();
-    const c1 = { nodeId: "c1", to: "succeeded" as const, output: { branch: "go" }, text: "c1 took go" };
-    held.add(database, runId, [c1]);
-    await expect(held.writeWith(database, runId, async () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
-    const given = await held.writeWith(database, runId, async (changes) => {
-      await setDirectStates(database, runId, [...changes, { nodeId: "c2", to: "succeeded", text: "c2 took go" }]);
-      return changes;
+    await holdingStates(held, async () => {
+      await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", output: { branch: "go" }, text: "c1 took go" }]);
+      await markRunSucceededSoon(database, runId, {});
     });
-    expect(given).toEqual([c1]);
-    expect((await states(runId)).map((s) => [s.node_id, s.status])).toEqual([
-      ["c1", "succeeded"],
-      ["c2", "succeeded"],
-      ["c3", "pending"],
-    ]);
-    expect(await statusObservations(runId)).toEqual([
-      { node_id: "c1", text: "c1 took go" },
-      { node_id: "c2", text: "c2 took go" },
-    ]);
+    // Another handle's statement cannot carry it: flush() writes it then.
+    const elsewhere = { ...database } as Database;
+    expect(await held.takeEnding(elsewhere, sql`true`)).toBeNull();
+
+    const refused = await held.takeEnding(database, sql`true`);
+    if (!refused) throw new Error("no ending held");
+    await expect(database.rows(sql`with ${refused.ctes} select ${refused.columns}, 1 / 0 as refused`)).rejects.toThrow();
+    refused.putBack();
+    expect((await runRow(runId))?.status).toBe("queued");
+
+    // A statement whose gate does not hold (the engine's run did not end) writes none of it.
+    const gated = await held.takeEnding(database, sql`false`);
+    if (!gated) throw new Error("no ending held");
+    const [none] = await database.rows(sql`with ${gated.ctes} select ${gated.columns}`);
+    gated.committed(none);
+    expect((await runRow(runId))?.status).toBe("queued");
+    expect((await states(runId))[0]?.status).toBe("pending");
+    gated.putBack();
+
+    const ending = await held.takeEnding(database, sql`true`);
+    if (!ending) throw new Error("no ending held");
+    const [row] = await database.rows(sql`with ${ending.ctes} select ${ending.columns}`);
+    ending.committed(row);
+    const run = await runRow(runId);
+    expect(run?.status).toBe("succeeded");
+    expect((await states(runId))[0]).toMatchObject({ status: "succeeded", output: { branch: "go" }, ended_at: run?.ended_at });
+    expect(await statusObservations(runId)).toEqual([{ node_id: "c1", text: "c1 took go" }]);
     // Nothing is left to write twice.
-    expect(await held.writeWith(database, runId, async (changes) => changes)).toEqual([]);
+    expect(await held.takeEnding(database, sql`true`)).toBeNull();
   });
 
   const verdictChange = (nodeId: string, outcome: string): DirectChange => ({ nodeId, to: "succeeded", output: { outcome }, attempt: 0, text: `Verdict: ${outcome}` });
@@ -146,7 +160,16 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
   async function verdictAudits(runId: string) {
     return database.rows<{ data: unknown }>(sql`select data from audit_log where action = 'run.verdict' and run_id = ${runId} order by id`);
   }
-  const endRun = (runId: string) => writeHeldWith(database, runId, (changes, verdict) => markRunSucceeded(database, runId, { ok: "All good" }, changes, verdict));
+  /** The run's end, held in `held` (when given) and flushed; whether this ended the run. */
+  async function endRun(runId: string, held?: HeldStates): Promise<boolean> {
+    const before = (await runRow(runId))?.status;
+    const end = () => markRunSucceededSoon(database, runId, { ok: "All good" });
+    if (held) {
+      await holdingStates(held, end);
+      await held.flush();
+    } else await end();
+    return before !== "succeeded" && (await runRow(runId))?.status === "succeeded";
+  }
 
   it("holds a verdict with the changes around it; a flush writes them in the verdict's statement, and the first verdict wins", async () => {
     const runId = await queuedRun();
@@ -168,7 +191,7 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
       { node_id: "c3", text: "Verdict: no" },
     ]);
     // The run's end after it reads the verdict already set, and sets no other.
-    expect(await holdingStates(held, () => endRun(runId))).toBe(true);
+    expect(await endRun(runId, held)).toBe(true);
     expect(await runRow(runId)).toMatchObject({ status: "succeeded", verdict: { outcome: "ok", summary: "first" } });
     expect(await verdictAudits(runId)).toHaveLength(1);
   });
@@ -180,9 +203,7 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
       await setDirectStatesSoon(database, runId, [{ nodeId: "c1", to: "succeeded", text: "c1 took go" }]);
       await setRunVerdictSoon(database, runId, { outcome: "ok", summary: "done" }, verdictChange("c2", "ok"));
     });
-    // A refused statement leaves everything held for the next.
-    await expect(held.writeWith(database, runId, () => Promise.reject(new Error("refused")))).rejects.toThrow("refused");
-    expect(await holdingStates(held, () => endRun(runId))).toBe(true);
+    expect(await endRun(runId, held)).toBe(true);
 
     const run = await runRow(runId);
     expect(run).toMatchObject({ status: "succeeded", verdict: { outcome: "ok", summary: "done" } });
@@ -197,7 +218,7 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
     expect(await verdictAudits(runId)).toEqual([{ data: { outcome: "ok", summary: "done" } }]);
 
     // Ending again writes nothing: the run has ended and nothing is held.
-    expect(await holdingStates(held, () => endRun(runId))).toBe(false);
+    expect(await endRun(runId, held)).toBe(false);
     expect(await database.rows(sql`select 1 from observation where run_id = ${runId} and kind = 'status'`)).toHaveLength(trail.length);
   });
 
@@ -206,7 +227,7 @@ describe.each(testDatabases())("held node changes on $name", (tdb) => {
     const held = new HeldStates();
     await holdingStates(held, () => setRunVerdictSoon(database, runId, { outcome: "ok", summary: "late" }, verdictChange("c1", "ok")));
     await database.rows(sql`update run set status = 'cancelled', ended_at = now() where id = ${runId}`);
-    expect(await holdingStates(held, () => endRun(runId))).toBe(false);
+    expect(await endRun(runId, held)).toBe(false);
     expect(await runRow(runId)).toMatchObject({ status: "cancelled", verdict: null });
     expect((await states(runId))[0]?.status).toBe("pending");
     expect(await verdictAudits(runId)).toEqual([]);

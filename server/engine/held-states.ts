@@ -1,7 +1,8 @@
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database } from "@/server/db/database";
-import { publish, setDirectStates, setRunVerdict, type DirectChange, type RunVerdict } from "./state";
+import type { SQL } from "drizzle-orm";
+import { markRunSucceeded, publish, runSucceededCtes, setDirectStates, setRunVerdict, type DirectChange, type RunSucceededRow, type RunVerdict } from "./state";
 
 /**
  * Direct node changes (a condition's branch, skips) of the steps one engine call runs, held and
@@ -13,13 +14,17 @@ import { publish, setDirectStates, setRunVerdict, type DirectChange, type RunVer
  * its step's result is kept, and a step whose result is lost runs again and writes it again (the
  * writes are guarded no-ops the second time). The walk flushes before any node that writes on its
  * own (a Worker, an action, an approval) and before the run's end, so the run's Observations keep
- * the order in which things happened. A verdict is held too: most runs end right after it, and the
- * run's end then writes it with the run's status in one statement (`writeHeldWith`).
+ * the order in which things happened. A verdict is held too: most runs end right after it. The
+ * run's end is held last (`markRunSucceededSoon`): the executor writes it, with what is held before
+ * it, in the statement that ends the engine's run (`takeEnding`), so a run's last writes are one
+ * statement; a flush writes them in one statement of their own.
  */
 export class HeldStates {
   private pending: { database: Database; runId: string; change: DirectChange }[] = [];
   /** The first verdict held since the last write; its node's change is in `pending`, in order. */
   private verdict: HeldVerdict | undefined;
+  /** The run's end, held: always after everything else held for it. */
+  private end: HeldEnd | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Steps of this call that wrote only the run's own state (see markQuickStep). */
   private quick = new Set<string>();
@@ -51,27 +56,23 @@ export class HeldStates {
     this.add(database, runId, [own]);
   }
 
-  /** Writes what is held, after any write still in flight. Rejects when the database failed (the changes stay held). */
-  flush(): Promise<void> {
-    return this.serially(() => this.writePending());
+  /** Holds the run's end (it succeeded), after everything held for it so far. */
+  holdEnd(database: Database, runId: string, labels: Readonly<Record<string, string>>): void {
+    this.end = { database, runId, labels };
   }
 
   /**
-   * What is held for `runId` on `database` (changes, and the verdict if one is held), handed to a
-   * statement that writes it along with its own change (the run's end), after any write still in
-   * flight and before any later one; `write` rejecting puts them back. Anything held for another
-   * run or handle (never, as one call runs one run) is written first, on its own.
+   * Writes what is held, after any write still in flight: a held end in one statement with the
+   * changes and the verdict held before it. Rejects when the database failed (it all stays held).
    */
-  writeWith<T>(database: Database, runId: string, write: (held: DirectChange[], verdict: RunVerdict | null) => Promise<T>): Promise<T> {
+  flush(): Promise<void> {
     return this.serially(async () => {
-      const other = (p: { database: Database; runId: string }) => p.database !== database || p.runId !== runId;
-      if (this.pending.some(other) || (this.verdict && other(this.verdict))) await this.writePending();
+      const end = this.end;
+      if (!end) return this.writePending();
+      await this.writeOthers(end);
       const taken = this.take();
       try {
-        return await write(
-          taken.pending.map((p) => p.change),
-          taken.verdict?.value ?? null,
-        );
+        await markRunSucceeded(end.database, end.runId, end.labels, taken.pending.map((p) => p.change), taken.verdict?.value ?? null);
       } catch (e) {
         this.putBack(taken);
         throw e;
@@ -79,17 +80,47 @@ export class HeldStates {
     });
   }
 
-  private take(): { pending: HeldStates["pending"]; verdict: HeldVerdict | undefined } {
-    const taken = { pending: this.pending, verdict: this.verdict };
+  /**
+   * The held end, for the statement that ends the engine's run on `database` (the executor's
+   * HeldWrites.takeEnding): its CTEs write the end and what was held before it when `gate` holds.
+   * Null when no end is held, or it was held for another handle: flush() writes it then.
+   */
+  takeEnding(database: Database, gate: SQL): Promise<{ ctes: SQL; columns: SQL; committed(row: unknown): void; putBack(): void } | null> {
+    return this.serially(async () => {
+      const end = this.end;
+      if (!end || end.database !== database) return null;
+      await this.writeOthers(end);
+      const taken = this.take();
+      const ending = runSucceededCtes(database, end.runId, end.labels, taken.pending.map((p) => p.change), taken.verdict?.value ?? null, gate);
+      return {
+        ctes: ending.ctes,
+        columns: ending.columns,
+        committed: (row) => void ending.committed(row as RunSucceededRow | undefined),
+        putBack: () => this.putBack(taken),
+      };
+    });
+  }
+
+  /** Writes on its own what is held for another run or handle than the end's first (never, as one call runs one run). */
+  private async writeOthers(end: HeldEnd): Promise<void> {
+    const other = (p: { database: Database; runId: string }) => p.database !== end.database || p.runId !== end.runId;
+    if (this.pending.some(other) || (this.verdict && other(this.verdict))) await this.writePending();
+  }
+
+  /** Everything held, the end included; nothing is held after. */
+  private take(): Taken {
+    const taken = { pending: this.pending, verdict: this.verdict, end: this.end };
     this.pending = [];
     this.verdict = undefined;
+    this.end = undefined;
     return taken;
   }
 
   /** A write failed: what it took is held again, ahead of anything held since (a first verdict stays first). */
-  private putBack(taken: { pending: HeldStates["pending"]; verdict: HeldVerdict | undefined }): void {
+  private putBack(taken: Taken): void {
     this.pending = [...taken.pending, ...this.pending];
     this.verdict = taken.verdict ?? this.verdict;
+    this.end ??= taken.end;
   }
 
   /** Runs `fn` once the writes before it have settled; the next waits for it. */
@@ -102,8 +133,10 @@ export class HeldStates {
     return run;
   }
 
+  /** Writes the changes and the verdict held; a held end stays held. */
   private async writePending(): Promise<void> {
-    const taken = this.take();
+    const { end, ...taken } = this.take();
+    this.end = end;
     if (!taken.pending.length) return;
     const { verdict } = taken;
     try {
@@ -118,16 +151,27 @@ export class HeldStates {
       }
     } catch (e) {
       // Groups written before the failure are guarded no-ops when written again.
-      this.putBack(taken);
+      this.putBack({ ...taken, end: undefined });
       throw e;
     }
   }
 
   /** The call was abandoned: what it held is not written (its steps run again). */
   discard(): void {
-    this.pending = [];
-    this.verdict = undefined;
+    this.take();
   }
+}
+
+interface HeldEnd {
+  database: Database;
+  runId: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+interface Taken {
+  pending: { database: Database; runId: string; change: DirectChange }[];
+  verdict: HeldVerdict | undefined;
+  end: HeldEnd | undefined;
 }
 
 interface HeldVerdict {
@@ -181,12 +225,13 @@ export async function setRunVerdictSoon(database: Database, runId: string, value
 }
 
 /**
- * Runs `write` with the changes and the verdict the current engine call holds for the run (none
- * outside one), for a statement that writes them with its own: one statement instead of a flush
- * and then its own.
+ * The run succeeded: held when the engine call holds writes (the executor writes it, with what is
+ * held before it, in the statement that ends its own run; or a flush does), else written now.
  */
-export function writeHeldWith<T>(database: Database, runId: string, write: (held: DirectChange[], verdict: RunVerdict | null) => Promise<T>): Promise<T> {
-  return scope.getStore()?.writeWith(database, runId, write) ?? write([], null);
+export async function markRunSucceededSoon(database: Database, runId: string, labels: Readonly<Record<string, string>>): Promise<void> {
+  const held = scope.getStore();
+  if (held) held.holdEnd(database, runId, labels);
+  else await markRunSucceeded(database, runId, labels);
 }
 
 /**

@@ -13,8 +13,8 @@ import { loadReusePlan, recordReuse, type ReusePlan } from "./reuse";
 import { recordFailedAttempt } from "./attempts";
 import { INLINE } from "./inline-step";
 import { quickSegment, SEGMENT_OUTPUT_BUDGET, type SegmentResult } from "./quick-segment";
-import { flushHeldStates, markQuickStep, setDirectStatesSoon, writeHeldWith } from "./held-states";
-import { endRunWith, markRunStarted, markRunSucceeded, publish, publishRunEnd, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
+import { flushHeldStates, markQuickStep, markRunSucceededSoon, setDirectStatesSoon } from "./held-states";
+import { endRunWith, markRunStarted, publish, publishRunEnd, setDirectStates, setNodeStateIn, skipChanges, type DirectChange } from "./state";
 import { errorMessage, MissionFailedError, type StepPort } from "./step-port";
 
 export interface InterpreterContext {
@@ -141,9 +141,9 @@ class Walk {
     // outcome (docs/mission-format.md, "How a run flows"). Not a step of its own: every step is
     // done, so only a call that has replayed them all gets here, the write is a no-op once made,
     // and the engine stores its own end after it (a checkpoint less per run).
-    // What the call holds (the verdict, usually) is written in the same statement as the run's end.
-    const labels = Object.fromEntries(outcomeLabelsOf(this.plan.graph));
-    await writeHeldWith(this.database, runId, (held, verdict) => markRunSucceeded(this.database, runId, labels, held, verdict));
+    // What the call holds (the verdict, usually) is written in the same statement as the run's end,
+    // and in the embedded executor that is the statement that ends the engine's run too.
+    await markRunSucceededSoon(this.database, runId, Object.fromEntries(outcomeLabelsOf(this.plan.graph)));
     return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
   }
 

@@ -134,7 +134,7 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
     const { runId, statements } = await statementsOfRun({ id: "req-2", n: 4 });
     for (const id of ["c1", "c2", "c3", "c4", "c5", "done"]) expect(carriers(statements, runId, id), id).toEqual(["the end"]);
     // One statement touches the run's row after its start: the end, which sets the verdict too.
-    expect(statements.filter((q) => /update run set/.test(q.sql) && q.params.includes(runId)).map((q) => (q.sql.includes("status = 'running'") ? "start" : q.sql.includes("status = 'succeeded'") ? "end" : "other"))).toEqual(["start", "end"]);
+    expect(statements.filter((q) => /update run set/.test(q.sql) && q.params.includes(runId)).map((q) => (/update run set status = 'running'/.test(q.sql) ? "start" : /update run set status = 'succeeded'/.test(q.sql) ? "end" : "other"))).toEqual(["start", "end"]);
     const view = await getRun(database, runId);
     expect(view.verdict).toEqual({ outcome: "ok", summary: "req-2 12" });
     const [audit] = await database.rows<{ n: number; data: unknown }>(sql`select count(*)::int as n, max(data::text)::jsonb as data from audit_log where action = 'run.verdict' and run_id = ${runId}`);
@@ -146,6 +146,21 @@ describe.each(testDatabases())("quick steps in one engine step on $name", (tdb) 
       ...["start", "c1", "c2", "c3", "c4", "c5", "done"].map((id) => ({ node_id: id, status: "succeeded" })),
       { node_id: null, status: "succeeded" },
     ]);
+  });
+
+  it("ends the run in the statement that ends the engine's run: the held changes, the verdict, the run's end, the engine's end", async () => {
+    // They were two statements, one after the other: the run's end, then the engine's (a round
+    // trip and, on PostgreSQL, a commit each).
+    const { runId, engineRun, statements } = await statementsOfRun({ id: "req-4", n: 6 });
+    const ends = statements.filter((q) => /update run set status = 'succeeded'/.test(q.sql) && q.params.includes(runId));
+    expect(ends.map((q) => q.sql.includes("update engine_run set status = 'completed'") && q.params.includes(engineRun))).toEqual([true]);
+    expect(carriers(statements, runId)).toEqual(["the end"]);
+    // One transaction wrote both rows.
+    const [same] = await database.rows<{ same: boolean }>(
+      sql`select (select xmin::text from run where id = ${runId}) = (select xmin::text from engine_run where id = ${engineRun}) as same`,
+    );
+    expect(same?.same).toBe(true);
+    expect((await getRun(database, runId)).verdict).toEqual({ outcome: "ok", summary: "req-4 18" });
   });
 
   it("stores a slowed run's two steps with its end, in one statement, and the held changes and the verdict with the run's end", async () => {

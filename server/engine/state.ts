@@ -206,9 +206,10 @@ export interface DirectChange {
  * The CTEs of a statement that applies direct changes, with the same guards as setNodeStateIn
  * (the node is still pending, the run still live): `direct_v` (the changes), `direct_upd` (the
  * rows changed), and the Observation rows they give, as `select` columns (ord, node_id, attempt,
- * text, data) for the caller to insert in order.
+ * text, data) for the caller to insert in order. `gate`: a further condition on the statement's
+ * other CTEs.
  */
-function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; observations: SQL } {
+function directChanges(runId: string, changes: DirectChange[], gate?: SQL): { ctes: SQL; observations: SQL } {
   const rows = changes.map(
     (c, i) =>
       sql`(${i}::int, ${c.nodeId}::text, ${c.to}::text, ${c.output !== undefined}::boolean, ${json(c.output)}, ${c.attempt ?? null}::int, ${boundObservationText(c.text)}::text, ${json(boundRecordData({ status: c.to, ...c.data }))})`,
@@ -223,7 +224,7 @@ function directChanges(runId: string, changes: DirectChange[]): { ctes: SQL; obs
                  attempt = coalesce(v.attempt, r.attempt)
           from direct_v v
           where r.run_id = ${runId} and r.node_id = v.node_id and r.status = 'pending'
-            and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})
+            and exists (select 1 from run where id = ${runId} and status in ${LIVE_RUN})${gate ? sql` and ${gate}` : sql``}
           returning r.node_id)`,
     observations: sql`select v.ord, v.node_id, coalesce(v.attempt, 0) as attempt, v.text, v.data from direct_v v join direct_upd u on u.node_id = v.node_id`,
   };
@@ -387,9 +388,34 @@ export async function markRunSucceeded(
   held: DirectChange[] = [],
   unboundedVerdict: RunVerdict | null = null,
 ): Promise<boolean> {
+  const end = runSucceededCtes(database, runId, labels, held, unboundedVerdict);
+  const [row] = await database.rows<RunSucceededRow>(sql`with ${end.ctes} select ${end.columns}`);
+  return end.committed(row);
+}
+
+/** The columns runSucceededCtes' statement selects. */
+export interface RunSucceededRow {
+  run_ended: boolean;
+  ids: (number | string)[] | null;
+}
+
+/**
+ * markRunSucceeded's writes as CTEs of a statement that may do more, and the columns it must select.
+ * `gate`: a condition on the statement's other CTEs (the engine's own end: the run ends only when
+ * the engine's run does). `committed` publishes what was written, once the statement has
+ * committed, and says whether the run ended.
+ */
+export function runSucceededCtes(
+  database: Database,
+  runId: string,
+  labels: Readonly<Record<string, string>>,
+  held: DirectChange[],
+  unboundedVerdict: RunVerdict | null,
+  gate?: SQL,
+): { ctes: SQL; columns: SQL; committed(row: RunSucceededRow | undefined): boolean } {
   // Bounded as setRunVerdict bounds every verdict it stores.
   const verdict = unboundedVerdict ? boundVerdict(unboundedVerdict) : null;
-  const direct = held.length ? directChanges(runId, held) : null;
+  const direct = held.length ? directChanges(runId, held, gate) : null;
   // The run's last Observation comes after the held changes' (statusObservations keeps `ord`).
   const end = sql`select ${held.length}::int as ord, null::text as node_id, 0 as attempt,
           case when upd.verdict is null then 'Run completed, with no verdict'
@@ -399,22 +425,24 @@ export async function markRunSucceeded(
   const obs = statusObservations(database, runId, direct ? sql`${direct.observations} union all ${end}` : end, sql`upd`);
   // Every CTE reads the run as it was before this statement: `before_end` tells whether it had a verdict.
   const append = verdict ? verdictAudit(runId, verdict, sql`exists (select 1 from before_end b, upd where b.verdict is null)`) : null;
-  const [row] = await database.rows<{ ended: boolean; ids: (number | string)[] | null }>(
-    sql`with before_end as (select verdict from run where id = ${runId}),
+  return {
+    ctes: sql`before_end as (select verdict from run where id = ${runId}),
         upd as (
           update run set status = 'succeeded', ended_at = now(), deadline_at = null, verdict = coalesce(verdict, ${verdict ? json(verdict) : sql`null::jsonb`})
-          where id = ${runId} and status in ${LIVE_RUN} returning verdict)${direct ? sql`, ${direct.ctes}` : sql``},
-        ${obs.ctes}${append ? sql`, ${append.ctes}` : sql``}
-        select exists (select 1 from upd) as ended, ${obs.columns}`,
-  );
-  const ids = idsOf(row);
-  if (!row?.ended) {
-    publish(runId, ...ids);
-    return false;
-  }
-  publish(runId, ...ids.slice(0, -1));
-  publishRunEnd(runId, ids.at(-1) ?? null);
-  return true;
+          where id = ${runId} and status in ${LIVE_RUN}${gate ? sql` and ${gate}` : sql``} returning verdict)${direct ? sql`, ${direct.ctes}` : sql``},
+        ${obs.ctes}${append ? sql`, ${append.ctes}` : sql``}`,
+    columns: sql`exists (select 1 from upd) as run_ended, ${obs.columns}`,
+    committed(row) {
+      const ids = idsOf(row);
+      if (!row?.run_ended) {
+        publish(runId, ...ids);
+        return false;
+      }
+      publish(runId, ...ids.slice(0, -1));
+      publishRunEnd(runId, ids.at(-1) ?? null);
+      return true;
+    },
+  };
 }
 
 /**

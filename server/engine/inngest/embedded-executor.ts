@@ -455,8 +455,9 @@ export class EmbeddedExecutor {
   /**
    * Steps the SDK ran are stored before its answer, which comes after them, and what they
    * changed before them. Told to stop mid-call: whoever is ahead (or the end of the run) owns
-   * what happens next ("stopped"). A function that ran to the end: the steps still kept and the
-   * run's end in one statement ("ended").
+   * what happens next ("stopped"). A function that ran to the end: the steps still kept, the
+   * run's end and the writes that end it in the app (held: HeldWrites.takeEnding) in one
+   * statement ("ended").
    */
   private async storeCheckpointed(
     run: EngineRunRow,
@@ -467,10 +468,7 @@ export class EmbeddedExecutor {
   ): Promise<"ended" | "stopped" | "go on"> {
     const completion = run.parent_run_id === null ? completionOf(status, payload) : undefined;
     if (completion) {
-      const completed = await call.finish(async (steps) => {
-        await held.flush();
-        return (await this.store.completeRun(run.id, steps, completion.output)) === "completed";
-      });
+      const completed = await call.finish(async (steps) => (await this.store.completeRun(run.id, steps, completion.output, held)) === "completed");
       if (!completed) {
         held.discard();
         return "stopped";

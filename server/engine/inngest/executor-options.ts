@@ -1,4 +1,5 @@
 import "server-only";
+import type { SQL } from "drizzle-orm";
 import type { Database } from "@/server/db/database";
 import type { CreatedWait } from "./executor-store";
 import type { EngineEventPayload } from "./protocol";
@@ -101,6 +102,24 @@ export interface HeldWrites {
   discard(): void;
   /** Whether the step named so wrote only the run's own state, idempotently: it may be kept a while (keepStepsMs). */
   keeps(stepName: string): boolean;
+  /**
+   * The writes that end the run, held by a call that ran its function to the end, for the
+   * statement on `database` that ends the engine's run: they take effect only when `gate` holds.
+   * Null when none is held, or for another handle (flush writes them then).
+   */
+  takeEnding?(database: Database, gate: SQL): Promise<HeldEnding | null>;
+}
+
+/** Writes held for the statement that ends the engine's run (HeldWrites.takeEnding). */
+export interface HeldEnding {
+  /** CTEs to add to that statement. */
+  ctes: SQL;
+  /** Columns its `select` must add. */
+  columns: SQL;
+  /** The statement committed, with this row. */
+  committed(row: unknown): void;
+  /** The statement failed: the writes are held again. */
+  putBack(): void;
 }
 
 export const NOTHING_HELD: HeldWrites = { run: (fn) => fn(), flush: async () => {}, discard() {}, keeps: () => false };

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import type { Database, DbOrTx } from "@/server/db/database";
 import { durationMs } from "./durations";
+import { NOTHING_HELD, type HeldWrites } from "./executor-options";
 import { CRON_EVENT } from "./cron-clock";
 import { equalityPaths, matches, valueAt } from "./matching";
 import { maxAttempts, type EngineEventPayload, type FunctionConfig, type MemoizedStep, type StepResult } from "./protocol";
@@ -480,22 +481,33 @@ export class ExecutorStore {
   /**
    * A call that ran its function to the end, in one statement: the steps it checkpointed and had
    * not stored yet are memoized, and the run completes with its waits and jobs, unless the run
-   * is no longer running or a step was already memoized (another call is ahead: `stale`). Only for
-   * a run no parent invoked (ending one resumes its parent: endRun).
+   * is no longer running or a step was already memoized (another call is ahead: `stale`). What the
+   * call held is written first; the writes that end the run (HeldWrites.takeEnding) go in this
+   * statement, and take effect only if the run completes. Only for a run no parent invoked
+   * (ending one resumes its parent: endRun).
    */
-  async completeRun(runId: string, steps: MemoizedStep[], output: unknown): Promise<"completed" | "stale"> {
-    const [row] = await this.rows<{ ended: number }>(
-      sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running' and parent_run_id is null)${
-        steps.length ? sql`, ${stepsInsert(runId, steps)}` : sql``
-      },
-          ended as (
-            update engine_run set status = 'completed', output = ${json(output)}, ended_at = clock_timestamp()
-            where id = ${runId} and exists (select 1 from live)${steps.length ? sql` and (select count(*) from ins) = ${steps.length}` : sql``}
-            returning 1),
-          waits as (delete from engine_wait where run_id = ${runId} and exists (select 1 from ended)),
-          jobs as (delete from engine_job where run_id = ${runId} and exists (select 1 from ended))
-          select (select count(*) from ended)::int as ended`,
-    );
+  async completeRun(runId: string, steps: MemoizedStep[], output: unknown, held: HeldWrites = NOTHING_HELD): Promise<"completed" | "stale"> {
+    const ending = (await held.takeEnding?.(this.database, sql`exists (select 1 from ended)`)) ?? null;
+    if (!ending) await held.flush();
+    let row: Record<string, unknown> | undefined;
+    try {
+      [row] = await this.rows<Record<string, unknown>>(
+        sql`with live as (select 1 from engine_run where id = ${runId} and status = 'running' and parent_run_id is null)${
+          steps.length ? sql`, ${stepsInsert(runId, steps)}` : sql``
+        },
+            ended as (
+              update engine_run set status = 'completed', output = ${json(output)}, ended_at = clock_timestamp()
+              where id = ${runId} and exists (select 1 from live)${steps.length ? sql` and (select count(*) from ins) = ${steps.length}` : sql``}
+              returning 1),
+            waits as (delete from engine_wait where run_id = ${runId} and exists (select 1 from ended)),
+            jobs as (delete from engine_job where run_id = ${runId} and exists (select 1 from ended))${ending ? sql`, ${ending.ctes}` : sql``}
+            select (select count(*) from ended)::int as ended${ending ? sql`, ${ending.columns}` : sql``}`,
+      );
+    } catch (e) {
+      ending?.putBack();
+      throw e;
+    }
+    ending?.committed(row);
     return Number(row?.ended) > 0 ? "completed" : "stale";
   }
 
