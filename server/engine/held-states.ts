@@ -13,8 +13,8 @@ import { markRunSucceeded, publish, runSucceededCtes, setDirectStates, setRunVer
  * composition root registers with `() => new HeldStates()`; it knows nothing of node states): then a change is never lost while
  * its step's result is kept, and a step whose result is lost runs again and writes it again (the
  * writes are guarded no-ops the second time). The walk flushes before any node that writes on its
- * own (a Worker, an action, an approval) and before the run's end, so the run's Observations keep
- * the order in which things happened. A verdict is held too: most runs end right after it. The
+ * own (a Worker, an action, an approval), so the run's Observations keep the order in which things
+ * happened. A verdict is held too: most runs end right after it. The
  * run's end is held last (`markRunSucceededSoon`): the executor writes it, with what is held before
  * it, in the statement that ends the engine's run (`takeEnding`), so a run's last writes are one
  * statement; a flush writes them in one statement of their own.
