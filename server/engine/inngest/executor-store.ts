@@ -481,10 +481,10 @@ export class ExecutorStore {
   /**
    * A call that ran its function to the end, in one statement: the steps it checkpointed and had
    * not stored yet are memoized, and the run completes with its waits and jobs, unless the run
-   * is no longer running or a step was already memoized (another call is ahead: `stale`). What the
-   * call held is written first; the writes that end the run (HeldWrites.takeEnding) go in this
-   * statement, and take effect only if the run completes. Only for a run no parent invoked
-   * (ending one resumes its parent: endRun).
+   * is no longer running or a step was already memoized (another call is ahead: `stale`). The
+   * writes that end the run, with what the call held before them (HeldWrites.takeEnding), go in
+   * this statement and take effect only if the run completes; what a call holds without them is
+   * written first. Only for a run no parent invoked (ending one resumes its parent: endRun).
    */
   async completeRun(runId: string, steps: MemoizedStep[], output: unknown, held: HeldWrites = NOTHING_HELD): Promise<"completed" | "stale"> {
     const ending = (await held.takeEnding?.(this.database, sql`exists (select 1 from ended)`)) ?? null;
