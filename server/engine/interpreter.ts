@@ -139,10 +139,9 @@ class Walk {
 
     // With no verdict run (a port with no edge was taken) the run still completes, without an
     // outcome (docs/mission-format.md, "How a run flows"). Not a step of its own: every step is
-    // done, so only a call that has replayed them all gets here, the write is a no-op once made,
-    // and the engine stores its own end after it (a checkpoint less per run).
-    // What the call holds (the verdict, usually) is written in the same statement as the run's end,
-    // and in the embedded executor that is the statement that ends the engine's run too.
+    // done, so only a call that has replayed them all gets here, and the write is a no-op once
+    // made. What the call holds (the verdict, usually) goes in the run's end's statement; the
+    // embedded executor writes that statement with its own end of the run, an Inngest server after.
     await markRunSucceededSoon(this.database, runId, Object.fromEntries(outcomeLabelsOf(this.plan.graph)));
     return { runId, status: "succeeded", verdict: (this.firstVerdict ? this.outputs.get(this.firstVerdict) : null) as MissionResult["verdict"] };
   }
