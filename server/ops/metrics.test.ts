@@ -17,9 +17,11 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const ago = (seconds: number) => new Date(Date.now() - seconds * 1000);
-
 async function seed(database: Database) {
+  // One instant for every time below: a millisecond between two reads of the clock would
+  // put a step of exactly 0.5 s just past its bucket's bound.
+  const now = Date.now();
+  const ago = (seconds: number) => new Date(now - seconds * 1000);
   const graph = { nodes: [{ id: "w", kind: "worker" }, { id: "a", kind: "approval" }, { id: "x", kind: "action" }], edges: [] };
   await database.db.insert(mission).values({ id: "m1", name: "Refunds", draft: graph as never });
   await database.db.insert(missionVersion).values({ id: "v1", missionId: "m1", number: 1, graph: graph as never, contentHash: "h" });
@@ -45,9 +47,9 @@ async function seed(database: Database) {
   await database.db.insert(engineJob).values([
     { runId: "e1", kind: "call", runAt: ago(20) },
     { runId: "e2", kind: "call", runAt: ago(5) },
-    { runId: "e3", kind: "call", runAt: ago(10), lockedUntil: new Date(Date.now() + LEASE_MS - 15_000) },
+    { runId: "e3", kind: "call", runAt: ago(10), lockedUntil: new Date(now + LEASE_MS - 15_000) },
     { runId: "e4", kind: "call", runAt: ago(200), lockedUntil: ago(30) },
-    { runId: "e5", kind: "timeout", runAt: new Date(Date.now() + 3_600_000) },
+    { runId: "e5", kind: "timeout", runAt: ago(-3600) },
   ]);
 }
 
