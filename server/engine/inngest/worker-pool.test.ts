@@ -73,4 +73,57 @@ describe("WorkerPool", () => {
     expect(idle.counts.claims - before).toBeGreaterThanOrEqual(3);
     second?.wake();
   });
+
+  it("leaves no claims owed after a burst: runs handed over afterwards are not followed by empty claims", async () => {
+    let stopped = false;
+    let due = 0;
+    const counts = { claims: 0, handed: 0 };
+    const host: PoolHost = {
+      stopping: () => stopped,
+      dead: () => false,
+      processHanded: async () => {
+        await sleep(2);
+        counts.handed++;
+        return "done";
+      },
+      claimAndProcess: async () => {
+        counts.claims++;
+        if (due === 0) return false;
+        due--;
+        await sleep(1);
+        return due > 0 ? "more" : "done";
+      },
+      releaseJob: async () => {},
+      logger: console,
+    };
+    // A poll period longer than the test: every claim below is one the pool chose to make.
+    const pool = new WorkerPool(host, 60_000);
+    pool.start(2);
+    stop = async () => {
+      stopped = true;
+      pool.wakeAll();
+      await pool.join();
+    };
+    await sleep(10);
+    // The burst: 100 jobs enqueued at once, each waking a worker; two find one idle, 98 find none.
+    due = 100;
+    for (let i = 0; i < 100; i++) pool.wakeOne();
+    expect(pool.owedWakes()).toBe(98);
+    while (due > 0) await sleep(5);
+    await sleep(20);
+    expect(pool.owedWakes()).toBe(0);
+    // After it, runs handed one at a time to an idle worker, as the API's starts are.
+    const claimsAfterBurst = counts.claims;
+    for (let i = 0; i < 20; i++) {
+      let worker = pool.reserveWorker();
+      while (!worker) {
+        await sleep(1);
+        worker = pool.reserveWorker();
+      }
+      worker.wake({} as Parameters<PoolHost["processHanded"]>[0]);
+    }
+    while (counts.handed < 20) await sleep(2);
+    await sleep(20);
+    expect(counts.claims - claimsAfterBurst).toBe(0);
+  });
 });

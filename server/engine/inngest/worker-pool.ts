@@ -34,8 +34,15 @@ export class WorkerPool {
   private slots: Promise<void>[] = [];
   private sleepers = new Set<Sleeper>();
   private poller: Sleeper | undefined;
-  /** Wakes that found no idle worker (new work while all were busy). */
+  /**
+   * Wakes that found no idle worker (new work while all were busy), counted since start, and how
+   * many of them a claim has answered. The difference is owed: a worker that finishes claims again
+   * instead of sleeping while any is owed. A claim that finds nothing due answers every wake counted
+   * before it began (that work was taken), so a burst leaves no debt behind it: a debt kept after a
+   * burst made every later run pay a claim that found nothing.
+   */
   private missedWakes = 0;
+  private answeredWakes = 0;
 
   constructor(
     private readonly host: PoolHost,
@@ -57,8 +64,10 @@ export class WorkerPool {
     let handed: ClaimedJob | undefined;
     while (!this.host.stopping()) {
       let processed: Processed = false;
+      const missedBefore = this.missedWakes;
       try {
         processed = handed ? await this.host.processHanded(handed) : await this.host.claimAndProcess();
+        if (!handed && processed === false) this.answeredWakes = Math.max(this.answeredWakes, missedBefore);
       } catch (e) {
         if (this.host.stopping()) return;
         this.host.logger.error("[engine] worker failed to claim a job:", e);
@@ -67,8 +76,8 @@ export class WorkerPool {
       // Claim again at once only when work may be due: more was due at the claim, or work was
       // enqueued while every worker was busy. Otherwise a claim would only find nothing; new
       // work wakes an idle worker.
-      if (processed === "more" || (processed && this.missedWakes > 0)) {
-        if (processed !== "more") this.missedWakes--;
+      if (processed === "more" || (processed && this.owedWakes() > 0)) {
+        if (processed !== "more") this.answeredWakes++;
         continue;
       }
       handed = await this.idle();
@@ -116,6 +125,11 @@ export class WorkerPool {
   private someSleeper(): Sleeper | undefined {
     for (const s of this.sleepers) if (s !== this.poller) return s;
     return this.poller;
+  }
+
+  /** Wakes no idle worker took that no claim has answered yet. */
+  owedWakes(): number {
+    return this.missedWakes - this.answeredWakes;
   }
 
   wakeOne(): void {
