@@ -21,6 +21,8 @@ const schema = z.object({
   STEWARD_PGLITE_THREAD: z.enum(["0", "1"]).default("1"),
   /** Embedded PGlite's shared buffer pool in MB, all of it resident from the start; 32 when unset (docs/deployment.md). */
   STEWARD_PGLITE_SHARED_BUFFERS_MB: z.coerce.number().int().min(8).max(16_384).optional(),
+  /** Embedded PGlite is vacuumed and analyzed when quiet, as autovacuum would; `0` leaves it to you (docs/deployment.md). */
+  STEWARD_PGLITE_VACUUM: z.enum(["0", "1"]).default("1"),
   STEWARD_DEMO: z.enum(["0", "1"]).optional(),
   STEWARD_SECRET_KEY: z.string().min(32, "must be at least 32 characters (64 hex chars recommended)").optional(),
   /** Where signed audit anchors go besides the database: a file path (default `<data dir>-audit-anchors.jsonl`) or `stdout`. */

@@ -26,7 +26,7 @@ function open(): Promise<Database> {
   const e = env();
   const p = e.DATABASE_URL
     ? openDatabase({ driver: "postgres", url: e.DATABASE_URL, max: e.STEWARD_DB_POOL_MAX, prepare: e.STEWARD_DB_PREPARE === "1" })
-    : openDatabase({ driver: "pglite", dataDir: dataDir(), thread: e.STEWARD_PGLITE_THREAD === "1", sharedBuffersMb: e.STEWARD_PGLITE_SHARED_BUFFERS_MB });
+    : openDatabase({ driver: "pglite", dataDir: dataDir(), thread: e.STEWARD_PGLITE_THREAD === "1", sharedBuffersMb: e.STEWARD_PGLITE_SHARED_BUFFERS_MB, vacuum: e.STEWARD_PGLITE_VACUUM === "1" ? {} : false });
   // A failed open must not be cached, or every later request would see the same rejection.
   p.catch(() => {
     globalThis.__stewardDatabase = undefined;

@@ -7,6 +7,7 @@ import { preparedStatements } from "./pglite-statements";
 import { preparingStatements } from "./postgres-statements";
 import { openPgliteThread, type PgliteHandle } from "./pglite-thread";
 import { pgliteOptions } from "./pglite-options.mjs";
+import { busyClock, vacuumWhenQuiet, type VacuumTiming } from "./pglite-vacuum.mjs";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
@@ -47,8 +48,9 @@ export type DatabaseOptions =
   /**
    * `thread`: PGlite runs in a worker thread, off the thread that serves requests (pglite-thread.ts).
    * `sharedBuffersMb`: its buffer pool, all of it resident from the start (pglite-options.mjs).
+   * `vacuum`: when it vacuums and analyzes the tables that need it, as autovacuum would (pglite-vacuum.mjs); `false`: never.
    */
-  | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean; sharedBuffersMb?: number }
+  | { driver: "pglite"; dataDir?: string; lock?: boolean; thread?: boolean; sharedBuffersMb?: number; vacuum?: VacuumTiming | false }
   /** `prepare`: repeated statements are prepared on each connection (postgres-statements.ts); off for a pooler that cannot keep them. */
   | { driver: "postgres"; url: string; max?: number; prepare?: boolean };
 
@@ -61,16 +63,30 @@ const PGLITE_RAW_ROWS = {
 };
 
 /** PGlite on this thread, with the same surface as the threaded one. */
-async function inProcess(dataDir: string | undefined, sharedBuffersMb: number | undefined): Promise<PgliteHandle> {
+async function inProcess(dataDir: string | undefined, sharedBuffersMb: number | undefined, timing: VacuumTiming | false | undefined): Promise<PgliteHandle> {
   const pg = new PGlite(pgliteOptions(dataDir, sharedBuffersMb));
   await pg.waitReady;
+  const client = preparedStatements(pg);
+  const busy = busyClock();
+  const vacuum =
+    timing === false
+      ? undefined
+      : vacuumWhenQuiet(pg, {
+          ...timing,
+          busyMs: busy.busyMs,
+          onError: (e) => console.warn("[pglite] vacuuming failed:", e instanceof Error ? e.message : e),
+        });
   return {
-    ...preparedStatements(pg),
+    query: (text, params, options) => busy.timed(() => client.query(text, params, options)),
+    transaction: (fn) => busy.timed(() => client.transaction(fn)),
     async listen(channel, onPayload) {
       const unsub = await pg.listen(channel, onPayload);
       return async () => unsub();
     },
-    close: () => pg.close(),
+    async close() {
+      await vacuum?.stop();
+      await pg.close();
+    },
   };
 }
 
@@ -83,7 +99,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       if (opts.lock !== false) release = lockDataDir(opts.dataDir);
     }
     try {
-      const client = opts.thread ? await openPgliteThread(opts.dataDir, { sharedBuffersMb: opts.sharedBuffersMb }) : await inProcess(opts.dataDir, opts.sharedBuffersMb);
+      const client = opts.thread
+        ? await openPgliteThread(opts.dataDir, { sharedBuffersMb: opts.sharedBuffersMb, vacuum: opts.vacuum })
+        : await inProcess(opts.dataDir, opts.sharedBuffersMb, opts.vacuum);
       const db = drizzlePglite(client as never, { schema }) as unknown as Db;
       try {
         await migratePglite(db as never, { migrationsFolder });

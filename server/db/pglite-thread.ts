@@ -3,6 +3,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { QueryOptions, Results, Transaction } from "@electric-sql/pglite";
 import type { PgliteClient } from "./pglite-statements";
+import type { VacuumTiming } from "./pglite-vacuum.mjs";
 
 /**
  * Embedded PGlite in a worker thread (server/db/pglite-worker.mjs), so that its WebAssembly
@@ -39,10 +40,10 @@ type Parsers = NonNullable<QueryOptions["parsers"]>;
 /** `onWorker` sees the thread (tests end it to check that nothing waits forever on a dead one). */
 export async function openPgliteThread(
   dataDir: string | undefined,
-  opts: { sharedBuffersMb?: number; onWorker?: (worker: Worker) => void } = {},
+  opts: { sharedBuffersMb?: number; vacuum?: VacuumTiming | false; onWorker?: (worker: Worker) => void } = {},
 ): Promise<PgliteHandle> {
-  const { sharedBuffersMb, onWorker } = opts;
-  const worker = new Worker(workerFile, { workerData: { dataDir, sharedBuffersMb } });
+  const { sharedBuffersMb, vacuum, onWorker } = opts;
+  const worker = new Worker(workerFile, { workerData: { dataDir, sharedBuffersMb, vacuum } });
   onWorker?.(worker);
   const pending = new Map<number, Pending>();
   const listeners = new Map<number, (payload: string) => void>();

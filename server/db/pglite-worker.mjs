@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { pgliteOptions } from "./pglite-options.mjs";
 import { preparedStatements } from "./pglite-statements.mjs";
+import { busyClock, vacuumWhenQuiet } from "./pglite-vacuum.mjs";
 
 const port = parentPort;
 if (!port) throw new Error("pglite-worker.mjs runs as a worker thread (server/db/pglite-thread.ts)");
@@ -19,10 +20,20 @@ const identity = (value) => value;
 
 let pg;
 let client;
+let vacuum;
+/** How long statements kept the database busy: the vacuum waits for it to be quiet. */
+const busy = busyClock();
 try {
   pg = new PGlite(pgliteOptions(workerData.dataDir, workerData.sharedBuffersMb));
   await pg.waitReady;
   client = preparedStatements(pg);
+  if (workerData.vacuum !== false) {
+    vacuum = vacuumWhenQuiet(pg, {
+      ...workerData.vacuum,
+      busyMs: busy.busyMs,
+      onError: (e) => console.warn("[pglite] vacuuming failed:", e instanceof Error ? e.message : e),
+    });
+  }
   port.postMessage({ kind: "ready" });
 } catch (e) {
   port.postMessage({ kind: "failed", error: serializeError(e) });
@@ -31,7 +42,7 @@ try {
 port.on("message", (message) => {
   // The end of a transaction is answered by the transaction's own message, once committed or rolled back.
   if (message.op === "end") return void transactions.get(message.tx)?.end(message.commit);
-  handle(message).then(
+  (message.op === "query" || message.op === "begin" ? busy.timed(() => handle(message)) : handle(message)).then(
     (value) => reply(message.id, { value }),
     (e) => reply(message.id, { error: serializeError(e) }),
   );
@@ -90,6 +101,7 @@ async function handle(message) {
       return undefined;
     }
     case "close":
+      await vacuum?.stop();
       await pg.close();
       return undefined;
     default:
