@@ -10,6 +10,7 @@ import { seedMission, testEngine, waitingDecision } from "@/server/engine/testin
 import { observationBus } from "@/server/observations/record";
 import { startRun } from "@/server/runs/service";
 import type { BenchResult } from "./types";
+import { runEnds } from "./run-ends";
 
 // The embedded engine's own cost: per step of a no-op mission, runs per second with many in
 // flight, and how fast a decision resumes its run. On PGlite, and on PostgreSQL when
@@ -20,36 +21,6 @@ function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   if (!s.length) return NaN;
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
-}
-
-/**
- * Resolves when the run has succeeded. Listens to the run's Observations instead of polling, so
- * the measurement neither waits for a poll tick nor competes with the engine for PGlite; with
- * `quietFor`, the first that many Observations (which cannot be the last) are not checked either.
- */
-function runEnds(database: Database, runId: string, timeoutMs = 120_000, quietFor = 0): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const bus = observationBus();
-    let seen = 0;
-    const onObservation = () => {
-      if (++seen > quietFor) check();
-    };
-    const check = () => {
-      void database.rows<{ status: string }>(sql`select status from run where id = ${runId}`).then(([row]) => {
-        if (row?.status === "succeeded") done();
-        else if (row?.status === "failed" || row?.status === "cancelled") done(new Error(`run ${runId} ${row.status}`));
-      }, done);
-    };
-    const timer = setTimeout(() => done(new Error(`run ${runId} did not end within ${timeoutMs} ms`)), timeoutMs);
-    function done(err?: unknown) {
-      clearTimeout(timer);
-      bus.off(runId, onObservation);
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve();
-    }
-    bus.on(runId, onObservation);
-    check();
-  });
 }
 
 /**

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
-import { openDatabase, type Database } from "@/server/db/database";
+import { openDatabase } from "@/server/db/database";
 import { noopChain } from "@/server/engine/testing/missions";
 import { seedMission, testEngine } from "@/server/engine/testing/harness";
 import { startRun } from "@/server/runs/service";
 import type { BenchResult } from "./types";
+import { runEnds } from "./run-ends";
 
 // Embedded PGlite over many runs, with and without its vacuuming (server/db/pglite-vacuum.mjs):
 // 10 runs of a 5-node no-op mission in flight for BENCH_SOAK_LOAD_S (20) seconds, then a pause of
@@ -17,15 +18,6 @@ const PAUSE_S = Number(process.env.BENCH_SOAK_PAUSE_S ?? 3);
 const ROUNDS = Number(process.env.BENCH_SOAK_ROUNDS ?? 8);
 const THREAD = process.env.BENCH_SOAK_THREAD === "1";
 const TABLES = ["engine_job", "engine_run", "engine_step", "engine_event", "run", "observation"];
-
-async function ended(database: Database, runId: string): Promise<void> {
-  for (;;) {
-    const [r] = await database.rows<{ status: string }>(sql`select status from run where id = ${runId}`);
-    if (r?.status === "succeeded") return;
-    if (r?.status !== "queued" && r?.status !== "running") throw new Error(`run ${runId} ${r?.status}`);
-    await new Promise((res) => setTimeout(res, 5));
-  }
-}
 
 async function soak(vacuum: boolean): Promise<{ rates: number[]; kb: Map<string, number> }> {
   const database = await openDatabase({ driver: "pglite", thread: THREAD, vacuum: vacuum ? {} : false });
@@ -42,7 +34,7 @@ async function soak(vacuum: boolean): Promise<{ rates: number[]; kb: Map<string,
         Array.from({ length: 10 }, async () => {
           while (performance.now() < end) {
             const { runId } = await startRun(database, { missionId: seeded.missionId, userId: null }, { send: engine.send });
-            await ended(database, runId);
+            await runEnds(database, runId);
             done++;
           }
         }),
@@ -52,7 +44,7 @@ async function soak(vacuum: boolean): Promise<{ rates: number[]; kb: Map<string,
       await new Promise((r) => setTimeout(r, PAUSE_S * 1000));
     }
     const sizes = await database.rows<{ name: string; kb: number }>(
-      sql`select relname as name, (pg_total_relation_size(relid) / 1024)::int as kb from pg_stat_user_tables where relname in ${sql.raw(`(${TABLES.map((t) => `'${t}'`).join(", ")})`)}`,
+      sql`select relname as name, (pg_total_relation_size(relid) / 1024)::int as kb from pg_stat_user_tables where relname in (${sql.join(TABLES.map((t) => sql`${t}`), sql`, `)})`,
     );
     return { rates, kb: new Map(sizes.map((s) => [s.name, Number(s.kb)])) };
   } finally {
